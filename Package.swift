@@ -1,0 +1,88 @@
+// swift-tools-version: 6.0
+// ebbflow: elastic CRM audiences on a PostgreSQL job queue, reached through libpq.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "ebbflow",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ebbflow", targets: ["ebbflow"]),
+        .library(name: "PostgresClient", targets: ["PostgresClient"]),
+        .library(name: "EbbflowCore", targets: ["EbbflowCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // libpq, the only database client, as a system library found through pkg-config.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        // A safe Swift face on libpq: connections on their own threads, typed binds, pool.
+        .target(
+            name: "PostgresClient",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Turns sql/*.sql into Swift source at build time, so the binary carries its schema.
+        .executableTarget(name: "SQLEmbedder", path: "Plugins/SQLEmbedder"),
+        .plugin(name: "EmbedSQL", capability: .buildTool(), dependencies: ["SQLEmbedder"]),
+        // Schema, migrations and the one clock: what every ebbflow module stands on.
+        .target(
+            name: "EbbflowCore",
+            dependencies: ["PostgresClient", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict,
+            plugins: ["EmbedSQL"]
+        ),
+        // The thin command-line face: one subcommand per file.
+        .executableTarget(
+            name: "ebbflow",
+            dependencies: [
+                "EbbflowCore", "PostgresClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Benchmarks, run in release mode; figures go to docs/benchmarks.md.
+        .executableTarget(
+            name: "ebbflow-bench",
+            dependencies: [
+                "EbbflowCore", "PostgresClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/EbbflowBench",
+            swiftSettings: strict
+        ),
+        // Shared test helpers: the test database URL, a schema per test, running the CLI.
+        .target(
+            name: "EbbflowTestSupport",
+            dependencies: ["PostgresClient"],
+            path: "Tests/Support",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PostgresClientTests",
+            dependencies: ["PostgresClient", "EbbflowTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EbbflowCoreTests",
+            dependencies: ["EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EbbflowCLITests",
+            dependencies: ["PostgresClient", "EbbflowTestSupport"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

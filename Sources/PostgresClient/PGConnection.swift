@@ -1,0 +1,249 @@
+// One PostgreSQL connection as an actor whose methods run on the connection's own thread.
+import CLibPQ
+import Foundation
+public import Logging
+
+/// A connection to PostgreSQL.
+///
+/// All methods run on the connection's dedicated thread (see `ThreadExecutor` for why), so
+/// no libpq call ever blocks Swift's cooperative pool. Inside `withTransaction` or `run`, the
+/// closure gets the connection `isolated`: its statements are plain synchronous calls on that
+/// thread, with no hop per statement.
+///
+/// A broken connection is reported once, to the call in flight, as `PGError.Kind.connectionLost`;
+/// the next call outside a transaction opens a fresh one.
+public actor PGConnection {
+    private let executor: ThreadExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    public nonisolated let configuration: PGConfiguration
+    let logger: Logger
+    private let redactor: Redactor
+    private var handle: ConnectionHandle?
+    /// Prepared statements of this session, by text and parameter types.
+    private var statements: [StatementKey: String] = [:]
+    private var nextStatementNumber = 0
+    /// Channels to LISTEN on again after a reconnect.
+    var channels: Set<String> = []
+    /// True inside `withTransaction`: a lost connection must not silently reconnect mid-transaction.
+    var inTransactionBlock = false
+    /// Interrupts a notification wait from another thread.
+    nonisolated let waker: Waker
+    /// A lock-protected copy of the handle for `cancel()` from other threads.
+    private nonisolated let cancelTarget = CancelTarget()
+
+    /// Statement cache bound: ebbflow's SQL is a fixed set, so hitting this means a bug.
+    private static let maxPreparedStatements = 512
+
+    init(configuration: PGConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.redactor = Redactor(conninfo: configuration.conninfo)
+        self.executor = ThreadExecutor(name: "pg-connection")
+        self.waker = Waker()
+    }
+
+    /// Opens a connection; throws `PGError.Kind.connectionFailed` with one safe line.
+    public static func connect(
+        _ configuration: PGConfiguration, logger: Logger = Logger(label: "ebbflow.postgres")
+    ) async throws -> PGConnection {
+        let connection = PGConnection(configuration: configuration, logger: logger)
+        try await connection.open()
+        return connection
+    }
+
+    /// Closes the connection now rather than when the last reference goes.
+    public func close() {
+        handle = nil
+        cancelTarget.set(nil)
+        statements.removeAll()
+    }
+
+    // MARK: - Connecting
+
+    private func open() throws {
+        let keywords = ["dbname", "fallback_application_name", "client_encoding"]
+        let values = [configuration.conninfo, configuration.applicationName, "UTF8"]
+        let pointer = withCStrings(keywords) { keywordPointers in
+            withCStrings(values) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let pointer else { throw PGError(.connectionFailed, "libpq could not allocate a connection") }
+        let candidate = ConnectionHandle(pointer, logger: logger)
+        guard !candidate.isBroken else {
+            let host = PQhost(pointer).map { String(cString: $0) } ?? "?"
+            let database = PQdb(pointer).map { String(cString: $0) } ?? "?"
+            let user = PQuser(pointer).map { String(cString: $0) } ?? "?"
+            let reason = redactor.redacted(candidate.errorMessage)
+            throw PGError(
+                .connectionFailed,
+                "could not connect to database \"\(database)\" on host \"\(host)\" as user \"\(user)\": \(reason)")
+        }
+        handle = candidate
+        cancelTarget.set(candidate)
+        statements.removeAll()
+        logger.debug("connected", metadata: ["backend_pid": "\(candidate.backendPID)"])
+    }
+
+    /// The live handle, reconnecting first if the last call found the connection broken.
+    func liveHandle() throws -> ConnectionHandle {
+        if let handle, !handle.isBroken { return handle }
+        if inTransactionBlock, handle != nil {
+            throw PGError(.connectionLost, "the connection was lost inside a transaction; the transaction is gone")
+        }
+        logger.info("reconnecting to PostgreSQL")
+        handle = nil
+        try open()
+        for channel in channels { try simpleQuery("LISTEN \(try quoteIdentifier(channel))") }
+        return handle!
+    }
+
+    // MARK: - Status
+
+    /// The server process serving this connection (for `pg_terminate_backend` in tests).
+    public func backendPID() throws -> Int32 { try liveHandle().backendPID }
+
+    public var transactionStatus: PGTransactionStatus { handle?.transactionStatus ?? .unknown }
+
+    /// False once the connection is known broken; a pool discards such connections.
+    public var isUsable: Bool { handle.map { !$0.isBroken } ?? false }
+
+    /// Asks the server to cancel the statement this connection is running. Safe from any thread;
+    /// the running call then fails with SQLSTATE 57014.
+    public nonisolated func cancelRunningStatement() { cancelTarget.cancel() }
+
+    // MARK: - Statements
+
+    /// Runs a parameterized statement and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ bindings: PGBindings = []) throws -> PGResult {
+        let handle = try liveHandle()
+        var parameters = EncodedParameters(bindings)
+        return try parameters.withPointers { types, values, lengths, formats in
+            let count = Int32(bindings.count)
+            if configuration.preparedStatements {
+                return try executePrepared(handle, sql, count, types, values, lengths, formats, retryIfMissing: true)
+            }
+            let raw = PQexecParams(handle.pointer, sql, count, types, values, lengths, formats, 1)
+            return try checked(raw, handle, sql: sql)
+        }
+    }
+
+    /// Runs a statement for its effect; returns the affected row count.
+    @discardableResult
+    public func execute(_ sql: String, _ bindings: PGBindings = []) throws -> Int {
+        try query(sql, bindings).affectedRows
+    }
+
+    /// Runs one or more statements separated by semicolons, without parameters (simple
+    /// protocol). For migration files and fixed commands such as `BEGIN`, never for input.
+    public func simpleQuery(_ sql: String) throws {
+        let handle = try liveHandle()
+        _ = try checked(PQexec(handle.pointer, sql), handle, sql: sql)
+    }
+
+    // swiftlint:disable:next function_parameter_count
+    private func executePrepared(
+        _ handle: ConnectionHandle, _ sql: String, _ count: Int32,
+        _ types: UnsafePointer<Oid>?, _ values: UnsafePointer<UnsafePointer<CChar>?>?,
+        _ lengths: UnsafePointer<Int32>?, _ formats: UnsafePointer<Int32>?, retryIfMissing: Bool
+    ) throws -> PGResult {
+        let key = StatementKey(sql: sql, types: Array(UnsafeBufferPointer(start: types, count: Int(count))))
+        let name: String
+        if let known = statements[key] {
+            name = known
+        } else {
+            if statements.count >= Self.maxPreparedStatements {
+                try simpleQuery("DEALLOCATE ALL")
+                statements.removeAll()
+            }
+            nextStatementNumber += 1
+            name = "ebf_\(nextStatementNumber)"
+            _ = try checked(PQprepare(handle.pointer, name, sql, count, types), handle, sql: sql)
+            statements[key] = name
+        }
+        do {
+            return try checked(PQexecPrepared(handle.pointer, name, count, values, lengths, formats, 1), handle, sql: sql)
+        } catch let error as PGError where error.sqlState == "26000" && retryIfMissing && handle.transactionStatus == .idle {
+            // The server forgot the statement (DISCARD ALL, a pooler): prepare it again, once.
+            statements.removeAll()
+            return try executePrepared(handle, sql, count, types, values, lengths, formats, retryIfMissing: false)
+        }
+    }
+
+    /// Turns a libpq result into a `PGResult` or a typed error; frees it on error.
+    func checked(_ raw: OpaquePointer?, _ handle: ConnectionHandle, sql: String, accept: ExecStatusType? = nil) throws -> PGResult {
+        guard let raw else { throw lostOrUnexpected(handle) }
+        let status = PQresultStatus(raw)
+        if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY || status == accept {
+            return PGResult(taking: raw)
+        }
+        var error = serverError(raw)
+        PQclear(raw)
+        if handle.isBroken {
+            error.kind = .connectionLost
+            error.message = "connection lost: \(error.message)"
+        }
+        throw error
+    }
+
+    nonisolated func lostOrUnexpected(_ handle: ConnectionHandle) -> PGError {
+        let reason = redactor.redacted(handle.errorMessage)
+        if handle.isBroken { return PGError(.connectionLost, "connection lost: \(reason)") }
+        return PGError(.unexpected, "libpq returned no result: \(reason)")
+    }
+
+    private func serverError(_ raw: OpaquePointer) -> PGError {
+        func field(_ code: Character) -> String? {
+            guard let value = PQresultErrorField(raw, Int32(code.asciiValue!)) else { return nil }
+            return String(cString: value)
+        }
+        let primary = field("M") ?? PGError.oneLine(String(cString: PQresultErrorMessage(raw)))
+        let severity = field("V") ?? field("S")
+        return PGError(
+            .server, redactor.redacted(primary.isEmpty ? "server error" : primary),
+            sqlState: field("C"), severity: severity, detail: field("D").map(redactor.redacted), hint: field("H"),
+            position: field("P").flatMap { Int($0) }, constraint: field("n"), schema: field("s"),
+            table: field("t"), column: field("c"))
+    }
+
+    /// Quotes an identifier (a channel or schema name) the way the server expects.
+    func quoteIdentifier(_ name: String) throws -> String {
+        let handle = try liveHandle()
+        guard let quoted = PQescapeIdentifier(handle.pointer, name, name.utf8.count) else {
+            throw PGError(.encoding, "cannot quote identifier: \(handle.errorMessage)")
+        }
+        defer { PQfreemem(quoted) }
+        return String(cString: quoted)
+    }
+
+    // MARK: - Running on the connection
+
+    /// Runs `body` with the connection isolated: its statements are direct calls on this thread.
+    public func run<T: Sendable>(_ body: @Sendable (isolated PGConnection) async throws -> T) async rethrows -> T {
+        try await body(self)
+    }
+}
+
+/// A prepared statement's identity: the same text with other parameter types is another plan.
+struct StatementKey: Hashable {
+    var sql: String
+    var types: [UInt32]
+}
+
+/// The cancel handle of the current session, reachable from other threads.
+final class CancelTarget: @unchecked Sendable {
+    private let lock = NSLock()
+    private var handle: ConnectionHandle?
+    func set(_ handle: ConnectionHandle?) { lock.withLock { self.handle = handle } }
+    func cancel() { lock.withLock { handle }?.cancel() }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings that live for the call.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let duplicates = strings.map { strdup($0) }
+    defer { duplicates.forEach { free($0) } }
+    let pointers: [UnsafePointer<CChar>?] = duplicates.map { UnsafePointer($0) } + [nil]
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

@@ -1,0 +1,42 @@
+// `ebbflow clock set TIME`: freeze a simulation database's clock at an ISO 8601 time.
+import ArgumentParser
+import EbbflowCore
+import Foundation
+
+struct ClockSetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "set", abstract: "Freeze the clock at TIME (simulation only).")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "An ISO 8601 time with offset, e.g. 2026-01-01T09:00:00Z.")
+    var time: String
+
+    func validate() throws {
+        guard TimeText.parse(time) != nil else { throw ValidationError("\"\(time)\" is not an ISO 8601 time such as 2026-01-01T09:00:00Z") }
+    }
+
+    func run() async throws {
+        let clock = DatabaseClock(schema: try connection.schemaName)
+        let target = TimeText.parse(time)!
+        let database = try await connection.connect()
+        let now = try await database.withTransaction { connection in
+            try clock.set(target, on: connection)
+            return try clock.now(on: connection)
+        }
+        print("clock set to \(now.formatted(.iso8601))")
+    }
+}
+
+/// ISO 8601 input, with or without fractional seconds, or a bare date (midnight UTC).
+enum TimeText {
+    static func parse(_ text: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        if let date = plain.date(from: text) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = fractional.date(from: text) { return date }
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        return day.date(from: text)
+    }
+}

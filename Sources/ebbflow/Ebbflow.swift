@@ -1,0 +1,12 @@
+// The ebbflow command: a thin shell over the library targets, one subcommand per file.
+import ArgumentParser
+
+@main
+struct Ebbflow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ebbflow",
+        abstract: "Elastic CRM audiences on a PostgreSQL job queue.",
+        version: "0.1.0",
+        subcommands: [MigrateCommand.self, ClockCommand.self]
+    )
+}

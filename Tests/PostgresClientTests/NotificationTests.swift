@@ -1,0 +1,60 @@
+// LISTEN/NOTIFY: a notification wakes a waiting listener at once, not at its timeout.
+import Foundation
+import PostgresClient
+import Testing
+import EbbflowTestSupport
+
+@Suite struct NotificationTests {
+    @Test func notifyWakesListenerBeforeTimeout() async throws {
+        let listener = try await TestDatabase.connect()
+        let sender = try await TestDatabase.connect()
+        let channel = "wake_\(UUID().uuidString.prefix(8))"
+        try await listener.listen(channel)
+        let started = ContinuousClock.now
+        async let received = listener.waitForNotifications(timeout: .seconds(20))
+        try await Task.sleep(for: .milliseconds(200))
+        try await sender.notify(channel, payload: "hello ✓")
+        let notes = try await received
+        let waited = ContinuousClock.now - started
+        #expect(notes.map(\.payload) == ["hello ✓"])
+        #expect(notes.first?.channel == channel)
+        #expect(waited < .seconds(5), "woke after \(waited); the timeout was 20 s")
+    }
+
+    @Test func timeoutReturnsEmpty() async throws {
+        let listener = try await TestDatabase.connect()
+        try await listener.listen("nobody_sends_here")
+        let started = ContinuousClock.now
+        let notes = try await listener.waitForNotifications(timeout: .milliseconds(300))
+        #expect(notes.isEmpty)
+        #expect(ContinuousClock.now - started >= .milliseconds(290))
+    }
+
+    @Test func interruptEndsWaitEarly() async throws {
+        let listener = try await TestDatabase.connect()
+        try await listener.listen("interrupt_me")
+        let started = ContinuousClock.now
+        async let notes = listener.waitForNotifications(timeout: .seconds(20))
+        try await Task.sleep(for: .milliseconds(100))
+        listener.interruptWait()
+        #expect(try await notes.isEmpty)
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test func notificationSentInTransactionArrivesOnCommit() async throws {
+        let listener = try await TestDatabase.connect()
+        let sender = try await TestDatabase.connect()
+        try await listener.listen("on_commit")
+        try await sender.withTransaction { connection in
+            try connection.notify("on_commit", payload: "1")
+            try connection.notify("on_commit", payload: "2")
+        }
+        var payloads: [String] = []
+        while payloads.count < 2 {
+            let batch = try await listener.waitForNotifications(timeout: .seconds(5))
+            if batch.isEmpty { break }
+            payloads += batch.map(\.payload)
+        }
+        #expect(payloads == ["1", "2"])
+    }
+}

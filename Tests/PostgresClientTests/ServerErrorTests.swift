@@ -1,0 +1,43 @@
+// Server errors arrive typed, with SQLSTATE, constraint and position.
+import Foundation
+import PostgresClient
+import Testing
+import EbbflowTestSupport
+
+@Suite struct ServerErrorTests {
+    @Test func uniqueViolationCarriesConstraint() async throws {
+        try await TestDatabase.withSchema { connection, _ in
+            try await connection.simpleQuery("CREATE TABLE people (email text CONSTRAINT people_email_key UNIQUE)")
+            try await connection.execute("INSERT INTO people VALUES ($1)", ["a@example.com"])
+            await #expect {
+                try await connection.execute("INSERT INTO people VALUES ($1)", ["a@example.com"])
+            } throws: { error in
+                guard let error = error as? PGError else { return false }
+                return error.isUniqueViolation && error.sqlState == "23505" && error.constraint == "people_email_key"
+                    && error.kind == .server && error.table == "people"
+            }
+            // The connection is still usable afterwards.
+            #expect(try await connection.query("SELECT count(*) AS n FROM people").first!.decode("n", as: Int.self) == 1)
+        }
+    }
+
+    @Test func syntaxErrorCarriesPosition() async throws {
+        let connection = try await TestDatabase.connect()
+        await #expect {
+            try await connection.query("SELECT 1 FROM WHERE")
+        } throws: { error in
+            guard let error = error as? PGError else { return false }
+            return error.sqlState == "42601" && error.position == 15 && error.description.contains("42601")
+        }
+    }
+
+    @Test func cancelStopsARunningStatement() async throws {
+        let connection = try await TestDatabase.connect()
+        let started = ContinuousClock.now
+        let sleeping = Task { _ = try await connection.query("SELECT pg_sleep(30)") }
+        try await Task.sleep(for: .milliseconds(300))
+        connection.cancelRunningStatement()
+        await #expect { try await sleeping.value } throws: { ($0 as? PGError)?.sqlState == "57014" }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+}
