@@ -26,8 +26,11 @@ final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
     init(name: String) {
         queue = JobQueue()
         queue.executor = UnownedSerialExecutor(ordinary: self)
-        let thread = Thread { [queue] in queue.runLoop() }
-        thread.name = name
+        let thread = Thread { [queue] in
+            // Linux threads inherit their creator's name; name ours so tools and tests see it.
+            Thread.current.name = String(name.prefix(15))
+            queue.runLoop()
+        }
         thread.stackSize = 1 << 20
         thread.start()
         queue.waitUntilStarted()
