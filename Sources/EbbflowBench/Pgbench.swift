@@ -10,15 +10,18 @@ enum Pgbench {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Runs `script` for `seconds` on `clients` connections; returns tps.
-    static func run(conninfo: String, script: String, mode: String, clients: Int, seconds: Int) throws -> Double {
+    /// Runs `script` `transactions` times on each of `clients` connections; returns tps.
+    ///
+    /// A count (`-t`), not a duration (`-T`): pgbench ends `-T` runs with SIGALRM, and a child
+    /// of a Swift process inherits a signal mask that blocks it, so `-T` would never end.
+    static func run(conninfo: String, script: String, mode: String, clients: Int, transactions: Int) throws -> Double {
         guard let pgbench = path() else { throw BenchError("pgbench not found (Debian: apt-get install postgresql-client)") }
         let scriptURL = FileManager.default.temporaryDirectory.appendingPathComponent("ebbflow-bench-\(UUID()).sql")
         try script.write(to: scriptURL, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: scriptURL) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: pgbench)
-        process.arguments = ["-n", "-M", mode, "-c", "\(clients)", "-j", "\(clients)", "-T", "\(seconds)", "-f", scriptURL.path, conninfo]
+        process.arguments = ["-n", "-M", mode, "-c", "\(clients)", "-j", "\(clients)", "-t", "\(transactions)", "-f", scriptURL.path, conninfo]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

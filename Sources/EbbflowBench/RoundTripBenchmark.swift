@@ -12,6 +12,7 @@ struct RoundTripBenchmark: AsyncParsableCommand {
     @Option(help: "PostgreSQL URL (default: $DATABASE_URL).") var databaseURL: String?
     @Option(help: "Seconds per measurement.") var seconds = 5
     @Option(help: "Repetitions of each measurement (the median is reported).") var reps = 3
+    @Option(help: "Statements per pgbench run.") var transactions = 300_000
 
     func run() async throws {
         let configuration = PGConfiguration.resolve(explicit: databaseURL)
@@ -25,10 +26,10 @@ struct RoundTripBenchmark: AsyncParsableCommand {
         for rep in 1...reps {
             results["pgbench -M prepared -c 1", default: []].append(
                 try Pgbench.run(conninfo: configuration.conninfo, script: "\\set v random(1, 1000000)\nSELECT :v::int;\n",
-                                mode: "prepared", clients: 1, seconds: seconds))
+                                mode: "prepared", clients: 1, transactions: transactions))
             results["pgbench -M extended -c 1", default: []].append(
                 try Pgbench.run(conninfo: configuration.conninfo, script: "\\set v random(1, 1000000)\nSELECT :v::int;\n",
-                                mode: "extended", clients: 1, seconds: seconds))
+                                mode: "extended", clients: 1, transactions: transactions))
             for (name, prepared, onConnection) in variants {
                 var variantConfiguration = configuration
                 variantConfiguration.preparedStatements = prepared
@@ -39,7 +40,7 @@ struct RoundTripBenchmark: AsyncParsableCommand {
             FileHandle.standardError.write(Data("rep \(rep)/\(reps) done\n".utf8))
         }
         let floor = median(results["pgbench -M prepared -c 1"]!)
-        print("| client | round trips/s (median of \(reps) × \(seconds) s) | vs pgbench -M prepared |")
+        print("| client | round trips/s (median of \(reps)) | vs pgbench -M prepared |")
         print("|---|---:|---:|")
         for name in ["pgbench -M prepared -c 1", "pgbench -M extended -c 1"] + variants.map(\.0) {
             let value = median(results[name]!)

@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# Dockerfile: builds the `ebbflow` binary and ships it in a small runtime image.
+#
+#   docker build -t ebbflow .            docker run --rm -e DATABASE_URL=... ebbflow migrate
+#
+# Why two stages: the Swift toolchain and libpq headers are only needed to build;
+# the runtime image carries just the Swift runtime (the -slim image), libpq5 and
+# the binary, which runs as an unprivileged user. The SQL schema is compiled into
+# the binary, so nothing else needs copying. Keep both tags on the same Swift version.
+ARG SWIFT_VERSION=6.3
+
+FROM swift:${SWIFT_VERSION}-bookworm AS build
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libpq-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+# The cache mount keeps .build (dependencies, object files) between image builds.
+RUN --mount=type=cache,target=/src/.build \
+    swift build -c release --product ebbflow \
+    && bin="$(swift build -c release --show-bin-path)" \
+    && mkdir -p /out \
+    && cp "$bin/ebbflow" /out/ \
+    && { for b in "$bin"/*.resources; do [ -e "$b" ] && cp -R "$b" /out/; done; true; }
+
+FROM swift:${SWIFT_VERSION}-bookworm-slim
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libpq5 tzdata ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --user-group --uid 10001 --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin ebbflow
+# The binary, plus any SwiftPM resource bundles, which must sit next to it.
+COPY --from=build /out/ /usr/local/bin/
+USER ebbflow:ebbflow
+ENTRYPOINT ["ebbflow"]
+CMD ["worker"]

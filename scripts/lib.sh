@@ -1,0 +1,113 @@
+# shellcheck shell=bash
+# scripts/lib.sh: bash helpers shared by scripts/dev-db, scripts/test, scripts/demo and .ci/run.
+#
+# Sourced, never run. It exists so that "which packages does ebbflow need, and how
+# do we get them" is answered in exactly one place: a developer's shell, the test
+# command and CI all install (or ask for) the same things in the same way.
+
+# The repository root: the parent of the directory holding this file.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+EBBFLOW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+
+# The Debian/Ubuntu packages ebbflow needs: the server for scripts/dev-db, and
+# libpq plus pkg-config for building (Package.swift finds libpq via pkg-config).
+EBBFLOW_APT_PACKAGES=(postgresql libpq-dev pkg-config)
+
+# Progress and errors go to stderr, so stdout stays free for values (URLs, paths).
+ebbflow_log() { printf '%s: %s\n' "${EBBFLOW_PROG:-ebbflow}" "$*" >&2; }
+ebbflow_die() { ebbflow_log "error: $*"; exit 1; }
+
+ebbflow_is_root() { [ "$(id -u)" = 0 ]; }
+
+# Puts Swift on PATH if it is installed where our machines keep it but not on PATH.
+ebbflow_ensure_swift() {
+    if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
+        PATH=/opt/swift/usr/bin:$PATH
+        export PATH
+    fi
+    command -v swift >/dev/null 2>&1 ||
+        ebbflow_die "swift not found: install a Swift 6 toolchain (https://www.swift.org/install) and put it on PATH"
+}
+
+# Sets EBBFLOW_PG_BINDIR to the directory holding initdb and pg_ctl: the newest
+# /usr/lib/postgresql/<version>/bin (Debian's layout), else wherever PATH finds
+# initdb. Returns 1 (and leaves it empty) when there is no server installed.
+ebbflow_find_pg_bindir() {
+    EBBFLOW_PG_BINDIR=
+    local d best=
+    for d in /usr/lib/postgresql/*/bin; do
+        if [ ! -x "$d/initdb" ] || [ ! -x "$d/pg_ctl" ]; then continue; fi
+        best=$(printf '%s\n%s\n' "$best" "$d" | sed '/^$/d' | sort -V | tail -n 1)
+    done
+    if [ -z "$best" ] && command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
+        best=$(dirname "$(command -v initdb)")
+    fi
+    [ -n "$best" ] || return 1
+    EBBFLOW_PG_BINDIR=$best
+}
+
+# Prints the packages (from EBBFLOW_APT_PACKAGES) whose tools are missing, one a line.
+# Arguments name what is needed: "server" (initdb, pg_ctl, psql, pg_isready)
+# and/or "build" (pkg-config and libpq's headers and .pc file).
+ebbflow_missing_packages() {
+    local want
+    for want in "$@"; do
+        case $want in
+        server)
+            if ! ebbflow_find_pg_bindir ||
+                ! { [ -x "$EBBFLOW_PG_BINDIR/psql" ] || command -v psql >/dev/null 2>&1; } ||
+                ! { [ -x "$EBBFLOW_PG_BINDIR/pg_isready" ] || command -v pg_isready >/dev/null 2>&1; }; then
+                echo postgresql
+            fi
+            ;;
+        build)
+            if ! command -v pkg-config >/dev/null 2>&1; then
+                echo pkg-config
+                echo libpq-dev # cannot check it without pkg-config; apt skips it if present
+            elif ! pkg-config --exists libpq; then
+                echo libpq-dev
+            fi
+            ;;
+        *) ebbflow_die "ebbflow_missing_packages: unknown need '$want'" ;;
+        esac
+    done
+}
+
+# Makes sure the tools for each named need ("server", "build") are installed.
+# As root with apt-get, installs the missing ones; otherwise says exactly what
+# to install and exits 1. Before installing the server it tells Debian's
+# postgresql-common not to create and start a system-wide "main" cluster: we
+# only ever run private clusters (scripts/dev-db).
+ebbflow_ensure_deps() {
+    local missing
+    missing=$(ebbflow_missing_packages "$@" | sort -u | tr '\n' ' ')
+    missing=${missing% }
+    [ -n "$missing" ] || return 0
+
+    if ebbflow_is_root && command -v apt-get >/dev/null 2>&1; then
+        ebbflow_log "installing missing packages: ${EBBFLOW_APT_PACKAGES[*]} (missing: $missing)"
+        local conf=/etc/postgresql-common/createcluster.conf
+        mkdir -p /etc/postgresql-common
+        if [ -f "$conf" ] && grep -Eq '^[[:space:]]*#?[[:space:]]*create_main_cluster[[:space:]]*=' "$conf"; then
+            sed -i -E 's/^[[:space:]]*#?[[:space:]]*create_main_cluster[[:space:]]*=.*/create_main_cluster = false/' "$conf"
+        else
+            echo 'create_main_cluster = false' >>"$conf"
+        fi
+        export DEBIAN_FRONTEND=noninteractive UCF_FORCE_CONFFOLD=1
+        apt-get update -q >&2
+        # confold: keep the createcluster.conf written above if dpkg asks.
+        apt-get install -y -q --no-install-recommends \
+            -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+            "${EBBFLOW_APT_PACKAGES[@]}" </dev/null >&2
+        missing=$(ebbflow_missing_packages "$@" | sort -u | tr '\n' ' ')
+        [ -z "${missing% }" ] || ebbflow_die "still missing after apt-get install: $missing"
+        return 0
+    fi
+
+    ebbflow_log "error: missing required packages: $missing"
+    {
+        echo "  Debian/Ubuntu: sudo apt-get install -y ${EBBFLOW_APT_PACKAGES[*]}"
+        echo "  macOS (Homebrew): brew install postgresql@15 pkg-config   (then put its bin/ on PATH)"
+    } >&2
+    exit 1
+}
