@@ -41,11 +41,17 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["EmbedSQL"]
         ),
+        // The job queue: enqueue, SKIP LOCKED claims, workers, retries, leases, schedules.
+        .target(
+            name: "EbbflowQueue",
+            dependencies: ["EbbflowCore", "PostgresClient", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // The thin command-line face: one subcommand per file.
         .executableTarget(
             name: "ebbflow",
             dependencies: [
-                "EbbflowCore", "PostgresClient",
+                "EbbflowCore", "EbbflowQueue", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -55,8 +61,9 @@ let package = Package(
         .executableTarget(
             name: "ebbflow-bench",
             dependencies: [
-                "EbbflowCore", "PostgresClient",
+                "EbbflowCore", "EbbflowQueue", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/EbbflowBench",
             swiftSettings: strict
@@ -76,6 +83,12 @@ let package = Package(
         .testTarget(
             name: "EbbflowCoreTests",
             dependencies: ["EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EbbflowQueueTests",
+            dependencies: ["EbbflowQueue", "EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -4,16 +4,23 @@ import Foundation
 /// Encodes and decodes the binary array layout: ndim, has-null flag, element type,
 /// (length, lower bound) per dimension, then (length, bytes) per element.
 enum PGArrayCoding {
-    static func encode<S: Sequence>(_ elements: S, elementType: UInt32, into buffer: inout [UInt8], element: (S.Element, inout [UInt8]) -> Void) {
+    static func encode<S: Sequence>(
+        _ elements: S, elementType: UInt32, into buffer: inout [UInt8], element: (S.Element, inout [UInt8]) -> Void,
+        isNull: (S.Element) -> Bool = { _ in false }
+    ) {
         let items = Array(elements)
         appendInt32(items.isEmpty ? 0 : 1, &buffer)
-        appendInt32(0, &buffer)
+        appendInt32(items.contains(where: isNull) ? 1 : 0, &buffer)
         appendInt32(Int32(bitPattern: elementType), &buffer)
         if items.isEmpty { return }
         appendInt32(Int32(items.count), &buffer)
         appendInt32(1, &buffer)
         var scratch: [UInt8] = []
         for item in items {
+            if isNull(item) {
+                appendInt32(-1, &buffer)
+                continue
+            }
             scratch.removeAll(keepingCapacity: true)
             element(item, &scratch)
             appendInt32(Int32(scratch.count), &buffer)

@@ -83,3 +83,22 @@ extension PGConnection {
         return isUsable && transactionStatus == .idle
     }
 }
+
+extension PGConnection {
+    /// A transaction around synchronous work already isolated to this connection (no retry):
+    /// for code that holds the connection `isolated` and cannot `await`.
+    public func withTransactionSync<T>(_ body: () throws -> T) throws -> T {
+        precondition(!inTransactionBlock, "withTransactionSync does not nest")
+        try simpleQuery("BEGIN")
+        inTransactionBlock = true
+        defer { inTransactionBlock = false }
+        do {
+            let value = try body()
+            try simpleQuery("COMMIT")
+            return value
+        } catch {
+            rollbackQuietly()
+            throw error
+        }
+    }
+}

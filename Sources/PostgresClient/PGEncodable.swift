@@ -118,7 +118,7 @@ extension Array: PGEncodable where Element: PGArrayElement {
     public func encode(into buffer: inout [UInt8]) {
         PGArrayCoding.encode(self, elementType: Element.elementType, into: &buffer) { item, out in
             item.encodeElement(into: &out)
-        }
+        } isNull: { $0.isNullElement }
     }
 }
 
@@ -127,6 +127,25 @@ public protocol PGArrayElement: Sendable {
     static var elementType: UInt32 { get }
     static var arrayType: UInt32 { get }
     func encodeElement(into buffer: inout [UInt8])
+    /// True for a `nil` element, sent as SQL NULL.
+    var isNullElement: Bool { get }
+}
+
+extension PGArrayElement {
+    public var isNullElement: Bool { false }
+}
+
+extension Optional: PGArrayElement where Wrapped: PGArrayElement {
+    public static var elementType: UInt32 { Wrapped.elementType }
+    public static var arrayType: UInt32 { Wrapped.arrayType }
+    public func encodeElement(into buffer: inout [UInt8]) { self?.encodeElement(into: &buffer) }
+    public var isNullElement: Bool { self == nil }
+}
+
+extension Double: PGArrayElement {
+    public static var elementType: UInt32 { PGTypeOID.float8 }
+    public static var arrayType: UInt32 { 1022 }
+    public func encodeElement(into buffer: inout [UInt8]) { encode(into: &buffer) }
 }
 
 extension Int64: PGArrayElement {

@@ -31,7 +31,8 @@ public actor PGPool {
     }
 
     /// Lends a connection to `body` and takes it back afterwards, whatever happens.
-    public nonisolated func withConnection<T: Sendable>(_ body: (PGConnection) async throws -> T) async throws -> T {
+    @discardableResult
+    public nonisolated func withConnection<T: Sendable>(_ body: @Sendable (PGConnection) async throws -> T) async throws -> T {
         let connection = try await acquire()
         do {
             let value = try await body(connection)

@@ -1,0 +1,170 @@
+// Runs claimed jobs through their handlers and records each outcome, in the right transaction.
+import Foundation
+import Logging
+import PostgresClient
+
+/// Thrown into a handler that ran past its timeout.
+struct JobTimedOut: Error, CustomStringConvertible {
+    var timeout: Duration
+    var description: String { "timed out after \(timeout)" }
+}
+
+/// The part of the worker that executes jobs. Separate from the claim loop so each rule
+/// (which transaction, what is recorded on failure) sits in one place.
+struct JobExecution: Sendable {
+    let store: JobStore
+    let registry: JobRegistry
+    let configuration: WorkerConfiguration
+    let pool: PGPool
+    let completer: BatchCompleter
+    let logger: Logger
+
+    var workerID: String { configuration.id }
+
+    /// Runs one job to its recorded end. Never throws: every failure is written to the job.
+    func run(_ row: JobRow, now: Date) async {
+        let context = JobContext(now: now, workerID: workerID, store: store)
+        guard let handler = registry.handlers[row.kind] else {
+            await recordFailure(row, now: now, kind: .unknownKind, message: "no handler is registered for kind \"\(row.kind)\"", final: true)
+            return
+        }
+        do {
+            switch handler {
+            case .transactional(let body):
+                try await withTimeout {
+                    try await pool.withConnection { connection in
+                        try await withCancellation(of: connection) {
+                            try await connection.withTransaction { connection in
+                                let outcome = try await body(row, context, connection)
+                                try record(outcome, for: row, now: now, on: connection)
+                            }
+                        }
+                    }
+                }
+            case .acknowledged(let body):
+                let outcome = try await withTimeout { try await body(row, context) }
+                if outcome == .completed {
+                    await completer.add(row.id)
+                } else {
+                    try await pool.withConnection { connection in
+                        try await connection.run { try record(outcome, for: row, now: now, on: $0) }
+                    }
+                }
+            case .chunk(_, let body):
+                try await runChunk([row], body: body, context: context)
+            }
+        } catch {
+            await recordThrown(error, row: row, now: now)
+        }
+    }
+
+    /// Runs jobs of one chunk kind together; on failure, halves until the failing job is alone.
+    func runChunk(_ rows: [JobRow], body: @escaping @Sendable ([JobRow], JobContext, isolated PGConnection) async throws -> Void,
+                  context: JobContext) async throws {
+        do {
+            let ids = rows.map(\.id)
+            let (store, workerID) = (self.store, self.workerID)
+            try await withTimeout {
+                try await pool.withConnection { connection in
+                    try await withCancellation(of: connection) {
+                        try await connection.withTransaction { connection in
+                            try await body(rows, context, connection)
+                            let moved = try store.complete(ids, worker: workerID, now: context.now, on: connection)
+                            if moved != ids.count { throw QueueError.lostLease(ids.first!) }
+                        }
+                    }
+                }
+            }
+        } catch {
+            if rows.count == 1 { throw error }
+            let middle = rows.count / 2
+            logger.debug("chunk failed; splitting", metadata: ["jobs": "\(rows.count)", "error": "\(error)"])
+            for half in [Array(rows[..<middle]), Array(rows[middle...])] {
+                do {
+                    try await runChunk(half, body: body, context: context)
+                } catch {
+                    if half.count == 1 { await recordThrown(error, row: half[0], now: context.now) }
+                }
+            }
+        }
+    }
+
+    /// Writes a handler's chosen outcome inside its own transaction.
+    func record(_ outcome: JobOutcome, for row: JobRow, now: Date, on connection: isolated PGConnection) throws {
+        let changed: Int
+        switch outcome {
+        case .completed:
+            changed = try store.complete([row.id], worker: workerID, now: now, on: connection)
+        case .retry(let after):
+            let error = JobError(at: now, attempt: row.attempt, kind: .error, message: "handler asked to retry in \(after) s")
+            if row.attempt >= row.maxAttempts {
+                changed = try store.discard(row.id, worker: workerID, now: now, error: error, on: connection)
+            } else {
+                changed = try store.retry(row.id, worker: workerID, at: now.addingTimeInterval(after), error: error, on: connection)
+            }
+        case .snooze(let seconds):
+            changed = try store.snooze(row.id, worker: workerID, until: now.addingTimeInterval(seconds), on: connection)
+        case .discard(let reason):
+            let error = JobError(at: now, attempt: row.attempt, kind: .discarded, message: reason)
+            changed = try store.discard(row.id, worker: workerID, now: now, error: error, on: connection)
+        }
+        if changed == 0 { throw QueueError.lostLease(row.id) }
+    }
+
+    /// A thrown error or a timeout: the effects are already rolled back; record the attempt.
+    func recordThrown(_ error: any Error, row: JobRow, now: Date) async {
+        if case QueueError.lostLease = error {
+            logger.warning("job was rescued from this worker; its effects were rolled back", metadata: ["job": "\(row.id)"])
+            return
+        }
+        let kind: JobError.Kind = error is JobTimedOut ? .timeout : (error is UndecodableArgs ? .undecodableArgs : .error)
+        await recordFailure(row, now: now, kind: kind, message: "\(error)", final: kind == .undecodableArgs)
+    }
+
+    /// Retries with backoff, or discards when attempts are used up (or `final`).
+    func recordFailure(_ row: JobRow, now: Date, kind: JobError.Kind, message: String, final: Bool) async {
+        let (store, workerID, policy) = (self.store, self.workerID, configuration.retryPolicy)
+        do {
+            try await pool.withConnection { connection in
+                try await connection.run { connection in
+                    let now = try store.now(on: connection)
+                    let error = JobError(at: now, attempt: row.attempt, kind: kind, message: message)
+                    if final || row.attempt >= row.maxAttempts {
+                        try store.discard(row.id, worker: workerID, now: now, error: error, on: connection)
+                    } else {
+                        let delay = policy.delay(afterAttempt: row.attempt)
+                        try store.retry(row.id, worker: workerID, at: now.addingTimeInterval(delay), error: error, on: connection)
+                    }
+                }
+            }
+            logger.info("job failed", metadata: ["job": "\(row.id)", "kind": "\(row.kind)", "attempt": "\(row.attempt)", "error": "\(message)"])
+        } catch {
+            logger.error("could not record a job failure; its lease will expire and it will run again",
+                         metadata: ["job": "\(row.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Runs `body`, failing it with `JobTimedOut` after the configured job timeout.
+    func withTimeout<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = configuration.jobTimeout
+        return try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw JobTimedOut(timeout: timeout)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+}
+
+/// Cancelling the task (a timeout, a forced shutdown) cancels the statement the connection is
+/// running, so a handler blocked in the database stops promptly and its transaction rolls back.
+func withCancellation<T: Sendable>(of connection: PGConnection, _ body: () async throws -> T) async throws -> T {
+    try await withTaskCancellationHandler {
+        try await body()
+    } onCancel: {
+        connection.cancelRunningStatement()
+    }
+}

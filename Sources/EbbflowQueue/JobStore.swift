@@ -1,0 +1,195 @@
+// The queue's database operations as Swift calls; each runs on a connection the caller holds.
+import EbbflowCore
+import Foundation
+import PostgresClient
+
+/// Enqueue, claim, finish and inspect jobs. Every method takes the connection `isolated`, so
+/// it runs inside whatever transaction the caller has open: a job enqueued by a handler
+/// commits with the handler's other effects, or not at all.
+public struct JobStore: Sendable {
+    let sql: QueueSQL
+    public var schema: SchemaName { sql.schema }
+    public var channel: String { sql.channel }
+
+    public init(schema: SchemaName) { sql = QueueSQL(schema: schema) }
+
+    /// The database clock, read once for the caller's transaction.
+    public func now(on connection: isolated PGConnection) throws -> Date {
+        try connection.query(sql.now).first!.decode("now")
+    }
+
+    // MARK: - Enqueue
+
+    /// Enqueues one job. With a unique key that matches an unfinished job, returns that job
+    /// (`inserted == false`) instead of failing.
+    @discardableResult
+    public func enqueue(_ job: NewJob, on connection: isolated PGConnection) throws -> EnqueueResult {
+        try job.validate()
+        let result = try connection.query(sql.enqueue, [
+            job.queue, job.kind, job.args.text, job.priority, job.maxAttempts, job.runAt, job.delay, job.uniqueKey, sql.channel,
+        ])
+        if let row = result.first { return EnqueueResult(id: try row.decode("id"), inserted: true) }
+        // The key matched. A concurrent enqueue may have committed after this statement's
+        // snapshot, which a new statement sees.
+        guard let key = job.uniqueKey, let existing = try connection.query(sql.existingByUniqueKey, [key]).first else {
+            throw QueueError.invalid("enqueue of \(job.kind) inserted nothing and found no job with its unique key")
+        }
+        return EnqueueResult(id: try existing.decode("id"), inserted: false)
+    }
+
+    /// Enqueues many jobs in one statement (`runAt` is not honoured here: use `delay`).
+    /// Returns how many were inserted (unique-key matches are skipped) and the id range.
+    @discardableResult
+    public func enqueueMany(_ jobs: [NewJob], on connection: isolated PGConnection) throws -> (inserted: Int, firstID: Int64?, lastID: Int64?) {
+        guard !jobs.isEmpty else { return (0, nil, nil) }
+        for job in jobs { try job.validate() }
+        let row = try connection.query(sql.enqueueMany, [
+            jobs.map(\.queue), jobs.map(\.kind), jobs.map(\.args.text), jobs.map { Int64($0.priority) },
+            jobs.map { Int64($0.maxAttempts) }, jobs.map(\.delay), jobs.map(\.uniqueKey),
+        ]).first!
+        let due: [String] = try row.decode("due_queues")
+        if !due.isEmpty { try connection.execute(sql.notifyQueues, [sql.channel, due]) }
+        return (try row.decode("inserted"), try row.decode("first_id"), try row.decode("last_id"))
+    }
+
+    /// Bulk-loads jobs with COPY: the fastest path, for jobs without unique keys.
+    @discardableResult
+    public func copyIn(_ jobs: [NewJob], on connection: isolated PGConnection) throws -> Int {
+        guard !jobs.isEmpty else { return 0 }
+        for job in jobs {
+            try job.validate()
+            if job.uniqueKey != nil { throw QueueError.invalid("COPY cannot honour unique keys; use enqueueMany") }
+        }
+        let now = try self.now(on: connection)
+        let formatter = TimestampText()
+        let nowText = formatter.string(now)
+        var dueQueues = Set<String>()
+        let loaded = try connection.copyIn(sql.copyJobs) { writer in
+            for job in jobs {
+                let runAt = job.runAt ?? now.addingTimeInterval(job.delay)
+                let due = runAt <= now
+                if due { dueQueues.insert(job.queue) }
+                try writer.appendRow([
+                    due ? "available" : "scheduled", job.queue, job.kind, job.args.text, String(job.priority),
+                    String(job.maxAttempts), formatter.string(runAt), nowText,
+                ])
+            }
+        }
+        if !dueQueues.isEmpty { try connection.execute(sql.notifyQueues, [sql.channel, Array(dueQueues)]) }
+        return loaded
+    }
+
+    // MARK: - Claim and finish
+
+    /// Claims up to `limit` due jobs; see `QueueSQL.claim`.
+    public func claim(queues: [String], limit: Int, worker: String, leaseSeconds: Double, now: Date,
+                      on connection: isolated PGConnection) throws -> [JobRow] {
+        try connection.query(sql.claim, [queues, now, limit, worker, leaseSeconds]).rows.map { try JobRow($0) }
+    }
+
+    /// Moves jobs this worker holds to `finished_jobs` as completed; returns how many moved.
+    @discardableResult
+    public func complete(_ ids: [Int64], worker: String, now: Date?, on connection: isolated PGConnection) throws -> Int {
+        try connection.execute(sql.finish, [ids, worker, now, "completed", nil])
+    }
+
+    /// Gives up on a job: discarded, with the error kept.
+    @discardableResult
+    public func discard(_ id: Int64, worker: String?, now: Date, error: JobError, on connection: isolated PGConnection) throws -> Int {
+        try connection.execute(sql.finish, [[id], worker, now, "discarded", try PGJSON(encoding: error)])
+    }
+
+    @discardableResult
+    public func retry(_ id: Int64, worker: String, at runAt: Date, error: JobError, on connection: isolated PGConnection) throws -> Int {
+        try connection.execute(sql.retry, [id, worker, runAt, try PGJSON(encoding: error)])
+    }
+
+    @discardableResult
+    public func snooze(_ id: Int64, worker: String, until runAt: Date, on connection: isolated PGConnection) throws -> Int {
+        try connection.execute(sql.snooze, [id, worker, runAt])
+    }
+
+    @discardableResult
+    public func unclaim(_ ids: [Int64], worker: String, on connection: isolated PGConnection) throws -> Int {
+        try connection.execute(sql.unclaim, [ids, worker])
+    }
+
+    // MARK: - Admin
+
+    /// A job by id, unfinished or finished.
+    public func find(_ id: Int64, on connection: isolated PGConnection) throws -> JobRow? {
+        if let row = try connection.query(sql.showUnfinished, [id]).first { return try JobRow(row) }
+        if let row = try connection.query(sql.showFinished, [id]).first { return try JobRow(row, finished: true) }
+        return nil
+    }
+
+    /// Newest first; finished states come from `finished_jobs`.
+    public func list(state: String?, queue: String?, kind: String?, limit: Int, on connection: isolated PGConnection) throws -> [JobRow] {
+        let finishedStates: Set<String> = ["completed", "discarded", "cancelled"]
+        var rows: [JobRow] = []
+        if state == nil || !finishedStates.contains(state!) {
+            rows += try connection.query(sql.listUnfinished, [state, queue, kind, limit]).rows.map { try JobRow($0) }
+        }
+        if state == nil || finishedStates.contains(state!) {
+            rows += try connection.query(sql.listFinished, [state, queue, kind, limit]).rows.map { try JobRow($0, finished: true) }
+        }
+        return Array(rows.sorted { $0.id > $1.id }.prefix(limit))
+    }
+
+    /// Puts discarded or cancelled jobs back in the queue; returns the ids moved.
+    public func retryFinished(_ ids: [Int64], on connection: isolated PGConnection) throws -> [Int64] {
+        let now = try self.now(on: connection)
+        let moved: [Int64] = try connection.query(sql.retryFinished, [ids, now]).rows.map { try $0.decode("id") }
+        if !moved.isEmpty { try connection.execute(sql.notifyQueues, [sql.channel, ["default"]]) }
+        return moved
+    }
+
+    public func discardedIDs(kind: String?, limit: Int, on connection: isolated PGConnection) throws -> [Int64] {
+        try connection.query(sql.discardedIDs, [kind, limit]).rows.map { try $0.decode("id") }
+    }
+
+    /// Cancels a job that is not running.
+    public func cancel(_ id: Int64, on connection: isolated PGConnection) throws {
+        guard let job = try find(id, on: connection) else { throw QueueError.notFound(id) }
+        guard ["scheduled", "available", "retryable"].contains(job.state) else {
+            throw QueueError.wrongState(id, job.state, "cancel")
+        }
+        let now = try self.now(on: connection)
+        try connection.execute(sql.finish, [[id], nil, now, "cancelled", nil])
+    }
+
+    /// Counts by queue and state, and the age of the oldest due job per queue.
+    public func stats(on connection: isolated PGConnection) throws -> QueueStats {
+        let now = try self.now(on: connection)
+        var stats = QueueStats(now: now)
+        for row in try connection.query(sql.statsByQueueAndState).rows {
+            stats.counts.append((try row.decode("queue"), try row.decode("state"), try row.decode("jobs")))
+        }
+        for row in try connection.query(sql.oldestAvailable, [now]).rows {
+            stats.oldestDue[try row.decode("queue")] = now.timeIntervalSince(try row.decode("oldest", as: Date.self))
+        }
+        return stats
+    }
+}
+
+/// What `jobs stats` shows.
+public struct QueueStats: Sendable {
+    public var now: Date
+    public var counts: [(queue: String, state: String, jobs: Int)] = []
+    /// Seconds the oldest due job of each queue has waited.
+    public var oldestDue: [String: Double] = [:]
+}
+
+/// `timestamptz` text for COPY, in UTC with microseconds.
+struct TimestampText {
+    private let formatter: DateFormatter
+
+    init() {
+        formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSSSSS'+00'"
+    }
+
+    func string(_ date: Date) -> String { formatter.string(from: date) }
+}

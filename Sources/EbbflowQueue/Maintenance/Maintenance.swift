@@ -1,0 +1,72 @@
+// Runs the worker's maintenance services on their own periods: heartbeat, rescuer, pruner, scheduler.
+import EbbflowCore
+import Foundation
+import Logging
+import PostgresClient
+
+/// Every worker runs every service; each service is safe to run concurrently on many
+/// workers (SKIP LOCKED or idempotent statements), so there is no leader to elect.
+actor Maintenance {
+    private let heartbeat: LeaseHeartbeat
+    private let rescuer: Rescuer
+    private let pruner: Pruner
+    private let scheduler: Scheduler
+    private let pool: PGPool
+    private let logger: Logger
+    private var lastRun: [String: ContinuousClock.Instant] = [:]
+    private let periods: [String: Duration]
+
+    init(store: JobStore, schema: SchemaName, configuration: WorkerConfiguration, pool: PGPool, logger: Logger) {
+        heartbeat = LeaseHeartbeat(store: store, workerID: configuration.id, leaseSeconds: configuration.leaseSeconds)
+        rescuer = Rescuer(store: store)
+        pruner = Pruner(store: store, completedRetention: configuration.completedRetention,
+                        discardedRetention: configuration.discardedRetention)
+        scheduler = Scheduler(store: store, schedules: ScheduleStore(schema: schema))
+        self.pool = pool
+        self.logger = logger
+        periods = [
+            "heartbeat": .seconds(max(1, configuration.leaseSeconds / 3)),
+            "rescuer": .seconds(max(1, min(5, configuration.leaseSeconds / 3))),
+            "pruner": .seconds(60),
+            "scheduler": configuration.maintenanceInterval,
+        ]
+    }
+
+    /// Runs each service whose period has passed. Returns true if work became due.
+    func runOnce() async -> Bool {
+        var madeWork = false
+        for name in ["heartbeat", "rescuer", "pruner", "scheduler"] where isDue(name) {
+            lastRun[name] = .now
+            do {
+                let count = try await pool.withConnection { connection in
+                    try await connection.run { [heartbeat, rescuer, pruner, scheduler] connection in
+                        switch name {
+                        case "heartbeat": return try heartbeat.run(on: connection)
+                        case "rescuer": return try rescuer.run(on: connection)
+                        case "pruner": return try pruner.run(on: connection)
+                        default: return try scheduler.run(on: connection)
+                        }
+                    }
+                }
+                if count > 0 && (name == "rescuer" || name == "scheduler") { madeWork = true }
+                if count > 0 && name != "heartbeat" { logger.debug("maintenance", metadata: ["service": "\(name)", "rows": "\(count)"]) }
+            } catch {
+                logger.warning("maintenance step failed", metadata: ["service": "\(name)", "error": "\(error)"])
+            }
+        }
+        return madeWork
+    }
+
+    /// For `--drain`: enqueue whatever schedules are due now.
+    func fireDueSchedules() async throws {
+        let scheduler = self.scheduler
+        _ = try await pool.withConnection { connection in
+            try await connection.run { try scheduler.run(on: $0) }
+        }
+    }
+
+    private func isDue(_ name: String) -> Bool {
+        guard let last = lastRun[name], let period = periods[name] else { return true }
+        return ContinuousClock.now - last >= period
+    }
+}

@@ -1,0 +1,271 @@
+// Every SQL statement of the job queue, in one place, qualified with the configured schema.
+import EbbflowCore
+
+/// The queue's SQL. Each statement takes the transaction's clock reading (`now`) as a
+/// parameter rather than calling `clock_now()` per row; leases use the server's real time,
+/// because they detect dead processes, which a frozen simulation clock must not hide.
+struct QueueSQL: Sendable {
+    let schema: SchemaName
+    let jobs: String
+    let finished: String
+    /// NOTIFY channel on which enqueues announce due work; the payload is the queue name.
+    let channel: String
+
+    init(schema: SchemaName) {
+        self.schema = schema
+        jobs = schema.qualified("jobs")
+        finished = schema.qualified("finished_jobs")
+        channel = "\(schema.name)_jobs"
+    }
+
+    static let columns = """
+        id, state::text AS state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
+        unique_key, created_at, attempted_at, locked_by
+        """
+
+    static let finishedColumns = """
+        id, state::text AS state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
+        unique_key, created_at, attempted_at, finished_at, finished_by
+        """
+
+    var now: String { "SELECT \(schema.qualified("clock_now"))() AS now" }
+
+    /// $1 queue, $2 kind, $3 args, $4 priority, $5 max_attempts, $6 run_at (nullable),
+    /// $7 delay seconds, $8 unique key, $9 channel. Notifies only when the job is due now.
+    var enqueue: String {
+        """
+        WITH t AS (SELECT \(schema.qualified("clock_now"))() AS now),
+        ins AS (
+            INSERT INTO \(jobs) (state, queue, kind, args, priority, max_attempts, run_at, unique_key, created_at)
+            SELECT CASE WHEN coalesce($6, t.now + make_interval(secs => $7)) > t.now THEN 'scheduled' ELSE 'available' END::\(schema.qualified("job_state")),
+                   $1, $2, $3::jsonb, $4, $5, coalesce($6, t.now + make_interval(secs => $7)), $8, t.now
+            FROM t
+            ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
+            RETURNING id, state
+        )
+        SELECT id, (SELECT pg_notify($9, $1) FROM ins WHERE state = 'available') IS NOT NULL AS notified FROM ins
+        """
+    }
+
+    var existingByUniqueKey: String { "SELECT id FROM \(jobs) WHERE unique_key = $1" }
+
+    /// Many jobs in one statement from parallel arrays: $1 queues, $2 kinds, $3 args (json
+    /// text), $4 priorities, $5 max attempts, $6 delays (seconds), $7 unique keys (nullable).
+    var enqueueMany: String {
+        """
+        WITH t AS (SELECT \(schema.qualified("clock_now"))() AS now),
+        ins AS (
+            INSERT INTO \(jobs) (state, queue, kind, args, priority, max_attempts, run_at, unique_key, created_at)
+            SELECT CASE WHEN u.delay > 0 THEN 'scheduled' ELSE 'available' END::\(schema.qualified("job_state")),
+                   u.queue, u.kind, u.args::jsonb, u.priority, u.max_attempts, t.now + make_interval(secs => u.delay), u.unique_key, t.now
+            FROM t, unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::float8[], $7::text[])
+                 AS u(queue, kind, args, priority, max_attempts, delay, unique_key)
+            ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
+            RETURNING id, state, queue
+        )
+        SELECT count(*) AS inserted, min(id) AS first_id, max(id) AS last_id,
+               coalesce(array_agg(DISTINCT queue) FILTER (WHERE state = 'available'), '{}') AS due_queues
+        FROM ins
+        """
+    }
+
+    /// COPY target for bulk loads without unique keys.
+    var copyJobs: String {
+        "COPY \(jobs) (state, queue, kind, args, priority, max_attempts, run_at, created_at) FROM STDIN"
+    }
+
+    var notifyQueues: String { "SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q" }
+
+    /// Claims up to $3 due jobs from queues $1 for worker $4 at business time $2, leasing
+    /// them for $5 seconds of real time. SKIP LOCKED: concurrent workers never wait on each
+    /// other and never take the same row.
+    var claim: String {
+        """
+        WITH picked AS (
+            SELECT id FROM \(jobs)
+            WHERE state IN ('scheduled', 'available', 'retryable') AND run_at <= $2 AND queue = ANY($1)
+            ORDER BY priority, run_at, id
+            LIMIT $3
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE \(jobs) j
+        SET state = 'running', attempt = j.attempt + 1, locked_by = $4, attempted_at = $2,
+            lease_expires_at = pg_catalog.now() + make_interval(secs => $5)
+        FROM picked WHERE j.id = picked.id
+        RETURNING j.id, j.state::text AS state, j.queue, j.kind, j.args, j.priority, j.run_at, j.attempt, j.max_attempts,
+                  j.errors, j.unique_key, j.created_at, j.attempted_at, j.locked_by
+        """
+    }
+
+    /// Moves finished rows out of `jobs`: $1 ids, $2 worker (NULL: any), $3 now, $4 final
+    /// state, $5 error to append (NULL: none). Only rows this worker still holds are moved.
+    var finish: String {
+        """
+        WITH done AS (
+            DELETE FROM \(jobs)
+            WHERE id = ANY($1) AND ($2::text IS NULL OR (state = 'running' AND locked_by = $2))
+            RETURNING *
+        )
+        INSERT INTO \(finished) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
+                                 unique_key, created_at, attempted_at, finished_at, finished_by)
+        SELECT id, $4::text::\(schema.qualified("job_state")), queue, kind, args, priority, run_at, attempt, max_attempts,
+               CASE WHEN $5::jsonb IS NULL THEN errors ELSE errors || jsonb_build_array($5::jsonb) END,
+               unique_key, created_at, attempted_at, coalesce($3::timestamptz, \(schema.qualified("clock_now"))()), $2
+        FROM done
+        """
+    }
+
+    /// A failed attempt that will run again: $1 id, $2 worker, $3 run_at, $4 error.
+    var retry: String {
+        """
+        UPDATE \(jobs) SET state = 'retryable', run_at = $3, errors = errors || jsonb_build_array($4::jsonb),
+               locked_by = NULL, lease_expires_at = NULL
+        WHERE id = $1 AND state = 'running' AND locked_by = $2
+        """
+    }
+
+    /// Run later without using an attempt: $1 id, $2 worker, $3 run_at.
+    var snooze: String {
+        """
+        UPDATE \(jobs) SET state = 'scheduled', run_at = $3, attempt = attempt - 1, locked_by = NULL, lease_expires_at = NULL
+        WHERE id = $1 AND state = 'running' AND locked_by = $2
+        """
+    }
+
+    /// Hands unfinished work back at shutdown, the attempt not charged: $1 ids, $2 worker.
+    var unclaim: String {
+        """
+        UPDATE \(jobs) SET state = 'available', attempt = greatest(attempt - 1, 0), locked_by = NULL, lease_expires_at = NULL
+        WHERE id = ANY($1) AND state = 'running' AND locked_by = $2
+        """
+    }
+
+    /// Extends the leases of everything worker $1 holds by $2 seconds of real time.
+    var heartbeat: String {
+        """
+        UPDATE \(jobs) SET lease_expires_at = pg_catalog.now() + make_interval(secs => $2)
+        WHERE state = 'running' AND locked_by = $1
+        """
+    }
+
+    /// Expired leases with attempts left go back to the queue ($1 now, $2 limit).
+    var rescue: String {
+        """
+        WITH expired AS (
+            SELECT id FROM \(jobs)
+            WHERE state = 'running' AND lease_expires_at < pg_catalog.now() AND attempt < max_attempts
+            ORDER BY lease_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED
+        )
+        UPDATE \(jobs) j SET state = 'retryable', run_at = $1, locked_by = NULL, lease_expires_at = NULL,
+               errors = j.errors || jsonb_build_array(jsonb_build_object(
+                   'at', $1::timestamptz, 'attempt', j.attempt, 'kind', 'lease_expired',
+                   'message', 'worker ' || j.locked_by || ' stopped renewing its lease'))
+        FROM expired WHERE j.id = expired.id
+        RETURNING j.id
+        """
+    }
+
+    /// Expired leases with no attempts left ($1 limit).
+    var expiredExhausted: String {
+        """
+        SELECT id FROM \(jobs)
+        WHERE state = 'running' AND lease_expires_at < pg_catalog.now() AND attempt >= max_attempts
+        ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
+        """
+    }
+
+    /// Deletes up to $3 finished jobs in state $1 older than $2.
+    var prune: String {
+        """
+        DELETE FROM \(finished) WHERE id IN (
+            SELECT id FROM \(finished) WHERE state = $1::text::\(schema.qualified("job_state")) AND finished_at < $2 LIMIT $3
+        )
+        """
+    }
+
+    var registerWorker: String {
+        """
+        INSERT INTO \(schema.qualified("workers")) (id, queues, concurrency) VALUES ($1, $2, $3)
+        ON CONFLICT (id) DO UPDATE SET queues = excluded.queues, concurrency = excluded.concurrency,
+            started_at = pg_catalog.now(), heartbeat_at = pg_catalog.now()
+        """
+    }
+
+    var workerHeartbeat: String { "UPDATE \(schema.qualified("workers")) SET heartbeat_at = pg_catalog.now() WHERE id = $1" }
+    var deregisterWorker: String { "DELETE FROM \(schema.qualified("workers")) WHERE id = $1" }
+    var forgetDeadWorkers: String {
+        "DELETE FROM \(schema.qualified("workers")) WHERE heartbeat_at < pg_catalog.now() - make_interval(secs => $1)"
+    }
+
+    // MARK: - Admin
+
+    var showUnfinished: String { "SELECT \(Self.columns) FROM \(jobs) WHERE id = $1" }
+    var showFinished: String { "SELECT \(Self.finishedColumns) FROM \(finished) WHERE id = $1" }
+
+    /// $1 state (nullable), $2 queue (nullable), $3 kind (nullable), $4 limit.
+    var listUnfinished: String {
+        """
+        SELECT \(Self.columns) FROM \(jobs)
+        WHERE ($1::text IS NULL OR state::text = $1) AND ($2::text IS NULL OR queue = $2) AND ($3::text IS NULL OR kind = $3)
+        ORDER BY id DESC LIMIT $4
+        """
+    }
+
+    var listFinished: String {
+        """
+        SELECT \(Self.finishedColumns) FROM \(finished)
+        WHERE ($1::text IS NULL OR state::text = $1) AND ($2::text IS NULL OR queue = $2) AND ($3::text IS NULL OR kind = $3)
+        ORDER BY id DESC LIMIT $4
+        """
+    }
+
+    /// Moves finished jobs back to the queue ($1 ids, $2 now); raises the attempt limit so
+    /// the job gets one more run.
+    var retryFinished: String {
+        """
+        WITH moved AS (
+            DELETE FROM \(finished) WHERE id = ANY($1) AND state IN ('discarded', 'cancelled') RETURNING *
+        )
+        INSERT INTO \(jobs) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors, unique_key, created_at)
+        SELECT id, 'available', queue, kind, args, priority, $2, attempt, greatest(max_attempts, attempt + 1), errors, unique_key, created_at
+        FROM moved
+        RETURNING id
+        """
+    }
+
+    /// $1 kind (nullable), $2 limit.
+    var discardedIDs: String {
+        "SELECT id FROM \(finished) WHERE state = 'discarded' AND ($1::text IS NULL OR kind = $1) ORDER BY id LIMIT $2"
+    }
+
+    var statsByQueueAndState: String {
+        """
+        SELECT queue, state::text AS state, count(*) AS jobs, min(run_at) AS oldest_run_at FROM \(jobs) GROUP BY queue, state
+        UNION ALL
+        SELECT queue, state::text, count(*), NULL FROM \(finished) GROUP BY queue, state
+        ORDER BY queue, state
+        """
+    }
+
+    var oldestAvailable: String {
+        """
+        SELECT queue, min(run_at) AS oldest FROM \(jobs)
+        WHERE state IN ('scheduled', 'available', 'retryable') AND run_at <= $1 GROUP BY queue
+        """
+    }
+
+    var counterIncrement: String {
+        """
+        INSERT INTO \(schema.qualified("counters")) (name, value) VALUES ($1, 1)
+        ON CONFLICT (name) DO UPDATE SET value = \(schema.qualified("counters")).value + 1
+        """
+    }
+
+    var counterIncrementMany: String {
+        """
+        INSERT INTO \(schema.qualified("counters")) AS c (name, value)
+        SELECT name, count(*) FROM unnest($1::text[]) AS name GROUP BY name
+        ON CONFLICT (name) DO UPDATE SET value = c.value + excluded.value
+        """
+    }
+}

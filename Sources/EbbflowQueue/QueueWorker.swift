@@ -1,0 +1,238 @@
+// The worker: claims due jobs in batches with SKIP LOCKED, runs them, and shuts down gracefully.
+import EbbflowCore
+import Foundation
+import Logging
+import PostgresClient
+
+/// One worker process's engine.
+///
+/// The claim loop takes as many jobs as it has free slots in one round trip, starts them, and
+/// sleeps until a NOTIFY (an enqueue of due work), a finished job or the poll interval wakes
+/// it. Maintenance (lease heartbeats, rescue, pruning, schedules) runs beside it.
+public actor QueueWorker {
+    public nonisolated let configuration: WorkerConfiguration
+    private let store: JobStore
+    private let registry: JobRegistry
+    private let database: PGConfiguration
+    private let logger: Logger
+    private let pool: PGPool
+    private let completer: BatchCompleter
+    private let execution: JobExecution
+    private let maintenance: Maintenance
+    private let wake = WakeSignal()
+
+    private var running: [Int64: Task<Void, Never>] = [:]
+    private var stopping = false
+    private var claimedAny = 0
+    /// Jobs run to an end by this worker (for drain reports and tests).
+    public private(set) var finishedCount = 0
+
+    public init(database: PGConfiguration, schema: SchemaName, registry: JobRegistry,
+                configuration: WorkerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.store = JobStore(schema: schema)
+        self.registry = registry
+        self.database = database
+        self.logger = logger
+        // Slots, plus the claim loop, the completer and maintenance.
+        pool = PGPool(database, maxConnections: configuration.concurrency + 3, acquireTimeout: .seconds(60), logger: logger)
+        completer = BatchCompleter(store: store, workerID: configuration.id, pool: pool, logger: logger)
+        execution = JobExecution(store: store, registry: registry, configuration: configuration, pool: pool,
+                                 completer: completer, logger: logger)
+        maintenance = Maintenance(store: store, schema: schema, configuration: configuration, pool: pool, logger: logger)
+    }
+
+    /// Asks the worker to stop claiming; `run()` then finishes or hands back running jobs.
+    public func stop() {
+        stopping = true
+        wake.wake()
+    }
+
+    /// Runs until `stop()` (or, in drain mode, until nothing is due). Returns after running
+    /// jobs have finished or, past the shutdown timeout, been handed back unharmed.
+    public func run() async throws {
+        try await registerWorker()
+        let listener = configuration.listen ? startListener() : nil
+        let maintenanceTask = configuration.drain ? nil : startMaintenance()
+        logger.info("worker started", metadata: [
+            "id": "\(configuration.id)", "queues": "\(configuration.queues.joined(separator: ","))",
+            "concurrency": "\(configuration.concurrency)", "kinds": "\(registry.kinds.joined(separator: ","))",
+        ])
+        defer {
+            listener?.cancel()
+            maintenanceTask?.cancel()
+        }
+        if configuration.drain { try await maintenance.fireDueSchedules() }
+        var consecutiveErrors = 0
+        while !stopping {
+            let free = configuration.concurrency - running.count
+            var claimed = 0
+            if free > 0 {
+                do {
+                    claimed = try await claimAndStart(limit: free)
+                    consecutiveErrors = 0
+                } catch {
+                    consecutiveErrors += 1
+                    let backoff = Duration.milliseconds(min(5_000, 100 * (1 << min(consecutiveErrors, 6))))
+                    logger.warning("claim failed; retrying", metadata: ["error": "\(error)", "in": "\(backoff)"])
+                    try? await Task.sleep(for: backoff)
+                    continue
+                }
+            }
+            if configuration.drain && claimed == 0 && running.isEmpty {
+                await completer.drain()
+                // Our own completions may have made new work due (a job enqueueing another).
+                if try await claimAndStart(limit: configuration.concurrency) == 0 && running.isEmpty { break }
+                continue
+            }
+            if claimed > 0 && claimed == free { continue }  // there may be more waiting
+            await wake.wait(timeout: configuration.pollInterval)
+        }
+        await shutDown()
+    }
+
+    private func claimAndStart(limit: Int) async throws -> Int {
+        let (store, configuration) = (self.store, self.configuration)
+        let (now, rows) = try await pool.withConnection { connection in
+            try await connection.run { connection in
+                let now = try store.now(on: connection)
+                let rows = try store.claim(queues: configuration.queues, limit: limit, worker: configuration.id,
+                                           leaseSeconds: configuration.leaseSeconds, now: now, on: connection)
+                return (now, rows)
+            }
+        }
+        claimedAny += rows.count
+        start(rows, now: now)
+        return rows.count
+    }
+
+    /// Starts claimed jobs: chunk kinds grouped into chunks, everything else one task per job.
+    private func start(_ rows: [JobRow], now: Date) {
+        var chunks: [String: [JobRow]] = [:]
+        for row in rows {
+            if case .chunk = registry.handlers[row.kind] {
+                chunks[row.kind, default: []].append(row)
+            } else {
+                let execution = self.execution
+                launch([row.id]) { await execution.run(row, now: now) }
+            }
+        }
+        for (kind, rows) in chunks {
+            guard case .chunk(let size, let body) = registry.handlers[kind] else { continue }
+            let context = JobContext(now: now, workerID: configuration.id, store: store)
+            let execution = self.execution
+            for offset in stride(from: 0, to: rows.count, by: size) {
+                let chunk = Array(rows[offset..<min(offset + size, rows.count)])
+                launch(chunk.map(\.id)) {
+                    do {
+                        try await execution.runChunk(chunk, body: body, context: context)
+                    } catch {
+                        if chunk.count == 1 { await execution.recordThrown(error, row: chunk[0], now: now) }
+                    }
+                }
+            }
+        }
+    }
+
+    private func launch(_ ids: [Int64], _ work: @escaping @Sendable () async -> Void) {
+        let task = Task {
+            await work()
+            self.finished(ids)
+        }
+        for id in ids { running[id] = task }
+    }
+
+    private func finished(_ ids: [Int64]) {
+        for id in ids { running[id] = nil }
+        finishedCount += ids.count
+        wake.wake()
+    }
+
+    // MARK: - Shutdown
+
+    private func shutDown() async {
+        let timeout = configuration.shutdownTimeout
+        if !running.isEmpty {
+            logger.info("stopping: waiting for running jobs", metadata: ["jobs": "\(running.count)", "timeout": "\(timeout)"])
+            let deadline = ContinuousClock.now.advanced(by: timeout)
+            while !running.isEmpty && ContinuousClock.now < deadline {
+                await wake.wait(timeout: .milliseconds(50))
+            }
+        }
+        if !running.isEmpty {
+            let ids = Array(running.keys)
+            logger.info("shutdown timeout reached: handing jobs back to the queue", metadata: ["jobs": "\(ids.count)"])
+            for task in Set(running.values.map(HashableTask.init)) { task.task.cancel() }
+            for task in Set(running.values.map(HashableTask.init)) { await task.task.value }
+            let (store, workerID) = (self.store, configuration.id)
+            do {
+                try await pool.withConnection { connection in
+                    try await connection.run { try store.unclaim(ids, worker: workerID, on: $0) }
+                }
+            } catch {
+                logger.error("could not hand jobs back; they return when their leases expire", metadata: ["error": "\(error)"])
+            }
+        }
+        await completer.drain()
+        try? await deregisterWorker()
+        await pool.close()
+        logger.info("worker stopped", metadata: ["id": "\(configuration.id)", "jobs": "\(finishedCount)"])
+    }
+
+    // MARK: - Around the loop
+
+    private func registerWorker() async throws {
+        let (sql, configuration) = (store.sql, self.configuration)
+        try await pool.withConnection { connection in
+            try await connection.execute(sql.registerWorker, [configuration.id, configuration.queues, configuration.concurrency])
+        }
+    }
+
+    private func deregisterWorker() async throws {
+        let (sql, id) = (store.sql, configuration.id)
+        try await pool.withConnection { try await $0.execute(sql.deregisterWorker, [id]) }
+    }
+
+    /// LISTEN on a connection of its own; any notification for one of our queues wakes the loop.
+    private func startListener() -> Task<Void, Never> {
+        let (database, channel, queues, logger, wake) = (self.database, store.channel, Set(configuration.queues), self.logger, self.wake)
+        return Task.detached {
+            var connection: PGConnection?
+            while !Task.isCancelled {
+                do {
+                    if connection == nil {
+                        let opened = try await PGConnection.connect(database, logger: logger)
+                        try await opened.listen(channel)
+                        connection = opened
+                        wake.wake()  // anything enqueued while we were not listening
+                    }
+                    let notes = try await connection!.waitForNotifications(timeout: .seconds(5))
+                    if notes.contains(where: { queues.contains($0.payload) }) { wake.wake() }
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.warning("listener lost its connection; polling until it is back", metadata: ["error": "\(error)"])
+                    connection = nil
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            await connection?.close()
+        }
+    }
+
+    private func startMaintenance() -> Task<Void, Never> {
+        let (maintenance, interval, wake) = (self.maintenance, configuration.maintenanceInterval, self.wake)
+        return Task.detached {
+            while !Task.isCancelled {
+                if await maintenance.runOnce() { wake.wake() }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
+/// Tasks by identity, to cancel and await each chunk's task once.
+private struct HashableTask: Hashable {
+    let task: Task<Void, Never>
+    static func == (lhs: HashableTask, rhs: HashableTask) -> Bool { lhs.task == rhs.task }
+    func hash(into hasher: inout Hasher) { hasher.combine(task.hashValue) }
+}

@@ -1,0 +1,93 @@
+// Recurring schedules in the database: add, list, enable, remove, lock the due ones, advance.
+import EbbflowCore
+import Foundation
+import PostgresClient
+
+/// A row of `schedules`.
+public struct ScheduleRow: Sendable {
+    public var name: String
+    public var cron: String
+    public var timeZone: String
+    public var kind: String
+    public var args: PGJSON
+    public var queue: String
+    public var priority: Int
+    public var maxAttempts: Int
+    public var enabled: Bool
+    public var nextRunAt: Date
+    public var lastRunAt: Date?
+
+    init(_ row: PGRow) throws {
+        name = try row.decode("name")
+        cron = try row.decode("cron")
+        timeZone = try row.decode("time_zone")
+        kind = try row.decode("kind")
+        args = try row.decode("args")
+        queue = try row.decode("queue")
+        priority = try row.decode("priority")
+        maxAttempts = try row.decode("max_attempts")
+        enabled = try row.decode("enabled")
+        nextRunAt = try row.decode("next_run_at")
+        lastRunAt = try row.decode("last_run_at")
+    }
+}
+
+public struct ScheduleStore: Sendable {
+    let schema: SchemaName
+    private var table: String { schema.qualified("schedules") }
+    private static let columns = "name, cron, time_zone, kind, args, queue, priority, max_attempts, enabled, next_run_at, last_run_at"
+
+    public init(schema: SchemaName) { self.schema = schema }
+
+    /// Adds or replaces a schedule; its first tick is the first after the database clock's now.
+    public func upsert(name: String, cron: CronSchedule, kind: String, args: PGJSON, queue: String, priority: Int,
+                       maxAttempts: Int, on connection: isolated PGConnection) throws -> ScheduleRow {
+        guard !name.isEmpty else { throw QueueError.invalid("schedule name is empty") }
+        guard !kind.isEmpty else { throw QueueError.invalid("job kind is empty") }
+        let now: Date = try connection.query("SELECT \(schema.qualified("clock_now"))() AS now").first!.decode("now")
+        guard let next = cron.next(after: now) else {
+            throw QueueError.invalid("cron expression \"\(cron.expression)\" never fires")
+        }
+        let row = try connection.query("""
+            INSERT INTO \(table) (name, cron, time_zone, kind, args, queue, priority, max_attempts, next_run_at)
+            VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9)
+            ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, time_zone = excluded.time_zone, kind = excluded.kind,
+                args = excluded.args, queue = excluded.queue, priority = excluded.priority,
+                max_attempts = excluded.max_attempts, next_run_at = excluded.next_run_at, enabled = true
+            RETURNING \(Self.columns)
+            """, [name, cron.expression, cron.timeZone.identifier, kind, args.text, queue, priority, maxAttempts, next]).first!
+        return try ScheduleRow(row)
+    }
+
+    public func list(on connection: isolated PGConnection) throws -> [ScheduleRow] {
+        try connection.query("SELECT \(Self.columns) FROM \(table) ORDER BY name").rows.map(ScheduleRow.init)
+    }
+
+    /// Returns false when no schedule has that name.
+    @discardableResult
+    public func setEnabled(_ name: String, _ enabled: Bool, on connection: isolated PGConnection) throws -> Bool {
+        try connection.execute("UPDATE \(table) SET enabled = $2 WHERE name = $1", [name, enabled]) == 1
+    }
+
+    @discardableResult
+    public func remove(_ name: String, on connection: isolated PGConnection) throws -> Bool {
+        try connection.execute("DELETE FROM \(table) WHERE name = $1", [name]) == 1
+    }
+
+    /// Makes a schedule due now, so the next scheduler pass enqueues it.
+    @discardableResult
+    public func runNow(_ name: String, on connection: isolated PGConnection) throws -> Bool {
+        try connection.execute("UPDATE \(table) SET next_run_at = \(schema.qualified("clock_now"))() WHERE name = $1", [name]) == 1
+    }
+
+    func lockDue(now: Date, on connection: isolated PGConnection) throws -> [ScheduleRow] {
+        try connection.query("""
+            SELECT \(Self.columns) FROM \(table) WHERE enabled AND next_run_at <= $1
+            ORDER BY next_run_at FOR UPDATE SKIP LOCKED
+            """, [now]).rows.map(ScheduleRow.init)
+    }
+
+    func advance(_ name: String, lastRunAt: Date, nextRunAt: Date, on connection: isolated PGConnection) throws {
+        try connection.execute("UPDATE \(table) SET last_run_at = $2, next_run_at = $3 WHERE name = $1", [name, lastRunAt, nextRunAt])
+    }
+}

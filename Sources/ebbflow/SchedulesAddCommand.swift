@@ -1,0 +1,39 @@
+// `ebbflow schedules add NAME --cron EXPR --kind K`: create or replace a recurring job.
+import ArgumentParser
+import EbbflowQueue
+import Foundation
+import PostgresClient
+
+struct SchedulesAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Create or replace a schedule.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var cronOptions: CronOptions
+    @Argument(help: "Schedule name.") var name: String
+    @Option(help: "Cron expression: 5 fields, or @hourly, @daily, @weekly, @monthly, @yearly, @every 15m.") var cron: String
+    @Option(help: "Job kind to enqueue on each tick.") var kind: String
+    @Option(help: "Job arguments as a JSON object.") var args = "{}"
+    @Option(help: "Queue name.") var queue = "default"
+    @Option(help: "Priority: lower runs first.") var priority = 0
+    @Option(help: "Attempts per enqueued job.") var maxAttempts = 20
+
+    func validate() throws {
+        _ = try cronOptions.schedule(cron)
+        guard (try? JSONSerialization.jsonObject(with: Data(args.utf8))) is [String: Any] else {
+            throw ValidationError("--args must be a JSON object; got: \(args)")
+        }
+        guard !name.isEmpty, !kind.isEmpty else { throw ValidationError("NAME and --kind must not be empty") }
+    }
+
+    func run() async throws {
+        let schedules = ScheduleStore(schema: try connection.schemaName)
+        let schedule = try cronOptions.schedule(cron)
+        let database = try await connection.connect()
+        let (name, kind, args, queue, priority, maxAttempts) = (self.name, self.kind, self.args, self.queue, self.priority, self.maxAttempts)
+        let row = try await database.run {
+            try schedules.upsert(name: name, cron: schedule, kind: kind, args: PGJSON(args), queue: queue, priority: priority,
+                                 maxAttempts: maxAttempts, on: $0)
+        }
+        print("schedule \(row.name): \(row.cron) (\(row.timeZone)) enqueues \(row.kind); next run \(Output.time(row.nextRunAt))")
+    }
+}

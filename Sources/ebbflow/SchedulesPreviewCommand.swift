@@ -1,0 +1,30 @@
+// `ebbflow schedules preview EXPR`: the next fire times of a cron expression, one ISO 8601 line each.
+import ArgumentParser
+import EbbflowQueue
+import Foundation
+
+struct SchedulesPreviewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "preview", abstract: "Print the next fire times of a cron expression.")
+
+    @OptionGroup var cronOptions: CronOptions
+    @Argument(help: "Cron expression.") var expression: String
+    @Option(help: "Start after this ISO 8601 time (default: now).") var from: String?
+    @Option(help: "How many fire times.") var count = 5
+    @Flag(help: "Print a JSON array.") var json = false
+
+    func validate() throws {
+        _ = try cronOptions.schedule(expression)
+        if let from, TimeText.parse(from) == nil { throw ValidationError("--from \"\(from)\" is not an ISO 8601 time") }
+        guard count > 0 && count <= 10_000 else { throw ValidationError("--count must be 1...10000") }
+    }
+
+    func run() throws {
+        let schedule = try cronOptions.schedule(expression)
+        let start = from.flatMap(TimeText.parse) ?? Date()
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = schedule.timeZone
+        formatter.formatOptions = [.withInternetDateTime]
+        let times = schedule.nextTimes(after: start, count: count).map { formatter.string(from: $0) }
+        print(json ? try Output.json(times) : times.joined(separator: "\n"))
+    }
+}

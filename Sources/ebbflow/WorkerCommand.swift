@@ -1,0 +1,99 @@
+// `ebbflow worker`: runs jobs until SIGTERM/SIGINT (graceful), or with --drain until nothing is due.
+import ArgumentParser
+import EbbflowQueue
+import Foundation
+import Logging
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Claim and run jobs. SIGTERM/SIGINT: finish running jobs, then exit 0.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "Comma-separated queues to work.") var queues = "default"
+    @Option(help: "Jobs run at once.") var concurrency = 10
+    @Option(help: "Worker id (default: host-pid-random).") var id: String?
+    @Flag(help: "Run what is due now (and what that makes due), fire due schedules, then exit.") var drain = false
+    @Flag(help: "Do not LISTEN for enqueues; poll only (pgbouncer transaction pooling).") var noListen = false
+    @Option(help: "Seconds between claims when idle.") var pollInterval = 1.0
+    @Option(help: "Seconds running jobs get to finish after SIGTERM before they are handed back.") var shutdownTimeout = 30.0
+    @Option(help: "Seconds a job may run before it is cancelled and retried.") var jobTimeout = 300.0
+    @Option(help: "Seconds a claimed job stays leased without a heartbeat.") var leaseSeconds = 30.0
+
+    func validate() throws {
+        guard concurrency > 0 && concurrency <= 1000 else { throw ValidationError("--concurrency must be 1...1000, got \(concurrency)") }
+        guard pollInterval > 0, shutdownTimeout >= 0, jobTimeout > 0, leaseSeconds >= 3 else {
+            throw ValidationError("--poll-interval and --job-timeout must be positive, --lease-seconds at least 3, --shutdown-timeout not negative")
+        }
+        let names = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }) else { throw ValidationError("--queues needs at least one name, e.g. default,sweeps") }
+    }
+
+    func run() async throws {
+        let logger = connection.logger("ebbflow.worker")
+        let worker = QueueWorker(
+            database: connection.postgres, schema: try connection.schemaName, registry: .builtins(),
+            configuration: WorkerConfiguration(
+                id: id ?? WorkerConfiguration.defaultID(),
+                queues: queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                concurrency: concurrency, pollInterval: .milliseconds(Int(pollInterval * 1000)), listen: !noListen,
+                leaseSeconds: leaseSeconds, jobTimeout: .milliseconds(Int(jobTimeout * 1000)),
+                shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)), drain: drain),
+            logger: logger)
+        let signals = SignalHandler(logger: logger) { await worker.stop() }
+        defer { signals.cancel() }
+        try await worker.run()
+    }
+}
+
+/// First SIGTERM or SIGINT: stop claiming and shut down gracefully. Second: exit at once
+/// (running jobs return to the queue when their leases expire).
+///
+/// A handler that writes to a pipe, read by a thread of our own that unblocks the two signals
+/// for itself: a parent may have started us with them blocked (children of Swift processes
+/// inherit such a mask), and then only a thread that unblocks them can receive them.
+final class SignalHandler: @unchecked Sendable {
+    init(logger: Logger, onFirst: @escaping @Sendable () async -> Void) {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else {
+            logger.error("could not create the signal pipe; SIGTERM will stop the worker abruptly")
+            return
+        }
+        signalPipeWriteFD = fds[1]
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in
+            var byte: UInt8 = 1
+            _ = write(signalPipeWriteFD, &byte, 1)
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGTERM, &action, nil)
+        sigaction(SIGINT, &action, nil)
+        let readFD = fds[0]
+        let thread = Thread {
+            var mask = sigset_t()
+            sigemptyset(&mask)
+            sigaddset(&mask, SIGTERM)
+            sigaddset(&mask, SIGINT)
+            pthread_sigmask(SIG_UNBLOCK, &mask, nil)
+            var received = 0
+            var byte: UInt8 = 0
+            while read(readFD, &byte, 1) >= 0 || errno == EINTR {
+                received += 1
+                if received == 1 {
+                    logger.info("signal received: finishing running jobs (send again to stop at once)")
+                    Task { await onFirst() }
+                } else {
+                    logger.warning("second signal: stopping now")
+                    exit(1)
+                }
+            }
+        }
+        thread.start()
+    }
+
+    func cancel() {}
+}
+
+/// Written by the async-signal-safe handler, which cannot capture context.
+nonisolated(unsafe) var signalPipeWriteFD: Int32 = -1
