@@ -71,7 +71,7 @@ let package = Package(
         // Shared test helpers: the test database URL, a schema per test, running the CLI.
         .target(
             name: "EbbflowTestSupport",
-            dependencies: ["PostgresClient"],
+            dependencies: ["PostgresClient", "EbbflowCore"],
             path: "Tests/Support",
             swiftSettings: strict
         ),

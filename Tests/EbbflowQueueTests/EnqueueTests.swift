@@ -1,0 +1,89 @@
+// Enqueueing: single, bulk and COPY; unique keys dedupe, also across concurrent transactions.
+import EbbflowCore
+@testable import EbbflowQueue
+import EbbflowTestSupport
+import Foundation
+import PostgresClient
+import Testing
+
+@Suite struct EnqueueTests {
+    @Test func uniqueKeyReturnsExistingJob() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = JobStore(schema: schema)
+            let job = NewJob(kind: "noop", uniqueKey: "welcome:42")
+            let first = try await connection.run { try store.enqueue(job, on: $0) }
+            let second = try await connection.run { try store.enqueue(job, on: $0) }
+            #expect(first.inserted && !second.inserted)
+            #expect(first.id == second.id)
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs") == 1)
+        }
+    }
+
+    @Test func uniqueKeyFromTwoConcurrentTransactionsYieldsOneJob() async throws {
+        try await MigratedSchema.with { _, schema in
+            let store = JobStore(schema: schema)
+            let a = try await TestDatabase.connect(), b = try await TestDatabase.connect()
+            let job = NewJob(kind: "noop", uniqueKey: "race")
+            // A inserts and holds its transaction open; B's insert waits on A's row, then sees it.
+            let gate = AsyncGate()
+            async let first = a.withTransaction { connection in
+                let result = try store.enqueue(job, on: connection)
+                await gate.open()
+                try await Task.sleep(for: .milliseconds(300))
+                return result
+            }
+            await gate.wait()
+            let second = try await b.withTransaction { try store.enqueue(job, on: $0) }
+            let firstResult = try await first
+            #expect(firstResult.inserted && !second.inserted)
+            #expect(firstResult.id == second.id)
+            #expect(try await MigratedSchema.count(a, "SELECT 1 FROM \(schema.quoted).jobs") == 1)
+        }
+    }
+
+    @Test func enqueueInCallersTransactionRollsBackWithIt() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = JobStore(schema: schema)
+            await #expect(throws: Abort.self) {
+                try await connection.withTransaction { connection in
+                    try store.enqueue(NewJob(kind: "noop"), on: connection)
+                    throw Abort()
+                }
+            }
+            let left = try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs")
+            #expect(left == 0)
+        }
+    }
+
+    @Test func bulkAndCopyEnqueue() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = JobStore(schema: schema)
+            let jobs = (0..<5000).map { NewJob(kind: "noop", args: PGJSON("{\"n\": \($0)}"), delay: $0 % 2 == 0 ? 0 : 60) }
+            let bulk = try await connection.withTransaction { try store.enqueueMany(jobs, on: $0) }
+            #expect(bulk.inserted == 5000)
+            let copied = try await connection.withTransaction { try store.copyIn(jobs, on: $0) }
+            #expect(copied == 5000)
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE state = 'scheduled'") == 5000)
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE args->>'n' = '4999'") == 2)
+        }
+    }
+
+    @Test func invalidJobsAreRefused() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = JobStore(schema: schema)
+            for bad in [NewJob(kind: ""), NewJob(kind: "noop", queue: ""), NewJob(kind: "noop", maxAttempts: 0), NewJob(kind: "noop", delay: -1)] {
+                await #expect(throws: QueueError.self) { try await connection.run { try store.enqueue(bad, on: $0) } }
+            }
+        }
+    }
+}
+
+struct Abort: Error {}
+
+/// Opens once; waiters before and after pass.
+actor AsyncGate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    func open() { isOpen = true; waiters.forEach { $0.resume() }; waiters = [] }
+    func wait() async { if !isOpen { await withCheckedContinuation { waiters.append($0) } } }
+}

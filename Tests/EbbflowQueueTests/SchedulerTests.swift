@@ -1,0 +1,58 @@
+// Schedules: one enqueue per tick however many workers run the scheduler; a missed run once.
+import EbbflowCore
+@testable import EbbflowQueue
+import EbbflowTestSupport
+import Foundation
+import PostgresClient
+import Testing
+
+@Suite struct SchedulerTests {
+    @Test func fourSchedulersOverTenMinutesEnqueueTen() async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            try await connection.run { try DatabaseClock(schema: schema).set(Date(timeIntervalSince1970: 1_800_000_000), on: $0) }
+            let schedules = ScheduleStore(schema: schema)
+            _ = try await connection.run {
+                try schedules.upsert(name: "every_minute", cron: try CronSchedule(parsing: "* * * * *"), kind: "noop",
+                                     args: PGJSON("{}"), queue: "default", priority: 0, maxAttempts: 3, on: $0)
+            }
+            let scheduler = Scheduler(store: JobStore(schema: schema), schedules: schedules)
+            let workers = try await (0..<4).asyncMap { _ in try await TestDatabase.connect() }
+            for _ in 0..<10 {
+                try await InProcess.advance(connection, schema, seconds: 60)
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for worker in workers {
+                        group.addTask { try await worker.run { try scheduler.run(on: $0) } }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'noop'") == 10)
+        }
+    }
+
+    @Test func missedTicksRunOnceAfterDowntime() async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            try await connection.run { try DatabaseClock(schema: schema).set(Date(timeIntervalSince1970: 1_800_000_000), on: $0) }
+            let schedules = ScheduleStore(schema: schema)
+            _ = try await connection.run {
+                try schedules.upsert(name: "hourly", cron: try CronSchedule(parsing: "@hourly"), kind: "noop",
+                                     args: PGJSON("{}"), queue: "default", priority: 0, maxAttempts: 3, on: $0)
+            }
+            try await InProcess.advance(connection, schema, seconds: 10 * 3600)
+            let scheduler = Scheduler(store: JobStore(schema: schema), schedules: schedules)
+            #expect(try await connection.run { try scheduler.run(on: $0) } == 1)
+            #expect(try await connection.run { try scheduler.run(on: $0) } == 0)
+            let row = try await connection.run { try schedules.list(on: $0) }.first!
+            let now = try await connection.run { try JobStore(schema: schema).now(on: $0) }
+            #expect(row.nextRunAt > now && row.nextRunAt.timeIntervalSince(now) <= 3600)
+        }
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}

@@ -1,0 +1,116 @@
+// In-process worker behaviour: retries with growing delays, chunks isolating poison, bad kinds.
+import EbbflowCore
+@testable import EbbflowQueue
+import EbbflowTestSupport
+import Foundation
+import PostgresClient
+import Testing
+
+@Suite struct WorkerBehaviourTests {
+    @Test func throwingHandlerRetriesWithGrowingDelaysThenDiscards() async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            let store = JobStore(schema: schema)
+            try await connection.run { try DatabaseClock(schema: schema).set(Date(timeIntervalSince1970: 1_800_000_000), on: $0) }
+            let id = try await connection.run { try store.enqueue(NewJob(kind: FailingJob.kind, maxAttempts: 4), on: $0) }.id
+            var registry = JobRegistry()
+            registry.register(FailingJob())
+            let policy = RetryPolicy(base: 10, factor: 3, maxDelay: 10_000, jitter: 0)
+            var delays: [Double] = []
+            for _ in 0..<4 {
+                try await InProcess.drain(schema, registry: registry, retry: policy)
+                let job = try #require(try await connection.run { try store.find(id, on: $0) })
+                if job.state == "discarded" { break }
+                #expect(job.state == "retryable")
+                let now = try await connection.run { try store.now(on: $0) }
+                delays.append(job.runAt.timeIntervalSince(now))
+                try await InProcess.advance(connection, schema, seconds: job.runAt.timeIntervalSince(now))
+            }
+            #expect(delays == [10, 30, 90], "delays measured on the database clock")
+            let job = try #require(try await connection.run { try store.find(id, on: $0) })
+            #expect(job.state == "discarded")
+            #expect(job.errors.count == 4)
+            #expect(job.errors.map(\.attempt) == [1, 2, 3, 4])
+            #expect(job.errors.allSatisfy { $0.message.contains("boom") })
+            // Each failed attempt's effects rolled back.
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).counters") == 0)
+        }
+    }
+
+    @Test func chunkWithPoisonCompletesTheRestAndIsolatesThePoison() async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            let store = JobStore(schema: schema)
+            let jobs = (0..<100).map { try! NewJob(kind: PoisonableChunkJob.kind, encoding: PoisonableChunkJob.Args(poison: $0 == 37), maxAttempts: 2) }
+            try await connection.withTransaction { try store.enqueueMany(jobs, on: $0) }
+            let log = ChunkLog()
+            var registry = JobRegistry()
+            registry.register(PoisonableChunkJob(log: log))
+            try await InProcess.drain(schema, registry: registry, concurrency: 100, retry: RetryPolicy(base: 60, jitter: 0))
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed'") == 99)
+            let counted: Int = try await connection.query("SELECT value FROM \(schema.quoted).counters WHERE name = 'chunked'").first!.decode("value")
+            #expect(counted == 99, "only committed chunks count")
+            #expect(log.all.first == 100, "the first attempt was one chunk of 100")
+            #expect(log.all.filter { $0 > 1 }.count >= 2, "completions happened in chunk transactions, not one by one")
+            let poison: Int64 = try await connection.query("SELECT id FROM \(schema.quoted).jobs WHERE args->>'poison' = 'true'").first!.decode("id")
+            #expect(try await connection.run { try store.find(poison, on: $0) }?.state == "retryable")
+            try await InProcess.advance(connection, schema, seconds: 3600)
+            try await InProcess.drain(schema, registry: registry, concurrency: 100)
+            let final = try #require(try await connection.run { try store.find(poison, on: $0) })
+            #expect(final.state == "discarded")
+            #expect(final.errors.count == 2)
+        }
+    }
+
+    @Test func unknownKindAndBadArgsAreDiscardedAndWorkerGoesOn() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = JobStore(schema: schema)
+            let unknown = try await connection.run { try store.enqueue(NewJob(kind: "no_such_kind"), on: $0) }.id
+            let bad = try await connection.run { try store.enqueue(NewJob(kind: "sleep", args: PGJSON("{\"ms\": \"soon\"}")), on: $0) }.id
+            let good = try await connection.run { try store.enqueue(NewJob(kind: "counter"), on: $0) }.id
+            try await InProcess.drain(schema, registry: .builtins())
+            let unknownJob = try #require(try await connection.run { try store.find(unknown, on: $0) })
+            #expect(unknownJob.state == "discarded" && unknownJob.errors.first?.kind == .unknownKind)
+            #expect(unknownJob.errors.first?.message.contains("no_such_kind") == true)
+            let badJob = try #require(try await connection.run { try store.find(bad, on: $0) })
+            #expect(badJob.state == "discarded" && badJob.errors.first?.kind == .undecodableArgs)
+            #expect(try await connection.run { try store.find(good, on: $0) }?.state == "completed")
+        }
+    }
+
+    @Test func priorityThenRunAtOrder() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = JobStore(schema: schema)
+            let low = try await connection.run { try store.enqueue(NewJob(kind: "noop", priority: 5), on: $0) }.id
+            let high = try await connection.run { try store.enqueue(NewJob(kind: "noop", priority: 1), on: $0) }.id
+            let later = try await connection.run { try store.enqueue(NewJob(kind: "noop", delay: 3600), on: $0) }.id
+            let claimed = try await connection.run { connection in
+                try store.claim(queues: ["default"], limit: 10, worker: "w", leaseSeconds: 30, now: try store.now(on: connection), on: connection)
+            }
+            #expect(claimed.map(\.id) == [high, low])
+            #expect(!claimed.contains { $0.id == later })
+        }
+    }
+
+    @Test func snoozeDoesNotUseAnAttempt() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = JobStore(schema: schema)
+            let id = try await connection.run { try store.enqueue(NewJob(kind: "noop"), on: $0) }.id
+            try await connection.run { connection in
+                let now = try store.now(on: connection)
+                _ = try store.claim(queues: ["default"], limit: 1, worker: "w", leaseSeconds: 30, now: now, on: connection)
+                try store.snooze(id, worker: "w", until: now.addingTimeInterval(60), on: connection)
+            }
+            let job = try #require(try await connection.run { try store.find(id, on: $0) })
+            #expect(job.state == "scheduled" && job.attempt == 0)
+        }
+    }
+
+    @Test func retryPolicyGrowsAndCaps() {
+        let policy = RetryPolicy(base: 5, factor: 2, maxDelay: 60, jitter: 0.2)
+        #expect(policy.nominalDelay(afterAttempt: 1) == 5)
+        #expect(policy.nominalDelay(afterAttempt: 3) == 20)
+        #expect(policy.nominalDelay(afterAttempt: 10) == 60)
+        #expect(policy.delay(afterAttempt: 2, random: 1) == 12)
+        #expect(policy.delay(afterAttempt: 2, random: -1) == 8)
+        for _ in 0..<100 { #expect((8...12).contains(policy.delay(afterAttempt: 2))) }
+    }
+}
