@@ -54,6 +54,8 @@ struct JobExecution: Sendable {
                 try await runChunk([row], body: body, context: context)
             }
         } catch {
+            // Cancelled by a forced shutdown: the worker hands the job back uncharged.
+            if Task.isCancelled { return }
             await recordThrown(error, row: row, now: now)
         }
     }
@@ -76,7 +78,7 @@ struct JobExecution: Sendable {
                 }
             }
         } catch {
-            if rows.count == 1 { throw error }
+            if rows.count == 1 || Task.isCancelled { throw error }
             let middle = rows.count / 2
             logger.debug("chunk failed; splitting", metadata: ["jobs": "\(rows.count)", "error": "\(error)"])
             for half in [Array(rows[..<middle]), Array(rows[middle...])] {
@@ -113,6 +115,7 @@ struct JobExecution: Sendable {
 
     /// A thrown error or a timeout: the effects are already rolled back; record the attempt.
     func recordThrown(_ error: any Error, row: JobRow, now: Date) async {
+        if Task.isCancelled { return }  // a forced shutdown hands the job back instead
         if case QueueError.lostLease = error {
             logger.warning("job was rescued from this worker; its effects were rolled back", metadata: ["job": "\(row.id)"])
             return

@@ -140,11 +140,13 @@ struct QueueSQL: Sendable {
         """
     }
 
-    /// Extends the leases of everything worker $1 holds by $2 seconds of real time.
+    /// Extends by $2 seconds of real time the leases of jobs $3 that worker $1 still runs.
+    /// Only those: a job whose end could not be recorded (the database was away) must let its
+    /// lease lapse, so the rescuer runs it again.
     var heartbeat: String {
         """
         UPDATE \(jobs) SET lease_expires_at = pg_catalog.now() + make_interval(secs => $2)
-        WHERE state = 'running' AND locked_by = $1
+        WHERE id = ANY($3) AND state = 'running' AND locked_by = $1
         """
     }
 

@@ -20,6 +20,8 @@ public actor QueueWorker {
     private let execution: JobExecution
     private let maintenance: Maintenance
     private let wake = WakeSignal()
+    /// The ids in `running`, readable by maintenance without a hop to this actor.
+    private let runningSet = RunningSet()
 
     private var running: [Int64: Task<Void, Never>] = [:]
     private var stopping = false
@@ -39,7 +41,10 @@ public actor QueueWorker {
         completer = BatchCompleter(store: store, workerID: configuration.id, pool: pool, logger: logger)
         execution = JobExecution(store: store, registry: registry, configuration: configuration, pool: pool,
                                  completer: completer, logger: logger)
-        maintenance = Maintenance(store: store, schema: schema, configuration: configuration, pool: pool, logger: logger)
+        let runningSet = self.runningSet
+        maintenance = Maintenance(store: store, schema: schema, configuration: configuration, pool: pool, logger: logger) {
+            runningSet.all
+        }
     }
 
     /// Asks the worker to stop claiming; `run()` then finishes or hands back running jobs.
@@ -140,10 +145,12 @@ public actor QueueWorker {
             self.finished(ids)
         }
         for id in ids { running[id] = task }
+        runningSet.insert(ids)
     }
 
     private func finished(_ ids: [Int64]) {
         for id in ids { running[id] = nil }
+        runningSet.remove(ids)
         finishedCount += ids.count
         wake.wake()
     }
@@ -235,4 +242,13 @@ private struct HashableTask: Hashable {
     let task: Task<Void, Never>
     static func == (lhs: HashableTask, rhs: HashableTask) -> Bool { lhs.task == rhs.task }
     func hash(into hasher: inout Hasher) { hasher.combine(task.hashValue) }
+}
+
+/// A locked set of job ids.
+final class RunningSet: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ids = Set<Int64>()
+    func insert(_ new: [Int64]) { lock.withLock { ids.formUnion(new) } }
+    func remove(_ old: [Int64]) { lock.withLock { ids.subtract(old) } }
+    var all: [Int64] { lock.withLock { Array(ids) } }
 }

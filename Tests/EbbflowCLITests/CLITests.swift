@@ -9,7 +9,7 @@ import Testing
 
     @Test func clockAdvanceMovesSimulationAndRefusesProduction() async throws {
         let sim = TestDatabase.uniqueSchemaName("cli"), prod = TestDatabase.uniqueSchemaName("cli")
-        defer { Task { await cleanUp(sim); await cleanUp(prod) } }
+        
         let url = try TestDatabase.url
         #expect(try await EbbflowBinary.run(["migrate", "--simulation", "--schema", sim, "--database-url", url]).exitCode == 0)
         #expect(try await EbbflowBinary.run(["clock", "set", "2026-01-01T00:00:00Z", "--schema", sim, "--database-url", url]).exitCode == 0)
@@ -23,11 +23,12 @@ import Testing
         #expect(refused.stderr.contains("not a simulation database"), "\(refused.output)")
         let shown = try await EbbflowBinary.run(["clock", "show", "--schema", prod], environment: ["DATABASE_URL": url])
         #expect(shown.stdout.contains("real time"), "\(shown.output)")
+        await cleanUp(sim)
+        await cleanUp(prod)
     }
 
     @Test func eightProcessesMigrateOnce() async throws {
         let schema = TestDatabase.uniqueSchemaName("cli")
-        defer { Task { await cleanUp(schema) } }
         let url = try TestDatabase.url
         let results = try await withThrowingTaskGroup(of: CommandResult.self) { group in
             for _ in 0..<8 { group.addTask { try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", url]) } }
@@ -46,13 +47,13 @@ import Testing
         #expect(again.exitCode == 0 && again.stdout.contains("up to date"))
         let status = try await EbbflowBinary.run(["migrate", "--status", "--schema", schema, "--database-url", url])
         #expect(status.stdout.contains("0 pending"), "\(status.output)")
+        await cleanUp(schema)
     }
 
     /// The binary embeds its files, so an edited applied file shows up as a checksum that no
     /// longer matches: the migrator names the file and refuses.
     @Test func tamperedAppliedFileIsRefusedByName() async throws {
         let schema = TestDatabase.uniqueSchemaName("cli")
-        defer { Task { await cleanUp(schema) } }
         let url = try TestDatabase.url
         #expect(try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", url]).exitCode == 0)
         let connection = try await TestDatabase.connect()
@@ -62,6 +63,7 @@ import Testing
         #expect(refused.stderr.contains("0001_clock.sql") && refused.stderr.contains("changed"), "\(refused.output)")
         let status = try await EbbflowBinary.run(["migrate", "--status", "--schema", schema, "--database-url", url])
         #expect(status.exitCode == 1 && status.stdout.contains("changed"))
+        await cleanUp(schema)
     }
 
     @Test func connectionFailuresAreOneClearLine() async throws {

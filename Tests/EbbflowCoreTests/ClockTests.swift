@@ -6,12 +6,13 @@ import PostgresClient
 import Testing
 
 @Suite struct ClockTests {
-    func withSchema<T: Sendable>(simulation: Bool, _ body: (PGConnection, DatabaseClock) async throws -> T) async throws -> T {
+    @discardableResult
+    func withSchema<T: Sendable>(simulation: Bool, _ body: (PGConnection, DatabaseClock, SchemaName) async throws -> T) async throws -> T {
         let schema = try SchemaName(TestDatabase.uniqueSchemaName("c"))
         let connection = try await TestDatabase.connect()
         _ = try await Migrator(schema: schema).migrate(on: connection, simulation: simulation)
         do {
-            let value = try await body(connection, DatabaseClock(schema: schema))
+            let value = try await body(connection, DatabaseClock(schema: schema), schema)
             try await TestDatabase.dropSchema(schema.name)
             return value
         } catch {
@@ -21,7 +22,7 @@ import Testing
     }
 
     @Test func simulationClockSetsAdvancesAndResets() async throws {
-        try await withSchema(simulation: true) { connection, clock in
+        try await withSchema(simulation: true) { connection, clock, _ in
             let start = Date(timeIntervalSince1970: 1_800_000_000)
             try await connection.run { try clock.set(start, on: $0) }
             #expect(try await connection.run { try clock.now(on: $0) } == start)
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func productionClockRefusesToMove() async throws {
-        try await withSchema(simulation: false) { connection, clock in
+        try await withSchema(simulation: false) { connection, clock, _ in
             await #expect(throws: ClockError.self) { try await connection.run { try clock.advance(by: 86_400, on: $0) } }
             await #expect(throws: ClockError.self) { try await connection.run { try clock.set(Date(), on: $0) } }
             let status = try await connection.run { try clock.status(on: $0) }
@@ -47,19 +48,17 @@ import Testing
 
     /// Even SQL that bypasses the Swift check cannot freeze a production clock.
     @Test func databaseGuardRefusesDirectUpdate() async throws {
-        try await withSchema(simulation: false) { connection, _ in
-            let schemaName = try await connection.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'c\\_%' ORDER BY oid DESC LIMIT 1").first!.decode("nspname", as: String.self)
+        try await withSchema(simulation: false) { connection, _, schema in
             await #expect {
-                try await connection.execute("UPDATE \"\(schemaName)\".clock SET frozen_at = now() + interval '1 day'")
+                try await connection.execute("UPDATE \(schema.quoted).clock SET frozen_at = now() + interval '1 day'")
             } throws: { ($0 as? PGError)?.message.contains("simulation") == true }
         }
     }
 
     @Test func simulationCannotBeSwitchedOnLater() async throws {
-        try await withSchema(simulation: false) { connection, _ in
-            let schema = try await connection.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'c\\_%' ORDER BY oid DESC LIMIT 1").first!.decode("nspname", as: String.self)
+        try await withSchema(simulation: false) { connection, _, schema in
             await #expect {
-                _ = try await Migrator(schema: SchemaName(schema)).migrate(on: connection, simulation: true)
+                _ = try await Migrator(schema: schema).migrate(on: connection, simulation: true)
             } throws: { "\($0)".contains("created for production") }
         }
     }

@@ -34,14 +34,8 @@ public enum TestCluster {
     public static func restart() throws {
         guard let directory else { throw PGError(.invalidConfiguration, "EBBFLOW_TEST_PG_DIR is not set; run through scripts/test") }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = root.appendingPathComponent("scripts/dev-db")
-        process.arguments = ["restart"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["EBBFLOW_PG_DIR": directory]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw PGError(.unexpected, "scripts/dev-db restart exited \(process.terminationStatus)") }
+        let status = try CleanSpawn.run(root.appendingPathComponent("scripts/dev-db").path, ["restart"],
+            environment: ProcessInfo.processInfo.environment.merging(["EBBFLOW_PG_DIR": directory]) { $1 })
+        guard status == 0 else { throw PGError(.unexpected, "scripts/dev-db restart exited \(status)") }
     }
 }

@@ -6,8 +6,9 @@ struct LeaseHeartbeat: Sendable {
     let workerID: String
     let leaseSeconds: Double
 
-    func run(on connection: isolated PGConnection) throws -> Int {
+    func run(running ids: [Int64], on connection: isolated PGConnection) throws -> Int {
         try connection.execute(store.sql.workerHeartbeat, [workerID])
-        return try connection.execute(store.sql.heartbeat, [workerID, leaseSeconds])
+        guard !ids.isEmpty else { return 0 }
+        return try connection.execute(store.sql.heartbeat, [workerID, leaseSeconds, ids])
     }
 }

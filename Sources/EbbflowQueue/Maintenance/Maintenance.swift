@@ -15,8 +15,12 @@ actor Maintenance {
     private let logger: Logger
     private var lastRun: [String: ContinuousClock.Instant] = [:]
     private let periods: [String: Duration]
+    /// The jobs the worker is running right now: the only leases to extend.
+    private let runningIDs: @Sendable () async -> [Int64]
 
-    init(store: JobStore, schema: SchemaName, configuration: WorkerConfiguration, pool: PGPool, logger: Logger) {
+    init(store: JobStore, schema: SchemaName, configuration: WorkerConfiguration, pool: PGPool, logger: Logger,
+         runningIDs: @escaping @Sendable () async -> [Int64]) {
+        self.runningIDs = runningIDs
         heartbeat = LeaseHeartbeat(store: store, workerID: configuration.id, leaseSeconds: configuration.leaseSeconds)
         rescuer = Rescuer(store: store)
         pruner = Pruner(store: store, completedRetention: configuration.completedRetention,
@@ -37,11 +41,12 @@ actor Maintenance {
         var madeWork = false
         for name in ["heartbeat", "rescuer", "pruner", "scheduler"] where isDue(name) {
             lastRun[name] = .now
+            let ids = name == "heartbeat" ? await runningIDs() : []
             do {
                 let count = try await pool.withConnection { connection in
                     try await connection.run { [heartbeat, rescuer, pruner, scheduler] connection in
                         switch name {
-                        case "heartbeat": return try heartbeat.run(on: connection)
+                        case "heartbeat": return try heartbeat.run(running: ids, on: connection)
                         case "rescuer": return try rescuer.run(on: connection)
                         case "pruner": return try pruner.run(on: connection)
                         default: return try scheduler.run(on: connection)

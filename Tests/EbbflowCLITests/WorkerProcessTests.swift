@@ -1,0 +1,186 @@
+// Real worker processes: exact counts under concurrency, SIGKILL and a server restart; graceful SIGTERM.
+import EbbflowTestSupport
+import Foundation
+import PostgresClient
+import Testing
+
+@Suite(.serialized) struct WorkerProcessTests {
+    /// A migrated schema with `count` counter jobs, cleaned up afterwards.
+    func withCounterJobs<T: Sendable>(_ count: Int, kind: String = "counter", _ body: (String, String) async throws -> T) async throws -> T {
+        let schema = TestDatabase.uniqueSchemaName("wp")
+        let url = try TestDatabase.url
+        let migrated = try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", url])
+        try #require(migrated.exitCode == 0, "\(migrated.output)")
+        if count > 0 {
+            let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", kind, "--count", "\(count)", "--schema", schema, "--database-url", url])
+            try #require(enqueued.exitCode == 0, "\(enqueued.output)")
+        }
+        do {
+            let value = try await body(schema, url)
+            try await TestDatabase.dropSchema(schema)
+            return value
+        } catch {
+            try? await TestDatabase.dropSchema(schema)
+            throw error
+        }
+    }
+
+    func counterValue(_ schema: String) async throws -> Int {
+        let connection = try await TestDatabase.connect()
+        return try await connection.query("SELECT coalesce(sum(value), 0)::int8 AS v FROM \"\(schema)\".counters").first!.decode("v")
+    }
+
+    func finishedCount(_ schema: String, state: String = "completed") async throws -> Int {
+        let connection = try await TestDatabase.connect()
+        return try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".finished_jobs WHERE state::text = $1", [state]).first!.decode("n")
+    }
+
+    func remaining(_ schema: String) async throws -> Int {
+        let connection = try await TestDatabase.connect()
+        return try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".jobs").first!.decode("n")
+    }
+
+    func startWorker(_ schema: String, _ url: String, _ extra: [String] = []) throws -> Process {
+        try EbbflowBinary.start(["worker", "--schema", schema, "--database-url", url, "--concurrency", "8",
+                                 "--lease-seconds", "3", "--poll-interval", "0.2", "--log-level", "error"] + extra).0
+    }
+
+    /// Waits until no job is left unfinished (or the deadline passes).
+    func waitUntilDrained(_ schema: String, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await remaining(schema) == 0 { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    @Test func threeWorkersDrainTwentyThousandExactlyOnce() async throws {
+        try await withCounterJobs(20_000) { schema, url in
+            let workers = try (0..<3).map { _ in try startWorker(schema, url) }
+            try await waitUntilDrained(schema, timeout: .seconds(240))
+            for worker in workers { worker.terminate() }
+            for worker in workers { worker.waitUntilExit() }
+            #expect(workers.allSatisfy { $0.terminationStatus == 0 }, "graceful exits")
+            #expect(try await counterValue(schema) == 20_000)
+            #expect(try await finishedCount(schema) == 20_000)
+            #expect(try await remaining(schema) == 0)
+        }
+    }
+
+    @Test func killsAndAServerRestartLoseNothing() async throws {
+        try await withCounterJobs(20_000) { schema, url in
+            var workers = try (0..<3).map { _ in try startWorker(schema, url) }
+            var kills = 0
+            var restarted = false
+            let deadline = ContinuousClock.now + .seconds(300)
+            while try await remaining(schema) > 0 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .seconds(2))
+                kill(workers[0].processIdentifier, SIGKILL)
+                workers[0].waitUntilExit()
+                workers.removeFirst()
+                workers.append(try startWorker(schema, url))
+                kills += 1
+                if kills == 2 && TestCluster.directory != nil {
+                    try TestCluster.restart()
+                    restarted = true
+                }
+            }
+            try await waitUntilDrained(schema, timeout: .seconds(60))
+            for worker in workers { worker.terminate() }
+            for worker in workers { worker.waitUntilExit() }
+            #expect(kills >= 2)
+            #expect(restarted || TestCluster.directory == nil)
+            #expect(try await counterValue(schema) == 20_000, "exactly once despite \(kills) kills and a restart")
+            #expect(try await finishedCount(schema) == 20_000)
+        }
+    }
+
+    @Test func gracefulShutdownLetsRunningJobsFinish() async throws {
+        try await withCounterJobs(0, kind: "noop") { schema, url in
+            let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": 2000}", "--count", "5",
+                                                        "--schema", schema, "--database-url", url])
+            try #require(enqueued.exitCode == 0)
+            let worker = try startWorker(schema, url, ["--shutdown-timeout", "10"])
+            try await waitForRunning(schema, 5)
+            worker.terminate()
+            worker.waitUntilExit()
+            #expect(worker.terminationStatus == 0)
+            #expect(try await finishedCount(schema) == 5)
+        }
+    }
+
+    @Test func shutdownTimeoutHandsJobsBackUncharged() async throws {
+        try await withCounterJobs(0, kind: "noop") { schema, url in
+            let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": 5000}", "--count", "5",
+                                                        "--schema", schema, "--database-url", url])
+            try #require(enqueued.exitCode == 0)
+            let worker = try startWorker(schema, url, ["--shutdown-timeout", "1"])
+            try await waitForRunning(schema, 5)
+            let started = ContinuousClock.now
+            worker.terminate()
+            worker.waitUntilExit()
+            #expect(worker.terminationStatus == 0)
+            #expect(ContinuousClock.now - started < .seconds(4))
+            let connection = try await TestDatabase.connect()
+            let rows = try await connection.query("SELECT state::text AS state, attempt FROM \"\(schema)\".jobs")
+            #expect(rows.count == 5)
+            #expect(try rows.rows.allSatisfy { try $0.decode("state", as: String.self) == "available" && $0.decode("attempt", as: Int.self) == 0 })
+        }
+    }
+
+    @Test func killedWorkersJobsAreRescuedAndCompleteOnce() async throws {
+        try await withCounterJobs(0, kind: "noop") { schema, url in
+            let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": 1500}", "--count", "8",
+                                                        "--schema", schema, "--database-url", url])
+            try #require(enqueued.exitCode == 0)
+            let doomed = try startWorker(schema, url)
+            try await waitForRunning(schema, 8)
+            kill(doomed.processIdentifier, SIGKILL)
+            doomed.waitUntilExit()
+            let rescuer = try startWorker(schema, url)
+            try await waitUntilDrained(schema, timeout: .seconds(30))
+            rescuer.terminate()
+            rescuer.waitUntilExit()
+            #expect(try await finishedCount(schema) == 8)
+            let connection = try await TestDatabase.connect()
+            let rescued = try await connection.query(
+                "SELECT count(*) AS n FROM \"\(schema)\".finished_jobs WHERE errors @> '[{\"kind\": \"lease_expired\"}]'").first!.decode("n", as: Int.self)
+            #expect(rescued == 8)
+        }
+    }
+
+    @Test func notifyStartsJobsFarSoonerThanThePollInterval() async throws {
+        try await withCounterJobs(0, kind: "noop") { schema, url in
+            let worker = try EbbflowBinary.start(["worker", "--schema", schema, "--database-url", url, "--poll-interval", "10",
+                                                  "--log-level", "error"]).0
+            defer { worker.terminate(); worker.waitUntilExit() }
+            try await Task.sleep(for: .seconds(1.5))  // listening, idle
+            let connection = try await TestDatabase.connect()
+            var latencies: [Duration] = []
+            for _ in 0..<5 {
+                let started = ContinuousClock.now
+                _ = try await connection.query("SELECT 1")
+                let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "noop", "--json", "--schema", schema, "--database-url", url])
+                let id = Int64(enqueued.stdout.split(separator: ":").last!.filter(\.isNumber)) ?? 0
+                _ = id
+                while try await remaining(schema) > 0 && ContinuousClock.now - started < .seconds(15) {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                latencies.append(ContinuousClock.now - started)
+            }
+            let worst = latencies.max()!
+            #expect(worst < .seconds(2), "enqueue to done took \(latencies); the poll interval is 10 s")
+        }
+    }
+
+    func waitForRunning(_ schema: String, _ count: Int) async throws {
+        let connection = try await TestDatabase.connect()
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline {
+            let running: Int = try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".jobs WHERE state = 'running'").first!.decode("n")
+            if running >= count { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("fewer than \(count) jobs started running")
+    }
+}
