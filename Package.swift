@@ -8,7 +8,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "ebbflow",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ebbflow", targets: ["ebbflow"]),
         .library(name: "PostgresClient", targets: ["PostgresClient"]),
@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libpq, the only database client, as a system library found through pkg-config.
@@ -44,16 +46,30 @@ let package = Package(
         // The job queue: enqueue, SKIP LOCKED claims, workers, retries, leases, schedules.
         .target(
             name: "EbbflowQueue",
-            dependencies: ["EbbflowCore", "PostgresClient", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "EbbflowCore", "PostgresClient", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        // Prometheus /metrics with /healthz and /readyz on a small socket server of its own.
+        .target(
+            name: "EbbflowMetrics",
+            dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // The thin command-line face: one subcommand per file.
         .executableTarget(
             name: "ebbflow",
             dependencies: [
-                "EbbflowCore", "EbbflowQueue", "PostgresClient",
+                "EbbflowCore", "EbbflowQueue", "EbbflowMetrics", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
@@ -89,6 +105,15 @@ let package = Package(
             name: "EbbflowQueueTests",
             dependencies: ["EbbflowQueue", "EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
             exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EbbflowMetricsTests",
+            dependencies: [
+                "EbbflowMetrics", .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

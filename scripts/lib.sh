@@ -10,8 +10,9 @@
 EBBFLOW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 
 # The Debian/Ubuntu packages ebbflow needs: the server for scripts/dev-db, and
-# libpq plus pkg-config for building (Package.swift finds libpq via pkg-config).
-EBBFLOW_APT_PACKAGES=(postgresql libpq-dev pkg-config)
+# libpq plus pkg-config for building (Package.swift finds libpq via pkg-config),
+# and pgbouncer, which Tests/EbbflowCLITests/PgbouncerTests.swift starts itself.
+EBBFLOW_APT_PACKAGES=(postgresql libpq-dev pkg-config pgbouncer)
 
 # Progress and errors go to stderr, so stdout stays free for values (URLs, paths).
 ebbflow_log() { printf '%s: %s\n' "${EBBFLOW_PROG:-ebbflow}" "$*" >&2; }
@@ -47,8 +48,8 @@ ebbflow_find_pg_bindir() {
 }
 
 # Prints the packages (from EBBFLOW_APT_PACKAGES) whose tools are missing, one a line.
-# Arguments name what is needed: "server" (initdb, pg_ctl, psql, pg_isready)
-# and/or "build" (pkg-config and libpq's headers and .pc file).
+# Arguments name what is needed: "server" (initdb, pg_ctl, psql, pg_isready,
+# pgbouncer) and/or "build" (pkg-config and libpq's headers and .pc file).
 ebbflow_missing_packages() {
     local want
     for want in "$@"; do
@@ -59,6 +60,8 @@ ebbflow_missing_packages() {
                 ! { [ -x "$EBBFLOW_PG_BINDIR/pg_isready" ] || command -v pg_isready >/dev/null 2>&1; }; then
                 echo postgresql
             fi
+            # pgbouncer: the pooler-safety test runs workers through one (not a service).
+            [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || echo pgbouncer
             ;;
         build)
             if ! command -v pkg-config >/dev/null 2>&1; then

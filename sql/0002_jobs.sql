@@ -70,7 +70,6 @@ CREATE TABLE finished_jobs (
 ) WITH (autovacuum_vacuum_scale_factor = 0.05);
 
 CREATE INDEX finished_jobs_prune ON finished_jobs (state, finished_at);
-CREATE INDEX finished_jobs_kind ON finished_jobs (kind, state);
 
 -- Recurring schedules. next_run_at is the next tick not yet enqueued; the scheduler locks the
 -- row, enqueues the tick and moves next_run_at past the current time in one transaction, so

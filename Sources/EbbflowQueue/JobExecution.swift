@@ -23,6 +23,9 @@ struct JobExecution: Sendable {
 
     /// Runs one job to its recorded end. Never throws: every failure is written to the job.
     func run(_ row: JobRow, now: Date) async {
+        let started = ContinuousClock.now
+        var outcomeName = "failed"
+        defer { QueueMetrics.ended(queue: row.queue, outcome: outcomeName, started: started) }
         let context = JobContext(now: now, workerID: workerID, store: store)
         guard let handler = registry.handlers[row.kind] else {
             await recordFailure(row, now: now, kind: .unknownKind, message: "no handler is registered for kind \"\(row.kind)\"", final: true)
@@ -31,18 +34,20 @@ struct JobExecution: Sendable {
         do {
             switch handler {
             case .transactional(let body):
-                try await withTimeout {
+                outcomeName = try await withTimeout {
                     try await pool.withConnection { connection in
                         try await withCancellation(of: connection) {
                             try await connection.withTransaction { connection in
                                 let outcome = try await body(row, context, connection)
                                 try record(outcome, for: row, now: now, on: connection)
+                                return outcome.metricName
                             }
                         }
                     }
                 }
             case .acknowledged(let body):
                 let outcome = try await withTimeout { try await body(row, context) }
+                outcomeName = outcome.metricName
                 if outcome == .completed {
                     await completer.add(row.id)
                 } else {
@@ -52,6 +57,7 @@ struct JobExecution: Sendable {
                 }
             case .chunk(_, let body):
                 try await runChunk([row], body: body, context: context)
+                outcomeName = "completed"
             }
         } catch {
             // Cancelled by a forced shutdown: the worker hands the job back uncharged.
@@ -169,5 +175,16 @@ func withCancellation<T: Sendable>(of connection: PGConnection, _ body: () async
         try await body()
     } onCancel: {
         connection.cancelRunningStatement()
+    }
+}
+
+extension JobOutcome {
+    var metricName: String {
+        switch self {
+        case .completed: "completed"
+        case .retry: "retried"
+        case .snooze: "snoozed"
+        case .discard: "discarded"
+        }
     }
 }

@@ -249,6 +249,9 @@ struct QueueSQL: Sendable {
         """
     }
 
+    /// Unfinished jobs by queue and state: cheap (the hot table is small), for gauges.
+    var depth: String { "SELECT queue, state::text AS state, count(*) AS jobs FROM \(jobs) GROUP BY queue, state" }
+
     var oldestAvailable: String {
         """
         SELECT queue, min(run_at) AS oldest FROM \(jobs)

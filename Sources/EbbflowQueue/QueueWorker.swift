@@ -29,8 +29,12 @@ public actor QueueWorker {
     /// Jobs run to an end by this worker (for drain reports and tests).
     public private(set) var finishedCount = 0
 
+    /// Called once the worker is registered in the database and about to claim (readiness).
+    private let onReady: @Sendable () -> Void
+
     public init(database: PGConfiguration, schema: SchemaName, registry: JobRegistry,
-                configuration: WorkerConfiguration, logger: Logger) {
+                configuration: WorkerConfiguration, logger: Logger, onReady: @escaping @Sendable () -> Void = {}) {
+        self.onReady = onReady
         self.configuration = configuration
         self.store = JobStore(schema: schema)
         self.registry = registry
@@ -68,6 +72,7 @@ public actor QueueWorker {
             maintenanceTask?.cancel()
         }
         if configuration.drain { try await maintenance.fireDueSchedules() }
+        onReady()
         var consecutiveErrors = 0
         while !stopping {
             let free = configuration.concurrency - running.count
@@ -78,6 +83,7 @@ public actor QueueWorker {
                     consecutiveErrors = 0
                 } catch {
                     consecutiveErrors += 1
+                    QueueMetrics.claimFailed()
                     let backoff = Duration.milliseconds(min(5_000, 100 * (1 << min(consecutiveErrors, 6))))
                     logger.warning("claim failed; retrying", metadata: ["error": "\(error)", "in": "\(backoff)"])
                     try? await Task.sleep(for: backoff)
@@ -98,6 +104,7 @@ public actor QueueWorker {
 
     private func claimAndStart(limit: Int) async throws -> Int {
         let (store, configuration) = (self.store, self.configuration)
+        let claimStarted = ContinuousClock.now
         let (now, rows) = try await pool.withConnection { connection in
             try await connection.run { connection in
                 let now = try store.now(on: connection)
@@ -107,6 +114,7 @@ public actor QueueWorker {
             }
         }
         claimedAny += rows.count
+        if !rows.isEmpty { QueueMetrics.claimed(rows, took: ContinuousClock.now - claimStarted) }
         start(rows, now: now)
         return rows.count
     }
@@ -129,8 +137,10 @@ public actor QueueWorker {
             for offset in stride(from: 0, to: rows.count, by: size) {
                 let chunk = Array(rows[offset..<min(offset + size, rows.count)])
                 launch(chunk.map(\.id)) {
+                    let started = ContinuousClock.now
                     do {
                         try await execution.runChunk(chunk, body: body, context: context)
+                        for row in chunk { QueueMetrics.ended(queue: row.queue, outcome: "completed", started: started) }
                     } catch {
                         if chunk.count == 1 { await execution.recordThrown(error, row: chunk[0], now: now) }
                     }
@@ -146,11 +156,13 @@ public actor QueueWorker {
         }
         for id in ids { running[id] = task }
         runningSet.insert(ids)
+        QueueMetrics.running(running.count)
     }
 
     private func finished(_ ids: [Int64]) {
         for id in ids { running[id] = nil }
         runningSet.remove(ids)
+        QueueMetrics.running(running.count)
         finishedCount += ids.count
         wake.wake()
     }

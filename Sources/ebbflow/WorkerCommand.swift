@@ -1,8 +1,10 @@
 // `ebbflow worker`: runs jobs until SIGTERM/SIGINT (graceful), or with --drain until nothing is due.
 import ArgumentParser
+import EbbflowMetrics
 import EbbflowQueue
 import Foundation
 import Logging
+import Prometheus
 
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,8 +21,11 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds running jobs get to finish after SIGTERM before they are handed back.") var shutdownTimeout = 30.0
     @Option(help: "Seconds a job may run before it is cancelled and retried.") var jobTimeout = 300.0
     @Option(help: "Seconds a claimed job stays leased without a heartbeat.") var leaseSeconds = 30.0
+    @Option(help: "Serve /metrics (Prometheus), /healthz and /readyz on this port (0: off).") var metricsPort = 0
+    @Option(help: "Address the metrics port binds to.") var metricsHost = "0.0.0.0"
 
     func validate() throws {
+        guard (0...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 0...65535") }
         guard concurrency > 0 && concurrency <= 1000 else { throw ValidationError("--concurrency must be 1...1000, got \(concurrency)") }
         guard pollInterval > 0, shutdownTimeout >= 0, jobTimeout > 0, leaseSeconds >= 3 else {
             throw ValidationError("--poll-interval and --job-timeout must be positive, --lease-seconds at least 3, --shutdown-timeout not negative")
@@ -31,6 +36,8 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = connection.logger("ebbflow.worker")
+        let endpoint = try startMetrics(logger: logger)
+        defer { endpoint?.stop() }
         let worker = QueueWorker(
             database: connection.postgres, schema: try connection.schemaName, registry: .builtins(),
             configuration: WorkerConfiguration(
@@ -39,10 +46,30 @@ struct WorkerCommand: AsyncParsableCommand {
                 concurrency: concurrency, pollInterval: .milliseconds(Int(pollInterval * 1000)), listen: !noListen,
                 leaseSeconds: leaseSeconds, jobTimeout: .milliseconds(Int(jobTimeout * 1000)),
                 shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)), drain: drain),
-            logger: logger)
+            logger: logger, onReady: { endpoint?.setReady(true) })
         let signals = SignalHandler(logger: logger) { await worker.stop() }
         defer { signals.cancel() }
         try await worker.run()
+        endpoint?.setReady(false)
+    }
+
+    /// Installs the Prometheus backend and serves it, when a port is given.
+    private func startMetrics(logger: Logger) throws -> MetricsEndpoint? {
+        guard metricsPort > 0 else { return nil }
+        let registry = EbbflowMetrics.bootstrapOnce(registry: PrometheusCollectorRegistry(), help: QueueMetrics.help) { factory in
+            factory.durationHistogramBuckets["ebbflow_job_duration_seconds"] = [
+                .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
+                .seconds(1), .seconds(5), .seconds(30), .seconds(120), .seconds(600),
+            ]
+        }
+        let endpoint = MetricsEndpoint(registry: registry, host: metricsHost, port: metricsPort, logger: logger)
+        do {
+            let port = try endpoint.start()
+            logger.info("serving /metrics, /healthz and /readyz", metadata: ["port": "\(port)"])
+        } catch {
+            throw ValidationError("cannot serve metrics: \(error)")
+        }
+        return endpoint
     }
 }
 

@@ -17,6 +17,7 @@ actor Maintenance {
     private let periods: [String: Duration]
     /// The jobs the worker is running right now: the only leases to extend.
     private let runningIDs: @Sendable () async -> [Int64]
+    private let depthMemory = DepthMemory()
 
     init(store: JobStore, schema: SchemaName, configuration: WorkerConfiguration, pool: PGPool, logger: Logger,
          runningIDs: @escaping @Sendable () async -> [Int64]) {
@@ -33,22 +34,24 @@ actor Maintenance {
             "rescuer": .seconds(max(1, min(5, configuration.leaseSeconds / 3))),
             "pruner": .seconds(60),
             "scheduler": configuration.maintenanceInterval,
+            "depth": .seconds(10),
         ]
     }
 
     /// Runs each service whose period has passed. Returns true if work became due.
     func runOnce() async -> Bool {
         var madeWork = false
-        for name in ["heartbeat", "rescuer", "pruner", "scheduler"] where isDue(name) {
+        for name in ["heartbeat", "rescuer", "pruner", "scheduler", "depth"] where isDue(name) {
             lastRun[name] = .now
             let ids = name == "heartbeat" ? await runningIDs() : []
             do {
                 let count = try await pool.withConnection { connection in
-                    try await connection.run { [heartbeat, rescuer, pruner, scheduler] connection in
+                    try await connection.run { [heartbeat, rescuer, pruner, scheduler, depthMemory] connection in
                         switch name {
                         case "heartbeat": return try heartbeat.run(running: ids, on: connection)
                         case "rescuer": return try rescuer.run(on: connection)
                         case "pruner": return try pruner.run(on: connection)
+                        case "depth": return try QueueDepthSampler(store: heartbeat.store, previous: depthMemory).run(on: connection)
                         default: return try scheduler.run(on: connection)
                         }
                     }

@@ -1,0 +1,123 @@
+// The endpoint over real sockets: routes, readiness, errors, limits, stop, and sequential load.
+import EbbflowMetrics
+import Glibc
+import Prometheus
+import Testing
+
+/// Each test starts its own endpoint on an ephemeral port, so tests run in parallel safely.
+/// The client blocks its (cooperative-pool) test thread; that cannot starve the server,
+/// which answers from its own thread.
+@Suite struct MetricsEndpointTests {
+    private func started(requestTimeout: Duration = .seconds(2)) throws -> (MetricsEndpoint, Int) {
+        let endpoint = MetricsEndpoint(
+            registry: PrometheusCollectorRegistry(), host: "127.0.0.1", port: 0, requestTimeout: requestTimeout,
+            logger: quietLogger
+        )
+        let port = try endpoint.start()
+        #expect(port > 0)
+        #expect(endpoint.boundPort == port)
+        return (endpoint, port)
+    }
+
+    @Test func healthzAnswersOk() throws {
+        let (endpoint, port) = try started()
+        defer { endpoint.stop() }
+        let response = try RawHTTPClient.get("/healthz", port: port)
+        #expect(response.status == 200)
+        #expect(response.body == "ok")
+        #expect(response.headers["connection"] == "close")
+        #expect(response.headers["content-length"] == "2")
+    }
+
+    @Test func readyzFollowsSetReady() throws {
+        let (endpoint, port) = try started()
+        defer { endpoint.stop() }
+        let before = try RawHTTPClient.get("/readyz", port: port)
+        #expect(before.status == 503)
+        #expect(before.body == "not ready")
+        endpoint.setReady(true)
+        let after = try RawHTTPClient.get("/readyz", port: port)
+        #expect(after.status == 200)
+        #expect(after.body == "ready")
+        endpoint.setReady(false)
+        #expect(try RawHTTPClient.get("/readyz", port: port).status == 503)
+    }
+
+    @Test func unknownPathIs404AndQueryIsIgnored() throws {
+        let (endpoint, port) = try started()
+        defer { endpoint.stop() }
+        #expect(try RawHTTPClient.get("/nope", port: port).status == 404)
+        #expect(try RawHTTPClient.get("/healthz?verbose=1", port: port).status == 200)
+    }
+
+    @Test(arguments: ["POST", "HEAD", "PUT", "DELETE"])
+    func nonGetIs405(method: String) throws {
+        let (endpoint, port) = try started()
+        defer { endpoint.stop() }
+        let request = "\(method) /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+        let response = try RawHTTPClient.send(request, port: port)
+        #expect(response.status == 405)
+        #expect(response.headers["allow"] == "GET")
+    }
+
+    @Test func malformedOversizedAndSlowRequestsGetErrors() throws {
+        let (endpoint, port) = try started(requestTimeout: .milliseconds(200))
+        defer { endpoint.stop() }
+        #expect(try RawHTTPClient.send("garbage\r\n\r\n", port: port).status == 400)
+        let huge = "GET /metrics HTTP/1.1\r\nX-Filler: \(String(repeating: "a", count: 10_000))\r\n\r\n"
+        #expect(try RawHTTPClient.send(huge, port: port).status == 431)
+        // Never finishes its head: answered 408 once the timeout passes, not held forever.
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(try RawHTTPClient.send("GET /metrics HTTP/1.1\r\nHost:", port: port).status == 408)
+        #expect(clock.now - start < .seconds(2))
+        // The endpoint still serves afterwards.
+        #expect(try RawHTTPClient.get("/healthz", port: port).status == 200)
+    }
+
+    @Test func portInUseIsATypedError() throws {
+        let (endpoint, port) = try started()
+        defer { endpoint.stop() }
+        let second = MetricsEndpoint(registry: PrometheusCollectorRegistry(), host: "127.0.0.1", port: port, logger: quietLogger)
+        #expect(throws: MetricsEndpointError.portInUse(port: port)) { try second.start() }
+        #expect(MetricsEndpointError.portInUse(port: 9090).description == "port 9090 is already in use")
+    }
+
+    @Test func badHostIsATypedError() {
+        let endpoint = MetricsEndpoint(registry: PrometheusCollectorRegistry(), host: "not a host!", port: 0, logger: quietLogger)
+        #expect {
+            try endpoint.start()
+        } throws: { error in
+            if case .invalidHost = error as? MetricsEndpointError { return true }
+            return false
+        }
+    }
+
+    @Test func stopClosesTheSocketAndIsFinal() throws {
+        let (endpoint, port) = try started()
+        endpoint.stop()
+        endpoint.stop()  // idempotent
+        #expect(endpoint.boundPort == nil)
+        #expect(throws: ClientError.self) { try RawHTTPClient.get("/healthz", port: port) }
+        #expect(throws: MetricsEndpointError.alreadyStarted) { try endpoint.start() }
+        // The port is free again for a new endpoint.
+        let again = MetricsEndpoint(registry: PrometheusCollectorRegistry(), host: "127.0.0.1", port: port, logger: quietLogger)
+        #expect(try again.start() == port)
+        again.stop()
+    }
+
+    @Test func serves200SequentialRequestsQuickly() throws {
+        let (endpoint, port) = try started()
+        defer { endpoint.stop() }
+        endpoint.setReady(true)
+        let clock = ContinuousClock()
+        let start = clock.now
+        for index in 0..<200 {
+            let path = ["/metrics", "/healthz", "/readyz"][index % 3]
+            #expect(try RawHTTPClient.get(path, port: port).status == 200)
+        }
+        let elapsed = clock.now - start
+        print("200 sequential requests took \(elapsed)")
+        #expect(elapsed < .seconds(5))
+    }
+}

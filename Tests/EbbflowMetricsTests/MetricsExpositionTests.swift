@@ -1,0 +1,43 @@
+// swift-metrics Counter, Timer and Gauge, bootstrapped once, appear in GET /metrics.
+import EbbflowMetrics
+import Metrics
+import Prometheus
+import Testing
+
+@Suite struct MetricsExpositionTests {
+    @Test func bootstrapOnceKeepsTheFirstRegistry() {
+        let first = SharedRegistry.registry
+        let later = EbbflowMetrics.bootstrapOnce(registry: PrometheusCollectorRegistry())
+        #expect(later === first)
+        #expect(EbbflowMetrics.bootstrappedRegistry === first)
+    }
+
+    @Test func swiftMetricsSeriesAppearInMetrics() throws {
+        let registry = SharedRegistry.registry
+        Counter(label: "ebbflow_jobs_total", dimensions: [("queue", "default"), ("state", "completed")])
+            .increment(by: 3)
+        Metrics.Timer(label: "ebbflow_job_duration_seconds", dimensions: [("queue", "default")])
+            .recordMilliseconds(30)
+        Gauge(label: "ebbflow_workers_busy").record(2)
+
+        let endpoint = MetricsEndpoint(registry: registry, host: "127.0.0.1", port: 0, logger: quietLogger)
+        let port = try endpoint.start()
+        defer { endpoint.stop() }
+        let response = try RawHTTPClient.get("/metrics", port: port)
+
+        #expect(response.status == 200)
+        #expect(response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
+        #expect(Int(response.headers["content-length"] ?? "") == response.body.utf8.count)
+        let lines = Set(response.body.split(separator: "\n").map(String.init))
+        #expect(lines.contains("# HELP ebbflow_jobs_total Jobs that reached a final state."))
+        #expect(lines.contains("# TYPE ebbflow_jobs_total counter"))
+        #expect(lines.contains(#"ebbflow_jobs_total{queue="default",state="completed"} 3"#))
+        #expect(lines.contains("# TYPE ebbflow_job_duration_seconds histogram"))
+        #expect(lines.contains(#"ebbflow_job_duration_seconds_bucket{queue="default",le="0.05"} 1"#))
+        #expect(lines.contains(#"ebbflow_job_duration_seconds_bucket{queue="default",le="60.0"} 1"#))
+        #expect(lines.contains(#"ebbflow_job_duration_seconds_count{queue="default"} 1"#))
+        #expect(lines.contains(#"ebbflow_job_duration_seconds_sum{queue="default"} 0.03"#))
+        #expect(lines.contains("# TYPE ebbflow_workers_busy gauge"))
+        #expect(lines.contains("ebbflow_workers_busy 2.0"))
+    }
+}
