@@ -109,6 +109,9 @@ public actor PGConnection {
     /// False once the connection is known broken; a pool discards such connections.
     public var isUsable: Bool { handle.map { !$0.isBroken } ?? false }
 
+    /// True when called on this connection's own thread (for tests of the threading rule).
+    nonisolated var isOnOwnThread: Bool { executor.isCurrentThread }
+
     /// Asks the server to cancel the statement this connection is running. Safe from any thread;
     /// the running call then fails with SQLSTATE 57014.
     public nonisolated func cancelRunningStatement() { cancelTarget.cancel() }

@@ -48,6 +48,9 @@ final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
         UnownedSerialExecutor(ordinary: self)
     }
 
+    /// True on this executor's own thread.
+    var isCurrentThread: Bool { queue.isCurrentThread }
+
     /// Lets `assumeIsolated` and the runtime's isolation checks succeed on our own thread.
     func checkIsolated() {
         precondition(queue.isCurrentThread, "not on this connection's thread")

@@ -1,6 +1,6 @@
 // The pool bounds connections, times out waiters, and never blocks the cooperative thread pool.
 import Foundation
-import PostgresClient
+@testable import PostgresClient
 import Testing
 import EbbflowTestSupport
 
@@ -87,13 +87,14 @@ import EbbflowTestSupport
     /// connection runs on that connection's own named thread.
     @Test func connectionWorkRunsOnItsOwnThread() async throws {
         let connection = try await TestDatabase.connect()
-        let name = await connection.run { _ in currentThreadName() }
-        #expect(name == "pg-connection")
         let other = try await TestDatabase.connect()
+        for _ in 0..<50 {
+            #expect(await connection.run { $0.isOnOwnThread })
+            _ = try await connection.query("SELECT 1")
+        }
+        #expect(connection.isOnOwnThread == false, "the test itself runs on the cooperative pool")
+        #expect(await other.run { _ in connection.isOnOwnThread } == false, "each connection has its own thread")
         let (first, second) = (await connection.run { _ in pthread_self() }, await other.run { _ in pthread_self() })
         #expect(pthread_equal(first, second) == 0)
     }
 }
-
-/// Synchronous, so it may ask Foundation which thread it is on.
-private func currentThreadName() -> String? { Thread.current.name }
