@@ -11,7 +11,7 @@ struct ClockAdvanceCommand: AsyncParsableCommand {
     var duration: String
 
     func validate() throws {
-        guard DurationText.seconds(duration) != nil else { throw ValidationError("\"\(duration)\" is not a duration such as 3d, 12h or 1d12h") }
+        guard DurationText.seconds(duration) != nil else { throw InputError("\"\(duration)\" is not a duration such as 3d, 12h or 1d12h") }
     }
 
     func run() async throws {

@@ -12,7 +12,7 @@ struct ClockSetCommand: AsyncParsableCommand {
     var time: String
 
     func validate() throws {
-        guard TimeText.parse(time) != nil else { throw ValidationError("\"\(time)\" is not an ISO 8601 time such as 2026-01-01T09:00:00Z") }
+        guard TimeText.parse(time) != nil else { throw InputError("\"\(time)\" is not an ISO 8601 time such as 2026-01-01T09:00:00Z") }
     }
 
     func run() async throws {

@@ -21,16 +21,16 @@ struct JobsEnqueueCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
-        guard !kind.isEmpty else { throw ValidationError("KIND must not be empty") }
+        guard !kind.isEmpty else { throw InputError("KIND must not be empty") }
         guard (try? JSONSerialization.jsonObject(with: Data(args.utf8))) is [String: Any] else {
-            throw ValidationError("--args must be a JSON object, e.g. '{\"ms\": 100}'; got: \(args)")
+            throw InputError("--args must be a JSON object, e.g. '{\"ms\": 100}'; got: \(args)")
         }
-        guard count >= 1 else { throw ValidationError("--count must be at least 1, got \(count)") }
-        guard maxAttempts >= 1 && maxAttempts <= 32767 else { throw ValidationError("--max-attempts must be 1...32767") }
-        if runAt != nil && delay != nil { throw ValidationError("use --run-at or --in, not both") }
-        if let runAt, TimeText.parse(runAt) == nil { throw ValidationError("--run-at \"\(runAt)\" is not an ISO 8601 time") }
-        if let delay, DurationText.seconds(delay) == nil { throw ValidationError("--in \"\(delay)\" is not a duration such as 90s, 15m or 3d") }
-        if uniqueKey != nil && count > 1 { throw ValidationError("--unique-key with --count > 1 would dedupe to one job; enqueue one") }
+        guard count >= 1 else { throw InputError("--count must be at least 1, got \(count)") }
+        guard maxAttempts >= 1 && maxAttempts <= 32767 else { throw InputError("--max-attempts must be 1...32767") }
+        if runAt != nil && delay != nil { throw InputError("use --run-at or --in, not both") }
+        if let runAt, TimeText.parse(runAt) == nil { throw InputError("--run-at \"\(runAt)\" is not an ISO 8601 time") }
+        if let delay, DurationText.seconds(delay) == nil { throw InputError("--in \"\(delay)\" is not a duration such as 90s, 15m or 3d") }
+        if uniqueKey != nil && count > 1 { throw InputError("--unique-key with --count > 1 would dedupe to one job; enqueue one") }
     }
 
     func run() async throws {

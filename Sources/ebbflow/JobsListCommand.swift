@@ -15,8 +15,8 @@ struct JobsListCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
-        if let state, !Self.states.contains(state) { throw ValidationError("--state must be one of \(Self.states.joined(separator: ", ")); got \(state)") }
-        guard limit > 0 && limit <= 100_000 else { throw ValidationError("--limit must be 1...100000") }
+        if let state, !Self.states.contains(state) { throw InputError("--state must be one of \(Self.states.joined(separator: ", ")); got \(state)") }
+        guard limit > 0 && limit <= 100_000 else { throw InputError("--limit must be 1...100000") }
     }
 
     func run() async throws {

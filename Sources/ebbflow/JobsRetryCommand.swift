@@ -11,8 +11,8 @@ struct JobsRetryCommand: AsyncParsableCommand {
     @Option(help: "With --discarded: only this kind.") var kind: String?
 
     func validate() throws {
-        guard (id != nil) != discarded else { throw ValidationError("give a job ID or --discarded, not both or neither") }
-        if kind != nil && !discarded { throw ValidationError("--kind goes with --discarded") }
+        guard (id != nil) != discarded else { throw InputError("give a job ID or --discarded, not both or neither") }
+        if kind != nil && !discarded { throw InputError("--kind goes with --discarded") }
     }
 
     func run() async throws {

@@ -20,9 +20,9 @@ struct SchedulesAddCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try cronOptions.schedule(cron)
         guard (try? JSONSerialization.jsonObject(with: Data(args.utf8))) is [String: Any] else {
-            throw ValidationError("--args must be a JSON object; got: \(args)")
+            throw InputError("--args must be a JSON object; got: \(args)")
         }
-        guard !name.isEmpty, !kind.isEmpty else { throw ValidationError("NAME and --kind must not be empty") }
+        guard !name.isEmpty, !kind.isEmpty else { throw InputError("NAME and --kind must not be empty") }
     }
 
     func run() async throws {

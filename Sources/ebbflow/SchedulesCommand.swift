@@ -15,9 +15,9 @@ struct CronOptions: ParsableArguments {
     @Option(help: "IANA time zone the expression is read in.") var tz = "UTC"
 
     func schedule(_ expression: String) throws -> CronSchedule {
-        guard let zone = TimeZone(identifier: tz) else { throw ValidationError("unknown time zone \"\(tz)\"; use an IANA name such as Europe/Paris") }
+        guard let zone = TimeZone(identifier: tz) else { throw InputError("unknown time zone \"\(tz)\"; use an IANA name such as Europe/Paris") }
         do { return try CronSchedule(parsing: expression, timeZone: zone) } catch {
-            throw ValidationError("invalid cron expression \"\(expression)\": \(error)")
+            throw InputError("invalid cron expression \"\(expression)\": \(error)")
         }
     }
 }

@@ -14,8 +14,8 @@ struct SchedulesPreviewCommand: ParsableCommand {
 
     func validate() throws {
         _ = try cronOptions.schedule(expression)
-        if let from, TimeText.parse(from) == nil { throw ValidationError("--from \"\(from)\" is not an ISO 8601 time") }
-        guard count > 0 && count <= 10_000 else { throw ValidationError("--count must be 1...10000") }
+        if let from, TimeText.parse(from) == nil { throw InputError("--from \"\(from)\" is not an ISO 8601 time") }
+        guard count > 0 && count <= 10_000 else { throw InputError("--count must be 1...10000") }
     }
 
     func run() throws {

@@ -25,13 +25,13 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Address the metrics port binds to.") var metricsHost = "0.0.0.0"
 
     func validate() throws {
-        guard (0...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 0...65535") }
-        guard concurrency > 0 && concurrency <= 1000 else { throw ValidationError("--concurrency must be 1...1000, got \(concurrency)") }
+        guard (0...65535).contains(metricsPort) else { throw InputError("--metrics-port must be 0...65535") }
+        guard concurrency > 0 && concurrency <= 1000 else { throw InputError("--concurrency must be 1...1000, got \(concurrency)") }
         guard pollInterval > 0, shutdownTimeout >= 0, jobTimeout > 0, leaseSeconds >= 3 else {
-            throw ValidationError("--poll-interval and --job-timeout must be positive, --lease-seconds at least 3, --shutdown-timeout not negative")
+            throw InputError("--poll-interval and --job-timeout must be positive, --lease-seconds at least 3, --shutdown-timeout not negative")
         }
         let names = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }) else { throw ValidationError("--queues needs at least one name, e.g. default,sweeps") }
+        guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }) else { throw InputError("--queues needs at least one name, e.g. default,sweeps") }
     }
 
     func run() async throws {
@@ -67,7 +67,7 @@ struct WorkerCommand: AsyncParsableCommand {
             let port = try endpoint.start()
             logger.info("serving /metrics, /healthz and /readyz", metadata: ["port": "\(port)"])
         } catch {
-            throw ValidationError("cannot serve metrics: \(error)")
+            throw InputError("cannot serve metrics: \(error)")
         }
         return endpoint
     }
