@@ -3,10 +3,35 @@ import Foundation
 import Logging
 import PostgresClient
 
-/// Thrown into a handler that ran past its timeout.
+/// Recorded for a handler that ran past its timeout.
 struct JobTimedOut: Error, CustomStringConvertible {
     var timeout: Duration
     var description: String { "timed out after \(timeout)" }
+}
+
+/// A running job's deadline. The worker's watchdog marks it and cancels the job's task; one
+/// watchdog per worker instead of a timer per job, because a timer per job costs a task, a
+/// timer registration and a cancellation for every job, which dominated short jobs.
+final class JobDeadline: @unchecked Sendable {
+    @TaskLocal static var current: JobDeadline?
+
+    let deadline: ContinuousClock.Instant
+    let timeout: Duration
+    private let lock = NSLock()
+    private var expired = false
+
+    init(timeout: Duration) {
+        self.timeout = timeout
+        deadline = .now + timeout
+    }
+
+    var timedOut: Bool { lock.withLock { expired } }
+
+    /// Marks the deadline passed; returns true the first time.
+    func expire() -> Bool { lock.withLock { defer { expired = true }; return !expired } }
+
+    /// Whether a cancellation means "hand the job back" (shutdown) rather than a timeout.
+    static var cancelledByShutdown: Bool { Task.isCancelled && !(current?.timedOut ?? false) }
 }
 
 /// The part of the worker that executes jobs. Separate from the claim loop so each rule
@@ -34,8 +59,7 @@ struct JobExecution: Sendable {
         do {
             switch handler {
             case .transactional(let body):
-                outcomeName = try await withTimeout {
-                    try await pool.withConnection { connection in
+                outcomeName = try await pool.withConnection { connection in
                         try await withCancellation(of: connection) {
                             try await connection.withTransaction { connection in
                                 let outcome = try await body(row, context, connection)
@@ -43,10 +67,9 @@ struct JobExecution: Sendable {
                                 return outcome.metricName
                             }
                         }
-                    }
                 }
             case .acknowledged(let body):
-                let outcome = try await withTimeout { try await body(row, context) }
+                let outcome = try await body(row, context)
                 outcomeName = outcome.metricName
                 if outcome == .completed {
                     await completer.add(row.id)
@@ -61,8 +84,12 @@ struct JobExecution: Sendable {
             }
         } catch {
             // Cancelled by a forced shutdown: the worker hands the job back uncharged.
-            if Task.isCancelled { return }
-            await recordThrown(error, row: row, now: now)
+            if JobDeadline.cancelledByShutdown { return }
+            if let deadline = JobDeadline.current, deadline.timedOut {
+                await recordThrown(JobTimedOut(timeout: deadline.timeout), row: row, now: now)
+            } else {
+                await recordThrown(error, row: row, now: now)
+            }
         }
     }
 
@@ -72,19 +99,17 @@ struct JobExecution: Sendable {
         do {
             let ids = rows.map(\.id)
             let (store, workerID) = (self.store, self.workerID)
-            try await withTimeout {
-                try await pool.withConnection { connection in
-                    try await withCancellation(of: connection) {
-                        try await connection.withTransaction { connection in
-                            try await body(rows, context, connection)
-                            let moved = try store.complete(ids, worker: workerID, now: context.now, on: connection)
-                            if moved != ids.count { throw QueueError.lostLease(ids.first!) }
-                        }
+            try await pool.withConnection { connection in
+                try await withCancellation(of: connection) {
+                    try await connection.withTransaction { connection in
+                        try await body(rows, context, connection)
+                        let moved = try store.complete(ids, worker: workerID, now: context.now, on: connection)
+                        if moved != ids.count { throw QueueError.lostLease(ids.first!) }
                     }
                 }
             }
         } catch {
-            if rows.count == 1 || Task.isCancelled { throw error }
+            if rows.count == 1 || Task.isCancelled { throw error }  // a cancelled chunk cannot be split
             let middle = rows.count / 2
             logger.debug("chunk failed; splitting", metadata: ["jobs": "\(rows.count)", "error": "\(error)"])
             for half in [Array(rows[..<middle]), Array(rows[middle...])] {
@@ -121,7 +146,7 @@ struct JobExecution: Sendable {
 
     /// A thrown error or a timeout: the effects are already rolled back; record the attempt.
     func recordThrown(_ error: any Error, row: JobRow, now: Date) async {
-        if Task.isCancelled { return }  // a forced shutdown hands the job back instead
+        if JobDeadline.cancelledByShutdown { return }  // a forced shutdown hands the job back instead
         if case QueueError.lostLease = error {
             logger.warning("job was rescued from this worker; its effects were rolled back", metadata: ["job": "\(row.id)"])
             return
@@ -150,20 +175,6 @@ struct JobExecution: Sendable {
         } catch {
             logger.error("could not record a job failure; its lease will expire and it will run again",
                          metadata: ["job": "\(row.id)", "error": "\(error)"])
-        }
-    }
-
-    /// Runs `body`, failing it with `JobTimedOut` after the configured job timeout.
-    func withTimeout<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let timeout = configuration.jobTimeout
-        return try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw JobTimedOut(timeout: timeout)
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
         }
     }
 }

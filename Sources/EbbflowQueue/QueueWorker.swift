@@ -24,6 +24,8 @@ public actor QueueWorker {
     private let runningSet = RunningSet()
 
     private var running: [Int64: Task<Void, Never>] = [:]
+    /// One per launched task (keyed by its first job id), checked by the watchdog.
+    private var deadlines: [Int64: (deadline: JobDeadline, task: Task<Void, Never>)] = [:]
     private var stopping = false
     private var claimedAny = 0
     /// Jobs run to an end by this worker (for drain reports and tests).
@@ -67,9 +69,11 @@ public actor QueueWorker {
             "id": "\(configuration.id)", "queues": "\(configuration.queues.joined(separator: ","))",
             "concurrency": "\(configuration.concurrency)", "kinds": "\(registry.kinds.joined(separator: ","))",
         ])
+        let watchdog = startWatchdog()
         defer {
             listener?.cancel()
             maintenanceTask?.cancel()
+            watchdog.cancel()
         }
         if configuration.drain { try await maintenance.fireDueSchedules() }
         onReady()
@@ -150,17 +154,20 @@ public actor QueueWorker {
     }
 
     private func launch(_ ids: [Int64], _ work: @escaping @Sendable () async -> Void) {
+        let deadline = JobDeadline(timeout: configuration.jobTimeout)
         let task = Task {
-            await work()
+            await JobDeadline.$current.withValue(deadline) { await work() }
             self.finished(ids)
         }
         for id in ids { running[id] = task }
+        deadlines[ids[0]] = (deadline, task)
         runningSet.insert(ids)
         QueueMetrics.running(running.count)
     }
 
     private func finished(_ ids: [Int64]) {
         for id in ids { running[id] = nil }
+        deadlines[ids[0]] = nil
         runningSet.remove(ids)
         QueueMetrics.running(running.count)
         finishedCount += ids.count
@@ -235,6 +242,24 @@ public actor QueueWorker {
                 }
             }
             await connection?.close()
+        }
+    }
+
+    /// Cancels jobs past their timeout; their execution records a timeout failure.
+    private func startWatchdog() -> Task<Void, Never> {
+        let period = Duration.milliseconds(min(250, max(10, Int(configuration.jobTimeout.components.seconds * 250))))
+        return Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: period)
+                await self?.expireOverdue()
+            }
+        }
+    }
+
+    private func expireOverdue() {
+        let now = ContinuousClock.now
+        for (_, entry) in deadlines where entry.deadline.deadline <= now {
+            if entry.deadline.expire() { entry.task.cancel() }
         }
     }
 

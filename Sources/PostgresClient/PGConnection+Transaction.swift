@@ -52,6 +52,7 @@ extension PGConnection {
                 let value = try await body(self)
                 try simpleQuery("COMMIT")
                 inTransactionBlock = false
+                knownIdle.set(true)
                 return value
             } catch {
                 rollbackQuietly()

@@ -86,8 +86,13 @@ public actor PGConnection {
         logger.debug("connected", metadata: ["backend_pid": "\(candidate.backendPID)"])
     }
 
+    /// Set after a committed `withTransaction`, cleared by the next statement: lets a pool take
+    /// the connection back without a hop to this thread to check for an open transaction.
+    nonisolated let knownIdle = IdleFlag()
+
     /// The live handle, reconnecting first if the last call found the connection broken.
     func liveHandle() throws -> ConnectionHandle {
+        knownIdle.set(false)
         if let handle, !handle.isBroken { return handle }
         if inTransactionBlock, handle != nil {
             throw PGError(.connectionLost, "the connection was lost inside a transaction; the transaction is gone")
@@ -227,6 +232,14 @@ public actor PGConnection {
     public func run<T: Sendable>(_ body: @Sendable (isolated PGConnection) async throws -> T) async rethrows -> T {
         try await body(self)
     }
+}
+
+/// A lock-protected flag readable from any thread.
+public final class IdleFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set(_ newValue: Bool) { lock.withLock { value = newValue } }
+    public var isSet: Bool { lock.withLock { value } }
 }
 
 /// A prepared statement's identity: the same text with other parameter types is another plan.

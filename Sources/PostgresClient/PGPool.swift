@@ -92,7 +92,8 @@ public actor PGPool {
 
     /// Returns a connection taken with `acquire`.
     public nonisolated func giveBack(_ connection: PGConnection) async {
-        let reusable = await connection.resetForReuse()
+        // After a committed transaction and nothing since, it is idle: skip the hop to check.
+        let reusable = connection.knownIdle.isSet ? true : await connection.resetForReuse()
         await checkIn(connection, reusable: reusable)
     }
 

@@ -114,3 +114,39 @@ import Testing
         for _ in 0..<100 { #expect((8...12).contains(policy.delay(afterAttempt: 2))) }
     }
 }
+
+/// Blocks in the database: a timeout must cancel the statement and roll back.
+struct SlowTransactionalJob: TransactionalJobHandler {
+    struct Args: Codable, Sendable {}
+    static let kind = "slow_transactional"
+    func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
+        try connection.execute(context.store.sql.counterIncrement, ["slow"])
+        try connection.execute("SELECT pg_sleep(10)")
+        return .completed
+    }
+}
+
+@Suite struct TimeoutTests {
+    @Test func timeoutsCancelHandlersRollBackAndRecordTheError() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = JobStore(schema: schema)
+            let sleeper = try await connection.run { try store.enqueue(NewJob(kind: "sleep", args: PGJSON("{\"ms\": 5000}"), maxAttempts: 1), on: $0) }.id
+            let blocked = try await connection.run { try store.enqueue(NewJob(kind: SlowTransactionalJob.kind, maxAttempts: 1), on: $0) }.id
+            var registry = JobRegistry.builtins()
+            registry.register(SlowTransactionalJob())
+            let worker = QueueWorker(
+                database: try TestDatabase.configuration, schema: schema, registry: registry,
+                configuration: WorkerConfiguration(concurrency: 4, listen: false, jobTimeout: .milliseconds(400), drain: true),
+                logger: InProcess.logger)
+            let started = ContinuousClock.now
+            try await worker.run()
+            #expect(ContinuousClock.now - started < .seconds(4), "timeouts cut both jobs short")
+            for id in [sleeper, blocked] {
+                let job = try #require(try await connection.run { try store.find(id, on: $0) })
+                #expect(job.state == "discarded", "\(job.kind)")
+                #expect(job.errors.first?.kind == .timeout, "\(job.kind): \(job.errors)")
+            }
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).counters") == 0, "effects rolled back")
+        }
+    }
+}
