@@ -78,11 +78,17 @@ public actor QueueWorker {
         if configuration.drain { try await maintenance.fireDueSchedules() }
         onReady()
         var consecutiveErrors = 0
+        // While busy, refill in batches: claim when a quarter of the slots are free (or 20 ms
+        // have passed), not on every finished job, so one claim round trip serves many jobs.
+        let refillBatch = max(1, configuration.concurrency / 4)
+        var lastClaim = ContinuousClock.now
         while !stopping {
             let free = configuration.concurrency - running.count
             var claimed = 0
-            if free > 0 {
+            let busy = !running.isEmpty
+            if free > 0 && (!busy || free >= refillBatch || ContinuousClock.now - lastClaim >= .milliseconds(20)) {
                 do {
+                    lastClaim = ContinuousClock.now
                     claimed = try await claimAndStart(limit: free)
                     consecutiveErrors = 0
                 } catch {
@@ -101,7 +107,8 @@ public actor QueueWorker {
                 continue
             }
             if claimed > 0 && claimed == free { continue }  // there may be more waiting
-            await wake.wait(timeout: configuration.pollInterval)
+            let topUp = busy && free < refillBatch && (claimed > 0 || free == 0)
+            await wake.wait(timeout: topUp ? .milliseconds(20) : configuration.pollInterval)
         }
         await shutDown()
     }
