@@ -49,7 +49,7 @@ struct BenchContext: Sendable {
         }
     }
 
-    func drainProcesses(kind: String, jobs: Int, processes: Int, concurrency: Int) async throws -> Double {
+    func drainProcesses(kind: String, jobs: Int, processes: Int, concurrency: Int, extra: [String] = []) async throws -> Double {
         try await withSchema { schema, connection in
             try await load(kind, jobs, schema: schema, connection: connection)
             let started = ContinuousClock.now
@@ -57,7 +57,7 @@ struct BenchContext: Sendable {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: ebbflowBin)
                 process.arguments = ["worker", "--drain", "--no-listen", "--concurrency", "\(concurrency)", "--schema", schema.name,
-                                     "--database-url", database.conninfo, "--log-level", "error"]
+                                     "--database-url", database.conninfo, "--log-level", "error"] + extra
                 try process.run()
                 return process
             }

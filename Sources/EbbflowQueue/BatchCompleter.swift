@@ -16,11 +16,15 @@ actor BatchCompleter {
     private let logger: Logger
     private let maxBatch: Int
     private let interval: Duration
+    /// False with a completed-job retention of 0: completed rows are deleted, not kept.
+    private let keepHistory: Bool
     private var pending: [Int64] = []
     private var timer: Task<Void, Never>?
     private var inFlight = 0
 
-    init(store: JobStore, workerID: String, pool: PGPool, logger: Logger, maxBatch: Int = 1000, interval: Duration = .milliseconds(5)) {
+    init(store: JobStore, workerID: String, pool: PGPool, logger: Logger, keepHistory: Bool = true,
+         maxBatch: Int = 1000, interval: Duration = .milliseconds(5)) {
+        self.keepHistory = keepHistory
         self.store = store
         self.workerID = workerID
         self.pool = pool
@@ -51,12 +55,12 @@ actor BatchCompleter {
         pending.removeAll(keepingCapacity: true)
         inFlight += 1
         defer { inFlight -= 1 }
-        let (store, workerID) = (self.store, self.workerID)
+        let (store, workerID, keepHistory) = (self.store, self.workerID, self.keepHistory)
         for attempt in 1...3 {
             do {
                 try await pool.withConnection { connection in
                     try await connection.run { connection in
-                        try store.complete(ids, worker: workerID, now: nil, on: connection)
+                        try store.complete(ids, worker: workerID, now: nil, keepHistory: keepHistory, on: connection)
                     }
                 }
                 return

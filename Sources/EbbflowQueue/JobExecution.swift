@@ -98,12 +98,12 @@ struct JobExecution: Sendable {
                   context: JobContext) async throws {
         do {
             let ids = rows.map(\.id)
-            let (store, workerID) = (self.store, self.workerID)
+            let (store, workerID, keepHistory) = (self.store, self.workerID, configuration.completedRetention > 0)
             try await pool.withConnection { connection in
                 try await withCancellation(of: connection) {
                     try await connection.withTransaction { connection in
                         try await body(rows, context, connection)
-                        let moved = try store.complete(ids, worker: workerID, now: context.now, on: connection)
+                        let moved = try store.complete(ids, worker: workerID, now: context.now, keepHistory: keepHistory, on: connection)
                         if moved != ids.count { throw QueueError.lostLease(ids.first!) }
                     }
                 }
@@ -127,7 +127,7 @@ struct JobExecution: Sendable {
         let changed: Int
         switch outcome {
         case .completed:
-            changed = try store.complete([row.id], worker: workerID, now: now, on: connection)
+            changed = try store.complete([row.id], worker: workerID, now: now, keepHistory: configuration.completedRetention > 0, on: connection)
         case .retry(let after):
             let error = JobError(at: now, attempt: row.attempt, kind: .error, message: "handler asked to retry in \(after) s")
             if row.attempt >= row.maxAttempts {

@@ -87,10 +87,13 @@ public struct JobStore: Sendable {
         try connection.query(sql.claim, [queues, now, limit, worker, leaseSeconds]).rows.map { try JobRow($0) }
     }
 
-    /// Moves jobs this worker holds to `finished_jobs` as completed; returns how many moved.
+    /// Moves jobs this worker holds to `finished_jobs` as completed (or, with `keepHistory`
+    /// false, deletes them); returns how many it finished.
     @discardableResult
-    public func complete(_ ids: [Int64], worker: String, now: Date?, on connection: isolated PGConnection) throws -> Int {
-        try connection.execute(sql.finish, [ids, worker, now, "completed", nil])
+    public func complete(_ ids: [Int64], worker: String, now: Date?, keepHistory: Bool = true,
+                         on connection: isolated PGConnection) throws -> Int {
+        if !keepHistory { return try connection.execute(sql.deleteCompleted, [ids, worker]) }
+        return try connection.execute(sql.finish, [ids, worker, now, "completed", nil])
     }
 
     /// Gives up on a job: discarded, with the error kept.

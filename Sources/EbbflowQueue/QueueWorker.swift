@@ -44,7 +44,8 @@ public actor QueueWorker {
         self.logger = logger
         // Slots, plus the claim loop, the completer and maintenance.
         pool = PGPool(database, maxConnections: configuration.concurrency + 3, acquireTimeout: .seconds(60), logger: logger)
-        completer = BatchCompleter(store: store, workerID: configuration.id, pool: pool, logger: logger)
+        completer = BatchCompleter(store: store, workerID: configuration.id, pool: pool, logger: logger,
+                                   keepHistory: configuration.completedRetention > 0)
         execution = JobExecution(store: store, registry: registry, configuration: configuration, pool: pool,
                                  completer: completer, logger: logger)
         let runningSet = self.runningSet

@@ -1,6 +1,7 @@
 // `ebbflow worker`: runs jobs until SIGTERM/SIGINT (graceful), or with --drain until nothing is due.
 import ArgumentParser
 import EbbflowMetrics
+import EbbflowCore
 import EbbflowQueue
 import Foundation
 import Logging
@@ -21,10 +22,17 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds running jobs get to finish after SIGTERM before they are handed back.") var shutdownTimeout = 30.0
     @Option(help: "Seconds a job may run before it is cancelled and retried.") var jobTimeout = 300.0
     @Option(help: "Seconds a claimed job stays leased without a heartbeat.") var leaseSeconds = 30.0
+    @Option(help: "Keep completed jobs this long (90s, 12h, 1d…); 0 deletes them on completion, the fastest.")
+    var completedRetention = "1d"
+    @Option(help: "Keep discarded and cancelled jobs this long.") var discardedRetention = "14d"
     @Option(help: "Serve /metrics (Prometheus), /healthz and /readyz on this port (0: off).") var metricsPort = 0
     @Option(help: "Address the metrics port binds to.") var metricsHost = "0.0.0.0"
 
     func validate() throws {
+        for (flag, value) in [("--completed-retention", completedRetention), ("--discarded-retention", discardedRetention)]
+        where value != "0" && DurationText.seconds(value) == nil {
+            throw InputError("\(flag) \"\(value)\" is not a duration such as 12h, 1d or 0")
+        }
         guard (0...65535).contains(metricsPort) else { throw InputError("--metrics-port must be 0...65535") }
         guard concurrency > 0 && concurrency <= 1000 else { throw InputError("--concurrency must be 1...1000, got \(concurrency)") }
         guard pollInterval > 0, shutdownTimeout >= 0, jobTimeout > 0, leaseSeconds >= 3 else {
@@ -45,7 +53,9 @@ struct WorkerCommand: AsyncParsableCommand {
                 queues: queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                 concurrency: concurrency, pollInterval: .milliseconds(Int(pollInterval * 1000)), listen: !noListen,
                 leaseSeconds: leaseSeconds, jobTimeout: .milliseconds(Int(jobTimeout * 1000)),
-                shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)), drain: drain),
+                shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)), drain: drain,
+                completedRetention: completedRetention == "0" ? 0 : DurationText.seconds(completedRetention)!,
+                discardedRetention: discardedRetention == "0" ? 0 : DurationText.seconds(discardedRetention)!),
             logger: logger, onReady: { endpoint?.setReady(true) })
         let signals = SignalHandler(logger: logger) { await worker.stop() }
         defer { signals.cancel() }

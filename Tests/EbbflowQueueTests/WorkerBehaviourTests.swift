@@ -150,3 +150,23 @@ struct SlowTransactionalJob: TransactionalJobHandler {
         }
     }
 }
+
+@Suite struct RetentionTests {
+    /// `--completed-retention 0`: completed jobs are deleted, effects still exactly once.
+    @Test func zeroRetentionDeletesCompletedJobs() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = JobStore(schema: schema)
+            let jobs = (0..<300).map { NewJob(kind: $0 % 3 == 0 ? "noop" : ($0 % 3 == 1 ? "counter" : "counter_chunk")) }
+            try await connection.withTransaction { try store.enqueueMany(jobs, on: $0) }
+            let worker = QueueWorker(
+                database: try TestDatabase.configuration, schema: schema, registry: .builtins(),
+                configuration: WorkerConfiguration(concurrency: 8, listen: false, drain: true, completedRetention: 0),
+                logger: InProcess.logger)
+            try await worker.run()
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs") == 0)
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs") == 0)
+            let counted: Int = try await connection.query("SELECT value FROM \(schema.quoted).counters WHERE name = 'default'").first!.decode("value")
+            #expect(counted == 200)
+        }
+    }
+}
