@@ -52,6 +52,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The elastic engagement engine: statuses, the state machine, policy and score decay.
+        .target(name: "EbbflowEngine", swiftSettings: strict),
         // Prometheus /metrics with /healthz and /readyz on a small socket server of its own.
         .target(
             name: "EbbflowMetrics",
@@ -107,6 +109,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
+        .testTarget(name: "EbbflowEngineTests", dependencies: ["EbbflowEngine"], swiftSettings: strict),
         .testTarget(
             name: "EbbflowMetricsTests",
             dependencies: [

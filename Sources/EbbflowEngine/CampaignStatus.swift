@@ -1,0 +1,38 @@
+// A contact's place in the elastic audience, and why it moved there.
+
+/// The five engagement states of a contact.
+public enum CampaignStatus: String, Codable, Sendable, CaseIterable {
+    /// In the send flow.
+    case active
+    /// Scored past the threshold: out of the send flow at once.
+    case engaged
+    /// Silent: cooling down, then in a reactivation cycle. Never deleted.
+    case inactive
+    /// Engaged during reactivation: back in the active audience.
+    case reactivated
+    /// No more marketing email.
+    case suppressed
+
+    /// Whether a marketing email may go to a contact in this state.
+    public var mayReceiveFlowEmail: Bool { self == .active || self == .reactivated }
+}
+
+/// Why a contact's status changed; stored on every transition row.
+public enum TransitionReason: String, Codable, Sendable, CaseIterable {
+    /// The decayed score plus an event's points reached the threshold.
+    case scoreThreshold = "score_threshold"
+    /// The wait after the last allowed flow send ended with no engagement.
+    case noEngagementAfterSends = "no_engagement_after_sends"
+    /// The 90-day sweep found no engagement for the policy's number of days.
+    case silence
+    /// Any engagement while inactive (in cooldown or in the reactivation cycle).
+    case engagedDuringReactivation = "engaged_during_reactivation"
+    /// A reactivated contact entered a flow again.
+    case flowEntry = "flow_entry"
+    /// Both reactivation emails went unanswered and the policy suppresses.
+    case reactivationExhausted = "reactivation_exhausted"
+    /// An administrator, an unsubscribe or a hard bounce.
+    case manualSuppression = "manual_suppression"
+    /// An administrator put a suppressed contact back (e.g. a renewed consent).
+    case manualReinstatement = "manual_reinstatement"
+}

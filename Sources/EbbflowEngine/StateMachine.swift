@@ -1,0 +1,57 @@
+// The one place that says which status changes are legal, and for which reasons.
+
+/// A refused status change, naming both ends and the reason asked for.
+public struct IllegalTransition: Error, CustomStringConvertible, Sendable, Equatable {
+    public var from: CampaignStatus
+    public var to: CampaignStatus
+    public var reason: TransitionReason
+    public var description: String { "illegal transition \(from.rawValue) → \(to.rawValue) (\(reason.rawValue))" }
+}
+
+/// The engagement state machine. Every status change in ebbflow goes through `check`, and the
+/// SQL that writes transitions only ever writes pairs this table allows.
+public enum StateMachine {
+    /// Legal (from, to) pairs and the reasons each may carry.
+    public static let rules: [CampaignStatus: [CampaignStatus: Set<TransitionReason>]] = [
+        .active: [
+            .engaged: [.scoreThreshold],
+            .inactive: [.noEngagementAfterSends, .silence],
+            .suppressed: [.manualSuppression],
+        ],
+        .reactivated: [
+            .engaged: [.scoreThreshold],
+            .active: [.flowEntry],
+            .inactive: [.noEngagementAfterSends, .silence],
+            .suppressed: [.manualSuppression],
+        ],
+        .engaged: [
+            .inactive: [.silence],
+            .suppressed: [.manualSuppression],
+        ],
+        .inactive: [
+            .reactivated: [.engagedDuringReactivation],
+            .suppressed: [.reactivationExhausted, .manualSuppression],
+        ],
+        .suppressed: [
+            .active: [.manualReinstatement],
+        ],
+    ]
+
+    public static func isLegal(from: CampaignStatus, to: CampaignStatus, reason: TransitionReason) -> Bool {
+        rules[from]?[to]?.contains(reason) ?? false
+    }
+
+    /// Throws `IllegalTransition` unless the change is in `rules`.
+    public static func check(from: CampaignStatus, to: CampaignStatus, reason: TransitionReason) throws(IllegalTransition) {
+        guard isLegal(from: from, to: to, reason: reason) else { throw IllegalTransition(from: from, to: to, reason: reason) }
+    }
+
+    /// Whether a sequence of statuses (a contact's history, oldest first) is a legal path.
+    public static func isLegalPath(_ steps: [(from: CampaignStatus, to: CampaignStatus, reason: TransitionReason)]) -> Bool {
+        for (index, step) in steps.enumerated() {
+            if !isLegal(from: step.from, to: step.to, reason: step.reason) { return false }
+            if index > 0 && steps[index - 1].to != step.from { return false }
+        }
+        return true
+    }
+}
