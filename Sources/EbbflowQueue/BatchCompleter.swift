@@ -33,23 +33,30 @@ actor BatchCompleter {
         self.interval = interval
     }
 
-    func add(_ id: Int64) async {
+    /// Queues a completion. Flushes run in tasks of their own, never in the job's task, which
+    /// may be cancelled (a timeout, a shutdown) and would then fail to get a connection.
+    func add(_ id: Int64) {
         pending.append(id)
         if pending.count >= maxBatch {
-            await flush()
+            timer?.cancel()
+            timer = nil
+            Task.detached { await self.flush() }
         } else if timer == nil {
-            timer = Task { [interval] in
+            timer = Task.detached { [interval] in
                 try? await Task.sleep(for: interval)
-                await self.flush()
+                await self.flushFromTimer()
             }
         }
+    }
+
+    private func flushFromTimer() async {
+        timer = nil  // not cancelled: this is the timer's own task
+        await flush()
     }
 
     /// Writes everything pending now. Retries a failed flush a few times; after that the
     /// jobs are left to their leases.
     func flush() async {
-        timer?.cancel()
-        timer = nil
         guard !pending.isEmpty else { return }
         let ids = pending
         pending.removeAll(keepingCapacity: true)

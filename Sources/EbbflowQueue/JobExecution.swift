@@ -109,7 +109,12 @@ struct JobExecution: Sendable {
                 }
             }
         } catch {
-            if rows.count == 1 || Task.isCancelled { throw error }  // a cancelled chunk cannot be split
+            if let deadline = JobDeadline.current, deadline.timedOut, !JobDeadline.cancelledByShutdown {
+                // A timed-out chunk cannot be split (its task is cancelled): each job records the timeout.
+                for row in rows { await recordFailure(row, now: context.now, kind: .timeout, message: "\(JobTimedOut(timeout: deadline.timeout))", final: false) }
+                return
+            }
+            if rows.count == 1 || Task.isCancelled { throw error }
             let middle = rows.count / 2
             logger.debug("chunk failed; splitting", metadata: ["jobs": "\(rows.count)", "error": "\(error)"])
             for half in [Array(rows[..<middle]), Array(rows[middle...])] {
@@ -157,6 +162,12 @@ struct JobExecution: Sendable {
 
     /// Retries with backoff, or discards when attempts are used up (or `final`).
     func recordFailure(_ row: JobRow, now: Date, kind: JobError.Kind, message: String, final: Bool) async {
+        // Detached: the job's own task may be cancelled (a timeout), and a cancelled task
+        // cannot wait for a pooled connection.
+        await Task.detached { await self.writeFailure(row, kind: kind, message: message, final: final) }.value
+    }
+
+    private func writeFailure(_ row: JobRow, kind: JobError.Kind, message: String, final: Bool) async {
         let (store, workerID, policy) = (self.store, self.workerID, configuration.retryPolicy)
         do {
             try await pool.withConnection { connection in
@@ -182,11 +193,22 @@ struct JobExecution: Sendable {
 /// Cancelling the task (a timeout, a forced shutdown) cancels the statement the connection is
 /// running, so a handler blocked in the database stops promptly and its transaction rolls back.
 func withCancellation<T: Sendable>(of connection: PGConnection, _ body: () async throws -> T) async throws -> T {
-    try await withTaskCancellationHandler {
+    let running = RunningFlag()
+    defer { running.end() }
+    return try await withTaskCancellationHandler {
         try await body()
     } onCancel: {
-        connection.cancelRunningStatement()
+        // Not after the body returned: the connection may already serve someone else.
+        running.ifRunning { connection.cancelRunningStatement() }
     }
+}
+
+/// True until `end()`; `ifRunning` runs its action only before that, under the same lock.
+final class RunningFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = true
+    func end() { lock.withLock { running = false } }
+    func ifRunning(_ action: () -> Void) { lock.withLock { if running { action() } } }
 }
 
 extension JobOutcome {

@@ -142,8 +142,10 @@ public struct JobStore: Sendable {
     /// Puts discarded or cancelled jobs back in the queue; returns the ids moved.
     public func retryFinished(_ ids: [Int64], on connection: isolated PGConnection) throws -> [Int64] {
         let now = try self.now(on: connection)
-        let moved: [Int64] = try connection.query(sql.retryFinished, [ids, now]).rows.map { try $0.decode("id") }
-        if !moved.isEmpty { try connection.execute(sql.notifyQueues, [sql.channel, ["default"]]) }
+        let rows = try connection.query(sql.retryFinished, [ids, now]).rows
+        let moved: [Int64] = try rows.map { try $0.decode("id") }
+        let queues: [String] = Array(Set(try rows.map { try $0.decode("queue", as: String.self) }))
+        if !queues.isEmpty { try connection.execute(sql.notifyQueues, [sql.channel, queues]) }
         return moved
     }
 
@@ -158,7 +160,9 @@ public struct JobStore: Sendable {
             throw QueueError.wrongState(id, job.state, "cancel")
         }
         let now = try self.now(on: connection)
-        try connection.execute(sql.finish, [[id], nil, now, "cancelled", nil])
+        guard try connection.execute(sql.cancel, [id, now]) == 1 else {
+            throw QueueError.wrongState(id, "running", "cancel")  // claimed since we looked
+        }
     }
 
     /// Counts by queue and state, and the age of the oldest due job per queue.

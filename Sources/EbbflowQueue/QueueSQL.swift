@@ -60,6 +60,7 @@ struct QueueSQL: Sendable {
                    u.queue, u.kind, u.args::jsonb, u.priority, u.max_attempts, t.now + make_interval(secs => u.delay), u.unique_key, t.now
             FROM t, unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::float8[], $7::text[])
                  AS u(queue, kind, args, priority, max_attempts, delay, unique_key)
+            ORDER BY u.unique_key  -- one insertion order, so two batches with shared keys cannot deadlock
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
             RETURNING id, state, queue
         )
@@ -238,7 +239,22 @@ struct QueueSQL: Sendable {
         INSERT INTO \(jobs) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors, unique_key, created_at)
         SELECT id, 'available', queue, kind, args, priority, $2, attempt, greatest(max_attempts, attempt + 1), errors, unique_key, created_at
         FROM moved
-        RETURNING id
+        RETURNING id, queue
+        """
+    }
+
+    /// Cancels a job only if it has not started ($1 id, $2 now): one statement, so a worker
+    /// cannot claim it between a check and the move.
+    var cancel: String {
+        """
+        WITH done AS (
+            DELETE FROM \(jobs) WHERE id = $1 AND state IN ('scheduled', 'available', 'retryable') RETURNING *
+        )
+        INSERT INTO \(finished) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
+                                 unique_key, created_at, attempted_at, finished_at, finished_by)
+        SELECT id, 'cancelled', queue, kind, args, priority, run_at, attempt, max_attempts, errors,
+               unique_key, created_at, attempted_at, $2, NULL
+        FROM done
         """
     }
 

@@ -71,10 +71,12 @@ public actor QueueWorker {
             "concurrency": "\(configuration.concurrency)", "kinds": "\(registry.kinds.joined(separator: ","))",
         ])
         let watchdog = startWatchdog()
+        let heartbeat = startHeartbeat()
         defer {
             listener?.cancel()
             maintenanceTask?.cancel()
             watchdog.cancel()
+            heartbeat.cancel()
         }
         if configuration.drain { try await maintenance.fireDueSchedules() }
         onReady()
@@ -197,7 +199,15 @@ public actor QueueWorker {
             let ids = Array(running.keys)
             logger.info("shutdown timeout reached: handing jobs back to the queue", metadata: ["jobs": "\(ids.count)"])
             for task in Set(running.values.map(HashableTask.init)) { task.task.cancel() }
-            for task in Set(running.values.map(HashableTask.init)) { await task.task.value }
+            // Handlers that ignore cancellation must not hang the exit: wait a little, then go.
+            // A late completion is harmless: every finishing statement checks `locked_by`.
+            let cancelDeadline = ContinuousClock.now.advanced(by: .seconds(5))
+            while !running.isEmpty && ContinuousClock.now < cancelDeadline {
+                await wake.wait(timeout: .milliseconds(20))
+            }
+            // Completions still buffered must land before the rest is handed back, or a
+            // completed job would be made available again and run twice.
+            await completer.drain()
             let (store, workerID) = (self.store, configuration.id)
             do {
                 try await pool.withConnection { connection in
@@ -268,6 +278,17 @@ public actor QueueWorker {
         let now = ContinuousClock.now
         for (_, entry) in deadlines where entry.deadline.deadline <= now {
             if entry.deadline.expire() { entry.task.cancel() }
+        }
+    }
+
+    private func startHeartbeat() -> Task<Void, Never> {
+        let (maintenance, period) = (self.maintenance, Duration.milliseconds(Int(max(1, configuration.leaseSeconds / 3) * 1000)))
+        return Task.detached {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: period)
+                if Task.isCancelled { break }
+                await maintenance.renewLeases()
+            }
         }
     }
 

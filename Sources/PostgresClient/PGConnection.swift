@@ -76,9 +76,10 @@ public actor PGConnection {
             let database = PQdb(pointer).map { String(cString: $0) } ?? "?"
             let user = PQuser(pointer).map { String(cString: $0) } ?? "?"
             let reason = redactor.redacted(candidate.errorMessage)
+            // All of it redacted: a mistyped URL can reach libpq as a database name, password included.
             throw PGError(
                 .connectionFailed,
-                "could not connect to database \"\(database)\" on host \"\(host)\" as user \"\(user)\": \(reason)")
+                redactor.redacted("could not connect to database \"\(database)\" on host \"\(host)\" as user \"\(user)\": \(reason)"))
         }
         handle = candidate
         cancelTarget.set(candidate)

@@ -20,6 +20,16 @@ import EbbflowTestSupport
         #expect(configuration.description.contains("***"))
     }
 
+    /// A mistyped scheme makes libpq read the whole URL as a database name: still no password.
+    @Test func mistypedURLDoesNotLeakPassword() async throws {
+        let secret = "Typo-S3cret"
+        await #expect {
+            _ = try await PGConnection.connect(PGConfiguration(conninfo: "postgress://bob:\(secret)@127.0.0.1:1/crm"))
+        } throws: { error in
+            !"\(error)".contains(secret) && "\(error)".contains("***")
+        }
+    }
+
     @Test func missingDatabaseIsNamed() async throws {
         var configuration = try TestDatabase.configuration
         configuration.conninfo = configuration.conninfo.replacingOccurrences(of: "/ebbflow", with: "/no_such_db_here")

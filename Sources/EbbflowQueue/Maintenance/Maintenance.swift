@@ -30,7 +30,6 @@ actor Maintenance {
         self.pool = pool
         self.logger = logger
         periods = [
-            "heartbeat": .seconds(max(1, configuration.leaseSeconds / 3)),
             "rescuer": .seconds(max(1, min(5, configuration.leaseSeconds / 3))),
             "pruner": .seconds(60),
             "scheduler": configuration.maintenanceInterval,
@@ -41,7 +40,7 @@ actor Maintenance {
     /// Runs each service whose period has passed. Returns true if work became due.
     func runOnce() async -> Bool {
         var madeWork = false
-        for name in ["heartbeat", "rescuer", "pruner", "scheduler", "depth"] where isDue(name) {
+        for name in ["rescuer", "pruner", "scheduler", "depth"] where isDue(name) {
             lastRun[name] = .now
             let ids = name == "heartbeat" ? await runningIDs() : []
             do {
@@ -63,6 +62,20 @@ actor Maintenance {
             }
         }
         return madeWork
+    }
+
+    /// Renews the leases of running jobs. Its own loop (see `QueueWorker`), also in drain mode,
+    /// so slow maintenance can never let a live job's lease lapse.
+    func renewLeases() async {
+        let ids = await runningIDs()
+        let heartbeat = self.heartbeat
+        do {
+            try await pool.withConnection { connection in
+                try await connection.run { try heartbeat.run(running: ids, on: $0) }
+            }
+        } catch {
+            logger.warning("lease heartbeat failed", metadata: ["error": "\(error)"])
+        }
     }
 
     /// For `--drain`: enqueue whatever schedules are due now.
