@@ -53,7 +53,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // The elastic engagement engine: statuses, the state machine, policy and score decay.
-        .target(name: "EbbflowEngine", swiftSettings: strict),
+        .target(name: "EbbflowEngine", dependencies: ["EbbflowCore", "PostgresClient"], swiftSettings: strict),
         // Prometheus /metrics with /healthz and /readyz on a small socket server of its own.
         .target(
             name: "EbbflowMetrics",
@@ -109,7 +109,11 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
-        .testTarget(name: "EbbflowEngineTests", dependencies: ["EbbflowEngine"], swiftSettings: strict),
+        .testTarget(
+            name: "EbbflowEngineTests",
+            dependencies: ["EbbflowEngine", "EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "EbbflowMetricsTests",
             dependencies: [

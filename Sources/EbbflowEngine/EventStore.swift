@@ -1,0 +1,66 @@
+// Contacts and events in: upserts and inserts that keep every event and count duplicates once.
+import EbbflowCore
+import Foundation
+import PostgresClient
+
+/// An engagement event as received.
+public struct IncomingEvent: Sendable {
+    public var externalID: String
+    public var kind: String
+    public var occurredAt: Date?
+    public var source: String
+    public var providerEventID: String?
+    public var machineOpen: Bool
+    public var url: String?
+    public var properties: PGJSON
+
+    public init(externalID: String, kind: String, occurredAt: Date? = nil, source: String = "import",
+                providerEventID: String? = nil, machineOpen: Bool = false, url: String? = nil, properties: PGJSON = PGJSON("{}")) {
+        self.externalID = externalID
+        self.kind = kind
+        self.occurredAt = occurredAt
+        self.source = source
+        self.providerEventID = providerEventID
+        self.machineOpen = machineOpen
+        self.url = url
+        self.properties = properties
+    }
+}
+
+/// What recording an event did.
+public enum RecordedEvent: Sendable, Equatable {
+    /// Stored; apply it with `EventApplier`.
+    case stored(id: Int64)
+    /// The same (source, provider event id) was stored before: counted once.
+    case duplicate
+    /// Stored, but no contact has that external id: kept and reported, never dropped.
+    case unknownContact(id: Int64)
+}
+
+public struct EventStore: Sendable {
+    let sql: EngineSQL
+
+    public init(schema: SchemaName) { sql = EngineSQL(schema: schema) }
+
+    public func now(on connection: isolated PGConnection) throws -> Date {
+        try connection.query(sql.now).first!.decode("now")
+    }
+
+    /// Inserts or updates a contact by external id; returns its id and whether it is new.
+    @discardableResult
+    public func upsertContact(externalID: String, email: String?, segment: String, now: Date,
+                              on connection: isolated PGConnection) throws -> (id: Int64, inserted: Bool) {
+        let row = try connection.query(sql.upsertContact, [externalID, email, segment, now]).first!
+        return (try row.decode("id"), try row.decode("inserted"))
+    }
+
+    public func record(_ event: IncomingEvent, now: Date, on connection: isolated PGConnection) throws -> RecordedEvent {
+        let rows = try connection.query(sql.insertEvent, [
+            event.externalID, event.kind, event.occurredAt, event.source, event.providerEventID, event.machineOpen,
+            event.url, event.properties.text, now,
+        ])
+        guard let row = rows.first else { return .duplicate }
+        let id: Int64 = try row.decode("id")
+        return try row.decode("contact_id", as: Int64?.self) == nil ? .unknownContact(id: id) : .stored(id: id)
+    }
+}
