@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "ebbflow",
             dependencies: [
-                "EbbflowCore", "EbbflowQueue", "EbbflowMetrics", "PostgresClient",
+                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMetrics", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,0 +1,55 @@
+// The engine's commands as scripts use them: policy set/show, contacts show --json.
+import EbbflowTestSupport
+import Foundation
+import Testing
+
+@Suite struct EngineCLITests {
+    @Test func badPolicyIsRefusedByFieldAndNothingChanges() async throws {
+        let schema = TestDatabase.uniqueSchemaName("pol")
+        let url = try TestDatabase.url
+        let base = ["--schema", schema, "--database-url", url]
+        #expect(try await EbbflowBinary.run(["migrate"] + base).exitCode == 0)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ebbflow-\(schema)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = directory.appendingPathComponent("good.json"), bad = directory.appendingPathComponent("bad.json")
+        try Data(#"{"segments": {"b2b": {"cooldown_days": 60}}}"#.utf8).write(to: good)
+        try Data(#"{"default": {"cooldown_days": 10}}"#.utf8).write(to: bad)
+        #expect(try await EbbflowBinary.run(["policy", "set", good.path] + base).exitCode == 0)
+        let refused = try await EbbflowBinary.run(["policy", "set", bad.path] + base)
+        #expect(refused.exitCode == 1)
+        #expect(refused.stderr.contains("default.cooldown_days = 10") && refused.stderr.contains("unchanged"), "\(refused.stderr)")
+        let shown = try await EbbflowBinary.run(["policy", "show"] + base)
+        #expect(shown.stdout.contains("\"cooldown_days\" : 60"), "the good policy is still in force: \(shown.stdout)")
+        try await TestDatabase.dropSchema(schema)
+    }
+
+    @Test func contactsShowJSONFollowsTheContract() async throws {
+        let schema = TestDatabase.uniqueSchemaName("con")
+        let url = try TestDatabase.url
+        let base = ["--schema", schema, "--database-url", url]
+        #expect(try await EbbflowBinary.run(["migrate"] + base).exitCode == 0)
+        let connection = try await TestDatabase.connect()
+        try await connection.simpleQuery("""
+            INSERT INTO \(schema).contacts (external_id, email, segment, campaign_status, engagement_score, last_engagement_at,
+                                            status_changed_at, created_at)
+            VALUES ('c-7', 'c7@example.com', 'retail', 'engaged', 30, now(), now(), now());
+            INSERT INTO \(schema).transitions (contact_id, from_status, to_status, reason, at)
+            SELECT id, 'active', 'engaged', 'score_threshold', now() FROM \(schema).contacts;
+            """)
+        let shown = try await EbbflowBinary.run(["contacts", "show", "c-7", "--json"] + base)
+        #expect(shown.exitCode == 0, "\(shown.output)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
+        for key in ["external_id", "email", "segment", "campaign_status", "engagement_score", "last_engagement_at",
+                    "reactivation_cycle", "channel", "transitions", "sends"] {
+            #expect(object[key] != nil, "missing \(key)")
+        }
+        #expect(object["campaign_status"] as? String == "engaged")
+        #expect((object["engagement_score"] as? Double).map { abs($0 - 30) < 0.01 } == true)
+        let transitions = try #require(object["transitions"] as? [[String: Any]])
+        #expect(transitions.first?["reason"] as? String == "score_threshold" && transitions.first?["to"] as? String == "engaged")
+        let missing = try await EbbflowBinary.run(["contacts", "show", "nobody"] + base)
+        #expect(missing.exitCode == 1 && missing.stderr.contains("no contact with external id \"nobody\""))
+        try await TestDatabase.dropSchema(schema)
+    }
+}
