@@ -5,7 +5,23 @@ import Foundation
 
 struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "contacts", abstract: "Inspect contacts.", subcommands: [ContactsShowCommand.self])
+        commandName: "contacts", abstract: "Import and inspect contacts.", subcommands: [ContactsImportCommand.self, ContactsShowCommand.self])
+}
+
+struct ContactsImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Upsert contacts by external id (CSV or NDJSON).")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var input: ImportInput
+
+    func run() async throws {
+        let (text, format) = try input.load()
+        let importer = ContactImporter(schema: try connection.schemaName)
+        let database = try await connection.connect()
+        let report = try await importer.importContacts(text, format: format, on: database)
+        print("read \(report.read), inserted \(report.inserted), updated \(report.updated), rejected \(report.rejected.count)")
+        printRejections(report.rejected)
+    }
 }
 
 struct ContactsShowCommand: AsyncParsableCommand {

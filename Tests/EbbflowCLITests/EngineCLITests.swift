@@ -53,3 +53,54 @@ import Testing
         try await TestDatabase.dropSchema(schema)
     }
 }
+
+@Suite struct ImportCLITests {
+    @Test func contactsAndEventsImportReportEveryLine() async throws {
+        let schema = TestDatabase.uniqueSchemaName("imp")
+        let url = try TestDatabase.url
+        let base = ["--schema", schema, "--database-url", url]
+        #expect(try await EbbflowBinary.run(["migrate"] + base).exitCode == 0)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ebbflow-\(schema)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let contacts = directory.appendingPathComponent("contacts.csv")
+        try Data("""
+            external_id,email,segment,attributes
+            c-1,c1@example.com,retail,"{""birthday"": ""1990-04-01""}"
+            c-2,c2@example.com,b2b,
+            ,nobody@example.com,retail,
+            c-3,"broken,retail
+            c-4,c4@example.com,retail,{not json}
+            """.utf8).write(to: contacts)
+        let imported = try await EbbflowBinary.run(["contacts", "import", contacts.path] + base)
+        #expect(imported.exitCode == 0, "\(imported.output)")
+        #expect(imported.stdout.contains("read 5, inserted 2, updated 0, rejected 3"), "\(imported.stdout)")
+        #expect(imported.stderr.contains("line 4: external_id is missing"), "\(imported.stderr)")
+        #expect(imported.stderr.contains("line 5: unterminated quoted field"), "\(imported.stderr)")
+        #expect(imported.stderr.contains("line 6: attributes is not a JSON object"), "\(imported.stderr)")
+
+        let events = directory.appendingPathComponent("events.ndjson")
+        try Data("""
+            {"external_id": "c-1", "kind": "open", "provider_event_id": "p1"}
+            {"external_id": "c-1", "kind": "click", "provider_event_id": "p2"}
+            {"external_id": "c-1", "kind": "click", "provider_event_id": "p2"}
+            {"external_id": "c-1", "kind": "teleport", "provider_event_id": "p3"}
+            not json at all
+            {"external_id": "ghost", "kind": "open", "provider_event_id": "p4"}
+            {"external_id": "c-1", "kind": "high_intent_visit", "provider_event_id": "p5", "occurred_at": "yesterday"}
+            {"external_id": "c-1", "kind": "high_intent_visit", "provider_event_id": "p6"}
+            """.utf8).write(to: events)
+        let applied = try await EbbflowBinary.run(["events", "import", events.path] + base)
+        #expect(applied.exitCode == 0, "\(applied.output)")
+        #expect(applied.stdout.contains("read 8, applied 3, duplicates 1, unknown contact 1, rejected 3"), "\(applied.stdout)")
+        #expect(applied.stderr.contains("line 4: unknown event kind \"teleport\""), "\(applied.stderr)")
+        #expect(applied.stderr.contains("line 5: not a JSON object"), "\(applied.stderr)")
+        #expect(applied.stderr.contains("line 7: occurred_at \"yesterday\""), "\(applied.stderr)")
+        #expect(applied.stderr.contains("kept line 6: no contact with external id \"ghost\""), "\(applied.stderr)")
+        let shown = try await EbbflowBinary.run(["contacts", "show", "c-1", "--json"] + base)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
+        #expect(object["campaign_status"] as? String == "engaged", "open 5 + click 10 + visit 15 = 30 ≥ 20: \(shown.stdout)")
+        #expect((object["transitions"] as? [[String: Any]])?.count == 1)
+        try await TestDatabase.dropSchema(schema)
+    }
+}
