@@ -62,7 +62,7 @@ public struct EventImporter: Sendable {
         guard known.contains(kind) else { throw reject("unknown event kind \"\(kind)\" (the policy names \(known.sorted().joined(separator: ", ")))") }
         var occurredAt: Date?
         if let text = record.fields["occurred_at"] {
-            guard let date = ISO8601.parse(text) else { throw reject("occurred_at \"\(text)\" is not an ISO 8601 time") }
+            guard let date = ISO8601Text.parse(text) else { throw reject("occurred_at \"\(text)\" is not an ISO 8601 time") }
             occurredAt = date
         }
         var machineOpen = false
@@ -84,14 +84,3 @@ public struct EventImporter: Sendable {
 }
 
 extension RejectedLine: Error {}
-
-/// ISO 8601 with or without fractional seconds.
-enum ISO8601 {
-    static func parse(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
-    }
-}

@@ -27,16 +27,5 @@ struct ClockSetCommand: AsyncParsableCommand {
     }
 }
 
-/// ISO 8601 input, with or without fractional seconds, or a bare date (midnight UTC).
-enum TimeText {
-    static func parse(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = fractional.date(from: text) { return date }
-        let day = ISO8601DateFormatter()
-        day.formatOptions = [.withFullDate]
-        return day.date(from: text)
-    }
-}
+/// The CLI's name for the shared ISO 8601 parser.
+typealias TimeText = ISO8601Text

@@ -12,13 +12,7 @@ struct ImportInput: ParsableArguments {
             throw InputError(format == nil ? "cannot tell the format of \(file); pass --format csv or --format ndjson"
                                            : "--format must be csv or ndjson, got \(format!)")
         }
-        let data: Data
-        if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let contents = FileManager.default.contents(atPath: file) else { throw InputError("cannot read \(file)") }
-            data = contents
-        }
+        let data = try readInput(file)
         guard let text = String(data: data, encoding: .utf8) else { throw InputError("\(file) is not UTF-8 text") }
         return (text, chosen)
     }
@@ -27,4 +21,11 @@ struct ImportInput: ParsableArguments {
 /// Prints rejected lines to stderr, one a line, after the summary.
 func printRejections(_ lines: [RejectedLine], label: String = "rejected") {
     for line in lines { FileHandle.standardError.write(Data("\(label) \(line)\n".utf8)) }
+}
+
+/// The bytes of FILE, or of standard input for "-".
+func readInput(_ file: String) throws -> Data {
+    if file == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+    guard let contents = FileManager.default.contents(atPath: file) else { throw InputError("cannot read \(file)") }
+    return contents
 }

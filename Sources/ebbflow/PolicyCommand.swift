@@ -16,13 +16,7 @@ struct PolicySetCommand: AsyncParsableCommand {
     @Argument(help: "A JSON policy document: {\"default\": {...}, \"segments\": {\"b2b\": {...}}}.") var file: String
 
     func run() async throws {
-        let data: Data
-        if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let contents = FileManager.default.contents(atPath: file) else { throw InputError("cannot read policy file \(file)") }
-            data = contents
-        }
+        let data = try readInput(file)
         do { _ = try PolicyDocument.parse(data) } catch { throw InputError("\(error); the stored policy is unchanged") }
         let store = PolicyStore(schema: try connection.schemaName)
         let database = try await connection.connect()

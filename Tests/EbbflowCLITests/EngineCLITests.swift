@@ -9,8 +9,7 @@ import Testing
         let url = try TestDatabase.url
         let base = ["--schema", schema, "--database-url", url]
         #expect(try await EbbflowBinary.run(["migrate"] + base).exitCode == 0)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ebbflow-\(schema)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory(schema)
         defer { try? FileManager.default.removeItem(at: directory) }
         let good = directory.appendingPathComponent("good.json"), bad = directory.appendingPathComponent("bad.json")
         try Data(#"{"segments": {"b2b": {"cooldown_days": 60}}}"#.utf8).write(to: good)
@@ -60,8 +59,7 @@ import Testing
         let url = try TestDatabase.url
         let base = ["--schema", schema, "--database-url", url]
         #expect(try await EbbflowBinary.run(["migrate"] + base).exitCode == 0)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ebbflow-\(schema)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory(schema)
         defer { try? FileManager.default.removeItem(at: directory) }
         let contacts = directory.appendingPathComponent("contacts.csv")
         try Data("""
@@ -103,4 +101,11 @@ import Testing
         #expect((object["transitions"] as? [[String: Any]])?.count == 1)
         try await TestDatabase.dropSchema(schema)
     }
+}
+
+/// A temporary directory for one test's input files.
+func scratchDirectory(_ name: String) throws -> URL {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ebbflow-\(name)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
 }
