@@ -51,3 +51,55 @@ public struct ContactStore: Sendable {
             transitions: transitions, sends: sends)
     }
 }
+
+/// One row of `contacts list`.
+public struct ContactSummary: Sendable {
+    public var externalID: String
+    public var email: String?
+    public var segment: String
+    public var status: CampaignStatus
+    public var engagementScore: Double
+    public var lastEngagementAt: Date?
+    public var channel: String
+}
+
+/// The live audience: contacts by status and segment, counted now.
+public struct AudienceCount: Sendable {
+    public var segment: String
+    public var status: CampaignStatus
+    public var contacts: Int
+}
+
+extension ContactStore {
+    /// Contacts filtered by status and segment, in external id order (keyset-friendly).
+    public func list(status: CampaignStatus?, segment: String?, limit: Int, policies: PolicyDocument,
+                     on connection: isolated PGConnection) throws -> [ContactSummary] {
+        let rows = try connection.query("""
+            SELECT external_id, email, segment, campaign_status::text AS status, engagement_score, last_engagement_at, channel,
+                   \(schema.qualified("clock_now"))() AS now
+            FROM \(schema.qualified("contacts"))
+            WHERE ($1::text IS NULL OR campaign_status::text = $1) AND ($2::text IS NULL OR segment = $2)
+            ORDER BY external_id LIMIT $3
+            """, [status?.rawValue, segment, limit]).rows
+        return try rows.map { row in
+            let segment: String = try row.decode("segment")
+            let last: Date? = try row.decode("last_engagement_at")
+            return ContactSummary(
+                externalID: try row.decode("external_id"), email: try row.decode("email"), segment: segment,
+                status: CampaignStatus(rawValue: try row.decode("status")) ?? .active,
+                engagementScore: policies.policy(for: segment).decay.score(try row.decode("engagement_score"), since: last, now: try row.decode("now")),
+                lastEngagementAt: last, channel: try row.decode("channel"))
+        }
+    }
+
+    /// Counts by segment and status (optionally one segment): the audience as it stands.
+    public func audience(segment: String?, on connection: isolated PGConnection) throws -> [AudienceCount] {
+        try connection.query("""
+            SELECT segment, campaign_status::text AS status, count(*) AS contacts FROM \(schema.qualified("contacts"))
+            WHERE $1::text IS NULL OR segment = $1 GROUP BY segment, campaign_status ORDER BY segment, campaign_status
+            """, [segment]).rows.map {
+            AudienceCount(segment: try $0.decode("segment"), status: CampaignStatus(rawValue: try $0.decode("status")) ?? .active,
+                          contacts: try $0.decode("contacts"))
+        }
+    }
+}

@@ -5,7 +5,7 @@ import Foundation
 
 struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "contacts", abstract: "Import and inspect contacts.", subcommands: [ContactsImportCommand.self, ContactsShowCommand.self])
+        commandName: "contacts", abstract: "Import and inspect contacts.", subcommands: [ContactsImportCommand.self, ContactsShowCommand.self, ContactsListCommand.self])
 }
 
 struct ContactsImportCommand: AsyncParsableCommand {

@@ -99,6 +99,13 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
         #expect(object["campaign_status"] as? String == "engaged", "open 5 + click 10 + visit 15 = 30 ≥ 20: \(shown.stdout)")
         #expect((object["transitions"] as? [[String: Any]])?.count == 1)
+        let engaged = try await EbbflowBinary.run(["contacts", "list", "--status", "engaged", "--json"] + base)
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(engaged.stdout.utf8)) as? [[String: Any]])
+        #expect(list.map { $0["external_id"] as? String } == ["c-1"])
+        let audience = try await EbbflowBinary.run(["audience"] + base)
+        #expect(audience.stdout.contains("2 contacts, 1 in the active audience"), "\(audience.stdout)")
+        let badStatus = try await EbbflowBinary.run(["contacts", "list", "--status", "sleepy"] + base)
+        #expect(badStatus.exitCode == 1 && badStatus.stderr.contains("--status must be one of"))
         try await TestDatabase.dropSchema(schema)
     }
 }

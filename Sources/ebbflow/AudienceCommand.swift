@@ -1,0 +1,27 @@
+// `ebbflow audience [--segment S] [--json]`: the live audience by segment and status.
+import ArgumentParser
+import EbbflowEngine
+import Foundation
+
+struct AudienceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audience", abstract: "Contacts by segment and status, now.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Only this segment.") var segment: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let contacts = ContactStore(schema: try connection.schemaName)
+        let segment = self.segment
+        let database = try await connection.connect()
+        let counts = try await database.run { try contacts.audience(segment: segment, on: $0) }
+        if json {
+            print(try Output.json(counts.map { ["segment": $0.segment, "status": $0.status.rawValue, "contacts": $0.contacts] as [String: Any] }))
+            return
+        }
+        print(Output.table(["SEGMENT", "STATUS", "CONTACTS"], counts.map { [$0.segment, $0.status.rawValue, "\($0.contacts)"] }))
+        let total = counts.reduce(0) { $0 + $1.contacts }
+        let reachable = counts.filter { $0.status.mayReceiveFlowEmail }.reduce(0) { $0 + $1.contacts }
+        print("\(total) contacts, \(reachable) in the active audience (active or reactivated)")
+    }
+}
