@@ -5,15 +5,9 @@ import PostgresClient
 
 /// A contact as `contacts show` prints it (the stable script contract of the README).
 public struct ContactView: Sendable {
-    public var externalID: String
-    public var email: String?
-    public var segment: String
-    public var status: CampaignStatus
-    /// Decayed to the database clock's now.
-    public var engagementScore: Double
-    public var lastEngagementAt: Date?
+    /// The contact's current state (score decayed to the database clock's now).
+    public var contact: ContactSummary
     public var reactivationCycle: Int
-    public var channel: String
     public var transitions: [(from: String, to: String, reason: String, at: Date)]
     public var sends: [(flow: String, step: Int, template: String, channel: String, at: Date)]
 }
@@ -44,11 +38,11 @@ public struct ContactStore: Sendable {
             """, [id]).rows.map { (try $0.decode("flow", as: String.self), try $0.decode("step", as: Int.self),
                                    try $0.decode("template", as: String.self), try $0.decode("channel", as: String.self),
                                    try $0.decode("at", as: Date.self)) }
-        return ContactView(
+        let contact = ContactSummary(
             externalID: try row.decode("external_id"), email: try row.decode("email"), segment: segment,
             status: CampaignStatus(rawValue: try row.decode("status")) ?? .active, engagementScore: score, lastEngagementAt: last,
-            reactivationCycle: try row.decode("reactivation_cycle"), channel: try row.decode("channel"),
-            transitions: transitions, sends: sends)
+            channel: try row.decode("channel"))
+        return ContactView(contact: contact, reactivationCycle: try row.decode("reactivation_cycle"), transitions: transitions, sends: sends)
     }
 }
 
