@@ -53,7 +53,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // The elastic engagement engine: statuses, the state machine, policy and score decay.
-        .target(name: "EbbflowEngine", dependencies: ["EbbflowCore", "PostgresClient"], swiftSettings: strict),
+        .target(name: "EbbflowEngine", dependencies: ["EbbflowCore", "EbbflowQueue", "PostgresClient"], swiftSettings: strict),
         // Prometheus /metrics with /healthz and /readyz on a small socket server of its own.
         .target(
             name: "EbbflowMetrics",
@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EbbflowEngineTests",
-            dependencies: ["EbbflowEngine", "EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
+            dependencies: ["EbbflowEngine", "EbbflowQueue", "EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -2,6 +2,7 @@
 import ArgumentParser
 import EbbflowMetrics
 import EbbflowCore
+import EbbflowEngine
 import EbbflowQueue
 import Foundation
 import Logging
@@ -13,7 +14,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: "Comma-separated queues to work.") var queues = "default"
+    @Option(help: "Comma-separated queues to work.") var queues = "default,sweeps"
     @Option(help: "Jobs run at once.") var concurrency = 10
     @Option(help: "Worker id (default: host-pid-random).") var id: String?
     @Flag(help: "Run what is due now (and what that makes due), fire due schedules, then exit.") var drain = false
@@ -46,8 +47,10 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = connection.logger("ebbflow.worker")
         let endpoint = try startMetrics(logger: logger)
         defer { endpoint?.stop() }
+        var registry = JobRegistry.builtins()
+        registry.registerEngine(schema: try connection.schemaName)
         let worker = QueueWorker(
-            database: connection.postgres, schema: try connection.schemaName, registry: .builtins(),
+            database: connection.postgres, schema: try connection.schemaName, registry: registry,
             configuration: WorkerConfiguration(
                 id: id ?? WorkerConfiguration.defaultID(),
                 queues: queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },

@@ -1,0 +1,96 @@
+// The 90-day inactivity sweep: set-based, in keyset batches, each batch one transaction.
+import EbbflowCore
+import EbbflowQueue
+import Foundation
+import PostgresClient
+
+/// Moves contacts silent for their policy's `inactive_after_days` (since `last_engagement_at`,
+/// or since their last status change if they never engaged) to `inactive`, with a `silence`
+/// transition each.
+///
+/// Why batches by id: one statement over a million contacts would hold a million row locks
+/// for seconds while events keep arriving. Each batch locks its candidates `SKIP LOCKED`:
+/// a contact that an event is updating right now is skipped (it is not silent anyway, or the
+/// next pass catches it), so the sweep and event application never wait on each other and
+/// never deadlock. As a job, each batch enqueues the next one in its own transaction, so a
+/// crash resumes from the last committed batch.
+public struct InactivitySweep: Sendable {
+    let schema: SchemaName
+    public var batchSize: Int
+
+    public init(schema: SchemaName, batchSize: Int = 10_000) {
+        self.schema = schema
+        self.batchSize = batchSize
+    }
+
+    /// One batch after `cursor` (a contact id); returns the next cursor (nil when done) and how many moved.
+    public func runBatch(after cursor: Int64, now: Date, policies: PolicyDocument, jobID: Int64?,
+                         on connection: isolated PGConnection) throws -> (next: Int64?, moved: Int) {
+        let segments = policies.segments.sorted { $0.key < $1.key }
+        let row = try connection.query(sql, [
+            cursor, batchSize, now, jobID, segments.map(\.key), segments.map { Int64($0.value.inactiveAfterDays) },
+            Int64(policies.default.inactiveAfterDays),
+        ]).first!
+        let last: Int64? = try row.decode("last_id")
+        // A short batch was the last one: no empty batch just to find that out.
+        let scanned: Int = try row.decode("scanned")
+        return (scanned < batchSize ? nil : last, try row.decode("moved"))
+    }
+
+    private var sql: String {
+        let contacts = schema.qualified("contacts")
+        return """
+            WITH batch AS (
+                SELECT id FROM \(contacts) WHERE id > $1 ORDER BY id LIMIT $2
+            ), candidates AS (
+                SELECT c.id, c.campaign_status AS old FROM \(contacts) c JOIN batch USING (id)
+                WHERE c.campaign_status IN ('active', 'engaged', 'reactivated')
+                  AND coalesce(c.last_engagement_at, c.status_changed_at) <= $3::timestamptz - make_interval(days => coalesce(
+                      (SELECT s.days FROM unnest($5::text[], $6::int8[]) AS s(segment, days) WHERE s.segment = c.segment), $7)::int)
+                FOR UPDATE OF c SKIP LOCKED
+            ), moved AS (
+                UPDATE \(contacts) c SET campaign_status = 'inactive', status_changed_at = $3, flow_sends_unanswered = 0
+                FROM candidates WHERE c.id = candidates.id
+                RETURNING c.id, candidates.old
+            ), audit AS (
+                INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
+                SELECT id, old, 'inactive', 'silence', $4, $3 FROM moved
+            )
+            SELECT (SELECT max(id) FROM batch) AS last_id, (SELECT count(*) FROM batch) AS scanned, (SELECT count(*) FROM moved) AS moved
+            """
+    }
+}
+
+/// The sweep as a job: one batch per run, the next batch enqueued in the same transaction.
+public struct InactivitySweepJob: TransactionalJobHandler {
+    public struct Args: Codable, Sendable {
+        public var cursor: Int64
+        public var batchSize: Int?
+        public init(cursor: Int64 = 0, batchSize: Int? = nil) {
+            self.cursor = cursor
+            self.batchSize = batchSize
+        }
+    }
+    public static let kind = "sweep_inactivity"
+    let schema: SchemaName
+
+    public init(schema: SchemaName) { self.schema = schema }
+
+    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
+        let policies = try PolicyStore(schema: schema).load(on: connection)
+        let sweep = InactivitySweep(schema: schema, batchSize: job.args.batchSize ?? 10_000)
+        let (next, _) = try sweep.runBatch(after: job.args.cursor, now: context.now, policies: policies, jobID: job.id, on: connection)
+        if let next {
+            try context.store.enqueue(try NewJob(kind: Self.kind, encoding: Args(cursor: next, batchSize: job.args.batchSize),
+                                                 queue: job.row.queue), on: connection)
+        }
+        return .completed
+    }
+}
+
+extension JobRegistry {
+    /// The engine's job kinds, for a worker over `schema`.
+    public mutating func registerEngine(schema: SchemaName) {
+        register(InactivitySweepJob(schema: schema))
+    }
+}
