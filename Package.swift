@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "ebbflow-bench",
             dependencies: [
-                "EbbflowCore", "EbbflowQueue", "PostgresClient",
+                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
