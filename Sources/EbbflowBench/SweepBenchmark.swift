@@ -62,17 +62,7 @@ struct SweepBenchmark: AsyncParsableCommand {
             try await connection.simpleQuery(reset)
             try await settle(connection, schema)
             var started = ContinuousClock.now
-            movedBatched = try await connection.run { connection in
-                var cursor: Int64 = 0, moved = 0
-                while true {
-                    let (next, count) = try connection.withTransactionSync {
-                        try sweep.runBatch(after: cursor, now: now, policies: PolicyDocument(), jobID: nil, on: connection)
-                    }
-                    moved += count
-                    guard let next else { return moved }
-                    cursor = next
-                }
-            }
+            movedBatched = try await connection.run { try sweep.runAll(now: now, policies: PolicyDocument(), on: $0).moved }
             batched.append((ContinuousClock.now - started).seconds)
             try await connection.simpleQuery(reset)
             try await settle(connection, schema)

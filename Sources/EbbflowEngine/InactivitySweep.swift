@@ -37,6 +37,21 @@ public struct InactivitySweep: Sendable {
         return (scanned < batchSize ? nil : last, try row.decode("moved"))
     }
 
+    /// Every batch, each in its own transaction. `now` nil reads the clock once per batch.
+    public func runAll(now: Date?, policies: PolicyDocument, on connection: isolated PGConnection) throws -> (moved: Int, batches: Int) {
+        var cursor: Int64 = 0, moved = 0, batches = 0
+        while true {
+            let (next, count) = try connection.withTransactionSync {
+                let at = try now ?? connection.query("SELECT \(schema.qualified("clock_now"))() AS now").first!.decode("now", as: Date.self)
+                return try runBatch(after: cursor, now: at, policies: policies, jobID: nil, on: connection)
+            }
+            moved += count
+            batches += 1
+            guard let next else { return (moved, batches) }
+            cursor = next
+        }
+    }
+
     private var sql: String {
         let contacts = schema.qualified("contacts")
         return """

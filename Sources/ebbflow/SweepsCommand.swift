@@ -22,22 +22,12 @@ struct SweepsRunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let schema = try connection.schemaName
-        let (sweeper, policies, events) = (InactivitySweep(schema: schema, batchSize: batchSize), PolicyStore(schema: schema), EventStore(schema: schema))
+        let (sweeper, policies) = (InactivitySweep(schema: schema, batchSize: batchSize), PolicyStore(schema: schema))
         let database = try await connection.connect()
         let started = ContinuousClock.now
+        // Each batch is its own transaction, reading the clock once.
         let (moved, batches) = try await database.run { connection in
-            let policy = try policies.load(on: connection)
-            var cursor: Int64 = 0, moved = 0, batches = 0
-            while true {
-                // Each batch is its own transaction, reading the clock once.
-                let (next, count) = try connection.withTransactionSync {
-                    try sweeper.runBatch(after: cursor, now: try events.now(on: connection), policies: policy, jobID: nil, on: connection)
-                }
-                moved += count
-                batches += 1
-                guard let next else { return (moved, batches) }
-                cursor = next
-            }
+            try sweeper.runAll(now: nil, policies: try policies.load(on: connection), on: connection)
         }
         let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
         print("inactivity sweep: \(moved) contact(s) made inactive in \(batches) batch(es), \(String(format: "%.2f", seconds)) s")
