@@ -29,7 +29,7 @@ public struct InactivitySweep: Sendable {
         let segments = policies.segments.sorted { $0.key < $1.key }
         let row = try connection.query(sql, [
             cursor, batchSize, now, jobID, segments.map(\.key), segments.map { Int64($0.value.inactiveAfterDays) },
-            Int64(policies.default.inactiveAfterDays),
+            Int64(policies.default.inactiveAfterDays), segments.map { Int64($0.value.cooldownDays) }, Int64(policies.default.cooldownDays),
         ]).first!
         let last: Int64? = try row.decode("last_id")
         // A short batch was the last one: no empty batch just to find that out.
@@ -70,6 +70,15 @@ public struct InactivitySweep: Sendable {
             ), audit AS (
                 INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
                 SELECT id, old, 'inactive', 'silence', $4, $3 FROM moved
+            ), cooldown AS (
+                -- Each newly inactive contact's cycle starts when its cooldown ends: one job each,
+                -- enqueued set-based in this batch's transaction (see ReactivationCycle.swift).
+                INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at)
+                SELECT 'scheduled', 'default', 'reactivation_step', jsonb_build_object('contact_id', m.id, 'step', 1),
+                       $3::timestamptz + make_interval(days => coalesce(
+                           (SELECT s.days FROM unnest($5::text[], $8::int8[]) AS s(segment, days) WHERE s.segment = c.segment), $9)::int),
+                       $3
+                FROM moved m JOIN \(schema.qualified("contacts")) c ON c.id = m.id
             )
             SELECT (SELECT max(id) FROM batch) AS last_id, (SELECT count(*) FROM batch) AS scanned, (SELECT count(*) FROM moved) AS moved
             """
@@ -107,5 +116,6 @@ extension JobRegistry {
     /// The engine's job kinds, for a worker over `schema`.
     public mutating func registerEngine(schema: SchemaName) {
         register(InactivitySweepJob(schema: schema))
+        register(ReactivationStepJob(schema: schema))
     }
 }

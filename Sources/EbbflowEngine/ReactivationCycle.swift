@@ -1,0 +1,66 @@
+// The reactivation cycle of an inactive contact: cooldown, email 1, wait, email 2, wait, then give up.
+import EbbflowCore
+import EbbflowQueue
+import Foundation
+import PostgresClient
+
+/// One step of the cycle, as a job at its own time. Every step locks the contact and re-checks
+/// that it is still `inactive` in the same transaction as its send: a contact that engaged
+/// (now `reactivated`) or was suppressed in between gets nothing, and the cycle ends there.
+///
+/// Steps: 1 = cooldown over → reactivation email 1 (value-based), cycle counter + 1;
+/// 2 = email 2 (direct offer); 3 = still silent → suppress, or move to the alternative channel.
+public struct ReactivationStepJob: TransactionalJobHandler {
+    public struct Args: Codable, Sendable {
+        public var contactID: Int64
+        public var step: Int
+        public init(contactID: Int64, step: Int) {
+            self.contactID = contactID
+            self.step = step
+        }
+        enum CodingKeys: String, CodingKey { case contactID = "contact_id", step }
+    }
+    public static let kind = "reactivation_step"
+    static let templates = [1: "reactivation_value", 2: "reactivation_offer"]
+    let schema: SchemaName
+
+    public init(schema: SchemaName) { self.schema = schema }
+
+    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
+        let contacts = schema.qualified("contacts")
+        guard let row = try connection.query("""
+            SELECT campaign_status::text AS status, segment FROM \(contacts) WHERE id = $1 FOR UPDATE
+            """, [job.args.contactID]).first else { return .discard(reason: "contact \(job.args.contactID) no longer exists") }
+        guard try row.decode("status", as: String.self) == CampaignStatus.inactive.rawValue else {
+            return .completed  // engaged or suppressed meanwhile: the cycle ends here
+        }
+        let policy = try PolicyStore(schema: schema).load(on: connection).policy(for: try row.decode("segment", as: String.self))
+        let now = context.now
+        switch job.args.step {
+        case 1, 2:
+            if job.args.step == 1 {
+                try connection.execute("UPDATE \(contacts) SET reactivation_cycle = reactivation_cycle + 1 WHERE id = $1", [job.args.contactID])
+            }
+            try connection.execute("""
+                INSERT INTO \(schema.qualified("sends")) (contact_id, flow, step, template, channel, at) VALUES ($1, 'reactivation', $2, $3, 'email', $4)
+                """, [job.args.contactID, job.args.step, Self.templates[job.args.step]!, now])
+            try context.store.enqueue(try NewJob(kind: Self.kind, encoding: Args(contactID: job.args.contactID, step: job.args.step + 1),
+                                                 runAt: now.addingTimeInterval(Double(policy.reactivationWaitDays) * 86_400)), on: connection)
+        case 3:
+            switch policy.afterReactivation {
+            case .suppress:
+                try StateMachine.check(from: .inactive, to: .suppressed, reason: .reactivationExhausted)
+                try connection.execute("UPDATE \(contacts) SET campaign_status = 'suppressed', status_changed_at = $2 WHERE id = $1", [job.args.contactID, now])
+                try connection.execute("""
+                    INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
+                    VALUES ($1, 'inactive', 'suppressed', $2, $3, $4)
+                    """, [job.args.contactID, TransitionReason.reactivationExhausted.rawValue, job.id, now])
+            case .moveToChannel:
+                try connection.execute("UPDATE \(contacts) SET channel = $2 WHERE id = $1", [job.args.contactID, policy.alternativeChannel])
+            }
+        default:
+            return .discard(reason: "unknown reactivation step \(job.args.step)")
+        }
+        return .completed
+    }
+}

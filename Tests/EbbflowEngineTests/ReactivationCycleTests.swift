@@ -1,0 +1,96 @@
+// The reactivation cycle on the database clock: not a day early, every step audited, engagement ends it.
+import EbbflowCore
+import EbbflowEngine
+@testable import EbbflowQueue
+import EbbflowTestSupport
+import Foundation
+import PostgresClient
+import Testing
+
+@Suite struct ReactivationCycleTests {
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// A simulation schema with one contact made inactive by the sweep on day 90.
+    func withInactiveContact(_ body: (PGConnection, SchemaName, @escaping @Sendable (Double) async throws -> Void) async throws -> Void) async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            let store = EventStore(schema: schema)
+            try await connection.run { [start] connection in
+                try DatabaseClock(schema: schema).set(start, on: connection)
+                try store.upsertContact(externalID: "quiet", email: "q@example.com", segment: "retail", now: start, on: connection)
+                try ScheduleStore(schema: schema).setEnabled("inactivity_sweep", false, on: connection)
+            }
+            var registry = JobRegistry.builtins()
+            registry.registerEngine(schema: schema)
+            let configuration = try TestDatabase.configuration
+            let day: @Sendable (Double) async throws -> Void = { [start, registry] day in
+                let clock = DatabaseClock(schema: schema)
+                let target = start.addingTimeInterval(day * 86_400)
+                let connection = try await TestDatabase.connect()
+                try await connection.run { try clock.set(target, on: $0) }
+                let worker = QueueWorker(database: configuration, schema: schema, registry: registry,
+                                         configuration: WorkerConfiguration(listen: false, drain: true), logger: .init(label: "test"))
+                try await worker.run()
+            }
+            try await connection.run { [start] in
+                _ = try InactivitySweep(schema: schema).runAll(now: start.addingTimeInterval(90 * 86_400), policies: PolicyDocument(), on: $0)
+            }
+            try await body(connection, schema, day)
+        }
+    }
+
+    func sends(_ connection: PGConnection, _ schema: SchemaName) async throws -> [String] {
+        try await connection.query("SELECT template FROM \(schema.quoted).sends ORDER BY at, id").rows.map { try $0.decode("template") }
+    }
+
+    @Test func silentContactGetsBothEmailsThenMovesToAds() async throws {
+        try await withInactiveContact { connection, schema, day in
+            try await day(119)
+            #expect(try await sends(connection, schema).isEmpty, "cooldown is 30 days: nothing on day 119")
+            try await day(120)
+            #expect(try await sends(connection, schema) == ["reactivation_value"])
+            try await day(126)
+            #expect(try await sends(connection, schema) == ["reactivation_value"], "email 2 not a day early")
+            try await day(127)
+            #expect(try await sends(connection, schema) == ["reactivation_value", "reactivation_offer"])
+            try await day(133)
+            let before: String = try await connection.query("SELECT channel FROM \(schema.quoted).contacts").first!.decode("channel")
+            #expect(before == "email")
+            try await day(134)
+            let row = try await connection.query("SELECT channel, reactivation_cycle, campaign_status::text AS s FROM \(schema.quoted).contacts").first!
+            #expect(try row.decode("channel", as: String.self) == "ads")
+            #expect(try row.decode("reactivation_cycle", as: Int.self) == 1)
+            #expect(try row.decode("s", as: String.self) == "inactive")
+        }
+    }
+
+    @Test func suppressPolicyEndsInSuppressedWithAudit() async throws {
+        try await withInactiveContact { connection, schema, day in
+            _ = try await connection.run { try PolicyStore(schema: schema).save(Data(#"{"default": {"after_reactivation": "suppress"}}"#.utf8), on: $0) }
+            // Waits run from when each email actually went out, so walk the days as a worker would.
+            for step in [120.0, 127, 134] { try await day(step) }
+            let trail = try await connection.query("SELECT from_status::text AS f, to_status::text AS t, reason FROM \(schema.quoted).transitions ORDER BY id")
+                .rows.map { "\(try $0.decode("f", as: String.self))→\(try $0.decode("t", as: String.self)) \(try $0.decode("reason", as: String.self))" }
+            #expect(trail == ["active→inactive silence", "inactive→suppressed reactivation_exhausted"])
+            #expect(try await sends(connection, schema) == ["reactivation_value", "reactivation_offer"])
+        }
+    }
+
+    @Test func clickAfterEmailOneReactivatesAndEmailTwoNeverGoes() async throws {
+        try await withInactiveContact { connection, schema, day in
+            try await day(121)
+            #expect(try await sends(connection, schema) == ["reactivation_value"])
+            let (store, applier) = (EventStore(schema: schema), EventApplier(schema: schema))
+            try await connection.withTransaction { connection in
+                let now = try store.now(on: connection)
+                guard case .stored(let id) = try store.record(IncomingEvent(externalID: "quiet", kind: "click", providerEventID: "k1"), now: now, on: connection) else { return }
+                _ = try applier.apply(eventID: id, policies: PolicyDocument(), now: now, on: connection)
+            }
+            try await day(140)
+            #expect(try await sends(connection, schema) == ["reactivation_value"], "email 2 is never sent")
+            let row = try await connection.query("SELECT campaign_status::text AS s, reactivation_cycle, channel FROM \(schema.quoted).contacts").first!
+            #expect(try row.decode("s", as: String.self) == "reactivated")
+            #expect(try row.decode("reactivation_cycle", as: Int.self) == 1)
+            #expect(try row.decode("channel", as: String.self) == "email")
+        }
+    }
+}
