@@ -89,7 +89,7 @@ let package = Package(
         // Shared test helpers: the test database URL, a schema per test, running the CLI.
         .target(
             name: "EbbflowTestSupport",
-            dependencies: ["PostgresClient", "EbbflowCore"],
+            dependencies: ["PostgresClient", "EbbflowCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support",
             swiftSettings: strict
         ),

@@ -49,7 +49,7 @@ import Testing
             registry.registerEngine(schema: schema)
             let worker = QueueWorker(database: try TestDatabase.configuration, schema: schema, registry: registry,
                                      configuration: WorkerConfiguration(queues: ["default", "sweeps"], listen: false, drain: true),
-                                     logger: .init(label: "test"))
+                                     logger: QuietLogger.logger)
             try await worker.run()
             #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).contacts WHERE campaign_status = 'inactive'") == 25)
             #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE kind = 'sweep_inactivity'") == 3,

@@ -28,7 +28,7 @@ import Testing
                 let connection = try await TestDatabase.connect()
                 try await connection.run { try clock.set(target, on: $0) }
                 let worker = QueueWorker(database: configuration, schema: schema, registry: registry,
-                                         configuration: WorkerConfiguration(listen: false, drain: true), logger: .init(label: "test"))
+                                         configuration: WorkerConfiguration(listen: false, drain: true), logger: QuietLogger.logger)
                 try await worker.run()
             }
             try await connection.run { [start] in
