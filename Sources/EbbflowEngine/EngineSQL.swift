@@ -40,14 +40,35 @@ struct EngineSQL: Sendable {
         """
     }
 
-    /// $1 contact, $2 score, $3 last engagement, $4 status, $5 status changed (bool), $6 now.
+    /// $1 contact, $2 score, $3 last engagement, $4 status, $5 status changed (bool), $6 now,
+    /// $7 whether the event earned points (only then are flow sends answered).
     var updateContact: String {
         """
         UPDATE \(contacts) SET engagement_score = $2, last_engagement_at = $3,
             campaign_status = $4::text::\(schema.qualified("campaign_status")),
             status_changed_at = CASE WHEN $5 THEN $6 ELSE status_changed_at END,
-            flow_sends_unanswered = 0
+            flow_sends_unanswered = CASE WHEN $7 THEN 0 ELSE flow_sends_unanswered END
         WHERE id = $1
+        """
+    }
+
+    /// An engaged contact leaves the send flow at once: its pending flow jobs are cancelled
+    /// (moved to finished_jobs as cancelled) in the event's own transaction. $1 contact, $2 now.
+    var cancelFlowJobs: String {
+        """
+        WITH done AS (
+            DELETE FROM \(schema.qualified("jobs"))
+            WHERE args ? 'contact_id' AND ((args->>'contact_id')::bigint) = $1 AND kind IN ('flow_step', 'flow_wait_end')
+              AND state IN ('scheduled', 'available', 'retryable')
+            RETURNING *
+        )
+        INSERT INTO \(schema.qualified("finished_jobs")) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
+                                                          unique_key, created_at, attempted_at, finished_at, finished_by)
+        SELECT id, 'cancelled', queue, kind, args, priority, run_at, attempt, max_attempts,
+               errors || jsonb_build_array(jsonb_build_object('at', $2::timestamptz, 'attempt', attempt, 'kind', 'discarded',
+                                                              'message', 'contact engaged: it left the send flow')),
+               unique_key, created_at, attempted_at, $2, NULL
+        FROM done
         """
     }
 

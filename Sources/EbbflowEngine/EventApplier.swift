@@ -54,7 +54,8 @@ public struct EventApplier: Sendable {
             }
         }
         if let reason { try StateMachine.check(from: status, to: next, reason: reason) }
-        try connection.execute(sql.updateContact, [contactID, score, earned > 0 ? newest : lastEngagement, next.rawValue, next != status, now])
+        try connection.execute(sql.updateContact, [contactID, score, earned > 0 ? newest : lastEngagement, next.rawValue, next != status, now, earned > 0])
+        if next == .engaged && status != .engaged { try connection.execute(sql.cancelFlowJobs, [contactID, now]) }
         if let reason {
             try connection.execute(sql.insertTransition, [contactID, status.rawValue, next.rawValue, reason.rawValue, id, Int64?.none, now])
         }

@@ -117,5 +117,7 @@ extension JobRegistry {
     public mutating func registerEngine(schema: SchemaName) {
         register(InactivitySweepJob(schema: schema))
         register(ReactivationStepJob(schema: schema))
+        register(FlowStepJob(schema: schema))
+        register(FlowWaitEndJob(schema: schema))
     }
 }
