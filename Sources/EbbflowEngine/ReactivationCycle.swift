@@ -64,3 +64,39 @@ public struct ReactivationStepJob: TransactionalJobHandler {
         return .completed
     }
 }
+
+/// Starting reactivation cycles by hand for a chosen group (`ebbflow reactivation start`).
+public struct ReactivationLauncher: Sendable {
+    let schema: SchemaName
+
+    public init(schema: SchemaName) { self.schema = schema }
+
+    /// Inactive contacts of `segment` inactive for at least `inactiveFor` seconds and not in a
+    /// cycle already (no pending reactivation step). Without `dryRun`, step 1 is enqueued for
+    /// each, due now, set-based; the unique key per contact and cycle makes a repeat harmless.
+    public func start(segment: String, inactiveFor: Double, dryRun: Bool, on connection: isolated PGConnection)
+        throws -> (contacts: Int, sample: [String]) {
+        let now: Date = try connection.query("SELECT \(schema.qualified("clock_now"))() AS now").first!.decode("now")
+        let group = """
+            SELECT c.id, c.external_id, c.reactivation_cycle FROM \(schema.qualified("contacts")) c
+            WHERE c.segment = $1 AND c.campaign_status = 'inactive' AND c.status_changed_at <= $2
+              AND NOT EXISTS (SELECT 1 FROM \(schema.qualified("jobs")) j WHERE j.args ? 'contact_id'
+                              AND ((j.args->>'contact_id')::bigint) = c.id AND j.kind = 'reactivation_step')
+            """
+        let cutoff = now.addingTimeInterval(-inactiveFor)
+        let sample: [String] = try connection.query("\(group) ORDER BY c.id LIMIT 5", [segment, cutoff]).rows.map { try $0.decode("external_id") }
+        if dryRun {
+            let count: Int = try connection.query("SELECT count(*) AS n FROM (\(group)) g", [segment, cutoff]).first!.decode("n")
+            return (count, sample)
+        }
+        let count = try connection.execute("""
+            INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at, unique_key)
+            SELECT 'available', 'default', 'reactivation_step', jsonb_build_object('contact_id', g.id, 'step', 1), $3, $3,
+                   'reactivation:' || g.id || ':' || (g.reactivation_cycle + 1)
+            FROM (\(group)) g
+            ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
+            """, [segment, cutoff, now])
+        try connection.execute("SELECT pg_notify($1, 'default')", ["\(schema.name)_jobs"])
+        return (count, sample)
+    }
+}

@@ -94,3 +94,27 @@ import Testing
         }
     }
 }
+
+@Suite struct ReactivationLauncherTests {
+    @Test func dryRunCountsAndStartEnqueuesOncePerContact() async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            let start = Date(timeIntervalSince1970: 1_800_000_000)
+            let store = EventStore(schema: schema)
+            try await connection.run { connection in
+                try DatabaseClock(schema: schema).set(start, on: connection)
+                for index in 0..<4 { try store.upsertContact(externalID: "old-\(index)", email: nil, segment: "retail", now: start, on: connection) }
+            }
+            try await connection.execute("UPDATE \(schema.quoted).contacts SET campaign_status = 'inactive', status_changed_at = $1 WHERE external_id <> 'old-3'",
+                                         [start.addingTimeInterval(-70 * 86_400)])
+            let launcher = ReactivationLauncher(schema: schema)
+            let dry = try await connection.withTransaction { try launcher.start(segment: "retail", inactiveFor: 60 * 86_400, dryRun: true, on: $0) }
+            #expect(dry.contacts == 3 && dry.sample == ["old-0", "old-1", "old-2"])
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'reactivation_step'") == 0, "dry run changes nothing")
+            let real = try await connection.withTransaction { try launcher.start(segment: "retail", inactiveFor: 60 * 86_400, dryRun: false, on: $0) }
+            #expect(real.contacts == 3)
+            let again = try await connection.withTransaction { try launcher.start(segment: "retail", inactiveFor: 60 * 86_400, dryRun: false, on: $0) }
+            #expect(again.contacts == 0, "contacts already in a cycle are not started twice")
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'reactivation_step'") == 3)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+// `ebbflow reactivation start --segment S --inactive-for 60d [--dry-run]`: start cycles for a group now.
+import ArgumentParser
+import EbbflowCore
+import EbbflowEngine
+import Foundation
+
+struct ReactivationStartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start reactivation cycles now for a chosen group.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Segment.") var segment: String
+    @Option(help: "Inactive for at least this long: 60d, 8w…") var inactiveFor: String
+    @Flag(help: "Only count them and show a sample.") var dryRun = false
+
+    func validate() throws {
+        guard DurationText.seconds(inactiveFor) != nil else { throw InputError("--inactive-for \"\(inactiveFor)\" is not a duration such as 60d") }
+    }
+
+    func run() async throws {
+        let launcher = ReactivationLauncher(schema: try connection.schemaName)
+        let (segment, seconds, dryRun) = (self.segment, DurationText.seconds(inactiveFor)!, self.dryRun)
+        let database = try await connection.connect()
+        let result = try await database.withTransaction { try launcher.start(segment: segment, inactiveFor: seconds, dryRun: dryRun, on: $0) }
+        let sample = result.sample.isEmpty ? "" : " (e.g. \(result.sample.joined(separator: ", ")))"
+        print(dryRun ? "would start \(result.contacts) reactivation cycle(s)\(sample)" : "started \(result.contacts) reactivation cycle(s)\(sample)")
+    }
+}
