@@ -119,5 +119,6 @@ extension JobRegistry {
         register(ReactivationStepJob(schema: schema))
         register(FlowStepJob(schema: schema))
         register(FlowWaitEndJob(schema: schema))
+        register(AudienceSnapshotJob(schema: schema))
     }
 }

@@ -1,5 +1,6 @@
 // `ebbflow audience [--segment S] [--json]`: the live audience by segment and status.
 import ArgumentParser
+import EbbflowCore
 import EbbflowEngine
 import Foundation
 
@@ -8,12 +9,32 @@ struct AudienceCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Only this segment.") var segment: String?
+    @Option(help: "Show the daily snapshots of this many days back (30d, 8w…) instead of now.") var history: String?
     @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if let history, DurationText.seconds(history).map({ $0 >= 86_400 }) != true {
+            throw InputError("--history \"\(history)\" is not a duration of at least a day, such as 30d")
+        }
+    }
 
     func run() async throws {
         let contacts = ContactStore(schema: try connection.schemaName)
         let segment = self.segment
         let database = try await connection.connect()
+        if let history {
+            let days = Int(DurationText.seconds(history)! / 86_400)
+            let store = AudienceHistory(schema: try connection.schemaName)
+            let rows = try await database.run { try store.history(days: days, segment: segment, on: $0) }
+            if json {
+                print(try Output.json(rows.map { ["day": Output.time($0.day), "segment": $0.segment, "status": $0.status.rawValue, "contacts": $0.contacts] as [String: Any] }))
+            } else {
+                print(Output.table(["DAY", "SEGMENT", "STATUS", "CONTACTS"], rows.map {
+                    [String(Output.time($0.day).prefix(10)), $0.segment, $0.status.rawValue, "\($0.contacts)"]
+                }))
+            }
+            return
+        }
         let counts = try await database.run { try contacts.audience(segment: segment, on: $0) }
         if json {
             print(try Output.json(counts.map { ["segment": $0.segment, "status": $0.status.rawValue, "contacts": $0.contacts] as [String: Any] }))

@@ -1,0 +1,56 @@
+// Daily audience snapshots: counts per segment and status, one row each per day (idempotent).
+import EbbflowCore
+import EbbflowQueue
+import Foundation
+import PostgresClient
+
+/// Takes today's snapshot (by the database clock); taking it twice on one day overwrites it.
+public struct AudienceSnapshotJob: TransactionalJobHandler {
+    public struct Args: Codable, Sendable { public init() {} }
+    public static let kind = "audience_snapshot"
+    let schema: SchemaName
+
+    public init(schema: SchemaName) { self.schema = schema }
+
+    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
+        try AudienceHistory(schema: schema).snapshot(now: context.now, on: connection)
+        return .completed
+    }
+}
+
+/// One day's counts.
+public struct AudienceSnapshotRow: Sendable {
+    public var day: Date
+    public var segment: String
+    public var status: CampaignStatus
+    public var contacts: Int
+}
+
+public struct AudienceHistory: Sendable {
+    let schema: SchemaName
+
+    public init(schema: SchemaName) { self.schema = schema }
+
+    @discardableResult
+    public func snapshot(now: Date, on connection: isolated PGConnection) throws -> Int {
+        try connection.execute("""
+            INSERT INTO \(schema.qualified("audience_snapshots")) (taken_on, segment, status, contacts)
+            SELECT ($1::timestamptz AT TIME ZONE 'UTC')::date, segment, campaign_status, count(*) FROM \(schema.qualified("contacts"))
+            GROUP BY segment, campaign_status
+            ON CONFLICT (taken_on, segment, status) DO UPDATE SET contacts = excluded.contacts
+            """, [now])
+    }
+
+    /// Snapshots of the last `days` days (by the database clock), oldest first.
+    public func history(days: Int, segment: String?, on connection: isolated PGConnection) throws -> [AudienceSnapshotRow] {
+        try connection.query("""
+            SELECT taken_on::timestamp AT TIME ZONE 'UTC' AS day, segment, status::text AS status, contacts
+            FROM \(schema.qualified("audience_snapshots"))
+            WHERE taken_on > (\(schema.qualified("clock_now"))() AT TIME ZONE 'UTC')::date - $1::int AND ($2::text IS NULL OR segment = $2)
+            ORDER BY taken_on, segment, status
+            """, [days, segment]).rows.map {
+            AudienceSnapshotRow(day: try $0.decode("day"), segment: try $0.decode("segment"),
+                                status: CampaignStatus(rawValue: try $0.decode("status")) ?? .active, contacts: try $0.decode("contacts"))
+        }
+    }
+}
