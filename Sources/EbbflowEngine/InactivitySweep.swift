@@ -120,5 +120,6 @@ extension JobRegistry {
         register(FlowStepJob(schema: schema))
         register(FlowWaitEndJob(schema: schema))
         register(AudienceSnapshotJob(schema: schema))
+        register(ApplyPendingEventsJob(schema: schema))
     }
 }

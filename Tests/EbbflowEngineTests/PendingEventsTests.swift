@@ -1,0 +1,44 @@
+// Events another system inserts into the table are applied by the worker, once, even before their contact exists.
+import EbbflowCore
+import EbbflowEngine
+@testable import EbbflowQueue
+import EbbflowTestSupport
+import Foundation
+import PostgresClient
+import Testing
+
+@Suite struct PendingEventsTests {
+    @Test func directlyInsertedEventsAreAppliedOnce() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = EventStore(schema: schema)
+            _ = try await connection.run { connection in
+                try store.upsertContact(externalID: "known", email: nil, segment: "retail", now: try store.now(on: connection), on: connection)
+            }
+            try await connection.simpleQuery("""
+                INSERT INTO \(schema.quoted).engagement_events (external_id, kind, occurred_at, provider_event_id) VALUES
+                    ('known', 'click', now(), 'x1'), ('known', 'high_intent_visit', now(), 'x2'), ('later', 'open', now(), 'x3')
+                """)
+            let run: @Sendable () async throws -> Void = {
+                _ = try await TestDatabase.connect().run { try JobStore(schema: schema).enqueue(NewJob(kind: ApplyPendingEventsJob.kind), on: $0) }
+                var registry = JobRegistry.builtins()
+                registry.registerEngine(schema: schema)
+                try await QueueWorker(database: try TestDatabase.configuration, schema: schema, registry: registry,
+                                      configuration: WorkerConfiguration(listen: false, drain: true), logger: QuietLogger.logger).run()
+            }
+            try await run()
+            let known = try await connection.query("SELECT campaign_status::text AS s, engagement_score FROM \(schema.quoted).contacts WHERE external_id = 'known'").first!
+            #expect(try known.decode("s", as: String.self) == "engaged" && known.decode("engagement_score", as: Double.self) == 25)
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).engagement_events WHERE applied_at IS NULL") == 1,
+                    "the event for a contact that does not exist yet waits")
+            _ = try await connection.run { connection in
+                try store.upsertContact(externalID: "later", email: nil, segment: "retail", now: try store.now(on: connection), on: connection)
+            }
+            try await run()
+            try await run()  // nothing applied twice
+            let later: Double = try await connection.query("SELECT engagement_score FROM \(schema.quoted).contacts WHERE external_id = 'later'").first!.decode("engagement_score")
+            #expect(later == 5)
+            let knownAgain: Double = try await connection.query("SELECT engagement_score FROM \(schema.quoted).contacts WHERE external_id = 'known'").first!.decode("engagement_score")
+            #expect(knownAgain == 25)
+        }
+    }
+}
