@@ -56,8 +56,8 @@ import Testing
         // Checked over the direct connection, so pgbouncer cannot colour the answer.
         let connection = try await TestDatabase.connect()
         let counter: Int = try await connection.query("SELECT coalesce(sum(value), 0)::int8 AS v FROM \"\(schema)\".counters").first!.decode("v")
-        let completed: Int = try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".finished_jobs WHERE state::text = 'completed'").first!.decode("n")
-        let remaining: Int = try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".jobs").first!.decode("n")
+        let completed: Int = try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".finished_jobs WHERE state::text = 'completed' AND kind = 'counter'").first!.decode("n")
+        let remaining: Int = try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".jobs WHERE kind = 'counter'").first!.decode("n")
         await connection.close()
         #expect(counter == jobs, "each counter job adds 1 in its own transaction")
         #expect(completed == jobs)

@@ -163,8 +163,8 @@ struct SlowTransactionalJob: TransactionalJobHandler {
                 configuration: WorkerConfiguration(concurrency: 8, listen: false, drain: true, completedRetention: 0),
                 logger: InProcess.logger)
             try await worker.run()
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs") == 0)
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs") == 0)
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE queue = 'default'") == 0)
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE queue = 'default'") == 0)
             let counted: Int = try await connection.query("SELECT value FROM \(schema.quoted).counters WHERE name = 'default'").first!.decode("value")
             #expect(counted == 200)
         }
