@@ -27,7 +27,6 @@ public actor QueueWorker {
     /// One per launched task (keyed by its first job id), checked by the watchdog.
     private var deadlines: [Int64: (deadline: JobDeadline, task: Task<Void, Never>)] = [:]
     private var stopping = false
-    private var claimedAny = 0
     /// Jobs run to an end by this worker (for drain reports and tests).
     public private(set) var finishedCount = 0
 
@@ -127,7 +126,6 @@ public actor QueueWorker {
                 return (now, rows)
             }
         }
-        claimedAny += rows.count
         if !rows.isEmpty { QueueMetrics.claimed(rows, took: ContinuousClock.now - claimStarted) }
         start(rows, now: now)
         return rows.count

@@ -12,12 +12,12 @@ struct ClockSetCommand: AsyncParsableCommand {
     var time: String
 
     func validate() throws {
-        guard TimeText.parse(time) != nil else { throw InputError("\"\(time)\" is not an ISO 8601 time such as 2026-01-01T09:00:00Z") }
+        guard ISO8601Text.parse(time) != nil else { throw InputError("\"\(time)\" is not an ISO 8601 time such as 2026-01-01T09:00:00Z") }
     }
 
     func run() async throws {
         let clock = DatabaseClock(schema: try connection.schemaName)
-        let target = TimeText.parse(time)!
+        let target = ISO8601Text.parse(time)!
         let database = try await connection.connect()
         let now = try await database.withTransaction { connection in
             try clock.set(target, on: connection)
@@ -27,5 +27,3 @@ struct ClockSetCommand: AsyncParsableCommand {
     }
 }
 
-/// The CLI's name for the shared ISO 8601 parser.
-typealias TimeText = ISO8601Text

@@ -28,7 +28,7 @@ struct JobsEnqueueCommand: AsyncParsableCommand {
         guard count >= 1 else { throw InputError("--count must be at least 1, got \(count)") }
         guard maxAttempts >= 1 && maxAttempts <= 32767 else { throw InputError("--max-attempts must be 1...32767") }
         if runAt != nil && delay != nil { throw InputError("use --run-at or --in, not both") }
-        if let runAt, TimeText.parse(runAt) == nil { throw InputError("--run-at \"\(runAt)\" is not an ISO 8601 time") }
+        if let runAt, ISO8601Text.parse(runAt) == nil { throw InputError("--run-at \"\(runAt)\" is not an ISO 8601 time") }
         if let delay, DurationText.seconds(delay) == nil { throw InputError("--in \"\(delay)\" is not a duration such as 90s, 15m or 3d") }
         if uniqueKey != nil && count > 1 { throw InputError("--unique-key with --count > 1 would dedupe to one job; enqueue one") }
     }
@@ -36,7 +36,7 @@ struct JobsEnqueueCommand: AsyncParsableCommand {
     func run() async throws {
         let store = JobStore(schema: try connection.schemaName)
         let job = NewJob(kind: kind, args: PGJSON(args), queue: queue, priority: priority,
-                         runAt: runAt.flatMap(TimeText.parse), delay: delay.flatMap(DurationText.seconds) ?? 0,
+                         runAt: runAt.flatMap(ISO8601Text.parse), delay: delay.flatMap(DurationText.seconds) ?? 0,
                          maxAttempts: maxAttempts, uniqueKey: uniqueKey)
         let database = try await connection.connect()
         if count == 1 {

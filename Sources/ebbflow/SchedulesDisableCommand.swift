@@ -9,12 +9,7 @@ struct SchedulesDisableCommand: AsyncParsableCommand {
     @Argument(help: "Schedule name.") var name: String
 
     func run() async throws {
-        let schedules = ScheduleStore(schema: try connection.schemaName)
-        let database = try await connection.connect()
         let name = self.name
-        guard try await database.run({ try schedules.setEnabled(name, false, on: $0) }) else {
-            throw QueueError.invalid("no schedule named \"\(name)\"")
-        }
-        print("schedule \(name) disabled")
+        try await connection.actOnSchedule(name, done: "disabled") { schedules, connection in try schedules.setEnabled(name, false, on: connection) }
     }
 }

@@ -9,12 +9,7 @@ struct SchedulesEnableCommand: AsyncParsableCommand {
     @Argument(help: "Schedule name.") var name: String
 
     func run() async throws {
-        let schedules = ScheduleStore(schema: try connection.schemaName)
-        let database = try await connection.connect()
         let name = self.name
-        guard try await database.run({ try schedules.setEnabled(name, true, on: $0) }) else {
-            throw QueueError.invalid("no schedule named \"\(name)\"")
-        }
-        print("schedule \(name) enabled")
+        try await connection.actOnSchedule(name, done: "enabled") { schedules, connection in try schedules.setEnabled(name, true, on: connection) }
     }
 }

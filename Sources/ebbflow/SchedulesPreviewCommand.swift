@@ -1,5 +1,6 @@
 // `ebbflow schedules preview EXPR`: the next fire times of a cron expression, one ISO 8601 line each.
 import ArgumentParser
+import EbbflowCore
 import EbbflowQueue
 import Foundation
 
@@ -14,13 +15,13 @@ struct SchedulesPreviewCommand: ParsableCommand {
 
     func validate() throws {
         _ = try cronOptions.schedule(expression)
-        if let from, TimeText.parse(from) == nil { throw InputError("--from \"\(from)\" is not an ISO 8601 time") }
+        if let from, ISO8601Text.parse(from) == nil { throw InputError("--from \"\(from)\" is not an ISO 8601 time") }
         guard count > 0 && count <= 10_000 else { throw InputError("--count must be 1...10000") }
     }
 
     func run() throws {
         let schedule = try cronOptions.schedule(expression)
-        let start = from.flatMap(TimeText.parse) ?? Date()
+        let start = from.flatMap(ISO8601Text.parse) ?? Date()
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = schedule.timeZone
         formatter.formatOptions = [.withInternetDateTime]

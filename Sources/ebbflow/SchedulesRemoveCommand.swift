@@ -9,12 +9,7 @@ struct SchedulesRemoveCommand: AsyncParsableCommand {
     @Argument(help: "Schedule name.") var name: String
 
     func run() async throws {
-        let schedules = ScheduleStore(schema: try connection.schemaName)
-        let database = try await connection.connect()
         let name = self.name
-        guard try await database.run({ try schedules.remove(name, on: $0) }) else {
-            throw QueueError.invalid("no schedule named \"\(name)\"")
-        }
-        print("schedule \(name) removed")
+        try await connection.actOnSchedule(name, done: "removed") { schedules, connection in try schedules.remove(name, on: connection) }
     }
 }

@@ -9,12 +9,7 @@ struct SchedulesRunNowCommand: AsyncParsableCommand {
     @Argument(help: "Schedule name.") var name: String
 
     func run() async throws {
-        let schedules = ScheduleStore(schema: try connection.schemaName)
-        let database = try await connection.connect()
         let name = self.name
-        guard try await database.run({ try schedules.runNow(name, on: $0) }) else {
-            throw QueueError.invalid("no schedule named \"\(name)\"")
-        }
-        print("schedule \(name) due now")
+        try await connection.actOnSchedule(name, done: "due now") { schedules, connection in try schedules.runNow(name, on: connection) }
     }
 }
