@@ -82,9 +82,11 @@ public struct JobStore: Sendable {
     // MARK: - Claim and finish
 
     /// Claims up to `limit` due jobs; see `QueueSQL.claim`.
-    public func claim(queues: [String], limit: Int, worker: String, leaseSeconds: Double, now: Date,
-                      on connection: isolated PGConnection) throws -> [JobRow] {
-        try connection.query(sql.claim, [queues, now, limit, worker, leaseSeconds]).rows.map { try JobRow($0) }
+    public func claim(queues: [String], limit: Int, worker: String, leaseSeconds: Double, now: Date? = nil,
+                      on connection: isolated PGConnection) throws -> (now: Date?, rows: [JobRow]) {
+        let result = try connection.query(sql.claim, [queues, now, limit, worker, leaseSeconds])
+        let rows = try result.rows.map { try JobRow($0) }
+        return (try result.rows.first?.decode("claimed_at", as: Date.self) ?? now, rows)
     }
 
     /// Moves jobs this worker holds to `finished_jobs` as completed (or, with `keepHistory`

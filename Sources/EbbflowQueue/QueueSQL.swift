@@ -77,24 +77,26 @@ struct QueueSQL: Sendable {
 
     var notifyQueues: String { "SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q" }
 
-    /// Claims up to $3 due jobs from queues $1 for worker $4 at business time $2, leasing
-    /// them for $5 seconds of real time. SKIP LOCKED: concurrent workers never wait on each
-    /// other and never take the same row.
+    /// Claims up to $3 due jobs from queues $1 for worker $4 at business time $2 (NULL: the
+    /// database clock, read here so a claim is one round trip), leasing them for $5 seconds
+    /// of real time; each row carries the business time as `claimed_at`. SKIP LOCKED:
+    /// concurrent workers never wait on each other and never take the same row.
     var claim: String {
         """
-        WITH picked AS (
+        WITH clock AS MATERIALIZED (SELECT coalesce($2::timestamptz, \(schema.qualified("clock_now"))()) AS now),
+        picked AS (
             SELECT id FROM \(jobs)
-            WHERE state IN ('scheduled', 'available', 'retryable') AND run_at <= $2 AND queue = ANY($1)
+            WHERE state IN ('scheduled', 'available', 'retryable') AND run_at <= (SELECT now FROM clock) AND queue = ANY($1)
             ORDER BY priority, run_at, id
             LIMIT $3
             FOR UPDATE SKIP LOCKED
         )
         UPDATE \(jobs) j
-        SET state = 'running', attempt = j.attempt + 1, locked_by = $4, attempted_at = $2,
+        SET state = 'running', attempt = j.attempt + 1, locked_by = $4, attempted_at = (SELECT now FROM clock),
             lease_expires_at = pg_catalog.now() + make_interval(secs => $5)
         FROM picked WHERE j.id = picked.id
         RETURNING j.id, j.state::text AS state, j.queue, j.kind, j.args, j.priority, j.run_at, j.attempt, j.max_attempts,
-                  j.errors, j.unique_key, j.created_at, j.attempted_at, j.locked_by
+                  j.errors, j.unique_key, j.created_at, j.attempted_at, j.locked_by, (SELECT now FROM clock) AS claimed_at
         """
     }
 

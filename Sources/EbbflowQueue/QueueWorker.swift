@@ -120,13 +120,12 @@ public actor QueueWorker {
         let claimStarted = ContinuousClock.now
         let (now, rows) = try await pool.withConnection { connection in
             try await connection.run { connection in
-                let now = try store.now(on: connection)
-                let rows = try store.claim(queues: configuration.queues, limit: limit, worker: configuration.id,
-                                           leaseSeconds: configuration.leaseSeconds, now: now, on: connection)
-                return (now, rows)
+                try store.claim(queues: configuration.queues, limit: limit, worker: configuration.id,
+                                leaseSeconds: configuration.leaseSeconds, on: connection)
             }
         }
-        if !rows.isEmpty { QueueMetrics.claimed(rows, took: ContinuousClock.now - claimStarted) }
+        guard let now, !rows.isEmpty else { return 0 }
+        QueueMetrics.claimed(rows, took: ContinuousClock.now - claimStarted)
         start(rows, now: now)
         return rows.count
     }

@@ -83,7 +83,7 @@ import Testing
             let high = try await connection.run { try store.enqueue(NewJob(kind: "noop", priority: 1), on: $0) }.id
             let later = try await connection.run { try store.enqueue(NewJob(kind: "noop", delay: 3600), on: $0) }.id
             let claimed = try await connection.run { connection in
-                try store.claim(queues: ["default"], limit: 10, worker: "w", leaseSeconds: 30, now: try store.now(on: connection), on: connection)
+                try store.claim(queues: ["default"], limit: 10, worker: "w", leaseSeconds: 30, on: connection).rows
             }
             #expect(claimed.map(\.id) == [high, low])
             #expect(!claimed.contains { $0.id == later })
