@@ -62,7 +62,7 @@ struct SweepBenchmark: AsyncParsableCommand {
             try await connection.simpleQuery(reset)
             try await settle(connection, schema)
             var started = ContinuousClock.now
-            movedBatched = try await connection.run { try sweep.runAll(now: now, policies: PolicyDocument(), on: $0).moved }
+            movedBatched = try await connection.run { try sweep.runAll(now: now, policies: PolicyDocument(), on: $0).changed }
             batched.append((ContinuousClock.now - started).seconds)
             try await connection.simpleQuery(reset)
             try await settle(connection, schema)

@@ -21,13 +21,14 @@ public struct ContactStore: Sendable {
     public func show(externalID: String, policies: PolicyDocument, on connection: isolated PGConnection) throws -> ContactView? {
         guard let row = try connection.query("""
             SELECT c.id, c.external_id, c.email, c.segment, c.campaign_status::text AS status, c.engagement_score,
-                   c.last_engagement_at, c.reactivation_cycle, c.channel, \(schema.qualified("clock_now"))() AS now
+                   c.last_engagement_at, c.score_as_of, c.reactivation_cycle, c.channel, \(schema.qualified("clock_now"))() AS now
             FROM \(schema.qualified("contacts")) c WHERE c.external_id = $1
             """, [externalID]).first else { return nil }
         let id: Int64 = try row.decode("id")
         let segment: String = try row.decode("segment")
         let last: Date? = try row.decode("last_engagement_at")
-        let score = policies.policy(for: segment).decay.score(try row.decode("engagement_score"), since: last, now: try row.decode("now"))
+        let score = policies.policy(for: segment).decay.score(try row.decode("engagement_score"), asOf: try row.decode("score_as_of"),
+                                                              lastEngagement: last, now: try row.decode("now"))
         let transitions = try connection.query("""
             SELECT from_status::text AS f, to_status::text AS t, reason, at FROM \(schema.qualified("transitions"))
             WHERE contact_id = $1 ORDER BY id
@@ -69,7 +70,7 @@ extension ContactStore {
     public func list(status: CampaignStatus?, segment: String?, limit: Int, policies: PolicyDocument,
                      on connection: isolated PGConnection) throws -> [ContactSummary] {
         let rows = try connection.query("""
-            SELECT external_id, email, segment, campaign_status::text AS status, engagement_score, last_engagement_at, channel,
+            SELECT external_id, email, segment, campaign_status::text AS status, engagement_score, last_engagement_at, score_as_of, channel,
                    \(schema.qualified("clock_now"))() AS now
             FROM \(schema.qualified("contacts"))
             WHERE ($1::text IS NULL OR campaign_status::text = $1) AND ($2::text IS NULL OR segment = $2)
@@ -81,7 +82,8 @@ extension ContactStore {
             return ContactSummary(
                 externalID: try row.decode("external_id"), email: try row.decode("email"), segment: segment,
                 status: CampaignStatus(rawValue: try row.decode("status")) ?? .active,
-                engagementScore: policies.policy(for: segment).decay.score(try row.decode("engagement_score"), since: last, now: try row.decode("now")),
+                engagementScore: policies.policy(for: segment).decay.score(try row.decode("engagement_score"), asOf: try row.decode("score_as_of"),
+                                                                           lastEngagement: last, now: try row.decode("now")),
                 lastEngagementAt: last, channel: try row.decode("channel"))
         }
     }

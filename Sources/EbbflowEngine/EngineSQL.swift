@@ -29,36 +29,40 @@ struct EngineSQL: Sendable {
         """
     }
 
-    /// The event and its contact, both locked, if the event is not applied yet.
-    var lockEventAndContact: String {
+    /// Events $1 not applied yet, each with its contact, all locked, in contact then event
+    /// order: every applier locks contacts in id order, so concurrent batches cannot deadlock.
+    var lockEventsAndContacts: String {
         """
         SELECT e.id AS event_id, e.kind, e.occurred_at, e.machine_open, c.id AS contact_id, c.segment,
-               c.campaign_status::text AS status, c.engagement_score, c.last_engagement_at, c.reactivation_cycle
+               c.campaign_status::text AS status, c.engagement_score, c.last_engagement_at, c.score_as_of
         FROM \(events) e JOIN \(contacts) c ON c.id = e.contact_id
-        WHERE e.id = $1 AND e.applied_at IS NULL
+        WHERE e.id = ANY($1) AND e.applied_at IS NULL
+        ORDER BY c.id, e.id
         FOR UPDATE OF e, c
         """
     }
 
-    /// $1 contact, $2 score, $3 last engagement, $4 status, $5 status changed (bool), $6 now,
-    /// $7 whether the event earned points (only then are flow sends answered).
-    var updateContact: String {
+    /// Many contacts' new state at once: $1 ids, $2 scores, $3 last engagements, $4 score as
+    /// of, $5 statuses, $6 status changed, $7 answered (an event earned points), $8 now.
+    var updateContacts: String {
         """
-        UPDATE \(contacts) SET engagement_score = $2, last_engagement_at = $3,
-            campaign_status = $4::text::\(schema.qualified("campaign_status")),
-            status_changed_at = CASE WHEN $5 THEN $6 ELSE status_changed_at END,
-            flow_sends_unanswered = CASE WHEN $7 THEN 0 ELSE flow_sends_unanswered END
-        WHERE id = $1
+        UPDATE \(contacts) c SET engagement_score = u.score, last_engagement_at = u.last_engagement, score_as_of = u.as_of,
+            campaign_status = u.status::\(schema.qualified("campaign_status")),
+            status_changed_at = CASE WHEN u.changed THEN $8 ELSE c.status_changed_at END,
+            flow_sends_unanswered = CASE WHEN u.answered THEN 0 ELSE c.flow_sends_unanswered END
+        FROM unnest($1::int8[], $2::float8[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bool[], $7::bool[])
+             AS u(id, score, last_engagement, as_of, status, changed, answered)
+        WHERE c.id = u.id
         """
     }
 
-    /// An engaged contact leaves the send flow at once: its pending flow jobs are cancelled
-    /// (moved to finished_jobs as cancelled) in the event's own transaction. $1 contact, $2 now.
+    /// Contacts $1 that just became engaged leave the send flow at once: their pending flow
+    /// jobs move to finished_jobs as cancelled, in the events' own transaction. $2 now.
     var cancelFlowJobs: String {
         """
         WITH done AS (
             DELETE FROM \(schema.qualified("jobs"))
-            WHERE args ? 'contact_id' AND ((args->>'contact_id')::bigint) = $1 AND kind IN ('flow_step', 'flow_wait_end')
+            WHERE args ? 'contact_id' AND ((args->>'contact_id')::bigint) = ANY($1) AND kind IN ('flow_step', 'flow_wait_end')
               AND state IN ('scheduled', 'available', 'retryable')
             RETURNING *
         )
@@ -72,14 +76,63 @@ struct EngineSQL: Sendable {
         """
     }
 
-    /// $1 contact, $2 from, $3 to, $4 reason, $5 event, $6 job, $7 at.
-    var insertTransition: String {
+    /// Transitions caused by events: $1 contacts, $2 from, $3 to, $4 reasons, $5 events, $6 at.
+    var insertEventTransitions: String {
         """
-        INSERT INTO \(transitions) (contact_id, from_status, to_status, reason, event_id, job_id, at)
-        VALUES ($1, $2::text::\(schema.qualified("campaign_status")), $3::text::\(schema.qualified("campaign_status")), $4, $5, $6, $7)
+        INSERT INTO \(transitions) (contact_id, from_status, to_status, reason, event_id, at)
+        SELECT t.contact_id, t.from_status::\(schema.qualified("campaign_status")), t.to_status::\(schema.qualified("campaign_status")),
+               t.reason, t.event_id, $6
+        FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int8[]) AS t(contact_id, from_status, to_status, reason, event_id)
         """
     }
 
-    /// $1 event, $2 points (NULL: the kind earns nothing under the policy), $3 now.
-    var markApplied: String { "UPDATE \(events) SET applied_at = $3, points = $2 WHERE id = $1" }
+    /// $1 event ids, $2 points each (NULL: the kind earns nothing under the policy), $3 now.
+    var markApplied: String {
+        """
+        UPDATE \(events) e SET applied_at = $3, points = u.points
+        FROM unnest($1::int8[], $2::int4[]) AS u(id, points) WHERE e.id = u.id
+        """
+    }
+
+    /// Makes the events of this transaction apply inline (no `apply_events` job; see 0008).
+    var applyInline: String { "SELECT set_config('ebbflow.inline_apply', 'on', true)" }
+
+    /// Many events in one statement, in line order; a repeated (source, provider id), in the
+    /// table or earlier in the batch, inserts nothing. $1 external ids, $2 kinds, $3 occurred
+    /// (NULL: now), $4 sources, $5 provider ids, $6 machine opens, $7 urls, $8 properties, $9 now.
+    var insertEvents: String {
+        """
+        INSERT INTO \(events) (contact_id, external_id, kind, occurred_at, received_at, source, provider_event_id, machine_open, url, properties)
+        SELECT c.id, u.external_id, u.kind, coalesce(u.occurred_at, $9), $9, u.source, u.provider_event_id, u.machine_open, u.url, u.properties::jsonb
+        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bool[], $7::text[], $8::text[])
+             WITH ORDINALITY AS u(external_id, kind, occurred_at, source, provider_event_id, machine_open, url, properties, ord)
+        LEFT JOIN \(contacts) c ON c.external_id = u.external_id
+        ORDER BY u.ord
+        ON CONFLICT (source, provider_event_id) DO NOTHING
+        RETURNING id, contact_id, external_id, source, provider_event_id
+        """
+    }
+
+    /// Unapplied events of known contacts in the id ranges ($1 first ids, $2 last ids).
+    var pendingEventsInRanges: String {
+        """
+        SELECT e.id FROM unnest($1::int8[], $2::int8[]) AS r(first_id, last_id)
+        JOIN \(events) e ON e.id BETWEEN r.first_id AND r.last_id
+        WHERE e.applied_at IS NULL AND e.contact_id IS NOT NULL
+        """
+    }
+
+    /// Links events that came before their contact, by external id.
+    var linkUnlinkedEvents: String {
+        """
+        UPDATE \(events) e SET contact_id = c.id FROM \(contacts) c
+        WHERE e.contact_id IS NULL AND e.applied_at IS NULL AND c.external_id = e.external_id
+        """
+    }
+
+    /// Up to $1 unapplied events of known contacts, oldest first. Not locked here: the
+    /// applier locks them in its one order and re-checks each is still unapplied.
+    var pendingEvents: String {
+        "SELECT id FROM \(events) WHERE applied_at IS NULL AND contact_id IS NOT NULL ORDER BY id LIMIT $1"
+    }
 }

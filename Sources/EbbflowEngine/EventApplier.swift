@@ -1,12 +1,14 @@
-// Applies one engagement event to its contact, exactly once, in the caller's transaction.
+// Applies engagement events to their contacts, set-based and exactly once, in the caller's transaction.
 import EbbflowCore
 import Foundation
 import PostgresClient
 
-/// What applying an event did.
+/// What applying one event did.
 public struct AppliedEvent: Sendable, Equatable {
+    public var eventID: Int64
     public var contactID: Int64
     public var points: Int
+    /// The score as of `scoreAsOf` after this event.
     public var score: Double
     public var from: CampaignStatus
     public var to: CampaignStatus
@@ -15,8 +17,13 @@ public struct AppliedEvent: Sendable, Equatable {
 
 /// The rule of one event: add its points to the decayed score, move `last_engagement_at`
 /// forward only, and change status through the state machine, writing a transition row.
-/// The event row and the contact row are locked together (event first, then contact, the
-/// one lock order), and the event is marked applied in the same transaction: exactly once.
+///
+/// Why set-based: a batch of events is read and locked in one statement (contacts in id order,
+/// the one lock order of the engine), folded per contact in Swift in arrival order (the rules
+/// live in one place, `fold`), and written back with four statements whatever the batch size:
+/// contacts, transitions, the events' applied marks, and flow cancellations for contacts that
+/// just became engaged. An event already applied (by another worker) is not returned by the
+/// locking read, so each event counts exactly once.
 public struct EventApplier: Sendable {
     let sql: EngineSQL
 
@@ -24,42 +31,102 @@ public struct EventApplier: Sendable {
 
     /// Applies event `id`; nil if it was applied already or its contact is unknown.
     public func apply(eventID id: Int64, policies: PolicyDocument, now: Date, on connection: isolated PGConnection) throws -> AppliedEvent? {
-        guard let row = try connection.query(sql.lockEventAndContact, [id]).first else { return nil }
-        let contactID: Int64 = try row.decode("contact_id")
-        let policy = policies.policy(for: try row.decode("segment", as: String.self))
-        let status = CampaignStatus(rawValue: try row.decode("status", as: String.self)) ?? .active
-        let occurredAt: Date = try row.decode("occurred_at")
-        let lastEngagement: Date? = try row.decode("last_engagement_at")
-        let storedScore: Double = try row.decode("engagement_score")
-        let earned = policy.points(for: try row.decode("kind", as: String.self), machineOpen: try row.decode("machine_open")) ?? 0
+        try apply(eventIDs: [id], policies: policies, now: now, on: connection).first
+    }
 
-        // Score as of the newest engagement: an older event adds its points decayed to that
-        // moment and leaves the date where it was.
-        let newest = max(occurredAt, lastEngagement ?? occurredAt)
-        let decayedStored = policy.decay.score(storedScore, since: lastEngagement, now: newest)
-        let decayedPoints = policy.decay.score(Double(earned), since: occurredAt, now: newest)
-        let score = decayedStored + decayedPoints
-        let scoreNow = policy.decay.score(score, since: newest, now: max(now, newest))
-
-        var next = status
-        var reason: TransitionReason?
-        if earned > 0 {
-            switch status {
-            case .active, .reactivated:
-                if scoreNow >= Double(policy.engagedThreshold) { (next, reason) = (.engaged, .scoreThreshold) }
-            case .inactive:
-                (next, reason) = (.reactivated, .engagedDuringReactivation)
-            case .engaged, .suppressed:
-                break
+    /// Applies every event of `ids` not applied yet and linked to a contact; returns what each did.
+    @discardableResult
+    public func apply(eventIDs ids: [Int64], policies: PolicyDocument, now: Date, on connection: isolated PGConnection) throws -> [AppliedEvent] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try connection.query(sql.lockEventsAndContacts, [ids]).rows
+        guard !rows.isEmpty else { return [] }
+        var applied: [AppliedEvent] = []
+        applied.reserveCapacity(rows.count)
+        var states: [Int64: ContactScoreState] = [:]
+        var order: [Int64] = []
+        for row in rows {
+            let contactID: Int64 = try row.decode("contact_id")
+            let segment: String = try row.decode("segment")
+            if states[contactID] == nil {
+                order.append(contactID)
+                states[contactID] = ContactScoreState(
+                    segment: segment, status: CampaignStatus(rawValue: try row.decode("status", as: String.self)) ?? .active,
+                    score: try row.decode("engagement_score"), lastEngagement: try row.decode("last_engagement_at"),
+                    scoreAsOf: try row.decode("score_as_of"))
             }
+            let policy = policies.policy(for: segment)
+            let earned = policy.points(for: try row.decode("kind", as: String.self), machineOpen: try row.decode("machine_open")) ?? 0
+            let eventID: Int64 = try row.decode("event_id")
+            let result = try states[contactID]!.fold(points: earned, occurredAt: try row.decode("occurred_at"), now: now, policy: policy)
+            applied.append(AppliedEvent(eventID: eventID, contactID: contactID, points: earned, score: result.score,
+                                        from: result.from, to: result.to, reason: result.reason))
         }
-        if let reason { try StateMachine.check(from: status, to: next, reason: reason) }
-        try connection.execute(sql.updateContact, [contactID, score, earned > 0 ? newest : lastEngagement, next.rawValue, next != status, now, earned > 0])
-        if next == .engaged && status != .engaged { try connection.execute(sql.cancelFlowJobs, [contactID, now]) }
+        let final = order.map { states[$0]! }
+        try connection.execute(sql.updateContacts, [
+            order, final.map(\.score), final.map(\.lastEngagement), final.map(\.scoreAsOf), final.map(\.status.rawValue),
+            final.map(\.statusChanged), final.map(\.answered), now,
+        ])
+        let moves = applied.filter { $0.reason != nil }
+        if !moves.isEmpty {
+            try connection.execute(sql.insertEventTransitions, [
+                moves.map(\.contactID), moves.map(\.from.rawValue), moves.map(\.to.rawValue), moves.map { $0.reason!.rawValue },
+                moves.map(\.eventID), now,
+            ])
+        }
+        let engaged = Array(Set(moves.filter { $0.to == .engaged }.map(\.contactID)))
+        if !engaged.isEmpty { try connection.execute(sql.cancelFlowJobs, [engaged, now]) }
+        try connection.execute(sql.markApplied, [applied.map(\.eventID), applied.map { Int32($0.points) }, now])
+        return applied
+    }
+}
+
+/// One contact's score and status while a batch of its events is folded in.
+struct ContactScoreState {
+    var segment: String
+    var status: CampaignStatus
+    var score: Double
+    var lastEngagement: Date?
+    var scoreAsOf: Date?
+    var statusChanged = false
+    var answered = false
+
+    init(segment: String, status: CampaignStatus, score: Double, lastEngagement: Date?, scoreAsOf: Date?) {
+        self.segment = segment
+        self.status = status
+        self.score = score
+        self.lastEngagement = lastEngagement
+        self.scoreAsOf = scoreAsOf
+    }
+
+    /// Folds one event in. The stored score and the event's points are both decayed to one
+    /// moment, the later of the newest engagement and the time the score was last decayed;
+    /// an older event adds its points decayed to that moment and leaves the date where it was.
+    mutating func fold(points earned: Int, occurredAt: Date, now: Date, policy: EngagementPolicy)
+        throws -> (score: Double, from: CampaignStatus, to: CampaignStatus, reason: TransitionReason?) {
+        let from = status
+        guard earned > 0 else { return (score, from, from, nil) }
+        let newest = max(occurredAt, lastEngagement ?? occurredAt)
+        let moment = max(newest, scoreAsOf ?? newest)
+        let decayedStored = policy.decay.score(score, asOf: scoreAsOf, lastEngagement: lastEngagement, now: moment)
+        let decayedPoints = policy.decay.score(Double(earned), since: occurredAt, now: moment)
+        score = decayedStored + decayedPoints
+        lastEngagement = newest
+        scoreAsOf = moment
+        answered = true
+        let scoreNow = policy.decay.score(score, asOf: moment, lastEngagement: newest, now: max(now, moment))
+        var reason: TransitionReason?
+        switch status {
+        case .active, .reactivated:
+            if scoreNow >= Double(policy.engagedThreshold) { (status, reason) = (.engaged, .scoreThreshold) }
+        case .inactive:
+            (status, reason) = (.reactivated, .engagedDuringReactivation)
+        case .engaged, .suppressed:
+            break
+        }
         if let reason {
-            try connection.execute(sql.insertTransition, [contactID, status.rawValue, next.rawValue, reason.rawValue, id, Int64?.none, now])
+            try StateMachine.check(from: from, to: status, reason: reason)
+            statusChanged = true
         }
-        try connection.execute(sql.markApplied, [id, earned, now])
-        return AppliedEvent(contactID: contactID, points: earned, score: score, from: status, to: next, reason: reason)
+        return (score, from, status, reason)
     }
 }

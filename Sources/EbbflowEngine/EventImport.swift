@@ -24,34 +24,69 @@ public struct EventImporter: Sendable {
         policies = PolicyStore(schema: schema)
     }
 
-    /// Each good line is recorded and applied in its own transaction, so a bad line loses
-    /// nothing else and nothing is ever half-applied.
-    public func importEvents(_ text: String, format: InputFormat, on connection: PGConnection) async throws -> EventImportReport {
+    /// Good lines are recorded and applied in batches of `batchSize`, each batch one
+    /// transaction (one insert, one set-based application). Should a batch fail on the server,
+    /// its lines are retried one transaction each, so one bad line loses nothing else and
+    /// nothing is ever half-applied.
+    public func importEvents(_ text: String, format: InputFormat, batchSize: Int = 1_000,
+                             on connection: PGConnection) async throws -> EventImportReport {
         let (records, unreadable) = RecordReader.read(text, format: format)
         var report = EventImportReport()
         report.read = records.count + unreadable.count
         report.rejected = unreadable
         let document = try await connection.run { [policies] in try policies.load(on: $0) }
+        var good: [(line: Int, event: IncomingEvent)] = []
         for record in records {
-            let event: IncomingEvent
-            do { event = try parse(record, policies: document) } catch let rejection as RejectedLine {
+            do { good.append((record.line, try parse(record, policies: document))) } catch let rejection as RejectedLine {
                 report.rejected.append(rejection)
-                continue
             }
-            let outcome = try await connection.withTransaction { [store, applier] connection in
-                let now = try store.now(on: connection)
-                let recorded = try store.record(event, now: now, on: connection)
-                if case .stored(let id) = recorded { _ = try applier.apply(eventID: id, policies: document, now: now, on: connection) }
-                return recorded
-            }
-            switch outcome {
-            case .stored: report.applied += 1
-            case .duplicate: report.duplicates += 1
-            case .unknownContact: report.unknownContacts.append(RejectedLine(line: record.line, reason: "no contact with external id \"\(event.externalID)\" (event kept)"))
+        }
+        var start = 0
+        while start < good.count {
+            let batch = Array(good[start..<min(start + max(1, batchSize), good.count)])
+            start += batch.count
+            do {
+                try await importBatch(batch, policies: document, into: &report, on: connection)
+            } catch let error as PGError where batch.count > 1 && error.kind == .server {
+                for item in batch {
+                    do { try await importBatch([item], policies: document, into: &report, on: connection) } catch let error as PGError where error.kind == .server {
+                        report.rejected.append(RejectedLine(line: item.line, reason: "the database refused it: \(error.message)"))
+                    }
+                }
             }
         }
         report.rejected.sort { $0.line < $1.line }
+        report.unknownContacts.sort { $0.line < $1.line }
         return report
+    }
+
+    /// One transaction: insert the batch, apply what was stored for known contacts, and count.
+    private func importBatch(_ batch: [(line: Int, event: IncomingEvent)], policies document: PolicyDocument,
+                             into report: inout EventImportReport, on connection: PGConnection) async throws {
+        let events = batch.map(\.event)
+        let (stored, appliedCount) = try await connection.withTransaction { [store, applier] connection in
+            let now = try store.now(on: connection)
+            let stored = try store.record(events, now: now, on: connection)
+            let known = stored.filter { $0.contactID != nil }.map(\.id)
+            let applied = try applier.apply(eventIDs: known, policies: document, now: now, on: connection)
+            return (stored, applied.count)
+        }
+        // Attribute the outcome to lines: the first line of a provider id that was stored is the
+        // stored one, any other line with that id is a duplicate.
+        var storedKeys = Set(stored.compactMap { row in row.providerEventID.map { "\(row.source)\u{0}\($0)" } })
+        let unknownExternalIDs = Set(stored.filter { $0.contactID == nil }.map(\.externalID))
+        for item in batch {
+            if let id = item.event.providerEventID {
+                guard storedKeys.remove("\(item.event.source)\u{0}\(id)") != nil else {
+                    report.duplicates += 1
+                    continue
+                }
+            }
+            if unknownExternalIDs.contains(item.event.externalID) {
+                report.unknownContacts.append(RejectedLine(line: item.line, reason: "no contact with external id \"\(item.event.externalID)\" (event kept)"))
+            }
+        }
+        report.applied += appliedCount
     }
 
     func parse(_ record: InputRecord, policies: PolicyDocument) throws -> IncomingEvent {

@@ -37,6 +37,15 @@ public enum RecordedEvent: Sendable, Equatable {
     case unknownContact(id: Int64)
 }
 
+/// One stored row of a batch insert.
+public struct StoredEvent: Sendable, Equatable {
+    public var id: Int64
+    public var contactID: Int64?
+    public var externalID: String
+    public var source: String
+    public var providerEventID: String?
+}
+
 public struct EventStore: Sendable {
     let sql: EngineSQL
 
@@ -54,6 +63,22 @@ public struct EventStore: Sendable {
         return (try row.decode("id"), try row.decode("inserted"))
     }
 
+    /// Records many events in one statement and marks this transaction's events as applied
+    /// inline (the caller applies them; no `apply_events` job is made). Duplicates return nothing.
+    public func record(_ events: [IncomingEvent], now: Date, on connection: isolated PGConnection) throws -> [StoredEvent] {
+        guard !events.isEmpty else { return [] }
+        try connection.execute(sql.applyInline)
+        return try connection.query(sql.insertEvents, [
+            events.map(\.externalID), events.map(\.kind), events.map(\.occurredAt), events.map(\.source), events.map(\.providerEventID),
+            events.map(\.machineOpen), events.map(\.url), events.map(\.properties.text), now,
+        ]).rows.map {
+            StoredEvent(id: try $0.decode("id"), contactID: try $0.decode("contact_id"), externalID: try $0.decode("external_id"),
+                        source: try $0.decode("source"), providerEventID: try $0.decode("provider_event_id"))
+        }
+    }
+
+    /// Records one event (as another system would: applied by an `apply_events` job unless
+    /// the transaction applies it inline).
     public func record(_ event: IncomingEvent, now: Date, on connection: isolated PGConnection) throws -> RecordedEvent {
         let rows = try connection.query(sql.insertEvent, [
             event.externalID, event.kind, event.occurredAt, event.source, event.providerEventID, event.machineOpen,

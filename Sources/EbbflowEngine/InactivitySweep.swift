@@ -14,8 +14,8 @@ import PostgresClient
 /// next pass catches it), so the sweep and event application never wait on each other and
 /// never deadlock. As a job, each batch enqueues the next one in its own transaction, so a
 /// crash resumes from the last committed batch.
-public struct InactivitySweep: Sendable {
-    let schema: SchemaName
+public struct InactivitySweep: ContactPass {
+    public let schema: SchemaName
     public var batchSize: Int
 
     public init(schema: SchemaName, batchSize: Int = 10_000) {
@@ -25,7 +25,7 @@ public struct InactivitySweep: Sendable {
 
     /// One batch after `cursor` (a contact id); returns the next cursor (nil when done) and how many moved.
     public func runBatch(after cursor: Int64, now: Date, policies: PolicyDocument, jobID: Int64?,
-                         on connection: isolated PGConnection) throws -> (next: Int64?, moved: Int) {
+                         on connection: isolated PGConnection) throws -> (next: Int64?, changed: Int) {
         let segments = policies.segments.sorted { $0.key < $1.key }
         let row = try connection.query(sql, [
             cursor, batchSize, now, jobID, segments.map(\.key), segments.map { Int64($0.value.inactiveAfterDays) },
@@ -35,21 +35,6 @@ public struct InactivitySweep: Sendable {
         // A short batch was the last one: no empty batch just to find that out.
         let scanned: Int = try row.decode("scanned")
         return (scanned < batchSize ? nil : last, try row.decode("moved"))
-    }
-
-    /// Every batch, each in its own transaction. `now` nil reads the clock once per batch.
-    public func runAll(now: Date?, policies: PolicyDocument, on connection: isolated PGConnection) throws -> (moved: Int, batches: Int) {
-        var cursor: Int64 = 0, moved = 0, batches = 0
-        while true {
-            let (next, count) = try connection.withTransactionSync {
-                let at = try now ?? connection.query("SELECT \(schema.qualified("clock_now"))() AS now").first!.decode("now", as: Date.self)
-                return try runBatch(after: cursor, now: at, policies: policies, jobID: nil, on: connection)
-            }
-            moved += count
-            batches += 1
-            guard let next else { return (moved, batches) }
-            cursor = next
-        }
     }
 
     private var sql: String {
@@ -121,5 +106,7 @@ extension JobRegistry {
         register(FlowWaitEndJob(schema: schema))
         register(AudienceSnapshotJob(schema: schema))
         register(ApplyPendingEventsJob(schema: schema))
+        register(ApplyEventsJob(schema: schema))
+        register(DecayPassJob(schema: schema))
     }
 }

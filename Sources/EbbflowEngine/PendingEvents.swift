@@ -4,10 +4,11 @@ import EbbflowQueue
 import Foundation
 import PostgresClient
 
-/// A polling job, run every minute by the installed `apply_pending_events` schedule. It first
-/// links events to contacts by external id (so an event that came before its contact is applied
-/// once the contact exists), then applies up to `batch` pending events, each exactly once:
-/// `EventApplier` locks the event and skips it if another worker applied it meanwhile.
+/// A polling job, run every minute by the installed `apply_pending_events` schedule: the safety
+/// net behind the `apply_events` jobs of the insert trigger. It first links events to contacts
+/// by external id (so an event that came before its contact is applied once the contact
+/// exists; the trigger made no job for it), then applies up to `batch` pending events, each
+/// exactly once: `EventApplier` locks the events and skips any another worker applied meanwhile.
 /// A full batch enqueues the next one in the same transaction.
 public struct ApplyPendingEventsJob: TransactionalJobHandler {
     public struct Args: Codable, Sendable {
@@ -21,17 +22,11 @@ public struct ApplyPendingEventsJob: TransactionalJobHandler {
 
     public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
         let batch = job.args.batch ?? 1_000
-        let events = schema.qualified("engagement_events")
-        try connection.execute("""
-            UPDATE \(events) e SET contact_id = c.id FROM \(schema.qualified("contacts")) c
-            WHERE e.contact_id IS NULL AND e.applied_at IS NULL AND c.external_id = e.external_id
-            """)
-        let ids: [Int64] = try connection.query("""
-            SELECT id FROM \(events) WHERE applied_at IS NULL AND contact_id IS NOT NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
-            """, [batch]).rows.map { try $0.decode("id") }
+        let sql = EngineSQL(schema: schema)
+        try connection.execute(sql.linkUnlinkedEvents)
+        let ids: [Int64] = try connection.query(sql.pendingEvents, [batch]).rows.map { try $0.decode("id") }
         let policies = try PolicyStore(schema: schema).load(on: connection)
-        let applier = EventApplier(schema: schema)
-        for id in ids { _ = try applier.apply(eventID: id, policies: policies, now: context.now, on: connection) }
+        try EventApplier(schema: schema).apply(eventIDs: ids, policies: policies, now: context.now, on: connection)
         if ids.count == batch {
             try context.store.enqueue(try NewJob(kind: Self.kind, encoding: job.args, queue: job.row.queue), on: connection)
         }

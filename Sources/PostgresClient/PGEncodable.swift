@@ -144,7 +144,7 @@ extension Optional: PGArrayElement where Wrapped: PGArrayElement {
 
 extension Double: PGArrayElement {
     public static var elementType: UInt32 { PGTypeOID.float8 }
-    public static var arrayType: UInt32 { 1022 }
+    public static var arrayType: UInt32 { PGTypeOID.float8Array }
     public func encodeElement(into buffer: inout [UInt8]) { encode(into: &buffer) }
 }
 
@@ -163,6 +163,24 @@ extension Int: PGArrayElement {
 extension String: PGArrayElement {
     public static var elementType: UInt32 { PGTypeOID.text }
     public static var arrayType: UInt32 { PGTypeOID.textArray }
+    public func encodeElement(into buffer: inout [UInt8]) { encode(into: &buffer) }
+}
+
+extension Int32: PGArrayElement {
+    public static var elementType: UInt32 { PGTypeOID.int4 }
+    public static var arrayType: UInt32 { PGTypeOID.int4Array }
+    public func encodeElement(into buffer: inout [UInt8]) { encode(into: &buffer) }
+}
+
+extension Bool: PGArrayElement {
+    public static var elementType: UInt32 { PGTypeOID.bool }
+    public static var arrayType: UInt32 { PGTypeOID.boolArray }
+    public func encodeElement(into buffer: inout [UInt8]) { encode(into: &buffer) }
+}
+
+extension Date: PGArrayElement {
+    public static var elementType: UInt32 { PGTypeOID.timestamptz }
+    public static var arrayType: UInt32 { PGTypeOID.timestamptzArray }
     public func encodeElement(into buffer: inout [UInt8]) { encode(into: &buffer) }
 }
 

@@ -16,7 +16,9 @@ public enum PGTypeOID {
     public static let xml: UInt32 = 142
     public static let float4: UInt32 = 700
     public static let float8: UInt32 = 701
+    public static let float8Array: UInt32 = 1022
     public static let unknown: UInt32 = 705
+    public static let boolArray: UInt32 = 1000
     public static let int2Array: UInt32 = 1005
     public static let int4Array: UInt32 = 1007
     public static let textArray: UInt32 = 1009
@@ -27,6 +29,7 @@ public enum PGTypeOID {
     public static let date: UInt32 = 1082
     public static let timestamp: UInt32 = 1114
     public static let timestamptz: UInt32 = 1184
+    public static let timestamptzArray: UInt32 = 1185
     public static let numeric: UInt32 = 1700
     public static let uuid: UInt32 = 2950
     public static let uuidArray: UInt32 = 2951

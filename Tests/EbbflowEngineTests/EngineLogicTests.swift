@@ -51,14 +51,22 @@ import Testing
         #expect(ScoreDecay().score(40, since: start, now: days(74)) == 10)
     }
 
-    /// The closed form gives the same answer however often a pass runs: a pass only reads
-    /// the score and time of the last engagement, which decay never changes.
+    /// Decay composes: a pass that decays the stored score step by step, each step from the
+    /// time of the previous one, agrees with one step over the whole span.
     @Test func dailyHourlyOrOnceAgree() {
         let decay = ScoreDecay()
         let once = decay.score(40, since: start, now: days(44))
-        var daily = 40.0
-        for day in stride(from: 1.0, through: 44, by: 1) { daily = decay.score(40, since: start, now: days(day)) }
-        #expect(daily == once)
+        #expect(abs(once - 20) < 1e-12)
+        for step in [1.0, 1.0 / 24, 7, 30] {
+            var stored = 40.0, asOf: Date? = nil
+            for at in stride(from: step, through: 44, by: step) {
+                stored = decay.score(stored, asOf: asOf, lastEngagement: start, now: days(at))
+                asOf = days(at)
+            }
+            stored = decay.score(stored, asOf: asOf, lastEngagement: start, now: days(44))
+            #expect(abs(stored - once) < 1e-9, "stepping every \(step) days")
+        }
+        #expect(decay.score(20, asOf: days(44), lastEngagement: start, now: days(40)) == 20, "never un-decays")
         #expect(decay.score(0, since: start, now: days(100)) == 0)
         #expect(decay.score(15, since: nil, now: days(100)) == 15, "never engaged: nothing to decay from")
     }

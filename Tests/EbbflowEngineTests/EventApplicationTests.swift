@@ -89,4 +89,30 @@ import Testing
             }
         }
     }
+
+    /// Import applies in batches: several events of one contact fold in order within a batch,
+    /// a provider id repeated inside the batch counts once, and a line the server refuses is
+    /// retried alone and reported while its batch-mates are kept.
+    @Test func batchedImportFoldsDedupesAndIsolatesARefusedLine() async throws {
+        try await withContact { connection, schema, _, _ in
+            let lines = [
+                #"{"external_id": "c-1", "kind": "open", "provider_event_id": "p1"}"#,
+                #"{"external_id": "c-1", "kind": "open", "provider_event_id": "p1"}"#,
+                #"{"external_id": "c-1", "kind": "click", "provider_event_id": "p2"}"#,
+                #"{"external_id": "c-1", "kind": "page_visit", "url": "https://x.example/\u0000", "provider_event_id": "p3"}"#,
+                #"{"external_id": "c-1", "kind": "high_intent_visit", "provider_event_id": "p4"}"#,
+                #"{"external_id": "ghost", "kind": "open", "provider_event_id": "p5"}"#,
+            ].joined(separator: "\n")
+            let report = try await EventImporter(schema: schema).importEvents(lines, format: .ndjson, batchSize: 4, on: connection)
+            #expect(report.read == 6 && report.applied == 3 && report.duplicates == 1)
+            #expect(report.unknownContacts.map(\.line) == [6])
+            #expect(report.rejected.map(\.line) == [4])
+            #expect(report.rejected.first?.reason.contains("the database refused it") == true, "\(report.rejected)")
+            let contact = try await connection.query("SELECT campaign_status::text AS s, engagement_score FROM \(schema.quoted).contacts WHERE external_id = 'c-1'").first!
+            #expect(try contact.decode("s", as: String.self) == "engaged" && contact.decode("engagement_score", as: Double.self) == 30)
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).transitions") == 1)
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'apply_events'") == 0,
+                    "imported events are applied inline")
+        }
+    }
 }

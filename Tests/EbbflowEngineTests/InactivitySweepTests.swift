@@ -23,7 +23,7 @@ import Testing
             try await connection.execute("UPDATE \(schema.quoted).contacts SET campaign_status = 'suppressed' WHERE external_id = 'c-3'")
             let sweep = InactivitySweep(schema: schema, batchSize: 2)
             func sweepAll(at now: Date) async throws -> Int {
-                try await connection.run { try sweep.runAll(now: now, policies: PolicyDocument(), on: $0).moved }
+                try await connection.run { try sweep.runAll(now: now, policies: PolicyDocument(), on: $0).changed }
             }
             #expect(try await sweepAll(at: start.addingTimeInterval(89 * 86_400)) == 0, "day 89: nobody")
             #expect(try await sweepAll(at: start.addingTimeInterval(90 * 86_400)) == 3, "day 90: c-0, c-1, c-2 (c-3 suppressed, c-4 engaged later)")

@@ -84,6 +84,16 @@ import EbbflowTestSupport
         #expect(try withNull.decode("a", as: [Int?].self) == [1, nil, 3])
         let uuids = [UUID(), UUID()]
         #expect(try await connection.query("SELECT $1::uuid[] AS u", [uuids]).first!.decode("u", as: [UUID].self) == uuids)
+        // The element types the engine binds for set-based writes through unnest.
+        let dates = [Date(timeIntervalSince1970: 1_700_000_000.25), Date(timeIntervalSince1970: 0)]
+        let typed = try await connection.query("SELECT $1::bool[] AS b, $2::float8[] AS f, $3::timestamptz[] AS t, $4::int4[] AS i",
+                                                [[true, false], [1.5, -0.25], dates, [Int32(7), Int32(-1)]]).first!
+        #expect(try typed.decode("b", as: [Bool].self) == [true, false])
+        #expect(try typed.decode("f", as: [Double].self) == [1.5, -0.25])
+        #expect(try typed.decode("t", as: [Date].self) == dates)
+        #expect(try typed.decode("i", as: [Int32].self) == [7, -1])
+        let optionalDates: [Date?] = [nil, dates[0]]
+        #expect(try await connection.query("SELECT $1::timestamptz[] AS t", [optionalDates]).first!.decode("t", as: [Date?].self) == optionalDates)
     }
 
     @Test func numericAggregates() async throws {

@@ -1,0 +1,94 @@
+// The score decay pass: stored scores rewritten to their decayed value, in keyset batches.
+import EbbflowCore
+import EbbflowQueue
+import Foundation
+import PostgresClient
+
+/// Decays each stored score from its `score_as_of` (or last engagement) to now with its
+/// segment's policy, and moves `score_as_of` to now. Readers decay on the fly anyway, so the
+/// pass exists for what reads the column itself: segment queries, exports, reporting. Because
+/// exponential decay composes (ScoreDecay.swift), running it daily, hourly or once after
+/// downtime gives the same scores. A score that falls under 0.01 becomes 0, so silent contacts
+/// stop being rewritten. Rows an event holds right now are skipped (`SKIP LOCKED`): the event
+/// decays that score itself.
+public struct DecayPass: ContactPass {
+    public let schema: SchemaName
+    public var batchSize: Int
+
+    public init(schema: SchemaName, batchSize: Int = 10_000) {
+        self.schema = schema
+        self.batchSize = batchSize
+    }
+
+    public func runBatch(after cursor: Int64, now: Date, policies: PolicyDocument, jobID: Int64?,
+                         on connection: isolated PGConnection) throws -> (next: Int64?, changed: Int) {
+        let segments = policies.segments.sorted { $0.key < $1.key }
+        let row = try connection.query(sql, [
+            cursor, batchSize, now, segments.map(\.key), segments.map(\.value.decay.graceDays), segments.map(\.value.decay.halfLifeDays),
+            policies.default.decay.graceDays, policies.default.decay.halfLifeDays,
+        ]).first!
+        let scanned: Int = try row.decode("scanned")
+        return (scanned < batchSize ? nil : try row.decode("last_id"), try row.decode("decayed"))
+    }
+
+    private var sql: String {
+        let contacts = schema.qualified("contacts")
+        return """
+            WITH batch AS (
+                SELECT id FROM \(contacts) WHERE id > $1 ORDER BY id LIMIT $2
+            ), candidates AS (
+                SELECT c.id, c.engagement_score AS score,
+                       extract(epoch FROM $3::timestamptz - c.last_engagement_at) / 86400 AS silent_days,
+                       extract(epoch FROM coalesce(c.score_as_of, c.last_engagement_at) - c.last_engagement_at) / 86400 AS decayed_days,
+                       p.grace, p.half_life
+                FROM \(contacts) c JOIN batch USING (id)
+                CROSS JOIN LATERAL (
+                    SELECT coalesce((SELECT s.grace FROM unnest($4::text[], $5::float8[]) AS s(segment, grace) WHERE s.segment = c.segment), $7) AS grace,
+                           coalesce((SELECT s.half_life FROM unnest($4::text[], $6::float8[]) AS s(segment, half_life) WHERE s.segment = c.segment), $8) AS half_life
+                ) p
+                WHERE c.engagement_score > 0 AND c.last_engagement_at IS NOT NULL
+                  AND c.last_engagement_at < $3::timestamptz - make_interval(secs => p.grace * 86400)
+                  AND coalesce(c.score_as_of, c.last_engagement_at) < $3::timestamptz
+                FOR UPDATE OF c SKIP LOCKED
+            ), decayed AS (
+                UPDATE \(contacts) c
+                SET engagement_score = CASE WHEN d.value < 0.01 THEN 0 ELSE d.value END, score_as_of = $3
+                FROM (
+                    SELECT id, score * power(0.5, (greatest(0, silent_days - grace) - greatest(0, decayed_days - grace)) / half_life) AS value
+                    FROM candidates
+                ) d
+                WHERE c.id = d.id
+                RETURNING c.id
+            )
+            SELECT (SELECT max(id) FROM batch) AS last_id, (SELECT count(*) FROM batch) AS scanned, (SELECT count(*) FROM decayed) AS decayed
+            """
+    }
+}
+
+/// The decay pass as a job (installed schedule `decay_scores`, daily 03:30 UTC): one batch per
+/// run, the next batch enqueued in the same transaction.
+public struct DecayPassJob: TransactionalJobHandler {
+    public struct Args: Codable, Sendable {
+        public var cursor: Int64?
+        public var batchSize: Int?
+        public init(cursor: Int64 = 0, batchSize: Int? = nil) {
+            self.cursor = cursor
+            self.batchSize = batchSize
+        }
+    }
+    public static let kind = "decay_scores"
+    let schema: SchemaName
+
+    public init(schema: SchemaName) { self.schema = schema }
+
+    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
+        let policies = try PolicyStore(schema: schema).load(on: connection)
+        let pass = DecayPass(schema: schema, batchSize: job.args.batchSize ?? 10_000)
+        let (next, _) = try pass.runBatch(after: job.args.cursor ?? 0, now: context.now, policies: policies, jobID: job.id, on: connection)
+        if let next {
+            try context.store.enqueue(try NewJob(kind: Self.kind, encoding: Args(cursor: next, batchSize: job.args.batchSize),
+                                                 queue: job.row.queue), on: connection)
+        }
+        return .completed
+    }
+}
