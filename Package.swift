@@ -54,6 +54,8 @@ let package = Package(
         ),
         // The elastic engagement engine: statuses, the state machine, policy and score decay.
         .target(name: "EbbflowEngine", dependencies: ["EbbflowCore", "EbbflowQueue", "PostgresClient"], swiftSettings: strict),
+        // The simulator: personas, the day loop over real worker processes, CSV, chart and table.
+        .target(name: "EbbflowSimulation", dependencies: ["EbbflowCore", "EbbflowQueue", "EbbflowEngine", "PostgresClient"], swiftSettings: strict),
         // Prometheus /metrics with /healthz and /readyz on a small socket server of its own.
         .target(
             name: "EbbflowMetrics",
@@ -68,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "ebbflow",
             dependencies: [
-                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMetrics", "PostgresClient",
+                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMetrics", "EbbflowSimulation", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -112,6 +114,11 @@ let package = Package(
         .testTarget(
             name: "EbbflowEngineTests",
             dependencies: ["EbbflowEngine", "EbbflowQueue", "EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EbbflowSimulationTests",
+            dependencies: ["EbbflowSimulation", "EbbflowEngine", "EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

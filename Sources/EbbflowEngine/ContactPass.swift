@@ -1,5 +1,6 @@
 // A pass over every contact in keyset batches by id, each batch its own transaction.
 import EbbflowCore
+import EbbflowQueue
 import Foundation
 import PostgresClient
 
@@ -28,5 +29,29 @@ extension ContactPass {
             guard let next else { return (changed, batches) }
             cursor = next
         }
+    }
+}
+
+/// Where a pass job resumes: the last contact id done, and the batch size.
+public struct ContactPassArgs: Codable, Sendable {
+    public var cursor: Int64?
+    public var batchSize: Int?
+    public init(cursor: Int64 = 0, batchSize: Int? = nil) {
+        self.cursor = cursor
+        self.batchSize = batchSize
+    }
+}
+
+extension ContactPass {
+    /// One batch as one job: the next batch is enqueued (same kind and queue) in the job's own
+    /// transaction, so the pass survives a crash and never runs a batch twice.
+    public func runStep(_ job: Job<ContactPassArgs>, context: JobContext, on connection: isolated PGConnection) throws -> JobOutcome {
+        let policies = try PolicyStore(schema: schema).load(on: connection)
+        let (next, _) = try runBatch(after: job.args.cursor ?? 0, now: context.now, policies: policies, jobID: job.id, on: connection)
+        if let next {
+            try context.store.enqueue(try NewJob(kind: job.row.kind, encoding: ContactPassArgs(cursor: next, batchSize: job.args.batchSize),
+                                                 queue: job.row.queue), on: connection)
+        }
+        return .completed
     }
 }

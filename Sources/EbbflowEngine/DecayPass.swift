@@ -68,27 +68,13 @@ public struct DecayPass: ContactPass {
 /// The decay pass as a job (installed schedule `decay_scores`, daily 03:30 UTC): one batch per
 /// run, the next batch enqueued in the same transaction.
 public struct DecayPassJob: TransactionalJobHandler {
-    public struct Args: Codable, Sendable {
-        public var cursor: Int64?
-        public var batchSize: Int?
-        public init(cursor: Int64 = 0, batchSize: Int? = nil) {
-            self.cursor = cursor
-            self.batchSize = batchSize
-        }
-    }
+    public typealias Args = ContactPassArgs
     public static let kind = "decay_scores"
     let schema: SchemaName
 
     public init(schema: SchemaName) { self.schema = schema }
 
     public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
-        let policies = try PolicyStore(schema: schema).load(on: connection)
-        let pass = DecayPass(schema: schema, batchSize: job.args.batchSize ?? 10_000)
-        let (next, _) = try pass.runBatch(after: job.args.cursor ?? 0, now: context.now, policies: policies, jobID: job.id, on: connection)
-        if let next {
-            try context.store.enqueue(try NewJob(kind: Self.kind, encoding: Args(cursor: next, batchSize: job.args.batchSize),
-                                                 queue: job.row.queue), on: connection)
-        }
-        return .completed
+        try DecayPass(schema: schema, batchSize: job.args.batchSize ?? 10_000).runStep(job, context: context, on: connection)
     }
 }

@@ -70,30 +70,17 @@ public struct InactivitySweep: ContactPass {
     }
 }
 
-/// The sweep as a job: one batch per run, the next batch enqueued in the same transaction.
+/// The sweep as a job (installed schedule `inactivity_sweep`, daily 03:00 UTC): one batch per
+/// run, the next batch enqueued in the same transaction.
 public struct InactivitySweepJob: TransactionalJobHandler {
-    public struct Args: Codable, Sendable {
-        public var cursor: Int64
-        public var batchSize: Int?
-        public init(cursor: Int64 = 0, batchSize: Int? = nil) {
-            self.cursor = cursor
-            self.batchSize = batchSize
-        }
-    }
+    public typealias Args = ContactPassArgs
     public static let kind = "sweep_inactivity"
     let schema: SchemaName
 
     public init(schema: SchemaName) { self.schema = schema }
 
     public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
-        let policies = try PolicyStore(schema: schema).load(on: connection)
-        let sweep = InactivitySweep(schema: schema, batchSize: job.args.batchSize ?? 10_000)
-        let (next, _) = try sweep.runBatch(after: job.args.cursor, now: context.now, policies: policies, jobID: job.id, on: connection)
-        if let next {
-            try context.store.enqueue(try NewJob(kind: Self.kind, encoding: Args(cursor: next, batchSize: job.args.batchSize),
-                                                 queue: job.row.queue), on: connection)
-        }
-        return .completed
+        try InactivitySweep(schema: schema, batchSize: job.args.batchSize ?? 10_000).runStep(job, context: context, on: connection)
     }
 }
 

@@ -27,10 +27,11 @@ public struct ReactivationStepJob: TransactionalJobHandler {
     public init(schema: SchemaName) { self.schema = schema }
 
     public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
-        let contacts = schema.qualified("contacts")
-        guard let row = try connection.query("""
-            SELECT campaign_status::text AS status, segment FROM \(contacts) WHERE id = $1 FOR UPDATE
-            """, [job.args.contactID]).first else { return .discard(reason: "contact \(job.args.contactID) no longer exists") }
+        let sql = FlowSQL(schema: schema)
+        let contactID = job.args.contactID
+        guard let row = try connection.query(sql.lockContact, [contactID]).first else {
+            return .discard(reason: "contact \(contactID) no longer exists")
+        }
         guard try row.decode("status", as: String.self) == CampaignStatus.inactive.rawValue else {
             return .completed  // engaged or suppressed meanwhile: the cycle ends here
         }
@@ -38,25 +39,22 @@ public struct ReactivationStepJob: TransactionalJobHandler {
         let now = context.now
         switch job.args.step {
         case 1, 2:
-            if job.args.step == 1 {
-                try connection.execute("UPDATE \(contacts) SET reactivation_cycle = reactivation_cycle + 1 WHERE id = $1", [job.args.contactID])
-            }
-            try connection.execute("""
-                INSERT INTO \(schema.qualified("sends")) (contact_id, flow, step, template, channel, at) VALUES ($1, 'reactivation', $2, $3, 'email', $4)
-                """, [job.args.contactID, job.args.step, Self.templates[job.args.step]!, now])
-            try context.store.enqueue(try NewJob(kind: Self.kind, encoding: Args(contactID: job.args.contactID, step: job.args.step + 1),
+            // Reactivation emails count against the frequency cap like any marketing send:
+            // a capped email waits until a slot frees (no attempt used), then goes.
+            let recent: [Date] = try connection.query(sql.recentSends, [contactID, now.addingTimeInterval(-policy.frequencyCap.window)])
+                .rows.map { try $0.decode("at") }
+            if let deferral = policy.frequencyCap.deferral(recentSends: recent, now: now) { return .snooze(deferral.timeIntervalSince(now)) }
+            if job.args.step == 1 { try connection.execute(sql.startCycle, [contactID]) }
+            try connection.execute(sql.insertReactivationSend, [contactID, job.args.step, Self.templates[job.args.step]!, now])
+            try context.store.enqueue(try NewJob(kind: Self.kind, encoding: Args(contactID: contactID, step: job.args.step + 1),
                                                  runAt: now.addingTimeInterval(Double(policy.reactivationWaitDays) * 86_400)), on: connection)
         case 3:
             switch policy.afterReactivation {
             case .suppress:
                 try StateMachine.check(from: .inactive, to: .suppressed, reason: .reactivationExhausted)
-                try connection.execute("UPDATE \(contacts) SET campaign_status = 'suppressed', status_changed_at = $2 WHERE id = $1", [job.args.contactID, now])
-                try connection.execute("""
-                    INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-                    VALUES ($1, 'inactive', 'suppressed', $2, $3, $4)
-                    """, [job.args.contactID, TransitionReason.reactivationExhausted.rawValue, job.id, now])
+                try connection.execute(sql.suppress, [contactID, now, TransitionReason.reactivationExhausted.rawValue, job.id])
             case .moveToChannel:
-                try connection.execute("UPDATE \(contacts) SET channel = $2 WHERE id = $1", [job.args.contactID, policy.alternativeChannel])
+                try connection.execute(sql.moveToChannel, [contactID, policy.alternativeChannel])
             }
         default:
             return .discard(reason: "unknown reactivation step \(job.args.step)")

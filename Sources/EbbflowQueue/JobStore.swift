@@ -37,7 +37,7 @@ public struct JobStore: Sendable {
         return EnqueueResult(id: try existing.decode("id"), inserted: false)
     }
 
-    /// Enqueues many jobs in one statement (`runAt` is not honoured here: use `delay`).
+    /// Enqueues many jobs in one statement, each at its `runAt` or after its `delay`.
     /// Returns how many were inserted (unique-key matches are skipped) and the id range.
     @discardableResult
     public func enqueueMany(_ jobs: [NewJob], on connection: isolated PGConnection) throws -> (inserted: Int, firstID: Int64?, lastID: Int64?) {
@@ -45,7 +45,7 @@ public struct JobStore: Sendable {
         for job in jobs { try job.validate() }
         let row = try connection.query(sql.enqueueMany, [
             jobs.map(\.queue), jobs.map(\.kind), jobs.map(\.args.text), jobs.map { Int64($0.priority) },
-            jobs.map { Int64($0.maxAttempts) }, jobs.map(\.delay), jobs.map(\.uniqueKey),
+            jobs.map { Int64($0.maxAttempts) }, jobs.map(\.delay), jobs.map(\.uniqueKey), jobs.map(\.runAt),
         ]).first!
         let due: [String] = try row.decode("due_queues")
         if !due.isEmpty { try connection.execute(sql.notifyQueues, [sql.channel, due]) }

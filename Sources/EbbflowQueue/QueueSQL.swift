@@ -50,16 +50,19 @@ struct QueueSQL: Sendable {
     var existingByUniqueKey: String { "SELECT id FROM \(jobs) WHERE unique_key = $1" }
 
     /// Many jobs in one statement from parallel arrays: $1 queues, $2 kinds, $3 args (json
-    /// text), $4 priorities, $5 max attempts, $6 delays (seconds), $7 unique keys (nullable).
+    /// text), $4 priorities, $5 max attempts, $6 delays (seconds), $7 unique keys (nullable),
+    /// $8 run times (nullable: now plus the delay).
     var enqueueMany: String {
         """
         WITH t AS (SELECT \(schema.qualified("clock_now"))() AS now),
         ins AS (
             INSERT INTO \(jobs) (state, queue, kind, args, priority, max_attempts, run_at, unique_key, created_at)
-            SELECT CASE WHEN u.delay > 0 THEN 'scheduled' ELSE 'available' END::\(schema.qualified("job_state")),
-                   u.queue, u.kind, u.args::jsonb, u.priority, u.max_attempts, t.now + make_interval(secs => u.delay), u.unique_key, t.now
-            FROM t, unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::float8[], $7::text[])
-                 AS u(queue, kind, args, priority, max_attempts, delay, unique_key)
+            SELECT CASE WHEN coalesce(u.run_at, t.now + make_interval(secs => u.delay)) > t.now THEN 'scheduled' ELSE 'available' END
+                       ::\(schema.qualified("job_state")),
+                   u.queue, u.kind, u.args::jsonb, u.priority, u.max_attempts, coalesce(u.run_at, t.now + make_interval(secs => u.delay)),
+                   u.unique_key, t.now
+            FROM t, unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::float8[], $7::text[], $8::timestamptz[])
+                 AS u(queue, kind, args, priority, max_attempts, delay, unique_key, run_at)
             ORDER BY u.unique_key  -- one insertion order, so two batches with shared keys cannot deadlock
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
             RETURNING id, state, queue

@@ -66,7 +66,7 @@ public enum AudienceChart {
         let xOf = { (day: Double) in plotLeft + (day - xMin) / (xMax - xMin) * (plotRight - plotLeft) }
 
         let totals = drawn.map { row in series.reduce(0) { $0 + $1.value(row) } }
-        let yTicks = niceTicks(maximum: max(totals.max() ?? 0, 5))
+        let yTicks = niceTicks(maximum: totals.max() ?? 0)
         let yTop = yTicks.last ?? 5
         let yOf = { (value: Double) in plotBottom - value / yTop * (plotBottom - plotTop) }
 
@@ -136,10 +136,10 @@ public enum AudienceChart {
         return out + "</g>\n"
     }
 
-    /// Round ticks from 0 up to at least `maximum`: 5 or 6 of them, whole contacts, steps of
+    /// Round ticks from 0 up to at least `maximum` (and 5): 5 or 6 of them, whole contacts, steps of
     /// 1, 1.5, 2, 2.5, 3, 4, 5 or 6 times a power of ten (that set always gives 4–5 intervals).
     static func niceTicks(maximum: Double) -> [Double] {
-        let maximum = maximum.isFinite && maximum > 0 ? maximum : 5
+        let maximum = maximum.isFinite ? max(maximum, 5) : 5  // at least 0–5: whole contacts, 6 ticks
         var step = 1.0
         search: for power in 0...30 {
             var base = 1.0
@@ -157,12 +157,12 @@ public enum AudienceChart {
         return (0...min(intervals, 10)).map { Double($0) * step }
     }
 
-    /// Day ticks: every day over a short span, weekly up to 12 weeks, every 30 days up to a
+    /// Day ticks: every day over a short span, weekly up to 14 weeks, every 30 days up to a
     /// year, then every 60, 90, … days so there are never more than about a dozen labels.
     static func dayTicks(from start: Double, to end: Double) -> [Double] {
         let span = end - start
         guard span.isFinite, span > 0 else { return [] }
-        let step: Double = span <= 14 ? 1 : span <= 84 ? 7 : span <= 360 ? 30 : 30 * (span / 360).rounded(.up)
+        let step: Double = span <= 14 ? 1 : span <= 98 ? 7 : span <= 360 ? 30 : 30 * (span / 360).rounded(.up)
         var ticks: [Double] = []
         var tick = (start / step).rounded(.up) * step
         while tick <= end + 1e-9 && ticks.count < 40 {
@@ -175,21 +175,28 @@ public enum AudienceChart {
     /// A count as a plotted value; negatives draw as nothing.
     static func count(_ value: Int) -> Double { Double(max(0, value)) }
 
-    /// A contact count for the y axis, in the unit its axis top (`scale`) calls for, so all the
-    /// labels of one axis agree: `1,500` up to ten thousand, then `12.5k`, `1.5M`, `2B`.
+    /// A contact count for the y axis. All the labels of one axis (whose top tick is `scale`)
+    /// use one unit: `k`, `M` or `B` above ten thousand when every tick shows exactly with one
+    /// decimal in it (`12.5k`, `1.5M`), or else whole numbers with thousands separators (`1,500`).
     static func contacts(_ value: Double, scale: Double) -> String {
-        let magnitude = abs(scale)
-        if magnitude >= 1e9 { return number(value / 1e9) + "B" }
-        if magnitude >= 1e6 { return number(value / 1e6) + "M" }
-        if magnitude > 1e4 { return number(value / 1e3) + "k" }
+        for (unit, suffix) in [(1e9, "B"), (1e6, "M"), (1e3, "k")] where value != 0 && scale > 1e4 && scale >= unit {
+            if showsExactly(scale, in: unit) && showsExactly(value, in: unit) { return number(value / unit) + suffix }
+        }
+        guard value.isFinite, abs(value) < 1e15 else { return number(value) }
         let whole = Int(value.rounded())
-        let digits = String(abs(whole))
+        let digits = String(whole.magnitude)
         var grouped = ""
         for (index, digit) in digits.enumerated() {
             if index > 0 && (digits.count - index) % 3 == 0 { grouped += "," }
             grouped.append(digit)
         }
         return (whole < 0 ? "-" : "") + grouped
+    }
+
+    /// Whether `value` is a whole number of tenths of `unit`, so one decimal loses nothing.
+    static func showsExactly(_ value: Double, in unit: Double) -> Bool {
+        let tenths = value / unit * 10
+        return tenths.isFinite && abs(tenths - tenths.rounded()) < 1e-6
     }
 
     /// A number with at most one decimal and `.` as the separator, whatever the locale; never

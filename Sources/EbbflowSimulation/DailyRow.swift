@@ -37,8 +37,8 @@ public struct DailyRow: Sendable, Equatable {
         self.clicks = clicks
     }
 
-    /// Every contact the row counts.
-    public var audience: Int { active + engaged + inactive + reactivated + suppressed + movedToAds }
+    /// Every contact the row counts (saturating, so absurd counts can't trap).
+    public var audience: Int { WeeklyTable.sum([active, engaged, inactive, reactivated, suppressed, movedToAds]) }
 }
 
 /// The daily rows as CSV, for spreadsheets and plotting tools.

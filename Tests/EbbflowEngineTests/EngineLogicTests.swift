@@ -51,6 +51,17 @@ import Testing
         #expect(ScoreDecay().score(40, since: start, now: days(74)) == 10)
     }
 
+    /// The cap defers to the moment the oldest counted send leaves the window, not a fixed delay.
+    @Test func frequencyCapDefersUntilASlotFrees() {
+        let cap = EngagementPolicy().frequencyCap  // 3 per 7 days
+        let now = days(10)
+        #expect(cap.deferral(recentSends: [days(4), days(9)], now: now) == nil)
+        #expect(cap.deferral(recentSends: [days(2), days(4), days(8), days(9)], now: now) == days(11), "days(2) is outside the window")
+        #expect(cap.deferral(recentSends: [days(4), days(8), days(9)], now: now) == days(11))
+        #expect(cap.deferral(recentSends: [days(5), days(6), days(8), days(9)], now: now) == days(13), "two must leave: 6 + 7")
+        #expect(cap.deferral(recentSends: [], now: now) == nil)
+    }
+
     /// Decay composes: a pass that decays the stored score step by step, each step from the
     /// time of the previous one, agrees with one step over the whole span.
     @Test func dailyHourlyOrOnceAgree() {

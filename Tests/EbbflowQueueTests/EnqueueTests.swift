@@ -65,6 +65,14 @@ import Testing
             #expect(copied == 5000)
             #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE state = 'scheduled'") == 5000)
             #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE args->>'n' = '4999'") == 2)
+            // An explicit run time wins over the delay, in both bulk paths.
+            let at = Date(timeIntervalSince1970: 4_102_444_800)  // 2100-01-01
+            let timed = [NewJob(kind: "timed", runAt: at, delay: 5), NewJob(kind: "timed", runAt: at)]
+            _ = try await connection.withTransaction { try store.enqueueMany(timed, on: $0) }
+            _ = try await connection.withTransaction { try store.copyIn(timed, on: $0) }
+            #expect(try await MigratedSchema.count(connection, """
+                SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'timed' AND state = 'scheduled' AND run_at = '2100-01-01T00:00:00Z'
+                """) == 4)
         }
     }
 

@@ -1,4 +1,5 @@
 // Enqueues the ticks of recurring schedules: once per tick, whatever the number of workers.
+import EbbflowCore
 import Foundation
 import PostgresClient
 
@@ -6,11 +7,23 @@ import PostgresClient
 /// moved to the first tick after now, in one transaction. Two workers cannot take the same
 /// row, and a tick once enqueued is past. After downtime the next tick is computed from now,
 /// so missed ticks run once, not once each. The job's unique key names the tick, a second guard.
-struct Scheduler: Sendable {
+public struct Scheduler: Sendable {
     let store: JobStore
     let schedules: ScheduleStore
 
-    func run(on connection: isolated PGConnection) throws -> Int {
+    init(store: JobStore, schedules: ScheduleStore) {
+        self.store = store
+        self.schedules = schedules
+    }
+
+    /// A scheduler for `schema`, for drivers that move the clock themselves (the simulator).
+    public init(schema: SchemaName) {
+        self.init(store: JobStore(schema: schema), schedules: ScheduleStore(schema: schema))
+    }
+
+    /// Fires every due schedule once; returns how many fired.
+    @discardableResult
+    public func run(on connection: isolated PGConnection) throws -> Int {
         try connection.withTransactionSync {
             let now = try store.now(on: connection)
             var fired = 0

@@ -1,0 +1,131 @@
+// Every SQL statement of send flows and reactivation sends, in one place, qualified with the schema.
+import EbbflowCore
+
+struct FlowSQL: Sendable {
+    let schema: SchemaName
+    var contacts: String { schema.qualified("contacts") }
+    var sends: String { schema.qualified("sends") }
+    var now: String { "SELECT \(schema.qualified("clock_now"))() AS now" }
+
+    /// $1 name, $2 segment, $3 template, $4 every seconds, $5 max sends, $6 now.
+    var insertFlow: String {
+        """
+        INSERT INTO \(schema.qualified("flows")) (name, segment, template, every_seconds, max_sends, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        """
+    }
+
+    /// Enrolls segment $2's active and reactivated contacts in flow $1: one step-1 job each, due at $3.
+    var enroll: String {
+        """
+        INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at)
+        SELECT 'available', 'default', 'flow_step', jsonb_build_object('flow', $1::text, 'contact_id', id, 'step', 1), $3, $3
+        FROM \(contacts) WHERE segment = $2 AND campaign_status IN ('active', 'reactivated')
+        """
+    }
+
+    var stopFlow: String { "UPDATE \(schema.qualified("flows")) SET state = 'stopped' WHERE name = $1" }
+
+    var listFlows: String {
+        """
+        SELECT f.name, f.segment, f.template, f.state, (SELECT count(*) FROM \(sends) s WHERE s.flow = f.name) AS sends
+        FROM \(schema.qualified("flows")) f ORDER BY f.name
+        """
+    }
+
+    /// The flows $1 with what a step needs.
+    var flowsNamed: String {
+        "SELECT name, template, every_seconds, max_sends, state FROM \(schema.qualified("flows")) WHERE name = ANY($1)"
+    }
+
+    /// Contacts $1 locked in id order (the engine's one lock order, so chunks and event
+    /// application cannot deadlock), each with its sends since $2 for the frequency cap.
+    var lockContactsWithRecentSends: String {
+        """
+        SELECT c.id, c.campaign_status::text AS status, c.channel, c.segment,
+               coalesce((SELECT array_agg(s.at) FROM \(sends) s WHERE s.contact_id = c.id AND s.at > $2), '{}') AS recent_sends
+        FROM \(contacts) c WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c
+        """
+    }
+
+    /// Skipped steps: $1 flows, $2 contacts, $3 steps, $4 reasons, $5 at.
+    var insertSkips: String {
+        """
+        INSERT INTO \(schema.qualified("flow_skips")) (flow, contact_id, step, reason, at)
+        SELECT * , $5 FROM unnest($1::text[], $2::int8[], $3::int4[], $4::text[])
+        """
+    }
+
+    /// Reactivated contacts $1 enter a flow: back to `active`, one `flow_entry` transition each
+    /// naming the job $2 that caused it, at $3.
+    var reenterActive: String {
+        """
+        WITH moved AS (
+            UPDATE \(contacts) c SET campaign_status = 'active', status_changed_at = $3
+            FROM unnest($1::int8[], $2::int8[]) AS u(id, job_id)
+            WHERE c.id = u.id AND c.campaign_status = 'reactivated'
+            RETURNING c.id, u.job_id
+        )
+        INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
+        SELECT id, 'reactivated', 'active', 'flow_entry', job_id, $3 FROM moved
+        """
+    }
+
+    /// Decided sends: $1 contacts, $2 flows, $3 steps, $4 templates, $5 at (channel email).
+    var insertSends: String {
+        """
+        INSERT INTO \(sends) (contact_id, flow, step, template, channel, at)
+        SELECT u.contact_id, u.flow, u.step, u.template, 'email', $5
+        FROM unnest($1::int8[], $2::text[], $3::int4[], $4::text[]) AS u(contact_id, flow, step, template)
+        """
+    }
+
+    /// Flow sends so far without an answer: $1 contacts, $2 how many more each.
+    var countUnanswered: String {
+        """
+        UPDATE \(contacts) c SET flow_sends_unanswered = c.flow_sends_unanswered + u.n
+        FROM unnest($1::int8[], $2::int4[]) AS u(id, n) WHERE c.id = u.id
+        """
+    }
+
+    /// One contact locked, for the per-contact steps: $1 id.
+    var lockContact: String {
+        "SELECT campaign_status::text AS status, flow_sends_unanswered, segment, channel FROM \(contacts) WHERE id = $1 FOR UPDATE"
+    }
+
+    /// One contact's send times since $2: $1 id.
+    var recentSends: String { "SELECT at FROM \(sends) WHERE contact_id = $1 AND at > $2" }
+
+    /// The wait after the last flow send ended unanswered: $1 contact, $2 now, $3 job.
+    var flowEndsInactive: String {
+        """
+        WITH moved AS (
+            UPDATE \(contacts) SET campaign_status = 'inactive', status_changed_at = $2, flow_sends_unanswered = 0 WHERE id = $1
+            RETURNING id
+        )
+        INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
+        SELECT id, 'active', 'inactive', 'no_engagement_after_sends', $3, $2 FROM moved
+        """
+    }
+
+    /// A reactivation email: $1 contact, $2 step, $3 template, $4 at.
+    var insertReactivationSend: String {
+        "INSERT INTO \(sends) (contact_id, flow, step, template, channel, at) VALUES ($1, 'reactivation', $2, $3, 'email', $4)"
+    }
+
+    var startCycle: String { "UPDATE \(contacts) SET reactivation_cycle = reactivation_cycle + 1 WHERE id = $1" }
+
+    /// The cycle gave up: suppressed ($1 contact, $2 now, $3 reason, $4 job).
+    var suppress: String {
+        """
+        WITH moved AS (
+            UPDATE \(contacts) SET campaign_status = 'suppressed', status_changed_at = $2 WHERE id = $1 RETURNING id
+        )
+        INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
+        SELECT id, 'inactive', 'suppressed', $3, $4, $2 FROM moved
+        """
+    }
+
+    /// The cycle gave up: moved to the alternative channel ($1 contact, $2 channel).
+    var moveToChannel: String { "UPDATE \(contacts) SET channel = $2 WHERE id = $1" }
+}

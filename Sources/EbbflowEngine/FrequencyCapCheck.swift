@@ -1,0 +1,21 @@
+// The marketing frequency cap (at most N sends per contact per D days), as one pure rule.
+import Foundation
+
+extension EngagementPolicy.FrequencyCap {
+    /// The window's length in seconds.
+    public var window: TimeInterval { Double(perDays) * 86_400 }
+
+    /// nil if one more send at `now` stays within the cap; otherwise the first moment it would,
+    /// when enough of the recent sends have left the window. Every marketing send (flow steps
+    /// and reactivation emails) asks this under the contact's row lock, so two sends racing for
+    /// the last slot cannot both take it.
+    public func deferral(recentSends: [Date], now: Date) -> Date? {
+        let inWindow = recentSends.filter { $0 > now.addingTimeInterval(-window) && $0 <= now }.sorted()
+        guard inWindow.count >= sends else { return nil }
+        // After the oldest (count - sends + 1) sends leave the window, one slot is free.
+        return inWindow[inWindow.count - sends].addingTimeInterval(window)
+    }
+
+    /// The reason recorded when a send is deferred.
+    public var reason: String { "frequency cap (\(sends) per \(perDays) days); deferred" }
+}

@@ -1,0 +1,249 @@
+// Runs the whole engine over simulated days: contacts, campaigns, real workers, events from personas.
+import EbbflowCore
+import EbbflowEngine
+import EbbflowQueue
+import Foundation
+import PostgresClient
+
+/// What a simulation is asked to do.
+public struct SimulationOptions: Sendable {
+    public var contacts = 2_000
+    public var days = 120
+    public var workers = 2
+    public var concurrency = 8
+    public var seed: UInt64 = 42
+    /// A policy document (the text `ebbflow policy set` takes), or nil for the defaults.
+    public var policy: Data?
+    public var personas = Persona.defaults
+    public var segments = ["retail", "b2b", "travel"]
+    /// A new three-send campaign per segment every this many days (each send 3 days apart).
+    public var campaignEveryDays = 14
+    public var campaignSends = 3
+    public var campaignSendEveryDays = 3
+    /// Day 0, a Monday at midnight UTC, so weeks in the table start on Mondays.
+    public var start = Date(timeIntervalSince1970: 1_767_571_200)  // 2026-01-05T00:00:00Z
+    /// Kill one worker process on this day (tests: the numbers must not change).
+    public var killWorkerOnDay: Int?
+    public var leaseSeconds = 3.0
+    public init() {}
+}
+
+/// One progress report, after each simulated day.
+public struct SimulationProgress: Sendable {
+    public var day: Int
+    public var days: Int
+    public var jobsDone: Int
+    public var jobsPerSecond: Double
+    public var row: DailyRow
+}
+
+/// What a simulation produced.
+public struct SimulationResult: Sendable {
+    public var rows: [DailyRow]
+    public var summary: SimulationSummary
+}
+
+/// The driver. Why the loop looks like this: the database clock is frozen at each day's
+/// midnight; the day's due work (flow steps, cycle steps, sweeps by schedule) is done by the
+/// worker processes; the sends it decided are turned into events by the personas' odds, and
+/// those events are imported the next day through `EventImporter`, the path real events take.
+/// Every random draw is derived from (seed, contact, campaign step or day), never from ids or
+/// timing, so the same seed gives the same numbers with 1 or 3 workers.
+public struct Simulator: Sendable {
+    let options: SimulationOptions
+    let database: PGConfiguration
+    let schema: SchemaName
+    let sql: SimulationSQL
+
+    public init(options: SimulationOptions, database: PGConfiguration, schema: SchemaName) {
+        self.options = options
+        self.database = database
+        self.schema = schema
+        sql = SimulationSQL(schema: schema)
+    }
+
+    /// Drops the schema if it is a simulation schema (refuses anything else), then migrates a
+    /// fresh simulation schema and loads the contacts with COPY.
+    public func prepare(on connection: PGConnection) async throws {
+        let present = try await connection.query(sql.schemaHasInfo, [schema.name]).first!.decode("present", as: Bool.self)
+        if present {
+            let simulation = try await connection.query(sql.simulationFlag).first?.decode("simulation", as: Bool.self) ?? false
+            guard simulation else {
+                throw SimulationError("schema \"\(schema.name)\" holds a database that is not a simulation; choose another --schema")
+            }
+        }
+        try await connection.simpleQuery(sql.dropSchema)
+        _ = try await Migrator(schema: schema).migrate(on: connection, simulation: true)
+        let (start, contacts, segments, copy) = (options.start, options.contacts, options.segments, sql.copyContacts)
+        let (seed, personas) = (options.seed, options.personas)
+        try await connection.run { connection in
+            try DatabaseClock(schema: schema).set(start, on: connection)
+            _ = try connection.withTransactionSync {
+                try connection.copyIn(copy) { writer in
+                    let at = ISO8601DateFormatter().string(from: start)
+                    for index in 0..<contacts {
+                        let persona = Persona.assign(contactIndex: index, seed: seed, personas: personas)
+                        try writer.appendRow([Self.externalID(index), "\(Self.externalID(index))@example.com", segments[index % segments.count],
+                                              "{\"persona\": \"\(persona.name)\"}", at, at])
+                    }
+                }
+            }
+        }
+        if let policy = options.policy { _ = try await connection.run { try PolicyStore(schema: schema).save(policy, on: $0) } }
+    }
+
+    static func externalID(_ index: Int) -> String { "c" + String(format: "%07d", index + 1) }
+
+    /// Runs the days with `fleet`'s workers (already started) and returns the daily rows.
+    public func run(on connection: PGConnection, fleet: WorkerFleet,
+                    progress: @Sendable (SimulationProgress) -> Void = { _ in }) async throws -> SimulationResult {
+        let contacts = options.contacts
+        let personas = (0..<contacts).map { Persona.assign(contactIndex: $0, seed: options.seed, personas: options.personas) }
+        var sendsSoFar = [Int](repeating: 0, count: contacts)
+        var pending: [PendingEvent] = []
+        var lastSendID: Int64 = 0
+        var rows: [DailyRow] = []
+        let started = ContinuousClock.now
+        let importer = EventImporter(schema: schema)
+        let dayFormatter = DateFormatter()
+        dayFormatter.locale = Locale(identifier: "en_US_POSIX")
+        dayFormatter.timeZone = TimeZone(identifier: "UTC")
+        dayFormatter.dateFormat = "yyyy-MM-dd"
+
+        for day in 0..<options.days {
+            let now = options.start.addingTimeInterval(Double(day) * 86_400)
+            try await connection.run { try DatabaseClock(schema: schema).set(now, on: $0) }
+
+            // Yesterday's engagement arrives, through the import path real events take.
+            let due = pending.filter { $0.occurredAt < now }
+            pending.removeAll { $0.occurredAt < now }
+            var row = DailyRow(day: day, date: dayFormatter.string(from: now))
+            if !due.isEmpty {
+                let text = due.sorted { ($0.occurredAt, $0.providerID) < ($1.occurredAt, $1.providerID) }.map(\.ndjson).joined(separator: "\n")
+                let report = try await importer.importEvents(text, format: .ndjson, on: connection)
+                guard report.rejected.isEmpty else { throw SimulationError("event import rejected \(report.rejected.count) line(s): \(report.rejected[0])") }
+                row.opens = due.filter { $0.kind == .open }.count
+                row.clicks = due.filter { $0.kind == .click }.count
+            }
+            if day % options.campaignEveryDays == 0 {
+                for segment in options.segments {
+                    let flow = FlowDefinition(name: "campaign-\(segment)-d\(day)", segment: segment, template: "newsletter-\(segment)",
+                                              everySeconds: Double(options.campaignSendEveryDays) * 86_400, maxSends: options.campaignSends)
+                    _ = try await connection.withTransaction { try FlowStore(schema: schema).start(flow, on: $0) }
+                }
+            }
+            try await connection.run { connection in
+                try Scheduler(schema: schema).run(on: connection)
+                try connection.execute(sql.notifyQueues, ["\(schema.name)_jobs", ["default", "sweeps"]])
+            }
+            if day == options.killWorkerOnDay {
+                try await Task.sleep(for: .milliseconds(30))  // mid-drain, with jobs leased
+                try fleet.killOneAndReplace()
+            }
+            try await waitUntilDrained(connection, fleet: fleet)
+
+            // Today's sends meet the personas: their reactions become tomorrow's (or later) events.
+            let sends = try await connection.query(sql.newSends, [lastSendID]).rows
+            for send in sends {
+                let id: Int64 = try send.decode("id")
+                lastSendID = max(lastSendID, id)
+                let contactID: Int64 = try send.decode("contact_id")
+                let index = Int(contactID - 1)
+                guard index >= 0 && index < contacts else { continue }
+                let flow: String = try send.decode("flow")
+                let step: Int = try send.decode("step")
+                let at: Date = try send.decode("at")
+                let key = Self.stableKey(flow, step, index, day)
+                let reactions = personas[index].reactions(toSendID: Int64(bitPattern: key), contactID: contactID,
+                                                          sendsSoFar: sendsSoFar[index], day: day, seed: options.seed)
+                sendsSoFar[index] += 1
+                for (n, reaction) in reactions.enumerated() {
+                    pending.append(PendingEvent(externalID: Self.externalID(index), kind: reaction.kind, machineOpen: reaction.machineOpen,
+                                                occurredAt: at.addingTimeInterval(Double(reaction.delayMinutes) * 60),
+                                                providerID: "send-\(key)-\(n)"))
+                }
+            }
+            row.sends = sends.count
+            for index in 0..<contacts {
+                guard let reaction = personas[index].spontaneous(contactID: Int64(index + 1), day: day, seed: options.seed) else { continue }
+                pending.append(PendingEvent(externalID: Self.externalID(index), kind: reaction.kind, machineOpen: reaction.machineOpen,
+                                            occurredAt: now.addingTimeInterval(Double(reaction.delayMinutes) * 60), providerID: "self-\(index)-\(day)"))
+            }
+            try await count(&row, connection)
+            rows.append(row)
+            let made: Int = try await connection.query(sql.jobsMade, [schema.qualified("jobs")]).first!.decode("n")
+            let elapsed = (ContinuousClock.now - started)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            progress(SimulationProgress(day: day + 1, days: options.days, jobsDone: made, jobsPerSecond: seconds > 0 ? Double(made) / seconds : 0, row: row))
+        }
+        return SimulationResult(rows: rows, summary: try await summarize(rows, connection))
+    }
+
+    /// Polls until nothing is due or running at the frozen clock. A worker that exits on its
+    /// own fails the run instead of leaving it waiting forever.
+    private func waitUntilDrained(_ connection: PGConnection, fleet: WorkerFleet) async throws {
+        var pause = 1
+        while true {
+            let outstanding: Int = try await connection.query(sql.outstanding).first!.decode("n")
+            if outstanding == 0 { return }
+            if let status = fleet.unexpectedExits.first { throw SimulationError("a worker process exited with status \(status)") }
+            try await Task.sleep(for: .milliseconds(pause))
+            pause = min(pause * 2, 20)
+        }
+    }
+
+    private func count(_ row: inout DailyRow, _ connection: PGConnection) async throws {
+        for record in try await connection.query(sql.audience).rows {
+            let n: Int = try record.decode("n")
+            switch (try record.decode("status", as: String.self), try record.decode("moved", as: Bool.self)) {
+            case ("active", _): row.active += n
+            case ("engaged", _): row.engaged += n
+            case ("reactivated", _): row.reactivated += n
+            case ("suppressed", _): row.suppressed += n
+            case ("inactive", true): row.movedToAds += n
+            case ("inactive", false): row.inactive += n
+            default: break
+            }
+        }
+    }
+
+    private func summarize(_ rows: [DailyRow], _ connection: PGConnection) async throws -> SimulationSummary {
+        let record = try await connection.query(sql.summary).first!
+        let campaigns = (options.days + options.campaignEveryDays - 1) / options.campaignEveryDays
+        return SimulationSummary(
+            contacts: options.contacts, days: options.days, sends: try record.decode("sends"),
+            staticListSends: campaigns * options.campaignSends * options.contacts,
+            wentInactive: try record.decode("went_inactive"), reactivated: try record.decode("reactivated"),
+            medianDaysToEngage: try record.decode("median_days_to_engage"), finalDay: rows.last)
+    }
+
+    /// A stable 64-bit key (FNV-1a) of a campaign send, independent of send ids and timing.
+    static func stableKey(_ flow: String, _ step: Int, _ index: Int, _ day: Int) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(flow)|\(step)|\(index)|\(day)".utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        return hash
+    }
+}
+
+/// An engagement event waiting for its time to come.
+struct PendingEvent: Sendable {
+    var externalID: String
+    var kind: ReactionKind
+    var machineOpen: Bool
+    var occurredAt: Date
+    var providerID: String
+
+    var ndjson: String {
+        let at = ISO8601DateFormatter().string(from: occurredAt)
+        return #"{"external_id": "\#(externalID)", "kind": "\#(kind.rawValue)", "occurred_at": "\#(at)", "machine_open": \#(machineOpen), "source": "simulation", "provider_event_id": "\#(providerID)"}"#
+    }
+}
+
+/// A simulation that cannot go on, said in one line.
+public struct SimulationError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
