@@ -56,21 +56,22 @@ struct EngineSQL: Sendable {
         """
     }
 
-    /// Contacts $1 that just became engaged leave the send flow at once: their pending flow
-    /// jobs move to finished_jobs as cancelled, in the events' own transaction. $2 now.
-    var cancelFlowJobs: String {
+    /// Pending jobs of kinds $3 for contacts $1 move to finished_jobs as cancelled with message
+    /// $4, in the events' own transaction: an engaged contact leaves the send flow at once, a
+    /// reactivated one ends its reactivation cycle (a stale step must not resume it should the
+    /// contact go inactive again). $2 now.
+    var cancelContactJobs: String {
         """
         WITH done AS (
             DELETE FROM \(schema.qualified("jobs"))
-            WHERE args ? 'contact_id' AND ((args->>'contact_id')::bigint) = ANY($1) AND kind IN ('flow_step', 'flow_wait_end')
+            WHERE args ? 'contact_id' AND ((args->>'contact_id')::bigint) = ANY($1) AND kind = ANY($3)
               AND state IN ('scheduled', 'available', 'retryable')
             RETURNING *
         )
         INSERT INTO \(schema.qualified("finished_jobs")) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
                                                           unique_key, created_at, attempted_at, finished_at, finished_by)
         SELECT id, 'cancelled', queue, kind, args, priority, run_at, attempt, max_attempts,
-               errors || jsonb_build_array(jsonb_build_object('at', $2::timestamptz, 'attempt', attempt, 'kind', 'discarded',
-                                                              'message', 'contact engaged: it left the send flow')),
+               errors || jsonb_build_array(jsonb_build_object('at', $2::timestamptz, 'attempt', attempt, 'kind', 'discarded', 'message', $4::text)),
                unique_key, created_at, attempted_at, $2, NULL
         FROM done
         """

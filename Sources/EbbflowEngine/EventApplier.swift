@@ -21,8 +21,8 @@ public struct AppliedEvent: Sendable, Equatable {
 /// Why set-based: a batch of events is read and locked in one statement (contacts in id order,
 /// the one lock order of the engine), folded per contact in Swift in arrival order (the rules
 /// live in one place, `fold`), and written back with four statements whatever the batch size:
-/// contacts, transitions, the events' applied marks, and flow cancellations for contacts that
-/// just became engaged. An event already applied (by another worker) is not returned by the
+/// contacts, transitions, the events' applied marks, and the cancellation of pending jobs that
+/// no longer apply (flow steps of contacts that just engaged, cycle steps of reactivated ones). An event already applied (by another worker) is not returned by the
 /// locking read, so each event counts exactly once.
 public struct EventApplier: Sendable {
     let sql: EngineSQL
@@ -74,7 +74,13 @@ public struct EventApplier: Sendable {
             ])
         }
         let engaged = Array(Set(moves.filter { $0.to == .engaged }.map(\.contactID)))
-        if !engaged.isEmpty { try connection.execute(sql.cancelFlowJobs, [engaged, now]) }
+        if !engaged.isEmpty {
+            try connection.execute(sql.cancelContactJobs, [engaged, now, ["flow_step", "flow_wait_end"], "contact engaged: it left the send flow"])
+        }
+        let reactivated = Array(Set(moves.filter { $0.to == .reactivated }.map(\.contactID)))
+        if !reactivated.isEmpty {
+            try connection.execute(sql.cancelContactJobs, [reactivated, now, ["reactivation_step"], "contact reactivated: its reactivation cycle ends"])
+        }
         try connection.execute(sql.markApplied, [applied.map(\.eventID), applied.map { Int32($0.points) }, now])
         return applied
     }

@@ -32,8 +32,9 @@ public struct ReactivationStepJob: TransactionalJobHandler {
         guard let row = try connection.query(sql.lockContact, [contactID]).first else {
             return .discard(reason: "contact \(contactID) no longer exists")
         }
-        guard try row.decode("status", as: String.self) == CampaignStatus.inactive.rawValue else {
-            return .completed  // engaged or suppressed meanwhile: the cycle ends here
+        guard try row.decode("status", as: String.self) == CampaignStatus.inactive.rawValue,
+              try row.decode("channel", as: String.self) == "email" else {
+            return .completed  // engaged, suppressed or moved off email meanwhile: the cycle ends here
         }
         let policy = try PolicyStore(schema: schema).load(on: connection).policy(for: try row.decode("segment", as: String.self))
         let now = context.now

@@ -1,0 +1,122 @@
+// The simulator end to end: real worker processes, the policy's laws on its output, and determinism.
+import EbbflowCore
+import EbbflowEngine
+import EbbflowSimulation
+import EbbflowTestSupport
+import Foundation
+import PostgresClient
+import Testing
+
+@Suite(.serialized) struct SimulationRunTests {
+    /// Runs a simulation in a fresh schema and hands the connection to `check` before the schema goes.
+    func simulate(_ options: SimulationOptions, workers: Int,
+                  check: (PGConnection, SchemaName) async throws -> Void = { _, _ in }) async throws -> SimulationResult {
+        let schema = try SchemaName("sim_\(UUID().uuidString.prefix(8).lowercased())")
+        let connection = try await TestDatabase.connect()
+        var options = options
+        options.workers = workers
+        let simulator = Simulator(options: options, database: try TestDatabase.configuration, schema: schema)
+        try await simulator.prepare(on: connection)
+        let fleet = WorkerFleet(binary: EbbflowBinary.path, databaseURL: try TestDatabase.configuration.conninfo, schema: schema.name,
+                                concurrency: 4, leaseSeconds: options.leaseSeconds)
+        do {
+            try fleet.start(count: workers)
+            let result = try await simulator.run(on: connection, fleet: fleet)
+            fleet.stop()
+            try await check(connection, schema)
+            try await connection.simpleQuery("DROP SCHEMA \(schema.quoted) CASCADE")
+            return result
+        } catch {
+            fleet.stop()
+            try? await connection.simpleQuery("DROP SCHEMA \(schema.quoted) CASCADE")
+            throw error
+        }
+    }
+
+    /// 2,000 contacts over 120 days: the same seed gives the same CSV with 1 and 3 workers, and
+    /// with a worker SIGKILLed mid-run; the run obeys the cap, legal paths and send eligibility.
+    @Test func sameSeedSameNumbersWhateverTheWorkersAndTheLawsHold() async throws {
+        var options = SimulationOptions()
+        options.contacts = 2_000
+        options.days = 120
+        let one = try await simulate(options, workers: 1) { connection, schema in
+            try await Self.checkLaws(connection, schema)
+        }
+        let three = try await simulate(options, workers: 3)
+        #expect(SimulationCSV.render(one.rows) == SimulationCSV.render(three.rows))
+        #expect(one.summary == three.summary)
+        options.killWorkerOnDay = 20
+        let killed = try await simulate(options, workers: 2)
+        #expect(SimulationCSV.render(one.rows) == SimulationCSV.render(killed.rows), "a SIGKILLed worker changes nothing")
+        let last = try #require(one.rows.last)
+        #expect(last.active + last.engaged + last.inactive + last.reactivated + last.suppressed + last.movedToAds == 2_000)
+        #expect(last.engaged > 0 && last.movedToAds > 0 && one.summary.reactivated > 0, "the audience breathes: \(last)")
+    }
+
+    /// No contact over the frequency cap; every contact's transitions a legal path from
+    /// `active`; no send to a contact whose status before the send forbade it.
+    static func checkLaws(_ connection: PGConnection, _ schema: SchemaName) async throws {
+        let s = schema.quoted
+        let overCap = try await connection.query("""
+            SELECT count(*) AS n FROM (
+                SELECT count(*) OVER (PARTITION BY contact_id ORDER BY at
+                                      RANGE BETWEEN interval '7 days' - interval '1 microsecond' PRECEDING AND CURRENT ROW) AS sends
+                FROM \(s).sends) w
+            WHERE sends > 3
+            """).first!.decode("n", as: Int.self)
+        #expect(overCap == 0, "sends over the cap of 3 per 7 days")
+        var last: [Int64: CampaignStatus] = [:]
+        var illegal: [String] = []
+        for row in try await connection.query("""
+            SELECT contact_id, from_status::text AS f, to_status::text AS t, reason FROM \(s).transitions ORDER BY contact_id, id
+            """).rows {
+            let contact: Int64 = try row.decode("contact_id")
+            let from = CampaignStatus(rawValue: try row.decode("f"))!, to = CampaignStatus(rawValue: try row.decode("t"))!
+            let reason = TransitionReason(rawValue: try row.decode("reason"))!
+            if (last[contact] ?? .active) != from { illegal.append("contact \(contact): \(from) after \(last[contact] ?? .active)") }
+            do { try StateMachine.check(from: from, to: to, reason: reason) } catch { illegal.append("contact \(contact): \(error)") }
+            last[contact] = to
+        }
+        #expect(illegal.isEmpty, "\(illegal.prefix(5))")
+        // The status just before each send: flow sends need active or reactivated, reactivation
+        // emails inactive. At the send's own instant, events come first (they are imported
+        // before the day's jobs run); job-made transitions at that instant are ambiguous in order
+        // and left out.
+        let forbidden = try await connection.query("""
+            SELECT count(*) AS n FROM \(s).sends x
+            CROSS JOIN LATERAL (
+                SELECT coalesce((SELECT t.to_status::text FROM \(s).transitions t WHERE t.contact_id = x.contact_id
+                                   AND (t.at < x.at OR (t.at = x.at AND t.event_id IS NOT NULL))
+                                 ORDER BY t.at DESC, t.id DESC LIMIT 1), 'active') AS status
+            ) b
+            WHERE (x.flow <> 'reactivation' AND b.status NOT IN ('active', 'reactivated'))
+               OR (x.flow = 'reactivation' AND b.status <> 'inactive')
+            """).first!.decode("n", as: Int.self)
+        #expect(forbidden == 0, "sends to contacts whose status forbade them")
+    }
+
+    /// All-dormant contacts: three unanswered sends (days 0, 3, 6), inactive when the wait ends
+    /// (day 9), cooldown 30 days, email 1 (day 39), 7 days, email 2 (day 46), 7 days, then
+    /// moved to ads on day 53, and not a day earlier. All-responsive contacts end engaged and
+    /// get no send after engaging.
+    @Test func dormantEndOnAdsOnScheduleAndResponsiveEndEngaged() async throws {
+        var options = SimulationOptions()
+        options.contacts = 300
+        options.days = 60
+        options.personas = [Persona(name: "dormant", share: 1, openOdds: 0, clickOdds: 0, highIntentVisitOdds: 0, spontaneousDailyOdds: 0, machineOpenOdds: 0)]
+        let dormant = try await simulate(options, workers: 2)
+        #expect(dormant.rows[52].movedToAds == 0 && dormant.rows[53].movedToAds == 300, "\(dormant.rows[52]) \(dormant.rows[53])")
+        #expect(dormant.rows[8].inactive == 0 && dormant.rows[9].inactive == 300)
+        #expect(dormant.rows.reduce(0) { $0 + $1.sends } == 300 * 5, "three campaign sends and two reactivation emails each")
+
+        options.personas = [Persona(name: "responsive", share: 1, openOdds: 1, clickOdds: 1, highIntentVisitOdds: 1, spontaneousDailyOdds: 0.2, machineOpenOdds: 0)]
+        _ = try await simulate(options, workers: 2) { connection, schema in
+            let s = schema.quoted
+            #expect(try await connection.query("SELECT count(*) AS n FROM \(s).contacts WHERE campaign_status = 'engaged'").first!.decode("n", as: Int.self) == 300)
+            let late = try await connection.query("""
+                SELECT count(*) AS n FROM \(s).sends x JOIN \(s).transitions t ON t.contact_id = x.contact_id AND t.to_status = 'engaged' AND x.at > t.at
+                """).first!.decode("n", as: Int.self)
+            #expect(late == 0, "sends after engaging")
+        }
+    }
+}
