@@ -1,5 +1,6 @@
 // Round trips per second of `SELECT $1::int` on one connection, side by side with pgbench.
 import ArgumentParser
+import EbbflowCore
 import Foundation
 import PostgresClient
 
@@ -84,8 +85,4 @@ struct RoundTripBenchmark: AsyncParsableCommand {
         }
         return Double(count) / (clock.now - start).seconds
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -9,19 +9,34 @@ import PostgresClient
 /// batch locks its candidates `SKIP LOCKED` and commits quickly. As jobs, each batch enqueues
 /// the next in its own transaction, so a crash resumes from the last committed batch.
 public protocol ContactPass: Sendable {
+    /// The job kind that runs this pass one batch per job (see `ContactPassJob`).
+    static var jobKind: String { get }
     var schema: SchemaName { get }
+    /// Contacts scanned per batch (one transaction).
+    var batchSize: Int { get }
+    init(schema: SchemaName, batchSize: Int)
     /// One batch after `cursor` (a contact id): the next cursor (nil when done) and how many changed.
     func runBatch(after cursor: Int64, now: Date, policies: PolicyDocument, jobID: Int64?,
                   on connection: isolated PGConnection) throws -> (next: Int64?, changed: Int)
 }
 
 extension ContactPass {
+    /// Contacts per transaction unless told otherwise.
+    public static var defaultBatchSize: Int { 10_000 }
+
+    /// Reads a batch statement's summary row (`last_id`, `scanned`, `changed`). A short batch
+    /// was the last one: no empty batch just to find that out.
+    func batchOutcome(_ row: PGRow) throws -> (next: Int64?, changed: Int) {
+        let scanned: Int = try row.decode("scanned")
+        return (scanned < batchSize ? nil : try row.decode("last_id"), try row.decode("changed"))
+    }
+
     /// Every batch, each in its own transaction. `now` nil reads the clock once per batch.
     public func runAll(now: Date?, policies: PolicyDocument, on connection: isolated PGConnection) throws -> (changed: Int, batches: Int) {
         var cursor: Int64 = 0, changed = 0, batches = 0
         while true {
             let (next, count) = try connection.withTransactionSync {
-                let at = try now ?? connection.query("SELECT \(schema.qualified("clock_now"))() AS now").first!.decode("now", as: Date.self)
+                let at = try now ?? DatabaseClock(schema: schema).now(on: connection)
                 return try runBatch(after: cursor, now: at, policies: policies, jobID: nil, on: connection)
             }
             changed += count
@@ -53,5 +68,19 @@ extension ContactPass {
                                                  queue: job.row.queue), on: connection)
         }
         return .completed
+    }
+}
+
+/// A pass as a job, one batch per run, the next batch enqueued in the same transaction; the
+/// installed schedules start one per day (`inactivity_sweep`, `decay_scores`).
+public struct ContactPassJob<Pass: ContactPass>: TransactionalJobHandler {
+    public typealias Args = ContactPassArgs
+    public static var kind: String { Pass.jobKind }
+    let schema: SchemaName
+
+    public init(schema: SchemaName) { self.schema = schema }
+
+    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
+        try Pass(schema: schema, batchSize: job.args.batchSize ?? Pass.defaultBatchSize).runStep(job, context: context, on: connection)
     }
 }

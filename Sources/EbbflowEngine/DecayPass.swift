@@ -12,10 +12,11 @@ import PostgresClient
 /// stop being rewritten. Rows an event holds right now are skipped (`SKIP LOCKED`): the event
 /// decays that score itself.
 public struct DecayPass: ContactPass {
+    public static let jobKind = "decay_scores"
     public let schema: SchemaName
     public var batchSize: Int
 
-    public init(schema: SchemaName, batchSize: Int = 10_000) {
+    public init(schema: SchemaName, batchSize: Int = DecayPass.defaultBatchSize) {
         self.schema = schema
         self.batchSize = batchSize
     }
@@ -27,8 +28,7 @@ public struct DecayPass: ContactPass {
             cursor, batchSize, now, segments.map(\.key), segments.map(\.value.decay.graceDays), segments.map(\.value.decay.halfLifeDays),
             policies.default.decay.graceDays, policies.default.decay.halfLifeDays,
         ]).first!
-        let scanned: Int = try row.decode("scanned")
-        return (scanned < batchSize ? nil : try row.decode("last_id"), try row.decode("decayed"))
+        return try batchOutcome(row)
     }
 
     private var sql: String {
@@ -60,21 +60,10 @@ public struct DecayPass: ContactPass {
                 WHERE c.id = d.id
                 RETURNING c.id
             )
-            SELECT (SELECT max(id) FROM batch) AS last_id, (SELECT count(*) FROM batch) AS scanned, (SELECT count(*) FROM decayed) AS decayed
+            SELECT (SELECT max(id) FROM batch) AS last_id, (SELECT count(*) FROM batch) AS scanned, (SELECT count(*) FROM decayed) AS changed
             """
     }
 }
 
-/// The decay pass as a job (installed schedule `decay_scores`, daily 03:30 UTC): one batch per
-/// run, the next batch enqueued in the same transaction.
-public struct DecayPassJob: TransactionalJobHandler {
-    public typealias Args = ContactPassArgs
-    public static let kind = "decay_scores"
-    let schema: SchemaName
-
-    public init(schema: SchemaName) { self.schema = schema }
-
-    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
-        try DecayPass(schema: schema, batchSize: job.args.batchSize ?? 10_000).runStep(job, context: context, on: connection)
-    }
-}
+/// The decay pass as a job (installed schedule `decay_scores`, daily 03:30 UTC).
+public typealias DecayPassJob = ContactPassJob<DecayPass>

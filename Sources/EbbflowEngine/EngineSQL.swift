@@ -6,7 +6,6 @@ struct EngineSQL: Sendable {
     var contacts: String { schema.qualified("contacts") }
     var events: String { schema.qualified("engagement_events") }
     var transitions: String { schema.qualified("transitions") }
-    var now: String { "SELECT \(schema.qualified("clock_now"))() AS now" }
 
     /// $1 external id, $2 email, $3 segment, $4 now.
     var upsertContact: String {
@@ -14,18 +13,6 @@ struct EngineSQL: Sendable {
         INSERT INTO \(contacts) (external_id, email, segment, status_changed_at, created_at) VALUES ($1, $2, $3, $4, $4)
         ON CONFLICT (external_id) DO UPDATE SET email = excluded.email, segment = excluded.segment
         RETURNING id, (xmax = 0) AS inserted
-        """
-    }
-
-    /// One event, kept even for an unknown contact; a repeated (source, provider id) is a
-    /// duplicate and inserts nothing. $1 external id, $2 kind, $3 occurred_at, $4 source,
-    /// $5 provider id, $6 machine open, $7 url, $8 properties, $9 now.
-    var insertEvent: String {
-        """
-        INSERT INTO \(events) (contact_id, external_id, kind, occurred_at, received_at, source, provider_event_id, machine_open, url, properties)
-        SELECT (SELECT id FROM \(contacts) WHERE external_id = $1), $1, $2, coalesce($3, $9), $9, $4, $5, $6, $7, $8::jsonb
-        ON CONFLICT (source, provider_event_id) DO NOTHING
-        RETURNING id, contact_id
         """
     }
 

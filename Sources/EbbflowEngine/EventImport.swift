@@ -35,9 +35,11 @@ public struct EventImporter: Sendable {
         report.read = records.count + unreadable.count
         report.rejected = unreadable
         let document = try await connection.run { [policies] in try policies.load(on: $0) }
+        // The kinds any policy names, once per import rather than once per line.
+        let known = Set(document.default.points.keys).union(document.segments.values.flatMap { $0.points.keys })
         var good: [(line: Int, event: IncomingEvent)] = []
         for record in records {
-            do { good.append((record.line, try parse(record, policies: document))) } catch let rejection as RejectedLine {
+            do { good.append((record.line, try parse(record, knownKinds: known))) } catch let rejection as RejectedLine {
                 report.rejected.append(rejection)
             }
         }
@@ -89,11 +91,10 @@ public struct EventImporter: Sendable {
         report.applied += appliedCount
     }
 
-    func parse(_ record: InputRecord, policies: PolicyDocument) throws -> IncomingEvent {
+    func parse(_ record: InputRecord, knownKinds known: Set<String>) throws -> IncomingEvent {
         func reject(_ reason: String) -> RejectedLine { RejectedLine(line: record.line, reason: reason) }
         guard let externalID = record.fields["external_id"], !externalID.isEmpty else { throw reject("external_id is missing") }
         guard let kind = record.fields["kind"], !kind.isEmpty else { throw reject("kind is missing") }
-        let known = Set(policies.default.points.keys).union(policies.segments.values.flatMap { $0.points.keys })
         guard known.contains(kind) else { throw reject("unknown event kind \"\(kind)\" (the policy names \(known.sorted().joined(separator: ", ")))") }
         var occurredAt: Date?
         if let text = record.fields["occurred_at"] {

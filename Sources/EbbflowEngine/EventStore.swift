@@ -51,8 +51,9 @@ public struct EventStore: Sendable {
 
     public init(schema: SchemaName) { sql = EngineSQL(schema: schema) }
 
+    /// The database clock (`DatabaseClock`), read once per transaction.
     public func now(on connection: isolated PGConnection) throws -> Date {
-        try connection.query(sql.now).first!.decode("now")
+        try DatabaseClock(schema: sql.schema).now(on: connection)
     }
 
     /// Inserts or updates a contact by external id; returns its id and whether it is new.
@@ -77,15 +78,9 @@ public struct EventStore: Sendable {
         }
     }
 
-    /// Records one event (as another system would: applied by an `apply_events` job unless
-    /// the transaction applies it inline).
+    /// Records one event through the batch path; the caller applies it in the same transaction.
     public func record(_ event: IncomingEvent, now: Date, on connection: isolated PGConnection) throws -> RecordedEvent {
-        let rows = try connection.query(sql.insertEvent, [
-            event.externalID, event.kind, event.occurredAt, event.source, event.providerEventID, event.machineOpen,
-            event.url, event.properties.text, now,
-        ])
-        guard let row = rows.first else { return .duplicate }
-        let id: Int64 = try row.decode("id")
-        return try row.decode("contact_id", as: Int64?.self) == nil ? .unknownContact(id: id) : .stored(id: id)
+        guard let stored = try record([event], now: now, on: connection).first else { return .duplicate }
+        return stored.contactID == nil ? .unknownContact(id: stored.id) : .stored(id: stored.id)
     }
 }

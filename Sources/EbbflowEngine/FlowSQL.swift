@@ -5,7 +5,6 @@ struct FlowSQL: Sendable {
     let schema: SchemaName
     var contacts: String { schema.qualified("contacts") }
     var sends: String { schema.qualified("sends") }
-    var now: String { "SELECT \(schema.qualified("clock_now"))() AS now" }
 
     /// $1 name, $2 segment, $3 template, $4 every seconds, $5 max sends, $6 now.
     var insertFlow: String {
@@ -88,13 +87,10 @@ struct FlowSQL: Sendable {
         """
     }
 
-    /// One contact locked, for the per-contact steps: $1 id.
+    /// One contact locked, for the end-of-flow wait: $1 id.
     var lockContact: String {
-        "SELECT campaign_status::text AS status, flow_sends_unanswered, segment, channel FROM \(contacts) WHERE id = $1 FOR UPDATE"
+        "SELECT campaign_status::text AS status, flow_sends_unanswered, segment FROM \(contacts) WHERE id = $1 FOR UPDATE"
     }
-
-    /// One contact's send times since $2: $1 id.
-    var recentSends: String { "SELECT at FROM \(sends) WHERE contact_id = $1 AND at > $2" }
 
     /// The wait after the last flow send ended unanswered: $1 contact, $2 now, $3 job.
     var flowEndsInactive: String {

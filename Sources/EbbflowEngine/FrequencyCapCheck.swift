@@ -19,3 +19,11 @@ extension EngagementPolicy.FrequencyCap {
     /// The reason recorded when a send is deferred.
     public var reason: String { "frequency cap (\(sends) per \(perDays) days); deferred" }
 }
+
+extension PolicyDocument {
+    /// The longest cap window of any segment: how far back a send check must read before it
+    /// knows the contact's segment (the rule then filters by the segment's own window).
+    public var longestCapWindow: TimeInterval {
+        ([self.default] + Array(segments.values)).map(\.frequencyCap.window).max() ?? 0
+    }
+}

@@ -15,10 +15,11 @@ import PostgresClient
 /// never deadlock. As a job, each batch enqueues the next one in its own transaction, so a
 /// crash resumes from the last committed batch.
 public struct InactivitySweep: ContactPass {
+    public static let jobKind = "sweep_inactivity"
     public let schema: SchemaName
     public var batchSize: Int
 
-    public init(schema: SchemaName, batchSize: Int = 10_000) {
+    public init(schema: SchemaName, batchSize: Int = InactivitySweep.defaultBatchSize) {
         self.schema = schema
         self.batchSize = batchSize
     }
@@ -31,10 +32,7 @@ public struct InactivitySweep: ContactPass {
             cursor, batchSize, now, jobID, segments.map(\.key), segments.map { Int64($0.value.inactiveAfterDays) },
             Int64(policies.default.inactiveAfterDays), segments.map { Int64($0.value.cooldownDays) }, Int64(policies.default.cooldownDays),
         ]).first!
-        let last: Int64? = try row.decode("last_id")
-        // A short batch was the last one: no empty batch just to find that out.
-        let scanned: Int = try row.decode("scanned")
-        return (scanned < batchSize ? nil : last, try row.decode("moved"))
+        return try batchOutcome(row)
     }
 
     private var sql: String {
@@ -65,24 +63,13 @@ public struct InactivitySweep: ContactPass {
                        $3
                 FROM moved m JOIN \(schema.qualified("contacts")) c ON c.id = m.id
             )
-            SELECT (SELECT max(id) FROM batch) AS last_id, (SELECT count(*) FROM batch) AS scanned, (SELECT count(*) FROM moved) AS moved
+            SELECT (SELECT max(id) FROM batch) AS last_id, (SELECT count(*) FROM batch) AS scanned, (SELECT count(*) FROM moved) AS changed
             """
     }
 }
 
-/// The sweep as a job (installed schedule `inactivity_sweep`, daily 03:00 UTC): one batch per
-/// run, the next batch enqueued in the same transaction.
-public struct InactivitySweepJob: TransactionalJobHandler {
-    public typealias Args = ContactPassArgs
-    public static let kind = "sweep_inactivity"
-    let schema: SchemaName
-
-    public init(schema: SchemaName) { self.schema = schema }
-
-    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
-        try InactivitySweep(schema: schema, batchSize: job.args.batchSize ?? 10_000).runStep(job, context: context, on: connection)
-    }
-}
+/// The sweep as a job (installed schedule `inactivity_sweep`, daily 03:00 UTC).
+public typealias InactivitySweepJob = ContactPassJob<InactivitySweep>
 
 extension JobRegistry {
     /// The engine's job kinds, for a worker over `schema`.

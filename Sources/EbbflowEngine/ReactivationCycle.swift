@@ -29,22 +29,22 @@ public struct ReactivationStepJob: TransactionalJobHandler {
     public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
         let sql = FlowSQL(schema: schema)
         let contactID = job.args.contactID
-        guard let row = try connection.query(sql.lockContact, [contactID]).first else {
+        let now = context.now
+        let policies = try PolicyStore(schema: schema).load(on: connection)
+        // The contact, locked, with its recent sends for the cap: one round trip.
+        guard let row = try connection.query(sql.lockContactsWithRecentSends, [[contactID], now.addingTimeInterval(-policies.longestCapWindow)]).first else {
             return .discard(reason: "contact \(contactID) no longer exists")
         }
         guard try row.decode("status", as: String.self) == CampaignStatus.inactive.rawValue,
               try row.decode("channel", as: String.self) == "email" else {
             return .completed  // engaged, suppressed or moved off email meanwhile: the cycle ends here
         }
-        let policy = try PolicyStore(schema: schema).load(on: connection).policy(for: try row.decode("segment", as: String.self))
-        let now = context.now
+        let policy = policies.policy(for: try row.decode("segment", as: String.self))
         switch job.args.step {
         case 1, 2:
             // Reactivation emails count against the frequency cap like any marketing send:
             // a capped email waits until a slot frees (no attempt used), then goes.
-            let recent: [Date] = try connection.query(sql.recentSends, [contactID, now.addingTimeInterval(-policy.frequencyCap.window)])
-                .rows.map { try $0.decode("at") }
-            if let deferral = policy.frequencyCap.deferral(recentSends: recent, now: now) { return .snooze(deferral.timeIntervalSince(now)) }
+            if let deferral = policy.frequencyCap.deferral(recentSends: try row.decode("recent_sends"), now: now) { return .snooze(deferral.timeIntervalSince(now)) }
             if job.args.step == 1 { try connection.execute(sql.startCycle, [contactID]) }
             try connection.execute(sql.insertReactivationSend, [contactID, job.args.step, Self.templates[job.args.step]!, now])
             try context.store.enqueue(try NewJob(kind: Self.kind, encoding: Args(contactID: contactID, step: job.args.step + 1),
@@ -75,7 +75,7 @@ public struct ReactivationLauncher: Sendable {
     /// each, due now, set-based; the unique key per contact and cycle makes a repeat harmless.
     public func start(segment: String, inactiveFor: Double, dryRun: Bool, on connection: isolated PGConnection)
         throws -> (contacts: Int, sample: [String]) {
-        let now: Date = try connection.query("SELECT \(schema.qualified("clock_now"))() AS now").first!.decode("now")
+        let now = try DatabaseClock(schema: schema).now(on: connection)
         let group = """
             SELECT c.id, c.external_id, c.reactivation_cycle FROM \(schema.qualified("contacts")) c
             WHERE c.segment = $1 AND c.campaign_status = 'inactive' AND c.status_changed_at <= $2
@@ -95,7 +95,7 @@ public struct ReactivationLauncher: Sendable {
             FROM (\(group)) g
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
             """, [segment, cutoff, now])
-        try connection.execute("SELECT pg_notify($1, 'default')", ["\(schema.name)_jobs"])
+        try JobStore(schema: schema).notify(queues: ["default"], on: connection)
         return (count, sample)
     }
 }

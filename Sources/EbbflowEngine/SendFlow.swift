@@ -32,14 +32,14 @@ public struct FlowStore: Sendable {
         guard !flow.name.isEmpty, !flow.template.isEmpty, flow.everySeconds > 0, flow.maxSends > 0 else {
             throw QueueError.invalid("a flow needs a name, a template, a positive interval and at least one send")
         }
-        let now: Date = try connection.query(sql.now).first!.decode("now")
+        let now = try DatabaseClock(schema: schema).now(on: connection)
         do {
             try connection.execute(sql.insertFlow, [flow.name, flow.segment, flow.template, flow.everySeconds, flow.maxSends, now])
         } catch let error as PGError where error.isUniqueViolation {
             throw QueueError.invalid("a flow named \"\(flow.name)\" exists already")
         }
         let enrolled = try connection.execute(sql.enroll, [flow.name, flow.segment, now])
-        try connection.execute("SELECT pg_notify($1, 'default')", ["\(schema.name)_jobs"])
+        try JobStore(schema: schema).notify(queues: ["default"], on: connection)
         return enrolled
     }
 
@@ -97,10 +97,9 @@ public struct FlowStepJob: ChunkJobHandler {
             flows[try row.decode("name")] = Flow(template: try row.decode("template"), every: try row.decode("every_seconds"),
                                                  maxSends: try row.decode("max_sends"), running: try row.decode("state", as: String.self) == "running")
         }
-        let longestWindow = ([policies.default] + Array(policies.segments.values)).map(\.frequencyCap.window).max() ?? 0
         var contacts: [Int64: Contact] = [:]
         for row in try connection.query(sql.lockContactsWithRecentSends, [Array(Set(jobs.map(\.args.contactID))).sorted(),
-                                                                          now.addingTimeInterval(-longestWindow)]).rows {
+                                                                          now.addingTimeInterval(-policies.longestCapWindow)]).rows {
             contacts[try row.decode("id")] = Contact(status: try row.decode("status"), channel: try row.decode("channel"),
                                                      segment: try row.decode("segment"), recentSends: try row.decode("recent_sends"))
         }

@@ -11,11 +11,17 @@ public struct JobStore: Sendable {
     public var schema: SchemaName { sql.schema }
     public var channel: String { sql.channel }
 
+    /// Wakes listening workers of `queues` (delivered at commit, once per transaction and
+    /// queue): for callers that insert jobs set-based in their own SQL, or move the clock.
+    public func notify(queues: [String], on connection: isolated PGConnection) throws {
+        try connection.execute(sql.notifyQueues, [sql.channel, queues])
+    }
+
     public init(schema: SchemaName) { sql = QueueSQL(schema: schema) }
 
     /// The database clock, read once for the caller's transaction.
     public func now(on connection: isolated PGConnection) throws -> Date {
-        try connection.query(sql.now).first!.decode("now")
+        try DatabaseClock(schema: sql.schema).now(on: connection)
     }
 
     // MARK: - Enqueue

@@ -28,7 +28,6 @@ struct QueueSQL: Sendable {
         unique_key, created_at, attempted_at, finished_at, finished_by
         """
 
-    var now: String { "SELECT \(schema.qualified("clock_now"))() AS now" }
 
     /// $1 queue, $2 kind, $3 args, $4 priority, $5 max_attempts, $6 run_at (nullable),
     /// $7 delay seconds, $8 unique key, $9 channel. Notifies only when the job is due now.

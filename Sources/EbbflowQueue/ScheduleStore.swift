@@ -44,7 +44,7 @@ public struct ScheduleStore: Sendable {
                        maxAttempts: Int, on connection: isolated PGConnection) throws -> ScheduleRow {
         guard !name.isEmpty else { throw QueueError.invalid("schedule name is empty") }
         guard !kind.isEmpty else { throw QueueError.invalid("job kind is empty") }
-        let now: Date = try connection.query("SELECT \(schema.qualified("clock_now"))() AS now").first!.decode("now")
+        let now = try DatabaseClock(schema: schema).now(on: connection)
         guard let next = cron.next(after: now) else {
             throw QueueError.invalid("cron expression \"\(cron.expression)\" never fires")
         }

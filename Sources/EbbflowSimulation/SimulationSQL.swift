@@ -23,8 +23,6 @@ struct SimulationSQL: Sendable {
         """
     }
 
-    var notifyQueues: String { "SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q" }
-
     /// Sends decided since send id $1.
     var newSends: String {
         "SELECT id, contact_id, flow, step, at FROM \(schema.qualified("sends")) WHERE id > $1 ORDER BY id"

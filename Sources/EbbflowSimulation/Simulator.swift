@@ -83,7 +83,8 @@ public struct Simulator: Sendable {
                     let at = ISO8601DateFormatter().string(from: start)
                     for index in 0..<contacts {
                         let persona = Persona.assign(contactIndex: index, seed: seed, personas: personas)
-                        try writer.appendRow([Self.externalID(index), "\(Self.externalID(index))@example.com", segments[index % segments.count],
+                        let externalID = Self.externalID(index)
+                        try writer.appendRow([externalID, "\(externalID)@example.com", segments[index % segments.count],
                                               "{\"persona\": \"\(persona.name)\"}", at, at])
                     }
                 }
@@ -105,6 +106,7 @@ public struct Simulator: Sendable {
         var rows: [DailyRow] = []
         let started = ContinuousClock.now
         let importer = EventImporter(schema: schema)
+        let isoFormatter = ISO8601DateFormatter()
         let dayFormatter = DateFormatter()
         dayFormatter.locale = Locale(identifier: "en_US_POSIX")
         dayFormatter.timeZone = TimeZone(identifier: "UTC")
@@ -119,7 +121,7 @@ public struct Simulator: Sendable {
             pending.removeAll { $0.occurredAt < now }
             var row = DailyRow(day: day, date: dayFormatter.string(from: now))
             if !due.isEmpty {
-                let text = due.sorted { ($0.occurredAt, $0.providerID) < ($1.occurredAt, $1.providerID) }.map(\.ndjson).joined(separator: "\n")
+                let text = due.sorted { ($0.occurredAt, $0.providerID) < ($1.occurredAt, $1.providerID) }.map { $0.ndjson(isoFormatter) }.joined(separator: "\n")
                 let report = try await importer.importEvents(text, format: .ndjson, on: connection)
                 guard report.rejected.isEmpty else { throw SimulationError("event import rejected \(report.rejected.count) line(s): \(report.rejected[0])") }
                 row.opens = due.filter { $0.kind == .open }.count
@@ -134,7 +136,7 @@ public struct Simulator: Sendable {
             }
             try await connection.run { connection in
                 try Scheduler(schema: schema).run(on: connection)
-                try connection.execute(sql.notifyQueues, ["\(schema.name)_jobs", ["default", "sweeps"]])
+                try JobStore(schema: schema).notify(queues: ["default", "sweeps"], on: connection)
             }
             if day == options.killWorkerOnDay {
                 try await Task.sleep(for: .milliseconds(30))  // mid-drain, with jobs leased
@@ -172,8 +174,7 @@ public struct Simulator: Sendable {
             try await count(&row, connection)
             rows.append(row)
             let made: Int = try await connection.query(sql.jobsMade, [schema.qualified("jobs")]).first!.decode("n")
-            let elapsed = (ContinuousClock.now - started)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = (ContinuousClock.now - started).seconds
             progress(SimulationProgress(day: day + 1, days: options.days, jobsDone: made, jobsPerSecond: seconds > 0 ? Double(made) / seconds : 0, row: row))
         }
         return SimulationResult(rows: rows, summary: try await summarize(rows, connection))
@@ -236,8 +237,9 @@ struct PendingEvent: Sendable {
     var occurredAt: Date
     var providerID: String
 
-    var ndjson: String {
-        let at = ISO8601DateFormatter().string(from: occurredAt)
+    /// One NDJSON line; `formatter` is shared, as making one per event costs more than the line.
+    func ndjson(_ formatter: ISO8601DateFormatter) -> String {
+        let at = formatter.string(from: occurredAt)
         return #"{"external_id": "\#(externalID)", "kind": "\#(kind.rawValue)", "occurred_at": "\#(at)", "machine_open": \#(machineOpen), "source": "simulation", "provider_event_id": "\#(providerID)"}"#
     }
 }

@@ -1,5 +1,6 @@
 // `ebbflow sweeps run`: run one sweep now (inactivity or decay), batch by batch.
 import ArgumentParser
+import EbbflowCore
 import EbbflowEngine
 import Foundation
 
@@ -8,7 +9,7 @@ struct SweepsRunCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Which sweep: inactivity (silent contacts become inactive) or decay (stored scores decayed to now).") var sweep: String
-    @Option(help: "Contacts per transaction.") var batchSize = 10_000
+    @Option(help: "Contacts per transaction.") var batchSize = InactivitySweep.defaultBatchSize
 
     static let sweeps = ["inactivity", "decay"]
 
@@ -27,8 +28,7 @@ struct SweepsRunCommand: AsyncParsableCommand {
         let (changed, batches) = try await database.run { connection in
             try pass.runAll(now: nil, policies: try policies.load(on: connection), on: connection)
         }
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - started).seconds
         let what = sweep == "decay" ? "score(s) decayed" : "contact(s) made inactive"
         print("\(sweep) sweep: \(changed) \(what) in \(batches) batch(es), \(String(format: "%.2f", seconds)) s")
     }

@@ -45,8 +45,8 @@ import Testing
         let arguments = ["worker", "--schema", schema, "--database-url", bouncerURL,
                          "--no-listen", "--no-prepared-statements", "--drain",
                          "--concurrency", "8", "--poll-interval", "0.2", "--log-level", "error"]
-        async let first = runWithDeadline(arguments, timeout: .seconds(120))
-        async let second = runWithDeadline(arguments, timeout: .seconds(120))
+        async let first = EbbflowBinary.run(arguments, timeout: .seconds(120))
+        async let second = EbbflowBinary.run(arguments, timeout: .seconds(120))
         let results = try await [first, second]
         for (index, result) in results.enumerated() {
             // The tail only: a worker failing on every job would otherwise bury the report.
@@ -63,42 +63,6 @@ import Testing
         #expect(completed == jobs)
         #expect(remaining == 0)
     }
-
-    /// `EbbflowBinary.run`, but SIGKILLed after `timeout`: a worker wedged behind the pooler
-    /// must fail this test, not hang the whole suite.
-    fileprivate func runWithDeadline(_ arguments: [String], timeout: Duration) async throws -> WorkerRun {
-        let (process, out, err) = try EbbflowBinary.start(arguments)
-        let pid = process.processIdentifier
-        let watchdog = Task {
-            try await Task.sleep(for: timeout)
-            kill(pid, SIGKILL)
-        }
-        defer { watchdog.cancel() }
-        return await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                nonisolated(unsafe) var stderr = Data()
-                let stderrDone = DispatchSemaphore(value: 0)
-                Thread.detachNewThread {
-                    stderr = err.fileHandleForReading.readDataToEndOfFile()
-                    stderrDone.signal()
-                }
-                let stdout = out.fileHandleForReading.readDataToEndOfFile()
-                stderrDone.wait()
-                process.waitUntilExit()
-                let killed = process.terminationReason == .uncaughtSignal
-                continuation.resume(returning: WorkerRun(
-                    exitCode: killed ? 128 + process.terminationStatus : process.terminationStatus,
-                    output: String(decoding: stdout, as: UTF8.self) + String(decoding: stderr, as: UTF8.self)
-                        + (killed ? "\n[killed by signal \(process.terminationStatus): timed out?]" : "")))
-            }
-        }
-    }
-}
-
-/// How a worker process ended (`CommandResult` has no public initializer).
-private struct WorkerRun: Sendable {
-    var exitCode: Int32
-    var output: String
 }
 
 /// Where the test cluster is, taken apart from `DATABASE_URL` so pgbouncer can point at it.

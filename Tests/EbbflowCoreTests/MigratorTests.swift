@@ -12,14 +12,7 @@ import Testing
     func withMigratedSchema<T: Sendable>(_ body: (PGConnection, SchemaName) async throws -> T) async throws -> T {
         let schema = try SchemaName(TestDatabase.uniqueSchemaName("m"))
         let connection = try await TestDatabase.connect()
-        do {
-            let value = try await body(connection, schema)
-            try await TestDatabase.dropSchema(schema.name)
-            return value
-        } catch {
-            try? await TestDatabase.dropSchema(schema.name)
-            throw error
-        }
+        return try await TestDatabase.dropping(schema.name) { try await body(connection, schema) }
     }
 
     @Test func appliesInOrderOnceAndRecords() async throws {

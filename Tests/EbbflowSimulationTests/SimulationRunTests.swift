@@ -11,25 +11,21 @@ import Testing
     /// Runs a simulation in a fresh schema and hands the connection to `check` before the schema goes.
     func simulate(_ options: SimulationOptions, workers: Int,
                   check: (PGConnection, SchemaName) async throws -> Void = { _, _ in }) async throws -> SimulationResult {
-        let schema = try SchemaName("sim_\(UUID().uuidString.prefix(8).lowercased())")
+        let schema = try SchemaName(TestDatabase.uniqueSchemaName("sim"))
         let connection = try await TestDatabase.connect()
         var options = options
         options.workers = workers
         let simulator = Simulator(options: options, database: try TestDatabase.configuration, schema: schema)
-        try await simulator.prepare(on: connection)
         let fleet = WorkerFleet(binary: EbbflowBinary.path, databaseURL: try TestDatabase.configuration.conninfo, schema: schema.name,
                                 concurrency: 4, leaseSeconds: options.leaseSeconds)
-        do {
+        defer { fleet.stop() }
+        return try await TestDatabase.dropping(schema.name) {
+            try await simulator.prepare(on: connection)
             try fleet.start(count: workers)
             let result = try await simulator.run(on: connection, fleet: fleet)
             fleet.stop()
             try await check(connection, schema)
-            try await connection.simpleQuery("DROP SCHEMA \(schema.quoted) CASCADE")
             return result
-        } catch {
-            fleet.stop()
-            try? await connection.simpleQuery("DROP SCHEMA \(schema.quoted) CASCADE")
-            throw error
         }
     }
 

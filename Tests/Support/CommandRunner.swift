@@ -33,9 +33,19 @@ public enum EbbflowBinary {
         return (process, out, err)
     }
 
-    /// Runs `ebbflow ARGS` to completion off the cooperative pool.
-    public static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+    /// Runs `ebbflow ARGS` to completion off the cooperative pool. With a `timeout`, a child
+    /// still running then is SIGKILLed (exit code 128 + signal, and a line saying so), so a
+    /// wedged child fails its test instead of hanging the suite.
+    public static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Duration? = nil) async throws -> CommandResult {
         let (process, out, err) = try start(arguments, environment: environment)
+        let pid = process.processIdentifier
+        let watchdog = timeout.map { timeout in
+            Task {
+                try await Task.sleep(for: timeout)
+                kill(pid, SIGKILL)
+            }
+        }
+        defer { watchdog?.cancel() }
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 // Both pipes drain at once, so a chatty stderr cannot block the child.
@@ -48,10 +58,11 @@ public enum EbbflowBinary {
                 let stdout = out.fileHandleForReading.readDataToEndOfFile()
                 stderrDone.wait()
                 process.waitUntilExit()
+                let killed = timeout != nil && process.terminationReason == .uncaughtSignal
                 continuation.resume(returning: CommandResult(
-                    exitCode: process.terminationStatus,
+                    exitCode: killed ? 128 + process.terminationStatus : process.terminationStatus,
                     stdout: String(decoding: stdout, as: UTF8.self),
-                    stderr: String(decoding: stderr, as: UTF8.self)))
+                    stderr: String(decoding: stderr, as: UTF8.self) + (killed ? "\n[killed by signal \(process.terminationStatus): timed out?]" : "")))
             }
         }
     }

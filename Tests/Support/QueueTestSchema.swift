@@ -10,14 +10,9 @@ public enum MigratedSchema {
     ) async throws -> T {
         let schema = try SchemaName(TestDatabase.uniqueSchemaName("q"))
         let connection = try await TestDatabase.connect()
-        _ = try await Migrator(schema: schema).migrate(on: connection, simulation: simulation)
-        do {
-            let value = try await body(connection, schema)
-            try await TestDatabase.dropSchema(schema.name)
-            return value
-        } catch {
-            try? await TestDatabase.dropSchema(schema.name)
-            throw error
+        return try await TestDatabase.dropping(schema.name) {
+            _ = try await Migrator(schema: schema).migrate(on: connection, simulation: simulation)
+            return try await body(connection, schema)
         }
     }
 

@@ -36,8 +36,13 @@ public enum TestDatabase {
         let connection = try await connect(preparedStatements: preparedStatements)
         let schema = uniqueSchemaName()
         try await connection.simpleQuery("CREATE SCHEMA \(schema); SET search_path TO \(schema), public")
+        return try await dropping(schema) { try await body(connection, schema) }
+    }
+
+    /// Runs `body`, then drops `schema` whether `body` threw or not.
+    public static func dropping<T: Sendable>(_ schema: String, after body: () async throws -> T) async throws -> T {
         do {
-            let value = try await body(connection, schema)
+            let value = try await body()
             try await dropSchema(schema)
             return value
         } catch {
