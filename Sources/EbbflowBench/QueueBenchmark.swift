@@ -23,46 +23,37 @@ struct QueueBenchmark: AsyncParsableCommand {
     func run() async throws {
         let database = PGConfiguration.resolve(explicit: databaseURL)
         let wanted = Set(only.split(separator: ",").map(String.init))
-        var figures: [(String, [Double], String)] = []
+        var figures = FigureTable()
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let context = BenchContext(database: database, logger: logger, ebbflowBin: ebbflowBin)
         for rep in 1...reps {
             if wanted.contains("noop") {
-                figures.append(("no-op drain, batched acks, 1 process × 100", [try await context.drainInProcess(kind: "noop", jobs: jobs, concurrency: 100)], "jobs/s"))
+                figures.add("no-op drain, batched acks, 1 process × 100", try await context.drainInProcess(kind: "noop", jobs: jobs, concurrency: 100), "jobs/s")
             }
             if wanted.contains("counter") {
-                figures.append(("counter drain, transactional, 2 processes × 10", [try await context.drainProcesses(kind: "counter", jobs: jobs / 2, processes: 2, concurrency: 10)], "jobs/s"))
-                figures.append(("counter drain, transactional, 2 × 10, --completed-retention 0", [try await context.drainProcesses(
-                    kind: "counter", jobs: jobs / 2, processes: 2, concurrency: 10, extra: ["--completed-retention", "0"])], "jobs/s"))
+                figures.add("counter drain, transactional, 2 processes × 10", try await context.drainProcesses(kind: "counter", jobs: jobs / 2, processes: 2, concurrency: 10), "jobs/s")
+                figures.add("counter drain, transactional, 2 × 10, --completed-retention 0", try await context.drainProcesses(
+                    kind: "counter", jobs: jobs / 2, processes: 2, concurrency: 10, extra: ["--completed-retention", "0"]), "jobs/s")
             }
             if wanted.contains("chunk") {
-                figures.append(("counter drain, chunks of 100, 1 process × 200", [try await context.drainInProcess(kind: "counter_chunk", jobs: jobs, concurrency: 200)], "jobs/s"))
+                figures.add("counter drain, chunks of 100, 1 process × 200", try await context.drainInProcess(kind: "counter_chunk", jobs: jobs, concurrency: 200), "jobs/s")
             }
             if wanted.contains("enqueue") {
                 let (copy, unnest) = try await context.bulkEnqueue(enqueueJobs)
-                figures.append(("bulk enqueue, COPY (\(enqueueJobs) jobs)", [copy], "jobs/s"))
-                figures.append(("bulk enqueue, one INSERT … unnest (\(enqueueJobs) jobs)", [unnest], "jobs/s"))
+                figures.add("bulk enqueue, COPY (\(enqueueJobs) jobs)", copy, "jobs/s")
+                figures.add("bulk enqueue, one INSERT … unnest (\(enqueueJobs) jobs)", unnest, "jobs/s")
             }
             if wanted.contains("latency") {
                 let (p50, p99) = try await context.latency(samples: samples)
-                figures.append(("enqueue-to-start p50, idle worker (NOTIFY)", [p50], "ms"))
-                figures.append(("enqueue-to-start p99, idle worker (NOTIFY)", [p99], "ms"))
+                figures.add("enqueue-to-start p50, idle worker (NOTIFY)", p50, "ms")
+                figures.add("enqueue-to-start p99, idle worker (NOTIFY)", p99, "ms")
             }
             if wanted.contains("memory") {
-                figures.append(("worker resident memory, concurrency 32, busy", [try await context.workerMemory(concurrency: 32)], "MB"))
+                figures.add("worker resident memory, concurrency 32, busy", try await context.workerMemory(concurrency: 32), "MB")
             }
             FileHandle.standardError.write(Data("rep \(rep)/\(reps) done\n".utf8))
         }
-        var merged: [(String, [Double], String)] = []
-        for (name, values, unit) in figures {
-            if let index = merged.firstIndex(where: { $0.0 == name }) { merged[index].1 += values } else { merged.append((name, values, unit)) }
-        }
-        print("| measurement | median | min – max | unit |")
-        print("|---|---:|---:|---|")
-        for (name, values, unit) in merged {
-            let format = unit == "ms" ? "%.2f" : "%.0f"
-            print("| \(name) | \(String(format: format, median(values))) | \(String(format: format, values.min()!)) – \(String(format: format, values.max()!)) | \(unit) |")
-        }
+        figures.print()
     }
 }

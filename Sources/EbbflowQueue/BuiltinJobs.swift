@@ -23,6 +23,10 @@ public struct SleepJob: AcknowledgedJobHandler {
 }
 
 /// Adds 1 to `counters.name` in the job's own transaction: exactly once per completed job.
+///
+/// The write needs no answer, so it goes with COMMIT (`executeAtCommit`): BEGIN, the write, the
+/// job's completion and COMMIT then travel in one round trip. A handler that reads, or needs a
+/// row count, uses `execute`/`query` as usual and pays one round trip more.
 public struct CounterJob: TransactionalJobHandler {
     public struct Args: Codable, Sendable {
         public var name: String?
@@ -31,7 +35,7 @@ public struct CounterJob: TransactionalJobHandler {
     public static let kind = "counter"
     public init() {}
     public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
-        try connection.execute(context.store.sql.counterIncrement, [job.args.name ?? "default"])
+        connection.executeAtCommit(context.store.sql.counterIncrement, [job.args.name ?? "default"])
         return .completed
     }
 }

@@ -63,7 +63,13 @@ struct JobExecution: Sendable {
                         try await withCancellation(of: connection) {
                             try await connection.withTransaction { connection in
                                 let outcome = try await body(row, context, connection)
-                                try record(outcome, for: row, now: now, on: connection)
+                                if outcome == .completed {
+                                    // In COMMIT's round trip; fails the transaction if the job was rescued meanwhile.
+                                    store.completeAtCommit(row.id, worker: workerID, now: now,
+                                                           keepHistory: configuration.completedRetention > 0, on: connection)
+                                } else {
+                                    try record(outcome, for: row, now: now, on: connection)
+                                }
                                 return outcome.metricName
                             }
                         }
@@ -152,12 +158,14 @@ struct JobExecution: Sendable {
     /// A thrown error or a timeout: the effects are already rolled back; record the attempt.
     func recordThrown(_ error: any Error, row: JobRow, now: Date) async {
         if JobDeadline.cancelledByShutdown { return }  // a forced shutdown hands the job back instead
-        if case QueueError.lostLease = error {
-            logger.warning("job was rescued from this worker; its effects were rolled back", metadata: ["job": "\(row.id)"])
-            return
-        }
+        if case QueueError.lostLease = error { return logLostLease(row) }
+        if let error = error as? PGError, error.sqlState == JobStore.leaseLostSQLState { return logLostLease(row) }
         let kind: JobError.Kind = error is JobTimedOut ? .timeout : (error is UndecodableArgs ? .undecodableArgs : .error)
         await recordFailure(row, now: now, kind: kind, message: "\(error)", final: kind == .undecodableArgs)
+    }
+
+    private func logLostLease(_ row: JobRow) {
+        logger.warning("job was rescued from this worker; its effects were rolled back", metadata: ["job": "\(row.id)"])
     }
 
     /// Retries with backoff, or discards when attempts are used up (or `final`).

@@ -104,6 +104,16 @@ public struct JobStore: Sendable {
         return try connection.execute(sql.finish, [ids, worker, now, "completed", nil])
     }
 
+    /// Completes a job when its transaction commits, in COMMIT's round trip. If the worker no
+    /// longer holds the job at that point, the transaction fails with `leaseLostSQLState` and
+    /// its effects roll back (see sql/0009).
+    public func completeAtCommit(_ id: Int64, worker: String, now: Date, keepHistory: Bool, on connection: isolated PGConnection) {
+        connection.executeAtCommit(sql.completeOrRaise(keepHistory: keepHistory), [id, worker, now])
+    }
+
+    /// The SQLSTATE of a completion that found its job rescued from this worker.
+    public static let leaseLostSQLState = "EB001"
+
     /// Gives up on a job: discarded, with the error kept.
     @discardableResult
     public func discard(_ id: Int64, worker: String?, now: Date, error: JobError, on connection: isolated PGConnection) throws -> Int {

@@ -120,6 +120,29 @@ struct QueueSQL: Sendable {
         """
     }
 
+    /// One job's completion that raises SQLSTATE EB001 when this worker no longer holds the
+    /// job, so it can ride with COMMIT (sql/0009): $1 id, $2 worker, $3 now. With history
+    /// (`keepHistory`) the row moves to `finished_jobs`, else it is deleted.
+    func completeOrRaise(keepHistory: Bool) -> String {
+        let kept = keepHistory ? """
+            , kept AS (
+                INSERT INTO \(finished) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
+                                         unique_key, created_at, attempted_at, finished_at, finished_by)
+                SELECT id, 'completed', queue, kind, args, priority, run_at, attempt, max_attempts, errors,
+                       unique_key, created_at, attempted_at, $3::timestamptz, $2
+                FROM done
+                RETURNING id
+            )
+            """ : ""
+        return """
+            WITH done AS (
+                DELETE FROM \(jobs) WHERE id = $1 AND state = 'running' AND locked_by = $2::text RETURNING *
+            )\(kept)
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM \(keepHistory ? "kept" : "done")) THEN $1
+                        ELSE \(schema.qualified("job_lease_lost"))($1) END AS id
+            """
+    }
+
     /// Completion without history, for `--completed-retention 0`: the row is deleted, no copy
     /// is kept (about 15 % more transactional throughput: one heap insert and two index
     /// inserts fewer per job). $1 ids, $2 worker.

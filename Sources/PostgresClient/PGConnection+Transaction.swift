@@ -46,15 +46,19 @@ extension PGConnection {
         precondition(!inTransactionBlock, "withTransaction does not nest; use savepoints")
         var attempt = 1
         while true {
-            try simpleQuery(options.beginStatement)
+            // BEGIN goes with the first statement, queued statements with COMMIT: PGConnection+Pipeline.swift.
+            pendingBegin = options.beginStatement
+            statementsAtCommit = []
             inTransactionBlock = true
             do {
                 let value = try await body(self)
-                try simpleQuery("COMMIT")
+                try commitPipelined()
                 inTransactionBlock = false
                 knownIdle.set(true)
                 return value
             } catch {
+                pendingBegin = nil
+                statementsAtCommit = []
                 rollbackQuietly()
                 inTransactionBlock = false
                 if let failure = error as? PGError, failure.isRetryableTransactionFailure, attempt < options.maxAttempts {

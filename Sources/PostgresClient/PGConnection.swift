@@ -27,6 +27,11 @@ public actor PGConnection {
     var channels: Set<String> = []
     /// True inside `withTransaction`: a lost connection must not silently reconnect mid-transaction.
     var inTransactionBlock = false
+    /// The BEGIN of the open `withTransaction`, not sent yet: it rides in the same round trip
+    /// as the transaction's first statement (see PGConnection+Pipeline.swift).
+    var pendingBegin: String?
+    /// Statements to run just before COMMIT, in COMMIT's round trip.
+    var statementsAtCommit: [(sql: String, bindings: PGBindings)] = []
     /// Interrupts a notification wait from another thread.
     nonisolated let waker: Waker
     /// A lock-protected copy of the handle for `cancel()` from other threads.
@@ -55,6 +60,8 @@ public actor PGConnection {
     /// Closes the connection now rather than when the last reference goes.
     public func close() {
         handle = nil
+        pendingBegin = nil
+        statementsAtCommit = []
         cancelTarget.set(nil)
         statements.removeAll()
     }
@@ -92,17 +99,28 @@ public actor PGConnection {
     nonisolated let knownIdle = IdleFlag()
 
     /// The live handle, reconnecting first if the last call found the connection broken.
-    func liveHandle() throws -> ConnectionHandle {
+    /// Sends a pending BEGIN first unless the caller will pipeline it (`sendingBegin: false`).
+    func liveHandle(sendingBegin: Bool = true) throws -> ConnectionHandle {
         knownIdle.set(false)
-        if let handle, !handle.isBroken { return handle }
-        if inTransactionBlock, handle != nil {
+        if let handle, !handle.isBroken {
+            if sendingBegin, let begin = pendingBegin {
+                pendingBegin = nil
+                _ = try checked(PQexec(handle.pointer, begin), handle, sql: begin)
+            }
+            return handle
+        }
+        // Nothing of a transaction whose BEGIN is still pending reached the server: reconnecting is safe.
+        if inTransactionBlock, handle != nil, pendingBegin == nil {
             throw PGError(.connectionLost, "the connection was lost inside a transaction; the transaction is gone")
         }
         logger.info("reconnecting to PostgreSQL")
         handle = nil
+        let begin = pendingBegin
+        pendingBegin = nil
         try open()
         for channel in channels { try simpleQuery("LISTEN \(try quoteIdentifier(channel))") }
-        return handle!
+        pendingBegin = begin
+        return try liveHandle(sendingBegin: sendingBegin)
     }
 
     // MARK: - Status
@@ -127,7 +145,11 @@ public actor PGConnection {
     /// Runs a parameterized statement and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ bindings: PGBindings = []) throws -> PGResult {
-        let handle = try liveHandle()
+        let handle = try liveHandle(sendingBegin: false)
+        if let begin = pendingBegin {
+            pendingBegin = nil
+            return try pipeline(handle, [.command(begin), .statement(sql, bindings)]).last!
+        }
         var parameters = EncodedParameters(bindings)
         return try parameters.withPointers { types, values, lengths, formats in
             let count = Int32(bindings.count)
@@ -152,26 +174,32 @@ public actor PGConnection {
         _ = try checked(PQexec(handle.pointer, sql), handle, sql: sql)
     }
 
+    /// The name of `sql` prepared for these parameter types in this session, preparing it
+    /// first if needed (one round trip, once per session).
+    func preparedName(_ handle: ConnectionHandle, _ sql: String, _ count: Int32, _ types: UnsafePointer<Oid>?) throws -> String {
+        let key = StatementKey(sql: sql, types: Array(UnsafeBufferPointer(start: types, count: Int(count))))
+        if let known = statements[key] { return known }
+        if statements.count >= Self.maxPreparedStatements {
+            _ = try checked(PQexec(handle.pointer, "DEALLOCATE ALL"), handle, sql: "DEALLOCATE ALL")
+            statements.removeAll()
+        }
+        nextStatementNumber += 1
+        let name = "ebf_\(nextStatementNumber)"
+        _ = try checked(PQprepare(handle.pointer, name, sql, count, types), handle, sql: sql)
+        statements[key] = name
+        return name
+    }
+
+    /// Forgets every prepared statement of this session (the server forgot them: DISCARD ALL, a pooler).
+    func forgetPreparedStatements() { statements.removeAll() }
+
     // swiftlint:disable:next function_parameter_count
     private func executePrepared(
         _ handle: ConnectionHandle, _ sql: String, _ count: Int32,
         _ types: UnsafePointer<Oid>?, _ values: UnsafePointer<UnsafePointer<CChar>?>?,
         _ lengths: UnsafePointer<Int32>?, _ formats: UnsafePointer<Int32>?, retryIfMissing: Bool
     ) throws -> PGResult {
-        let key = StatementKey(sql: sql, types: Array(UnsafeBufferPointer(start: types, count: Int(count))))
-        let name: String
-        if let known = statements[key] {
-            name = known
-        } else {
-            if statements.count >= Self.maxPreparedStatements {
-                try simpleQuery("DEALLOCATE ALL")
-                statements.removeAll()
-            }
-            nextStatementNumber += 1
-            name = "ebf_\(nextStatementNumber)"
-            _ = try checked(PQprepare(handle.pointer, name, sql, count, types), handle, sql: sql)
-            statements[key] = name
-        }
+        let name = try preparedName(handle, sql, count, types)
         do {
             return try checked(PQexecPrepared(handle.pointer, name, count, values, lengths, formats, 1), handle, sql: sql)
         } catch let error as PGError where error.sqlState == "26000" && retryIfMissing && handle.transactionStatus == .idle {

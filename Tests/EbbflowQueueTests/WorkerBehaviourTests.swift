@@ -170,3 +170,60 @@ struct SlowTransactionalJob: TransactionalJobHandler {
         }
     }
 }
+
+/// Counts, but first lets another worker take the job (as the rescuer would after its lease expired).
+struct RescuedMidRunJob: TransactionalJobHandler {
+    struct Args: Codable, Sendable {}
+    static let kind = "rescued_mid_run"
+    let schema: SchemaName
+    func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
+        try connection.execute(context.store.sql.counterIncrement, ["rescued"])
+        let other = try await PGConnection.connect(try TestDatabase.configuration)
+        try await other.execute("UPDATE \(schema.qualified("jobs")) SET locked_by = 'another-worker' WHERE id = $1", [job.id])
+        await other.close()
+        return .completed
+    }
+}
+
+@Suite struct CompletionAtCommitTests {
+    /// The completion travels with COMMIT; when the job was rescued meanwhile it raises, so the
+    /// handler's effects roll back and the job stays with the worker that now holds it.
+    @Test func rescuedJobsEffectsRollBack() async throws {
+        for retention in [0.0, 3600] {
+            try await MigratedSchema.with { connection, schema in
+                let store = JobStore(schema: schema)
+                let id = try await connection.run { try store.enqueue(NewJob(kind: RescuedMidRunJob.kind), on: $0) }.id
+                var registry = JobRegistry()
+                registry.register(RescuedMidRunJob(schema: schema))
+                let worker = QueueWorker(
+                    database: try TestDatabase.configuration, schema: schema, registry: registry,
+                    configuration: WorkerConfiguration(concurrency: 1, listen: false, drain: true, completedRetention: retention),
+                    logger: InProcess.logger)
+                try await worker.run()
+                #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).counters") == 0, "retention \(retention)")
+                let job = try #require(try await connection.run { try store.find(id, on: $0) })
+                #expect(job.state == "running" && job.errors.isEmpty, "retention \(retention): \(job.state)")
+                #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs") == 0)
+            }
+        }
+    }
+
+    /// And without the rescue, effects and completion commit together, with and without history.
+    @Test func completedJobsCommitWithTheirEffects() async throws {
+        for retention in [0.0, 3600] {
+            try await MigratedSchema.with { connection, schema in
+                let store = JobStore(schema: schema)
+                try await connection.withTransaction { try store.enqueueMany((0..<50).map { _ in NewJob(kind: "counter") }, on: $0) }
+                let worker = QueueWorker(
+                    database: try TestDatabase.configuration, schema: schema, registry: .builtins(),
+                    configuration: WorkerConfiguration(concurrency: 4, listen: false, drain: true, completedRetention: retention),
+                    logger: InProcess.logger)
+                try await worker.run()
+                let counted: Int = try await connection.query("SELECT value FROM \(schema.quoted).counters WHERE name = 'default'").first!.decode("value")
+                #expect(counted == 50)
+                #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE queue = 'default'") == 0)
+                #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed'") == (retention > 0 ? 50 : 0))
+            }
+        }
+    }
+}
