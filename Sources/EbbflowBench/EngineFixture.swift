@@ -29,6 +29,8 @@ struct EngineFixture: Sendable {
         logger.logLevel = .warning
         _ = try await Migrator(schema: schema, logger: logger).migrate(on: connection, simulation: true)
         try await connection.run { try DatabaseClock(schema: schema).set(now, on: $0) }
+        // The benchmark runs each pass itself: the installed daily schedules must not run them too.
+        try await connection.execute("UPDATE \(schema.qualified("schedules")) SET enabled = false")
         let started = ContinuousClock.now
         try await connection.run { connection in
             try connection.copyIn("COPY \(schema.qualified("contacts")) (external_id, email, segment, last_engagement_at, engagement_score, status_changed_at, created_at) FROM STDIN") { writer in

@@ -14,6 +14,9 @@ public protocol ContactPass: Sendable {
     var schema: SchemaName { get }
     /// Contacts scanned per batch (one transaction).
     var batchSize: Int { get }
+    /// The batch size unless told otherwise: small enough that an event waiting for a contact
+    /// the batch holds waits milliseconds, large enough that per-batch costs stay small.
+    static var defaultBatchSize: Int { get }
     init(schema: SchemaName, batchSize: Int)
     /// One batch after `cursor` (a contact id): the next cursor (nil when done) and how many changed.
     func runBatch(after cursor: Int64, now: Date, policies: PolicyDocument, jobID: Int64?,
@@ -21,9 +24,6 @@ public protocol ContactPass: Sendable {
 }
 
 extension ContactPass {
-    /// Contacts per transaction unless told otherwise.
-    public static var defaultBatchSize: Int { 10_000 }
-
     /// Reads a batch statement's summary row (`last_id`, `scanned`, `changed`). A short batch
     /// was the last one: no empty batch just to find that out.
     func batchOutcome(_ row: PGRow) throws -> (next: Int64?, changed: Int) {

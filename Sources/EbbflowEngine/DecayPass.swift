@@ -13,6 +13,8 @@ import PostgresClient
 /// decays that score itself.
 public struct DecayPass: ContactPass {
     public static let jobKind = "decay_scores"
+    /// 5,000: a decay batch only rewrites scores, so it is quick; smaller batches cost more per contact.
+    public static let defaultBatchSize = 5_000
     public let schema: SchemaName
     public var batchSize: Int
 
@@ -35,18 +37,23 @@ public struct DecayPass: ContactPass {
         let contacts = schema.qualified("contacts")
         return """
             WITH batch AS (
-                SELECT id FROM \(contacts) WHERE id > $1 ORDER BY id LIMIT $2
+                -- The batch is an id range read from the primary key, and candidates are found
+                -- by that range (not by joining the ids back), so each batch is an index range
+                -- scan: a join let the planner hash the whole table once per batch.
+                SELECT max(id) AS last_id, count(*) AS scanned
+                FROM (SELECT id FROM \(contacts) WHERE id > $1 ORDER BY id LIMIT $2) ids
             ), candidates AS (
                 SELECT c.id, c.engagement_score AS score,
                        extract(epoch FROM $3::timestamptz - c.last_engagement_at) / 86400 AS silent_days,
                        extract(epoch FROM coalesce(c.score_as_of, c.last_engagement_at) - c.last_engagement_at) / 86400 AS decayed_days,
                        p.grace, p.half_life
-                FROM \(contacts) c JOIN batch USING (id)
+                FROM \(contacts) c
                 CROSS JOIN LATERAL (
                     SELECT coalesce((SELECT s.grace FROM unnest($4::text[], $5::float8[]) AS s(segment, grace) WHERE s.segment = c.segment), $7) AS grace,
                            coalesce((SELECT s.half_life FROM unnest($4::text[], $6::float8[]) AS s(segment, half_life) WHERE s.segment = c.segment), $8) AS half_life
                 ) p
-                WHERE c.engagement_score > 0 AND c.last_engagement_at IS NOT NULL
+                WHERE c.id > $1 AND c.id <= (SELECT last_id FROM batch)
+                  AND c.engagement_score > 0 AND c.last_engagement_at IS NOT NULL
                   AND c.last_engagement_at < $3::timestamptz - make_interval(secs => p.grace * 86400)
                   AND coalesce(c.score_as_of, c.last_engagement_at) < $3::timestamptz
                 FOR UPDATE OF c SKIP LOCKED
@@ -60,7 +67,7 @@ public struct DecayPass: ContactPass {
                 WHERE c.id = d.id
                 RETURNING c.id
             )
-            SELECT (SELECT max(id) FROM batch) AS last_id, (SELECT count(*) FROM batch) AS scanned, (SELECT count(*) FROM decayed) AS changed
+            SELECT (SELECT last_id FROM batch) AS last_id, (SELECT scanned FROM batch) AS scanned, (SELECT count(*) FROM decayed) AS changed
             """
     }
 }

@@ -88,9 +88,9 @@ public struct JobStore: Sendable {
     // MARK: - Claim and finish
 
     /// Claims up to `limit` due jobs; see `QueueSQL.claim`.
-    public func claim(queues: [String], limit: Int, worker: String, leaseSeconds: Double, now: Date? = nil,
+    public func claim(queues: [String], kinds: [String]? = nil, limit: Int, worker: String, leaseSeconds: Double, now: Date? = nil,
                       on connection: isolated PGConnection) throws -> (now: Date?, rows: [JobRow]) {
-        let result = try connection.query(sql.claim, [queues, now, limit, worker, leaseSeconds])
+        let result = try connection.query(kinds == nil ? sql.claim : sql.claimKinds, [queues, now, limit, worker, leaseSeconds] + (kinds.map { [$0] } ?? []))
         let rows = try result.rows.map { try JobRow($0) }
         return (try result.rows.first?.decode("claimed_at", as: Date.self) ?? now, rows)
     }

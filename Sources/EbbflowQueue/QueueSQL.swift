@@ -83,12 +83,17 @@ struct QueueSQL: Sendable {
     /// database clock, read here so a claim is one round trip), leasing them for $5 seconds
     /// of real time; each row carries the business time as `claimed_at`. SKIP LOCKED:
     /// concurrent workers never wait on each other and never take the same row.
-    var claim: String {
+    var claim: String { claimStatement(kindFilter: "") }
+
+    /// The claim restricted to kinds $6: tops a claim up to whole chunks of a chunk kind.
+    var claimKinds: String { claimStatement(kindFilter: " AND kind = ANY($6)") }
+
+    private func claimStatement(kindFilter: String) -> String {
         """
         WITH clock AS MATERIALIZED (SELECT coalesce($2::timestamptz, \(schema.qualified("clock_now"))()) AS now),
         picked AS (
             SELECT id FROM \(jobs)
-            WHERE state IN ('scheduled', 'available', 'retryable') AND run_at <= (SELECT now FROM clock) AND queue = ANY($1)
+            WHERE state IN ('scheduled', 'available', 'retryable') AND run_at <= (SELECT now FROM clock) AND queue = ANY($1)\(kindFilter)
             ORDER BY priority, run_at, id
             LIMIT $3
             FOR UPDATE SKIP LOCKED
@@ -100,6 +105,12 @@ struct QueueSQL: Sendable {
         RETURNING j.id, j.state::text AS state, j.queue, j.kind, j.args, j.priority, j.run_at, j.attempt, j.max_attempts,
                   j.errors, j.unique_key, j.created_at, j.attempted_at, j.locked_by, (SELECT now FROM clock) AS claimed_at
         """
+    }
+
+    /// Tables of this schema that outgrew their statistics, analyzed now (sql/0010): $1 minimum
+    /// pages, $2 growth factor.
+    var refreshOutgrownStatistics: String {
+        "SELECT t AS table FROM \(schema.qualified("refresh_outgrown_statistics"))($1::int8, $2::float8) AS t"
     }
 
     /// Moves finished rows out of `jobs`: $1 ids, $2 worker (NULL: any), $3 now, $4 final

@@ -85,7 +85,8 @@ public actor QueueWorker {
         let refillBatch = max(1, configuration.concurrency / 4)
         var lastClaim = ContinuousClock.now
         while !stopping {
-            let free = configuration.concurrency - running.count
+            // A slot is a running task: one job, or one chunk of many jobs of a chunk kind.
+            let free = configuration.concurrency - deadlines.count
             var claimed = 0
             let busy = !running.isEmpty
             if free > 0 && (!busy || free >= refillBatch || ContinuousClock.now - lastClaim >= .milliseconds(20)) {
@@ -116,12 +117,23 @@ public actor QueueWorker {
     }
 
     private func claimAndStart(limit: Int) async throws -> Int {
-        let (store, configuration) = (self.store, self.configuration)
+        let (store, configuration, registry) = (self.store, self.configuration, self.registry)
         let claimStarted = ContinuousClock.now
         let (now, rows) = try await pool.withConnection { connection in
             try await connection.run { connection in
-                try store.claim(queues: configuration.queues, limit: limit, worker: configuration.id,
-                                leaseSeconds: configuration.leaseSeconds, on: connection)
+                var (now, rows) = try store.claim(queues: configuration.queues, limit: limit, worker: configuration.id,
+                                                  leaseSeconds: configuration.leaseSeconds, on: connection)
+                // A chunk takes one slot, so a full claim that holds chunk kinds is topped up to
+                // whole chunks of those kinds: 10 slots can then apply 10 chunks of 500, not 10 jobs.
+                guard rows.count == limit else { return (now, rows) }
+                for (kind, count) in Dictionary(grouping: rows, by: \.kind).mapValues(\.count).sorted(by: { $0.key < $1.key }) {
+                    guard case .chunk(let size, _) = registry.handlers[kind], count < size else { continue }
+                    let more = try store.claim(queues: configuration.queues, kinds: [kind], limit: size - count, worker: configuration.id,
+                                               leaseSeconds: configuration.leaseSeconds, now: now, on: connection)
+                    rows += more.rows
+                    now = now ?? more.now
+                }
+                return (now, rows)
             }
         }
         guard let now, !rows.isEmpty else { return 0 }

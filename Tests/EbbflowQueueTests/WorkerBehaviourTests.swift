@@ -60,6 +60,22 @@ import Testing
         }
     }
 
+    /// A chunk takes one slot: two slots still apply chunks of the kind's full size.
+    @Test func chunksFillUpWhateverTheSlots() async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            let store = JobStore(schema: schema)
+            let jobs = (0..<1_000).map { _ in NewJob(kind: PoisonableChunkJob.kind, args: PGJSON("{\"poison\": false}")) }
+            try await connection.withTransaction { try store.enqueueMany(jobs, on: $0) }
+            let log = ChunkLog()
+            var registry = JobRegistry()
+            registry.register(PoisonableChunkJob(log: log))
+            try await InProcess.drain(schema, registry: registry, concurrency: 2)
+            #expect(log.all.reduce(0, +) == 1_000)
+            #expect(log.all.max() == 100, "chunk sizes: \(log.all)")
+            #expect(log.all.count <= 12, "chunk sizes: \(log.all)")
+        }
+    }
+
     @Test func unknownKindAndBadArgsAreDiscardedAndWorkerGoesOn() async throws {
         try await MigratedSchema.with { connection, schema in
             let store = JobStore(schema: schema)

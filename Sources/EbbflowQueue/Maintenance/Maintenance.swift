@@ -1,4 +1,4 @@
-// Runs the worker's maintenance services on their own periods: heartbeat, rescuer, pruner, scheduler.
+// Runs the worker's maintenance services on their own periods: heartbeat, rescuer, pruner, scheduler, statistics.
 import EbbflowCore
 import Foundation
 import Logging
@@ -11,6 +11,7 @@ actor Maintenance {
     private let rescuer: Rescuer
     private let pruner: Pruner
     private let scheduler: Scheduler
+    private let statistics: StatisticsRefresher
     private let pool: PGPool
     private let logger: Logger
     private var lastRun: [String: ContinuousClock.Instant] = [:]
@@ -27,6 +28,7 @@ actor Maintenance {
         pruner = Pruner(store: store, completedRetention: configuration.completedRetention,
                         discardedRetention: configuration.discardedRetention)
         scheduler = Scheduler(store: store, schedules: ScheduleStore(schema: schema))
+        statistics = StatisticsRefresher(store: store, logger: logger)
         self.pool = pool
         self.logger = logger
         periods = [
@@ -34,23 +36,25 @@ actor Maintenance {
             "pruner": .seconds(60),
             "scheduler": configuration.maintenanceInterval,
             "depth": .seconds(10),
+            "statistics": .seconds(2),
         ]
     }
 
     /// Runs each service whose period has passed. Returns true if work became due.
     func runOnce() async -> Bool {
         var madeWork = false
-        for name in ["rescuer", "pruner", "scheduler", "depth"] where isDue(name) {
+        for name in ["rescuer", "pruner", "scheduler", "depth", "statistics"] where isDue(name) {
             lastRun[name] = .now
             let ids = name == "heartbeat" ? await runningIDs() : []
             do {
                 let count = try await pool.withConnection { connection in
-                    try await connection.run { [heartbeat, rescuer, pruner, scheduler, depthMemory] connection in
+                    try await connection.run { [heartbeat, rescuer, pruner, scheduler, statistics, depthMemory] connection in
                         switch name {
                         case "heartbeat": return try heartbeat.run(running: ids, on: connection)
                         case "rescuer": return try rescuer.run(on: connection)
                         case "pruner": return try pruner.run(on: connection)
                         case "depth": return try QueueDepthSampler(store: heartbeat.store, previous: depthMemory).run(on: connection)
+                        case "statistics": return try statistics.run(on: connection)
                         default: return try scheduler.run(on: connection)
                         }
                     }

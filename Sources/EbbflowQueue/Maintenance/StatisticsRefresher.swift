@@ -1,0 +1,23 @@
+// Re-analyzes tables that outgrew their planner statistics, so cached plans switch to indexes within seconds.
+import Logging
+import PostgresClient
+
+/// Prepared statements keep a generic plan made when a table was small; a table that then
+/// grows a hundredfold (a sweep enqueuing half a million jobs, a contact import) would be read
+/// in full by every claim until autovacuum analyzes it. This service asks the database every
+/// few seconds to analyze any table of the schema at least `minPages` large and `factor`
+/// times larger than its statistics say (sql/0010 has the rule and the measurements); the new
+/// statistics make every session re-plan. A check costs one catalog read.
+struct StatisticsRefresher: Sendable {
+    let store: JobStore
+    /// 128 pages (1 MiB): below that a full read is cheap anyway.
+    var minPages = 128
+    var factor = 4.0
+    let logger: Logger
+
+    func run(on connection: isolated PGConnection) throws -> Int {
+        let tables: [String] = try connection.query(store.sql.refreshOutgrownStatistics, [minPages, factor]).rows.map { try $0.decode("table") }
+        if !tables.isEmpty { logger.info("refreshed planner statistics", metadata: ["tables": "\(tables.joined(separator: ","))"]) }
+        return tables.count
+    }
+}
