@@ -20,7 +20,11 @@ public struct ApplyEventsJob: ChunkJobHandler {
         enum CodingKeys: String, CodingKey { case firstID = "first_id", lastID = "last_id" }
     }
     public static let kind = "apply_events"
-    public let chunkSize = 50
+    /// Jobs per chunk. A job holds 1 to 1,000 events (a webhook's row or a slice of a COPY), so
+    /// 10 jobs keep a transaction under 10,000 events: measured with 2 workers on a 200,000-event
+    /// COPY, chunks of 50 jobs (50,000 events) made the workers wait on each other's contact
+    /// locks and applied about 17 % fewer events per second (26,111 vs 31,354).
+    public let chunkSize = 10
     let schema: SchemaName
 
     public init(schema: SchemaName) { self.schema = schema }
