@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // YAML policy and stream documents (libyaml underneath; small, no other dependencies).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
@@ -53,9 +55,11 @@ let package = Package(
             swiftSettings: strict
         ),
         // The elastic engagement engine: statuses, the state machine, policy and score decay.
-        .target(name: "EbbflowEngine", dependencies: ["EbbflowCore", "EbbflowQueue", "PostgresClient"], swiftSettings: strict),
+        .target(name: "EbbflowEngine", dependencies: ["EbbflowCore", "EbbflowQueue", "PostgresClient",
+                                               .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         // The simulator: personas, the day loop over real worker processes, CSV, chart and table.
-        .target(name: "EbbflowSimulation", dependencies: ["EbbflowCore", "EbbflowQueue", "EbbflowEngine", "PostgresClient"], swiftSettings: strict),
+        .target(name: "EbbflowSimulation", dependencies: ["EbbflowCore", "EbbflowQueue", "EbbflowEngine", "PostgresClient",
+                                                   .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Prometheus /metrics with /healthz and /readyz on a small socket server of its own.
         .target(
             name: "EbbflowMetrics",

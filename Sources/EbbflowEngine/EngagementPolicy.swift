@@ -148,20 +148,32 @@ public struct PolicyDocument: Codable, Sendable, Equatable {
         segments = try container.decodeIfPresent([String: EngagementPolicy].self, forKey: .segments) ?? [:]
     }
 
-    /// Parses and validates JSON; a malformed document or a bad value is a `PolicyError`.
+    /// Parses and validates a YAML or JSON document; a malformed document or a bad value is a
+    /// `PolicyError`.
     public static func parse(_ data: Data) throws(PolicyError) -> PolicyDocument {
+        try parseStored(data).document
+    }
+
+    /// The document, and its JSON text as the database stores it.
+    public static func parseStored(_ data: Data) throws(PolicyError) -> (document: PolicyDocument, json: Data) {
+        let json: Data
+        do {
+            json = try DocumentText.json(from: data)
+        } catch {
+            throw PolicyError(field: "(document)", value: "?", reason: "not a JSON or YAML policy document: \(error)")
+        }
         let document: PolicyDocument
         do {
-            document = try JSONDecoder().decode(PolicyDocument.self, from: data)
+            document = try JSONDecoder().decode(PolicyDocument.self, from: json)
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw PolicyError(field: context.codingPath.map(\.stringValue).joined(separator: "."), value: "?", reason: context.debugDescription)
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
             throw PolicyError(field: context.codingPath.map(\.stringValue).joined(separator: "."), value: "?", reason: context.debugDescription)
         } catch {
-            throw PolicyError(field: "(document)", value: "?", reason: "not a JSON policy document: \(error)")
+            throw PolicyError(field: "(document)", value: "?", reason: "not a policy document: \(error)")
         }
         try document.validate()
-        return document
+        return (document, json)
     }
 
     public func validate() throws(PolicyError) {

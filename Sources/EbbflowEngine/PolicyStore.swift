@@ -19,11 +19,11 @@ public struct PolicyStore: Sendable {
     /// Validates `data` and stores it; a bad document throws `PolicyError` and changes nothing.
     @discardableResult
     public func save(_ data: Data, on connection: isolated PGConnection) throws -> PolicyDocument {
-        let document = try PolicyDocument.parse(data)
+        let (document, json) = try PolicyDocument.parseStored(data)
         try connection.execute("""
             INSERT INTO \(table) (document) VALUES ($1::jsonb)
             ON CONFLICT (singleton) DO UPDATE SET document = excluded.document, updated_at = now()
-            """, [PGJSON(bytes: data).text])
+            """, [PGJSON(bytes: json).text])
         return document
     }
 }

@@ -2,6 +2,7 @@
 import EbbflowCore
 import EbbflowEngine
 import EbbflowQueue
+import Logging
 import Foundation
 import PostgresClient
 
@@ -54,9 +55,11 @@ public struct Simulator: Sendable {
     let database: PGConfiguration
     let schema: SchemaName
     let sql: SimulationSQL
+    let logger: Logger
 
-    public init(options: SimulationOptions, database: PGConfiguration, schema: SchemaName) {
+    public init(options: SimulationOptions, database: PGConfiguration, schema: SchemaName, logger: Logger = Logger(label: "ebbflow.simulate")) {
         self.options = options
+        self.logger = logger
         self.database = database
         self.schema = schema
         sql = SimulationSQL(schema: schema)
@@ -73,7 +76,7 @@ public struct Simulator: Sendable {
             }
         }
         try await connection.simpleQuery(sql.dropSchema)
-        _ = try await Migrator(schema: schema).migrate(on: connection, simulation: true)
+        _ = try await Migrator(schema: schema, logger: logger).migrate(on: connection, simulation: true)
         let (start, contacts, segments, copy) = (options.start, options.contacts, options.segments, sql.copyContacts)
         let (seed, personas) = (options.seed, options.personas)
         try await connection.run { connection in

@@ -7,7 +7,7 @@ struct PolicySetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "set", abstract: "Validate and store a policy document (FILE or - for stdin).")
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "A JSON policy document: {\"default\": {...}, \"segments\": {\"b2b\": {...}}}.") var file: String
+    @Argument(help: "A YAML or JSON policy document: {\"default\": {...}, \"segments\": {\"b2b\": {...}}}.") var file: String
 
     func run() async throws {
         let data = try readInput(file)

@@ -46,7 +46,7 @@ struct SimulateCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
 
         let database = try await connection.connect()
-        let simulator = Simulator(options: options, database: connection.postgres, schema: schema)
+        let simulator = Simulator(options: options, database: connection.postgres, schema: schema, logger: connection.logger("ebbflow.migrate"))
         try await simulator.prepare(on: database)
         let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let fleet = WorkerFleet(binary: binary, databaseURL: connection.postgres.conninfo, schema: schema.name,

@@ -106,6 +106,27 @@ import Testing
         #expect(document.policy(for: "retail").cooldownDays == 30)
     }
 
+    /// People write YAML (with comments); it means exactly what the same JSON means, and is
+    /// stored as JSON.
+    @Test func yamlAndJSONAreTheSamePolicy() throws {
+        let yaml = """
+            # engaged sooner for b2b, where one demo request says a lot
+            default:
+              points: {open: 4, click: 9}
+              frequency_cap: {sends: 2, per_days: 7}
+            segments:
+              b2b:
+                engaged_threshold: 15
+                cooldown_days: 60
+                after_reactivation: suppress
+            """
+        let json = #"{"default": {"points": {"open": 4, "click": 9}, "frequency_cap": {"sends": 2, "per_days": 7}}, "segments": {"b2b": {"engaged_threshold": 15, "cooldown_days": 60, "after_reactivation": "suppress"}}}"#
+        #expect(try parse(yaml) == parse(json))
+        let stored = try PolicyDocument.parseStored(Data(yaml.utf8)).json
+        #expect(try JSONSerialization.jsonObject(with: stored) is [String: Any], "stored as JSON")
+        #expect(try parse(yaml).policy(for: "b2b").afterReactivation == .suppress)
+    }
+
     @Test func badValuesNameFieldAndValue() {
         let cases: [(String, String)] = [
             (#"{"default": {"points": {"open": -5}}}"#, "policy field default.points.open = -5"),
@@ -115,7 +136,11 @@ import Testing
             (#"{"default": {"points": {"Open Now": 5}}}"#, "policy field default.points = Open Now"),
             (#"{"default": {"after_reactivation": "explode"}}"#, "after_reactivation"),
             (#"{"default": {"cooldown_days": "thirty"}}"#, "cooldown_days"),
-            ("not json", "not a JSON policy document"),
+            ("not json", "not a JSON or YAML policy document: the document must be a mapping"),
+            ("{\"default\": ", "not a JSON or YAML policy document: not valid JSON"),
+            ("default:\n  cooldown_days: [30\n", "not valid YAML"),
+            ("default:\n  cooldown_days: 10\n", "policy field default.cooldown_days = 10: must be between 30 and 90"),
+            ("segments:\n  b2b:\n    points: {open: -1}\n", "policy field segments.b2b.points.open = -1"),
         ]
         for (json, expected) in cases {
             #expect { try parse(json) } throws: { "\($0)".contains(expected) }
