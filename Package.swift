@@ -136,7 +136,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EbbflowCLITests",
-            dependencies: ["PostgresClient", "EbbflowTestSupport"],
+            dependencies: ["PostgresClient", "EbbflowCore", "EbbflowEngine", "EbbflowTestSupport"],
             swiftSettings: strict
         ),
     ],

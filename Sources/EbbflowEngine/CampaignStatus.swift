@@ -31,6 +31,9 @@ public enum TransitionReason: String, Codable, Sendable, CaseIterable {
     case flowEntry = "flow_entry"
     /// Both reactivation emails went unanswered and the policy suppresses.
     case reactivationExhausted = "reactivation_exhausted"
+    /// Both reactivation emails went unanswered and the policy moves the contact to the
+    /// alternative channel: the status stays `inactive`; the row records the move.
+    case movedToChannel = "moved_to_channel"
     /// An administrator, an unsubscribe or a hard bounce.
     case manualSuppression = "manual_suppression"
     /// An administrator put a suppressed contact back (e.g. a renewed consent).

@@ -122,6 +122,15 @@ struct FlowSQL: Sendable {
         """
     }
 
-    /// The cycle gave up: moved to the alternative channel ($1 contact, $2 channel).
-    var moveToChannel: String { "UPDATE \(contacts) SET channel = $2 WHERE id = $1" }
+    /// The cycle gave up: moved to the alternative channel ($1 contact, $2 channel), with an
+    /// audit row ($3 reason, $4 job, $5 now): the status stays `inactive`.
+    var moveToChannel: String {
+        """
+        WITH moved AS (
+            UPDATE \(contacts) SET channel = $2 WHERE id = $1 RETURNING id
+        )
+        INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
+        SELECT id, 'inactive', 'inactive', $3, $4, $5 FROM moved
+        """
+    }
 }

@@ -55,7 +55,8 @@ public struct ReactivationStepJob: TransactionalJobHandler {
                 try StateMachine.check(from: .inactive, to: .suppressed, reason: .reactivationExhausted)
                 try connection.execute(sql.suppress, [contactID, now, TransitionReason.reactivationExhausted.rawValue, job.id])
             case .moveToChannel:
-                try connection.execute(sql.moveToChannel, [contactID, policy.alternativeChannel])
+                try StateMachine.check(from: .inactive, to: .inactive, reason: .movedToChannel)
+                try connection.execute(sql.moveToChannel, [contactID, policy.alternativeChannel, TransitionReason.movedToChannel.rawValue, job.id, now])
             }
         default:
             return .discard(reason: "unknown reactivation step \(job.args.step)")

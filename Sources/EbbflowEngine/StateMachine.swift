@@ -30,6 +30,8 @@ public enum StateMachine {
         ],
         .inactive: [
             .reactivated: [.engagedDuringReactivation],
+            // Not a status change but a step of the contact's story: the channel moved.
+            .inactive: [.movedToChannel],
             .suppressed: [.reactivationExhausted, .manualSuppression],
         ],
         .suppressed: [

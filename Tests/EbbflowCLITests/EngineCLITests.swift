@@ -1,9 +1,84 @@
 // The engine's commands as scripts use them: policy set/show, contacts show --json.
+import EbbflowCore
+import EbbflowEngine
 import EbbflowTestSupport
+import PostgresClient
 import Foundation
 import Testing
 
 @Suite struct EngineCLITests {
+    /// The script contract: in a simulation database, `clock advance 1d` then `worker --drain`
+    /// runs everything that became due, schedules included. A contact silent since day 0 is
+    /// still active when the clock reaches day 89 and the due sweep runs, and inactive when it
+    /// reaches day 90 (the sweep runs when the workers drain, and reads the clock then).
+    @Test func clockAdvanceThenDrainRunsTheDailySweep() async throws {
+        let schema = TestDatabase.uniqueSchemaName("clk")
+        let base = ["--schema", schema, "--database-url", try TestDatabase.url]
+        #expect(try await EbbflowBinary.run(["migrate", "--simulation"] + base).exitCode == 0)
+        #expect(try await EbbflowBinary.run(["clock", "set", "2027-01-01T00:00:00Z"] + base).exitCode == 0)
+        let connection = try await TestDatabase.connect()
+        try await connection.simpleQuery("""
+            INSERT INTO \(schema).contacts (external_id, email, segment, status_changed_at, created_at)
+            VALUES ('quiet', 'quiet@example.com', 'retail', \(schema).clock_now(), \(schema).clock_now())
+            """)
+        func status() async throws -> String {
+            try await connection.query("SELECT campaign_status::text AS s FROM \(schema).contacts").first!.decode("s")
+        }
+        func advance(_ by: String) async throws {
+            #expect(try await EbbflowBinary.run(["clock", "advance", by] + base).exitCode == 0)
+            let drained = try await EbbflowBinary.run(["worker", "--drain", "--log-level", "warning"] + base)
+            #expect(drained.exitCode == 0, "\(drained.output)")
+        }
+        try await advance("89d")
+        #expect(try await status() == "active", "day 89")
+        try await advance("1d")
+        #expect(try await status() == "inactive", "day 90: the sweep saw 90 days of silence")
+        let reason: String = try await connection.query("SELECT reason FROM \(schema).transitions").first!.decode("reason")
+        #expect(reason == "silence")
+        try await TestDatabase.dropSchema(schema)
+    }
+
+    /// The outbox as a mail integration uses it: batches claimed oldest first, each send handed
+    /// over once, never one that is not due yet; two integrations at once never share a send.
+    @Test func sendsNextHandsEachSendOverOnce() async throws {
+        let schema = TestDatabase.uniqueSchemaName("out")
+        let url = try TestDatabase.url
+        let base = ["--schema", schema, "--database-url", url]
+        #expect(try await EbbflowBinary.run(["migrate"] + base).exitCode == 0)
+        let connection = try await TestDatabase.connect()
+        try await connection.simpleQuery("""
+            INSERT INTO \(schema).contacts (external_id, email, segment, status_changed_at, created_at)
+            SELECT 'c-' || g, 'c' || g || '@example.com', 'retail', now(), now() FROM generate_series(1, 5) g;
+            INSERT INTO \(schema).sends (contact_id, flow, step, template, channel, at)
+            SELECT id, 'welcome', 1, 'welcome_1', 'email', now() - interval '1 minute' FROM \(schema).contacts ORDER BY id;
+            INSERT INTO \(schema).sends (contact_id, flow, step, template, channel, at)
+            SELECT id, 'welcome', 2, 'welcome_2', 'email', now() + interval '3 days' FROM \(schema).contacts WHERE external_id = 'c-1';
+            """)
+        // Another integration holds the oldest two in an open transaction: SKIP LOCKED passes them by.
+        let other = try await TestDatabase.connect()
+        try await other.simpleQuery("BEGIN")
+        let held = try await other.run { try SendOutbox(schema: try SchemaName(schema)).next(limit: 2, on: $0) }
+        #expect(held.map(\.externalID) == ["c-1", "c-2"])
+        let first = try await EbbflowBinary.run(["sends", "next", "--limit", "2", "--json"] + base)
+        #expect(first.exitCode == 0, "\(first.output)")
+        let batch = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [[String: Any]])
+        #expect(batch.compactMap { $0["external_id"] as? String } == ["c-3", "c-4"])
+        #expect(Set(batch.first?.keys.map { $0 } ?? []) == ["id", "external_id", "email", "flow", "step", "template", "channel", "at"])
+        #expect(batch.first?["email"] as? String == "c3@example.com" && batch.first?["template"] as? String == "welcome_1")
+        try await other.simpleQuery("COMMIT")
+        let rest = try await EbbflowBinary.run(["sends", "next", "--limit", "10", "--json"] + base)
+        let remaining = try #require(try JSONSerialization.jsonObject(with: Data(rest.stdout.utf8)) as? [[String: Any]])
+        #expect(remaining.compactMap { $0["external_id"] as? String } == ["c-5"], "the send due in 3 days stays: \(rest.stdout)")
+        let none = try await EbbflowBinary.run(["sends", "next"] + base)
+        #expect(none.exitCode == 0 && none.stdout.contains("no pending sends"))
+        let handed = try await connection.query("SELECT count(*) AS n FROM \(schema).sends WHERE state = 'handed_over' AND handed_over_at IS NOT NULL")
+            .first!.decode("n", as: Int.self)
+        #expect(handed == 5)
+        let badLimit = try await EbbflowBinary.run(["sends", "next", "--limit", "0"] + base)
+        #expect(badLimit.exitCode != 0 && badLimit.stderr.contains("--limit must be at least 1"))
+        try await TestDatabase.dropSchema(schema)
+    }
+
     @Test func badPolicyIsRefusedByFieldAndNothingChanges() async throws {
         let schema = TestDatabase.uniqueSchemaName("pol")
         let url = try TestDatabase.url

@@ -14,6 +14,8 @@ import Testing
         }
         #expect(!StateMachine.isLegal(from: .active, to: .engaged, reason: .silence), "right pair, wrong reason")
         #expect(!StateMachine.isLegal(from: .engaged, to: .engaged, reason: .scoreThreshold), "no self-loops")
+        #expect(StateMachine.isLegal(from: .inactive, to: .inactive, reason: .movedToChannel), "the one audit-only row: a channel move")
+        #expect(!StateMachine.isLegal(from: .active, to: .active, reason: .movedToChannel))
         #expect(!StateMachine.isLegal(from: .inactive, to: .active, reason: .flowEntry), "inactive comes back only through reactivated")
     }
 

@@ -60,6 +60,11 @@ import Testing
             #expect(try row.decode("channel", as: String.self) == "ads")
             #expect(try row.decode("reactivation_cycle", as: Int.self) == 1)
             #expect(try row.decode("s", as: String.self) == "inactive")
+            // The whole story, each step with its cause: a job for every change after the sweep's.
+            let trail = try await connection.query(
+                "SELECT from_status::text AS f, to_status::text AS t, reason, job_id IS NOT NULL AS by_job FROM \(schema.quoted).transitions ORDER BY id"
+            ).rows.map { "\(try $0.decode("f", as: String.self))→\(try $0.decode("t", as: String.self)) \(try $0.decode("reason", as: String.self)) job:\(try $0.decode("by_job", as: Bool.self))" }
+            #expect(trail == ["active→inactive silence job:false", "inactive→inactive moved_to_channel job:true"], "\(trail)")
         }
     }
 

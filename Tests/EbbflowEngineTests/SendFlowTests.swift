@@ -57,6 +57,10 @@ import Testing
             try await engage(connection, schema, "eager", ["open", "click", "high_intent_visit"])
             let cancelled = try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'cancelled' AND kind = 'flow_step'")
             #expect(cancelled == 1, "the engaged contact's pending step was cancelled in the event's transaction")
+            let why: String = try await connection.query(
+                "SELECT errors->-1->>'message' AS m FROM \(schema.quoted).finished_jobs WHERE state = 'cancelled' AND kind = 'flow_step'"
+            ).first!.decode("m")
+            #expect(why == "contact engaged: it left the send flow", "the skipped send says why")
             for step in [3.0, 6, 8] { try await day(step) }
             #expect(try await sends(connection, schema, "eager") == 1, "no send after engaging")
             #expect(try await sends(connection, schema, "silent") == 3)

@@ -1,0 +1,57 @@
+// `ebbflow simulate` as a person runs it: progress lines, the weekly table, the summary, and the two files.
+import EbbflowTestSupport
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+
+@Suite struct SimulateCommandTests {
+    @Test func simulateWritesTableSummaryFilesAndProgress() async throws {
+        let schema = TestDatabase.uniqueSchemaName("simcli")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent(schema, isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try await EbbflowBinary.run([
+            "simulate", "--contacts", "300", "--days", "30", "--workers", "1", "--seed", "7", "--out", out.path,
+            "--schema", schema, "--database-url", try TestDatabase.url, "--log-level", "warning",
+        ], timeout: .seconds(600))
+        try await TestDatabase.dropSchema(schema)
+        #expect(result.exitCode == 0, "\(result.output)")
+        // Not a terminal: plain progress lines every 7 days and on the last, on stderr.
+        for day in [7, 14, 21, 28, 30] { #expect(result.stderr.contains("simulate: day \(day)/30 · "), "\(result.stderr)") }
+        #expect(!result.stderr.contains("applied migration"), "--log-level warning keeps migration lines out")
+        #expect(result.stdout.contains("week  days"))
+        #expect(result.stdout.contains("300 contacts over 30 simulated days"))
+        for part in ["sends:", "% saved", "reactivation:", "median time from first send to engaged"] {
+            #expect(result.stdout.contains(part), "summary lacks \(part): \(result.stdout)")
+        }
+        let csv = try String(contentsOf: out.appendingPathComponent("simulation.csv"), encoding: .utf8)
+        let lines = csv.split(separator: "\n")
+        #expect(lines.count == 31, "a header and one row per day")
+        let columns = lines.first?.split(separator: ",").count ?? 0
+        #expect(lines.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == columns })
+        // The chart is well-formed XML with a title, the five series and their legend.
+        let svg = try Data(contentsOf: out.appendingPathComponent("audience.svg"))
+        let reader = SVGReader()
+        let parser = XMLParser(data: svg)
+        parser.delegate = reader
+        #expect(parser.parse(), "audience.svg is not well-formed XML: \(String(describing: parser.parserError))")
+        #expect(reader.elements["svg"] == 1 && reader.elements["path"] == 5, "\(reader.elements)")
+        for label in ["active", "reactivated", "engaged", "inactive", "suppressed / ads", "300 contacts over 30 days"] {
+            #expect(reader.texts.contains { $0.contains(label) }, "the chart shows \(label): \(reader.texts)")
+        }
+    }
+}
+
+/// Counts elements and collects text, to check the chart as an XML document rather than as a string.
+final class SVGReader: NSObject, XMLParserDelegate {
+    var elements: [String: Int] = [:]
+    var texts: [String] = []
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        elements[name, default: 0] += 1
+    }
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        let text = string.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !text.isEmpty { texts.append(text) }
+    }
+}
