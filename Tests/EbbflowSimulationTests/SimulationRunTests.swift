@@ -117,6 +117,27 @@ import Testing
                OR (x.flow = 'reactivation' AND b.status <> 'inactive')
             """).first!.decode("n", as: Int.self)
         #expect(forbidden == 0, "sends to contacts whose status forbade them")
+        // Channel and timing: nothing goes by email after a move to the alternative channel
+        // (nothing moves a contact back), reactivation email 1 never comes before the cooldown
+        // after the contact went inactive, and email 2 never within the wait after email 1.
+        let afterMove = try await connection.query("""
+            SELECT count(*) AS n FROM \(s).sends x
+            WHERE x.channel = 'email' AND EXISTS (SELECT 1 FROM \(s).transitions t WHERE t.contact_id = x.contact_id
+                                                  AND t.reason = 'moved_to_channel' AND t.at < x.at)
+            """).first!.decode("n", as: Int.self)
+        #expect(afterMove == 0, "email sends after a move to the alternative channel")
+        let policy = PolicyDocument().default
+        let early = try await connection.query("""
+            SELECT count(*) AS n FROM \(s).sends x
+            WHERE x.flow = 'reactivation' AND (
+                (x.step = 1 AND x.at < (SELECT max(t.at) FROM \(s).transitions t WHERE t.contact_id = x.contact_id
+                                         AND t.to_status = 'inactive' AND t.from_status <> 'inactive' AND t.at <= x.at)
+                                        + make_interval(days => $1::int))
+             OR (x.step = 2 AND x.at < (SELECT max(y.at) FROM \(s).sends y WHERE y.contact_id = x.contact_id
+                                         AND y.flow = 'reactivation' AND y.step = 1 AND y.at <= x.at)
+                                        + make_interval(days => $2::int)))
+            """, [policy.cooldownDays, policy.reactivationWaitDays]).first!.decode("n", as: Int.self)
+        #expect(early == 0, "reactivation emails before their cooldown or wait")
     }
 
     /// All-dormant contacts: three unanswered sends (days 0, 3, 6), inactive when the wait ends
