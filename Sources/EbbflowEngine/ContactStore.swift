@@ -10,6 +10,21 @@ public struct ContactView: Sendable {
     public var reactivationCycle: Int
     public var transitions: [(from: String, to: String, reason: String, at: Date)]
     public var sends: [(flow: String, step: Int, template: String, channel: String, at: Date)]
+    /// The stream the contact is in, and since when; nil when none.
+    public var stream: (name: String, since: Date)?
+    /// Every arbiter decision about the contact, oldest first, with what was weighed (JSON).
+    public var streamDecisions: [StreamDecisionView]
+}
+
+/// One decision of the arbiter as `contacts show` prints it.
+public struct StreamDecisionView: Sendable {
+    public var at: Date
+    public var trigger: String
+    public var previous: String?
+    public var chosen: String?
+    public var reason: String
+    /// The candidates as stored: `[{"stream", "priority", "mean", "draw"}]`.
+    public var candidates: PGJSON
 }
 
 public struct ContactStore: Sendable {
@@ -43,7 +58,16 @@ public struct ContactStore: Sendable {
             externalID: try row.decode("external_id"), email: try row.decode("email"), segment: segment,
             status: CampaignStatus(rawValue: try row.decode("status")) ?? .active, engagementScore: score, lastEngagementAt: last,
             channel: try row.decode("channel"))
-        return ContactView(contact: contact, reactivationCycle: try row.decode("reactivation_cycle"), transitions: transitions, sends: sends)
+        let streamSQL = StreamSQL(schema: schema)
+        let stream = try connection.query(streamSQL.membershipOf, [id]).first.map {
+            (name: try $0.decode("stream", as: String.self), since: try $0.decode("entered_at", as: Date.self))
+        }
+        let decisions = try connection.query(streamSQL.decisionsOf, [id]).rows.map {
+            StreamDecisionView(at: try $0.decode("at"), trigger: try $0.decode("trigger"), previous: try $0.decode("previous"),
+                               chosen: try $0.decode("chosen"), reason: try $0.decode("reason"), candidates: try $0.decode("candidates"))
+        }
+        return ContactView(contact: contact, reactivationCycle: try row.decode("reactivation_cycle"), transitions: transitions, sends: sends,
+                           stream: stream, streamDecisions: decisions)
     }
 }
 

@@ -44,6 +44,7 @@ public struct EventApplier: Sendable {
         applied.reserveCapacity(rows.count)
         var states: [Int64: ContactScoreState] = [:]
         var order: [Int64] = []
+        var points: [StreamEventPoint] = []
         for row in rows {
             let contactID: Int64 = try row.decode("contact_id")
             let segment: String = try row.decode("segment")
@@ -60,6 +61,7 @@ public struct EventApplier: Sendable {
             let result = try states[contactID]!.fold(points: earned, occurredAt: try row.decode("occurred_at"), now: now, policy: policy)
             applied.append(AppliedEvent(eventID: eventID, contactID: contactID, points: earned, score: result.score,
                                         from: result.from, to: result.to, reason: result.reason))
+            points.append(StreamEventPoint(eventID: eventID, contactID: contactID, kind: try row.decode("kind"), segment: segment, status: result.to))
         }
         let final = order.map { states[$0]! }
         try connection.execute(sql.updateContacts, [
@@ -82,6 +84,8 @@ public struct EventApplier: Sendable {
             try connection.execute(sql.cancelContactJobs, [reactivated, now, ["reactivation_step"], "contact reactivated: its reactivation cycle ends"])
         }
         try connection.execute(sql.markApplied, [applied.map(\.eventID), applied.map { Int32($0.points) }, now])
+        // Entries and exits of streams, in the events' own transaction (StreamRuntime.swift).
+        try StreamRuntime(schema: sql.schema).decide(at: points, now: now, on: connection)
         return applied
     }
 }

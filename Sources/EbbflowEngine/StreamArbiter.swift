@@ -6,11 +6,15 @@ import Foundation
 public struct ArbiterCandidate: Sendable, Equatable {
     public var stream: String
     public var priority: Int?
+    /// A locked stream that this decision point's event enters (a product return, a birthday):
+    /// sensitive journeys start at once.
+    public var lockedEntry: Bool
     public var sends: Int
     public var goals: Int
-    public init(stream: String, priority: Int? = nil, sends: Int = 0, goals: Int = 0) {
+    public init(stream: String, priority: Int? = nil, lockedEntry: Bool = false, sends: Int = 0, goals: Int = 0) {
         self.stream = stream
         self.priority = priority
+        self.lockedEntry = lockedEntry
         self.sends = sends
         self.goals = goals
     }
@@ -31,6 +35,8 @@ public struct ArbiterDecision: Sendable, Equatable {
     public enum Reason: String, Sendable, Codable {
         /// The contact is in a locked stream that has not ended: it stays.
         case locked
+        /// The event enters a locked (sensitive) stream: it wins at once.
+        case lockedEntry = "locked_entry"
         /// Manual priorities were set among the candidates: the highest won.
         case manualPriority = "manual_priority"
         /// The highest draw from each candidate's posterior won (Thompson sampling).
@@ -57,7 +63,7 @@ public struct ArbiterDecision: Sendable, Equatable {
 /// badly would never get the sends that show it is good. Drawing each stream's conversion rate
 /// from its Beta posterior and taking the highest draw does both: a stream with little data
 /// has a wide posterior and wins sometimes; one with a clearly better rate wins almost always.
-/// Locked memberships and manual priorities come first because the practice asks that
+/// Locked memberships, then locked streams the event enters, then manual priorities come first because the practice asks that
 /// emotionally sensitive journeys (a birthday, after a product return) get their whole course
 /// and that people can put a stream first when they know better than the data.
 public enum StreamArbiter {
@@ -74,6 +80,11 @@ public enum StreamArbiter {
         let draws = candidates.map { BetaSampling.posteriorDraw(conversions: $0.goals, trials: max($0.sends, $0.goals), using: &generator) }
         var withDraws = weighed
         for index in withDraws.indices { withDraws[index].draw = draws[index] }
+        let entering = candidates.indices.filter { candidates[$0].lockedEntry }
+        if !entering.isEmpty {
+            let best = entering.max { (candidates[$0].priority ?? -1, draws[$0]) < (candidates[$1].priority ?? -1, draws[$1]) }!
+            return ArbiterDecision(chosen: candidates[best].stream, reason: .lockedEntry, candidates: withDraws)
+        }
         if let top = candidates.compactMap(\.priority).max() {
             // Highest priority first; among equals, the better draw.
             let best = candidates.indices.filter { candidates[$0].priority == top }.max { draws[$0] < draws[$1] }!

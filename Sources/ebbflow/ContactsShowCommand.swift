@@ -26,6 +26,12 @@ struct ContactsShowCommand: AsyncParsableCommand {
                 "reactivation_cycle": full.reactivationCycle, "channel": view.channel,
                 "transitions": full.transitions.map { ["from": $0.from, "to": $0.to, "reason": $0.reason, "at": Output.time($0.at)] },
                 "sends": full.sends.map { ["flow": $0.flow, "step": $0.step, "template": $0.template, "channel": $0.channel, "at": Output.time($0.at)] as [String: Any] },
+                "stream": full.stream.map { ["name": $0.name, "since": Output.time($0.since)] as [String: Any] } ?? NSNull(),
+                "stream_decisions": full.streamDecisions.map { decision -> [String: Any] in
+                    ["at": Output.time(decision.at), "trigger": decision.trigger, "from": decision.previous ?? NSNull(),
+                     "to": decision.chosen ?? NSNull(), "reason": decision.reason,
+                     "candidates": (try? JSONSerialization.jsonObject(with: decision.candidates.bytes)) ?? NSNull()]
+                },
             ] as [String: Any]))
             return
         }
@@ -38,5 +44,9 @@ struct ContactsShowCommand: AsyncParsableCommand {
             """)
         for step in full.transitions { print("  \(Output.time(step.at))  \(step.from) → \(step.to)  (\(step.reason))") }
         for send in full.sends { print("  \(Output.time(send.at))  sent \(send.template) (\(send.flow) step \(send.step), \(send.channel))") }
+        print("  stream:          \(full.stream.map { "\($0.name) since \(Output.time($0.since))" } ?? "none")")
+        for decision in full.streamDecisions {
+            print("  \(Output.time(decision.at))  \(decision.trigger): \(decision.previous ?? "none") → \(decision.chosen ?? "none")  (\(decision.reason))")
+        }
     }
 }

@@ -58,3 +58,17 @@ import Testing
         }
     }
 }
+
+@Suite struct StreamArbiterLockedEntryTests {
+    /// A product return enters the locked post-return stream at once, over a promotion with a
+    /// better estimate and even a manual priority; a locked membership still holds against it.
+    @Test func lockedEntryWinsUnlessAlreadyLocked() {
+        var generator = TestGenerator(state: 4)
+        let candidates = [ArbiterCandidate(stream: "promotion", priority: 50, sends: 1_000, goals: 300),
+                          ArbiterCandidate(stream: "post_return", lockedEntry: true)]
+        let entered = StreamArbiter.decide(current: CurrentMembership(stream: "promotion", mode: .open), candidates: candidates, using: &generator)
+        #expect(entered.chosen == "post_return" && entered.reason == .lockedEntry)
+        let held = StreamArbiter.decide(current: CurrentMembership(stream: "birthday", mode: .locked), candidates: candidates, using: &generator)
+        #expect(held.chosen == "birthday" && held.reason == .locked)
+    }
+}

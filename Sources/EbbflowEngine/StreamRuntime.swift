@@ -1,0 +1,102 @@
+// Places contacts in streams at the decision points events make (entries and exits), in the events' own transaction.
+import EbbflowCore
+import Foundation
+import PostgresClient
+
+/// An applied event as a possible decision point.
+struct StreamEventPoint: Sendable {
+    var eventID: Int64
+    var contactID: Int64
+    var kind: String
+    var segment: String
+    var status: CampaignStatus
+}
+
+/// Why here: an exit event must end a membership "in the event's own transaction", and the
+/// arbiter must reconsider at once, so this runs inside `EventApplier.apply`, after the events'
+/// own writes, on contacts the applier already holds locked. Only events whose kind some stream
+/// enters on or exits on are decision points; with no streams stored it costs one query.
+///
+/// What this slice does: memberships and the decision log. Running a stream's steps (its sends,
+/// waits and branches) is the next slice; until then a membership records where the arbiter
+/// placed the contact and why.
+struct StreamRuntime: Sendable {
+    let schema: SchemaName
+    var sql: StreamSQL { StreamSQL(schema: schema) }
+
+    func decide(at events: [StreamEventPoint], now: Date, on connection: isolated PGConnection) throws {
+        guard !events.isEmpty else { return }
+        let streams = try StreamStore(schema: schema).list(on: connection).map(\.definition)
+        guard !streams.isEmpty else { return }
+        let byName = Dictionary(uniqueKeysWithValues: streams.map { ($0.name, $0) })
+        let entryKinds = Set(streams.compactMap(\.entry.event))
+        let exitKinds = Set(streams.flatMap(\.exits))
+        let points = events.filter { entryKinds.contains($0.kind) || exitKinds.contains($0.kind) }
+            .sorted { ($0.contactID, $0.eventID) < ($1.contactID, $1.eventID) }
+        guard !points.isEmpty else { return }
+        let contactIDs = Array(Set(points.map(\.contactID))).sorted()
+        var membership: [Int64: String] = [:]
+        for row in try connection.query(sql.membershipsOf, [contactIDs]).rows {
+            membership[try row.decode("contact_id")] = try row.decode("stream")
+        }
+        var outcomes: [String: (sends: Int, goals: Int)] = [:]
+        for row in try connection.query(sql.outcomesFor, [Array(Set(points.map(\.segment)))]).rows {
+            let key = "\(try row.decode("stream", as: String.self))|\(try row.decode("segment", as: String.self))|\(try row.decode("status", as: String.self))"
+            outcomes[key] = (try row.decode("sends"), try row.decode("goals"))
+        }
+        var generator = SystemRandomNumberGenerator()
+        var log: [(contact: Int64, trigger: String, event: Int64, previous: String?, decision: ArbiterDecision)] = []
+        for point in points {
+            var current = membership[point.contactID].flatMap { byName[$0] }
+            let previous = current?.name
+            var trigger = "event:\(point.kind)"
+            if let stream = current, stream.exits.contains(point.kind) {
+                current = nil
+                trigger = "exit:\(point.kind)"
+            } else if !entryKinds.contains(point.kind) {
+                continue
+            }
+            var candidates = streams.filter { stream in
+                stream.name != previous && stream.entry.event == point.kind && Self.admits(stream.entry, point)
+            }.map { stream in
+                let known = outcomes["\(stream.name)|\(point.segment)|\(point.status.rawValue)"] ?? (0, 0)
+                return ArbiterCandidate(stream: stream.name, priority: stream.priority, lockedEntry: stream.mode == .locked,
+                                        sends: known.sends, goals: known.goals)
+            }
+            if let stream = current, stream.mode == .open {
+                let known = outcomes["\(stream.name)|\(point.segment)|\(point.status.rawValue)"] ?? (0, 0)
+                candidates.append(ArbiterCandidate(stream: stream.name, priority: stream.priority, sends: known.sends, goals: known.goals))
+            }
+            let decision = StreamArbiter.decide(current: current.map { CurrentMembership(stream: $0.name, mode: $0.mode) },
+                                                candidates: candidates, using: &generator)
+            membership[point.contactID] = decision.chosen
+            log.append((point.contactID, trigger, point.eventID, previous, decision))
+        }
+        guard !log.isEmpty else { return }
+        let leaving = contactIDs.filter { membership[$0] == nil }
+        if !leaving.isEmpty { try connection.execute(sql.leaveStreams, [leaving]) }
+        let placed = contactIDs.compactMap { id in membership[id].map { (id, $0) } }
+        if !placed.isEmpty {
+            try connection.execute(sql.placeInStreams, [placed.map(\.0), placed.map(\.1), placed.map { byName[$0.1]!.mode.rawValue }, now])
+        }
+        try connection.execute(sql.recordDecisions, [
+            log.map(\.contact), log.map(\.trigger), log.map(\.event), log.map(\.previous), log.map(\.decision.chosen),
+            log.map(\.decision.reason.rawValue), try log.map { try Self.candidatesJSON($0.decision) }, now,
+        ])
+    }
+
+    /// Whether a stream's entry criteria (segments, statuses) admit the contact.
+    static func admits(_ entry: StreamDefinition.Entry, _ point: StreamEventPoint) -> Bool {
+        (entry.segments.map { $0.contains(point.segment) } ?? true) && (entry.statuses.map { $0.contains(point.status) } ?? true)
+    }
+
+    static func candidatesJSON(_ decision: ArbiterDecision) throws -> String {
+        let objects: [[String: Any]] = decision.candidates.map { weighed in
+            var object: [String: Any] = ["stream": weighed.stream, "mean": weighed.mean]
+            if let priority = weighed.priority { object["priority"] = priority }
+            if let draw = weighed.draw { object["draw"] = draw }
+            return object
+        }
+        return String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys]), as: UTF8.self)
+    }
+}
