@@ -90,5 +90,6 @@ extension JobRegistry {
         register(ApplyPendingEventsJob(schema: schema))
         register(ApplyEventsJob(schema: schema))
         register(DecayPassJob(schema: schema))
+        register(StreamStepJob(schema: schema))
     }
 }

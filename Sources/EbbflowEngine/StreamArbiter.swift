@@ -43,6 +43,8 @@ public struct ArbiterDecision: Sendable, Equatable {
         case sampledEstimate = "sampled_estimate"
         /// No stream is open to the contact.
         case noEligibleStream = "no_eligible_stream"
+        /// The contact reached the end of its stream.
+        case streamEnded = "stream_ended"
     }
 
     /// One candidate as it was weighed: its posterior mean and the draw it got (nil when no draw was needed).

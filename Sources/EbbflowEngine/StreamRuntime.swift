@@ -1,5 +1,6 @@
 // Places contacts in streams at the decision points events make (entries and exits), in the events' own transaction.
 import EbbflowCore
+import EbbflowQueue
 import Foundation
 import PostgresClient
 
@@ -17,9 +18,9 @@ struct StreamEventPoint: Sendable {
 /// own writes, on contacts the applier already holds locked. Only events whose kind some stream
 /// enters on or exits on are decision points; with no streams stored it costs one query.
 ///
-/// What this slice does: memberships and the decision log. Running a stream's steps (its sends,
-/// waits and branches) is the next slice; until then a membership records where the arbiter
-/// placed the contact and why.
+/// A contact that changes streams has its old stream's pending steps cancelled with the reason
+/// and its new stream's first step enqueued, in the same transaction (the steps themselves
+/// run in `StreamStepJob`, StreamSteps.swift).
 struct StreamRuntime: Sendable {
     let schema: SchemaName
     var sql: StreamSQL { StreamSQL(schema: schema) }
@@ -45,7 +46,8 @@ struct StreamRuntime: Sendable {
             outcomes[key] = (try row.decode("sends"), try row.decode("goals"))
         }
         var generator = SystemRandomNumberGenerator()
-        var log: [(contact: Int64, trigger: String, event: Int64, previous: String?, decision: ArbiterDecision)] = []
+        let before = membership
+        var log: [(contact: Int64, trigger: String, event: Int64?, previous: String?, decision: ArbiterDecision)] = []
         for point in points {
             var current = membership[point.contactID].flatMap { byName[$0] }
             let previous = current?.name
@@ -79,10 +81,30 @@ struct StreamRuntime: Sendable {
         if !placed.isEmpty {
             try connection.execute(sql.placeInStreams, [placed.map(\.0), placed.map(\.1), placed.map { byName[$0.1]!.mode.rawValue }, now])
         }
+        // A contact that changed streams: the old stream's pending steps are cancelled with the
+        // reason, and the new stream starts now (StreamSteps.swift).
+        let moved = contactIDs.filter { membership[$0] != before[$0] }
+        let left = moved.filter { before[$0] != nil }
+        if !left.isEmpty {
+            try connection.execute(EngineSQL(schema: schema).cancelContactJobs, [left, now, [StreamStepJob.kind], "contact left the stream"])
+        }
+        let entered = moved.compactMap { id in membership[id].map { (id, $0) } }
+        if !entered.isEmpty {
+            try connection.execute(sql.enqueueFirstSteps, [entered.map(\.0), entered.map(\.1), now])
+            try JobStore(schema: schema).notify(queues: ["default"], on: connection)
+        }
         try connection.execute(sql.recordDecisions, [
             log.map(\.contact), log.map(\.trigger), log.map(\.event), log.map(\.previous), log.map(\.decision.chosen),
             log.map(\.decision.reason.rawValue), try log.map { try Self.candidatesJSON($0.decision) }, now,
         ])
+    }
+
+    /// A contact reached the end of `stream`: it leaves it, and the decision log says so.
+    func end(contactID: Int64, stream: String, jobID: Int64, now: Date, on connection: isolated PGConnection) throws {
+        try connection.execute(sql.leaveStreams, [[contactID]])
+        let decision = ArbiterDecision(chosen: nil, reason: .streamEnded, candidates: [])
+        try connection.execute(sql.recordDecisions, [[contactID], ["end:\(stream)"], [Int64?.none], [stream], [String?.none],
+                                                     [decision.reason.rawValue], [try Self.candidatesJSON(decision)], now])
     }
 
     /// Whether a stream's entry criteria (segments, statuses) admit the contact.

@@ -75,4 +75,46 @@ struct StreamSQL: Sendable {
         WHERE contact_id = $1 ORDER BY id
         """
     }
+
+    /// Contact $1 locked (the engine's one lock order is by contact id) with its stream, its
+    /// status and channel, and its sends since $2 for the frequency cap.
+    var lockContactForStep: String {
+        let contacts = schema.qualified("contacts"), sends = schema.qualified("sends")
+        return """
+            SELECT c.id, c.campaign_status::text AS status, c.channel, c.segment, m.stream,
+                   coalesce((SELECT array_agg(s.at) FROM \(sends) s WHERE s.contact_id = c.id AND s.at > $2), '{}') AS recent_sends
+            FROM \(contacts) c LEFT JOIN \(schema.qualified("stream_memberships")) m ON m.contact_id = c.id
+            WHERE c.id = $1 FOR UPDATE OF c
+            """
+    }
+
+    /// A stream send: $1 contact, $2 stream, $3 step, $4 template, $5 at, $6 experiment, $7 variant.
+    var insertStreamSend: String {
+        """
+        INSERT INTO \(schema.qualified("sends")) (contact_id, flow, step, template, channel, at, experiment, variant)
+        VALUES ($1, $2, $3, $4, 'email', $5, $6, $7)
+        """
+    }
+
+    /// A skipped stream send: $1 stream, $2 contact, $3 step, $4 reason, $5 at.
+    var insertStreamSkip: String {
+        "INSERT INTO \(schema.qualified("flow_skips")) (flow, contact_id, step, reason, at) VALUES ($1, $2, $3, $4, $5)"
+    }
+
+    /// Whether contact $1 had an event of kind $2 in ($3, $4].
+    var hadEvent: String {
+        """
+        SELECT EXISTS (SELECT 1 FROM \(schema.qualified("engagement_events")) WHERE contact_id = $1 AND kind = $2
+                       AND occurred_at > $3 AND occurred_at <= $4) AS had
+        """
+    }
+
+    /// The first step of each newly placed contact: $1 contacts, $2 streams, $3 now.
+    var enqueueFirstSteps: String {
+        """
+        INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at)
+        SELECT 'available', 'default', 'stream_step', jsonb_build_object('stream', p.stream, 'contact_id', p.contact_id, 'step', 0), $3, $3
+        FROM unnest($1::int8[], $2::text[]) AS p(contact_id, stream)
+        """
+    }
 }

@@ -1,0 +1,95 @@
+// Runs a stream's steps for one contact: sends (re-checked, capped, with experiment variants), waits, branches, ends.
+import EbbflowCore
+import EbbflowQueue
+import Foundation
+import PostgresClient
+
+/// One contact's place in a stream, as a job. Why a job per contact and step: every wait of a
+/// journey is a job in the queue (due when the wait ends), so a stream survives restarts and
+/// scales with workers like the rest of the engine. A step runs in one transaction with the
+/// contact locked: the contact must still be in this stream (an exit may have ended it), and a
+/// send re-checks status, channel and the one frequency cap shared with flows.
+///
+/// Steps that take no time (sends, gotos, a branch's decision) run on in the same job until a
+/// wait, a branch's window or the end; validation guarantees every loop has a wait.
+public struct StreamStepJob: TransactionalJobHandler {
+    public struct Args: Codable, Sendable {
+        public var stream: String
+        public var contactID: Int64
+        public var step: Int
+        /// Set when a branch's window started: the branch decides when the job runs again.
+        public var branchSince: Date?
+        enum CodingKeys: String, CodingKey { case stream, contactID = "contact_id", step, branchSince = "branch_since" }
+    }
+    public static let kind = "stream_step"
+    let schema: SchemaName
+
+    public init(schema: SchemaName) { self.schema = schema }
+
+    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
+        let sql = StreamSQL(schema: schema), now = context.now, args = job.args
+        let policies = try PolicyStore(schema: schema).load(on: connection)
+        guard let row = try connection.query(sql.lockContactForStep, [args.contactID, now.addingTimeInterval(-policies.longestCapWindow)]).first else {
+            return .discard(reason: "contact \(args.contactID) does not exist")
+        }
+        // Left the stream (an exit, or the arbiter moved it): nothing more to do here.
+        guard try row.decode("stream", as: String?.self) == args.stream else { return .completed }
+        guard let stream = try StreamStore(schema: schema).find(args.stream, on: connection)?.definition else {
+            return .discard(reason: "stream \(args.stream) is no longer defined")
+        }
+        let status = CampaignStatus(rawValue: try row.decode("status")) ?? .active
+        let channel: String = try row.decode("channel"), segment: String = try row.decode("segment")
+        let recentSends: [Date] = try row.decode("recent_sends")
+        var ids: [String: Int] = [:]
+        for (index, step) in stream.steps.enumerated() { if let id = step.id { ids[id] = index } }
+        var index = args.step, branchSince = args.branchSince
+        func next(_ step: Int, at: Date, since: Date? = nil) throws {
+            let follow = Args(stream: args.stream, contactID: args.contactID, step: step, branchSince: since)
+            _ = try context.store.enqueue(NewJob(kind: Self.kind, args: try PGJSON(encoding: follow), runAt: at), on: connection)
+        }
+        for _ in 0..<64 {
+            guard index < stream.steps.count else { break }
+            switch stream.steps[index].action {
+            case .send(let template, let experiment):
+                let policy = policies.policy(for: segment)
+                if let deferral = policy.frequencyCap.deferral(recentSends: recentSends, now: now) {
+                    return .snooze(deferral.timeIntervalSince(now))
+                }
+                if !status.mayReceiveFlowEmail || channel != "email" {
+                    let reason = !status.mayReceiveFlowEmail ? "contact is \(status.rawValue)" : "contact is on \(channel)"
+                    try connection.execute(sql.insertStreamSkip, [args.stream, args.contactID, Int32(index), reason, now])
+                } else {
+                    var chosen = template, variant: String?
+                    if let experiment {
+                        let pick = ExperimentAssignment.variant(experiment: experiment.name, contactID: args.contactID, weights: experiment.variants.map(\.weight))
+                        chosen = experiment.variants[pick].template
+                        variant = experiment.variants[pick].name
+                    }
+                    try connection.execute(sql.insertStreamSend, [args.contactID, args.stream, Int32(index), chosen, now, experiment?.name, variant])
+                }
+                index += 1
+            case .wait(let seconds):
+                try next(index + 1, at: now.addingTimeInterval(seconds))
+                return .completed
+            case .branch(let kind, let within, let then, let otherwise):
+                guard let since = branchSince else {
+                    try next(index, at: now.addingTimeInterval(within), since: now)
+                    return .completed
+                }
+                let had: Bool = try connection.query(sql.hadEvent, [args.contactID, kind, since, now]).first!.decode("had")
+                index = ids[had ? then : otherwise]!
+                branchSince = nil
+            case .goto(let target):
+                index = ids[target]!
+            case .end:
+                index = stream.steps.count
+            }
+        }
+        if index < stream.steps.count {
+            try next(index, at: now)  // many instant steps in a row: go on in a new job
+            return .completed
+        }
+        try StreamRuntime(schema: schema).end(contactID: args.contactID, stream: args.stream, jobID: job.id, now: now, on: connection)
+        return .completed
+    }
+}

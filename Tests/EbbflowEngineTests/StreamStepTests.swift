@@ -1,0 +1,103 @@
+// Streams running: sends and waits as jobs, an exit event cutting a journey short, a locked journey run to its end.
+import EbbflowCore
+import EbbflowEngine
+import EbbflowQueue
+import EbbflowTestSupport
+import Foundation
+import PostgresClient
+import Testing
+
+@Suite struct StreamStepTests {
+    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+    static let streams = """
+        streams:
+          - name: welcome
+            entry: {event: signup}
+            steps: [{send: welcome_1}, {wait: 3d}, {send: welcome_2}, {wait: 4d}, {send: welcome_3}, {wait: 7d}, {end: true}]
+            exits: [purchase]
+          - {name: post_purchase, entry: {event: purchase}, steps: [{send: thanks}]}
+          - {name: promotion, entry: {event: page_visit}, steps: [{send: promo_1}, {wait: 2d}, {send: promo_2}]}
+          - {name: post_return, mode: locked, entry: {event: product_return}, steps: [{send: sorry}, {wait: 7d}, {send: follow_up}]}
+        """
+
+    /// Runs `body` with a contact, the streams, and helpers to send an event or move to a day and drain.
+    func scenario(_ body: (PGConnection, SchemaName, _ event: (String) async throws -> Void, _ day: (Double) async throws -> Void) async throws -> Void) async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            let store = EventStore(schema: schema)
+            try await connection.withTransaction { connection in
+                try DatabaseClock(schema: schema).set(Self.start, on: connection)
+                try PolicyStore(schema: schema).save(Data(StreamMembershipTests.policy.utf8), on: connection)
+                _ = try StreamStore(schema: schema).apply(Data(Self.streams.utf8), on: connection)
+                try store.upsertContact(externalID: "cam", email: "cam@example.com", segment: "retail", now: Self.start, on: connection)
+                for name in ["inactivity_sweep", "decay_scores", "audience_snapshot", "apply_pending_events"] {
+                    try ScheduleStore(schema: schema).setEnabled(name, false, on: connection)
+                }
+            }
+            var registry = JobRegistry.builtins()
+            registry.registerEngine(schema: schema)
+            var count = 0
+            try await body(connection, schema, { kind in
+                count += 1
+                let index = count
+                try await connection.withTransaction { connection in
+                    let now = try store.now(on: connection)
+                    let policies = try PolicyStore(schema: schema).load(on: connection)
+                    guard case .stored(let id) = try store.record(IncomingEvent(externalID: "cam", kind: kind, providerEventID: "e\(index)"), now: now, on: connection) else { return }
+                    _ = try EventApplier(schema: schema).apply(eventID: id, policies: policies, now: now, on: connection)
+                }
+            }, { day in
+                try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(day * 86_400), on: $0) }
+                try await QueueWorker(database: try TestDatabase.configuration, schema: schema, registry: registry,
+                                      configuration: WorkerConfiguration(listen: false, drain: true), logger: QuietLogger.logger).run()
+            })
+        }
+    }
+
+    func sends(_ connection: PGConnection, _ schema: SchemaName) async throws -> [String] {
+        try await connection.query("SELECT template, at FROM \(schema.quoted).sends ORDER BY at, id").rows.map {
+            let days = (try $0.decode("at", as: Date.self)).timeIntervalSince(Self.start) / 86_400
+            return "\(try $0.decode("template", as: String.self))@\(Int(days))"
+        }
+    }
+
+    /// Issue 7's first case: an open `welcome` and a purchase on day 3. The contact leaves
+    /// `welcome` in the purchase's transaction, enters the post-purchase stream, and gets no
+    /// welcome send after day 3 (the day-3 step was due but the purchase came first).
+    @Test func purchaseEndsWelcomeAndStartsPostPurchase() async throws {
+        try await scenario { connection, schema, event, day in
+            try await event("signup")
+            try await day(0)
+            #expect(try await sends(connection, schema) == ["welcome_1@0"])
+            try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(3 * 86_400), on: $0) }
+            try await event("purchase")
+            for step in [3.0, 7, 14, 21] { try await day(step) }
+            #expect(try await sends(connection, schema) == ["welcome_1@0", "thanks@3"])
+            let why: String = try await connection.query(
+                "SELECT errors->-1->>'message' AS m FROM \(schema.quoted).finished_jobs WHERE state = 'cancelled' AND kind = 'stream_step'").first!.decode("m")
+            #expect(why == "contact left the stream")
+            let left = try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).stream_memberships")
+            #expect(left == 0, "post_purchase ran to its end")
+            let reasons = try await connection.query("SELECT reason FROM \(schema.quoted).stream_decisions ORDER BY id").rows.map { try $0.decode("reason", as: String.self) }
+            #expect(reasons == ["sampled_estimate", "sampled_estimate", "stream_ended"])
+        }
+    }
+
+    /// A product return takes the contact out of a promotion into the locked post-return
+    /// stream at once; a page visit during it moves nothing; the promotion's pending send never goes.
+    @Test func lockedPostReturnRunsToItsEnd() async throws {
+        try await scenario { connection, schema, event, day in
+            try await event("page_visit")
+            try await day(0)
+            try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(86_400), on: $0) }
+            try await event("product_return")
+            try await day(1)
+            try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(2 * 86_400), on: $0) }
+            try await event("page_visit")
+            for step in [2.0, 5, 8, 9] { try await day(step) }
+            #expect(try await sends(connection, schema) == ["promo_1@0", "sorry@1", "follow_up@8"])
+            let trail = try await connection.query("SELECT coalesce(chosen, '-') AS c, reason FROM \(schema.quoted).stream_decisions ORDER BY id").rows
+                .map { "\(try $0.decode("c", as: String.self)) \(try $0.decode("reason", as: String.self))" }
+            #expect(trail == ["promotion sampled_estimate", "post_return locked_entry", "post_return locked", "- stream_ended"])
+        }
+    }
+}
