@@ -61,7 +61,8 @@ public struct EventApplier: Sendable {
             let result = try states[contactID]!.fold(points: earned, occurredAt: try row.decode("occurred_at"), now: now, policy: policy)
             applied.append(AppliedEvent(eventID: eventID, contactID: contactID, points: earned, score: result.score,
                                         from: result.from, to: result.to, reason: result.reason))
-            points.append(StreamEventPoint(eventID: eventID, contactID: contactID, kind: try row.decode("kind"), segment: segment, status: result.to))
+            points.append(StreamEventPoint(eventID: eventID, contactID: contactID, kind: try row.decode("kind"), segment: segment,
+                                           status: result.to, occurredAt: try row.decode("occurred_at")))
         }
         let final = order.map { states[$0]! }
         try connection.execute(sql.updateContacts, [

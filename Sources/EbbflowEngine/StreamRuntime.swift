@@ -11,6 +11,7 @@ struct StreamEventPoint: Sendable {
     var kind: String
     var segment: String
     var status: CampaignStatus
+    var occurredAt: Date
 }
 
 /// Why here: an exit event must end a membership "in the event's own transaction", and the
@@ -30,6 +31,7 @@ struct StreamRuntime: Sendable {
         let streams = try StreamStore(schema: schema).list(on: connection).map(\.definition)
         guard !streams.isEmpty else { return }
         let byName = Dictionary(uniqueKeysWithValues: streams.map { ($0.name, $0) })
+        try creditGoals(events, streams: streams, on: connection)
         let entryKinds = Set(streams.compactMap(\.entry.event))
         let exitKinds = Set(streams.flatMap(\.exits))
         let points = events.filter { entryKinds.contains($0.kind) || exitKinds.contains($0.kind) }
@@ -97,6 +99,17 @@ struct StreamRuntime: Sendable {
             log.map(\.contact), log.map(\.trigger), log.map(\.event), log.map(\.previous), log.map(\.decision.chosen),
             log.map(\.decision.reason.rawValue), try log.map { try Self.candidatesJSON($0.decision) }, now,
         ])
+    }
+
+    /// Goal events credit the stream sends they follow within the stream's window, once per
+    /// send: that is what the arbiter's estimates learn from.
+    private func creditGoals(_ events: [StreamEventPoint], streams: [StreamDefinition], on connection: isolated PGConnection) throws {
+        let goals = streams.compactMap { stream in stream.goal.flatMap { goal in DurationText.seconds(goal.within).map { (stream.name, goal.event, $0) } } }
+        let goalKinds = Set(goals.map(\.1))
+        let hits = events.filter { goalKinds.contains($0.kind) }
+        guard !hits.isEmpty else { return }
+        try connection.execute(sql.creditGoals, [hits.map(\.contactID), hits.map(\.kind), hits.map(\.occurredAt),
+                                                 goals.map(\.0), goals.map(\.1), goals.map(\.2)])
     }
 
     /// A contact reached the end of `stream`: it leaves it, and the decision log says so.

@@ -88,11 +88,12 @@ struct StreamSQL: Sendable {
             """
     }
 
-    /// A stream send: $1 contact, $2 stream, $3 step, $4 template, $5 at, $6 experiment, $7 variant.
+    /// A stream send: $1 contact, $2 stream, $3 step, $4 template, $5 at, $6 experiment, $7 variant,
+    /// $8 segment and $9 status at the send (the estimate it counts toward).
     var insertStreamSend: String {
         """
-        INSERT INTO \(schema.qualified("sends")) (contact_id, flow, step, template, channel, at, experiment, variant)
-        VALUES ($1, $2, $3, $4, 'email', $5, $6, $7)
+        INSERT INTO \(schema.qualified("sends")) (contact_id, flow, step, template, channel, at, experiment, variant, segment_at_send, status_at_send)
+        VALUES ($1, $2, $3, $4, 'email', $5, $6, $7, $8, $9)
         """
     }
 
@@ -116,5 +117,36 @@ struct StreamSQL: Sendable {
         SELECT 'available', 'default', 'stream_step', jsonb_build_object('stream', p.stream, 'contact_id', p.contact_id, 'step', 0), $3, $3
         FROM unnest($1::int8[], $2::text[]) AS p(contact_id, stream)
         """
+    }
+
+    /// A stream send counted for the estimates: $1 stream, $2 segment, $3 status.
+    var countSend: String {
+        """
+        INSERT INTO \(schema.qualified("stream_outcomes")) (stream, segment, status, sends) VALUES ($1, $2, $3, 1)
+        ON CONFLICT (stream, segment, status) DO UPDATE SET sends = \(schema.qualified("stream_outcomes")).sends + 1
+        """
+    }
+
+    /// Goal events: contacts $1 had events of kinds $2 at $3; streams $4 count kind $5 within $6
+    /// seconds of a send. Each uncredited send of those streams that the event follows within the
+    /// window is credited (once), and its stream's goals grow by one per send credited.
+    var creditGoals: String {
+        let sends = schema.qualified("sends"), outcomes = schema.qualified("stream_outcomes")
+        return """
+            WITH goal AS (
+                SELECT e.contact_id, e.kind, e.at, g.stream, g.within
+                FROM unnest($1::int8[], $2::text[], $3::timestamptz[]) AS e(contact_id, kind, at)
+                JOIN unnest($4::text[], $5::text[], $6::float8[]) AS g(stream, kind, within) ON g.kind = e.kind
+            ), credited AS (
+                UPDATE \(sends) s SET goal_credited_at = goal.at
+                FROM goal
+                WHERE s.contact_id = goal.contact_id AND s.flow = goal.stream AND s.goal_credited_at IS NULL
+                  AND s.status_at_send IS NOT NULL AND s.at <= goal.at AND goal.at <= s.at + make_interval(secs => goal.within)
+                RETURNING s.flow, s.segment_at_send, s.status_at_send
+            )
+            INSERT INTO \(outcomes) AS o (stream, segment, status, goals)
+            SELECT flow, segment_at_send, status_at_send, count(*) FROM credited GROUP BY 1, 2, 3
+            ON CONFLICT (stream, segment, status) DO UPDATE SET goals = o.goals + excluded.goals
+            """
     }
 }

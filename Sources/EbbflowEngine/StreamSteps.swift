@@ -65,7 +65,9 @@ public struct StreamStepJob: TransactionalJobHandler {
                         chosen = experiment.variants[pick].template
                         variant = experiment.variants[pick].name
                     }
-                    try connection.execute(sql.insertStreamSend, [args.contactID, args.stream, Int32(index), chosen, now, experiment?.name, variant])
+                    try connection.execute(sql.insertStreamSend, [args.contactID, args.stream, Int32(index), chosen, now, experiment?.name, variant,
+                                                                  segment, status.rawValue])
+                    if stream.goal != nil { try connection.execute(sql.countSend, [args.stream, segment, status.rawValue]) }
                 }
                 index += 1
             case .wait(let seconds):

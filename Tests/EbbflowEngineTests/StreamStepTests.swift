@@ -21,14 +21,14 @@ import Testing
         """
 
     /// Runs `body` with a contact, the streams, and helpers to send an event or move to a day and drain.
-    func scenario(_ body: (PGConnection, SchemaName, _ event: (String) async throws -> Void, _ day: (Double) async throws -> Void) async throws -> Void) async throws {
+    func scenario(streams: String = Self.streams, _ body: (PGConnection, SchemaName, _ event: (String, String) async throws -> Void, _ day: (Double) async throws -> Void) async throws -> Void) async throws {
         try await MigratedSchema.with(simulation: true) { connection, schema in
             let store = EventStore(schema: schema)
             try await connection.withTransaction { connection in
                 try DatabaseClock(schema: schema).set(Self.start, on: connection)
                 try PolicyStore(schema: schema).save(Data(StreamMembershipTests.policy.utf8), on: connection)
-                _ = try StreamStore(schema: schema).apply(Data(Self.streams.utf8), on: connection)
-                try store.upsertContact(externalID: "cam", email: "cam@example.com", segment: "retail", now: Self.start, on: connection)
+                _ = try StreamStore(schema: schema).apply(Data(streams.utf8), on: connection)
+                for name in ["cam", "dee"] { try store.upsertContact(externalID: name, email: "\(name)@example.com", segment: "retail", now: Self.start, on: connection) }
                 for name in ["inactivity_sweep", "decay_scores", "audience_snapshot", "apply_pending_events"] {
                     try ScheduleStore(schema: schema).setEnabled(name, false, on: connection)
                 }
@@ -36,13 +36,13 @@ import Testing
             var registry = JobRegistry.builtins()
             registry.registerEngine(schema: schema)
             var count = 0
-            try await body(connection, schema, { kind in
+            try await body(connection, schema, { contact, kind in
                 count += 1
                 let index = count
                 try await connection.withTransaction { connection in
                     let now = try store.now(on: connection)
                     let policies = try PolicyStore(schema: schema).load(on: connection)
-                    guard case .stored(let id) = try store.record(IncomingEvent(externalID: "cam", kind: kind, providerEventID: "e\(index)"), now: now, on: connection) else { return }
+                    guard case .stored(let id) = try store.record(IncomingEvent(externalID: contact, kind: kind, providerEventID: "e\(index)"), now: now, on: connection) else { return }
                     _ = try EventApplier(schema: schema).apply(eventID: id, policies: policies, now: now, on: connection)
                 }
             }, { day in
@@ -65,11 +65,11 @@ import Testing
     /// welcome send after day 3 (the day-3 step was due but the purchase came first).
     @Test func purchaseEndsWelcomeAndStartsPostPurchase() async throws {
         try await scenario { connection, schema, event, day in
-            try await event("signup")
+            try await event("cam", "signup")
             try await day(0)
             #expect(try await sends(connection, schema) == ["welcome_1@0"])
             try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(3 * 86_400), on: $0) }
-            try await event("purchase")
+            try await event("cam", "purchase")
             for step in [3.0, 7, 14, 21] { try await day(step) }
             #expect(try await sends(connection, schema) == ["welcome_1@0", "thanks@3"])
             let why: String = try await connection.query(
@@ -86,18 +86,42 @@ import Testing
     /// stream at once; a page visit during it moves nothing; the promotion's pending send never goes.
     @Test func lockedPostReturnRunsToItsEnd() async throws {
         try await scenario { connection, schema, event, day in
-            try await event("page_visit")
+            try await event("cam", "page_visit")
             try await day(0)
             try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(86_400), on: $0) }
-            try await event("product_return")
+            try await event("cam", "product_return")
             try await day(1)
             try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(2 * 86_400), on: $0) }
-            try await event("page_visit")
+            try await event("cam", "page_visit")
             for step in [2.0, 5, 8, 9] { try await day(step) }
             #expect(try await sends(connection, schema) == ["promo_1@0", "sorry@1", "follow_up@8"])
             let trail = try await connection.query("SELECT coalesce(chosen, '-') AS c, reason FROM \(schema.quoted).stream_decisions ORDER BY id").rows
                 .map { "\(try $0.decode("c", as: String.self)) \(try $0.decode("reason", as: String.self))" }
             #expect(trail == ["promotion sampled_estimate", "post_return locked_entry", "post_return locked", "- stream_ended"])
+        }
+    }
+
+    /// Goal events teach the estimates: a purchase within the window after a stream's send
+    /// credits that send once; a later purchase, or one outside the window, does not.
+    @Test func goalEventsCreditTheSendsTheyFollow() async throws {
+        let streams = """
+            streams:
+              - {name: promotion, entry: {event: page_visit}, steps: [{send: promo_1}, {wait: 30d}, {send: promo_2}],
+                 goal: {event: purchase, within: 7d}}
+            """
+        try await scenario(streams: streams) { connection, schema, event, day in
+            try await event("cam", "page_visit")
+            try await event("dee", "page_visit")
+            try await day(0)
+            try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(86_400), on: $0) }
+            try await event("cam", "purchase")
+            try await event("cam", "purchase")
+            try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(9 * 86_400), on: $0) }
+            try await event("dee", "purchase")
+            let row = try #require(try await connection.query(
+                "SELECT sends, goals FROM \(schema.quoted).stream_outcomes WHERE stream = 'promotion' AND segment = 'retail' AND status = 'active'").first)
+            #expect(try row.decode("sends", as: Int.self) == 2)
+            #expect(try row.decode("goals", as: Int.self) == 1, "cam's send credited once; dee bought after the 7-day window")
         }
     }
 }
