@@ -61,9 +61,14 @@ public struct StreamStepJob: TransactionalJobHandler {
                 } else {
                     var chosen = template, variant: String?
                     if let experiment {
-                        let pick = ExperimentAssignment.variant(experiment: experiment.name, contactID: args.contactID, weights: experiment.variants.map(\.weight))
-                        chosen = experiment.variants[pick].template
-                        variant = experiment.variants[pick].name
+                        if let winner = try ExperimentStore(schema: schema).promoted(experiment.name, on: connection) {
+                            // The experiment was decided: every later send uses the winner.
+                            (chosen, variant) = (winner.template, winner.variant)
+                        } else {
+                            let pick = ExperimentAssignment.variant(experiment: experiment.name, contactID: args.contactID,
+                                                                    weights: experiment.variants.map(\.weight))
+                            (chosen, variant) = (experiment.variants[pick].template, experiment.variants[pick].name)
+                        }
                     }
                     try connection.execute(sql.insertStreamSend, [args.contactID, args.stream, Int32(index), chosen, now, experiment?.name, variant,
                                                                   segment, status.rawValue])

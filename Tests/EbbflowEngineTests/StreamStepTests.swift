@@ -21,14 +21,14 @@ import Testing
         """
 
     /// Runs `body` with a contact, the streams, and helpers to send an event or move to a day and drain.
-    func scenario(streams: String = Self.streams, _ body: (PGConnection, SchemaName, _ event: (String, String) async throws -> Void, _ day: (Double) async throws -> Void) async throws -> Void) async throws {
+    func scenario(streams: String = Self.streams, contacts: [String] = ["cam", "dee"], _ body: (PGConnection, SchemaName, _ event: (String, String) async throws -> Void, _ day: (Double) async throws -> Void) async throws -> Void) async throws {
         try await MigratedSchema.with(simulation: true) { connection, schema in
             let store = EventStore(schema: schema)
             try await connection.withTransaction { connection in
                 try DatabaseClock(schema: schema).set(Self.start, on: connection)
                 try PolicyStore(schema: schema).save(Data(StreamMembershipTests.policy.utf8), on: connection)
                 _ = try StreamStore(schema: schema).apply(Data(streams.utf8), on: connection)
-                for name in ["cam", "dee"] { try store.upsertContact(externalID: name, email: "\(name)@example.com", segment: "retail", now: Self.start, on: connection) }
+                for name in contacts { try store.upsertContact(externalID: name, email: "\(name)@example.com", segment: "retail", now: Self.start, on: connection) }
                 for name in ["inactivity_sweep", "decay_scores", "audience_snapshot", "apply_pending_events"] {
                     try ScheduleStore(schema: schema).setEnabled(name, false, on: connection)
                 }
@@ -122,6 +122,52 @@ import Testing
                 "SELECT sends, goals FROM \(schema.quoted).stream_outcomes WHERE stream = 'promotion' AND segment = 'retail' AND status = 'active'").first)
             #expect(try row.decode("sends", as: Int.self) == 2)
             #expect(try row.decode("goals", as: Int.self) == 1, "cam's send credited once; dee bought after the 7-day window")
+        }
+    }
+
+    /// Each contact always gets the same variant (recorded on the send), conversions are the
+    /// metric's events after the send, and a promoted winner is what later sends use.
+    @Test func experimentAssignsCountsAndPromotes() async throws {
+        let streams = """
+            streams:
+              - name: promotion
+                entry: {event: page_visit}
+                steps:
+                  - send: {template: promo, experiment: {name: subject, metric: opens,
+                           variants: [{name: curiosity, template: promo_curiosity}, {name: value, template: promo_value}]}}
+            """
+        let names = (1...30).map { "p\($0)" }
+        try await scenario(streams: streams, contacts: names + ["late"]) { connection, schema, event, day in
+            for name in names { try await event(name, "page_visit") }
+            try await day(0)
+            let rows = try await connection.query("""
+                SELECT c.id, s.template, s.variant, s.experiment FROM \(schema.quoted).sends s JOIN \(schema.quoted).contacts c ON c.id = s.contact_id
+                """).rows
+            #expect(rows.count == 30)
+            for row in rows {
+                let id: Int64 = try row.decode("id")
+                let expected = ExperimentAssignment.variant(experiment: "subject", contactID: id, weights: [nil, nil]) == 0 ? "curiosity" : "value"
+                #expect(try row.decode("variant", as: String.self) == expected && (try row.decode("experiment", as: String.self)) == "subject")
+                #expect(try row.decode("template", as: String.self) == "promo_\(expected)")
+            }
+            // Five contacts open: those are the conversions, whatever their variant.
+            for name in names.prefix(5) { try await event(name, "open") }
+            let store = ExperimentStore(schema: schema)
+            let info = try #require(try await connection.run { try store.list(on: $0) }.first)
+            let tallies = try await connection.run { try store.tallies(info, on: $0) }
+            #expect(tallies.map(\.sends).reduce(0, +) == 30 && tallies.map(\.conversions).reduce(0, +) == 5, "\(tallies)")
+            try await connection.withTransaction {
+                try store.promote("subject", variant: "value", automatic: false, evidence: [], now: Self.start, on: $0)
+            }
+            await #expect(throws: ExperimentError.self) {
+                try await connection.withTransaction { try store.promote("subject", variant: "shouting", automatic: false, evidence: [], now: Self.start, on: $0) }
+            }
+            try await event("late", "page_visit")
+            try await day(1)
+            let late: String = try await connection.query("""
+                SELECT s.template FROM \(schema.quoted).sends s JOIN \(schema.quoted).contacts c ON c.id = s.contact_id WHERE c.external_id = 'late'
+                """).first!.decode("template")
+            #expect(late == "promo_value", "after promotion every send uses the winner")
         }
     }
 }
