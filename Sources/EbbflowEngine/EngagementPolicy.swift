@@ -25,8 +25,15 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
     public var decay: ScoreDecay = ScoreDecay()
     /// At most `sends` marketing sends per contact per `perDays` days.
     public var frequencyCap: FrequencyCap = FrequencyCap()
+    /// The formats of reactivation emails 1 and 2; `["html", "plain"]` alternates them, as the
+    /// practice suggests trying a plain, personal-looking email after a designed one.
+    public var reactivationFormats: [SendFormat] = [.html, .html]
 
     public init() {}
+
+    public enum SendFormat: String, Codable, Sendable {
+        case html, plain
+    }
 
     public enum AfterReactivation: String, Codable, Sendable {
         case suppress
@@ -50,7 +57,7 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         case inactiveAfterSends = "inactive_after_sends", inactiveAfterDays = "inactive_after_days"
         case cooldownDays = "cooldown_days", reactivationWaitDays = "reactivation_wait_days"
         case afterReactivation = "after_reactivation", alternativeChannel = "alternative_channel"
-        case decay, frequencyCap = "frequency_cap"
+        case decay, frequencyCap = "frequency_cap", reactivationFormats = "reactivation_formats"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -67,12 +74,16 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         alternativeChannel = try container.decodeIfPresent(String.self, forKey: .alternativeChannel) ?? defaults.alternativeChannel
         decay = try container.decodeIfPresent(ScoreDecay.self, forKey: .decay) ?? defaults.decay
         frequencyCap = try container.decodeIfPresent(FrequencyCap.self, forKey: .frequencyCap) ?? defaults.frequencyCap
+        reactivationFormats = try container.decodeIfPresent([SendFormat].self, forKey: .reactivationFormats) ?? defaults.reactivationFormats
     }
 
     /// Refuses a bad value with the field's JSON name and the value.
     public func validate(prefix: String = "") throws(PolicyError) {
         func field(_ name: String) -> String { prefix.isEmpty ? name : "\(prefix).\(name)" }
         guard !points.isEmpty else { throw PolicyError(field: field("points"), value: "{}", reason: "must name at least one event kind") }
+        guard reactivationFormats.count == 2 else {
+            throw PolicyError(field: field("reactivation_formats"), value: "\(reactivationFormats.map(\.rawValue))", reason: "names the formats of emails 1 and 2: two values")
+        }
         for (kind, value) in points.sorted(by: { $0.key < $1.key }) {
             guard Self.isKindName(kind) else {
                 throw PolicyError(field: field("points"), value: kind, reason: "event kinds are lower-case letters, digits and underscores")

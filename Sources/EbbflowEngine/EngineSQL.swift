@@ -21,7 +21,7 @@ struct EngineSQL: Sendable {
             UPDATE \(sends) s SET state = 'handed_over', handed_over_at = (SELECT now FROM clock)
             FROM picked, \(contacts) c
             WHERE s.id = picked.id AND c.id = s.contact_id
-            RETURNING s.id, c.external_id, c.email, s.flow, s.step, s.template, s.channel, s.at
+            RETURNING s.id, c.external_id, c.email, s.flow, s.step, s.template, s.channel, s.at, s.format, s.variables
             """
     }
 

@@ -46,7 +46,8 @@ public struct ReactivationStepJob: TransactionalJobHandler {
             // a capped email waits until a slot frees (no attempt used), then goes.
             if let deferral = policy.frequencyCap.deferral(recentSends: try row.decode("recent_sends"), now: now) { return .snooze(deferral.timeIntervalSince(now)) }
             if job.args.step == 1 { try connection.execute(sql.startCycle, [contactID]) }
-            try connection.execute(sql.insertReactivationSend, [contactID, job.args.step, Self.templates[job.args.step]!, now])
+            try connection.execute(sql.insertReactivationSend, [contactID, job.args.step, Self.templates[job.args.step]!, now,
+                                                                policy.reactivationFormats[job.args.step - 1].rawValue])
             try context.store.enqueue(try NewJob(kind: Self.kind, encoding: Args(contactID: contactID, step: job.args.step + 1),
                                                  runAt: now.addingTimeInterval(Double(policy.reactivationWaitDays) * 86_400)), on: connection)
         case 3:

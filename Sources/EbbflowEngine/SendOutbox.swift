@@ -13,6 +13,10 @@ public struct HandedOverSend: Sendable, Equatable {
     public var template: String
     public var channel: String
     public var at: Date
+    /// `html` or `plain`.
+    public var format: String
+    /// What the template is filled with (for reactivation emails, the last known activity).
+    public var variables: PGJSON
 }
 
 /// Why an outbox: ebbflow decides who gets which message and when, in the transaction that
@@ -33,7 +37,8 @@ public struct SendOutbox: Sendable {
         return try connection.query(EngineSQL(schema: schema).claimSends, [limit]).rows.map { row in
             HandedOverSend(id: try row.decode("id"), externalID: try row.decode("external_id"), email: try row.decode("email"),
                            flow: try row.decode("flow"), step: try row.decode("step"), template: try row.decode("template"),
-                           channel: try row.decode("channel"), at: try row.decode("at"))
+                           channel: try row.decode("channel"), at: try row.decode("at"), format: try row.decode("format"),
+                           variables: try row.decode("variables"))
         }
     }
 }

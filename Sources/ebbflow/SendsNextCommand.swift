@@ -23,7 +23,8 @@ struct SendsNextCommand: AsyncParsableCommand {
         if json {
             print(try Output.json(sends.map { send -> [String: Any] in
                 ["id": send.id, "external_id": send.externalID, "email": send.email ?? NSNull(), "flow": send.flow, "step": send.step,
-                 "template": send.template, "channel": send.channel, "at": Output.time(send.at)]
+                 "template": send.template, "channel": send.channel, "at": Output.time(send.at), "format": send.format,
+                 "variables": (try? JSONSerialization.jsonObject(with: send.variables.bytes)) ?? [String: Any]()]
             }))
             return
         }

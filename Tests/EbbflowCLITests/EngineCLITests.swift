@@ -63,7 +63,7 @@ import Testing
         #expect(first.exitCode == 0, "\(first.output)")
         let batch = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [[String: Any]])
         #expect(batch.compactMap { $0["external_id"] as? String } == ["c-3", "c-4"])
-        #expect(Set(batch.first?.keys.map { $0 } ?? []) == ["id", "external_id", "email", "flow", "step", "template", "channel", "at"])
+        #expect(Set(batch.first?.keys.map { $0 } ?? []) == ["id", "external_id", "email", "flow", "step", "template", "channel", "at", "format", "variables"])
         #expect(batch.first?["email"] as? String == "c3@example.com" && batch.first?["template"] as? String == "welcome_1")
         try await other.simpleQuery("COMMIT")
         let rest = try await EbbflowBinary.run(["sends", "next", "--limit", "10", "--json"] + base)

@@ -11,13 +11,18 @@ import Testing
     let start = Date(timeIntervalSince1970: 1_800_000_000)
 
     /// A simulation schema with one contact made inactive by the sweep on day 90.
-    func withInactiveContact(_ body: (PGConnection, SchemaName, @escaping @Sendable (Double) async throws -> Void) async throws -> Void) async throws {
+    func withInactiveContact(clickedFirst: Bool = false, _ body: (PGConnection, SchemaName, @escaping @Sendable (Double) async throws -> Void) async throws -> Void) async throws {
         try await MigratedSchema.with(simulation: true) { connection, schema in
             let store = EventStore(schema: schema)
             try await connection.run { [start] connection in
                 try DatabaseClock(schema: schema).set(start, on: connection)
                 try store.upsertContact(externalID: "quiet", email: "q@example.com", segment: "retail", now: start, on: connection)
                 try ScheduleStore(schema: schema).setEnabled("inactivity_sweep", false, on: connection)
+                if clickedFirst, case .stored(let id) = try store.record(IncomingEvent(externalID: "quiet", kind: "click", occurredAt: start,
+                                                                                      providerEventID: "c1", url: "https://shop.example/boots"),
+                                                                        now: start, on: connection) {
+                    _ = try EventApplier(schema: schema).apply(eventID: id, policies: PolicyDocument(), now: start, on: connection)
+                }
             }
             var registry = JobRegistry.builtins()
             registry.registerEngine(schema: schema)
@@ -120,6 +125,37 @@ import Testing
             let again = try await connection.withTransaction { try launcher.start(segment: "retail", inactiveFor: 60 * 86_400, dryRun: false, on: $0) }
             #expect(again.contacts == 0, "contacts already in a cycle are not started twice")
             #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'reactivation_step'") == 3)
+        }
+    }
+}
+
+extension ReactivationCycleTests {
+    /// Reactivation emails carry the last known activity for their copy, and with
+    /// `reactivation_formats: [html, plain]` the second one is plain text.
+    @Test func reactivationEmailsCarryLastActivityAndAlternateFormats() async throws {
+        try await withInactiveContact(clickedFirst: true) { connection, schema, day in
+            _ = try await connection.run { try PolicyStore(schema: schema).save(Data("default:\n  reactivation_formats: [html, plain]\n".utf8), on: $0) }
+            for step in [120.0, 127] { try await day(step) }
+            let rows = try await connection.query("""
+                SELECT template, format, variables->>'last_engagement_kind' AS kind, variables->>'last_engagement_url' AS url,
+                       (variables->>'last_engagement_at')::timestamptz AS at
+                FROM \(schema.quoted).sends ORDER BY at, id
+                """).rows
+            #expect(try rows.map { try $0.decode("template", as: String.self) } == ["reactivation_value", "reactivation_offer"])
+            #expect(try rows.map { try $0.decode("format", as: String.self) } == ["html", "plain"])
+            for row in rows {
+                #expect(try row.decode("kind", as: String.self) == "click" && (try row.decode("url", as: String.self)) == "https://shop.example/boots")
+                #expect(try row.decode("at", as: Date.self) == start)
+            }
+        }
+    }
+
+    @Test func badReactivationFormatsAreRefused() {
+        #expect { try PolicyDocument.parse(Data("default:\n  reactivation_formats: [html]\n".utf8)) } throws: {
+            "\($0)".contains("policy field default.reactivation_formats")
+        }
+        #expect { try PolicyDocument.parse(Data("default:\n  reactivation_formats: [html, pdf]\n".utf8)) } throws: {
+            "\($0)".contains("reactivation_formats")
         }
     }
 }
