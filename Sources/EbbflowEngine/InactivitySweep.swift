@@ -91,5 +91,6 @@ extension JobRegistry {
         register(ApplyEventsJob(schema: schema))
         register(DecayPassJob(schema: schema))
         register(StreamStepJob(schema: schema))
+        register(StreamDateEntriesJob(schema: schema))
     }
 }

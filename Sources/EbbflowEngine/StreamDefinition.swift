@@ -95,6 +95,12 @@ public struct StreamDefinition: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey { case name, mode, priority, entry, steps, exits, goal }
 
+    /// What enters the stream at a decision point: its entry event's kind, or `date:ATTRIBUTE`
+    /// for a date entry (the daily date-entry job makes those points).
+    public var entryKind: String? {
+        entry.event ?? entry.dateAttribute.map { "date:\($0)" }
+    }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)

@@ -6,7 +6,8 @@ import PostgresClient
 
 /// An applied event as a possible decision point.
 struct StreamEventPoint: Sendable {
-    var eventID: Int64
+    /// Nil for a date entry (no event caused it).
+    var eventID: Int64?
     var contactID: Int64
     var kind: String
     var segment: String
@@ -32,10 +33,10 @@ struct StreamRuntime: Sendable {
         guard !streams.isEmpty else { return }
         let byName = Dictionary(uniqueKeysWithValues: streams.map { ($0.name, $0) })
         try creditGoals(events, streams: streams, on: connection)
-        let entryKinds = Set(streams.compactMap(\.entry.event))
+        let entryKinds = Set(streams.compactMap(\.entryKind))
         let exitKinds = Set(streams.flatMap(\.exits))
         let points = events.filter { entryKinds.contains($0.kind) || exitKinds.contains($0.kind) }
-            .sorted { ($0.contactID, $0.eventID) < ($1.contactID, $1.eventID) }
+            .sorted { ($0.contactID, $0.eventID ?? 0) < ($1.contactID, $1.eventID ?? 0) }
         guard !points.isEmpty else { return }
         let contactIDs = Array(Set(points.map(\.contactID))).sorted()
         var membership: [Int64: String] = [:]
@@ -53,7 +54,7 @@ struct StreamRuntime: Sendable {
         for point in points {
             var current = membership[point.contactID].flatMap { byName[$0] }
             let previous = current?.name
-            var trigger = "event:\(point.kind)"
+            var trigger = point.eventID == nil ? point.kind : "event:\(point.kind)"
             if let stream = current, stream.exits.contains(point.kind) {
                 current = nil
                 trigger = "exit:\(point.kind)"
@@ -61,7 +62,7 @@ struct StreamRuntime: Sendable {
                 continue
             }
             var candidates = streams.filter { stream in
-                stream.name != previous && stream.entry.event == point.kind && Self.admits(stream.entry, point)
+                stream.name != previous && stream.entryKind == point.kind && Self.admits(stream.entry, point)
             }.map { stream in
                 let known = outcomes["\(stream.name)|\(point.segment)|\(point.status.rawValue)"] ?? (0, 0)
                 return ArbiterCandidate(stream: stream.name, priority: stream.priority, lockedEntry: stream.mode == .locked,

@@ -149,4 +149,16 @@ struct StreamSQL: Sendable {
             ON CONFLICT (stream, segment, status) DO UPDATE SET goals = o.goals + excluded.goals
             """
     }
+
+    /// Contacts whose date attribute $1 falls, by month and day, on the day of $2 minus $3
+    /// days (UTC), locked in id order.
+    var contactsOnDate: String {
+        """
+        SELECT c.id, c.segment, c.campaign_status::text AS status FROM \(schema.qualified("contacts")) c
+        WHERE c.attributes ->> $1 ~ '^\\d{4}-\\d{2}-\\d{2}'
+          AND substr(c.attributes ->> $1, 6, 5) = to_char(($2::timestamptz AT TIME ZONE 'UTC')::date - $3::int, 'MM-DD')
+        ORDER BY c.id
+        FOR UPDATE OF c
+        """
+    }
 }

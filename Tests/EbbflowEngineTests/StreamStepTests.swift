@@ -48,7 +48,8 @@ import Testing
             }, { day in
                 try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(day * 86_400), on: $0) }
                 try await QueueWorker(database: try TestDatabase.configuration, schema: schema, registry: registry,
-                                      configuration: WorkerConfiguration(listen: false, drain: true), logger: QuietLogger.logger).run()
+                                      configuration: WorkerConfiguration(queues: ["default", "sweeps"], listen: false, drain: true),
+                                      logger: QuietLogger.logger).run()
             })
         }
     }
@@ -168,6 +169,31 @@ import Testing
                 SELECT s.template FROM \(schema.quoted).sends s JOIN \(schema.quoted).contacts c ON c.id = s.contact_id WHERE c.external_id = 'late'
                 """).first!.decode("template")
             #expect(late == "promo_value", "after promotion every send uses the winner")
+        }
+    }
+
+    /// A locked birthday stream entered three days before the date by the daily date-entry
+    /// schedule; contacts with another date, or a value that is not a date, are left alone.
+    @Test func birthdayStreamIsEnteredByDate() async throws {
+        let streams = """
+            streams:
+              - {name: birthday, mode: locked, entry: {date_attribute: birthday, offset_days: -3},
+                 steps: [{send: birthday_1}, {wait: 3d}, {send: birthday_2}]}
+            """
+        try await scenario(streams: streams, contacts: ["cam", "dee", "eve"]) { connection, schema, _, day in
+            try await connection.simpleQuery("""
+                UPDATE \(schema.quoted).contacts SET attributes = CASE external_id
+                    WHEN 'cam' THEN '{"birthday": "1990-01-18"}'::jsonb WHEN 'dee' THEN '{"birthday": "1985-06-01"}'::jsonb
+                    ELSE '{"birthday": "soon"}'::jsonb END
+                """)
+            for step in [0.0, 3, 4] { try await day(step) }
+            let rows = try await connection.query("""
+                SELECT c.external_id, s.template, s.at FROM \(schema.quoted).sends s JOIN \(schema.quoted).contacts c ON c.id = s.contact_id ORDER BY s.at
+                """).rows.map { "\(try $0.decode("external_id", as: String.self)):\(try $0.decode("template", as: String.self))@\(Int((try $0.decode("at", as: Date.self)).timeIntervalSince(Self.start) / 86_400))" }
+            #expect(rows == ["cam:birthday_1@0", "cam:birthday_2@3"])
+            let first = try #require(try await connection.query("SELECT trigger FROM \(schema.quoted).stream_decisions ORDER BY id LIMIT 1").first)
+            let trigger: String = try first.decode("trigger")
+            #expect(trigger == "date:birthday")
         }
     }
 }
