@@ -23,7 +23,7 @@ struct EngineBenchmark: AsyncParsableCommand {
     @Option(help: "Contacts per batch of the sweep and decay pass (default: the passes' own).") var passBatchSize: Int?
     @Option(help: "Repetitions (medians reported).") var reps = 3
     @Option(help: "Path of the release ebbflow binary.") var ebbflowBin = ".build/release/ebbflow"
-    @Option(help: "Comma-separated: events,latency,sweeps,flow") var only = "events,latency,sweeps,flow"
+    @Option(help: "Comma-separated: events,latency,sweeps,flow,arbiter") var only = "events,latency,sweeps,flow"
 
     func run() async throws {
         let wanted = Set(only.split(separator: ",").map(String.init))
@@ -37,6 +37,7 @@ struct EngineBenchmark: AsyncParsableCommand {
                 if wanted.contains("latency") { try await measureLatency(fixture, &table, seed: UInt64(rep)) }
                 if wanted.contains("sweeps") { try await measureSweeps(fixture, &table, seed: UInt64(rep)) }
                 if wanted.contains("flow") { try await measureFlow(fixture, &table) }
+                if wanted.contains("arbiter") { try await measureArbiter(fixture, &table) }
                 progress("rep \(rep)/\(reps) done")
             }
         } catch {
@@ -118,6 +119,18 @@ struct EngineBenchmark: AsyncParsableCommand {
             table.add("\(name): ratio batched under the stream / floor", loaded / floor, "×")
             table.add("\(name): event-to-status p99 during it", stream.percentile(0.99), "ms")
         }
+    }
+
+    private func measureArbiter(_ fixture: EngineFixture, _ table: inout FigureTable) async throws {
+        let bench = ArbiterBenchmark(fixture: fixture, workers: workers)
+        let without = try await bench.applySales(withStreams: false)
+        let with = try await bench.applySales(withStreams: true)
+        let floor = try await bench.floor()
+        let count = Double(contacts)
+        table.add("one sale event per contact applied, no streams", count / without, "events/s")
+        table.add("… with \(ArbiterBenchmark.streamCount) streams entered on it (a decision each)", count / with, "decisions/s")
+        table.add("one statement making the same choice for every contact (the floor)", count / floor, "decisions/s")
+        table.add("ratio floor / with streams", with / floor, "×")
     }
 
     private func measureFlow(_ fixture: EngineFixture, _ table: inout FigureTable) async throws {

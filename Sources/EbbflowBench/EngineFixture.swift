@@ -56,7 +56,7 @@ struct EngineFixture: Sendable {
     func reset() async throws {
         let contactsTable = schema.qualified("contacts")
         for statement in [
-            "TRUNCATE \(schema.qualified("transitions")), \(schema.qualified("sends")), \(schema.qualified("flow_skips")), \(schema.qualified("flows")), \(schema.qualified("engagement_events")), \(schema.qualified("jobs"))",
+            "TRUNCATE \(schema.qualified("transitions")), \(schema.qualified("sends")), \(schema.qualified("flow_skips")), \(schema.qualified("flows")), \(schema.qualified("engagement_events")), \(schema.qualified("jobs")), \(schema.qualified("stream_decisions")), \(schema.qualified("stream_memberships")), \(schema.qualified("stream_outcomes"))",
             """
             UPDATE \(contactsTable) c SET campaign_status = 'active', engagement_score = 10, score_as_of = NULL, flow_sends_unanswered = 0,
                 last_engagement_at = x.expected, status_changed_at = '2026-01-01 00:00:00+00'

@@ -12,7 +12,7 @@ struct FigureTable {
         Swift.print("| measurement | median | min – max | unit |")
         Swift.print("|---|---:|---:|---|")
         for row in rows {
-            let format = row.unit == "events/s" || row.unit == "jobs/s" ? "%.0f" : "%.2f"
+            let format = row.unit.hasSuffix("/s") ? "%.0f" : "%.2f"
             Swift.print("| \(row.name) | \(String(format: format, median(row.values))) | \(String(format: format, row.values.min()!)) – \(String(format: format, row.values.max()!)) | \(row.unit) |")
         }
     }

@@ -93,7 +93,12 @@ struct StreamRuntime: Sendable {
         }
         let entered = moved.compactMap { id in membership[id].map { (id, $0) } }
         if !entered.isEmpty {
-            try connection.execute(sql.enqueueFirstSteps, [entered.map(\.0), entered.map(\.1), now])
+            // A leading wait needs no job to compute: the first job is due when it ends.
+            let starts = entered.map { _, name -> (Int32, Date) in
+                if case .wait(let seconds) = byName[name]!.steps[0].action { return (1, now.addingTimeInterval(seconds)) }
+                return (0, now)
+            }
+            try connection.execute(sql.enqueueFirstSteps, [entered.map(\.0), entered.map(\.1), starts.map(\.0), starts.map(\.1), now])
             try JobStore(schema: schema).notify(queues: ["default"], on: connection)
         }
         try connection.execute(sql.recordDecisions, [
@@ -126,13 +131,18 @@ struct StreamRuntime: Sendable {
         (entry.segments.map { $0.contains(point.segment) } ?? true) && (entry.statuses.map { $0.contains(point.status) } ?? true)
     }
 
+    /// The candidates as the decision log stores them. Written by hand rather than through
+    /// JSONSerialization: a site-wide event logs one decision per contact, and stream names are
+    /// validated to lower-case letters, digits and underscores, so nothing needs escaping.
     static func candidatesJSON(_ decision: ArbiterDecision) throws -> String {
-        let objects: [[String: Any]] = decision.candidates.map { weighed in
-            var object: [String: Any] = ["stream": weighed.stream, "mean": weighed.mean]
-            if let priority = weighed.priority { object["priority"] = priority }
-            if let draw = weighed.draw { object["draw"] = draw }
-            return object
+        var text = "["
+        for (index, weighed) in decision.candidates.enumerated() {
+            if index > 0 { text += ", " }
+            text += "{\"stream\": \"\(weighed.stream)\", \"mean\": \(weighed.mean)"
+            if let priority = weighed.priority { text += ", \"priority\": \(priority)" }
+            if let draw = weighed.draw { text += ", \"draw\": \(draw)" }
+            text += "}"
         }
-        return String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys]), as: UTF8.self)
+        return text + "]"
     }
 }

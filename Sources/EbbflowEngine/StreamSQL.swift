@@ -110,12 +110,14 @@ struct StreamSQL: Sendable {
         """
     }
 
-    /// The first step of each newly placed contact: $1 contacts, $2 streams, $3 now.
+    /// The first step of each newly placed contact: $1 contacts, $2 streams, $3 step indexes,
+    /// $4 due times, $5 now.
     var enqueueFirstSteps: String {
         """
         INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at)
-        SELECT 'available', 'default', 'stream_step', jsonb_build_object('stream', p.stream, 'contact_id', p.contact_id, 'step', 0), $3, $3
-        FROM unnest($1::int8[], $2::text[]) AS p(contact_id, stream)
+        SELECT CASE WHEN p.run_at > $5 THEN 'scheduled' ELSE 'available' END::\(schema.qualified("job_state")), 'default', 'stream_step',
+               jsonb_build_object('stream', p.stream, 'contact_id', p.contact_id, 'step', p.step), p.run_at, $5
+        FROM unnest($1::int8[], $2::text[], $3::int4[], $4::timestamptz[]) AS p(contact_id, stream, step, run_at)
         """
     }
 

@@ -196,4 +196,16 @@ import Testing
             #expect(trigger == "date:birthday")
         }
     }
+
+    /// A stream that starts with a wait sends when the wait ends, not a day early.
+    @Test func leadingWaitDelaysTheFirstSend() async throws {
+        let streams = "streams:\n  - {name: later, entry: {event: page_visit}, steps: [{wait: 2d}, {send: later_1}]}"
+        try await scenario(streams: streams) { connection, schema, event, day in
+            try await event("cam", "page_visit")
+            for step in [0.0, 1] { try await day(step) }
+            #expect(try await sends(connection, schema).isEmpty)
+            try await day(2)
+            #expect(try await sends(connection, schema) == ["later_1@2"])
+        }
+    }
 }
