@@ -8,9 +8,10 @@ import PostgresClient
 /// `sale` event per contact is loaded with COPY and applied by the workers with 10 open streams
 /// entered on `sale` stored: each application weighs the 10 streams for the contact in the
 /// event's transaction and logs the decision. Next to it, in the same run: the same events
-/// applied with no streams stored (what arbitration adds), and the floor, one statement that
-/// makes the same choice for every contact (a random stream each: what Thompson sampling
-/// draws when no stream has data yet) and writes the memberships and the decision log.
+/// applied with no streams stored (what arbitration adds), and the floor: one statement doing
+/// the same work for every contact (a draw per stream, the best draw chosen, as Thompson
+/// sampling does while no stream has data; the membership, the decision log with the weighed
+/// candidates, and the stream's first step job).
 struct ArbiterBenchmark {
     let fixture: EngineFixture
     let workers: Int
@@ -53,6 +54,7 @@ struct ArbiterBenchmark {
         try await fixture.connection.withTransaction { connection in
             try connection.execute("DELETE FROM \(schema.qualified("stream_decisions"))")
             try connection.execute("DELETE FROM \(schema.qualified("stream_memberships"))")
+            try connection.execute("DELETE FROM \(schema.qualified("jobs")) WHERE kind = 'stream_step'")
         }
         try await fixture.connection.simpleQuery("VACUUM \(schema.qualified("stream_memberships"))")
         try await fixture.connection.simpleQuery("CHECKPOINT")
@@ -62,16 +64,23 @@ struct ArbiterBenchmark {
                 SELECT c.id, s.name, random() AS draw
                 FROM \(schema.qualified("contacts")) c CROSS JOIN \(schema.qualified("streams")) s
                 WHERE s.definition -> 'entry' ->> 'event' = 'sale'
-            ), chosen AS (
-                SELECT DISTINCT ON (id) id, name FROM draws ORDER BY id, draw DESC
+            ), weighed AS (
+                SELECT id, (array_agg(name ORDER BY draw DESC))[1] AS name,
+                       jsonb_agg(jsonb_build_object('stream', name, 'mean', 0.5, 'draw', draw)) AS candidates
+                FROM draws GROUP BY id
             ), placed AS (
                 INSERT INTO \(schema.qualified("stream_memberships")) (contact_id, stream, mode, entered_at)
-                SELECT id, name, 'open', $1 FROM chosen
+                SELECT id, name, 'open', $1 FROM weighed
                 ON CONFLICT (contact_id) DO UPDATE SET stream = excluded.stream
                 RETURNING contact_id, stream
+            ), started AS (
+                INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at)
+                SELECT 'scheduled', 'default', 'stream_step', jsonb_build_object('stream', stream, 'contact_id', contact_id, 'step', 1),
+                       $1::timestamptz + interval '30 days', $1
+                FROM placed
             )
             INSERT INTO \(schema.qualified("stream_decisions")) (contact_id, trigger, chosen, reason, candidates, at)
-            SELECT contact_id, 'event:sale', stream, 'sampled_estimate', '[]', $1 FROM placed
+            SELECT w.id, 'event:sale', w.name, 'sampled_estimate', w.candidates, $1 FROM weighed w
             """, [EngineFixture.now])
         guard placed == fixture.contacts else { throw BenchError("floor placed \(placed) of \(fixture.contacts)") }
         return (ContinuousClock.now - started).seconds
