@@ -29,16 +29,24 @@ public struct VariantSummary: Sendable, Equatable {
 public enum ExperimentStatistics {
     /// Summaries of every variant; `draws` Monte Carlo draws from each Beta posterior estimate
     /// the probability to be best (10,000 draws: ±0.5 % at worst).
-    public static func summarize(_ tallies: [VariantTally], draws: Int = 10_000,
+    ///
+    /// With `minimumLift` above 0, a draw counts as a win only when the best variant beats every
+    /// other by at least that relative margin (0.05: 5 % better). Why: with no true difference the
+    /// plain probability to be best wanders, and a rule that looks every day promotes a "winner"
+    /// in a third of experiments (measured; see the note of issue 7). A difference too small to
+    /// matter never becomes 95 % likely however long one looks, so requiring a minimum lift keeps
+    /// false promotions rare while a real difference is still found.
+    public static func summarize(_ tallies: [VariantTally], draws: Int = 10_000, minimumLift: Double = 0,
                                  using generator: inout some RandomNumberGenerator) -> [VariantSummary] {
         var wins = [Int](repeating: 0, count: tallies.count)
+        var values = [Double](repeating: 0, count: tallies.count)
         for _ in 0..<draws {
-            var best = 0, bestValue = -1.0
+            var best = 0
             for (index, tally) in tallies.enumerated() {
-                let value = BetaSampling.posteriorDraw(conversions: tally.conversions, trials: tally.sends, using: &generator)
-                if value > bestValue { best = index; bestValue = value }
+                values[index] = BetaSampling.posteriorDraw(conversions: tally.conversions, trials: tally.sends, using: &generator)
+                if values[index] > values[best] { best = index }
             }
-            wins[best] += 1
+            if tallies.indices.allSatisfy({ $0 == best || values[best] >= values[$0] * (1 + minimumLift) }) { wins[best] += 1 }
         }
         return tallies.enumerated().map { index, tally in
             let (low, high) = wilson(conversions: tally.conversions, trials: tally.sends)
@@ -59,18 +67,32 @@ public enum ExperimentStatistics {
 }
 
 /// When an experiment's winner becomes the step's template.
+///
+/// The rule: every variant has at least `minimumSendsPerVariant` sends, and one variant is
+/// better than every other by at least `minimumLift` (relative) with probability
+/// `probabilityBest`. Measured with 2 variants, 100 sends each a day, the rule checked daily
+/// for 40 days, 100 seeds: with no true difference the plain probability to be best promoted
+/// a winner in 41 experiments, with a 5 % minimum lift in 4, with 10 % in 2; a true 30 % against
+/// 20 % was promoted in all 100, at the first check (1,000 sends each). Hence 10 %.
 public struct PromotionRule: Sendable, Equatable, Codable {
-    /// The winner's probability to be best must reach this.
     public var probabilityBest: Double
-    /// Every variant must have at least this many sends first.
     public var minimumSendsPerVariant: Int
+    public var minimumLift: Double
 
-    public init(probabilityBest: Double = 0.95, minimumSendsPerVariant: Int = 1_000) {
+    public init(probabilityBest: Double = 0.95, minimumSendsPerVariant: Int = 1_000, minimumLift: Double = 0.10) {
         self.probabilityBest = probabilityBest
         self.minimumSendsPerVariant = minimumSendsPerVariant
+        self.minimumLift = minimumLift
     }
 
-    /// The winner's name if the rule is met, else nil.
+    /// The summaries the rule judges (probability to be best by the minimum lift) and the winner, if any.
+    public func decide(_ tallies: [VariantTally], draws: Int = 10_000,
+                       using generator: inout some RandomNumberGenerator) -> (winner: String?, summaries: [VariantSummary]) {
+        let summaries = ExperimentStatistics.summarize(tallies, draws: draws, minimumLift: minimumLift, using: &generator)
+        return (winner(summaries), summaries)
+    }
+
+    /// The winner's name if the rule is met by these summaries, else nil.
     public func winner(_ summaries: [VariantSummary]) -> String? {
         guard summaries.count >= 2, summaries.allSatisfy({ $0.sends >= minimumSendsPerVariant }),
               let best = summaries.max(by: { $0.probabilityBest < $1.probabilityBest }),

@@ -92,5 +92,6 @@ extension JobRegistry {
         register(DecayPassJob(schema: schema))
         register(StreamStepJob(schema: schema))
         register(StreamDateEntriesJob(schema: schema))
+        register(ExperimentPromotionJob(schema: schema))
     }
 }

@@ -23,9 +23,11 @@ struct ExperimentsShowCommand: AsyncParsableCommand {
         var generator = SystemRandomNumberGenerator()
         let summaries = ExperimentStatistics.summarize(tallies, using: &generator)
         let rule = PromotionRule()
+        let judged = rule.decide(tallies, using: &generator)
         let verdict = info.promoted.map { "promoted: \($0.variant)\($0.automatic ? " (automatically)" : "")" }
-            ?? rule.winner(summaries).map { "the rule is met: \($0) may be promoted" }
-            ?? "collecting: the rule needs \(rule.minimumSendsPerVariant) sends per variant and a probability to be best of \(Int(rule.probabilityBest * 100)) %"
+            ?? judged.winner.map { "the rule is met: \($0) will be promoted at the next daily judgement" }
+            ?? "collecting: the rule needs \(rule.minimumSendsPerVariant) sends per variant and one variant \(Int(rule.minimumLift * 100)) % better "
+            + "than the others with a probability of \(Int(rule.probabilityBest * 100)) % (now \(judged.summaries.map { "\($0.name) \(String(format: "%.1f", $0.probabilityBest * 100)) %" }.joined(separator: ", ")))"
         if json {
             print(try Output.json([
                 "name": info.experiment.name, "stream": info.stream, "step": info.step, "metric": info.experiment.metric.rawValue,

@@ -64,10 +64,30 @@ struct TestGenerator: RandomNumberGenerator {
                         if Double.random(in: 0..<1, using: &generator) < rate { tallies[index].conversions += 1 }
                     }
                 }
-                promoted = PromotionRule().winner(ExperimentStatistics.summarize(tallies, draws: 4_000, using: &generator))
+                promoted = PromotionRule().decide(tallies, draws: 4_000, using: &generator).winner
             }
             #expect(promoted == "curiosity", "seed \(seed): \(tallies)")
         }
+    }
+
+    /// Issue 7: with no true difference (both 25 %), over 20 seeds of 30 days checked daily,
+    /// the rule promotes a winner in at most one.
+    @Test func noTrueDifferenceIsRarelyPromoted() {
+        var promotions = 0
+        for seed in UInt64(1)...20 {
+            var generator = TestGenerator(state: seed &* 104_729)
+            var tallies = [VariantTally(name: "curiosity", sends: 0, conversions: 0), VariantTally(name: "value", sends: 0, conversions: 0)]
+            for _ in 0..<30 {
+                for index in 0..<2 {
+                    for _ in 0..<100 {
+                        tallies[index].sends += 1
+                        if Double.random(in: 0..<1, using: &generator) < 0.25 { tallies[index].conversions += 1 }
+                    }
+                }
+                if PromotionRule().decide(tallies, draws: 4_000, using: &generator).winner != nil { promotions += 1; break }
+            }
+        }
+        #expect(promotions <= 1, "\(promotions) of 20 experiments with no true difference promoted a winner")
     }
 
     @Test func assignmentIsStableWeightedAndIndependentAcrossExperiments() {

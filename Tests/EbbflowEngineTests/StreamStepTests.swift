@@ -209,3 +209,50 @@ import Testing
         }
     }
 }
+
+@Suite struct ExperimentPromotionTests {
+    /// The daily judgement promotes the subject line that truly opens better (30 % against 20 %
+    /// over 1,000 sends each), stores the evidence, and later sends use it; an experiment short
+    /// of its minimum of sends is left collecting.
+    @Test func dailyJudgementPromotesTheBetterVariant() async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            let start = Date(timeIntervalSince1970: 1_800_000_000)
+            let streams = """
+                streams:
+                  - name: promotion
+                    entry: {event: page_visit}
+                    steps:
+                      - send: {template: promo, experiment: {name: subject, metric: opens,
+                               variants: [{name: curiosity, template: promo_curiosity}, {name: value, template: promo_value}]}}
+                      - wait: 1d
+                      - send: {template: cta, experiment: {name: cta, metric: clicks,
+                               variants: [{name: demo, template: cta_demo}, {name: sales, template: cta_sales}]}}
+                """
+            try await connection.withTransaction { connection in
+                try DatabaseClock(schema: schema).set(start, on: connection)
+                _ = try StreamStore(schema: schema).apply(Data(streams.utf8), on: connection)
+            }
+            let s = schema.quoted
+            try await connection.simpleQuery("""
+                INSERT INTO \(s).contacts (external_id, email, segment, status_changed_at, created_at)
+                SELECT 'x' || g, NULL, 'retail', '2027-01-01', '2027-01-01' FROM generate_series(1, 2000) g;
+                INSERT INTO \(s).sends (contact_id, flow, step, template, channel, at, experiment, variant)
+                SELECT id, 'promotion', 0, 'promo', 'email', '2027-01-10', 'subject', CASE WHEN id % 2 = 0 THEN 'curiosity' ELSE 'value' END
+                FROM \(s).contacts;
+                INSERT INTO \(s).engagement_events (contact_id, external_id, kind, occurred_at, received_at, applied_at)
+                SELECT id, external_id, 'open', '2027-01-11', '2027-01-11', '2027-01-11' FROM \(s).contacts
+                WHERE (id % 2 = 0 AND id % 20 < 6) OR (id % 2 = 1 AND id % 20 < 4);
+                INSERT INTO \(s).engagement_events (contact_id, external_id, kind, occurred_at, received_at, applied_at, machine_open)
+                SELECT id, external_id, 'open', '2027-01-11', '2027-01-11', '2027-01-11', true FROM \(s).contacts WHERE id % 2 = 1 AND id % 20 >= 15;
+                """)
+            let promoted = try await connection.withTransaction { try ExperimentPromotion(schema: schema).run(now: start, on: $0) }
+            #expect(promoted == ["subject"], "cta has no sends yet: still collecting")
+            let row = try #require(try await connection.query("SELECT variant, automatic, evidence FROM \(s).experiment_promotions").first)
+            #expect(try row.decode("variant", as: String.self) == "curiosity" && (try row.decode("automatic", as: Bool.self)))
+            let evidence: PGJSON = try row.decode("evidence")
+            let rows = try #require(try JSONSerialization.jsonObject(with: evidence.bytes) as? [[String: Any]])
+            #expect(rows.compactMap { $0["conversions"] as? Int }.sorted() == [200, 300], "machine opens do not count: \(rows)")
+            #expect(try await connection.withTransaction { try ExperimentPromotion(schema: schema).run(now: start, on: $0) }.isEmpty, "decided once")
+        }
+    }
+}
