@@ -66,7 +66,8 @@ public struct ExperimentStore: Sendable {
         return info.experiment.variants.map { VariantTally(name: $0.name, sends: counts[$0.name]?.0 ?? 0, conversions: counts[$0.name]?.1 ?? 0) }
     }
 
-    /// Makes `variant` the template of its step from now on, with its evidence. Throws
+    /// Makes `variant` the template of its step from now on, with its evidence. An automatic
+    /// promotion never replaces an earlier promotion; a promotion by hand does. Throws
     /// `ExperimentError` for an unknown experiment or variant.
     public func promote(_ name: String, variant: String, automatic: Bool, evidence: [VariantSummary], now: Date,
                         on connection: isolated PGConnection) throws {
@@ -84,6 +85,7 @@ public struct ExperimentStore: Sendable {
             VALUES ($1, $2, $3, $4, $5::jsonb, $6)
             ON CONFLICT (experiment) DO UPDATE SET variant = excluded.variant, template = excluded.template, automatic = excluded.automatic,
                 evidence = excluded.evidence, promoted_at = excluded.promoted_at
+            WHERE NOT excluded.automatic
             """, [name, variant, chosen.template, automatic, json, now])
     }
 

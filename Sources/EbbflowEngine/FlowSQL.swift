@@ -37,8 +37,15 @@ struct FlowSQL: Sendable {
         "SELECT name, template, every_seconds, max_sends, state FROM \(schema.qualified("flows")) WHERE name = ANY($1)"
     }
 
-    /// Contacts $1 locked in id order (the engine's one lock order, so chunks and event
-    /// application cannot deadlock), each with its sends since $2 for the frequency cap.
+    /// Contacts $1 locked in id order: the engine's one lock order, so chunks and event
+    /// application cannot deadlock. Run before any read that must see what the lock holder
+    /// committed: under READ COMMITTED a statement that waited for a lock re-reads only the
+    /// locked rows, so joined rows and subqueries would come from before the wait.
+    var lockContacts: String {
+        "SELECT id FROM \(contacts) WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+    }
+
+    /// Contacts $1 (locked first with `lockContacts`), each with its sends since $2 for the frequency cap.
     var lockContactsWithRecentSends: String {
         """
         SELECT c.id, c.campaign_status::text AS status, c.channel, c.segment,

@@ -98,6 +98,7 @@ public struct FlowStepJob: ChunkJobHandler {
                                                  maxSends: try row.decode("max_sends"), running: try row.decode("state", as: String.self) == "running")
         }
         var contacts: [Int64: Contact] = [:]
+        try connection.execute(sql.lockContacts, [Array(Set(jobs.map(\.args.contactID))).sorted()])
         for row in try connection.query(sql.lockContactsWithRecentSends, [Array(Set(jobs.map(\.args.contactID))).sorted(),
                                                                           now.addingTimeInterval(-policies.longestCapWindow)]).rows {
             contacts[try row.decode("id")] = Contact(status: try row.decode("status"), channel: try row.decode("channel"),

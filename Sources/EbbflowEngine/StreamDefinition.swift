@@ -95,10 +95,11 @@ public struct StreamDefinition: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey { case name, mode, priority, entry, steps, exits, goal }
 
-    /// What enters the stream at a decision point: its entry event's kind, or `date:ATTRIBUTE`
-    /// for a date entry (the daily date-entry job makes those points).
+    /// What enters the stream at a decision point: its entry event's kind, or
+    /// `date:ATTRIBUTE:OFFSET` for a date entry (the daily date-entry job makes those points;
+    /// the offset is part of it, so two streams on one date at different offsets stay apart).
     public var entryKind: String? {
-        entry.event ?? entry.dateAttribute.map { "date:\($0)" }
+        entry.event ?? entry.dateAttribute.map { "date:\($0):\(entry.offsetDays ?? 0)" }
     }
 
     public init(from decoder: any Decoder) throws {

@@ -76,15 +76,16 @@ struct StreamSQL: Sendable {
         """
     }
 
-    /// Contact $1 locked (the engine's one lock order is by contact id) with its stream, its
-    /// status and channel, and its sends since $2 for the frequency cap.
+    /// Contact $1 (locked first with `FlowSQL.lockContacts`, so this statement's snapshot sees
+    /// an exit committed while the step waited) with its stream, status, channel and its sends
+    /// since $2 for the frequency cap.
     var lockContactForStep: String {
         let contacts = schema.qualified("contacts"), sends = schema.qualified("sends")
         return """
             SELECT c.id, c.campaign_status::text AS status, c.channel, c.segment, m.stream,
                    coalesce((SELECT array_agg(s.at) FROM \(sends) s WHERE s.contact_id = c.id AND s.at > $2), '{}') AS recent_sends
             FROM \(contacts) c LEFT JOIN \(schema.qualified("stream_memberships")) m ON m.contact_id = c.id
-            WHERE c.id = $1 FOR UPDATE OF c
+            WHERE c.id = $1
             """
     }
 
@@ -153,14 +154,13 @@ struct StreamSQL: Sendable {
     }
 
     /// Contacts whose date attribute $1 falls, by month and day, on the day of $2 minus $3
-    /// days (UTC), locked in id order.
+    /// days (UTC); the caller locks them all in one ordered statement.
     var contactsOnDate: String {
         """
         SELECT c.id, c.segment, c.campaign_status::text AS status FROM \(schema.qualified("contacts")) c
         WHERE c.attributes ->> $1 ~ '^\\d{4}-\\d{2}-\\d{2}'
           AND substr(c.attributes ->> $1, 6, 5) = to_char(($2::timestamptz AT TIME ZONE 'UTC')::date - $3::int, 'MM-DD')
         ORDER BY c.id
-        FOR UPDATE OF c
         """
     }
 }

@@ -29,6 +29,7 @@ public struct StreamStepJob: TransactionalJobHandler {
     public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
         let sql = StreamSQL(schema: schema), now = context.now, args = job.args
         let policies = try PolicyStore(schema: schema).load(on: connection)
+        try connection.execute(FlowSQL(schema: schema).lockContacts, [[args.contactID]])
         guard let row = try connection.query(sql.lockContactForStep, [args.contactID, now.addingTimeInterval(-policies.longestCapWindow)]).first else {
             return .discard(reason: "contact \(args.contactID) does not exist")
         }
@@ -39,7 +40,12 @@ public struct StreamStepJob: TransactionalJobHandler {
         }
         let status = CampaignStatus(rawValue: try row.decode("status")) ?? .active
         let channel: String = try row.decode("channel"), segment: String = try row.decode("segment")
-        let recentSends: [Date] = try row.decode("recent_sends")
+        var recentSends: [Date] = try row.decode("recent_sends")
+        // Who may be mailed by a stream: never a suppressed contact; the statuses the stream
+        // admits when it names them; else the active audience and engaged contacts (a
+        // post-purchase journey is for engaged customers too), not those in a reactivation cycle.
+        let mayReceive = status != .suppressed
+            && (stream.entry.statuses.map { $0.contains(status) } ?? [.active, .reactivated, .engaged].contains(status))
         var ids: [String: Int] = [:]
         for (index, step) in stream.steps.enumerated() { if let id = step.id { ids[id] = index } }
         var index = args.step, branchSince = args.branchSince
@@ -53,10 +59,13 @@ public struct StreamStepJob: TransactionalJobHandler {
             case .send(let template, let experiment):
                 let policy = policies.policy(for: segment)
                 if let deferral = policy.frequencyCap.deferral(recentSends: recentSends, now: now) {
-                    return .snooze(deferral.timeIntervalSince(now))
+                    // Resume at this step when a slot frees; sends already made in this run stay made.
+                    if index == args.step { return .snooze(deferral.timeIntervalSince(now)) }
+                    try next(index, at: deferral, since: branchSince)
+                    return .completed
                 }
-                if !status.mayReceiveFlowEmail || channel != "email" {
-                    let reason = !status.mayReceiveFlowEmail ? "contact is \(status.rawValue)" : "contact is on \(channel)"
+                if !mayReceive || channel != "email" {
+                    let reason = !mayReceive ? "contact is \(status.rawValue)" : "contact is on \(channel)"
                     try connection.execute(sql.insertStreamSkip, [args.stream, args.contactID, Int32(index), reason, now])
                 } else {
                     var chosen = template, variant: String?
@@ -73,6 +82,7 @@ public struct StreamStepJob: TransactionalJobHandler {
                     try connection.execute(sql.insertStreamSend, [args.contactID, args.stream, Int32(index), chosen, now, experiment?.name, variant,
                                                                   segment, status.rawValue])
                     if stream.goal != nil { try connection.execute(sql.countSend, [args.stream, segment, status.rawValue]) }
+                    recentSends.append(now)
                 }
                 index += 1
             case .wait(let seconds):
@@ -83,7 +93,9 @@ public struct StreamStepJob: TransactionalJobHandler {
                     try next(index, at: now.addingTimeInterval(within), since: now)
                     return .completed
                 }
-                let had: Bool = try connection.query(sql.hadEvent, [args.contactID, kind, since, now]).first!.decode("had")
+                // The window is `within` from its start, even when this job runs late.
+                let windowEnd = min(now, since.addingTimeInterval(within))
+                let had: Bool = try connection.query(sql.hadEvent, [args.contactID, kind, since, windowEnd]).first!.decode("had")
                 index = ids[had ? then : otherwise]!
                 branchSince = nil
             case .goto(let target):

@@ -40,9 +40,20 @@ extension StreamDefinition {
         }
         guard !streams.isEmpty else { throw StreamError(stream: "(document)", field: "streams", reason: "no stream defined") }
         var names = Set<String>()
+        var experiments: [String: String] = [:]
         for stream in streams {
             guard names.insert(stream.name).inserted else { throw StreamError(stream: stream.name, field: "name", reason: "defined twice in this document") }
             try stream.validate(knownKinds: knownKinds)
+            // An experiment's results are counted by name: two steps sharing one would mix them.
+            for (index, step) in stream.steps.enumerated() {
+                guard case .send(_, let experiment?) = step.action else { continue }
+                let place = "\(stream.name) steps[\(index)]"
+                if let other = experiments[experiment.name] {
+                    throw StreamError(stream: stream.name, field: "steps[\(index)].send.experiment.name",
+                                      reason: "\"\(experiment.name)\" is already the experiment of \(other)")
+                }
+                experiments[experiment.name] = place
+            }
         }
         return streams
     }

@@ -83,6 +83,36 @@ import Testing
         }
     }
 
+    /// A step that waited for the contact lock while a purchase (an exit) was being applied must
+    /// see the exit once it gets the lock: no welcome send after the purchase commits.
+    @Test func stepWaitingOnTheExitsLockSeesTheExit() async throws {
+        try await scenario { connection, schema, event, day in
+            try await event("cam", "signup")
+            try await day(0)
+            let exitStarted = StepSignal(), third = Self.start.addingTimeInterval(3 * 86_400)
+            try await connection.run { try DatabaseClock(schema: schema).set(third, on: $0) }
+            let holder = try await TestDatabase.connect()
+            let exit = Task {
+                try await holder.withTransaction { connection in
+                    // Hold the contact as an event's application does, while the day-3 welcome
+                    // step is claimed and waits for it; then apply the purchase and commit.
+                    try connection.execute("SELECT id FROM \(schema.qualified("contacts")) WHERE external_id = 'cam' FOR UPDATE")
+                    await exitStarted.fire()
+                    try await Task.sleep(for: .milliseconds(800))
+                    let store = EventStore(schema: schema)
+                    guard case .stored(let id) = try store.record(IncomingEvent(externalID: "cam", kind: "purchase", providerEventID: "slow"), now: third, on: connection) else { return }
+                    _ = try EventApplier(schema: schema).apply(eventID: id, policies: try PolicyStore(schema: schema).load(on: connection), now: third, on: connection)
+                }
+            }
+            await exitStarted.wait()
+            try await day(3)
+            try await exit.value
+            try await day(4)
+            let got = try await sends(connection, schema)
+            #expect(got == ["welcome_1@0", "thanks@3"], "\(got)")
+        }
+    }
+
     /// A product return takes the contact out of a promotion into the locked post-return
     /// stream at once; a page visit during it moves nothing; the promotion's pending send never goes.
     @Test func lockedPostReturnRunsToItsEnd() async throws {
@@ -193,7 +223,7 @@ import Testing
             #expect(rows == ["cam:birthday_1@0", "cam:birthday_2@3"])
             let first = try #require(try await connection.query("SELECT trigger FROM \(schema.quoted).stream_decisions ORDER BY id LIMIT 1").first)
             let trigger: String = try first.decode("trigger")
-            #expect(trigger == "date:birthday")
+            #expect(trigger == "date:birthday:-3")
         }
     }
 
@@ -255,4 +285,12 @@ import Testing
             #expect(try await connection.withTransaction { try ExperimentPromotion(schema: schema).run(now: start, on: $0) }.isEmpty, "decided once")
         }
     }
+}
+
+/// One task tells another that something happened.
+actor StepSignal {
+    private var fired = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    func fire() { fired = true; waiters.forEach { $0.resume() }; waiters = [] }
+    func wait() async { if fired { return }; await withCheckedContinuation { waiters.append($0) } }
 }
