@@ -1,7 +1,9 @@
 // The arbiter learns from goals through the database: over simulated days, the stream that truly converts better gets the decisions.
+// In the simulation suite, which scripts/test runs apart from the server-restart test: it takes tens of seconds.
 import EbbflowCore
 import EbbflowEngine
 import EbbflowQueue
+import EbbflowSimulation
 import EbbflowTestSupport
 import Foundation
 import PostgresClient
@@ -23,12 +25,12 @@ import Testing
             let store = EventStore(schema: schema), applier = EventApplier(schema: schema)
             try await connection.withTransaction { connection in
                 try DatabaseClock(schema: schema).set(start, on: connection)
-                try PolicyStore(schema: schema).save(Data(StreamMembershipTests.policy.utf8), on: connection)
+                try PolicyStore(schema: schema).save(Data(#"{"default": {"points": {"open": 5, "click": 10, "page_visit": 1, "purchase": 0}}}"#.utf8), on: connection)
                 _ = try StreamStore(schema: schema).apply(Data(streams.utf8), on: connection)
             }
             var registry = JobRegistry.builtins()
             registry.registerEngine(schema: schema)
-            var generator = TestGenerator(state: 99)
+            var generator = SeededRandom(seed: 99)
             for day in 0..<60 {
                 let now = start.addingTimeInterval(Double(day) * 86_400)
                 let names = (0..<100).map { "d\(day)c\($0)" }
