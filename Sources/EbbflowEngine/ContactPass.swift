@@ -24,6 +24,27 @@ public protocol ContactPass: Sendable {
 }
 
 extension ContactPass {
+    /// The `batch` CTE every pass opens with ($1 cursor, $2 batch size): the next id range read
+    /// from the primary key. Candidates are then found by that range (`inBatch`), not by joining
+    /// the ids back, so each batch is an index range scan: a join let the planner hash the whole
+    /// table once per batch.
+    var batchCTE: String {
+        """
+        batch AS (
+            SELECT max(id) AS last_id, count(*) AS scanned
+            FROM (SELECT id FROM \(schema.qualified("contacts")) WHERE id > $1 ORDER BY id LIMIT $2) ids
+        )
+        """
+    }
+
+    /// The condition that keeps contact alias `c` inside the batch's id range.
+    var inBatch: String { "c.id > $1 AND c.id <= (SELECT last_id FROM batch)" }
+
+    /// The summary columns `batchOutcome` reads; `moved` names the CTE of changed rows.
+    func batchSummary(changed moved: String) -> String {
+        "SELECT (SELECT last_id FROM batch) AS last_id, (SELECT scanned FROM batch) AS scanned, (SELECT count(*) FROM \(moved)) AS changed"
+    }
+
     /// Reads a batch statement's summary row (`last_id`, `scanned`, `changed`). A short batch
     /// was the last one: no empty batch just to find that out.
     func batchOutcome(_ row: PGRow) throws -> (next: Int64?, changed: Int) {

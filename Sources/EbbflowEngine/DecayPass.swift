@@ -36,13 +36,7 @@ public struct DecayPass: ContactPass {
     private var sql: String {
         let contacts = schema.qualified("contacts")
         return """
-            WITH batch AS (
-                -- The batch is an id range read from the primary key, and candidates are found
-                -- by that range (not by joining the ids back), so each batch is an index range
-                -- scan: a join let the planner hash the whole table once per batch.
-                SELECT max(id) AS last_id, count(*) AS scanned
-                FROM (SELECT id FROM \(contacts) WHERE id > $1 ORDER BY id LIMIT $2) ids
-            ), candidates AS (
+            WITH \(batchCTE), candidates AS (
                 SELECT c.id, c.engagement_score AS score,
                        extract(epoch FROM $3::timestamptz - c.last_engagement_at) / 86400 AS silent_days,
                        extract(epoch FROM coalesce(c.score_as_of, c.last_engagement_at) - c.last_engagement_at) / 86400 AS decayed_days,
@@ -52,7 +46,7 @@ public struct DecayPass: ContactPass {
                     SELECT coalesce((SELECT s.grace FROM unnest($4::text[], $5::float8[]) AS s(segment, grace) WHERE s.segment = c.segment), $7) AS grace,
                            coalesce((SELECT s.half_life FROM unnest($4::text[], $6::float8[]) AS s(segment, half_life) WHERE s.segment = c.segment), $8) AS half_life
                 ) p
-                WHERE c.id > $1 AND c.id <= (SELECT last_id FROM batch)
+                WHERE \(inBatch)
                   AND c.engagement_score > 0 AND c.last_engagement_at IS NOT NULL
                   AND c.last_engagement_at < $3::timestamptz - make_interval(secs => p.grace * 86400)
                   AND coalesce(c.score_as_of, c.last_engagement_at) < $3::timestamptz
@@ -67,7 +61,7 @@ public struct DecayPass: ContactPass {
                 WHERE c.id = d.id
                 RETURNING c.id
             )
-            SELECT (SELECT last_id FROM batch) AS last_id, (SELECT scanned FROM batch) AS scanned, (SELECT count(*) FROM decayed) AS changed
+            \(batchSummary(changed: "decayed"))
             """
     }
 }

@@ -43,24 +43,27 @@ public struct ExperimentStore: Sendable {
 
     /// Sends and conversions per variant (every variant listed, even without sends).
     public func tallies(_ info: ExperimentInfo, on connection: isolated PGConnection) throws -> [VariantTally] {
+        // $1 experiment, $2 window in seconds, and for event metrics $3 the event kind.
         let conversion: String
+        var bindings: PGBindings = [info.experiment.name, Self.window(info.experiment.metric)]
         switch info.experiment.metric {
         case .opens, .clicks:
             conversion = """
                 EXISTS (SELECT 1 FROM \(schema.qualified("engagement_events")) e WHERE e.contact_id = s.contact_id
-                        AND e.kind = $2 AND NOT e.machine_open AND e.occurred_at >= s.at AND e.occurred_at <= s.at + make_interval(secs => $3))
+                        AND e.kind = $3 AND NOT e.machine_open AND e.occurred_at >= s.at AND e.occurred_at <= s.at + make_interval(secs => $2))
                 """
+            bindings.append(info.experiment.metric == .opens ? "open" : "click")
         case .reactivation:
             conversion = """
                 EXISTS (SELECT 1 FROM \(schema.qualified("transitions")) t WHERE t.contact_id = s.contact_id
-                        AND t.to_status = 'reactivated' AND $2::text IS NOT NULL AND t.at >= s.at AND t.at <= s.at + make_interval(secs => $3))
+                        AND t.to_status = 'reactivated' AND t.at >= s.at AND t.at <= s.at + make_interval(secs => $2))
                 """
         }
         var counts: [String: (Int, Int)] = [:]
         for row in try connection.query("""
             SELECT s.variant, count(*) AS sends, count(*) FILTER (WHERE \(conversion)) AS conversions
             FROM \(schema.qualified("sends")) s WHERE s.experiment = $1 GROUP BY s.variant
-            """, [info.experiment.name, info.experiment.metric == .opens ? "open" : "click", Self.window(info.experiment.metric)]).rows {
+            """, bindings).rows {
             counts[try row.decode("variant")] = (try row.decode("sends"), try row.decode("conversions"))
         }
         return info.experiment.variants.map { VariantTally(name: $0.name, sends: counts[$0.name]?.0 ?? 0, conversions: counts[$0.name]?.1 ?? 0) }

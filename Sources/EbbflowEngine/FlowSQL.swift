@@ -46,11 +46,11 @@ struct FlowSQL: Sendable {
     }
 
     /// Contacts $1 (locked first with `lockContacts`), each with its sends since $2 for the frequency cap.
-    var lockContactsWithRecentSends: String {
+    var contactsWithRecentSends: String {
         """
         SELECT c.id, c.campaign_status::text AS status, c.channel, c.segment,
                coalesce((SELECT array_agg(s.at) FROM \(sends) s WHERE s.contact_id = c.id AND s.at > $2), '{}') AS recent_sends
-        FROM \(contacts) c WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c
+        FROM \(contacts) c WHERE c.id = ANY($1) ORDER BY c.id
         """
     }
 

@@ -41,15 +41,9 @@ public struct InactivitySweep: ContactPass {
     private var sql: String {
         let contacts = schema.qualified("contacts")
         return """
-            WITH batch AS (
-                -- The batch is an id range read from the primary key, and candidates are found
-                -- by that range (not by joining the ids back), so each batch is an index range
-                -- scan: a join let the planner hash the whole table once per batch.
-                SELECT max(id) AS last_id, count(*) AS scanned
-                FROM (SELECT id FROM \(contacts) WHERE id > $1 ORDER BY id LIMIT $2) ids
-            ), candidates AS (
+            WITH \(batchCTE), candidates AS (
                 SELECT c.id, c.campaign_status AS old FROM \(contacts) c
-                WHERE c.id > $1 AND c.id <= (SELECT last_id FROM batch)
+                WHERE \(inBatch)
                   AND c.campaign_status IN ('active', 'engaged', 'reactivated')
                   AND coalesce(c.last_engagement_at, c.status_changed_at) <= $3::timestamptz - make_interval(days => coalesce(
                       (SELECT s.days FROM unnest($5::text[], $6::int8[]) AS s(segment, days) WHERE s.segment = c.segment), $7)::int)
@@ -71,7 +65,7 @@ public struct InactivitySweep: ContactPass {
                        $3
                 FROM moved m JOIN \(schema.qualified("contacts")) c ON c.id = m.id
             )
-            SELECT (SELECT last_id FROM batch) AS last_id, (SELECT scanned FROM batch) AS scanned, (SELECT count(*) FROM moved) AS changed
+            \(batchSummary(changed: "moved"))
             """
     }
 }

@@ -33,7 +33,7 @@ public struct ReactivationStepJob: TransactionalJobHandler {
         let policies = try PolicyStore(schema: schema).load(on: connection)
         // The contact, locked, with its recent sends for the cap: one round trip.
         try connection.execute(sql.lockContacts, [[contactID]])
-        guard let row = try connection.query(sql.lockContactsWithRecentSends, [[contactID], now.addingTimeInterval(-policies.longestCapWindow)]).first else {
+        guard let row = try connection.query(sql.contactsWithRecentSends, [[contactID], now.addingTimeInterval(-policies.longestCapWindow)]).first else {
             return .discard(reason: "contact \(contactID) no longer exists")
         }
         guard try row.decode("status", as: String.self) == CampaignStatus.inactive.rawValue,

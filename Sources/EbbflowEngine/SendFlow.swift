@@ -99,7 +99,7 @@ public struct FlowStepJob: ChunkJobHandler {
         }
         var contacts: [Int64: Contact] = [:]
         try connection.execute(sql.lockContacts, [Array(Set(jobs.map(\.args.contactID))).sorted()])
-        for row in try connection.query(sql.lockContactsWithRecentSends, [Array(Set(jobs.map(\.args.contactID))).sorted(),
+        for row in try connection.query(sql.contactsWithRecentSends, [Array(Set(jobs.map(\.args.contactID))).sorted(),
                                                                           now.addingTimeInterval(-policies.longestCapWindow)]).rows {
             contacts[try row.decode("id")] = Contact(status: try row.decode("status"), channel: try row.decode("channel"),
                                                      segment: try row.decode("segment"), recentSends: try row.decode("recent_sends"))

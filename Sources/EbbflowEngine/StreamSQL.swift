@@ -79,7 +79,7 @@ struct StreamSQL: Sendable {
     /// Contact $1 (locked first with `FlowSQL.lockContacts`, so this statement's snapshot sees
     /// an exit committed while the step waited) with its stream, status, channel and its sends
     /// since $2 for the frequency cap.
-    var lockContactForStep: String {
+    var contactForStep: String {
         let contacts = schema.qualified("contacts"), sends = schema.qualified("sends")
         return """
             SELECT c.id, c.campaign_status::text AS status, c.channel, c.segment, m.stream,

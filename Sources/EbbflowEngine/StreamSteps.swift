@@ -30,7 +30,7 @@ public struct StreamStepJob: TransactionalJobHandler {
         let sql = StreamSQL(schema: schema), now = context.now, args = job.args
         let policies = try PolicyStore(schema: schema).load(on: connection)
         try connection.execute(FlowSQL(schema: schema).lockContacts, [[args.contactID]])
-        guard let row = try connection.query(sql.lockContactForStep, [args.contactID, now.addingTimeInterval(-policies.longestCapWindow)]).first else {
+        guard let row = try connection.query(sql.contactForStep, [args.contactID, now.addingTimeInterval(-policies.longestCapWindow)]).first else {
             return .discard(reason: "contact \(args.contactID) does not exist")
         }
         // Left the stream (an exit, or the arbiter moved it): nothing more to do here.

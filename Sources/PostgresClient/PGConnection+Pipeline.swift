@@ -22,15 +22,16 @@ extension PGConnection {
     /// error up to the sync point) and is thrown as the failing statement's `PGError`; the
     /// transaction is then rolled back as usual.
     func pipeline(_ handle: ConnectionHandle, _ items: [PipelineItem]) throws -> [PGResult] {
+        // Each statement's parameters are encoded once, for both its preparation and its send.
+        var encoded: [EncodedParameters?] = items.map { item in
+            if case .statement(_, let bindings) = item { return EncodedParameters(bindings) }
+            return nil
+        }
         // PQprepare cannot run in pipeline mode: prepare what is new first (once per session).
-        var names: [String?] = []
-        for item in items {
-            guard case .statement(let sql, let bindings) = item, configuration.preparedStatements else {
-                names.append(nil)
-                continue
-            }
-            var parameters = EncodedParameters(bindings)
-            names.append(try parameters.withPointers { types, _, _, _ in try preparedName(handle, sql, Int32(bindings.count), types) })
+        var names = [String?](repeating: nil, count: items.count)
+        for (index, item) in items.enumerated() {
+            guard case .statement(let sql, let bindings) = item, configuration.preparedStatements else { continue }
+            names[index] = try encoded[index]!.withPointers { types, _, _, _ in try preparedName(handle, sql, Int32(bindings.count), types) }
         }
         guard PQenterPipelineMode(handle.pointer) == 1 else { throw lostOrUnexpected(handle) }
         for (index, item) in items.enumerated() {
@@ -39,9 +40,8 @@ extension PGConnection {
             case .command(let sql):
                 sent = PQsendQueryParams(handle.pointer, sql, 0, nil, nil, nil, nil, 1)
             case .statement(let sql, let bindings):
-                var parameters = EncodedParameters(bindings)
                 let count = Int32(bindings.count)
-                sent = parameters.withPointers { types, values, lengths, formats in
+                sent = encoded[index]!.withPointers { types, values, lengths, formats in
                     if let name = names[index] { return PQsendQueryPrepared(handle.pointer, name, count, values, lengths, formats, 1) }
                     return PQsendQueryParams(handle.pointer, sql, count, types, values, lengths, formats, 1)
                 }

@@ -16,29 +16,6 @@ import Testing
         """
     static let policy = #"{"default": {"points": {"open": 5, "click": 10, "high_intent_visit": 15, "form_submit": 15, "page_visit": 1, "signup": 0, "purchase": 0, "product_return": 0}}}"#
 
-    func withStreams(_ body: (PGConnection, SchemaName, _ event: (String, String) async throws -> Void) async throws -> Void) async throws {
-        try await MigratedSchema.with(simulation: true) { connection, schema in
-            let store = EventStore(schema: schema)
-            try await connection.withTransaction { connection in
-                try DatabaseClock(schema: schema).set(Date(timeIntervalSince1970: 1_800_000_000), on: connection)
-                try PolicyStore(schema: schema).save(Data(Self.policy.utf8), on: connection)
-                _ = try StreamStore(schema: schema).apply(Data(Self.streams.utf8), on: connection)
-                for name in ["ann", "bob"] { try store.upsertContact(externalID: name, email: "\(name)@example.com", segment: "retail", now: try store.now(on: connection), on: connection) }
-            }
-            var count = 0
-            try await body(connection, schema) { contact, kind in
-                count += 1
-                let index = count
-                try await connection.withTransaction { connection in
-                    let now = try store.now(on: connection)
-                    let policies = try PolicyStore(schema: schema).load(on: connection)
-                    guard case .stored(let id) = try store.record(IncomingEvent(externalID: contact, kind: kind, providerEventID: "e\(index)"), now: now, on: connection) else { return }
-                    _ = try EventApplier(schema: schema).apply(eventID: id, policies: policies, now: now, on: connection)
-                }
-            }
-        }
-    }
-
     func stream(_ connection: PGConnection, _ schema: SchemaName, _ contact: String) async throws -> String? {
         try await connection.query("""
             SELECT m.stream FROM \(schema.quoted).stream_memberships m JOIN \(schema.quoted).contacts c ON c.id = m.contact_id WHERE c.external_id = $1
@@ -57,7 +34,7 @@ import Testing
     /// A purchase ends `welcome` in the purchase's own transaction, and the arbiter puts the
     /// contact in the stream the purchase enters; each decision is logged with its trigger.
     @Test func exitEventEndsTheStreamAndTheArbiterReconsiders() async throws {
-        try await withStreams { connection, schema, event in
+        try await StreamStepTests().scenario(streams: Self.streams, contacts: ["ann", "bob"]) { connection, schema, event, _ in
             try await event("ann", "signup")
             #expect(try await stream(connection, schema, "ann") == "welcome")
             try await event("ann", "open")
@@ -81,7 +58,7 @@ import Testing
     /// A product return enters the locked post-return stream at once, out of an open
     /// promotion; while it runs, nothing moves the contact, not even another entry event.
     @Test func productReturnEntersTheLockedStreamAndHoldsIt() async throws {
-        try await withStreams { connection, schema, event in
+        try await StreamStepTests().scenario(streams: Self.streams, contacts: ["ann", "bob"]) { connection, schema, event, _ in
             try await event("bob", "page_visit")
             #expect(try await stream(connection, schema, "bob") == "promotion")
             try await event("bob", "product_return")
