@@ -4,22 +4,33 @@ import Yams
 
 /// Why one converter: people edit documents by hand, where YAML is kinder (comments, no
 /// braces), and programs emit JSON; the database stores `jsonb` and the decoders read JSON.
-/// A document whose first non-blank character is `{` is JSON and passes through unchanged;
-/// anything else is read as YAML (core schema, except that dates stay text: a field decides
-/// what its text means, not the YAML resolver).
+/// A document that is valid JSON passes through unchanged; anything else is read as YAML (core
+/// schema, except that dates stay text: a field decides what its text means, not the YAML
+/// resolver). YAML's flow style (`{name: welcome}`) also starts with `{`, so a document that
+/// starts like JSON but is not JSON is tried as YAML, and if that fails too the JSON error is
+/// the one reported, since its author most likely meant JSON.
 public enum DocumentText {
     public static func json(from data: Data) throws(DocumentError) -> Data {
         guard let first = data.first(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) else {
             throw DocumentError("the document is empty")
         }
+        var jsonError: DocumentError?
         if first == UInt8(ascii: "{") {
             do {
                 _ = try JSONSerialization.jsonObject(with: data)
+                return data
             } catch {
-                throw DocumentError("not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")")
+                jsonError = DocumentError("not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")")
             }
-            return data
         }
+        do {
+            return try yaml(data)
+        } catch {
+            throw jsonError ?? error
+        }
+    }
+
+    private static func yaml(_ data: Data) throws(DocumentError) -> Data {
         guard let text = String(data: data, encoding: .utf8) else { throw DocumentError("not UTF-8 text") }
         let loaded: Any?
         do {

@@ -192,6 +192,18 @@ public struct PolicyDocument: Codable, Sendable, Equatable {
         for (name, policy) in segments.sorted(by: { $0.key < $1.key }) { try policy.validate(prefix: "segments.\(name)") }
     }
 
+    /// Business events that enter, end or measure journeys. They are accepted whether or not a
+    /// policy scores them: a purchase must reach the streams even when it earns no points
+    /// (a kind the policy does not name earns 0 and moves no status).
+    public static let businessEventKinds: Set<String> = ["purchase", "product_return", "support_ticket", "signup"]
+
+    /// Every event kind ebbflow accepts: the kinds any policy scores, and the business kinds.
+    /// Import and stream validation both ask this, so a stream can never name a kind that
+    /// import would refuse.
+    public var acceptedEventKinds: Set<String> {
+        Set(self.default.points.keys).union(segments.values.flatMap { $0.points.keys }).union(Self.businessEventKinds)
+    }
+
     /// The policy for a segment, or the default.
     public func policy(for segment: String?) -> EngagementPolicy {
         segment.flatMap { segments[$0] } ?? self.default

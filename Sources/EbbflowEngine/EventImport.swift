@@ -35,8 +35,8 @@ public struct EventImporter: Sendable {
         report.read = records.count + unreadable.count
         report.rejected = unreadable
         let document = try await connection.run { [policies] in try policies.load(on: $0) }
-        // The kinds any policy names, once per import rather than once per line.
-        let known = Set(document.default.points.keys).union(document.segments.values.flatMap { $0.points.keys })
+        // The accepted kinds, once per import rather than once per line.
+        let known = document.acceptedEventKinds
         var good: [(line: Int, event: IncomingEvent)] = []
         for record in records {
             do { good.append((record.line, try parse(record, knownKinds: known))) } catch let rejection as RejectedLine {
@@ -95,7 +95,7 @@ public struct EventImporter: Sendable {
         func reject(_ reason: String) -> RejectedLine { RejectedLine(line: record.line, reason: reason) }
         guard let externalID = record.fields["external_id"], !externalID.isEmpty else { throw reject("external_id is missing") }
         guard let kind = record.fields["kind"], !kind.isEmpty else { throw reject("kind is missing") }
-        guard known.contains(kind) else { throw reject("unknown event kind \"\(kind)\" (the policy names \(known.sorted().joined(separator: ", ")))") }
+        guard known.contains(kind) else { throw reject("unknown event kind \"\(kind)\" (accepted: \(known.sorted().joined(separator: ", ")))") }
         var occurredAt: Date?
         if let text = record.fields["occurred_at"] {
             guard let date = ISO8601Text.parse(text) else { throw reject("occurred_at \"\(text)\" is not an ISO 8601 time") }

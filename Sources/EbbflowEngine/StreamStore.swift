@@ -28,8 +28,7 @@ public struct StreamStore: Sendable {
     /// written, so the stored streams stay as they were.
     public func apply(_ data: Data, on connection: isolated PGConnection) throws -> [(name: String, outcome: StreamApplyOutcome)] {
         let policy = try PolicyStore(schema: schema).load(on: connection)
-        let known = Set(policy.default.points.keys).union(policy.segments.values.flatMap { $0.points.keys })
-        let streams = try StreamDefinition.parse(data, knownKinds: known)
+        let streams = try StreamDefinition.parse(data, knownKinds: policy.acceptedEventKinds)
         let now = try DatabaseClock(schema: schema).now(on: connection)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -11,10 +11,6 @@ public struct StreamError: Error, CustomStringConvertible, Sendable, Equatable {
 }
 
 extension StreamDefinition {
-    /// Kinds a stream may name beyond the policy's scored ones: business events that enter,
-    /// end or measure journeys.
-    public static let businessEventKinds: Set<String> = ["purchase", "product_return", "support_ticket", "signup"]
-
     /// Every stream of a YAML or JSON document: either one stream, or `streams: [...]`.
     /// All are validated; the first bad field refuses the whole document.
     public static func parse(_ data: Data, knownKinds: Set<String>) throws(StreamError) -> [StreamDefinition] {
@@ -61,7 +57,7 @@ extension StreamDefinition {
     /// Checks every field; throws the first bad one.
     public func validate(knownKinds: Set<String>) throws(StreamError) {
         func fail(_ field: String, _ reason: String) -> StreamError { StreamError(stream: name, field: field, reason: reason) }
-        let kinds = knownKinds.union(Self.businessEventKinds)
+        let kinds = knownKinds.union(PolicyDocument.businessEventKinds)
         func checkKind(_ kind: String, _ field: String) throws(StreamError) {
             guard kinds.contains(kind) else {
                 throw fail(field, "unknown event kind \"\(kind)\" (known: \(kinds.sorted().joined(separator: ", ")))")

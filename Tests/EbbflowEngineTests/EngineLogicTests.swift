@@ -127,6 +127,8 @@ import Testing
         let stored = try PolicyDocument.parseStored(Data(yaml.utf8)).json
         #expect(try JSONSerialization.jsonObject(with: stored) is [String: Any], "stored as JSON")
         #expect(try parse(yaml).policy(for: "b2b").afterReactivation == .suppress)
+        #expect(try parse("{default: {points: {open: 4, click: 9}}}").default.points == ["open": 4, "click": 9],
+                "YAML's flow style starts with a brace too")
     }
 
     @Test func badValuesNameFieldAndValue() {

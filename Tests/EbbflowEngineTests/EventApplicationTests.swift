@@ -115,4 +115,28 @@ import Testing
                     "imported events are applied inline")
         }
     }
+    /// A business event the policy does not score (the default policy names no `purchase`) is
+    /// still accepted by import: it earns nothing and moves no status, and it reaches the
+    /// streams, whose validation accepts the same kinds. A kind nobody names is still refused.
+    @Test func unscoredBusinessEventsAreImportedAndReachTheStreams() async throws {
+        try await withContact { connection, schema, _, _ in
+            _ = try await connection.run { connection in
+                try StreamStore(schema: schema).apply(Data("{name: post_purchase, entry: {event: purchase}, steps: [{send: thanks}]}".utf8), on: connection)
+            }
+            let lines = [
+                #"{"external_id": "c-1", "kind": "purchase", "provider_event_id": "b1"}"#,
+                #"{"external_id": "c-1", "kind": "teleport", "provider_event_id": "b2"}"#,
+            ].joined(separator: "\n")
+            let report = try await EventImporter(schema: schema).importEvents(lines, format: .ndjson, on: connection)
+            #expect(report.applied == 1 && report.rejected.map(\.line) == [2], "\(report.rejected)")
+            #expect(report.rejected.first?.reason.contains("purchase") == true, "the refusal lists the accepted kinds")
+            let contact = try await connection.query("""
+                SELECT c.campaign_status::text AS s, c.engagement_score, c.last_engagement_at IS NULL AS quiet, m.stream
+                FROM \(schema.quoted).contacts c LEFT JOIN \(schema.quoted).stream_memberships m ON m.contact_id = c.id
+                """).first!
+            #expect(try contact.decode("s", as: String.self) == "active" && contact.decode("engagement_score", as: Double.self) == 0)
+            #expect(try contact.decode("quiet", as: Bool.self), "an unscored purchase is not email engagement")
+            #expect(try contact.decode("stream", as: String?.self) == "post_purchase")
+        }
+    }
 }
