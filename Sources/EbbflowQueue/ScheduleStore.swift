@@ -80,6 +80,25 @@ public struct ScheduleStore: Sendable {
         try connection.execute("UPDATE \(table) SET next_run_at = \(schema.qualified("clock_now"))() WHERE name = $1", [name]) == 1
     }
 
+    /// Brings back every tick that lies beyond the schedule's first tick after the database
+    /// clock's now, and returns how many moved. Why: schedules are installed with ticks by the
+    /// clock of that moment, so a simulation clock then set into the past (or reset after
+    /// running ahead) would leave them months away and no sweep would ever fire. A tick already
+    /// due, or the next one, is left as it is, so calling this after any clock change is safe:
+    /// moving the clock forward never loses the one catch-up run.
+    @discardableResult
+    public func rebase(on connection: isolated PGConnection) throws -> Int {
+        let now = try DatabaseClock(schema: schema).now(on: connection)
+        var moved = 0
+        for schedule in try list(on: connection) {
+            guard let cron = try? CronSchedule(parsing: schedule.cron, timeZone: TimeZone(identifier: schedule.timeZone) ?? .gmt),
+                  let next = cron.next(after: now), next < schedule.nextRunAt else { continue }
+            try connection.execute("UPDATE \(table) SET next_run_at = $2 WHERE name = $1", [schedule.name, next])
+            moved += 1
+        }
+        return moved
+    }
+
     func lockDue(now: Date, on connection: isolated PGConnection) throws -> [ScheduleRow] {
         try connection.query("""
             SELECT \(Self.columns) FROM \(table) WHERE enabled AND next_run_at <= $1

@@ -1,238 +1,26 @@
-// The audience by status over the simulated days, as a standalone stacked-area SVG chart.
+// The audience by status over the simulated days: the bands of the simulation's first chart.
 
-/// Draws the daily rows as a stacked-area chart, so a simulation's effect on the audience (who
-/// stays in the send flow, who drifts out, who comes back) can be seen at a glance in a browser
-/// or a pull request, with no plotting tool. The output is a fixed 960×540 SVG 1.1 document,
-/// and the same rows always give the same bytes: numbers are formatted by hand, never through
-/// the locale, so it is `.` as the decimal separator everywhere.
+/// The statuses stacked bottom to top, so the send flow (active, reactivated) sits on the axis
+/// and the contacts who left email sit on top. Okabe–Ito colours, told apart with every common
+/// colour-vision deficiency; the contacts who left email are a neutral grey.
 public enum AudienceChart {
-    /// One stacked band: the rows' count for it, its legend name, its id and its fill.
-    struct Series: Sendable {
-        var id: String
-        var name: String
-        var fill: String
-        var value: @Sendable (DailyRow) -> Double
-    }
-
-    /// Bottom to top. Okabe–Ito colours, told apart with every common colour-vision deficiency;
-    /// the contacts who left email are a neutral grey.
-    static let series: [Series] = [
-        Series(id: "active", name: "active", fill: "#0072B2") { count($0.active) },
-        Series(id: "reactivated", name: "reactivated", fill: "#009E73") { count($0.reactivated) },
-        Series(id: "engaged", name: "engaged", fill: "#E69F00") { count($0.engaged) },
-        Series(id: "inactive", name: "inactive", fill: "#CC79A7") { count($0.inactive) },
-        Series(id: "suppressed-ads", name: "suppressed / ads", fill: "#8C8C8C") { count($0.suppressed) + count($0.movedToAds) },
+    static let bands: [(id: String, name: String, fill: String, value: @Sendable (DailyRow) -> Double)] = [
+        ("active", "active", "#0072B2", { count($0.active) }),
+        ("reactivated", "reactivated", "#009E73", { count($0.reactivated) }),
+        ("engaged", "engaged", "#E69F00", { count($0.engaged) }),
+        ("inactive", "inactive", "#CC79A7", { count($0.inactive) }),
+        ("suppressed-ads", "suppressed / ads", "#8C8C8C", { count($0.suppressed) + count($0.movedToAds) }),
     ]
 
-    static let width = 960.0, height = 540.0
-    static let plotLeft = 84.0, plotRight = 936.0, plotTop = 92.0, plotBottom = 476.0
-    static let ink = "#333333", gridColour = "#DDDDDD"
-
-    /// The chart of `rows` (in any order; drawn by day) under `title`. Negative counts are drawn
-    /// as 0. No rows give a valid document that says "no data"; one row gives a full-width band
-    /// per status; all-zero counts give a 0–5 axis.
-    public static func svg(_ rows: [DailyRow], title: String) -> String {
-        var out = """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="960" height="540" viewBox="0 0 960 540" \
-            font-family="Helvetica, Arial, sans-serif">
-            <title>\(escape(title))</title>
-            <rect x="0" y="0" width="960" height="540" fill="#FFFFFF"/>
-            <text id="title" x="\(number(plotLeft))" y="36" font-size="\(title.count > 55 ? 16 : 20)" font-weight="bold" \
-            fill="\(ink)">\(escape(shortened(title)))</text>
-
-            """
-        guard !rows.isEmpty else {
-            out += """
-                <rect x="\(number(plotLeft))" y="\(number(plotTop))" width="\(number(plotRight - plotLeft))" \
-                height="\(number(plotBottom - plotTop))" fill="none" stroke="\(gridColour)"/>
-                <text id="no-data" x="\(number((plotLeft + plotRight) / 2))" y="\(number((plotTop + plotBottom) / 2))" \
-                font-size="18" fill="#777777" text-anchor="middle">no data</text>
-                </svg>
-
-                """
-            return out
-        }
-
-        let sorted = rows.enumerated().sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }.map(\.element)
-        // One row (or one day) has no width: spread it over a day centred on it, drawn at both ends.
-        var days = sorted.map { Double($0.day) }
-        var drawn = sorted
-        if let first = days.first, let last = days.last, first == last {
-            days = [first - 0.5, last + 0.5]
-            drawn = [sorted[0], sorted[sorted.count - 1]]
-        }
-        let xMin = days[0], xMax = days[days.count - 1]
-        let xOf = { (day: Double) in plotLeft + (day - xMin) / (xMax - xMin) * (plotRight - plotLeft) }
-
-        let totals = drawn.map { row in series.reduce(0) { $0 + $1.value(row) } }
-        let yTicks = niceTicks(maximum: totals.max() ?? 0)
-        let yTop = yTicks.last ?? 5
-        let yOf = { (value: Double) in plotBottom - value / yTop * (plotBottom - plotTop) }
-
-        out += legend()
-
-        // Gridlines first, so the bands sit on them; the axes go last, on top of everything.
-        out += "<g id=\"grid\" stroke=\"\(gridColour)\" stroke-width=\"1\">\n"
-        for tick in yTicks where tick > 0 {
-            out += "<line x1=\"\(number(plotLeft))\" y1=\"\(number(yOf(tick)))\" x2=\"\(number(plotRight))\" y2=\"\(number(yOf(tick)))\"/>\n"
-        }
-        let xTicks = dayTicks(from: xMin, to: xMax)
-        for tick in xTicks {
-            out += "<line x1=\"\(number(xOf(tick)))\" y1=\"\(number(plotTop))\" x2=\"\(number(xOf(tick)))\" y2=\"\(number(plotBottom))\"/>\n"
-        }
-        out += "</g>\n"
-
-        out += "<g id=\"series\">\n"
-        var lower = [Double](repeating: 0, count: drawn.count)
-        for band in series {
-            let upper = zip(lower, drawn).map { $0 + band.value($1) }
-            var points: [String] = []
-            for (day, top) in zip(days, upper) { points.append("\(number(xOf(day))),\(number(yOf(top)))") }
-            for (day, bottom) in zip(days, lower).reversed() { points.append("\(number(xOf(day))),\(number(yOf(bottom)))") }
-            out += "<path id=\"series-\(band.id)\" class=\"series \(band.id)\" fill=\"\(band.fill)\" "
-                + "d=\"M\(points.joined(separator: " L"))Z\"><title>\(escape(band.name))</title></path>\n"
-            lower = upper
-        }
-        out += "</g>\n"
-        // The bands hide the grid under them; faint white lines over them keep values readable.
-        out += "<g id=\"grid-over\" stroke=\"#FFFFFF\" stroke-opacity=\"0.45\" stroke-width=\"1\">\n"
-        for tick in yTicks where tick > 0 && tick < yTop {
-            out += "<line x1=\"\(number(plotLeft))\" y1=\"\(number(yOf(tick)))\" x2=\"\(number(plotRight))\" y2=\"\(number(yOf(tick)))\"/>\n"
-        }
-        out += "</g>\n"
-
-        out += "<g id=\"axes\" fill=\"\(ink)\" font-size=\"12\">\n"
-        out += "<line x1=\"\(number(plotLeft))\" y1=\"\(number(plotBottom))\" x2=\"\(number(plotRight))\" y2=\"\(number(plotBottom))\" stroke=\"\(ink)\"/>\n"
-        out += "<line x1=\"\(number(plotLeft))\" y1=\"\(number(plotTop))\" x2=\"\(number(plotLeft))\" y2=\"\(number(plotBottom))\" stroke=\"\(ink)\"/>\n"
-        for tick in xTicks {
-            let x = number(xOf(tick))
-            out += "<line x1=\"\(x)\" y1=\"\(number(plotBottom))\" x2=\"\(x)\" y2=\"\(number(plotBottom + 5))\" stroke=\"\(ink)\"/>\n"
-            out += "<text x=\"\(x)\" y=\"\(number(plotBottom + 20))\" text-anchor=\"middle\">\(number(tick))</text>\n"
-        }
-        for tick in yTicks {
-            let y = number(yOf(tick))
-            out += "<line x1=\"\(number(plotLeft - 5))\" y1=\"\(y)\" x2=\"\(number(plotLeft))\" y2=\"\(y)\" stroke=\"\(ink)\"/>\n"
-            out += "<text x=\"\(number(plotLeft - 9))\" y=\"\(number(yOf(tick) + 4))\" text-anchor=\"end\">\(contacts(tick, scale: yTop))</text>\n"
-        }
-        out += "<text id=\"x-label\" x=\"\(number((plotLeft + plotRight) / 2))\" y=\"\(number(plotBottom + 46))\" "
-            + "text-anchor=\"middle\" font-size=\"14\">day</text>\n"
-        let middle = number((plotTop + plotBottom) / 2)
-        out += "<text id=\"y-label\" x=\"22\" y=\"\(middle)\" transform=\"rotate(-90 22 \(middle))\" "
-            + "text-anchor=\"middle\" font-size=\"14\">contacts</text>\n"
-        out += "</g>\n</svg>\n"
-        return out
-    }
-
-    /// One row of swatches between the title and the plot, so the legend never covers data.
-    static func legend() -> String {
-        var out = "<g id=\"legend\" font-size=\"13\" fill=\"\(ink)\">\n"
-        var x = plotLeft
-        for band in series {
-            out += "<rect x=\"\(number(x))\" y=\"54\" width=\"14\" height=\"14\" fill=\"\(band.fill)\"/>\n"
-            out += "<text x=\"\(number(x + 20))\" y=\"66\">\(escape(band.name))</text>\n"
-            x += 20 + Double(band.name.count) * 7.5 + 28  // an estimate of the text's width: no font metrics here
-        }
-        return out + "</g>\n"
-    }
-
-    /// Round ticks from 0 up to at least `maximum` (and 5): 5 or 6 of them, whole contacts, steps of
-    /// 1, 1.5, 2, 2.5, 3, 4, 5 or 6 times a power of ten (that set always gives 4–5 intervals).
-    static func niceTicks(maximum: Double) -> [Double] {
-        let maximum = maximum.isFinite ? max(maximum, 5) : 5  // at least 0–5: whole contacts, 6 ticks
-        var step = 1.0
-        search: for power in 0...30 {
-            var base = 1.0
-            for _ in 0..<power { base *= 10 }
-            for factor in [1.0, 1.5, 2, 2.5, 3, 4, 5, 6] {
-                let candidate = factor * base
-                if candidate.rounded() != candidate { continue }
-                if (maximum / candidate).rounded(.up) <= 5 {
-                    step = candidate
-                    break search
-                }
-            }
-        }
-        let intervals = max(1, Int((maximum / step).rounded(.up)))
-        return (0...min(intervals, 10)).map { Double($0) * step }
-    }
-
-    /// Day ticks: every day over a short span, weekly up to 14 weeks, every 30 days up to a
-    /// year, then every 60, 90, … days so there are never more than about a dozen labels.
-    static func dayTicks(from start: Double, to end: Double) -> [Double] {
-        let span = end - start
-        guard span.isFinite, span > 0 else { return [] }
-        let step: Double = span <= 14 ? 1 : span <= 98 ? 7 : span <= 360 ? 30 : 30 * (span / 360).rounded(.up)
-        var ticks: [Double] = []
-        var tick = (start / step).rounded(.up) * step
-        while tick <= end + 1e-9 && ticks.count < 40 {
-            ticks.append(tick)
-            tick += step
-        }
-        return ticks
-    }
-
-    /// A count as a plotted value; negatives draw as nothing.
+    /// A count as a plotted value; negatives draw as nothing (in Double, so two counts near
+    /// Int.max add without trapping).
     static func count(_ value: Int) -> Double { Double(max(0, value)) }
 
-    /// A contact count for the y axis. All the labels of one axis (whose top tick is `scale`)
-    /// use one unit: `k`, `M` or `B` above ten thousand when every tick shows exactly with one
-    /// decimal in it (`12.5k`, `1.5M`), or else whole numbers with thousands separators (`1,500`).
-    static func contacts(_ value: Double, scale: Double) -> String {
-        for (unit, suffix) in [(1e9, "B"), (1e6, "M"), (1e3, "k")] where value != 0 && scale > 1e4 && scale >= unit {
-            if showsExactly(scale, in: unit) && showsExactly(value, in: unit) { return number(value / unit) + suffix }
-        }
-        guard value.isFinite, abs(value) < 1e15 else { return number(value) }
-        let whole = Int(value.rounded())
-        let digits = String(whole.magnitude)
-        var grouped = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { grouped += "," }
-            grouped.append(digit)
-        }
-        return (whole < 0 ? "-" : "") + grouped
-    }
-
-    /// Whether `value` is a whole number of tenths of `unit`, so one decimal loses nothing.
-    static func showsExactly(_ value: Double, in unit: Double) -> Bool {
-        let tenths = value / unit * 10
-        return tenths.isFinite && abs(tenths - tenths.rounded()) < 1e-6
-    }
-
-    /// A number with at most one decimal and `.` as the separator, whatever the locale; never
-    /// `nan` or `inf` (non-finite values print as 0, huge ones are clamped).
-    static func number(_ value: Double) -> String {
-        guard value.isFinite else { return "0" }
-        let tenths = Int((min(max(value, -1e15), 1e15) * 10).rounded())
-        let sign = tenths < 0 ? "-" : ""
-        let magnitude = tenths.magnitude
-        return magnitude % 10 == 0 ? "\(sign)\(magnitude / 10)" : "\(sign)\(magnitude / 10).\(magnitude % 10)"
-    }
-
-    /// Text safe inside an element or an attribute, and valid XML 1.0: the five special
-    /// characters escaped, control characters XML forbids dropped.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out += " "
-            default:
-                let value = scalar.value
-                if value < 0x20 || (0xFFFE...0xFFFF).contains(value) { continue }
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
-    /// The title as drawn: one line that fits the width (smaller type past 55 characters), cut
-    /// with an ellipsis past 75. An estimate: there are no font metrics here.
-    static func shortened(_ title: String) -> String {
-        title.count > 75 ? String(title.prefix(74)) + "…" : title
+    /// The chart of `rows` (in any order; drawn by day) under `title`.
+    public static func svg(_ rows: [DailyRow], title: String) -> String {
+        let sorted = rows.enumerated().sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }.map(\.element)
+        return StackedAreaChart.svg(days: sorted.map(\.day), bands: bands.map { band in
+            StackedAreaChart.Band(id: band.id, name: band.name, fill: band.fill, values: sorted.map(band.value))
+        }, title: title)
     }
 }

@@ -4,6 +4,8 @@ import Foundation
 /// The kind of an engagement event; the raw values are ebbflow's event kind names.
 public enum ReactionKind: String, Sendable, Codable, CaseIterable {
     case open, click, high_intent_visit, page_visit
+    /// Business events, made only when the simulation runs streams (`Persona+Commerce.swift`).
+    case signup, purchase, product_return, support_ticket
 }
 
 /// One engagement event a simulated contact produces.
@@ -47,9 +49,12 @@ public struct Persona: Sendable, Equatable, Codable {
     /// If set, the contact does nothing at all (no opens of any kind, no visits) before this day
     /// (0-based, day 0 = the simulation's first day), and follows the odds above from it on.
     public var wakesAfterDays: Int?
+    /// Purchases, returns and support tickets, for simulations with streams.
+    public var commerce: Commerce
 
     public init(name: String, share: Double, openOdds: Double, clickOdds: Double, highIntentVisitOdds: Double,
-                spontaneousDailyOdds: Double, machineOpenOdds: Double, fadePerSend: Double = 1, wakesAfterDays: Int? = nil) {
+                spontaneousDailyOdds: Double, machineOpenOdds: Double, fadePerSend: Double = 1, wakesAfterDays: Int? = nil,
+                commerce: Commerce = .none) {
         self.name = name
         self.share = share
         self.openOdds = openOdds
@@ -59,15 +64,17 @@ public struct Persona: Sendable, Equatable, Codable {
         self.machineOpenOdds = machineOpenOdds
         self.fadePerSend = fadePerSend
         self.wakesAfterDays = wakesAfterDays
+        self.commerce = commerce
     }
 
     enum CodingKeys: String, CodingKey {
         case name, share, openOdds = "open_odds", clickOdds = "click_odds", highIntentVisitOdds = "high_intent_visit_odds"
         case spontaneousDailyOdds = "spontaneous_daily_odds", machineOpenOdds = "machine_open_odds"
-        case fadePerSend = "fade_per_send", wakesAfterDays = "wakes_after_days"
+        case fadePerSend = "fade_per_send", wakesAfterDays = "wakes_after_days", commerce
     }
 
-    /// `fade_per_send` (default 1) and `wakes_after_days` (default none) may be left out.
+    /// `fade_per_send` (default 1), `wakes_after_days` (default none) and `commerce` (default
+    /// none) may be left out.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -79,24 +86,30 @@ public struct Persona: Sendable, Equatable, Codable {
             spontaneousDailyOdds: try container.decode(Double.self, forKey: .spontaneousDailyOdds),
             machineOpenOdds: try container.decode(Double.self, forKey: .machineOpenOdds),
             fadePerSend: try container.decodeIfPresent(Double.self, forKey: .fadePerSend) ?? 1,
-            wakesAfterDays: try container.decodeIfPresent(Int.self, forKey: .wakesAfterDays)
+            wakesAfterDays: try container.decodeIfPresent(Int.self, forKey: .wakesAfterDays),
+            commerce: try container.decodeIfPresent(Commerce.self, forKey: .commerce) ?? .none
         )
     }
 
     /// Five personas whose shares sum to 1: a small responsive core, a large occasional middle,
     /// some who fade with every send, a dormant fifth, and late wakers (silent until day 60,
-    /// then occasional) to exercise reactivation.
+    /// then occasional) to exercise reactivation. Their commerce (used only with streams): the
+    /// responsive buy most, the fading return most, the dormant do nothing.
     public static let defaults: [Persona] = [
         Persona(name: "responsive", share: 0.15, openOdds: 0.45, clickOdds: 0.30, highIntentVisitOdds: 0.30,
-                spontaneousDailyOdds: 0.02, machineOpenOdds: 0.30),
+                spontaneousDailyOdds: 0.02, machineOpenOdds: 0.30,
+                commerce: Commerce(purchaseAfterClickOdds: 0.20, purchaseDailyOdds: 0.002, returnOdds: 0.12, ticketDailyOdds: 0.002)),
         Persona(name: "occasional", share: 0.35, openOdds: 0.15, clickOdds: 0.15, highIntentVisitOdds: 0.15,
-                spontaneousDailyOdds: 0.004, machineOpenOdds: 0.30),
+                spontaneousDailyOdds: 0.004, machineOpenOdds: 0.30,
+                commerce: Commerce(purchaseAfterClickOdds: 0.10, purchaseDailyOdds: 0.0005, returnOdds: 0.10, ticketDailyOdds: 0.001)),
         Persona(name: "fading", share: 0.20, openOdds: 0.40, clickOdds: 0.20, highIntentVisitOdds: 0.20,
-                spontaneousDailyOdds: 0.001, machineOpenOdds: 0.30, fadePerSend: 0.5),
+                spontaneousDailyOdds: 0.001, machineOpenOdds: 0.30, fadePerSend: 0.5,
+                commerce: Commerce(purchaseAfterClickOdds: 0.10, purchaseDailyOdds: 0.0002, returnOdds: 0.20, ticketDailyOdds: 0.001)),
         Persona(name: "dormant", share: 0.20, openOdds: 0, clickOdds: 0, highIntentVisitOdds: 0,
                 spontaneousDailyOdds: 0, machineOpenOdds: 0),
         Persona(name: "late_waker", share: 0.10, openOdds: 0.15, clickOdds: 0.15, highIntentVisitOdds: 0.15,
-                spontaneousDailyOdds: 0.004, machineOpenOdds: 0.30, wakesAfterDays: 60),
+                spontaneousDailyOdds: 0.004, machineOpenOdds: 0.30, wakesAfterDays: 60,
+                commerce: Commerce(purchaseAfterClickOdds: 0.10, purchaseDailyOdds: 0.0005, returnOdds: 0.10, ticketDailyOdds: 0.001)),
     ]
 
     /// The persona of contact number `contactIndex`, drawn by share from a stream of its own, so
@@ -134,13 +147,16 @@ public struct Persona: Sendable, Equatable, Codable {
     /// may open it too, with odds faded by `sendsSoFar`; if the client already opened it there is
     /// no second open event. A click implies an open, so one always comes first, and a high-intent
     /// visit follows a click.
-    public func reactions(toSendID sendID: Int64, contactID: Int64, sendsSoFar: Int, day: Int, seed: UInt64) -> [Reaction] {
+    ///
+    /// `appeal` multiplies the click odds: how much more (or less) this send's template makes
+    /// people click than the persona's usual (1 = as usual; simulations set it per template).
+    public func reactions(toSendID sendID: Int64, contactID: Int64, sendsSoFar: Int, day: Int, seed: UInt64, appeal: Double = 1) -> [Reaction] {
         guard isAwake(day: day) else { return [] }
         var random = SeededRandom.derive(seed: seed, Stream.send, SeededRandom.part(sendID), SeededRandom.part(contactID))
         // Every draw is made whatever the outcome, so each one always comes from the same place.
         let machine = random.chance(machineOpenOdds)
         let opened = random.chance(openOdds * fade(after: sendsSoFar))
-        let clicked = opened && random.chance(clickOdds)
+        let clicked = opened && random.chance(clickOdds * appeal)
         let visited = clicked && random.chance(highIntentVisitOdds)
         let machineDelay = Int(random.unit() * 5)  // 0–4 minutes: the client fetches on delivery
         let openDelay = 5 + Self.waitMinutes(random.unit(), mean: 360, cap: 4_320)  // mostly hours, at most 3 days

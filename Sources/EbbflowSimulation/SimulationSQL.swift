@@ -23,9 +23,18 @@ struct SimulationSQL: Sendable {
         """
     }
 
+    /// The next stop of the simulated day: the earliest tick after $1 and before $2 of a
+    /// schedule that is not an `@every` one; no row when there is none.
+    var nextStop: String {
+        """
+        SELECT min(next_run_at) AS at FROM \(schema.qualified("schedules"))
+        WHERE enabled AND cron NOT LIKE '@every%' AND next_run_at > $1 AND next_run_at < $2 HAVING min(next_run_at) IS NOT NULL
+        """
+    }
+
     /// Sends decided since send id $1.
     var newSends: String {
-        "SELECT id, contact_id, flow, step, at FROM \(schema.qualified("sends")) WHERE id > $1 ORDER BY id"
+        "SELECT id, contact_id, flow, step, template, at FROM \(schema.qualified("sends")) WHERE id > $1 ORDER BY id"
     }
 
     /// The audience by status, with inactive contacts split by channel.
@@ -54,5 +63,30 @@ struct SimulationSQL: Sendable {
                 FROM first_engaged e JOIN first_send s USING (contact_id) WHERE e.at >= s.at) AS median_days_to_engage,
                (SELECT count(*) FROM \(schema.qualified("sends"))) AS sends
         """
+    }
+
+    /// The stored streams' names, in the order the chart and the CSV use.
+    var streamNames: String { "SELECT name FROM \(schema.qualified("streams")) ORDER BY name" }
+
+    /// Members per stream now (contacts in no stream have no row).
+    var streamMembers: String {
+        "SELECT stream, count(*)::int8 AS n FROM \(schema.qualified("stream_memberships")) GROUP BY stream"
+    }
+
+    /// What each stream did over the run, from the decision log and the sends. An exit is a
+    /// decision triggered by one of the stream's exit events; a move out is any other decision
+    /// that took a member elsewhere.
+    var streamTotals: String {
+        let decisions = schema.qualified("stream_decisions"), sends = schema.qualified("sends")
+        return """
+            SELECT s.name AS stream,
+                   (SELECT count(*) FROM \(decisions) d WHERE d.chosen = s.name AND d.previous IS DISTINCT FROM s.name) AS entered,
+                   (SELECT count(*) FROM \(decisions) d WHERE d.previous = s.name AND d.trigger LIKE 'exit:%') AS exited,
+                   (SELECT count(*) FROM \(decisions) d WHERE d.previous = s.name AND d.chosen IS NOT NULL AND d.chosen <> s.name
+                                                      AND d.trigger NOT LIKE 'exit:%') AS moved_out,
+                   (SELECT count(*) FROM \(sends) x WHERE x.flow = s.name) AS sends,
+                   (SELECT count(*) FROM \(sends) x WHERE x.flow = s.name AND x.goal_credited_at IS NOT NULL) AS goals
+            FROM \(schema.qualified("streams")) s ORDER BY s.name
+            """
     }
 }

@@ -26,6 +26,14 @@ public struct SimulationOptions: Sendable {
     /// Kill one worker process on this day (tests: the numbers must not change).
     public var killWorkerOnDay: Int?
     public var leaseSeconds = 3.0
+    /// A stream document (the text `ebbflow streams apply` takes), or nil for a run without
+    /// streams. With streams, personas also sign up, buy, return products and open tickets.
+    public var streams: Data?
+    /// How much more (or less) each template's sends are clicked than a persona's usual, by
+    /// template name (1 when absent): the true difference between streams the arbiter must find.
+    public var appeal: [String: Double] = [:]
+    /// With streams, each contact's `signup` event comes on a day drawn within this many first days.
+    public var signupDays = 14
     public init() {}
 }
 
@@ -42,6 +50,11 @@ public struct SimulationProgress: Sendable {
 public struct SimulationResult: Sendable {
     public var rows: [DailyRow]
     public var summary: SimulationSummary
+    /// With streams: their names (the order of `streamRows`' members), membership per day, and
+    /// what each stream did. Empty without streams.
+    public var streams: [String] = []
+    public var streamRows: [StreamDailyRow] = []
+    public var streamTotals: [StreamTotals] = []
 }
 
 /// The driver. Why the loop looks like this: the database clock is frozen at each day's
@@ -81,19 +94,25 @@ public struct Simulator: Sendable {
         let (seed, personas) = (options.seed, options.personas)
         try await connection.run { connection in
             try DatabaseClock(schema: schema).set(start, on: connection)
+            // The schedules were installed by the real clock: their first ticks come back to day 0.
+            try ScheduleStore(schema: schema).rebase(on: connection)
             _ = try connection.withTransactionSync {
                 try connection.copyIn(copy) { writer in
                     let at = ISO8601DateFormatter().string(from: start)
                     for index in 0..<contacts {
                         let persona = Persona.assign(contactIndex: index, seed: seed, personas: personas)
                         let externalID = Self.externalID(index)
+                        let birthday = Persona.birthday(contactIndex: index, seed: seed)
                         try writer.appendRow([externalID, "\(externalID)@example.com", segments[index % segments.count],
-                                              "{\"persona\": \"\(persona.name)\"}", at, at])
+                                              "{\"persona\": \"\(persona.name)\", \"birthday\": \"\(birthday)\"}", at, at])
                     }
                 }
             }
         }
         if let policy = options.policy { _ = try await connection.run { try PolicyStore(schema: schema).save(policy, on: $0) } }
+        if let streams = options.streams {
+            _ = try await connection.withTransaction { try StreamStore(schema: schema).apply(streams, on: $0) }
+        }
     }
 
     static func externalID(_ index: Int) -> String { "c" + String(format: "%07d", index + 1) }
@@ -107,6 +126,8 @@ public struct Simulator: Sendable {
         var pending: [PendingEvent] = []
         var lastSendID: Int64 = 0
         var rows: [DailyRow] = []
+        let streams = try await streamNames(connection)
+        var streamRows: [StreamDailyRow] = []
         let started = ContinuousClock.now
         let importer = EventImporter(schema: schema)
         let isoFormatter = ISO8601DateFormatter()
@@ -137,15 +158,7 @@ public struct Simulator: Sendable {
                     _ = try await connection.withTransaction { try FlowStore(schema: schema).start(flow, on: $0) }
                 }
             }
-            try await connection.run { connection in
-                try Scheduler(schema: schema).run(on: connection)
-                try JobStore(schema: schema).notify(queues: ["default", "sweeps"], on: connection)
-            }
-            if day == options.killWorkerOnDay {
-                try await Task.sleep(for: .milliseconds(30))  // mid-drain, with jobs leased
-                try fleet.killOneAndReplace()
-            }
-            try await waitUntilDrained(connection, fleet: fleet)
+            try await runDay(from: now, killWorker: day == options.killWorkerOnDay, connection, fleet: fleet)
 
             // Today's sends meet the personas: their reactions become tomorrow's (or later) events.
             let sends = try await connection.query(sql.newSends, [lastSendID]).rows
@@ -159,13 +172,17 @@ public struct Simulator: Sendable {
                 let step: Int = try send.decode("step")
                 let at: Date = try send.decode("at")
                 let key = Self.stableKey(flow, step, index, day)
+                let appeal = options.appeal[try send.decode("template", as: String.self)] ?? 1
                 let reactions = personas[index].reactions(toSendID: Int64(bitPattern: key), contactID: contactID,
-                                                          sendsSoFar: sendsSoFar[index], day: day, seed: options.seed)
+                                                          sendsSoFar: sendsSoFar[index], day: day, seed: options.seed, appeal: appeal)
                 sendsSoFar[index] += 1
                 for (n, reaction) in reactions.enumerated() {
+                    let occurredAt = at.addingTimeInterval(Double(reaction.delayMinutes) * 60)
                     pending.append(PendingEvent(externalID: Self.externalID(index), kind: reaction.kind, machineOpen: reaction.machineOpen,
-                                                occurredAt: at.addingTimeInterval(Double(reaction.delayMinutes) * 60),
-                                                providerID: "send-\(key)-\(n)"))
+                                                occurredAt: occurredAt, providerID: "send-\(key)-\(n)"))
+                    if runsStreams && reaction.kind == .click {
+                        pending += commerce(afterClickOn: key, clickAt: occurredAt, persona: personas[index], index: index)
+                    }
                 }
             }
             row.sends = sends.count
@@ -174,13 +191,46 @@ public struct Simulator: Sendable {
                 pending.append(PendingEvent(externalID: Self.externalID(index), kind: reaction.kind, machineOpen: reaction.machineOpen,
                                             occurredAt: now.addingTimeInterval(Double(reaction.delayMinutes) * 60), providerID: "self-\(index)-\(day)"))
             }
+            if runsStreams {
+                for index in 0..<contacts { pending += dailyCommerce(day: day, midnight: now, persona: personas[index], index: index) }
+                streamRows.append(try await streamRow(day: day, date: row.date, streams: streams, arrived: due, connection))
+            }
             try await count(&row, connection)
             rows.append(row)
             let made: Int = try await connection.query(sql.jobsMade, [schema.qualified("jobs")]).first!.decode("n")
             let seconds = (ContinuousClock.now - started).seconds
             progress(SimulationProgress(day: day + 1, days: options.days, jobsDone: made, jobsPerSecond: seconds > 0 ? Double(made) / seconds : 0, row: row))
         }
-        return SimulationResult(rows: rows, summary: try await summarize(rows, connection))
+        return SimulationResult(rows: rows, summary: try await summarize(rows, connection), streams: streams, streamRows: streamRows,
+                                streamTotals: try await streamTotals(connection))
+    }
+
+    /// The day's work, in the order its schedules tick: the clock stops at midnight, then at
+    /// each schedule's tick within the day (the 00:10 date entries, the 03:00 sweep, the 03:30
+    /// decay, …), and the workers drain what is due at each stop before it moves on. Why stops:
+    /// with the clock frozen at midnight all day, the sweep would run beside the midnight sends,
+    /// and which went first would depend on the workers, so the same seed would not give the
+    /// same numbers with 1 or 3 workers. `@every` schedules make no stops (a minutely one would
+    /// make 1,440); they fire at whichever stop finds them due.
+    private func runDay(from midnight: Date, killWorker: Bool, _ connection: PGConnection, fleet: WorkerFleet) async throws {
+        let end = midnight.addingTimeInterval(86_400)
+        var stop = midnight
+        var first = true
+        while true {
+            try await connection.run { [schema, stop] connection in
+                try DatabaseClock(schema: schema).set(stop, on: connection)
+                try Scheduler(schema: schema).run(on: connection)
+                try JobStore(schema: schema).notify(queues: ["default", "sweeps"], on: connection)
+            }
+            if killWorker && first {
+                try await Task.sleep(for: .milliseconds(30))  // mid-drain, with jobs leased
+                try fleet.killOneAndReplace()
+            }
+            first = false
+            try await waitUntilDrained(connection, fleet: fleet)
+            guard let next: Date = try await connection.query(sql.nextStop, [stop, end]).first?.decode("at") else { break }
+            stop = next
+        }
     }
 
     /// Polls until nothing is due or running at the frozen clock. A worker that exits on its

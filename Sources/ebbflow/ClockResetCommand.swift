@@ -1,6 +1,7 @@
 // `ebbflow clock reset`: back to the database's real time.
 import ArgumentParser
 import EbbflowCore
+import EbbflowQueue
 
 struct ClockResetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "reset", abstract: "Return to the real time.")
@@ -8,10 +9,13 @@ struct ClockResetCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let clock = DatabaseClock(schema: try connection.schemaName)
+        let schema = try connection.schemaName
+        let clock = DatabaseClock(schema: schema)
         let database = try await connection.connect()
         let now = try await database.withTransaction { connection in
             try clock.reset(on: connection)
+            // Back from a clock that ran ahead: ticks it advanced into the future come back.
+            try ScheduleStore(schema: schema).rebase(on: connection)
             return try clock.now(on: connection)
         }
         print("clock reset to real time \(now.formatted(.iso8601))")

@@ -1,6 +1,7 @@
 // `ebbflow clock set TIME`: freeze a simulation database's clock at an ISO 8601 time.
 import ArgumentParser
 import EbbflowCore
+import EbbflowQueue
 import Foundation
 
 struct ClockSetCommand: AsyncParsableCommand {
@@ -16,11 +17,14 @@ struct ClockSetCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let clock = DatabaseClock(schema: try connection.schemaName)
+        let schema = try connection.schemaName
+        let clock = DatabaseClock(schema: schema)
         let target = ISO8601Text.parse(time)!
         let database = try await connection.connect()
         let now = try await database.withTransaction { connection in
             try clock.set(target, on: connection)
+            // A clock set back leaves schedule ticks in its future: bring them back.
+            try ScheduleStore(schema: schema).rebase(on: connection)
             return try clock.now(on: connection)
         }
         print("clock set to \(now.formatted(.iso8601))")

@@ -1,6 +1,7 @@
 // `ebbflow simulate`: the whole engine over simulated months with real worker processes; table, CSV and chart.
 import ArgumentParser
 import EbbflowCore
+import EbbflowEngine
 import EbbflowSimulation
 import Foundation
 
@@ -11,6 +12,13 @@ struct SimulateCommand: AsyncParsableCommand {
         discussion: """
             Uses its own simulation schema (default ebbflow_sim), dropped and recreated at each run; a schema that \
             is not a simulation is refused. The same --seed gives the same numbers whatever --workers is.
+
+            With --streams FILE (a document `ebbflow streams apply` takes), personas also sign up (within the \
+            first 14 days), buy (after clicks, or of their own accord), return products and open support tickets; \
+            the run also writes streams.csv and streams.svg (membership per stream per day) and prints what each \
+            stream did. --appeal TEMPLATE=FACTOR makes a template's sends clicked FACTOR times as often, so \
+            streams truly differ and the arbiter has something to learn. The arbiter's Thompson draws are random, \
+            so runs with streams differ slightly from one another.
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -22,6 +30,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "A policy document (JSON or YAML) to simulate instead of the defaults.") var policy: String?
     @Option(help: "Directory for simulation.csv and audience.svg.") var out = "simulation-out"
     @Option(help: "Kill one worker process with SIGKILL on this day (resilience check).") var killWorkerOnDay: Int?
+    @Option(help: "A stream document (YAML or JSON) to run: personas then buy, return and open tickets.") var streams: String?
+    @Option(help: ArgumentHelp("Clicks on TEMPLATE's sends are FACTOR times the persona's usual (repeatable; needs --streams).",
+                               valueName: "TEMPLATE=FACTOR")) var appeal: [String] = []
 
     func validate() throws {
         guard (1...5_000_000).contains(contacts) else { throw InputError("--contacts must be 1...5000000") }
@@ -30,6 +41,37 @@ struct SimulateCommand: AsyncParsableCommand {
         guard (1...256).contains(concurrency) else { throw InputError("--concurrency must be 1...256") }
         if let policy, !FileManager.default.isReadableFile(atPath: policy) { throw InputError("cannot read the policy file \(policy)") }
         if let day = killWorkerOnDay, !(0..<days).contains(day) { throw InputError("--kill-worker-on-day must be 0...\(days - 1)") }
+        _ = try appeals()
+        guard streams != nil || appeal.isEmpty else { throw InputError("--appeal needs --streams") }
+        _ = try streamDocument()
+    }
+
+    /// `--appeal` as a map; a malformed pair or a factor that is not a positive number is refused.
+    func appeals() throws -> [String: Double] {
+        var result: [String: Double] = [:]
+        for pair in appeal {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let factor = Double(parts[1]), factor.isFinite, factor >= 0 else {
+                throw InputError("--appeal \"\(pair)\" is not TEMPLATE=FACTOR with a factor of 0 or more")
+            }
+            result[parts[0]] = factor
+        }
+        return result
+    }
+
+    /// The stream document, validated against the simulated policy's kinds before the
+    /// database is touched, so a bad field is one clear line and nothing is dropped or made.
+    func streamDocument() throws -> Data? {
+        guard let streams else { return nil }
+        guard let data = FileManager.default.contents(atPath: streams) else { throw InputError("cannot read the streams file \(streams)") }
+        let policyDocument: PolicyDocument
+        if let policy, let text = FileManager.default.contents(atPath: policy) {
+            do { policyDocument = try PolicyDocument.parse(text) } catch { throw InputError("\(policy): \(error)") }
+        } else {
+            policyDocument = PolicyDocument()
+        }
+        do { _ = try StreamDefinition.parse(data, knownKinds: policyDocument.acceptedEventKinds) } catch { throw InputError("\(streams): \(error)") }
+        return data
     }
 
     func run() async throws {
@@ -42,6 +84,8 @@ struct SimulateCommand: AsyncParsableCommand {
         options.seed = seed
         options.killWorkerOnDay = killWorkerOnDay
         if let policy { options.policy = try Data(contentsOf: URL(fileURLWithPath: policy)) }
+        options.streams = try streamDocument()
+        options.appeal = try appeals()
         let outDirectory = URL(fileURLWithPath: out, isDirectory: true)
         try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
 
@@ -73,6 +117,17 @@ struct SimulateCommand: AsyncParsableCommand {
         try Data(AudienceChart.svg(result.rows, title: title).utf8).write(to: svg)
         print(WeeklyTable.render(result.rows))
         print(result.summary.text)
-        print("wrote \(csv.path) and \(svg.path)")
+        guard options.streams != nil else {
+            print("wrote \(csv.path) and \(svg.path)")
+            return
+        }
+        let streamsCSV = outDirectory.appendingPathComponent("streams.csv")
+        let streamsSVG = outDirectory.appendingPathComponent("streams.svg")
+        try Data(StreamCSV.render(result.streamRows, streams: result.streams).utf8).write(to: streamsCSV)
+        try Data(StreamChart.svg(result.streamRows, streams: result.streams, title: "ebbflow: contacts in each stream, \(contacts) contacts over \(days) days (seed \(seed))").utf8)
+            .write(to: streamsSVG)
+        print()
+        print(StreamTotals.table(result.streamTotals))
+        print("wrote \(csv.path), \(svg.path), \(streamsCSV.path) and \(streamsSVG.path)")
     }
 }

@@ -49,6 +49,31 @@ import Testing
             #expect(row.nextRunAt > now && row.nextRunAt.timeIntervalSince(now) <= 3600)
         }
     }
+
+    /// A clock set back (a simulation starting in the past) leaves ticks months ahead: rebase
+    /// brings each to its first tick after the new now. A tick already due, or already the next,
+    /// stays, so moving the clock forward keeps its one catch-up run; a second rebase moves nothing.
+    @Test func rebaseBringsTicksBackAfterTheClockWentBack() async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            let later = Date(timeIntervalSince1970: 1_900_000_000), earlier = Date(timeIntervalSince1970: 1_800_000_000)  // 2030, 2027
+            let schedules = ScheduleStore(schema: schema)
+            try await connection.run { connection in
+                try DatabaseClock(schema: schema).set(later, on: connection)
+                _ = try schedules.upsert(name: "daily", cron: try CronSchedule(parsing: "0 3 * * *"), kind: "noop",
+                                         args: PGJSON("{}"), queue: "default", priority: 0, maxAttempts: 3, on: connection)
+                try DatabaseClock(schema: schema).set(earlier, on: connection)
+            }
+            let moved = try await connection.run { try schedules.rebase(on: $0) }
+            #expect(moved >= 1, "the daily tick and the engine's own schedules come back")
+            let daily = try await connection.run { try schedules.list(on: $0) }.first { $0.name == "daily" }!
+            #expect(daily.nextRunAt == (try CronSchedule(parsing: "0 3 * * *")).next(after: earlier))
+            #expect(try await connection.run { try schedules.rebase(on: $0) } == 0)
+            // Forward past the tick: it is due, and rebase leaves it due (one catch-up run).
+            try await connection.run { try DatabaseClock(schema: schema).set(earlier.addingTimeInterval(5 * 86_400), on: $0) }
+            #expect(try await connection.run { try schedules.rebase(on: $0) } == 0)
+            #expect(try await connection.run { try Scheduler(schema: schema).run(on: $0) } >= 1)
+        }
+    }
 }
 
 extension Sequence {

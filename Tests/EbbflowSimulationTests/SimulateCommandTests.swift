@@ -1,6 +1,7 @@
 // `ebbflow simulate` as a person runs it: progress lines, the weekly table, the summary, and the two files.
 import EbbflowTestSupport
 import Foundation
+import PostgresClient
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -40,6 +41,30 @@ import Testing
         for label in ["active", "reactivated", "engaged", "inactive", "suppressed / ads", "300 contacts over 30 days"] {
             #expect(reader.texts.contains { $0.contains(label) }, "the chart shows \(label): \(reader.texts)")
         }
+    }
+
+    /// Bad stream input is one clear line and exit 1 before the database is touched: the
+    /// simulation schema is never made.
+    @Test func badStreamInputIsRefusedBeforeAnythingIsMade() async throws {
+        let schema = TestDatabase.uniqueSchemaName("simbad")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(schema).yaml")
+        try Data("name: teleporting\nentry: {event: teleport}\nsteps: [{send: x}]\n".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let cases: [([String], String)] = [
+            (["--streams", file.path], "entry.event: unknown event kind \"teleport\""),
+            (["--streams", "/nonexistent/streams.yaml"], "cannot read the streams file"),
+            (["--appeal", "promo=2"], "--appeal needs --streams"),
+            (["--streams", file.path, "--appeal", "promo"], "is not TEMPLATE=FACTOR"),
+            (["--streams", file.path, "--appeal", "promo=-1"], "is not TEMPLATE=FACTOR"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try await EbbflowBinary.run(["simulate", "--contacts", "10", "--days", "2", "--schema", schema,
+                                                      "--database-url", try TestDatabase.url] + arguments)
+            #expect(result.exitCode == 1 && result.stderr.contains(expected), "\(arguments): \(result.output)")
+        }
+        let connection = try await TestDatabase.connect()
+        let made = try await connection.query("SELECT count(*) AS n FROM pg_namespace WHERE nspname = $1", [schema]).first!.decode("n", as: Int.self)
+        #expect(made == 0, "nothing was made")
     }
 }
 

@@ -172,13 +172,13 @@ import Testing
     }
 
     @Test func numbersAreLocaleFreeWithOneDecimalAtMost() {
-        #expect(AudienceChart.number(1.25) == "1.3")
-        #expect(AudienceChart.number(-0.4) == "-0.4" && AudienceChart.number(-0.04) == "0")
-        #expect(AudienceChart.number(12) == "12" && AudienceChart.number(.nan) == "0" && AudienceChart.number(.infinity) == "0")
-        #expect(AudienceChart.contacts(1_500, scale: 2_000) == "1,500")
-        #expect(AudienceChart.contacts(12_500, scale: 15_000) == "12.5k" && AudienceChart.contacts(0, scale: 15_000) == "0")
+        #expect(StackedAreaChart.number(1.25) == "1.3")
+        #expect(StackedAreaChart.number(-0.4) == "-0.4" && StackedAreaChart.number(-0.04) == "0")
+        #expect(StackedAreaChart.number(12) == "12" && StackedAreaChart.number(.nan) == "0" && StackedAreaChart.number(.infinity) == "0")
+        #expect(StackedAreaChart.contacts(1_500, scale: 2_000) == "1,500")
+        #expect(StackedAreaChart.contacts(12_500, scale: 15_000) == "12.5k" && StackedAreaChart.contacts(0, scale: 15_000) == "0")
         for maximum in [1.0, 7, 26, 260, 2_000, 5_200, 123_456] {
-            let ticks = AudienceChart.niceTicks(maximum: maximum)
+            let ticks = StackedAreaChart.niceTicks(maximum: maximum)
             #expect((5...6).contains(ticks.count), "\(maximum): \(ticks)")
             #expect((ticks.last ?? 0) >= maximum)
         }

@@ -37,6 +37,14 @@ import Testing
         options.days = 120
         let one = try await simulate(options, workers: 1) { connection, schema in
             try await Self.checkLaws(connection, schema)
+            // The daily schedules fire on simulated days (they were installed by the real
+            // clock): the 03:00 sweep made contacts inactive for silence, and the last tick
+            // each ran is the last simulated day's.
+            let silence = try await connection.query("SELECT count(*) AS n FROM \(schema.quoted).transitions WHERE reason = 'silence'")
+            #expect(try silence.first!.decode("n", as: Int.self) > 0, "the inactivity sweep ran")
+            let lastSweep: Date? = try await connection.query("SELECT last_run_at FROM \(schema.quoted).schedules WHERE name = 'inactivity_sweep'")
+                .first!.decode("last_run_at")
+            #expect(lastSweep == options.start.addingTimeInterval(119 * 86_400 + 3 * 3_600))
         }
         let three = try await simulate(options, workers: 3)
         #expect(SimulationCSV.render(one.rows) == SimulationCSV.render(three.rows))
@@ -47,6 +55,7 @@ import Testing
         let last = try #require(one.rows.last)
         #expect(last.active + last.engaged + last.inactive + last.reactivated + last.suppressed + last.movedToAds == 2_000)
         #expect(last.engaged > 0 && last.movedToAds > 0 && one.summary.reactivated > 0, "the audience breathes: \(last)")
+        #expect(one.streamRows.isEmpty && one.streamTotals.isEmpty, "no streams, no stream output")
     }
 
     /// Issue 5's invariant over a randomized run: 5,000 contacts, 60 days, a fresh seed and
@@ -103,7 +112,8 @@ import Testing
         }
         #expect(illegal.isEmpty, "\(illegal.prefix(5))")
         // The status just before each send: flow sends need active or reactivated, reactivation
-        // emails inactive. At the send's own instant, events come first (they are imported
+        // emails inactive, stream sends active, reactivated or engaged (the example streams
+        // name no other statuses). At the send's own instant, events come first (they are imported
         // before the day's jobs run); job-made transitions at that instant are ambiguous in order
         // and left out.
         let forbidden = try await connection.query("""
@@ -113,8 +123,10 @@ import Testing
                                    AND (t.at < x.at OR (t.at = x.at AND t.event_id IS NOT NULL))
                                  ORDER BY t.at DESC, t.id DESC LIMIT 1), 'active') AS status
             ) b
-            WHERE (x.flow <> 'reactivation' AND b.status NOT IN ('active', 'reactivated'))
+            CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM \(s).streams st WHERE st.name = x.flow) AS by_stream) k
+            WHERE (x.flow <> 'reactivation' AND NOT k.by_stream AND b.status NOT IN ('active', 'reactivated'))
                OR (x.flow = 'reactivation' AND b.status <> 'inactive')
+               OR (k.by_stream AND b.status NOT IN ('active', 'reactivated', 'engaged'))
             """).first!.decode("n", as: Int.self)
         #expect(forbidden == 0, "sends to contacts whose status forbade them")
         // Channel and timing: nothing goes by email after a move to the alternative channel
