@@ -4,9 +4,9 @@ import EbbflowQueue
 import Foundation
 import PostgresClient
 
-/// An applied event as a possible decision point.
+/// An applied event as a possible decision point (or a date entry, or a due step).
 struct StreamEventPoint: Sendable {
-    /// Nil for a date entry (no event caused it).
+    /// Nil for a date entry or a due step (no event caused it).
     var eventID: Int64?
     var contactID: Int64
     var kind: String
@@ -20,24 +20,38 @@ struct StreamEventPoint: Sendable {
 /// own writes, on contacts the applier already holds locked. Only events whose kind some stream
 /// enters on or exits on are decision points; with no streams stored it costs one query.
 ///
+/// *Standing* streams (an entry with no event and no date: `entry: {statuses: [active]}`) are
+/// open to whoever their segments and statuses admit, so they are candidates at every decision
+/// point: any event of a contact in no stream, any entry, and each due step of a contact in an
+/// open stream (`StreamStepJob` asks with `dueStep`), which is how the arbiter migrates a
+/// contact between streams as its status changes. Without standing streams none of this costs
+/// anything: a due step returns before reading memberships.
+///
 /// A contact that changes streams has its old stream's pending steps cancelled with the reason
 /// and its new stream's first step enqueued, in the same transaction (the steps themselves
 /// run in `StreamStepJob`, StreamSteps.swift).
 struct StreamRuntime: Sendable {
     let schema: SchemaName
     var sql: StreamSQL { StreamSQL(schema: schema) }
+    /// The kind of a due step's decision point.
+    static let dueStep = "due_step"
 
-    func decide(at events: [StreamEventPoint], now: Date, on connection: isolated PGConnection) throws {
-        guard !events.isEmpty else { return }
+    /// Decides at `events`; returns the contacts whose stream changed.
+    @discardableResult
+    func decide(at events: [StreamEventPoint], now: Date, on connection: isolated PGConnection) throws -> Set<Int64> {
+        guard !events.isEmpty else { return [] }
         let streams = try StreamStore(schema: schema).list(on: connection).map(\.definition)
-        guard !streams.isEmpty else { return }
+        guard !streams.isEmpty else { return [] }
         let byName = Dictionary(uniqueKeysWithValues: streams.map { ($0.name, $0) })
         try creditGoals(events, streams: streams, on: connection)
         let entryKinds = Set(streams.compactMap(\.entryKind))
         let exitKinds = Set(streams.flatMap(\.exits))
-        let points = events.filter { entryKinds.contains($0.kind) || exitKinds.contains($0.kind) }
+        let hasStanding = streams.contains { $0.entryKind == nil }
+        let points = events.filter {
+            hasStanding ? true : entryKinds.contains($0.kind) || exitKinds.contains($0.kind)
+        }
             .sorted { ($0.contactID, $0.eventID ?? 0) < ($1.contactID, $1.eventID ?? 0) }
-        guard !points.isEmpty else { return }
+        guard !points.isEmpty else { return [] }
         let contactIDs = Array(Set(points.map(\.contactID))).sorted()
         var membership: [Int64: String] = [:]
         for row in try connection.query(sql.membershipsOf, [contactIDs]).rows {
@@ -58,26 +72,35 @@ struct StreamRuntime: Sendable {
             if let stream = current, stream.exits.contains(point.kind) {
                 current = nil
                 trigger = "exit:\(point.kind)"
+            } else if point.kind == Self.dueStep {
+                // Only an open stream's due step is weighed; a locked membership holds.
+                guard let stream = current, stream.mode == .open else { continue }
+                trigger = "step:\(stream.name)"
             } else if !entryKinds.contains(point.kind) {
-                continue
+                // Any other event weighs the standing streams for a contact in no stream.
+                guard current == nil else { continue }
             }
-            var candidates = streams.filter { stream in
-                stream.name != previous && stream.entryKind == point.kind && Self.admits(stream.entry, point)
-            }.map { stream in
+            let candidates = streams.filter { stream in
+                stream.name != previous && (stream.entryKind == point.kind || stream.entryKind == nil) && Self.admits(stream.entry, point)
+            }
+            // An event that enters nothing and no standing stream that admits the contact: not
+            // a decision, and not logged (an open by a contact in no stream is not news).
+            if candidates.isEmpty && !trigger.hasPrefix("exit:") && !entryKinds.contains(point.kind) { continue }
+            var weighed = candidates.map { stream in
                 let known = outcomes["\(stream.name)|\(point.segment)|\(point.status.rawValue)"] ?? (0, 0)
                 return ArbiterCandidate(stream: stream.name, priority: stream.priority, lockedEntry: stream.mode == .locked,
                                         sends: known.sends, goals: known.goals)
             }
             if let stream = current, stream.mode == .open {
                 let known = outcomes["\(stream.name)|\(point.segment)|\(point.status.rawValue)"] ?? (0, 0)
-                candidates.append(ArbiterCandidate(stream: stream.name, priority: stream.priority, sends: known.sends, goals: known.goals))
+                weighed.append(ArbiterCandidate(stream: stream.name, priority: stream.priority, sends: known.sends, goals: known.goals))
             }
             let decision = StreamArbiter.decide(current: current.map { CurrentMembership(stream: $0.name, mode: $0.mode) },
-                                                candidates: candidates, using: &generator)
+                                                candidates: weighed, using: &generator)
             membership[point.contactID] = decision.chosen
             log.append((point.contactID, trigger, point.eventID, previous, decision))
         }
-        guard !log.isEmpty else { return }
+        guard !log.isEmpty else { return [] }
         let leaving = contactIDs.filter { membership[$0] == nil }
         if !leaving.isEmpty { try connection.execute(sql.leaveStreams, [leaving]) }
         let placed = contactIDs.compactMap { id in membership[id].map { (id, $0) } }
@@ -105,6 +128,7 @@ struct StreamRuntime: Sendable {
             log.map(\.contact), log.map(\.trigger), log.map(\.event), log.map(\.previous), log.map(\.decision.chosen),
             log.map(\.decision.reason.rawValue), try log.map { try Self.candidatesJSON($0.decision) }, now,
         ])
+        return Set(moved)
     }
 
     /// Goal events credit the stream sends they follow within the stream's window, once per

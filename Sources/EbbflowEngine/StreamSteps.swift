@@ -41,6 +41,13 @@ public struct StreamStepJob: TransactionalJobHandler {
         let status = CampaignStatus(rawValue: try row.decode("status")) ?? .active
         let channel: String = try row.decode("channel"), segment: String = try row.decode("segment")
         var recentSends: [Date] = try row.decode("recent_sends")
+        // A due step of an open stream is a decision point: a standing stream may win the
+        // contact (StreamRuntime.swift); if one does, this stream's steps are over for it.
+        if stream.mode == .open {
+            let point = StreamEventPoint(eventID: nil, contactID: args.contactID, kind: StreamRuntime.dueStep, segment: segment,
+                                         status: status, occurredAt: now)
+            if try StreamRuntime(schema: schema).decide(at: [point], now: now, on: connection).contains(args.contactID) { return .completed }
+        }
         // Who may be mailed by a stream: never a suppressed contact; the statuses the stream
         // admits when it names them; else the active audience and engaged contacts (a
         // post-purchase journey is for engaged customers too), not those in a reactivation cycle.

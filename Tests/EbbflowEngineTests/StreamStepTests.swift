@@ -61,6 +61,48 @@ import Testing
         }
     }
 
+    /// A due step is a decision point: `vip` is a standing stream (no entry event; it admits
+    /// engaged contacts, with a manual priority). cam, in the open `promotion`, becomes engaged
+    /// on day 1; at promotion's day-2 step the arbiter moves it to `vip`, so no promo_2. dee, in
+    /// the locked `post_return`, stays for its follow-up. eve, in no stream, enters `vip` at the
+    /// event that makes it engaged; its earlier click, which admits it nowhere, logs nothing.
+    @Test func dueStepsAndEventsPlaceContactsInStandingStreams() async throws {
+        let streams = """
+            streams:
+              - {name: promotion, entry: {event: page_visit}, steps: [{send: promo_1}, {wait: 2d}, {send: promo_2}]}
+              - {name: vip, priority: 5, entry: {statuses: [engaged]}, steps: [{send: vip_welcome}, {wait: 30d}, {end: true}]}
+              - {name: post_return, mode: locked, entry: {event: product_return}, steps: [{send: sorry}, {wait: 2d}, {send: follow_up}]}
+            """
+        try await scenario(streams: streams, contacts: ["cam", "dee", "eve"]) { connection, schema, event, day in
+            try await event("cam", "page_visit")
+            try await event("dee", "product_return")
+            try await day(0)
+            try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(86_400), on: $0) }
+            for contact in ["cam", "dee", "eve"] {
+                try await event(contact, "click")
+                try await event(contact, "high_intent_visit")
+            }
+            try await day(1)
+            try await day(2)
+            func sent(_ contact: String) async throws -> [String] {
+                try await connection.query("""
+                    SELECT x.template, x.at FROM \(schema.quoted).sends x JOIN \(schema.quoted).contacts c ON c.id = x.contact_id
+                    WHERE c.external_id = $1 ORDER BY x.at, x.id
+                    """, [contact]).rows.map { "\(try $0.decode("template", as: String.self))@\(Int((try $0.decode("at", as: Date.self)).timeIntervalSince(Self.start) / 86_400))" }
+            }
+            #expect(try await sent("cam") == ["promo_1@0", "vip_welcome@2"])
+            #expect(try await sent("dee") == ["sorry@0", "follow_up@2"], "a locked stream holds at its due steps")
+            #expect(try await sent("eve") == ["vip_welcome@1"])
+            let membership = StreamMembershipTests()
+            #expect(try await membership.decisions(connection, schema, "cam") == [
+                "event:page_visit -→promotion sampled_estimate", "step:promotion promotion→vip manual_priority",
+            ])
+            #expect(try await membership.decisions(connection, schema, "eve") == ["event:high_intent_visit -→vip manual_priority"])
+            let dee = try await membership.decisions(connection, schema, "dee")
+            #expect(dee == ["event:product_return -→post_return locked_entry", "end:post_return post_return→- stream_ended"])
+        }
+    }
+
     /// Issue 7's first case: an open `welcome` and a purchase on day 3. The contact leaves
     /// `welcome` in the purchase's transaction, enters the post-purchase stream, and gets no
     /// welcome send after day 3 (the day-3 step was due but the purchase came first).
