@@ -61,17 +61,17 @@ struct ArbiterBenchmark {
         let started = ContinuousClock.now
         let placed = try await fixture.connection.execute("""
             WITH draws AS (
-                SELECT c.id, s.name, random() AS draw
+                SELECT c.id, s.name, s.version, random() AS draw
                 FROM \(schema.qualified("contacts")) c CROSS JOIN \(schema.qualified("streams")) s
                 WHERE s.definition -> 'entry' ->> 'event' = 'sale'
             ), weighed AS (
-                SELECT id, (array_agg(name ORDER BY draw DESC))[1] AS name,
+                SELECT id, (array_agg(name ORDER BY draw DESC))[1] AS name, (array_agg(version ORDER BY draw DESC))[1] AS version,
                        jsonb_agg(jsonb_build_object('stream', name, 'mean', 0.5, 'draw', draw)) AS candidates
                 FROM draws GROUP BY id
             ), placed AS (
-                INSERT INTO \(schema.qualified("stream_memberships")) (contact_id, stream, mode, entered_at)
-                SELECT id, name, 'open', $1 FROM weighed
-                ON CONFLICT (contact_id) DO UPDATE SET stream = excluded.stream
+                INSERT INTO \(schema.qualified("stream_memberships")) (contact_id, stream, mode, entered_at, version)
+                SELECT id, name, 'open', $1, version FROM weighed
+                ON CONFLICT (contact_id) DO UPDATE SET stream = excluded.stream, version = excluded.version
                 RETURNING contact_id, stream
             ), started AS (
                 INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at)

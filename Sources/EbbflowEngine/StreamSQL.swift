@@ -7,16 +7,29 @@ struct StreamSQL: Sendable {
 
     /// Creates or replaces stream $1 (mode $2, priority $3, definition $4) at $5; the version
     /// grows only when the definition changed. Returns the version and whether it was new.
+    /// Creates or changes a stream, keeping the new version's definition in `stream_versions`
+    /// in the same statement; an unchanged definition returns no row and writes nothing.
     var upsert: String {
         """
-        INSERT INTO \(streams) AS s (name, mode, priority, definition, created_at, updated_at)
-        VALUES ($1, $2, $3, $4::jsonb, $5, $5)
-        ON CONFLICT (name) DO UPDATE
-        SET mode = excluded.mode, priority = excluded.priority, definition = excluded.definition,
-            version = s.version + 1, updated_at = excluded.updated_at
-        WHERE s.definition IS DISTINCT FROM excluded.definition
-        RETURNING version, (xmax = 0) AS created
+        WITH written AS (
+            INSERT INTO \(streams) AS s (name, mode, priority, definition, created_at, updated_at)
+            VALUES ($1, $2, $3, $4::jsonb, $5, $5)
+            ON CONFLICT (name) DO UPDATE
+            SET mode = excluded.mode, priority = excluded.priority, definition = excluded.definition,
+                version = s.version + 1, updated_at = excluded.updated_at
+            WHERE s.definition IS DISTINCT FROM excluded.definition
+            RETURNING name, version, definition, updated_at, (xmax = 0) AS created
+        ), kept AS (
+            INSERT INTO \(schema.qualified("stream_versions")) (stream, version, definition, created_at)
+            SELECT name, version, definition, updated_at FROM written
+        )
+        SELECT version, created FROM written
         """
+    }
+
+    /// Version $2 of stream $1's definition, as its members entered it.
+    var versionDefinition: String {
+        "SELECT definition FROM \(schema.qualified("stream_versions")) WHERE stream = $1 AND version = $2"
     }
 
     var list: String {
@@ -50,11 +63,13 @@ struct StreamSQL: Sendable {
     /// Contacts $1 are in streams $2 with modes $3 from $4; `entered_at` moves only for a new stream.
     var placeInStreams: String {
         """
-        INSERT INTO \(schema.qualified("stream_memberships")) AS m (contact_id, stream, mode, entered_at)
-        SELECT * FROM unnest($1::int8[], $2::text[], $3::text[]) AS p(contact_id, stream, mode), (SELECT $4::timestamptz) AS t
+        INSERT INTO \(schema.qualified("stream_memberships")) AS m (contact_id, stream, mode, entered_at, version)
+        SELECT p.contact_id, p.stream, p.mode, $4::timestamptz, s.version
+        FROM unnest($1::int8[], $2::text[], $3::text[]) AS p(contact_id, stream, mode) JOIN \(streams) s ON s.name = p.stream
         ON CONFLICT (contact_id) DO UPDATE
         SET stream = excluded.stream, mode = excluded.mode,
-            entered_at = CASE WHEN m.stream = excluded.stream THEN m.entered_at ELSE excluded.entered_at END
+            entered_at = CASE WHEN m.stream = excluded.stream THEN m.entered_at ELSE excluded.entered_at END,
+            version = CASE WHEN m.stream = excluded.stream THEN m.version ELSE excluded.version END
         """
     }
 
@@ -82,7 +97,7 @@ struct StreamSQL: Sendable {
     var contactForStep: String {
         let contacts = schema.qualified("contacts"), sends = schema.qualified("sends")
         return """
-            SELECT c.id, c.campaign_status::text AS status, c.channel, c.segment, m.stream,
+            SELECT c.id, c.campaign_status::text AS status, c.channel, c.segment, m.stream, m.version,
                    coalesce((SELECT array_agg(s.at) FROM \(sends) s WHERE s.contact_id = c.id AND s.at > $2), '{}') AS recent_sends
             FROM \(contacts) c LEFT JOIN \(schema.qualified("stream_memberships")) m ON m.contact_id = c.id
             WHERE c.id = $1

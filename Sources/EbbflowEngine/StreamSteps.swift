@@ -35,8 +35,16 @@ public struct StreamStepJob: TransactionalJobHandler {
         }
         // Left the stream (an exit, or the arbiter moved it): nothing more to do here.
         guard try row.decode("stream", as: String?.self) == args.stream else { return .completed }
-        guard let stream = try StreamStore(schema: schema).find(args.stream, on: connection)?.definition else {
+        let store = StreamStore(schema: schema)
+        guard let current = try store.find(args.stream, on: connection) else {
             return .discard(reason: "stream \(args.stream) is no longer defined")
+        }
+        // The contact runs the steps of the version it entered (an edit must not shift it to
+        // whatever step now has this index); entry, exits and mode are the current ones.
+        var stream = current.definition
+        let entered: Int = try row.decode("version")
+        if entered != current.version, let old = try store.definition(args.stream, version: entered, on: connection) {
+            stream.steps = old.steps
         }
         let status = CampaignStatus(rawValue: try row.decode("status")) ?? .active
         let channel: String = try row.decode("channel"), segment: String = try row.decode("segment")

@@ -50,6 +50,12 @@ public struct StreamStore: Sendable {
         try connection.query(sql.find, [name]).rows.first.map(Self.stored)
     }
 
+    /// Version `version` of a stream's definition, the one its members entered; nil if unknown.
+    public func definition(_ name: String, version: Int, on connection: isolated PGConnection) throws -> StreamDefinition? {
+        guard let json: PGJSON = try connection.query(sql.versionDefinition, [name, version]).first?.decode("definition") else { return nil }
+        return try JSONDecoder().decode(StreamDefinition.self, from: json.bytes)
+    }
+
     private static func stored(_ row: PGRow) throws -> StoredStream {
         let json: PGJSON = try row.decode("definition")
         return StoredStream(definition: try JSONDecoder().decode(StreamDefinition.self, from: json.bytes),

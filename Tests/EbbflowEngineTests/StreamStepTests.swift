@@ -103,6 +103,30 @@ import Testing
         }
     }
 
+    /// An edited stream: a contact mid-journey finishes the steps of the version it entered
+    /// (the edit reorders and shortens them), a contact entering after the edit gets the new
+    /// version, and each membership says which version it follows.
+    @Test func membersFinishTheVersionTheyEntered() async throws {
+        let first = "{name: welcome, entry: {event: signup}, steps: [{send: w1}, {wait: 3d}, {send: w2}, {wait: 3d}, {send: w3}]}"
+        let second = "{name: welcome, entry: {event: signup}, steps: [{send: new_1}, {wait: 1d}, {send: new_2}]}"
+        try await scenario(streams: first, contacts: ["cam", "dee"]) { connection, schema, event, day in
+            try await event("cam", "signup")
+            try await day(0)
+            let outcome = try await connection.run { try StreamStore(schema: schema).apply(Data(second.utf8), on: $0) }
+            #expect(outcome.map(\.outcome) == [.updated(version: 2)])
+            try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(86_400), on: $0) }
+            try await event("dee", "signup")
+            let versions = try await connection.query("""
+                SELECT c.external_id, m.version FROM \(schema.quoted).stream_memberships m JOIN \(schema.quoted).contacts c ON c.id = m.contact_id ORDER BY 1
+                """).rows.map { "\(try $0.decode("external_id", as: String.self)):\(try $0.decode("version", as: Int.self))" }
+            #expect(versions == ["cam:1", "dee:2"])
+            for step in [1.0, 2, 3, 6] { try await day(step) }
+            #expect(try await sends(connection, schema) == ["w1@0", "new_1@1", "new_2@2", "w2@3", "w3@6"])
+            let kept = try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).stream_versions WHERE stream = 'welcome'")
+            #expect(kept == 2)
+        }
+    }
+
     /// Issue 7's first case: an open `welcome` and a purchase on day 3. The contact leaves
     /// `welcome` in the purchase's transaction, enters the post-purchase stream, and gets no
     /// welcome send after day 3 (the day-3 step was due but the purchase came first).
