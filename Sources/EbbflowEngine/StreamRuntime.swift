@@ -64,6 +64,10 @@ struct StreamRuntime: Sendable {
         }
         var generator = SystemRandomNumberGenerator()
         let before = membership
+        // Contacts whose stream changed at any point of the batch, even if a later point put
+        // them back where they were (an exit, then an entry into the same stream): a re-entry
+        // starts the stream again rather than carrying on with the old membership's steps.
+        var changed = Set<Int64>()
         var log: [(contact: Int64, trigger: String, event: Int64?, previous: String?, decision: ArbiterDecision)] = []
         for point in points {
             var current = membership[point.contactID].flatMap { byName[$0] }
@@ -97,25 +101,23 @@ struct StreamRuntime: Sendable {
             }
             let decision = StreamArbiter.decide(current: current.map { CurrentMembership(stream: $0.name, mode: $0.mode) },
                                                 candidates: weighed, using: &generator)
+            if decision.chosen != previous { changed.insert(point.contactID) }
             membership[point.contactID] = decision.chosen
             log.append((point.contactID, trigger, point.eventID, previous, decision))
         }
         guard !log.isEmpty else { return [] }
-        let leaving = contactIDs.filter { membership[$0] == nil }
-        if !leaving.isEmpty { try connection.execute(sql.leaveStreams, [leaving]) }
-        let placed = contactIDs.compactMap { id in membership[id].map { (id, $0) } }
-        if !placed.isEmpty {
-            try connection.execute(sql.placeInStreams, [placed.map(\.0), placed.map(\.1), placed.map { byName[$0.1]!.mode.rawValue }, now])
-        }
-        // A contact that changed streams: the old stream's pending steps are cancelled with the
-        // reason, and the new stream starts now (StreamSteps.swift).
-        let moved = contactIDs.filter { membership[$0] != before[$0] }
+        // Only the contacts whose stream changed are written: the old membership goes with its
+        // pending steps (cancelled with the reason), and the new one starts now with the
+        // stream's current version (StreamSteps.swift runs the steps).
+        let moved = contactIDs.filter { changed.contains($0) }
         let left = moved.filter { before[$0] != nil }
         if !left.isEmpty {
+            try connection.execute(sql.leaveStreams, [left])
             try connection.execute(EngineSQL(schema: schema).cancelContactJobs, [left, now, [StreamStepJob.kind], "contact left the stream"])
         }
         let entered = moved.compactMap { id in membership[id].map { (id, $0) } }
         if !entered.isEmpty {
+            try connection.execute(sql.placeInStreams, [entered.map(\.0), entered.map(\.1), entered.map { byName[$0.1]!.mode.rawValue }, now])
             // A leading wait needs no job to compute: the first job is due when it ends.
             let starts = entered.map { _, name -> (Int32, Date) in
                 if case .wait(let seconds) = byName[name]!.steps[0].action { return (1, now.addingTimeInterval(seconds)) }
@@ -128,7 +130,7 @@ struct StreamRuntime: Sendable {
             log.map(\.contact), log.map(\.trigger), log.map(\.event), log.map(\.previous), log.map(\.decision.chosen),
             log.map(\.decision.reason.rawValue), try log.map { try Self.candidatesJSON($0.decision) }, now,
         ])
-        return Set(moved)
+        return changed
     }
 
     /// Goal events credit the stream sends they follow within the stream's window, once per

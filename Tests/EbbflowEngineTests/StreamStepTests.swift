@@ -127,6 +127,29 @@ import Testing
         }
     }
 
+    /// Two decision points of one contact in one import batch: a purchase ends `welcome` (an
+    /// exit) and a signup enters it again. The re-entry starts welcome over: the old
+    /// membership's pending step is cancelled and welcome_1 goes again, not the old welcome_2.
+    @Test func reentryWithinOneBatchStartsTheStreamAgain() async throws {
+        let streams = "{name: welcome, entry: {event: signup}, steps: [{send: welcome_1}, {wait: 3d}, {send: welcome_2}], exits: [purchase]}"
+        try await scenario(streams: streams, contacts: ["cam"]) { connection, schema, event, day in
+            try await event("cam", "signup")
+            try await day(0)
+            try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(86_400), on: $0) }
+            let lines = [
+                #"{"external_id": "cam", "kind": "purchase", "provider_event_id": "b1"}"#,
+                #"{"external_id": "cam", "kind": "signup", "provider_event_id": "b2"}"#,
+            ].joined(separator: "\n")
+            let report = try await EventImporter(schema: schema).importEvents(lines, format: .ndjson, on: connection)
+            #expect(report.applied == 2)
+            for step in [1.0, 3, 4] { try await day(step) }
+            #expect(try await sends(connection, schema) == ["welcome_1@0", "welcome_1@1", "welcome_2@4"])
+            let decisions = try await StreamMembershipTests().decisions(connection, schema, "cam")
+            #expect(decisions == ["event:signup -→welcome sampled_estimate", "exit:purchase welcome→- no_eligible_stream",
+                                  "event:signup -→welcome sampled_estimate", "end:welcome welcome→- stream_ended"])
+        }
+    }
+
     /// Issue 7's first case: an open `welcome` and a purchase on day 3. The contact leaves
     /// `welcome` in the purchase's transaction, enters the post-purchase stream, and gets no
     /// welcome send after day 3 (the day-3 step was due but the purchase came first).
