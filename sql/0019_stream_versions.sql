@@ -4,8 +4,9 @@
 -- contact finishes the steps of the version it entered; new entrants get the new version.
 -- Entry, exits, mode and priority are read from the current version, so an edited exit or a
 -- stream newly locked takes effect at once (EbbflowEngine/StreamSteps.swift, StreamRuntime.swift).
+-- A stream's versions go with it when it is deleted.
 CREATE TABLE stream_versions (
-    stream      text NOT NULL REFERENCES streams (name),
+    stream      text NOT NULL REFERENCES streams (name) ON DELETE CASCADE,
     version     integer NOT NULL,
     definition  jsonb NOT NULL,
     created_at  timestamptz NOT NULL,

@@ -15,12 +15,17 @@ struct SimulationSQL: Sendable {
         "COPY \(contacts) (external_id, email, segment, attributes, status_changed_at, created_at) FROM STDIN"
     }
 
-    /// What is still to do at the frozen clock: due or running jobs, and due schedules.
+    /// Whether anything is still to do at the frozen clock $1: a running job, a due one, or a
+    /// due schedule. Polled every few milliseconds while the workers drain, so each part is an
+    /// EXISTS on a partial index: a count over the whole jobs table (tens of MB after a few
+    /// simulated months of updates) took 75 ms a poll.
     var outstanding: String {
-        """
-        SELECT (SELECT count(*) FROM \(schema.qualified("jobs")) WHERE state = 'running' OR run_at <= \(schema.qualified("clock_now"))())
-             + (SELECT count(*) FROM \(schema.qualified("schedules")) WHERE enabled AND next_run_at <= \(schema.qualified("clock_now"))()) AS n
-        """
+        let jobs = schema.qualified("jobs")
+        return """
+            SELECT EXISTS (SELECT 1 FROM \(jobs) WHERE state = 'running')
+                OR EXISTS (SELECT 1 FROM \(jobs) WHERE state IN ('scheduled', 'available', 'retryable') AND run_at <= $1)
+                OR EXISTS (SELECT 1 FROM \(schema.qualified("schedules")) WHERE enabled AND next_run_at <= $1) AS busy
+            """
     }
 
     /// The next stop of the simulated day: the earliest tick after $1 and before $2 of a

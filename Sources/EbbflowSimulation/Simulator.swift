@@ -227,7 +227,7 @@ public struct Simulator: Sendable {
                 try fleet.killOneAndReplace()
             }
             first = false
-            try await waitUntilDrained(connection, fleet: fleet)
+            try await waitUntilDrained(connection, at: stop, fleet: fleet)
             guard let next: Date = try await connection.query(sql.nextStop, [stop, end]).first?.decode("at") else { break }
             stop = next
         }
@@ -235,11 +235,11 @@ public struct Simulator: Sendable {
 
     /// Polls until nothing is due or running at the frozen clock. A worker that exits on its
     /// own fails the run instead of leaving it waiting forever.
-    private func waitUntilDrained(_ connection: PGConnection, fleet: WorkerFleet) async throws {
+    private func waitUntilDrained(_ connection: PGConnection, at clock: Date, fleet: WorkerFleet) async throws {
         var pause = 1
         while true {
-            let outstanding: Int = try await connection.query(sql.outstanding).first!.decode("n")
-            if outstanding == 0 { return }
+            let busy: Bool = try await connection.query(sql.outstanding, [clock]).first!.decode("busy")
+            if !busy { return }
             if let status = fleet.unexpectedExits.first { throw SimulationError("a worker process exited with status \(status)") }
             try await Task.sleep(for: .milliseconds(pause))
             pause = min(pause * 2, 20)
