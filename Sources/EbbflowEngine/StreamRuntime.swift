@@ -36,11 +36,12 @@ struct StreamRuntime: Sendable {
     /// The kind of a due step's decision point.
     static let dueStep = "due_step"
 
-    /// Decides at `events`; returns the contacts whose stream changed.
+    /// Decides at `events`; returns the contacts whose stream changed. `stored` is the stored
+    /// streams when the caller already read them (a step job does), else they are read here.
     @discardableResult
-    func decide(at events: [StreamEventPoint], now: Date, on connection: isolated PGConnection) throws -> Set<Int64> {
+    func decide(at events: [StreamEventPoint], now: Date, stored: [StoredStream]? = nil, on connection: isolated PGConnection) throws -> Set<Int64> {
         guard !events.isEmpty else { return [] }
-        let streams = try StreamStore(schema: schema).list(on: connection).map(\.definition)
+        let streams = try (stored ?? StreamStore(schema: schema).list(on: connection)).map(\.definition)
         guard !streams.isEmpty else { return [] }
         let byName = Dictionary(uniqueKeysWithValues: streams.map { ($0.name, $0) })
         try creditGoals(events, streams: streams, on: connection)

@@ -35,8 +35,11 @@ public struct StreamStepJob: TransactionalJobHandler {
         }
         // Left the stream (an exit, or the arbiter moved it): nothing more to do here.
         guard try row.decode("stream", as: String?.self) == args.stream else { return .completed }
+        // All the stored streams, read once: this step's stream, and, for an open stream, the
+        // candidates its due-step decision weighs.
         let store = StreamStore(schema: schema)
-        guard let current = try store.find(args.stream, on: connection) else {
+        let stored = try store.list(on: connection)
+        guard let current = stored.first(where: { $0.definition.name == args.stream }) else {
             return .discard(reason: "stream \(args.stream) is no longer defined")
         }
         // The contact runs the steps of the version it entered (an edit must not shift it to
@@ -51,10 +54,12 @@ public struct StreamStepJob: TransactionalJobHandler {
         var recentSends: [Date] = try row.decode("recent_sends")
         // A due step of an open stream is a decision point: a standing stream may win the
         // contact (StreamRuntime.swift); if one does, this stream's steps are over for it.
-        if stream.mode == .open {
+        if stream.mode == .open && stored.contains(where: { $0.definition.entryKind == nil }) {
             let point = StreamEventPoint(eventID: nil, contactID: args.contactID, kind: StreamRuntime.dueStep, segment: segment,
                                          status: status, occurredAt: now)
-            if try StreamRuntime(schema: schema).decide(at: [point], now: now, on: connection).contains(args.contactID) { return .completed }
+            if try StreamRuntime(schema: schema).decide(at: [point], now: now, stored: stored, on: connection).contains(args.contactID) {
+                return .completed
+            }
         }
         // Who may be mailed by a stream: never a suppressed contact; the statuses the stream
         // admits when it names them; else the active audience and engaged contacts (a
