@@ -27,6 +27,14 @@ struct StreamSQL: Sendable {
         """
     }
 
+    /// Members of stream $1 per version they follow, newest version first.
+    var membersByVersion: String {
+        """
+        SELECT version, count(*)::int8 AS members FROM \(schema.qualified("stream_memberships"))
+        WHERE stream = $1 GROUP BY version ORDER BY version DESC
+        """
+    }
+
     /// Version $2 of stream $1's definition, as its members entered it.
     var versionDefinition: String {
         "SELECT definition FROM \(schema.qualified("stream_versions")) WHERE stream = $1 AND version = $2"

@@ -50,6 +50,12 @@ public struct StreamStore: Sendable {
         try connection.query(sql.find, [name]).rows.first.map(Self.stored)
     }
 
+    /// How many contacts are in the stream, per version they follow (newest first): after an
+    /// edit, the older versions drain as their members finish.
+    public func membersByVersion(_ name: String, on connection: isolated PGConnection) throws -> [(version: Int, members: Int)] {
+        try connection.query(sql.membersByVersion, [name]).rows.map { (try $0.decode("version"), try $0.decode("members")) }
+    }
+
     /// Version `version` of a stream's definition, the one its members entered; nil if unknown.
     public func definition(_ name: String, version: Int, on connection: isolated PGConnection) throws -> StreamDefinition? {
         guard let json: PGJSON = try connection.query(sql.versionDefinition, [name, version]).first?.decode("definition") else { return nil }

@@ -1,4 +1,4 @@
-// `ebbflow streams show`: One stored stream: its definition as stored, and its version.
+// `ebbflow streams show`: one stored stream: its definition as stored, its version, and its members per version.
 import ArgumentParser
 import EbbflowEngine
 import Foundation
@@ -14,11 +14,13 @@ struct StreamsShowCommand: AsyncParsableCommand {
         let store = StreamStore(schema: try connection.schemaName)
         let database = try await connection.connect()
         guard let stream = try await database.run({ try store.find(name, on: $0) }) else { throw InputError("no stream named \"\(name)\"") }
+        let members = try await database.run { [name] in try store.membersByVersion(name, on: $0) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let definition = String(decoding: try encoder.encode(stream.definition), as: UTF8.self)
         if json {
-            print("{\"version\": \(stream.version), \"updated_at\": \"\(Output.time(stream.updatedAt))\", \"definition\": \(definition)}")
+            let byVersion = members.map { "{\"version\": \($0.version), \"members\": \($0.members)}" }.joined(separator: ", ")
+            print("{\"version\": \(stream.version), \"updated_at\": \"\(Output.time(stream.updatedAt))\", \"members\": [\(byVersion)], \"definition\": \(definition)}")
             return
         }
         print("stream \(stream.definition.name) · \(stream.definition.mode.rawValue)"
@@ -28,6 +30,8 @@ struct StreamsShowCommand: AsyncParsableCommand {
         }
         if !stream.definition.exits.isEmpty { print("exits: \(stream.definition.exits.joined(separator: ", "))") }
         if let goal = stream.definition.goal { print("goal: \(goal.event) within \(goal.within)") }
+        let total = members.reduce(0) { $0 + $1.members }
+        print("members: \(total)" + (members.isEmpty ? "" : " (" + members.map { "version \($0.version): \($0.members)" }.joined(separator: ", ") + ")"))
     }
 
     static func describe(_ action: StreamDefinition.Action) -> String {
