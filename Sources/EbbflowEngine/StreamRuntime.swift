@@ -41,8 +41,12 @@ struct StreamRuntime: Sendable {
     @discardableResult
     func decide(at events: [StreamEventPoint], now: Date, stored: [StoredStream]? = nil, on connection: isolated PGConnection) throws -> Set<Int64> {
         guard !events.isEmpty else { return [] }
-        let streams = try (stored ?? StreamStore(schema: schema).list(on: connection)).map(\.definition)
+        let read = try stored ?? StreamStore(schema: schema).list(on: connection)
+        let streams = read.map(\.definition)
         guard !streams.isEmpty else { return [] }
+        // The version a new member follows comes from the same read as the steps its first job
+        // is computed from, so an apply committing mid-transaction cannot split the two.
+        let versions = Dictionary(uniqueKeysWithValues: read.map { ($0.definition.name, $0.version) })
         let byName = Dictionary(uniqueKeysWithValues: streams.map { ($0.name, $0) })
         try creditGoals(events, streams: streams, on: connection)
         let entryKinds = Set(streams.compactMap(\.entryKind))
@@ -74,6 +78,7 @@ struct StreamRuntime: Sendable {
             var current = membership[point.contactID].flatMap { byName[$0] }
             let previous = current?.name
             var trigger = point.eventID == nil ? point.kind : "event:\(point.kind)"
+            var incumbentAdmitted = true
             if let stream = current, stream.exits.contains(point.kind) {
                 current = nil
                 trigger = "exit:\(point.kind)"
@@ -81,6 +86,7 @@ struct StreamRuntime: Sendable {
                 // Only an open stream's due step is weighed; a locked membership holds.
                 guard let stream = current, stream.mode == .open else { continue }
                 trigger = "step:\(stream.name)"
+                incumbentAdmitted = Self.admits(stream.entry, point)
             } else if !entryKinds.contains(point.kind) {
                 // Any other event weighs the standing streams for a contact in no stream.
                 guard current == nil else { continue }
@@ -91,12 +97,22 @@ struct StreamRuntime: Sendable {
             // An event that enters nothing and no standing stream that admits the contact: not
             // a decision, and not logged (an open by a contact in no stream is not news).
             if candidates.isEmpty && !trigger.hasPrefix("exit:") && !entryKinds.contains(point.kind) { continue }
+            // A due step moves the contact only when its behaviour changed what it is eligible
+            // for: its stream no longer admits it (its status changed) and a standing stream
+            // does, or a standing stream that is locked or outranks it by manual priority now
+            // admits it. Re-drawing the estimates at every step would flip contacts between
+            // streams of equal standing and restart them at step 0 each time.
+            if point.kind == Self.dueStep, let stream = current {
+                let rank = stream.priority ?? Int.min
+                let outranked = candidates.contains { $0.mode == .locked || ($0.priority ?? Int.min) > rank }
+                guard outranked || !incumbentAdmitted else { continue }
+            }
             var weighed = candidates.map { stream in
                 let known = outcomes["\(stream.name)|\(point.segment)|\(point.status.rawValue)"] ?? (0, 0)
                 return ArbiterCandidate(stream: stream.name, priority: stream.priority, lockedEntry: stream.mode == .locked,
                                         sends: known.sends, goals: known.goals)
             }
-            if let stream = current, stream.mode == .open {
+            if let stream = current, stream.mode == .open, incumbentAdmitted {
                 let known = outcomes["\(stream.name)|\(point.segment)|\(point.status.rawValue)"] ?? (0, 0)
                 weighed.append(ArbiterCandidate(stream: stream.name, priority: stream.priority, sends: known.sends, goals: known.goals))
             }
@@ -118,7 +134,8 @@ struct StreamRuntime: Sendable {
         }
         let entered = moved.compactMap { id in membership[id].map { (id, $0) } }
         if !entered.isEmpty {
-            try connection.execute(sql.placeInStreams, [entered.map(\.0), entered.map(\.1), entered.map { byName[$0.1]!.mode.rawValue }, now])
+            try connection.execute(sql.placeInStreams, [entered.map(\.0), entered.map(\.1), entered.map { byName[$0.1]!.mode.rawValue }, now,
+                                                        entered.map { Int32(versions[$0.1]!) }])
             // A leading wait needs no job to compute: the first job is due when it ends.
             let starts = entered.map { _, name -> (Int32, Date) in
                 if case .wait(let seconds) = byName[name]!.steps[0].action { return (1, now.addingTimeInterval(seconds)) }

@@ -103,6 +103,40 @@ import Testing
         }
     }
 
+    /// A due step does not re-draw between streams of equal standing: eight contacts placed in
+    /// `promotion` or the standing `nurture` (no priorities, so the entry is a draw) stay where
+    /// they were placed and get both of its sends, with one decision each. cam becomes engaged:
+    /// its stream no longer admits it, and at its next step it moves to `club`, which does.
+    @Test func dueStepsMoveOnlyWhenEligibilityChanged() async throws {
+        let streams = """
+            streams:
+              - {name: promotion, entry: {event: page_visit, statuses: [active]}, steps: [{send: promotion_1}, {wait: 2d}, {send: promotion_2}]}
+              - {name: nurture, entry: {statuses: [active]}, steps: [{send: nurture_1}, {wait: 2d}, {send: nurture_2}]}
+              - {name: club, entry: {statuses: [engaged]}, steps: [{send: club_1}]}
+            """
+        let contacts = ["cam"] + (1...7).map { "c\($0)" }
+        try await scenario(streams: streams, contacts: contacts) { connection, schema, event, day in
+            for contact in contacts { try await event(contact, "page_visit") }
+            try await day(0)
+            try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(86_400), on: $0) }
+            try await event("cam", "click")
+            try await event("cam", "high_intent_visit")
+            for step in [1.0, 2] { try await day(step) }
+            let membership = StreamMembershipTests()
+            for contact in contacts.dropFirst() {
+                let sent = try await connection.query("""
+                    SELECT x.template FROM \(schema.quoted).sends x JOIN \(schema.quoted).contacts c ON c.id = x.contact_id
+                    WHERE c.external_id = $1 ORDER BY x.at, x.id
+                    """, [contact]).rows.map { try $0.decode("template", as: String.self) }
+                #expect(sent == ["promotion_1", "promotion_2"] || sent == ["nurture_1", "nurture_2"], "\(contact): \(sent)")
+                let decisions = try await membership.decisions(connection, schema, contact)
+                #expect(decisions.filter { !$0.hasPrefix("end:") }.count == 1, "\(contact): \(decisions)")
+            }
+            let cam = try await membership.decisions(connection, schema, "cam")
+            #expect(cam.count >= 2 && cam[1].hasPrefix("step:") && cam[1].contains("→club"), "\(cam)")
+        }
+    }
+
     /// An edited stream: a contact mid-journey finishes the steps of the version it entered
     /// (the edit reorders and shortens them), a contact entering after the edit gets the new
     /// version, and each membership says which version it follows.
