@@ -72,10 +72,10 @@ struct ArbiterBenchmark {
                 INSERT INTO \(schema.qualified("stream_memberships")) (contact_id, stream, mode, entered_at, version)
                 SELECT id, name, 'open', $1, version FROM weighed
                 ON CONFLICT (contact_id) DO UPDATE SET stream = excluded.stream, version = excluded.version
-                RETURNING contact_id, stream
+                RETURNING contact_id, stream, entry
             ), started AS (
                 INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at)
-                SELECT 'scheduled', 'default', 'stream_step', jsonb_build_object('stream', stream, 'contact_id', contact_id, 'step', 1),
+                SELECT 'scheduled', 'default', 'stream_step', jsonb_build_object('stream', stream, 'contact_id', contact_id, 'step', 1, 'entry', entry),
                        $1::timestamptz + interval '30 days', $1
                 FROM placed
             )

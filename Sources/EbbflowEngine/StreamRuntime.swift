@@ -134,14 +134,18 @@ struct StreamRuntime: Sendable {
         }
         let entered = moved.compactMap { id in membership[id].map { (id, $0) } }
         if !entered.isEmpty {
-            try connection.execute(sql.placeInStreams, [entered.map(\.0), entered.map(\.1), entered.map { byName[$0.1]!.mode.rawValue }, now,
-                                                        entered.map { Int32(versions[$0.1]!) }])
+            var entries: [Int64: Int64] = [:]
+            for row in try connection.query(sql.placeInStreams, [entered.map(\.0), entered.map(\.1), entered.map { byName[$0.1]!.mode.rawValue },
+                                                                now, entered.map { Int32(versions[$0.1]!) }]).rows {
+                entries[try row.decode("contact_id")] = try row.decode("entry")
+            }
             // A leading wait needs no job to compute: the first job is due when it ends.
             let starts = entered.map { _, name -> (Int32, Date) in
                 if case .wait(let seconds) = byName[name]!.steps[0].action { return (1, now.addingTimeInterval(seconds)) }
                 return (0, now)
             }
-            try connection.execute(sql.enqueueFirstSteps, [entered.map(\.0), entered.map(\.1), starts.map(\.0), starts.map(\.1), now])
+            try connection.execute(sql.enqueueFirstSteps, [entered.map(\.0), entered.map(\.1), starts.map(\.0), starts.map(\.1), now,
+                                                           entered.map { entries[$0.0] }])
             try JobStore(schema: schema).notify(queues: ["default"], on: connection)
         }
         try connection.execute(sql.recordDecisions, [

@@ -79,6 +79,7 @@ struct StreamSQL: Sendable {
         SET stream = excluded.stream, mode = excluded.mode,
             entered_at = CASE WHEN m.stream = excluded.stream THEN m.entered_at ELSE excluded.entered_at END,
             version = CASE WHEN m.stream = excluded.stream THEN m.version ELSE excluded.version END
+        RETURNING contact_id, entry
         """
     }
 
@@ -106,7 +107,7 @@ struct StreamSQL: Sendable {
     var contactForStep: String {
         let contacts = schema.qualified("contacts"), sends = schema.qualified("sends")
         return """
-            SELECT c.id, c.campaign_status::text AS status, c.channel, c.segment, m.stream, m.version,
+            SELECT c.id, c.campaign_status::text AS status, c.channel, c.segment, m.stream, m.version, m.entry,
                    coalesce((SELECT array_agg(s.at) FROM \(sends) s WHERE s.contact_id = c.id AND s.at > $2), '{}') AS recent_sends
             FROM \(contacts) c LEFT JOIN \(schema.qualified("stream_memberships")) m ON m.contact_id = c.id
             WHERE c.id = $1
@@ -136,13 +137,13 @@ struct StreamSQL: Sendable {
     }
 
     /// The first step of each newly placed contact: $1 contacts, $2 streams, $3 step indexes,
-    /// $4 due times, $5 now.
+    /// $4 due times, $5 now, $6 the memberships' entry numbers.
     var enqueueFirstSteps: String {
         """
         INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at)
         SELECT CASE WHEN p.run_at > $5 THEN 'scheduled' ELSE 'available' END::\(schema.qualified("job_state")), 'default', 'stream_step',
-               jsonb_build_object('stream', p.stream, 'contact_id', p.contact_id, 'step', p.step), p.run_at, $5
-        FROM unnest($1::int8[], $2::text[], $3::int4[], $4::timestamptz[]) AS p(contact_id, stream, step, run_at)
+               jsonb_build_object('stream', p.stream, 'contact_id', p.contact_id, 'step', p.step, 'entry', p.entry), p.run_at, $5
+        FROM unnest($1::int8[], $2::text[], $3::int4[], $4::timestamptz[], $6::int8[]) AS p(contact_id, stream, step, run_at, entry)
         """
     }
 

@@ -19,7 +19,10 @@ public struct StreamStepJob: TransactionalJobHandler {
         public var step: Int
         /// Set when a branch's window started: the branch decides when the job runs again.
         public var branchSince: Date?
-        enum CodingKeys: String, CodingKey { case stream, contactID = "contact_id", step, branchSince = "branch_since" }
+        /// The membership's entry number (sql/0019): a job of an earlier entry into the same
+        /// stream stops. Nil in jobs made before entries were numbered.
+        public var entry: Int64?
+        enum CodingKeys: String, CodingKey { case stream, contactID = "contact_id", step, branchSince = "branch_since", entry }
     }
     public static let kind = "stream_step"
     let schema: SchemaName
@@ -35,6 +38,9 @@ public struct StreamStepJob: TransactionalJobHandler {
         }
         // Left the stream (an exit, or the arbiter moved it): nothing more to do here.
         guard try row.decode("stream", as: String?.self) == args.stream else { return .completed }
+        // Left and entered the same stream again while this job waited: the new entry has its
+        // own steps, and this one's are over.
+        if let entry = args.entry, try row.decode("entry", as: Int64?.self) != entry { return .completed }
         // All the stored streams, read once: this step's stream, and, for an open stream, the
         // candidates its due-step decision weighs.
         let store = StreamStore(schema: schema)
@@ -70,7 +76,7 @@ public struct StreamStepJob: TransactionalJobHandler {
         for (index, step) in stream.steps.enumerated() { if let id = step.id { ids[id] = index } }
         var index = args.step, branchSince = args.branchSince
         func next(_ step: Int, at: Date, since: Date? = nil) throws {
-            let follow = Args(stream: args.stream, contactID: args.contactID, step: step, branchSince: since)
+            let follow = Args(stream: args.stream, contactID: args.contactID, step: step, branchSince: since, entry: args.entry)
             _ = try context.store.enqueue(NewJob(kind: Self.kind, args: try PGJSON(encoding: follow), runAt: at), on: connection)
         }
         for _ in 0..<64 {

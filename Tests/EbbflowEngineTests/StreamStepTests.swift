@@ -236,6 +236,39 @@ import Testing
         }
     }
 
+    /// A step claimed while its contact's lock is held by a batch that ends the stream and
+    /// enters it again (a purchase, then a signup) must not run the old entry's step beside the
+    /// new entry's: welcome_2 of the first entry never goes; the new entry sends welcome_1 and,
+    /// three days later, its own welcome_2.
+    @Test func stepOfAnEarlierEntryStopsAfterAReentry() async throws {
+        let streams = "{name: welcome, entry: {event: signup}, steps: [{send: welcome_1}, {wait: 3d}, {send: welcome_2}], exits: [purchase]}"
+        try await scenario(streams: streams, contacts: ["cam"]) { connection, schema, event, day in
+            try await event("cam", "signup")
+            try await day(0)
+            let started = StepSignal(), third = Self.start.addingTimeInterval(3 * 86_400)
+            try await connection.run { try DatabaseClock(schema: schema).set(third, on: $0) }
+            let holder = try await TestDatabase.connect()
+            let batch = Task {
+                try await holder.withTransaction { connection in
+                    try connection.execute("SELECT id FROM \(schema.qualified("contacts")) WHERE external_id = 'cam' FOR UPDATE")
+                    await started.fire()
+                    try await Task.sleep(for: .milliseconds(800))
+                    let store = EventStore(schema: schema), policies = try PolicyStore(schema: schema).load(on: connection)
+                    for (kind, id) in [("purchase", "p"), ("signup", "s")] {
+                        guard case .stored(let event) = try store.record(IncomingEvent(externalID: "cam", kind: kind, providerEventID: id), now: third, on: connection) else { return }
+                        _ = try EventApplier(schema: schema).apply(eventID: event, policies: policies, now: third, on: connection)
+                    }
+                }
+            }
+            await started.wait()
+            try await day(3)
+            try await batch.value
+            for step in [3.0, 6] { try await day(step) }
+            let got = try await sends(connection, schema)
+            #expect(got == ["welcome_1@0", "welcome_1@3", "welcome_2@6"], "\(got)")
+        }
+    }
+
     /// A product return takes the contact out of a promotion into the locked post-return
     /// stream at once; a page visit during it moves nothing; the promotion's pending send never goes.
     @Test func lockedPostReturnRunsToItsEnd() async throws {
