@@ -57,10 +57,11 @@ public struct SimulationResult: Sendable {
     public var streamTotals: [StreamTotals] = []
 }
 
-/// The driver. Why the loop looks like this: the database clock is frozen at each day's
-/// midnight; the day's due work (flow steps, cycle steps, sweeps by schedule) is done by the
-/// worker processes; the sends it decided are turned into events by the personas' odds, and
-/// those events are imported the next day through `EventImporter`, the path real events take.
+/// The driver. Why the loop looks like this: the database clock stops at each day's midnight
+/// and at each daily schedule's tick; at each stop the engagement that happened before it is
+/// imported through `EventImporter` (the path real events take), then the due work (flow
+/// steps, cycle steps, sweeps by schedule) is done by the worker processes, and the sends it
+/// decided are turned into later events by the personas' odds.
 /// Every random draw is derived from (seed, contact, campaign step or day), never from ids or
 /// timing, so the same seed gives the same numbers with 1 or 3 workers.
 public struct Simulator: Sendable {
@@ -138,54 +139,54 @@ public struct Simulator: Sendable {
 
         for day in 0..<options.days {
             let now = options.start.addingTimeInterval(Double(day) * 86_400)
-            try await connection.run { try DatabaseClock(schema: schema).set(now, on: $0) }
-
-            // Yesterday's engagement arrives, through the import path real events take.
-            let due = pending.filter { $0.occurredAt < now }
-            pending.removeAll { $0.occurredAt < now }
             var row = DailyRow(day: day, date: dayFormatter.string(from: now))
-            if !due.isEmpty {
+            var arrived: [PendingEvent] = []
+
+            // Engagement arrives through the import path real events take, at each stop of the
+            // day: every event that happened before the stop's time and has not arrived yet.
+            func importDue(before clock: Date) async throws {
+                let due = pending.filter { $0.occurredAt < clock }
+                guard !due.isEmpty else { return }
+                pending.removeAll { $0.occurredAt < clock }
                 let text = due.sorted { ($0.occurredAt, $0.providerID) < ($1.occurredAt, $1.providerID) }.map { $0.ndjson(isoFormatter) }.joined(separator: "\n")
                 let report = try await importer.importEvents(text, format: .ndjson, on: connection)
                 guard report.rejected.isEmpty else { throw SimulationError("event import rejected \(report.rejected.count) line(s): \(report.rejected[0])") }
-                row.opens = due.filter { $0.kind == .open }.count
-                row.clicks = due.filter { $0.kind == .click }.count
+                row.opens += due.filter { $0.kind == .open }.count
+                row.clicks += due.filter { $0.kind == .click }.count
+                arrived += due
             }
-            if day % options.campaignEveryDays == 0 {
-                for segment in options.segments {
-                    let flow = FlowDefinition(name: "campaign-\(segment)-d\(day)", segment: segment, template: "newsletter-\(segment)",
-                                              everySeconds: Double(options.campaignSendEveryDays) * 86_400, maxSends: options.campaignSends)
-                    _ = try await connection.withTransaction { try FlowStore(schema: schema).start(flow, on: $0) }
-                }
-            }
-            try await runDay(from: now, killWorker: day == options.killWorkerOnDay, connection, fleet: fleet)
 
-            // Today's sends meet the personas: their reactions become tomorrow's (or later) events.
-            let sends = try await connection.query(sql.newSends, [lastSendID]).rows
-            for send in sends {
-                let id: Int64 = try send.decode("id")
-                lastSendID = max(lastSendID, id)
-                let contactID: Int64 = try send.decode("contact_id")
-                let index = Int(contactID - 1)
-                guard index >= 0 && index < contacts else { continue }
-                let flow: String = try send.decode("flow")
-                let step: Int = try send.decode("step")
-                let at: Date = try send.decode("at")
-                let key = Self.stableKey(flow, step, index, day)
-                let appeal = options.appeal[try send.decode("template", as: String.self)] ?? 1
-                let reactions = personas[index].reactions(toSendID: Int64(bitPattern: key), contactID: contactID,
-                                                          sendsSoFar: sendsSoFar[index], day: day, seed: options.seed, appeal: appeal)
-                sendsSoFar[index] += 1
-                for (n, reaction) in reactions.enumerated() {
-                    let occurredAt = at.addingTimeInterval(Double(reaction.delayMinutes) * 60)
-                    pending.append(PendingEvent(externalID: Self.externalID(index), kind: reaction.kind, machineOpen: reaction.machineOpen,
-                                                occurredAt: occurredAt, providerID: "send-\(key)-\(n)"))
-                    if runsStreams && reaction.kind == .click {
-                        pending += commerce(afterClickOn: key, clickAt: occurredAt, persona: personas[index], index: index)
+            // The sends a stop made meet the personas: their reactions become later events.
+            func reactToNewSends() async throws {
+                let sends = try await connection.query(sql.newSends, [lastSendID]).rows
+                for send in sends {
+                    let id: Int64 = try send.decode("id")
+                    lastSendID = max(lastSendID, id)
+                    let contactID: Int64 = try send.decode("contact_id")
+                    let index = Int(contactID - 1)
+                    guard index >= 0 && index < contacts else { continue }
+                    let flow: String = try send.decode("flow")
+                    let step: Int = try send.decode("step")
+                    let at: Date = try send.decode("at")
+                    let key = Self.stableKey(flow, step, index, day)
+                    let appeal = options.appeal[try send.decode("template", as: String.self)] ?? 1
+                    let reactions = personas[index].reactions(toSendID: Int64(bitPattern: key), contactID: contactID,
+                                                              sendsSoFar: sendsSoFar[index], day: day, seed: options.seed, appeal: appeal)
+                    sendsSoFar[index] += 1
+                    for (n, reaction) in reactions.enumerated() {
+                        let occurredAt = at.addingTimeInterval(Double(reaction.delayMinutes) * 60)
+                        pending.append(PendingEvent(externalID: Self.externalID(index), kind: reaction.kind, machineOpen: reaction.machineOpen,
+                                                    occurredAt: occurredAt, providerID: "send-\(key)-\(n)"))
+                        if runsStreams && reaction.kind == .click {
+                            pending += commerce(afterClickOn: key, clickAt: occurredAt, persona: personas[index], index: index)
+                        }
                     }
                 }
+                row.sends += sends.count
             }
-            row.sends = sends.count
+
+            // What contacts do of their own accord today, at minutes of the day; drawn first, so
+            // those before a stop arrive at it (the draws depend on seed, contact and day only).
             for index in 0..<contacts {
                 guard let reaction = personas[index].spontaneous(contactID: Int64(index + 1), day: day, seed: options.seed) else { continue }
                 pending.append(PendingEvent(externalID: Self.externalID(index), kind: reaction.kind, machineOpen: reaction.machineOpen,
@@ -193,7 +194,20 @@ public struct Simulator: Sendable {
             }
             if runsStreams {
                 for index in 0..<contacts { pending += dailyCommerce(day: day, midnight: now, persona: personas[index], index: index) }
-                streamRows.append(try await streamRow(day: day, date: row.date, streams: streams, arrived: due, connection))
+            }
+            try await connection.run { try DatabaseClock(schema: schema).set(now, on: $0) }
+            try await importDue(before: now)
+            if day % options.campaignEveryDays == 0 {
+                for segment in options.segments {
+                    let flow = FlowDefinition(name: "campaign-\(segment)-d\(day)", segment: segment, template: "newsletter-\(segment)",
+                                              everySeconds: Double(options.campaignSendEveryDays) * 86_400, maxSends: options.campaignSends)
+                    _ = try await connection.withTransaction { try FlowStore(schema: schema).start(flow, on: $0) }
+                }
+            }
+            try await runDay(from: now, killWorker: day == options.killWorkerOnDay, connection, fleet: fleet,
+                             atStop: { stop in try await importDue(before: stop) }, afterStop: { try await reactToNewSends() })
+            if runsStreams {
+                streamRows.append(try await streamRow(day: day, date: row.date, streams: streams, arrived: arrived, connection))
             }
             try await count(&row, connection)
             rows.append(row)
@@ -212,11 +226,20 @@ public struct Simulator: Sendable {
     /// and which went first would depend on the workers, so the same seed would not give the
     /// same numbers with 1 or 3 workers. `@every` schedules make no stops (a minutely one would
     /// make 1,440); they fire at whichever stop finds them due.
-    private func runDay(from midnight: Date, killWorker: Bool, _ connection: PGConnection, fleet: WorkerFleet) async throws {
+    ///
+    /// At each stop, `atStop` runs once the clock is set (the engagement that happened before
+    /// the stop arrives, so the 03:00 sweep sees the opens of the night's sends) and
+    /// `afterStop` once the workers have drained (the stop's sends meet the personas).
+    private func runDay(from midnight: Date, killWorker: Bool, _ connection: PGConnection, fleet: WorkerFleet,
+                        atStop: (Date) async throws -> Void, afterStop: () async throws -> Void) async throws {
         let end = midnight.addingTimeInterval(86_400)
         var stop = midnight
         var first = true
         while true {
+            if stop != midnight {
+                try await connection.run { [schema, stop] in try DatabaseClock(schema: schema).set(stop, on: $0) }
+                try await atStop(stop)
+            }
             try await connection.run { [schema, stop] connection in
                 try DatabaseClock(schema: schema).set(stop, on: connection)
                 try Scheduler(schema: schema).run(on: connection)
@@ -228,6 +251,7 @@ public struct Simulator: Sendable {
             }
             first = false
             try await waitUntilDrained(connection, at: stop, fleet: fleet)
+            try await afterStop()
             guard let next: Date = try await connection.query(sql.nextStop, [stop, end]).first?.decode("at") else { break }
             stop = next
         }
