@@ -38,15 +38,24 @@ public struct StreamDefinition: Codable, Sendable, Equatable {
         /// A date attribute of the contact (`birthday`) and the days before (negative) or after it.
         public var dateAttribute: String?
         public var offsetDays: Int?
+        /// For a standing stream (no event, no date): how long after one of its exits took a
+        /// contact out it may take the contact back (a duration such as `30d`; default 30 days).
+        /// Without it, a contact who bought would be put back in `nurture` at its next open.
+        public var reentryAfter: String?
         public init(segments: [String]? = nil, statuses: [CampaignStatus]? = nil, event: String? = nil,
-                    dateAttribute: String? = nil, offsetDays: Int? = nil) {
+                    dateAttribute: String? = nil, offsetDays: Int? = nil, reentryAfter: String? = nil) {
             self.segments = segments
             self.statuses = statuses
             self.event = event
             self.dateAttribute = dateAttribute
             self.offsetDays = offsetDays
+            self.reentryAfter = reentryAfter
         }
-        enum CodingKeys: String, CodingKey { case segments, statuses, event, dateAttribute = "date_attribute", offsetDays = "offset_days" }
+        /// Seconds before a standing stream may take back a contact its exit took out.
+        public var reentrySeconds: Double { reentryAfter.flatMap(DurationText.seconds) ?? 30 * 86_400 }
+        enum CodingKeys: String, CodingKey {
+            case segments, statuses, event, dateAttribute = "date_attribute", offsetDays = "offset_days", reentryAfter = "reentry_after"
+        }
     }
 
     /// One weighted variant of a send step's experiment.

@@ -62,6 +62,15 @@ struct StreamRuntime: Sendable {
         for row in try connection.query(sql.membershipsOf, [contactIDs]).rows {
             membership[try row.decode("contact_id")] = try row.decode("stream")
         }
+        // When each contact last left each stream by an exit: a standing stream does not take a
+        // contact back within its `reentry_after` (an exit in this batch counts too).
+        var exitedAt: [Int64: [String: Date]] = [:]
+        let standing = streams.filter { $0.entryKind == nil }
+        if let longest = standing.map(\.entry.reentrySeconds).max() {
+            for row in try connection.query(sql.recentExits, [contactIDs, now.addingTimeInterval(-longest)]).rows {
+                exitedAt[try row.decode("contact_id"), default: [:]][try row.decode("stream")] = try row.decode("at")
+            }
+        }
         var outcomes: [String: (sends: Int, goals: Int)] = [:]
         for row in try connection.query(sql.outcomesFor, [Array(Set(points.map(\.segment)))]).rows {
             let key = "\(try row.decode("stream", as: String.self))|\(try row.decode("segment", as: String.self))|\(try row.decode("status", as: String.self))"
@@ -82,6 +91,7 @@ struct StreamRuntime: Sendable {
             if let stream = current, stream.exits.contains(point.kind) {
                 current = nil
                 trigger = "exit:\(point.kind)"
+                exitedAt[point.contactID, default: [:]][stream.name] = now
             } else if point.kind == Self.dueStep {
                 // Only an open stream's due step is weighed; a locked membership holds.
                 guard let stream = current, stream.mode == .open else { continue }
@@ -92,7 +102,11 @@ struct StreamRuntime: Sendable {
                 guard current == nil else { continue }
             }
             let candidates = streams.filter { stream in
-                stream.name != previous && (stream.entryKind == point.kind || stream.entryKind == nil) && Self.admits(stream.entry, point)
+                guard stream.name != previous && (stream.entryKind == point.kind || stream.entryKind == nil) && Self.admits(stream.entry, point) else {
+                    return false
+                }
+                guard stream.entryKind == nil, let left = exitedAt[point.contactID]?[stream.name] else { return true }
+                return now.timeIntervalSince(left) >= stream.entry.reentrySeconds
             }
             // An event that enters nothing and no standing stream that admits the contact: not
             // a decision, and not logged (an open by a contact in no stream is not news).

@@ -27,6 +27,17 @@ struct StreamSQL: Sendable {
         """
     }
 
+    /// The latest exit of each contact $1 from each stream since $2: when a standing stream may
+    /// take the contact back.
+    var recentExits: String {
+        """
+        SELECT DISTINCT ON (contact_id, previous) contact_id, previous AS stream, at
+        FROM \(schema.qualified("stream_decisions"))
+        WHERE contact_id = ANY($1) AND at > $2 AND trigger LIKE 'exit:%'
+        ORDER BY contact_id, previous, id DESC
+        """
+    }
+
     /// Members of stream $1 per version they follow, newest version first.
     var membersByVersion: String {
         """

@@ -72,6 +72,12 @@ extension StreamDefinition {
             guard entry.dateAttribute != nil else { throw fail("entry.offset_days", "needs entry.date_attribute") }
             guard abs(offset) <= 366 else { throw fail("entry.offset_days", "\(offset): must be within a year of the date") }
         }
+        if let reentry = entry.reentryAfter {
+            guard entry.event == nil && entry.dateAttribute == nil else {
+                throw fail("entry.reentry_after", "only a standing stream (no entry event, no date) takes contacts back by itself")
+            }
+            guard let seconds = DurationText.seconds(reentry), seconds > 0 else { throw fail("entry.reentry_after", "\"\(reentry)\" is not a duration such as 30d") }
+        }
         for (index, kind) in exits.enumerated() { try checkKind(kind, "exits[\(index)]") }
         if let goal {
             try checkKind(goal.event, "goal.event")

@@ -64,6 +64,8 @@ import Testing
     /// Each bad field is refused with its name; the message says what is wrong.
     @Test(arguments: [
         ("name: a\nsteps: [{send: x}]\nexits: [teleport]", "exits[0]: unknown event kind \"teleport\""),
+        ("name: a\nentry: {event: signup, reentry_after: 10d}\nsteps: [{send: x}]", "entry.reentry_after: only a standing stream"),
+        ("name: a\nentry: {statuses: [active], reentry_after: soon}\nsteps: [{send: x}]", "entry.reentry_after: \"soon\" is not a duration"),
         ("name: a\nentry: {event: teleport}\nsteps: [{send: x}]", "entry.event: unknown event kind"),
         ("name: a\nsteps: [{branch: {if: teleport, within: 1d, then: b, else: b}}, {id: b, send: x}]", "steps[0].branch.if: unknown event kind"),
         ("name: a\nsteps: [{send: x}, {end: true}, {send: y}]", "steps[2]: no step leads here"),

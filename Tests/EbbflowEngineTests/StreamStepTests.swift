@@ -137,6 +137,28 @@ import Testing
         }
     }
 
+    /// An exit from a standing stream holds for its `reentry_after`: cam leaves `nurture` by a
+    /// purchase on day 1; an open on day 2 does not put it back (nothing is logged either); an
+    /// open on day 12, past the 10 days, does.
+    @Test func standingStreamTakesAContactBackOnlyAfterItsReentryDelay() async throws {
+        let streams = """
+            {name: nurture, entry: {statuses: [active], reentry_after: 10d}, steps: [{send: nurture_1}, {wait: 30d}, {send: nurture_2}], exits: [purchase]}
+            """
+        try await scenario(streams: streams, contacts: ["cam"]) { connection, schema, event, day in
+            try await event("cam", "open")
+            try await day(0)
+            for (at, kind) in [(1.0, "purchase"), (2, "open"), (12, "open")] {
+                try await connection.run { try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(at * 86_400), on: $0) }
+                try await event("cam", kind)
+                try await day(at)
+            }
+            #expect(try await sends(connection, schema) == ["nurture_1@0", "nurture_1@12"])
+            let decisions = try await StreamMembershipTests().decisions(connection, schema, "cam")
+            #expect(decisions == ["event:open -→nurture sampled_estimate", "exit:purchase nurture→- no_eligible_stream",
+                                  "event:open -→nurture sampled_estimate"], "the day-2 open is not a decision")
+        }
+    }
+
     /// An edited stream: a contact mid-journey finishes the steps of the version it entered
     /// (the edit reorders and shortens them), a contact entering after the edit gets the new
     /// version, and each membership says which version it follows.
