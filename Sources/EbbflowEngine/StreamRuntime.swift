@@ -51,9 +51,9 @@ struct StreamRuntime: Sendable {
         try creditGoals(events, streams: streams, on: connection)
         let entryKinds = Set(streams.compactMap(\.entryKind))
         let exitKinds = Set(streams.flatMap(\.exits))
-        let hasStanding = streams.contains { $0.entryKind == nil }
+        let standing = streams.filter { $0.entryKind == nil }
         let points = events.filter {
-            hasStanding ? true : entryKinds.contains($0.kind) || exitKinds.contains($0.kind)
+            !standing.isEmpty || entryKinds.contains($0.kind) || exitKinds.contains($0.kind)
         }
             .sorted { ($0.contactID, $0.eventID ?? 0) < ($1.contactID, $1.eventID ?? 0) }
         guard !points.isEmpty else { return [] }
@@ -65,7 +65,6 @@ struct StreamRuntime: Sendable {
         // When each contact last left each stream by an exit: a standing stream does not take a
         // contact back within its `reentry_after` (an exit in this batch counts too).
         var exitedAt: [Int64: [String: Date]] = [:]
-        let standing = streams.filter { $0.entryKind == nil }
         if let longest = standing.map(\.entry.reentrySeconds).max() {
             for row in try connection.query(sql.recentExits, [contactIDs, now.addingTimeInterval(-longest)]).rows {
                 exitedAt[try row.decode("contact_id"), default: [:]][try row.decode("stream")] = try row.decode("at")

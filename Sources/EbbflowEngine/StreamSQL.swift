@@ -79,17 +79,14 @@ struct StreamSQL: Sendable {
         "DELETE FROM \(schema.qualified("stream_memberships")) WHERE contact_id = ANY($1)"
     }
 
-    /// Contacts $1 are in streams $2 with modes $3 from $4, following versions $5; `entered_at`
-    /// and the version move only for a new stream.
+    /// Contacts $1 enter streams $2 with modes $3 at $4, following versions $5; each gets a new
+    /// entry number. The caller removed any earlier membership first (`leaveStreams`), so a
+    /// re-entry starts afresh.
     var placeInStreams: String {
         """
-        INSERT INTO \(schema.qualified("stream_memberships")) AS m (contact_id, stream, mode, entered_at, version)
+        INSERT INTO \(schema.qualified("stream_memberships")) (contact_id, stream, mode, entered_at, version)
         SELECT p.contact_id, p.stream, p.mode, $4::timestamptz, p.version
         FROM unnest($1::int8[], $2::text[], $3::text[], $5::int4[]) AS p(contact_id, stream, mode, version)
-        ON CONFLICT (contact_id) DO UPDATE
-        SET stream = excluded.stream, mode = excluded.mode,
-            entered_at = CASE WHEN m.stream = excluded.stream THEN m.entered_at ELSE excluded.entered_at END,
-            version = CASE WHEN m.stream = excluded.stream THEN m.version ELSE excluded.version END
         RETURNING contact_id, entry
         """
     }

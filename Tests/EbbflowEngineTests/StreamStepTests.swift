@@ -54,6 +54,30 @@ import Testing
         }
     }
 
+    /// Applies events of `kinds` for `contact` in one transaction at `at` that first holds the
+    /// contact's row lock, as an event's application does, while `drain` runs: the step due
+    /// then is claimed and waits for the lock, and sees the events' effects once it gets it.
+    func applyWhileAStepWaits(_ schema: SchemaName, contact: String, kinds: [String], at: Date, drain: () async throws -> Void) async throws {
+        let started = StepSignal()
+        let holder = try await TestDatabase.connect()
+        let batch = Task {
+            try await holder.withTransaction { connection in
+                try connection.execute("SELECT id FROM \(schema.qualified("contacts")) WHERE external_id = $1 FOR UPDATE", [contact])
+                await started.fire()
+                try await Task.sleep(for: .milliseconds(800))
+                let store = EventStore(schema: schema), policies = try PolicyStore(schema: schema).load(on: connection)
+                for (index, kind) in kinds.enumerated() {
+                    let incoming = IncomingEvent(externalID: contact, kind: kind, providerEventID: "held-\(index)")
+                    guard case .stored(let id) = try store.record(incoming, now: at, on: connection) else { return }
+                    _ = try EventApplier(schema: schema).apply(eventID: id, policies: policies, now: at, on: connection)
+                }
+            }
+        }
+        await started.wait()
+        try await drain()
+        try await batch.value
+    }
+
     func sends(_ connection: PGConnection, _ schema: SchemaName) async throws -> [String] {
         try await connection.query("SELECT template, at FROM \(schema.quoted).sends ORDER BY at, id").rows.map {
             let days = (try $0.decode("at", as: Date.self)).timeIntervalSince(Self.start) / 86_400
@@ -234,24 +258,9 @@ import Testing
         try await scenario { connection, schema, event, day in
             try await event("cam", "signup")
             try await day(0)
-            let exitStarted = StepSignal(), third = Self.start.addingTimeInterval(3 * 86_400)
+            let third = Self.start.addingTimeInterval(3 * 86_400)
             try await connection.run { try DatabaseClock(schema: schema).set(third, on: $0) }
-            let holder = try await TestDatabase.connect()
-            let exit = Task {
-                try await holder.withTransaction { connection in
-                    // Hold the contact as an event's application does, while the day-3 welcome
-                    // step is claimed and waits for it; then apply the purchase and commit.
-                    try connection.execute("SELECT id FROM \(schema.qualified("contacts")) WHERE external_id = 'cam' FOR UPDATE")
-                    await exitStarted.fire()
-                    try await Task.sleep(for: .milliseconds(800))
-                    let store = EventStore(schema: schema)
-                    guard case .stored(let id) = try store.record(IncomingEvent(externalID: "cam", kind: "purchase", providerEventID: "slow"), now: third, on: connection) else { return }
-                    _ = try EventApplier(schema: schema).apply(eventID: id, policies: try PolicyStore(schema: schema).load(on: connection), now: third, on: connection)
-                }
-            }
-            await exitStarted.wait()
-            try await day(3)
-            try await exit.value
+            try await applyWhileAStepWaits(schema, contact: "cam", kinds: ["purchase"], at: third) { try await day(3) }
             try await day(4)
             let got = try await sends(connection, schema)
             #expect(got == ["welcome_1@0", "thanks@3"], "\(got)")
@@ -267,24 +276,9 @@ import Testing
         try await scenario(streams: streams, contacts: ["cam"]) { connection, schema, event, day in
             try await event("cam", "signup")
             try await day(0)
-            let started = StepSignal(), third = Self.start.addingTimeInterval(3 * 86_400)
+            let third = Self.start.addingTimeInterval(3 * 86_400)
             try await connection.run { try DatabaseClock(schema: schema).set(third, on: $0) }
-            let holder = try await TestDatabase.connect()
-            let batch = Task {
-                try await holder.withTransaction { connection in
-                    try connection.execute("SELECT id FROM \(schema.qualified("contacts")) WHERE external_id = 'cam' FOR UPDATE")
-                    await started.fire()
-                    try await Task.sleep(for: .milliseconds(800))
-                    let store = EventStore(schema: schema), policies = try PolicyStore(schema: schema).load(on: connection)
-                    for (kind, id) in [("purchase", "p"), ("signup", "s")] {
-                        guard case .stored(let event) = try store.record(IncomingEvent(externalID: "cam", kind: kind, providerEventID: id), now: third, on: connection) else { return }
-                        _ = try EventApplier(schema: schema).apply(eventID: event, policies: policies, now: third, on: connection)
-                    }
-                }
-            }
-            await started.wait()
-            try await day(3)
-            try await batch.value
+            try await applyWhileAStepWaits(schema, contact: "cam", kinds: ["purchase", "signup"], at: third) { try await day(3) }
             for step in [3.0, 6] { try await day(step) }
             let got = try await sends(connection, schema)
             #expect(got == ["welcome_1@0", "welcome_1@3", "welcome_2@6"], "\(got)")
