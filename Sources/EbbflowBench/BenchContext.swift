@@ -64,7 +64,7 @@ struct BenchContext: Sendable {
             for child in children { child.waitUntilExit() }
             let elapsed = (ContinuousClock.now - started).seconds
             guard children.allSatisfy({ $0.terminationStatus == 0 }) else { throw BenchError("a worker process failed") }
-            if kind == "counter" {
+            if kind.hasPrefix("counter") {
                 let value = try await connection.query("SELECT sum(value)::int8 AS value FROM \(schema.qualified("counters"))").first!.decode("value", as: Int.self)
                 guard value == jobs else { throw BenchError("counter is \(value), expected \(jobs)") }
             }

@@ -18,7 +18,7 @@ struct QueueBenchmark: AsyncParsableCommand {
     @Option(help: "Latency samples.") var samples = 500
     @Option(help: "Repetitions (medians reported).") var reps = 3
     @Option(help: "Path of the release ebbflow binary for multi-process drains.") var ebbflowBin = ".build/release/ebbflow"
-    @Option(help: "Comma-separated: noop,counter,chunk,enqueue,latency,memory") var only = "noop,counter,chunk,enqueue,latency,memory"
+    @Option(help: "Comma-separated: noop,counter,unbatched,chunk,enqueue,latency,memory") var only = "noop,counter,unbatched,chunk,enqueue,latency,memory"
 
     func run() async throws {
         let database = PGConfiguration.resolve(explicit: databaseURL)
@@ -32,9 +32,14 @@ struct QueueBenchmark: AsyncParsableCommand {
                 figures.add("no-op drain, batched acks, 1 process × 100", try await context.drainInProcess(kind: "noop", jobs: jobs, concurrency: 100), "jobs/s")
             }
             if wanted.contains("counter") {
-                figures.add("counter drain, transactional, 2 processes × 10", try await context.drainProcesses(kind: "counter", jobs: jobs / 2, processes: 2, concurrency: 10), "jobs/s")
-                figures.add("counter drain, transactional, 2 × 10, --completed-retention 0", try await context.drainProcesses(
+                figures.add("counter drain, transactional, group commit, 2 processes × 10", try await context.drainProcesses(kind: "counter", jobs: jobs / 2, processes: 2, concurrency: 10), "jobs/s")
+                figures.add("counter drain, transactional, group commit, 2 × 10, --completed-retention 0", try await context.drainProcesses(
                     kind: "counter", jobs: jobs / 2, processes: 2, concurrency: 10, extra: ["--completed-retention", "0"]), "jobs/s")
+            }
+            if wanted.contains("unbatched") {
+                // The same write committed job by job (a TransactionalJobHandler): what the group commit saves.
+                figures.add("counter_unbatched drain, transactional, one commit per round trip, 2 processes × 10", try await context.drainProcesses(
+                    kind: "counter_unbatched", jobs: jobs / 2, processes: 2, concurrency: 10), "jobs/s")
             }
             if wanted.contains("chunk") {
                 figures.add("counter drain, chunks of 100, 1 process × 200", try await context.drainInProcess(kind: "counter_chunk", jobs: jobs, concurrency: 200), "jobs/s")

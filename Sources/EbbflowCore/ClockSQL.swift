@@ -5,6 +5,14 @@ struct ClockSQL: Sendable {
 
     var now: String { "SELECT \(schema.qualified("clock_now"))() AS now" }
 
+    /// What `clock_now()` (sql/0001) computes, as an expression. `ClockTests` checks that the two agree.
+    var nowExpression: String {
+        """
+        coalesce((SELECT c.frozen_at FROM \(schema.qualified("clock")) c, \(schema.qualified("database_info")) d WHERE d.simulation),
+                 pg_catalog.now())
+        """
+    }
+
     var status: String {
         """
         SELECT \(schema.qualified("clock_now"))() AS now, c.frozen_at, d.simulation, pg_catalog.now() AS real_now

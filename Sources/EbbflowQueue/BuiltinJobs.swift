@@ -1,4 +1,4 @@
-// Built-in kinds for load tests, benchmarks and health checks: noop, sleep, counter, counter_chunk.
+// Built-in kinds for load tests, benchmarks and health checks: noop, sleep, counter, counter_unbatched, counter_chunk.
 import Foundation
 import PostgresClient
 
@@ -24,15 +24,27 @@ public struct SleepJob: AcknowledgedJobHandler {
 
 /// Adds 1 to `counters.name` in the job's own transaction: exactly once per completed job.
 ///
-/// The write needs no answer, so it goes with COMMIT (`executeAtCommit`): BEGIN, the write, the
-/// job's completion and COMMIT then travel in one round trip. A handler that reads, or needs a
-/// row count, uses `execute`/`query` as usual and pays one round trip more.
-public struct CounterJob: TransactionalJobHandler {
+/// The write needs no answer, so the handler is write-only: its transaction (BEGIN, the write,
+/// the job's completion, COMMIT) travels with other jobs' transactions in one round trip and
+/// shares their disk flush (`GroupCommitter`). Each job still commits or rolls back alone.
+public struct CounterJob: WriteOnlyJobHandler {
     public struct Args: Codable, Sendable {
         public var name: String?
         public init(name: String? = nil) { self.name = name }
     }
     public static let kind = "counter"
+    public init() {}
+    public func run(_ job: Job<Args>, context: JobContext) async throws -> JobWrites {
+        JobWrites([PGStatement(context.store.sql.counterIncrement, [job.args.name ?? "default"])])
+    }
+}
+
+/// The same write as `counter` through a `TransactionalJobHandler`: one transaction, one round
+/// trip and one disk flush per job. Kept to measure what the group commit saves
+/// (`ebbflow-bench queue`), and as the shape of a handler that holds its connection.
+public struct UnbatchedCounterJob: TransactionalJobHandler {
+    public typealias Args = CounterJob.Args
+    public static let kind = "counter_unbatched"
     public init() {}
     public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
         connection.executeAtCommit(context.store.sql.counterIncrement, [job.args.name ?? "default"])
@@ -58,6 +70,7 @@ extension JobRegistry {
         registry.register(NoopJob())
         registry.register(SleepJob())
         registry.register(CounterJob())
+        registry.register(UnbatchedCounterJob())
         registry.register(CounterChunkJob())
         return registry
     }

@@ -42,6 +42,7 @@ struct JobExecution: Sendable {
     let configuration: WorkerConfiguration
     let pool: PGPool
     let completer: BatchCompleter
+    let committer: GroupCommitter
     let logger: Logger
 
     var workerID: String { configuration.id }
@@ -73,6 +74,23 @@ struct JobExecution: Sendable {
                                 return outcome.metricName
                             }
                         }
+                }
+            case .writeOnly(let body):
+                let writes = try await body(row, context)
+                outcomeName = writes.outcome.metricName
+                if writes.outcome == .completed {
+                    // The completion raises if the job was rescued meanwhile, rolling the writes back.
+                    let completion = store.completionOrRaise(row.id, worker: workerID, now: now,
+                                                             keepHistory: configuration.completedRetention > 0)
+                    try await committer.commit(writes.statements + [completion])
+                } else {
+                    // Rare (retry, snooze, discard): the writes and the outcome in one ordinary transaction.
+                    try await pool.withConnection { connection in
+                        try await connection.withTransaction { connection in
+                            for statement in writes.statements { try connection.execute(statement.sql, statement.bindings) }
+                            try record(writes.outcome, for: row, now: now, on: connection)
+                        }
+                    }
                 }
             case .acknowledged(let body):
                 let outcome = try await body(row, context)

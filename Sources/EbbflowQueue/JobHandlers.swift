@@ -1,4 +1,4 @@
-// The three kinds of handler (transactional, acknowledged in batches, chunked) and their registry.
+// The kinds of handler (transactional, write-only, acknowledged in batches, chunked) and their registry.
 import Foundation
 import PostgresClient
 
@@ -17,6 +17,32 @@ public protocol TransactionalJobHandler: Sendable {
     associatedtype Args: Decodable & Sendable
     static var kind: String { get }
     func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome
+}
+
+/// A transactional handler whose transaction only writes: it returns its statements instead
+/// of running them, and the worker runs them in the job's own transaction together with its
+/// completion, exactly as for a `TransactionalJobHandler`.
+///
+/// Why a kind of its own: a transaction that needs no answer from the database can travel
+/// with other jobs' transactions, many in one round trip, and share one disk flush
+/// (`GroupCommitter`, `PGConnection.commitGroup`), so a queue of such jobs is not capped by
+/// one round trip and one fdatasync per job. Each job still commits or rolls back alone.
+/// A handler that must read first (a row count, a lookup) is a `TransactionalJobHandler`.
+public protocol WriteOnlyJobHandler: Sendable {
+    associatedtype Args: Decodable & Sendable
+    static var kind: String { get }
+    func run(_ job: Job<Args>, context: JobContext) async throws -> JobWrites
+}
+
+/// A write-only handler's answer: what to write, and the job's outcome, committed together.
+public struct JobWrites: Sendable {
+    public var statements: [PGStatement]
+    public var outcome: JobOutcome
+
+    public init(_ statements: [PGStatement] = [], outcome: JobOutcome = .completed) {
+        self.statements = statements
+        self.outcome = outcome
+    }
 }
 
 /// A handler that does no database work (an HTTP call, a computation). Its completion is
@@ -41,6 +67,7 @@ public protocol ChunkJobHandler: Sendable {
 /// A registered kind, with its args decoding folded in.
 enum RegisteredHandler: Sendable {
     case transactional(@Sendable (JobRow, JobContext, isolated PGConnection) async throws -> JobOutcome)
+    case writeOnly(@Sendable (JobRow, JobContext) async throws -> JobWrites)
     case acknowledged(@Sendable (JobRow, JobContext) async throws -> JobOutcome)
     case chunk(size: Int, @Sendable ([JobRow], JobContext, isolated PGConnection) async throws -> Void)
 }
@@ -61,6 +88,12 @@ public struct JobRegistry: Sendable {
     public mutating func register<H: TransactionalJobHandler>(_ handler: H) {
         handlers[H.kind] = .transactional { row, context, connection in
             try await handler.run(Job(row: row, args: try Self.decode(H.Args.self, row)), context: context, connection: connection)
+        }
+    }
+
+    public mutating func register<H: WriteOnlyJobHandler>(_ handler: H) {
+        handlers[H.kind] = .writeOnly { row, context in
+            try await handler.run(Job(row: row, args: try Self.decode(H.Args.self, row)), context: context)
         }
     }
 

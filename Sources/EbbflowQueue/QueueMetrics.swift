@@ -13,6 +13,8 @@ public enum QueueMetrics {
         "ebbflow_jobs_running": "Jobs running in this worker now.",
         "ebbflow_queue_jobs": "Jobs in the database by queue and state (sampled by maintenance).",
         "ebbflow_claim_failures_total": "Claims that failed (database unreachable, …).",
+        "ebbflow_group_commits_total": "Round trips that committed write-only jobs' transactions together.",
+        "ebbflow_group_commit_transactions_total": "Job transactions sent in group commits (divided by the groups: the mean group size).",
     ]
 
     static func ended(queue: String, outcome: String, started: ContinuousClock.Instant) {
@@ -28,6 +30,11 @@ public enum QueueMetrics {
         for (queue, count) in byQueue {
             Counter(label: "ebbflow_jobs_claimed_total", dimensions: [("queue", queue)]).increment(by: count)
         }
+    }
+
+    static func groupSent(transactions: Int) {
+        Counter(label: "ebbflow_group_commits_total").increment()
+        Counter(label: "ebbflow_group_commit_transactions_total").increment(by: transactions)
     }
 
     static func claimFailed() { Counter(label: "ebbflow_claim_failures_total").increment() }

@@ -90,9 +90,9 @@ struct QueueSQL: Sendable {
 
     private func claimStatement(kindFilter: String) -> String {
         """
-        WITH clock AS MATERIALIZED (SELECT coalesce($2::timestamptz, \(schema.qualified("clock_now"))()) AS now),
+        WITH clock AS MATERIALIZED (SELECT coalesce($2::timestamptz, \(DatabaseClock.nowExpression(schema: schema))) AS now),
         picked AS (
-            SELECT id FROM \(jobs)
+            SELECT ctid FROM \(jobs)
             WHERE state IN ('scheduled', 'available', 'retryable') AND run_at <= (SELECT now FROM clock) AND queue = ANY($1)\(kindFilter)
             ORDER BY priority, run_at, id
             LIMIT $3
@@ -101,7 +101,7 @@ struct QueueSQL: Sendable {
         UPDATE \(jobs) j
         SET state = 'running', attempt = j.attempt + 1, locked_by = $4, attempted_at = (SELECT now FROM clock),
             lease_expires_at = pg_catalog.now() + make_interval(secs => $5)
-        FROM picked WHERE j.id = picked.id
+        WHERE j.ctid = ANY(ARRAY(SELECT ctid FROM picked))
         RETURNING j.id, j.state::text AS state, j.queue, j.kind, j.args, j.priority, j.run_at, j.attempt, j.max_attempts,
                   j.errors, j.unique_key, j.created_at, j.attempted_at, j.locked_by, (SELECT now FROM clock) AS claimed_at
         """

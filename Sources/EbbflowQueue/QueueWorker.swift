@@ -46,7 +46,7 @@ public actor QueueWorker {
         completer = BatchCompleter(store: store, workerID: configuration.id, pool: pool, logger: logger,
                                    keepHistory: configuration.completedRetention > 0)
         execution = JobExecution(store: store, registry: registry, configuration: configuration, pool: pool,
-                                 completer: completer, logger: logger)
+                                 completer: completer, committer: GroupCommitter(pool: pool, logger: logger), logger: logger)
         let runningSet = self.runningSet
         maintenance = Maintenance(store: store, schema: schema, configuration: configuration, pool: pool, logger: logger) {
             runningSet.all

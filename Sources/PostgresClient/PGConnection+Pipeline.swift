@@ -7,6 +7,12 @@ enum PipelineItem {
     case command(String)
     /// A parameterized statement, prepared once per session like any other.
     case statement(String, PGBindings)
+
+    var sql: String {
+        switch self {
+        case .command(let text), .statement(let text, _): text
+        }
+    }
 }
 
 extension PGConnection {
@@ -22,6 +28,13 @@ extension PGConnection {
     /// error up to the sync point) and is thrown as the failing statement's `PGError`; the
     /// transaction is then rolled back as usual.
     func pipeline(_ handle: ConnectionHandle, _ items: [PipelineItem]) throws -> [PGResult] {
+        try send(handle, items)
+        guard PQpipelineSync(handle.pointer) == 1 else { throw abandonPipeline(handle) }
+        return try collect(handle, items)
+    }
+
+    /// Enters pipeline mode and sends `items` without a sync point; the caller adds it.
+    func send(_ handle: ConnectionHandle, _ items: [PipelineItem]) throws {
         // Each statement's parameters are encoded once, for both its preparation and its send.
         var encoded: [EncodedParameters?] = items.map { item in
             if case .statement(_, let bindings) = item { return EncodedParameters(bindings) }
@@ -48,40 +61,20 @@ extension PGConnection {
             }
             guard sent == 1 else { throw abandonPipeline(handle) }
         }
-        guard PQpipelineSync(handle.pointer) == 1 else { throw abandonPipeline(handle) }
-        return try collect(handle, items)
     }
 
     /// Reads every result up to the sync point, leaves pipeline mode, then returns the results
-    /// in order or throws the first error. Each statement's results end with a NULL; the sync
-    /// point's result ends the pipeline. Two NULLs in a row mean the connection went away.
+    /// in order or throws the first error.
     private func collect(_ handle: ConnectionHandle, _ items: [PipelineItem]) throws -> [PGResult] {
         var results: [PGResult] = []
         var failure: (any Error)?
-        var nullsInARow = 0
-        while true {
-            guard let raw = PQgetResult(handle.pointer) else {
-                nullsInARow += 1
-                if nullsInARow >= 2 { throw abandonPipeline(handle) }
-                continue
-            }
-            nullsInARow = 0
-            let status = PQresultStatus(raw)
-            if status == PGRES_PIPELINE_SYNC {
-                PQclear(raw)
-                break
-            }
-            if status == PGRES_PIPELINE_ABORTED {
+        while let raw = try nextPipelineResult(handle) {
+            if PQresultStatus(raw) == PGRES_PIPELINE_ABORTED {
                 PQclear(raw)
                 continue
-            }
-            let index = results.count
-            let sql: String
-            switch items[min(index, items.count - 1)] {
-            case .command(let text), .statement(let text, _): sql = text
             }
             do {
-                results.append(try checked(raw, handle, sql: sql))
+                results.append(try checked(raw, handle, sql: items[min(results.count, items.count - 1)].sql))
             } catch {
                 if let error = error as? PGError, error.sqlState == "26000" { forgetPreparedStatements() }
                 failure = failure ?? error
@@ -95,9 +88,27 @@ extension PGConnection {
         return results
     }
 
+    /// The next result of a pipeline, or nil at its sync point. Each statement's results end with
+    /// a NULL; two NULLs in a row mean the connection went away.
+    func nextPipelineResult(_ handle: ConnectionHandle) throws -> OpaquePointer? {
+        var nullsInARow = 0
+        while true {
+            guard let raw = PQgetResult(handle.pointer) else {
+                nullsInARow += 1
+                if nullsInARow >= 2 { throw abandonPipeline(handle) }
+                continue
+            }
+            if PQresultStatus(raw) == PGRES_PIPELINE_SYNC {
+                PQclear(raw)
+                return nil
+            }
+            return raw
+        }
+    }
+
     /// A pipeline that cannot be finished leaves libpq mid-protocol: drop the session (the next
     /// call outside a transaction opens a new one) and report it as lost.
-    private func abandonPipeline(_ handle: ConnectionHandle) -> PGError {
+    func abandonPipeline(_ handle: ConnectionHandle) -> PGError {
         let error = lostOrUnexpected(handle)
         close()
         return PGError(.connectionLost, error.message)

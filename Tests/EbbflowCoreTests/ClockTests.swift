@@ -37,6 +37,27 @@ import Testing
         }
     }
 
+    /// `DatabaseClock.nowExpression` is the same clock as `clock_now()`: frozen, unfrozen and
+    /// in a production database (the expression is used where calling the function costs more).
+    @Test func nowExpressionAgreesWithTheClockFunction() async throws {
+        for simulation in [true, false] {
+            try await withSchema(simulation: simulation) { connection, clock, schema in
+                let compare = "SELECT \(DatabaseClock.nowExpression(schema: schema)) AS inline, \(schema.qualified("clock_now"))() AS function"
+                func agree(_ label: String) async throws {
+                    let row = try await connection.query(compare).first!
+                    let (inline, function): (Date, Date) = (try row.decode("inline"), try row.decode("function"))
+                    #expect(inline == function, "\(label): \(inline) vs \(function)")
+                }
+                try await agree("simulation \(simulation), clock not set")
+                guard simulation else { return }
+                try await connection.run { try clock.set(Date(timeIntervalSince1970: 1_800_000_000), on: $0) }
+                try await agree("frozen")
+                let frozen: Date = try await connection.query(compare).first!.decode("inline")
+                #expect(frozen == Date(timeIntervalSince1970: 1_800_000_000))
+            }
+        }
+    }
+
     @Test func productionClockRefusesToMove() async throws {
         try await withSchema(simulation: false) { connection, clock, _ in
             await #expect(throws: ClockError.self) { try await connection.run { try clock.advance(by: 86_400, on: $0) } }

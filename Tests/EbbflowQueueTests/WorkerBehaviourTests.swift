@@ -206,23 +206,27 @@ struct RescuedMidRunJob: TransactionalJobHandler {
 
 @Suite struct CompletionAtCommitTests {
     /// The completion travels with COMMIT; when the job was rescued meanwhile it raises, so the
-    /// handler's effects roll back and the job stays with the worker that now holds it.
+    /// handler's effects roll back and the job stays with the worker that now holds it. The
+    /// same for a write-only handler, whose writes travel in a group commit.
     @Test func rescuedJobsEffectsRollBack() async throws {
         for retention in [0.0, 3600] {
-            try await MigratedSchema.with { connection, schema in
-                let store = JobStore(schema: schema)
-                let id = try await connection.run { try store.enqueue(NewJob(kind: RescuedMidRunJob.kind), on: $0) }.id
-                var registry = JobRegistry()
-                registry.register(RescuedMidRunJob(schema: schema))
-                let worker = QueueWorker(
-                    database: try TestDatabase.configuration, schema: schema, registry: registry,
-                    configuration: WorkerConfiguration(concurrency: 1, listen: false, drain: true, completedRetention: retention),
-                    logger: InProcess.logger)
-                try await worker.run()
-                #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).counters") == 0, "retention \(retention)")
-                let job = try #require(try await connection.run { try store.find(id, on: $0) })
-                #expect(job.state == "running" && job.errors.isEmpty, "retention \(retention): \(job.state)")
-                #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs") == 0)
+            for kind in [RescuedMidRunJob.kind, RescuedBeforeCommitWriteJob.kind] {
+                try await MigratedSchema.with { connection, schema in
+                    let store = JobStore(schema: schema)
+                    let id = try await connection.run { try store.enqueue(NewJob(kind: kind), on: $0) }.id
+                    var registry = JobRegistry()
+                    registry.register(RescuedMidRunJob(schema: schema))
+                    registry.register(RescuedBeforeCommitWriteJob(schema: schema))
+                    let worker = QueueWorker(
+                        database: try TestDatabase.configuration, schema: schema, registry: registry,
+                        configuration: WorkerConfiguration(concurrency: 1, listen: false, drain: true, completedRetention: retention),
+                        logger: InProcess.logger)
+                    try await worker.run()
+                    #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).counters") == 0, "\(kind), retention \(retention)")
+                    let job = try #require(try await connection.run { try store.find(id, on: $0) })
+                    #expect(job.state == "running" && job.lockedBy == "another-worker" && job.errors.isEmpty, "\(kind), retention \(retention): \(job.state)")
+                    #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs") == 0)
+                }
             }
         }
     }

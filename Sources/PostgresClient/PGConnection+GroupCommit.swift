@@ -1,0 +1,146 @@
+// Many short write transactions in one round trip, made durable by one WAL flush for all of them.
+import CLibPQ
+
+/// A statement with its parameters, handed over to run later (in a group commit).
+public struct PGStatement: Sendable {
+    public var sql: String
+    public var bindings: PGBindings
+
+    public init(_ sql: String, _ bindings: PGBindings = []) {
+        self.sql = sql
+        self.bindings = bindings
+    }
+}
+
+/// What became of one transaction of a `commitGroup`.
+public enum PGGroupOutcome: Sendable {
+    /// Committed, and durable by the time `commitGroup` returned.
+    case committed
+    /// A statement failed; the transaction rolled back.
+    case failed(PGError)
+    /// Never ran: an earlier transaction of the group failed, and PostgreSQL skips everything
+    /// after an error up to the group's sync point. Safe to send again.
+    case notRun
+
+    public var isCommitted: Bool {
+        if case .committed = self { return true }
+        return false
+    }
+}
+
+extension PGConnection {
+    /// Runs independent write-only transactions, each atomic on its own, in one round trip;
+    /// returns once every committed one is durable.
+    ///
+    /// Why: a queue that commits each job in its own round trip pays, per job, a round trip
+    /// (four thread wake-ups on a small machine) and a wait for the disk flush. Here the
+    /// transactions of many jobs travel together and commit with `synchronous_commit` off, and
+    /// the group ends with one commit that waits for the WAL flush under the session's own
+    /// setting (`flushingCommit`). The WAL is one sequence and the statements ran in order on
+    /// one backend, so that flush covers every commit record before it, and nothing is
+    /// reported committed before it.
+    /// A crash before that flush loses the group's commits together, which is the same as a
+    /// crash before they committed: each transaction is atomic, so no half of one survives.
+    ///
+    /// The group has one sync point, so a pooler in transaction mode (pgbouncer) keeps all of
+    /// it on one server connection. The price: when a transaction fails, PostgreSQL skips the
+    /// ones after it (`notRun`), and the caller sends those again; the closing flush is skipped
+    /// too, so one more round trip runs it before this returns.
+    ///
+    /// Statements cannot return rows to the caller: a transaction that must read first is an
+    /// ordinary `withTransaction`.
+    public func commitGroup(_ transactions: [[PGStatement]]) throws -> [PGGroupOutcome] {
+        precondition(!inTransactionBlock, "commitGroup runs transactions of its own")
+        guard !transactions.isEmpty else { return [] }
+        var items: [PipelineItem] = []
+        var owner: [Int?] = []  // the transaction of each item; nil for the closing flush
+        var commitItems = Set<Int>()
+        for (index, statements) in transactions.enumerated() {
+            items.append(.command("BEGIN"))
+            items.append(.command("SET LOCAL synchronous_commit TO off"))
+            items += statements.map { .statement($0.sql, $0.bindings) }
+            items.append(.command("COMMIT"))
+            commitItems.insert(items.count - 1)
+            owner += repeatElement(Optional(index), count: items.count - owner.count)
+        }
+        items.append(.command(Self.flushingCommit))
+        owner.append(nil)
+        let handle = try liveHandle(sendingBegin: false)
+        try send(handle, items)
+        guard PQpipelineSync(handle.pointer) == 1 else { throw abandonPipeline(handle) }
+        var outcomes = [PGGroupOutcome](repeating: .notRun, count: transactions.count)
+        var flushed = false
+        try collectGroup(handle, items) { item, result in
+            guard let transaction = owner[item] else {
+                flushed = (try? result.get()) != nil
+                return
+            }
+            switch result {
+            case .success where commitItems.contains(item): outcomes[transaction] = .committed
+            case .success: break
+            case .failure(let error): outcomes[transaction] = .failed(error)
+            }
+        }
+        guard PQexitPipelineMode(handle.pointer) == 1 else { throw abandonPipeline(handle) }
+        // A failed transaction is left open and aborted at the sync point.
+        rollbackQuietly()
+        if !flushed && outcomes.contains(where: \.isCommitted) { try simpleQuery(Self.flushingCommit) }
+        return outcomes
+    }
+
+    /// A commit that waits for the WAL flush: a transactional logical-decoding message gives the
+    /// transaction an id and a WAL record of its own. (An id alone is not enough: PostgreSQL does
+    /// not flush at the commit of a transaction that wrote no WAL.) Callable by any role; read
+    /// by nothing unless a logical decoding slot asks for the prefix.
+    static let flushingCommit = "SELECT pg_catalog.pg_logical_emit_message(true, 'ebbflow.group_commit', '')"
+
+    /// Reads the group's results up to its sync point, reporting each statement that ran
+    /// (skipped ones are left out).
+    private func collectGroup(_ handle: ConnectionHandle, _ items: [PipelineItem],
+                              _ report: (Int, Result<Void, PGError>) -> Void) throws {
+        var position = 0
+        while let raw = try nextPipelineResult(handle) {
+            guard position < items.count else {
+                PQclear(raw)
+                throw abandonPipeline(handle)
+            }
+            let item = position
+            position += 1
+            if PQresultStatus(raw) == PGRES_PIPELINE_ABORTED {
+                PQclear(raw)
+                continue
+            }
+            do {
+                _ = try checked(raw, handle, sql: items[item].sql)
+                report(item, .success(()))
+            } catch let error as PGError {
+                if error.kind == .connectionLost { throw abandonPipeline(handle) }
+                if error.sqlState == "26000" { forgetPreparedStatements() }
+                report(item, .failure(error))
+            }
+        }
+    }
+}
+
+extension PGConnection {
+    /// Runs one statement in a transaction of its own with `settings` in force (`SET LOCAL`),
+    /// all in one round trip; inside an open `withTransaction` it is an ordinary `query`, with
+    /// the enclosing transaction's settings.
+    ///
+    /// For a statement that needs a setting of its own and no extra round trip for it, such as
+    /// a queue's claim: `synchronous_commit` off (a claim lost in a server crash leaves its jobs
+    /// available, and any later synchronous commit, such as a job's completion, flushes the WAL
+    /// through it), and a plan choice (`plan_cache_mode`).
+    public func queryInOwnTransaction(_ sql: String, _ bindings: PGBindings = [], settings: KeyValuePairs<String, String>) throws -> PGResult {
+        if inTransactionBlock { return try query(sql, bindings) }
+        let handle = try liveHandle(sendingBegin: false)
+        let apply = PipelineItem.statement("SELECT pg_catalog.set_config(name, value, true) FROM unnest($1::text[], $2::text[]) AS s(name, value)",
+                                           [settings.map(\.key), settings.map(\.value)])
+        do {
+            return try pipeline(handle, [.command("BEGIN"), apply, .statement(sql, bindings), .command("COMMIT")])[2]
+        } catch {
+            rollbackQuietly()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,98 @@
+// commitGroup: many write transactions in one round trip, each atomic alone, durable on return.
+import Foundation
+import PostgresClient
+import Testing
+import EbbflowTestSupport
+
+@Suite struct GroupCommitTests {
+    /// A failing transaction rolls back alone; the ones before it commit, the ones after it are
+    /// reported not run (PostgreSQL skipped them) and commit when sent again.
+    @Test func eachTransactionCommitsOrFailsAlone() async throws {
+        for prepared in [true, false] {
+            try await TestDatabase.withSchema(preparedStatements: prepared) { connection, _ in
+                try await connection.simpleQuery("CREATE TABLE items (id int PRIMARY KEY)")
+                let insert = "INSERT INTO items VALUES ($1)"
+                let outcomes = try await connection.run {
+                    try $0.commitGroup([
+                        [PGStatement(insert, [1])],
+                        [PGStatement(insert, [2]), PGStatement(insert, [1])],  // 23505: rolls back its 2 as well
+                        [PGStatement(insert, [3])],
+                    ])
+                }
+                #expect(outcomes.count == 3)
+                #expect(outcomes[0].isCommitted)
+                guard case .failed(let error) = outcomes[1] else { Issue.record("expected a failure, got \(outcomes[1])"); return }
+                #expect(error.sqlState == "23505")
+                guard case .notRun = outcomes[2] else { Issue.record("expected not run, got \(outcomes[2])"); return }
+                #expect(await connection.transactionStatus == .idle)
+                #expect(try await ids(connection) == [1], "prepared statements: \(prepared)")
+
+                let again = try await connection.run { try $0.commitGroup([[PGStatement(insert, [3])]]) }
+                #expect(again.map(\.isCommitted) == [true])
+                #expect(try await ids(connection) == [1, 3])
+            }
+        }
+    }
+
+    /// The transactions commit without waiting for the disk; the group returns only once the
+    /// WAL is flushed through every commit, also when a failure skipped the closing flush.
+    /// Other sessions' commits may flush first, so this can pass by luck without the flush,
+    /// but it can only fail when a committed transaction is not durable.
+    @Test func committedTransactionsAreDurableOnReturn() async throws {
+        try await TestDatabase.withSchema { connection, _ in
+            try await connection.simpleQuery("CREATE TABLE marks (id int PRIMARY KEY, lsn pg_lsn NOT NULL)")
+            // The test cluster runs with synchronous_commit off (scripts/dev-db, fast mode); a
+            // production session has it on, and the group's flush keeps the session's setting.
+            try await connection.simpleQuery("SET synchronous_commit TO on")
+            let mark = "INSERT INTO marks VALUES ($1, pg_current_wal_insert_lsn())"
+            for round in 0..<20 {
+                let lastFails = round.isMultiple(of: 2)
+                var last = [PGStatement(mark, [round * 2 + 1])]
+                if lastFails { last.append(PGStatement("SELECT 1 / 0")) }
+                let group = [[PGStatement(mark, [round * 2])], last]
+                let outcomes = try await connection.run { try $0.commitGroup(group) }
+                #expect(outcomes.map(\.isCommitted) == [true, !lastFails])
+                let notFlushed = try await count(connection, "SELECT 1 FROM marks WHERE lsn > pg_current_wal_flush_lsn()")
+                #expect(notFlushed == 0, "round \(round) (last fails: \(lastFails)): a committed transaction was not flushed when the group returned")
+            }
+        }
+    }
+
+    @Test func anEmptyGroupSendsNothing() async throws {
+        try await TestDatabase.withSchema { connection, _ in
+            let outcomes = try await connection.run { try $0.commitGroup([]) }
+            #expect(outcomes.isEmpty)
+            #expect(await connection.transactionStatus == .idle)
+        }
+    }
+
+    /// The settings hold for the statement only; a failure leaves a clean connection.
+    @Test func ownTransactionAppliesItsSettingsToItsStatementOnly() async throws {
+        try await TestDatabase.withSchema { connection, _ in
+            let before: String = try await connection.query("SELECT current_setting('synchronous_commit') AS value").first!.decode("value")
+            try await connection.simpleQuery("SET synchronous_commit TO on")
+            let inside: String = try await connection.run {
+                try $0.queryInOwnTransaction("SELECT current_setting('synchronous_commit') AS value",
+                                             settings: ["synchronous_commit": "off", "plan_cache_mode": "force_generic_plan"]).first!.decode("value")
+            }
+            #expect(inside == "off")
+            let after: String = try await connection.query("SELECT current_setting('synchronous_commit') AS value").first!.decode("value")
+            #expect(after == "on")
+            try await connection.simpleQuery("SET synchronous_commit TO \(before)")
+            await #expect {
+                try await connection.run { try $0.queryInOwnTransaction("SELECT 1 / 0", settings: ["synchronous_commit": "off"]) }
+            } throws: { ($0 as? PGError)?.sqlState == "22012" }
+            #expect(await connection.transactionStatus == .idle)
+            let seven: Int = try await connection.query("SELECT 7 AS n").first!.decode("n")
+            #expect(seven == 7)
+        }
+    }
+
+    private func count(_ connection: PGConnection, _ sql: String) async throws -> Int {
+        try await connection.query(sql).rows.count
+    }
+
+    private func ids(_ connection: PGConnection) async throws -> [Int] {
+        try await connection.query("SELECT id FROM items ORDER BY id").rows.map { try $0.decode("id") }
+    }
+}
