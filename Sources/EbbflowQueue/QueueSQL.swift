@@ -327,10 +327,13 @@ struct QueueSQL: Sendable {
         """
     }
 
+    /// Rows are written in name order: concurrent chunks then lock shared rows in one order
+    /// and queue behind each other. In a hash aggregate's order, which depends on the input's,
+    /// 150 chunk slots over 100 rows deadlocked 47 times in 40 s and did not finish.
     var counterIncrementMany: String {
         """
         INSERT INTO \(schema.qualified("counters")) AS c (name, value)
-        SELECT name, count(*) FROM unnest($1::text[]) AS name GROUP BY name
+        SELECT name, count(*) FROM unnest($1::text[]) AS name GROUP BY name ORDER BY name
         ON CONFLICT (name) DO UPDATE SET value = c.value + excluded.value
         """
     }
