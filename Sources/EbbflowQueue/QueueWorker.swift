@@ -80,9 +80,12 @@ public actor QueueWorker {
         if configuration.drain { try await maintenance.fireDueSchedules() }
         onReady()
         var consecutiveErrors = 0
-        // While busy, refill in batches: claim when a quarter of the slots are free (or 20 ms
-        // have passed), not on every finished job, so one claim round trip serves many jobs.
-        let refillBatch = max(1, configuration.concurrency / 4)
+        // While busy, refill in batches: claim when half of the slots are free (or 20 ms have
+        // passed), not on every finished job, so one claim round trip serves many jobs. Half,
+        // not a quarter: the slots then run as two cohorts, one claiming and running while the
+        // other's group commit is on the wire, and each round trip carries twice the jobs
+        // (counter 2 × 10: 10,450 against 9,500 jobs/s with a quarter, 9,900 with all slots).
+        let refillBatch = max(1, configuration.concurrency / 2)
         var lastClaim = ContinuousClock.now
         while !stopping {
             // A slot is a running task: one job, or one chunk of many jobs of a chunk kind.

