@@ -12,10 +12,25 @@ import PostgresClient
 ///
 /// No timer: a group leaves as soon as a connection is free, so a lone job waits for nothing,
 /// and groups grow only when jobs arrive faster than groups go out.
+///
+/// Cancellation (a job's timeout, a forced shutdown): a transaction still waiting leaves at
+/// once; one on the wire has the group's running statement cancelled, as a transactional job's
+/// statement would be, so a transaction blocked on a lock cannot hold every later job back.
+/// The other transactions that statement cancellation hit are sent again.
 actor GroupCommitter {
     private struct Entry {
+        var id: UInt64
         var statements: [PGStatement]
         var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    /// A group on the wire: its transactions, and its connection once it has one.
+    private struct Flight {
+        var ids: Set<UInt64>
+        var connection: PGConnection?
+        /// Whether this committer cancelled the group's running statement (a 57014 is then
+        /// ours, not a `statement_timeout`'s).
+        var cancelIssued = false
     }
 
     private let pool: PGPool
@@ -27,7 +42,10 @@ actor GroupCommitter {
     /// Transactions per group at most: bounds the round trip a job waits behind.
     private let maxGroupSize: Int
     private var pending: [Entry] = []
-    private var inFlight = 0
+    private var flights: [UInt64: Flight] = [:]
+    private var nextID: UInt64 = 0
+    /// Transactions whose callers were cancelled (possibly before they were queued).
+    private var cancelled = Set<UInt64>()
     /// Groups sent and the transactions in them (also in the metrics), for tests and reports.
     private(set) var groupsSent = 0
     private(set) var transactionsSent = 0
@@ -40,20 +58,40 @@ actor GroupCommitter {
     }
 
     /// Runs `statements` as one transaction, in the next group. Throws the statement's error
-    /// if the transaction failed (it rolled back), or the connection's if the group was lost
-    /// (whether it committed is then unknown, as for any COMMIT whose answer is lost).
+    /// if the transaction failed (it rolled back), `CancellationError` if the caller was
+    /// cancelled before it committed, or the connection's error if the group was lost (whether
+    /// it committed is then unknown, as for any COMMIT whose answer is lost).
     func commit(_ statements: [PGStatement]) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            pending.append(Entry(statements: statements, continuation: continuation))
-            sendIfFree()
+        let id = nextID
+        nextID += 1
+        try await withTaskCancellationHandler {
+            // Runs on this actor before it suspends, so `cancel` always finds the entry queued.
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                pending.append(Entry(id: id, statements: statements, continuation: continuation))
+                sendIfFree()
+            }
+        } onCancel: {
+            Task { await self.cancel(id) }
         }
     }
 
+    private func cancel(_ id: UInt64) {
+        if let index = pending.firstIndex(where: { $0.id == id }) {
+            pending.remove(at: index).continuation.resume(throwing: CancellationError())
+        } else if let flightID = flights.first(where: { $0.value.ids.contains(id) })?.key {
+            cancelled.insert(id)
+            flights[flightID]?.cancelIssued = true
+            flights[flightID]?.connection?.cancelRunningStatement()
+        }  // else it already ended
+
+    }
+
     private func sendIfFree() {
-        while inFlight < maxGroups && !pending.isEmpty {
+        while flights.count < maxGroups && !pending.isEmpty {
             let group = Array(pending.prefix(maxGroupSize))
             pending.removeFirst(group.count)
-            inFlight += 1
+            let flightID = group[0].id
+            flights[flightID] = Flight(ids: Set(group.map(\.id)), connection: nil)
             groupsSent += 1
             transactionsSent += group.count
             QueueMetrics.groupSent(transactions: group.count)
@@ -63,29 +101,62 @@ actor GroupCommitter {
                 do {
                     let transactions = group.map(\.statements)
                     outcomes = .success(try await pool.withConnection { connection in
-                        try await connection.run { try $0.commitGroup(transactions) }
+                        await self.boarded(flightID, connection)
+                        // Before the pool lends the connection on, a late cancel must not hit its next user.
+                        do {
+                            let outcomes = try await connection.run { try $0.commitGroup(transactions) }
+                            await self.landed(flightID)
+                            return outcomes
+                        } catch {
+                            await self.landed(flightID)
+                            throw error
+                        }
                     })
                 } catch {
                     outcomes = .failure(error)
                 }
-                await self.finished(group, outcomes)
+                await self.finished(flightID, group, outcomes)
             }
         }
     }
 
-    private func finished(_ group: [Entry], _ outcomes: Result<[PGGroupOutcome], any Error>) {
-        inFlight -= 1
+    private func boarded(_ flightID: UInt64, _ connection: PGConnection) {
+        flights[flightID]?.connection = connection
+        // A caller cancelled while the group waited for its connection.
+        if flights[flightID]?.ids.contains(where: cancelled.contains) == true {
+            flights[flightID]?.cancelIssued = true
+            connection.cancelRunningStatement()
+        }
+    }
+
+    private func landed(_ flightID: UInt64) {
+        flights[flightID]?.connection = nil
+    }
+
+    private func finished(_ flightID: UInt64, _ group: [Entry], _ outcomes: Result<[PGGroupOutcome], any Error>) {
+        let cancelIssued = flights.removeValue(forKey: flightID)?.cancelIssued ?? false
         switch outcomes {
         case .failure(let error):
             logger.warning("group commit failed", metadata: ["transactions": "\(group.count)", "error": "\(error)"])
-            for entry in group { entry.continuation.resume(throwing: error) }
+            for entry in group {
+                cancelled.remove(entry.id)
+                entry.continuation.resume(throwing: error)
+            }
         case .success(let outcomes):
             var again: [Entry] = []
             for (entry, outcome) in zip(group, outcomes) {
+                let callerCancelled = cancelled.remove(entry.id) != nil
                 switch outcome {
-                case .committed: entry.continuation.resume()
-                case .failed(let error): entry.continuation.resume(throwing: error)
-                case .notRun: again.append(entry)
+                case .committed:
+                    entry.continuation.resume()
+                case .failed(let error) where error.sqlState == "57014" && cancelIssued && !callerCancelled:
+                    again.append(entry)  // cancelled for another job's sake
+                case .failed(let error):
+                    entry.continuation.resume(throwing: error)
+                case .notRun where callerCancelled:
+                    entry.continuation.resume(throwing: CancellationError())
+                case .notRun:
+                    again.append(entry)
                 }
             }
             // Skipped behind a failure: first in line for the next group, in their order.

@@ -77,7 +77,6 @@ struct JobExecution: Sendable {
                 }
             case .writeOnly(let body):
                 let writes = try await body(row, context)
-                outcomeName = writes.outcome.metricName
                 if writes.outcome == .completed {
                     // The completion raises if the job was rescued meanwhile, rolling the writes back.
                     let completion = store.completionOrRaise(row.id, worker: workerID, now: now,
@@ -92,6 +91,7 @@ struct JobExecution: Sendable {
                         }
                     }
                 }
+                outcomeName = writes.outcome.metricName  // only once it is committed
             case .acknowledged(let body):
                 let outcome = try await body(row, context)
                 outcomeName = outcome.metricName

@@ -39,8 +39,9 @@ extension PGConnection {
     /// setting (`flushingCommit`). The WAL is one sequence and the statements ran in order on
     /// one backend, so that flush covers every commit record before it, and nothing is
     /// reported committed before it.
-    /// A crash before that flush loses the group's commits together, which is the same as a
-    /// crash before they committed: each transaction is atomic, so no half of one survives.
+    /// A crash before that flush may lose any of the group's commits (the WAL writer may have
+    /// flushed some), each as if it never committed: each transaction is atomic, so no half of
+    /// one survives, and none of them was reported committed.
     ///
     /// The group has one sync point, so a pooler in transaction mode (pgbouncer) keeps all of
     /// it on one server connection. The price: when a transaction fails, PostgreSQL skips the
@@ -52,23 +53,31 @@ extension PGConnection {
     public func commitGroup(_ transactions: [[PGStatement]]) throws -> [PGGroupOutcome] {
         precondition(!inTransactionBlock, "commitGroup runs transactions of its own")
         guard !transactions.isEmpty else { return [] }
+        let handle = try liveHandle(sendingBegin: false)
+        var outcomes = [PGGroupOutcome](repeating: .notRun, count: transactions.count)
         var items: [PipelineItem] = []
         var owner: [Int?] = []  // the transaction of each item; nil for the closing flush
         var commitItems = Set<Int>()
         for (index, statements) in transactions.enumerated() {
-            items.append(.command("BEGIN"))
-            items.append(.command("SET LOCAL synchronous_commit TO off"))
-            items += statements.map { .statement($0.sql, $0.bindings) }
-            items.append(.command("COMMIT"))
+            let own: [PipelineItem] = [.command("BEGIN"), .command("SET LOCAL synchronous_commit TO off")]
+                + statements.map { .statement($0.sql, $0.bindings) } + [.command("COMMIT")]
+            // A statement the server refuses to prepare (a syntax error, an unknown column)
+            // fails its own transaction here, not the whole group at the pipeline's start.
+            do {
+                for item in own { try prepare(handle, item) }
+            } catch let error as PGError where error.kind == .server {
+                outcomes[index] = .failed(error)
+                continue
+            }
+            items += own
             commitItems.insert(items.count - 1)
             owner += repeatElement(Optional(index), count: items.count - owner.count)
         }
+        guard !items.isEmpty else { return outcomes }
         items.append(.command(Self.flushingCommit))
         owner.append(nil)
-        let handle = try liveHandle(sendingBegin: false)
         try send(handle, items)
         guard PQpipelineSync(handle.pointer) == 1 else { throw abandonPipeline(handle) }
-        var outcomes = [PGGroupOutcome](repeating: .notRun, count: transactions.count)
         var flushed = false
         try collectGroup(handle, items) { item, result in
             guard let transaction = owner[item] else {
@@ -78,20 +87,31 @@ extension PGConnection {
             switch result {
             case .success where commitItems.contains(item): outcomes[transaction] = .committed
             case .success: break
+            // The server forgot a prepared statement (DISCARD ALL, a pooler): nothing of this
+            // transaction ran, and it is prepared again when sent again.
+            case .failure(let error) where error.sqlState == "26000": break
             case .failure(let error): outcomes[transaction] = .failed(error)
             }
         }
         guard PQexitPipelineMode(handle.pointer) == 1 else { throw abandonPipeline(handle) }
         // A failed transaction is left open and aborted at the sync point.
         rollbackQuietly()
-        if !flushed && outcomes.contains(where: \.isCommitted) { try simpleQuery(Self.flushingCommit) }
+        if !flushed && outcomes.contains(where: \.isCommitted) {
+            // On this session only: a new one (after a crash and recovery) would flush nothing
+            // of the commits that made this call's answer.
+            guard !handle.isBroken else {
+                throw PGError(.connectionLost, "the connection was lost before a group of commits was flushed; whether they survived is unknown")
+            }
+            _ = try checked(PQexec(handle.pointer, Self.flushingCommit), handle, sql: Self.flushingCommit)
+        }
         return outcomes
     }
 
     /// A commit that waits for the WAL flush: a transactional logical-decoding message gives the
     /// transaction an id and a WAL record of its own. (An id alone is not enough: PostgreSQL does
-    /// not flush at the commit of a transaction that wrote no WAL.) Callable by any role; read
-    /// by nothing unless a logical decoding slot asks for the prefix.
+    /// not flush at the commit of a transaction that wrote no WAL.) Callable by any role, at any
+    /// `wal_level`. A logical decoding client that streams messages (a CDC tool) sees one
+    /// small message with the prefix `ebbflow.group_commit` per group, which it can filter.
     static let flushingCommit = "SELECT pg_catalog.pg_logical_emit_message(true, 'ebbflow.group_commit', '')"
 
     /// Reads the group's results up to its sync point, reporting each statement that ran
@@ -136,11 +156,16 @@ extension PGConnection {
         let handle = try liveHandle(sendingBegin: false)
         let apply = PipelineItem.statement("SELECT pg_catalog.set_config(name, value, true) FROM unnest($1::text[], $2::text[]) AS s(name, value)",
                                            [settings.map(\.key), settings.map(\.value)])
-        do {
-            return try pipeline(handle, [.command("BEGIN"), apply, .statement(sql, bindings), .command("COMMIT")])[2]
-        } catch {
-            rollbackQuietly()
-            throw error
+        for attempt in 1...2 {
+            do {
+                return try pipeline(handle, [.command("BEGIN"), apply, .statement(sql, bindings), .command("COMMIT")])[2]
+            } catch let error as PGError where error.sqlState == "26000" && attempt == 1 {
+                rollbackQuietly()  // the server forgot a prepared statement: nothing committed; prepare again
+            } catch {
+                rollbackQuietly()
+                throw error
+            }
         }
+        preconditionFailure("the second attempt returns or throws")
     }
 }

@@ -15,6 +15,14 @@ enum PipelineItem {
     }
 }
 
+extension Optional where Wrapped == EncodedParameters {
+    /// The parameter types of a pipeline item for its preparation: a command has none.
+    mutating func withPointers<T>(_ item: PipelineItem, _ body: (UnsafePointer<UInt32>?, Int32) throws -> T) rethrows -> T {
+        guard case .statement(_, let bindings) = item, self != nil else { return try body(nil, 0) }
+        return try self!.withPointers { types, _, _, _ in try body(types, Int32(bindings.count)) }
+    }
+}
+
 extension PGConnection {
     /// Runs a short transaction's statements with fewer round trips.
     ///
@@ -44,12 +52,14 @@ extension PGConnection {
         // Commands too: a prepared BEGIN, SET LOCAL or COMMIT is not parsed again at each
         // transaction, which a group commit sends three of per job (about 5 % of its drain).
         var names = [String?](repeating: nil, count: items.count)
-        for (index, item) in items.enumerated() where configuration.preparedStatements {
-            switch item {
-            case .statement(let sql, let bindings):
-                names[index] = try encoded[index]!.withPointers { types, _, _, _ in try preparedName(handle, sql, Int32(bindings.count), types) }
-            case .command(let sql):
-                names[index] = try preparedName(handle, sql, 0, nil)
+        if configuration.preparedStatements {
+            // Twice at most: emptying a full cache midway drops names taken earlier in the loop.
+            for _ in 0..<2 {
+                let generation = deallocations
+                for (index, item) in items.enumerated() {
+                    names[index] = try encoded[index].withPointers(item) { types, count in try preparedName(handle, item.sql, count, types) }
+                }
+                if deallocations == generation { break }
             }
         }
         guard PQenterPipelineMode(handle.pointer) == 1 else { throw lostOrUnexpected(handle) }
@@ -112,6 +122,14 @@ extension PGConnection {
             }
             return raw
         }
+    }
+
+    /// Prepares a statement of a pipeline ahead of it (PQprepare cannot run in pipeline mode),
+    /// so that a statement the server refuses to prepare fails alone, before anything is sent.
+    func prepare(_ handle: ConnectionHandle, _ item: PipelineItem) throws {
+        guard configuration.preparedStatements else { return }
+        var encoded: EncodedParameters? = if case .statement(_, let bindings) = item { EncodedParameters(bindings) } else { nil }
+        _ = try encoded.withPointers(item) { types, count in try preparedName(handle, item.sql, count, types) }
     }
 
     /// A pipeline that cannot be finished leaves libpq mid-protocol: drop the session (the next

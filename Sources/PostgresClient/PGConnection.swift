@@ -182,6 +182,7 @@ public actor PGConnection {
         if statements.count >= Self.maxPreparedStatements {
             _ = try checked(PQexec(handle.pointer, "DEALLOCATE ALL"), handle, sql: "DEALLOCATE ALL")
             statements.removeAll()
+            deallocations += 1
         }
         nextStatementNumber += 1
         let name = "ebf_\(nextStatementNumber)"
@@ -189,6 +190,10 @@ public actor PGConnection {
         statements[key] = name
         return name
     }
+
+    /// How many times the cache was emptied with DEALLOCATE ALL: a caller that prepared several
+    /// statements checks it did not change meanwhile (the earlier names would be gone).
+    var deallocations = 0
 
     /// Forgets every prepared statement of this session (the server forgot them: DISCARD ALL, a pooler).
     func forgetPreparedStatements() { statements.removeAll() }

@@ -74,6 +74,33 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
         }
     }
 
+    /// A transaction blocked on a lock does not hold the committer: cancelling its caller (a
+    /// job's timeout) cancels the group's running statement; the caller gets the cancellation,
+    /// the transactions behind it are sent again and commit, and later commits go through.
+    @Test(.timeLimit(.minutes(1))) func cancellingABlockedTransactionFreesTheGroup() async throws {
+        try await TestDatabase.withSchema { connection, schema in
+            try await connection.simpleQuery("CREATE TABLE items (id int PRIMARY KEY)")
+            let blocker = try await TestDatabase.connect()
+            try await blocker.simpleQuery("BEGIN; INSERT INTO \(schema).items VALUES (5)")
+            let pool = PGPool(try TestDatabase.configuration, maxConnections: 2, logger: QuietLogger.logger)
+            let committer = GroupCommitter(pool: pool, logger: QuietLogger.logger)
+            let insert = "INSERT INTO \(schema).items VALUES ($1)"
+            let blocked = Task { try await committer.commit([PGStatement(insert, [5])]) }
+            try await Task.sleep(for: .milliseconds(100))
+            let behind = Task { try await committer.commit([PGStatement(insert, [7])]) }
+            try await Task.sleep(for: .milliseconds(300))
+            blocked.cancel()
+            await #expect(throws: (any Error).self) { try await blocked.value }
+            try await behind.value
+            try await committer.commit([PGStatement(insert, [9])])
+            let ids: [Int] = try await connection.query("SELECT id FROM items ORDER BY id").rows.map { try $0.decode("id") }
+            #expect(ids == [7, 9])
+            try await blocker.simpleQuery("ROLLBACK")
+            await blocker.close()
+            await pool.close()
+        }
+    }
+
     /// Through the worker: a poison job among 300 fails alone, is retried, then discarded; the
     /// 299 others complete with their writes, in groups.
     @Test func poisonJobAmongGroupedOnesIsRetriedAloneThenDiscarded() async throws {

@@ -58,6 +58,48 @@ import EbbflowTestSupport
         }
     }
 
+    /// A statement the server refuses to prepare fails its own transaction only. With prepared
+    /// statements it is refused before the group is sent, so the others all run; unnamed, it
+    /// fails inside the group like any other error.
+    @Test func aStatementThatCannotBePreparedFailsAlone() async throws {
+        for prepared in [true, false] {
+            try await TestDatabase.withSchema(preparedStatements: prepared) { connection, _ in
+                try await connection.simpleQuery("CREATE TABLE items (id int PRIMARY KEY)")
+                let insert = "INSERT INTO items VALUES ($1)"
+                let outcomes = try await connection.run {
+                    try $0.commitGroup([[PGStatement(insert, [1])], [PGStatement("INSERT INTO no_such_table VALUES ($1)", [2])], [PGStatement(insert, [3])]])
+                }
+                guard case .failed(let error) = outcomes[1] else { Issue.record("expected a failure, got \(outcomes[1])"); return }
+                #expect(error.sqlState == "42P01")
+                #expect(outcomes[0].isCommitted)
+                #expect(outcomes[2].isCommitted == prepared, "prepared statements: \(prepared)")
+                #expect(try await ids(connection) == (prepared ? [1, 3] : [1]))
+                #expect(await connection.transactionStatus == .idle)
+            }
+        }
+    }
+
+    /// Prepared statements the server forgot behind the client's back (DEALLOCATE ALL, a
+    /// pooler's DISCARD ALL): nothing of the group ran and nothing is reported failed; sent
+    /// again, it is prepared again and commits. A claim-style statement retries by itself.
+    @Test func forgottenPreparedStatementsFailNothing() async throws {
+        try await TestDatabase.withSchema { connection, _ in
+            try await connection.simpleQuery("CREATE TABLE items (id int PRIMARY KEY)")
+            let insert = "INSERT INTO items VALUES ($1)"
+            _ = try await connection.run { try $0.commitGroup([[PGStatement(insert, [1])]]) }
+            try await connection.simpleQuery("DEALLOCATE ALL")
+            let outcomes = try await connection.run { try $0.commitGroup([[PGStatement(insert, [2])], [PGStatement(insert, [3])]]) }
+            #expect(outcomes.allSatisfy { if case .notRun = $0 { true } else { false } }, "\(outcomes)")
+            let again = try await connection.run { try $0.commitGroup([[PGStatement(insert, [2])], [PGStatement(insert, [3])]]) }
+            #expect(again.map(\.isCommitted) == [true, true])
+            try await connection.simpleQuery("DEALLOCATE ALL")
+            let count: Int = try await connection.run {
+                try $0.queryInOwnTransaction("SELECT count(*)::int AS n FROM items", settings: ["synchronous_commit": "off"]).first!.decode("n")
+            }
+            #expect(count == 3)
+        }
+    }
+
     @Test func anEmptyGroupSendsNothing() async throws {
         try await TestDatabase.withSchema { connection, _ in
             let outcomes = try await connection.run { try $0.commitGroup([]) }
