@@ -55,7 +55,7 @@ extension PGConnection {
         guard !transactions.isEmpty else { return [] }
         let handle = try liveHandle(sendingBegin: false)
         var outcomes = [PGGroupOutcome](repeating: .notRun, count: transactions.count)
-        var items: [PipelineItem] = []
+        var prepared = PreparedPipeline(generation: deallocations)
         var owner: [Int?] = []  // the transaction of each item; nil for the closing flush
         var commitItems = Set<Int>()
         for (index, statements) in transactions.enumerated() {
@@ -64,19 +64,19 @@ extension PGConnection {
             // A statement the server refuses to prepare (a syntax error, an unknown column)
             // fails its own transaction here, not the whole group at the pipeline's start.
             do {
-                for item in own { try prepare(handle, item) }
+                try prepare(handle, own, into: &prepared)
             } catch let error as PGError where error.kind == .server {
                 outcomes[index] = .failed(error)
                 continue
             }
-            items += own
-            commitItems.insert(items.count - 1)
-            owner += repeatElement(Optional(index), count: items.count - owner.count)
+            commitItems.insert(prepared.items.count - 1)
+            owner += repeatElement(Optional(index), count: prepared.items.count - owner.count)
         }
-        guard !items.isEmpty else { return outcomes }
-        items.append(.command(Self.flushingCommit))
+        guard !prepared.items.isEmpty else { return outcomes }
+        try prepare(handle, [.command(Self.flushingCommit)], into: &prepared)
         owner.append(nil)
-        try send(handle, items)
+        let items = prepared.items
+        try send(handle, prepared)
         guard PQpipelineSync(handle.pointer) == 1 else { throw abandonPipeline(handle) }
         var flushed = false
         try collectGroup(handle, items) { item, result in

@@ -15,6 +15,15 @@ enum PipelineItem {
     }
 }
 
+/// A pipeline's statements, encoded and prepared, ready to send.
+struct PreparedPipeline {
+    /// The statement cache's `deallocations` when preparing began.
+    let generation: Int
+    var items: [PipelineItem] = []
+    var encoded: [EncodedParameters?] = []
+    var names: [String?] = []
+}
+
 extension Optional where Wrapped == EncodedParameters {
     /// The parameter types of a pipeline item for its preparation: a command has none.
     mutating func withPointers<T>(_ item: PipelineItem, _ body: (UnsafePointer<UInt32>?, Int32) throws -> T) rethrows -> T {
@@ -36,30 +45,44 @@ extension PGConnection {
     /// error up to the sync point) and is thrown as the failing statement's `PGError`; the
     /// transaction is then rolled back as usual.
     func pipeline(_ handle: ConnectionHandle, _ items: [PipelineItem]) throws -> [PGResult] {
-        try send(handle, items)
+        var prepared = PreparedPipeline(generation: deallocations)
+        try prepare(handle, items, into: &prepared)
+        try send(handle, prepared)
         guard PQpipelineSync(handle.pointer) == 1 else { throw abandonPipeline(handle) }
         return try collect(handle, items)
     }
 
-    /// Enters pipeline mode and sends `items` without a sync point; the caller adds it.
-    func send(_ handle: ConnectionHandle, _ items: [PipelineItem]) throws {
+    /// Encodes `items` and prepares those new to this session (PQprepare cannot run in pipeline
+    /// mode), then appends them to `pipeline`; appends nothing when one cannot be prepared, so a
+    /// caller can leave out the statements the server refuses.
+    ///
+    /// Commands are prepared too: a prepared BEGIN, SET LOCAL or COMMIT is not parsed again at
+    /// each transaction, which a group commit sends three of per job (about 5 % of its drain).
+    func prepare(_ handle: ConnectionHandle, _ items: [PipelineItem], into pipeline: inout PreparedPipeline) throws {
         // Each statement's parameters are encoded once, for both its preparation and its send.
         var encoded: [EncodedParameters?] = items.map { item in
             if case .statement(_, let bindings) = item { return EncodedParameters(bindings) }
             return nil
         }
-        // PQprepare cannot run in pipeline mode: prepare what is new first (once per session).
-        // Commands too: a prepared BEGIN, SET LOCAL or COMMIT is not parsed again at each
-        // transaction, which a group commit sends three of per job (about 5 % of its drain).
         var names = [String?](repeating: nil, count: items.count)
         if configuration.preparedStatements {
-            // Twice at most: emptying a full cache midway drops names taken earlier in the loop.
-            for _ in 0..<2 {
-                let generation = deallocations
-                for (index, item) in items.enumerated() {
-                    names[index] = try encoded[index].withPointers(item) { types, count in try preparedName(handle, item.sql, count, types) }
-                }
-                if deallocations == generation { break }
+            for (index, item) in items.enumerated() {
+                names[index] = try encoded[index].withPointers(item) { types, count in try preparedName(handle, item.sql, count, types) }
+            }
+        }
+        pipeline.items += items
+        pipeline.encoded += encoded
+        pipeline.names += names
+    }
+
+    /// Enters pipeline mode and sends a prepared pipeline without a sync point; the caller adds it.
+    func send(_ handle: ConnectionHandle, _ pipeline: PreparedPipeline) throws {
+        var (items, encoded, names) = (pipeline.items, pipeline.encoded, pipeline.names)
+        // A full statement cache emptied while the pipeline was prepared dropped names taken
+        // before: take them again (once; a pipeline of over 512 new statements is not ebbflow's).
+        if configuration.preparedStatements && deallocations != pipeline.generation {
+            for (index, item) in items.enumerated() {
+                names[index] = try encoded[index].withPointers(item) { types, count in try preparedName(handle, item.sql, count, types) }
             }
         }
         guard PQenterPipelineMode(handle.pointer) == 1 else { throw lostOrUnexpected(handle) }
@@ -122,14 +145,6 @@ extension PGConnection {
             }
             return raw
         }
-    }
-
-    /// Prepares a statement of a pipeline ahead of it (PQprepare cannot run in pipeline mode),
-    /// so that a statement the server refuses to prepare fails alone, before anything is sent.
-    func prepare(_ handle: ConnectionHandle, _ item: PipelineItem) throws {
-        guard configuration.preparedStatements else { return }
-        var encoded: EncodedParameters? = if case .statement(_, let bindings) = item { EncodedParameters(bindings) } else { nil }
-        _ = try encoded.withPointers(item) { types, count in try preparedName(handle, item.sql, count, types) }
     }
 
     /// A pipeline that cannot be finished leaves libpq mid-protocol: drop the session (the next
