@@ -88,7 +88,8 @@ actor GroupCommitter {
         } else if let flightID = flights.first(where: { $0.value.ids.contains(id) })?.key {
             cancelled.insert(id)
             flights[flightID]?.cancelIssued = true
-            flights[flightID]?.connection.cancel()
+            // Off the actor: a cancel request is a connection of its own to the server.
+            if let line = flights[flightID]?.connection { Task.detached { line.cancel() } }
         }  // else it already ended
 
     }

@@ -73,10 +73,17 @@ extension PGConnection {
             owner += repeatElement(Optional(index), count: prepared.items.count - owner.count)
         }
         guard !prepared.items.isEmpty else { return outcomes }
-        try prepare(handle, [.command(Self.flushingCommit)], into: &prepared)
+        // Unnamed: a failure to prepare it must not fail the group (it runs once per group).
+        prepared.items.append(.command(Self.flushingCommit))
+        prepared.encoded.append(nil)
+        prepared.names.append(nil)
         owner.append(nil)
         let items = prepared.items
-        try send(handle, prepared)
+        do {
+            try send(handle, prepared)
+        } catch let error as PGError where error.kind == .server {
+            return outcomes  // refused while preparing again, before anything was sent: none ran
+        }
         guard PQpipelineSync(handle.pointer) == 1 else { throw abandonPipeline(handle) }
         var flushed = false
         try collectGroup(handle, items) { item, result in
@@ -94,15 +101,25 @@ extension PGConnection {
             }
         }
         guard PQexitPipelineMode(handle.pointer) == 1 else { throw abandonPipeline(handle) }
-        // A failed transaction is left open and aborted at the sync point.
+        // A failed transaction is left open and aborted at the sync point. Twice: a cancel meant
+        // for this group's statements may land on the first ROLLBACK.
         rollbackQuietly()
+        if transactionStatus != .idle { rollbackQuietly() }
         if !flushed && outcomes.contains(where: \.isCommitted) {
             // On this session only: a new one (after a crash and recovery) would flush nothing
-            // of the commits that made this call's answer.
-            guard !handle.isBroken else {
-                throw PGError(.connectionLost, "the connection was lost before a group of commits was flushed; whether they survived is unknown")
+            // of the commits that made this call's answer. A stray cancel (57014) is retried:
+            // the flush changes nothing else.
+            for attempt in 1...3 {
+                guard !handle.isBroken else {
+                    throw PGError(.connectionLost, "the connection was lost before a group of commits was flushed; whether they survived is unknown")
+                }
+                do {
+                    _ = try checked(PQexec(handle.pointer, Self.flushingCommit), handle, sql: Self.flushingCommit)
+                    break
+                } catch let error as PGError where error.sqlState == "57014" && attempt < 3 {
+                    continue
+                }
             }
-            _ = try checked(PQexec(handle.pointer, Self.flushingCommit), handle, sql: Self.flushingCommit)
         }
         return outcomes
     }
