@@ -236,12 +236,12 @@ public struct Simulator: Sendable {
         var stop = midnight
         var first = true
         while true {
+            // The caller set midnight's clock and brought its engagement before the day's flows.
             if stop != midnight {
                 try await connection.run { [schema, stop] in try DatabaseClock(schema: schema).set(stop, on: $0) }
                 try await atStop(stop)
             }
-            try await connection.run { [schema, stop] connection in
-                try DatabaseClock(schema: schema).set(stop, on: connection)
+            try await connection.run { [schema] connection in
                 try Scheduler(schema: schema).run(on: connection)
                 try JobStore(schema: schema).notify(queues: ["default", "sweeps"], on: connection)
             }

@@ -64,12 +64,7 @@ extension PGConnection {
             if case .statement(_, let bindings) = item { return EncodedParameters(bindings) }
             return nil
         }
-        var names = [String?](repeating: nil, count: items.count)
-        if configuration.preparedStatements {
-            for (index, item) in items.enumerated() {
-                names[index] = try encoded[index].withPointers(item) { types, count in try preparedName(handle, item.sql, count, types) }
-            }
-        }
+        let names = try items.indices.map { try preparedName(handle, items[$0], &encoded[$0]) }
         pipeline.items += items
         pipeline.encoded += encoded
         pipeline.names += names
@@ -77,13 +72,12 @@ extension PGConnection {
 
     /// Enters pipeline mode and sends a prepared pipeline without a sync point; the caller adds it.
     func send(_ handle: ConnectionHandle, _ pipeline: PreparedPipeline) throws {
-        var (items, encoded, names) = (pipeline.items, pipeline.encoded, pipeline.names)
+        let items = pipeline.items
+        var (encoded, names) = (pipeline.encoded, pipeline.names)
         // A full statement cache emptied while the pipeline was prepared dropped names taken
         // before: take them again (once; a pipeline of over 512 new statements is not ebbflow's).
-        if configuration.preparedStatements && deallocations != pipeline.generation {
-            for (index, item) in items.enumerated() {
-                names[index] = try encoded[index].withPointers(item) { types, count in try preparedName(handle, item.sql, count, types) }
-            }
+        if deallocations != pipeline.generation {
+            names = try items.indices.map { try preparedName(handle, items[$0], &encoded[$0]) }
         }
         guard PQenterPipelineMode(handle.pointer) == 1 else { throw lostOrUnexpected(handle) }
         for (index, item) in items.enumerated() {
@@ -127,6 +121,13 @@ extension PGConnection {
             throw PGError(.unexpected, "a pipeline of \(items.count) statements returned \(results.count) results")
         }
         return results
+    }
+
+    /// The name of a pipeline item prepared in this session, preparing it first if needed; nil
+    /// when prepared statements are off.
+    private func preparedName(_ handle: ConnectionHandle, _ item: PipelineItem, _ encoded: inout EncodedParameters?) throws -> String? {
+        guard configuration.preparedStatements else { return nil }
+        return try encoded.withPointers(item) { types, count in try preparedName(handle, item.sql, count, types) }
     }
 
     /// The next result of a pipeline, or nil at its sync point. Each statement's results end with

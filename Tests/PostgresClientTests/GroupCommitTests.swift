@@ -9,9 +9,7 @@ import EbbflowTestSupport
     /// reported not run (PostgreSQL skipped them) and commit when sent again.
     @Test func eachTransactionCommitsOrFailsAlone() async throws {
         for prepared in [true, false] {
-            try await TestDatabase.withSchema(preparedStatements: prepared) { connection, _ in
-                try await connection.simpleQuery("CREATE TABLE items (id int PRIMARY KEY)")
-                let insert = "INSERT INTO items VALUES ($1)"
+            try await withItems(preparedStatements: prepared) { connection in
                 let outcomes = try await connection.run {
                     try $0.commitGroup([
                         [PGStatement(insert, [1])],
@@ -63,9 +61,7 @@ import EbbflowTestSupport
     /// fails inside the group like any other error.
     @Test func aStatementThatCannotBePreparedFailsAlone() async throws {
         for prepared in [true, false] {
-            try await TestDatabase.withSchema(preparedStatements: prepared) { connection, _ in
-                try await connection.simpleQuery("CREATE TABLE items (id int PRIMARY KEY)")
-                let insert = "INSERT INTO items VALUES ($1)"
+            try await withItems(preparedStatements: prepared) { connection in
                 let outcomes = try await connection.run {
                     try $0.commitGroup([[PGStatement(insert, [1])], [PGStatement("INSERT INTO no_such_table VALUES ($1)", [2])], [PGStatement(insert, [3])]])
                 }
@@ -83,9 +79,7 @@ import EbbflowTestSupport
     /// pooler's DISCARD ALL): nothing of the group ran and nothing is reported failed; sent
     /// again, it is prepared again and commits. A claim-style statement retries by itself.
     @Test func forgottenPreparedStatementsFailNothing() async throws {
-        try await TestDatabase.withSchema { connection, _ in
-            try await connection.simpleQuery("CREATE TABLE items (id int PRIMARY KEY)")
-            let insert = "INSERT INTO items VALUES ($1)"
+        try await withItems { connection in
             _ = try await connection.run { try $0.commitGroup([[PGStatement(insert, [1])]]) }
             try await connection.simpleQuery("DEALLOCATE ALL")
             let outcomes = try await connection.run { try $0.commitGroup([[PGStatement(insert, [2])], [PGStatement(insert, [3])]]) }
@@ -132,6 +126,17 @@ import EbbflowTestSupport
 
     private func count(_ connection: PGConnection, _ sql: String) async throws -> Int {
         try await connection.query(sql).rows.count
+    }
+
+    /// The insert into `items` that the tests group.
+    private let insert = "INSERT INTO items VALUES ($1)"
+
+    /// A schema of its own with an empty `items (id int PRIMARY KEY)` table.
+    private func withItems(preparedStatements: Bool = true, _ body: (PGConnection) async throws -> Void) async throws {
+        try await TestDatabase.withSchema(preparedStatements: preparedStatements) { connection, _ in
+            try await connection.simpleQuery("CREATE TABLE items (id int PRIMARY KEY)")
+            try await body(connection)
+        }
     }
 
     private func ids(_ connection: PGConnection) async throws -> [Int] {
