@@ -22,15 +22,33 @@ public enum MigratedSchema {
     }
 }
 
-/// Restarts the test cluster (`scripts/dev-db restart`), when scripts/test said which it is.
+/// The cluster a test may restart: a private one of its own that `scripts/test` starts beside
+/// the shared test cluster, so a restart breaks no other test's connections (a CI run lost a
+/// group-commit test's connection when the restart hit the shared cluster mid-suite).
 public enum TestCluster {
-    public static var directory: String? { ProcessInfo.processInfo.environment["EBBFLOW_TEST_PG_DIR"] }
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
 
+    /// The restart cluster's data directory (`EBBFLOW_RESTART_PG_DIR`), nil when not run
+    /// through scripts/test.
+    public static var directory: String? { environment["EBBFLOW_RESTART_PG_DIR"].flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// The restart cluster's URL (`EBBFLOW_RESTART_DATABASE_URL`).
+    public static var url: String {
+        get throws {
+            guard directory != nil, let url = environment["EBBFLOW_RESTART_DATABASE_URL"], !url.isEmpty else {
+                throw PGError(.invalidConfiguration,
+                              "EBBFLOW_RESTART_PG_DIR and EBBFLOW_RESTART_DATABASE_URL are not set; run the tests through scripts/test")
+            }
+            return url
+        }
+    }
+
+    /// Restarts the restart cluster (`scripts/dev-db restart`, `pg_ctl stop -m fast` then start).
     public static func restart() throws {
-        guard let directory else { throw PGError(.invalidConfiguration, "EBBFLOW_TEST_PG_DIR is not set; run through scripts/test") }
+        guard let directory else { throw PGError(.invalidConfiguration, "EBBFLOW_RESTART_PG_DIR is not set; run through scripts/test") }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let status = try CleanSpawn.run(root.appendingPathComponent("scripts/dev-db").path, ["restart"],
-            environment: ProcessInfo.processInfo.environment.merging(["EBBFLOW_PG_DIR": directory]) { $1 })
+            environment: environment.merging(["EBBFLOW_PG_DIR": directory]) { $1 })
         guard status == 0 else { throw PGError(.unexpected, "scripts/dev-db restart exited \(status)") }
     }
 }

@@ -23,6 +23,11 @@ public enum TestDatabase {
         return try await PGConnection.connect(configuration)
     }
 
+    /// A connection to another database than `DATABASE_URL` (the restart cluster's, say).
+    public static func connect(url: String) async throws -> PGConnection {
+        try await PGConnection.connect(PGConfiguration(conninfo: url, applicationName: "ebbflow-tests"))
+    }
+
     /// A fresh schema name, unique per call, so tests run in parallel and leave nothing behind.
     public static func uniqueSchemaName(_ prefix: String = "t") -> String {
         "\(prefix)_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
