@@ -28,7 +28,13 @@ public struct EventImporter: Sendable {
     /// transaction (one insert, one set-based application). Should a batch fail on the server,
     /// its lines are retried one transaction each, so one bad line loses nothing else and
     /// nothing is ever half-applied.
+    ///
+    /// `inEachBatch` runs first in every batch's transaction, so what it writes commits with
+    /// that batch's events: the simulator moves its clock this way, so that no worker sees the
+    /// new time before the events that happened before it have arrived. It must be idempotent
+    /// (a failed batch is retried line by line, running it again for each line).
     public func importEvents(_ text: String, format: InputFormat, batchSize: Int = 1_000,
+                             inEachBatch: (@Sendable (isolated PGConnection) throws -> Void)? = nil,
                              on connection: PGConnection) async throws -> EventImportReport {
         let (records, unreadable) = RecordReader.read(text, format: format)
         var report = EventImportReport()
@@ -48,10 +54,10 @@ public struct EventImporter: Sendable {
             let batch = Array(good[start..<min(start + max(1, batchSize), good.count)])
             start += batch.count
             do {
-                try await importBatch(batch, policies: document, into: &report, on: connection)
+                try await importBatch(batch, policies: document, prelude: inEachBatch, into: &report, on: connection)
             } catch let error as PGError where batch.count > 1 && error.kind == .server {
                 for item in batch {
-                    do { try await importBatch([item], policies: document, into: &report, on: connection) } catch let error as PGError where error.kind == .server {
+                    do { try await importBatch([item], policies: document, prelude: inEachBatch, into: &report, on: connection) } catch let error as PGError where error.kind == .server {
                         report.rejected.append(RejectedLine(line: item.line, reason: "the database refused it: \(error.message)"))
                     }
                 }
@@ -64,9 +70,11 @@ public struct EventImporter: Sendable {
 
     /// One transaction: insert the batch, apply what was stored for known contacts, and count.
     private func importBatch(_ batch: [(line: Int, event: IncomingEvent)], policies document: PolicyDocument,
+                             prelude: (@Sendable (isolated PGConnection) throws -> Void)?,
                              into report: inout EventImportReport, on connection: PGConnection) async throws {
         let events = batch.map(\.event)
         let (stored, appliedCount) = try await connection.withTransaction { [store, applier] connection in
+            try prelude?(connection)
             let now = try store.now(on: connection)
             let stored = try store.record(events, now: now, on: connection)
             let known = stored.filter { $0.contactID != nil }.map(\.id)

@@ -142,14 +142,21 @@ public struct Simulator: Sendable {
             var row = DailyRow(day: day, date: dayFormatter.string(from: now))
             var arrived: [PendingEvent] = []
 
-            // Engagement arrives through the import path real events take, at each stop of the
-            // day: every event that happened before the stop's time and has not arrived yet.
-            func importDue(before clock: Date) async throws {
+            // The clock moves to each stop of the day and engagement arrives through the import
+            // path real events take: every event that happened before the stop's time and has not
+            // arrived yet. Both commit in one transaction: a worker polling between a clock move
+            // and a later import would run a send due at the stop before the engagement that
+            // should have stopped it (a randomized run caught one such send).
+            func moveClockAndImport(to clock: Date) async throws {
+                let setClock: @Sendable (isolated PGConnection) throws -> Void = { [schema] in try DatabaseClock(schema: schema).set(clock, on: $0) }
                 let due = pending.filter { $0.occurredAt < clock }
-                guard !due.isEmpty else { return }
+                guard !due.isEmpty else {
+                    try await connection.run { try setClock($0) }
+                    return
+                }
                 pending.removeAll { $0.occurredAt < clock }
                 let text = due.sorted { ($0.occurredAt, $0.providerID) < ($1.occurredAt, $1.providerID) }.map { $0.ndjson(isoFormatter) }.joined(separator: "\n")
-                let report = try await importer.importEvents(text, format: .ndjson, on: connection)
+                let report = try await importer.importEvents(text, format: .ndjson, batchSize: due.count, inEachBatch: setClock, on: connection)
                 guard report.rejected.isEmpty else { throw SimulationError("event import rejected \(report.rejected.count) line(s): \(report.rejected[0])") }
                 row.opens += due.filter { $0.kind == .open }.count
                 row.clicks += due.filter { $0.kind == .click }.count
@@ -195,8 +202,7 @@ public struct Simulator: Sendable {
             if runsStreams {
                 for index in 0..<contacts { pending += dailyCommerce(day: day, midnight: now, persona: personas[index], index: index) }
             }
-            try await connection.run { try DatabaseClock(schema: schema).set(now, on: $0) }
-            try await importDue(before: now)
+            try await moveClockAndImport(to: now)
             if day % options.campaignEveryDays == 0 {
                 for segment in options.segments {
                     let flow = FlowDefinition(name: "campaign-\(segment)-d\(day)", segment: segment, template: "newsletter-\(segment)",
@@ -205,7 +211,7 @@ public struct Simulator: Sendable {
                 }
             }
             try await runDay(from: now, killWorker: day == options.killWorkerOnDay, connection, fleet: fleet,
-                             atStop: { stop in try await importDue(before: stop) }, afterStop: { try await reactToNewSends() })
+                             moveClock: { stop in try await moveClockAndImport(to: stop) }, afterStop: { try await reactToNewSends() })
             if runsStreams {
                 streamRows.append(try await streamRow(day: day, date: row.date, streams: streams, arrived: arrived, connection))
             }
@@ -227,20 +233,17 @@ public struct Simulator: Sendable {
     /// same numbers with 1 or 3 workers. `@every` schedules make no stops (a minutely one would
     /// make 1,440); they fire at whichever stop finds them due.
     ///
-    /// At each stop, `atStop` runs once the clock is set (the engagement that happened before
-    /// the stop arrives, so the 03:00 sweep sees the opens of the night's sends) and
-    /// `afterStop` once the workers have drained (the stop's sends meet the personas).
+    /// At each stop, `moveClock` sets the clock and brings the engagement that happened before
+    /// the stop, in one transaction (so the 03:00 sweep sees the opens of the night's sends),
+    /// and `afterStop` runs once the workers have drained (the stop's sends meet the personas).
     private func runDay(from midnight: Date, killWorker: Bool, _ connection: PGConnection, fleet: WorkerFleet,
-                        atStop: (Date) async throws -> Void, afterStop: () async throws -> Void) async throws {
+                        moveClock: (Date) async throws -> Void, afterStop: () async throws -> Void) async throws {
         let end = midnight.addingTimeInterval(86_400)
         var stop = midnight
         var first = true
         while true {
             // The caller set midnight's clock and brought its engagement before the day's flows.
-            if stop != midnight {
-                try await connection.run { [schema, stop] in try DatabaseClock(schema: schema).set(stop, on: $0) }
-                try await atStop(stop)
-            }
+            if stop != midnight { try await moveClock(stop) }
             try await connection.run { [schema] connection in
                 try Scheduler(schema: schema).run(on: connection)
                 try JobStore(schema: schema).notify(queues: ["default", "sweeps"], on: connection)
