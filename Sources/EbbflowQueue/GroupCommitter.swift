@@ -13,15 +13,21 @@ import PostgresClient
 /// No timer: a group leaves as soon as a connection is free, so a lone job waits for nothing,
 /// and groups grow only when jobs arrive faster than groups go out.
 ///
+/// A transaction blocked on a lock would hold back every transaction behind it in its group:
+/// each waits for a lock at most `lockTimeout`, then fails alone (and its job is retried).
+///
 /// Cancellation (a job's timeout, a forced shutdown): a transaction still waiting leaves at
 /// once; one on the wire has the group's running statement cancelled, as a transactional job's
-/// statement would be, so a transaction blocked on a lock cannot hold every later job back.
-/// The other transactions that statement cancellation hit are sent again.
+/// statement would be. The other transactions that statement cancellation hit are sent again.
 actor GroupCommitter {
     private struct Entry {
         var id: ObjectIdentifier
         var statements: [PGStatement]
         var continuation: CheckedContinuation<Void, any Error>
+        /// Times it came back not run. Each failure ahead of it in a group sends it back once and
+        /// moves it nearer the front, so a transaction sent back more often than a group holds
+        /// never runs (a statement of its own the server keeps saying it forgot, 26000): failed.
+        var sentBack = 0
     }
 
     /// A group on the wire: its transactions, and its connection once it has one.
@@ -41,6 +47,8 @@ actor GroupCommitter {
     private let maxGroups: Int
     /// Transactions per group at most: bounds the round trip a job waits behind.
     private let maxGroupSize: Int
+    /// How long a group's statement may wait for a lock (`PGConnection.commitGroup`).
+    private let lockTimeout: Duration
     private var pending: [Entry] = []
     private var flights: [ObjectIdentifier: Flight] = [:]
     /// Transactions on the wire whose callers were cancelled.
@@ -48,11 +56,12 @@ actor GroupCommitter {
     /// Groups sent (also in the metrics, with the transactions in them), for tests.
     private(set) var groupsSent = 0
 
-    init(pool: PGPool, logger: Logger, maxGroups: Int = 1, maxGroupSize: Int = 64) {
+    init(pool: PGPool, logger: Logger, maxGroups: Int = 1, maxGroupSize: Int = 64, lockTimeout: Duration = .seconds(5)) {
         self.pool = pool
         self.logger = logger
         self.maxGroups = max(1, maxGroups)
         self.maxGroupSize = max(1, maxGroupSize)
+        self.lockTimeout = lockTimeout
     }
 
     /// Runs `statements` as one transaction, in the next group. Throws the statement's error
@@ -87,8 +96,9 @@ actor GroupCommitter {
         } else if let flightID = flights.first(where: { $0.value.ids.contains(id) })?.key {
             cancelled.insert(id)
             flights[flightID]?.cancelIssued = true
-            // Off the actor: a cancel request is a connection of its own to the server.
-            if let line = flights[flightID]?.connection { Task.detached { line.cancel() } }
+            // Off the actor and off Swift's cooperative threads: a cancel request is a blocking
+            // connection of its own to the server.
+            if let line = flights[flightID]?.connection { DispatchQueue.global().async { line.cancel() } }
         }  // else it already ended
 
     }
@@ -103,7 +113,7 @@ actor GroupCommitter {
             groupsSent += 1
             QueueMetrics.groupSent(transactions: group.count)
             // Detached: the group outlives any one job's task, which may be cancelled.
-            Task.detached { [pool, line = flight.connection] in
+            Task.detached { [pool, lockTimeout, line = flight.connection] in
                 let outcomes: Result<[PGGroupOutcome], any Error>
                 do {
                     let transactions = group.map(\.statements)
@@ -111,7 +121,7 @@ actor GroupCommitter {
                         line.board(connection)
                         // Before the pool lends the connection on: a late cancel must not hit its next user.
                         defer { line.land() }
-                        return try await connection.run { try $0.commitGroup(transactions) }
+                        return try await connection.run { try $0.commitGroup(transactions, lockTimeout: lockTimeout) }
                     })
                 } catch {
                     outcomes = .failure(error)
@@ -132,7 +142,7 @@ actor GroupCommitter {
             }
         case .success(let outcomes):
             var again: [Entry] = []
-            for (entry, outcome) in zip(group, outcomes) {
+            for (var entry, outcome) in zip(group, outcomes) {
                 let callerCancelled = cancelled.remove(entry.id) != nil
                 switch outcome {
                 case .committed:
@@ -143,7 +153,11 @@ actor GroupCommitter {
                     entry.continuation.resume(throwing: error)
                 case .notRun where callerCancelled:
                     entry.continuation.resume(throwing: CancellationError())
+                case .notRun where entry.sentBack > maxGroupSize:
+                    entry.continuation.resume(throwing: PGError(.unexpected,
+                        "a write-only job's transaction came back not run \(entry.sentBack) times (the server forgot a prepared statement each time)"))
                 case .notRun:
+                    entry.sentBack += 1
                     again.append(entry)
                 }
             }
@@ -161,23 +175,34 @@ final class FlightConnection: @unchecked Sendable {
     private var connection: PGConnection?
     private var cancelRequested = false
 
+    private var cancelSent = false
+
     /// A cancel that came while the group waited for its connection is sent now; if it reaches
     /// the server before the group's first statement, the server ignores it, and the group ends
-    /// when whatever it waits for does (a window as long as a pool acquire).
+    /// when whatever it waits for does (at most the lock timeout).
     func board(_ connection: PGConnection) {
         lock.withLock {
             self.connection = connection
-            if cancelRequested { connection.cancelRunningStatement() }
+            if cancelRequested { sendCancel(connection) }
         }
     }
 
     func land() { lock.withLock { connection = nil } }
 
+    /// One cancel per group: the statement it stops aborts the rest of the group's pipeline, so a
+    /// second could only land on the ROLLBACK or the closing flush. Blocks (a connection of its
+    /// own to the server): call it off Swift's cooperative threads.
     func cancel() {
         lock.withLock {
             cancelRequested = true
-            connection?.cancelRunningStatement()
+            if let connection { sendCancel(connection) }
         }
+    }
+
+    private func sendCancel(_ connection: PGConnection) {
+        guard !cancelSent else { return }
+        cancelSent = true
+        connection.cancelRunningStatement()
     }
 }
 

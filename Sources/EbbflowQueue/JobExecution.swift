@@ -85,9 +85,11 @@ struct JobExecution: Sendable {
                 } else {
                     // Rare (retry, snooze, discard): the writes and the outcome in one ordinary transaction.
                     try await pool.withConnection { connection in
-                        try await connection.withTransaction { connection in
-                            for statement in writes.statements { try connection.execute(statement.sql, statement.bindings) }
-                            try record(writes.outcome, for: row, now: now, on: connection)
+                        try await withCancellation(of: connection) {
+                            try await connection.withTransaction { connection in
+                                for statement in writes.statements { try connection.execute(statement.sql, statement.bindings) }
+                                try record(writes.outcome, for: row, now: now, on: connection)
+                            }
                         }
                     }
                 }
@@ -224,8 +226,10 @@ func withCancellation<T: Sendable>(of connection: PGConnection, _ body: () async
     return try await withTaskCancellationHandler {
         try await body()
     } onCancel: {
+        // On a thread of its own: a cancel request blocks on a connection of its own to the
+        // server, and the canceller (the watchdog, a shutdown) runs on Swift's cooperative pool.
         // Not after the body returned: the connection may already serve someone else.
-        running.ifRunning { connection.cancelRunningStatement() }
+        DispatchQueue.global().async { running.ifRunning { connection.cancelRunningStatement() } }
     }
 }
 

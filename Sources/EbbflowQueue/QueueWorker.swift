@@ -146,9 +146,20 @@ public actor QueueWorker {
     }
 
     /// Starts claimed jobs: chunk kinds grouped into chunks, everything else one task per job.
+    ///
+    /// A job already running here is not started again. Claims commit without waiting for the
+    /// disk, so a server crash can lose one while its job runs on; the job is then claimed again,
+    /// by this worker too. Its first run finishes it (the completion matches this worker's hold
+    /// on it); a second run beside it would double the work, and its bookkeeping would replace
+    /// the first's, leaving that task without a timeout or a hand-back at shutdown.
     private func start(_ rows: [JobRow], now: Date) {
         var chunks: [String: [JobRow]] = [:]
         for row in rows {
+            if running[row.id] != nil {
+                logger.warning("job claimed again while it still runs here (a claim lost in a server crash); its run goes on",
+                               metadata: ["job": "\(row.id)", "kind": "\(row.kind)"])
+                continue
+            }
             if case .chunk = registry.handlers[row.kind] {
                 chunks[row.kind, default: []].append(row)
             } else {

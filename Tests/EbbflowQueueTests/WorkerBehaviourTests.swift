@@ -265,3 +265,52 @@ struct RescuedMidRunJob: TransactionalJobHandler {
         }
     }
 }
+
+@Suite struct LostClaimTests {
+    /// A claim lost in a server crash (claims commit asynchronously) makes a running job
+    /// available again, and this very worker may claim it again: it must not start a second run
+    /// beside the first, which finishes the job once.
+    @Test(.timeLimit(.minutes(1))) func aJobClaimedAgainWhileItRunsHereIsNotRunTwice() async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            let store = JobStore(schema: schema)
+            try await connection.withTransaction { try store.enqueueMany([try NewJob(kind: SlowCountedJob.kind, encoding: SlowCountedJob.Args())], on: $0) }
+            let runs = RunCounter()
+            var registry = JobRegistry()
+            registry.register(SlowCountedJob(runs: runs))
+            let worker = QueueWorker(
+                database: try TestDatabase.configuration, schema: schema, registry: registry,
+                configuration: WorkerConfiguration(queues: ["default"], concurrency: 4, pollInterval: .milliseconds(50), listen: false,
+                                                   jobTimeout: .seconds(30), drain: true),
+                logger: InProcess.logger)
+            let drained = Task { try await worker.run() }
+            while runs.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            // What a lost claim leaves behind: the job available again, held by nobody.
+            try await connection.execute("""
+                UPDATE \(schema.qualified("jobs")) SET state = 'available', locked_by = NULL, lease_expires_at = NULL
+                """)
+            try await drained.value
+            #expect(runs.count == 1, "the job ran \(runs.count) times")
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed'") == 1)
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs") == 0)
+        }
+    }
+}
+
+/// Counts its runs and takes a second over each, so a test can disturb it mid-run.
+struct SlowCountedJob: AcknowledgedJobHandler {
+    struct Args: Codable, Sendable {}
+    static let kind = "slow_counted"
+    let runs: RunCounter
+    func run(_ job: Job<Args>, context: JobContext) async throws -> JobOutcome {
+        runs.add()
+        try await Task.sleep(for: .seconds(1))
+        return .completed
+    }
+}
+
+final class RunCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var runs = 0
+    func add() { lock.withLock { runs += 1 } }
+    var count: Int { lock.withLock { runs } }
+}

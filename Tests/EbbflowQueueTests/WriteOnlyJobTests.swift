@@ -101,6 +101,54 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
         }
     }
 
+    /// Nobody cancels: a transaction blocked on a lock held elsewhere fails alone once the lock
+    /// timeout passes (55P03, so its job is retried), and the one queued behind it commits long
+    /// before the lock is released. Without the bound both would wait for the holder.
+    @Test(.timeLimit(.minutes(1))) func aBlockedTransactionFailsAloneAfterTheLockTimeout() async throws {
+        try await TestDatabase.withSchema { connection, schema in
+            try await connection.simpleQuery("CREATE TABLE items (id int PRIMARY KEY)")
+            let blocker = try await TestDatabase.connect()
+            try await blocker.simpleQuery("BEGIN; INSERT INTO \(schema).items VALUES (5)")
+            let pool = PGPool(try TestDatabase.configuration, maxConnections: 2, logger: QuietLogger.logger)
+            let committer = GroupCommitter(pool: pool, logger: QuietLogger.logger, lockTimeout: .milliseconds(300))
+            let insert = "INSERT INTO \(schema).items VALUES ($1)"
+            let started = ContinuousClock.now
+            let blocked = Task { try await committer.commit([PGStatement(insert, [5])]) }
+            try await Task.sleep(for: .milliseconds(50))
+            let behind = Task { try await committer.commit([PGStatement(insert, [7])]) }
+            await #expect { try await blocked.value } throws: { ($0 as? PGError)?.sqlState == "55P03" }
+            try await behind.value
+            #expect(ContinuousClock.now - started < .seconds(10), "the lock holder never let go; the bound did")
+            let ids: [Int] = try await connection.query("SELECT id FROM items ORDER BY id").rows.map { try $0.decode("id") }
+            #expect(ids == [7])
+            try await blocker.simpleQuery("ROLLBACK")
+            await blocker.close()
+            await pool.close()
+        }
+    }
+
+    /// A transaction that comes back not run every time (its own statement raises 26000, which
+    /// reads as a prepared statement the server forgot) is failed after a bounded number of
+    /// sends instead of being sent again for ever, and commits behind it go through.
+    @Test(.timeLimit(.minutes(1))) func aTransactionThatNeverRunsIsFailedAfterBoundedResends() async throws {
+        try await TestDatabase.withSchema { connection, schema in
+            try await connection.simpleQuery("""
+                CREATE TABLE items (id int PRIMARY KEY);
+                CREATE FUNCTION \(schema).forgets() RETURNS void LANGUAGE plpgsql AS
+                $$ BEGIN RAISE EXCEPTION 'no such prepared statement' USING ERRCODE = '26000'; END $$
+                """)
+            let pool = PGPool(try TestDatabase.configuration, maxConnections: 2, logger: QuietLogger.logger)
+            let committer = GroupCommitter(pool: pool, logger: QuietLogger.logger, maxGroupSize: 4)
+            let forgetful = Task { try await committer.commit([PGStatement("SELECT \(schema).forgets()")]) }
+            await #expect(throws: PGError.self) { try await forgetful.value }
+            let groups = await committer.groupsSent
+            #expect(groups <= 6, "sent \(groups) times")
+            try await committer.commit([PGStatement("INSERT INTO \(schema).items VALUES ($1)", [1])])
+            #expect(try await connection.query("SELECT count(*)::int AS n FROM items").first!.decode("n", as: Int.self) == 1)
+            await pool.close()
+        }
+    }
+
     /// Through the worker: a poison job among 300 fails alone, is retried, then discarded; the
     /// 299 others complete with their writes, in groups.
     @Test func poisonJobAmongGroupedOnesIsRetriedAloneThenDiscarded() async throws {
