@@ -78,13 +78,8 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
     /// job's timeout) cancels the group's running statement; the caller gets the cancellation,
     /// the transactions behind it are sent again and commit, and later commits go through.
     @Test(.timeLimit(.minutes(1))) func cancellingABlockedTransactionFreesTheGroup() async throws {
-        try await TestDatabase.withSchema { connection, schema in
-            try await connection.simpleQuery("CREATE TABLE items (id int PRIMARY KEY)")
-            let blocker = try await TestDatabase.connect()
-            try await blocker.simpleQuery("BEGIN; INSERT INTO \(schema).items VALUES (5)")
-            let pool = PGPool(try TestDatabase.configuration, maxConnections: 2, logger: QuietLogger.logger)
+        try await withItemFiveHeldElsewhere { connection, insert, pool in
             let committer = GroupCommitter(pool: pool, logger: QuietLogger.logger)
-            let insert = "INSERT INTO \(schema).items VALUES ($1)"
             let blocked = Task { try await committer.commit([PGStatement(insert, [5])]) }
             try await Task.sleep(for: .milliseconds(100))
             let behind = Task { try await committer.commit([PGStatement(insert, [7])]) }
@@ -95,6 +90,18 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
             try await committer.commit([PGStatement(insert, [9])])
             let ids: [Int] = try await connection.query("SELECT id FROM items ORDER BY id").rows.map { try $0.decode("id") }
             #expect(ids == [7, 9])
+        }
+    }
+
+    /// A schema's `items` table where another session holds an uncommitted insert of id 5, and
+    /// a pool; `body` gets the insert statement. The holder rolls back afterwards.
+    func withItemFiveHeldElsewhere(_ body: (PGConnection, String, PGPool) async throws -> Void) async throws {
+        try await TestDatabase.withSchema { connection, schema in
+            try await connection.simpleQuery("CREATE TABLE items (id int PRIMARY KEY)")
+            let blocker = try await TestDatabase.connect()
+            try await blocker.simpleQuery("BEGIN; INSERT INTO \(schema).items VALUES (5)")
+            let pool = PGPool(try TestDatabase.configuration, maxConnections: 2, logger: QuietLogger.logger)
+            try await body(connection, "INSERT INTO \(schema).items VALUES ($1)", pool)
             try await blocker.simpleQuery("ROLLBACK")
             await blocker.close()
             await pool.close()
@@ -105,13 +112,8 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
     /// timeout passes (55P03, so its job is retried), and the one queued behind it commits long
     /// before the lock is released. Without the bound both would wait for the holder.
     @Test(.timeLimit(.minutes(1))) func aBlockedTransactionFailsAloneAfterTheLockTimeout() async throws {
-        try await TestDatabase.withSchema { connection, schema in
-            try await connection.simpleQuery("CREATE TABLE items (id int PRIMARY KEY)")
-            let blocker = try await TestDatabase.connect()
-            try await blocker.simpleQuery("BEGIN; INSERT INTO \(schema).items VALUES (5)")
-            let pool = PGPool(try TestDatabase.configuration, maxConnections: 2, logger: QuietLogger.logger)
+        try await withItemFiveHeldElsewhere { connection, insert, pool in
             let committer = GroupCommitter(pool: pool, logger: QuietLogger.logger, lockTimeout: .milliseconds(300))
-            let insert = "INSERT INTO \(schema).items VALUES ($1)"
             let started = ContinuousClock.now
             let blocked = Task { try await committer.commit([PGStatement(insert, [5])]) }
             try await Task.sleep(for: .milliseconds(50))
@@ -121,9 +123,6 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
             #expect(ContinuousClock.now - started < .seconds(10), "the lock holder never let go; the bound did")
             let ids: [Int] = try await connection.query("SELECT id FROM items ORDER BY id").rows.map { try $0.decode("id") }
             #expect(ids == [7])
-            try await blocker.simpleQuery("ROLLBACK")
-            await blocker.close()
-            await pool.close()
         }
     }
 
