@@ -114,3 +114,40 @@ ebbflow_ensure_deps() {
     } >&2
     exit 1
 }
+
+# Sets EBBFLOW_PROMTOOL to a `promtool` (Prometheus's linter, which the metrics test runs on
+# the worker's /metrics): the one on PATH, else one extracted earlier into .ebbflow/tools,
+# else, where apt-get works, the binary taken out of Debian's `prometheus` package without
+# installing it (installing would set up and start a Prometheus server). Returns 1, leaving it
+# empty, when none can be had.
+ebbflow_find_promtool() {
+    EBBFLOW_PROMTOOL=
+    local tools=$EBBFLOW_ROOT/.ebbflow/tools
+    if command -v promtool >/dev/null 2>&1; then
+        EBBFLOW_PROMTOOL=$(command -v promtool)
+        return 0
+    fi
+    if [ -x "$tools/promtool" ]; then
+        EBBFLOW_PROMTOOL=$tools/promtool
+        return 0
+    fi
+    command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 || return 1
+    local work
+    work=$(mktemp -d)
+    # _apt cannot write to a private temp dir; the download is a plain fetch of a signed index's file.
+    chmod 755 "$work"
+    if ! (cd "$work" && apt-get download -q prometheus >/dev/null 2>&1); then
+        if ebbflow_is_root; then apt-get update -q >&2 || true; fi
+        (cd "$work" && apt-get download -q prometheus >/dev/null 2>&1) || {
+            rm -rf "$work"
+            return 1
+        }
+    fi
+    mkdir -p "$tools"
+    if dpkg-deb -x "$work"/prometheus_*.deb "$work/x" && [ -x "$work/x/usr/bin/promtool" ]; then
+        mv "$work/x/usr/bin/promtool" "$tools/promtool"
+        EBBFLOW_PROMTOOL=$tools/promtool
+    fi
+    rm -rf "$work"
+    [ -n "$EBBFLOW_PROMTOOL" ]
+}
