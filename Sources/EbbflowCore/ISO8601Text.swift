@@ -1,16 +1,99 @@
-// ISO 8601 input as users and files write it: with or without fractional seconds, or a bare date.
+// ISO 8601 input as users and files write it: an RFC 3339 time with its zone, or a bare date.
 import Foundation
 
 public enum ISO8601Text {
-    /// The instant `text` names, or nil. A bare date is midnight UTC.
+    /// The instant `text` names, or nil. Accepted: `2026-01-01T09:00:00Z`, with fractional
+    /// seconds, an offset (`+02:00`, `+0200`), a space or lowercase `t`/`z` (RFC 3339); a bare
+    /// date is midnight UTC.
+    ///
+    /// Strict on purpose: Foundation's `ISO8601DateFormatter` read `2025-03-08T10:00:00` (no
+    /// zone) as the bare date, dropping the time, and rolled `2025-02-30` over to March 2, so a
+    /// job asked for at one time was enqueued at another without a word. A time without a zone,
+    /// an impossible date or time, or anything left over is refused.
     public static func parse(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = fractional.date(from: text) { return date }
-        let day = ISO8601DateFormatter()
-        day.formatOptions = [.withFullDate]
-        return day.date(from: text)
+        var scanner = DigitScanner(Array(text.utf8))
+        guard let year = scanner.number(digits: 4), scanner.take("-"),
+              let month = scanner.number(digits: 2), scanner.take("-"),
+              let day = scanner.number(digits: 2),
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
+        else { return nil }
+        if scanner.atEnd { return instant(year, month, day, 0, 0, 0, 0, offsetSeconds: 0) }
+        guard scanner.take("T") || scanner.take("t") || scanner.take(" "),
+              let hour = scanner.number(digits: 2), scanner.take(":"),
+              let minute = scanner.number(digits: 2), scanner.take(":"),
+              let second = scanner.number(digits: 2),
+              hour <= 23, minute <= 59, second <= 59
+        else { return nil }
+        var fraction = 0.0
+        if scanner.take(".") {
+            guard let digits = scanner.digitRun(), !digits.isEmpty, let value = Double("0." + digits) else { return nil }
+            fraction = value
+        }
+        let offset: Int
+        if scanner.take("Z") || scanner.take("z") {
+            offset = 0
+        } else if let sign = scanner.take("+") ? 1 : (scanner.take("-") ? -1 : nil),
+                  let hours = scanner.number(digits: 2) {
+            _ = scanner.take(":")
+            guard let minutes = scanner.number(digits: 2), hours <= 23, minutes <= 59 else { return nil }
+            offset = sign * (hours * 3_600 + minutes * 60)
+        } else {
+            return nil  // no zone: which instant was meant is unknown
+        }
+        guard scanner.atEnd else { return nil }
+        return instant(year, month, day, hour, minute, second, fraction, offsetSeconds: offset)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    private static func instant(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int,
+                                _ fraction: Double, offsetSeconds: Int) -> Date? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        let parts = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        guard let local = calendar.date(from: parts) else { return nil }
+        return local.addingTimeInterval(fraction - Double(offsetSeconds))
+    }
+}
+
+/// Reads ASCII digits and separators off the front of a string's bytes.
+private struct DigitScanner {
+    let bytes: [UInt8]
+    var position = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var atEnd: Bool { position == bytes.count }
+
+    /// Consumes `character` if it comes next.
+    mutating func take(_ character: Character) -> Bool {
+        guard position < bytes.count, let ascii = character.asciiValue, bytes[position] == ascii else { return false }
+        position += 1
+        return true
+    }
+
+    /// Exactly `digits` digits as a number.
+    mutating func number(digits: Int) -> Int? {
+        guard position + digits <= bytes.count else { return nil }
+        var value = 0
+        for byte in bytes[position..<position + digits] {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        position += digits
+        return value
+    }
+
+    /// All the digits that come next, as text.
+    mutating func digitRun() -> String? {
+        let start = position
+        while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+        return String(decoding: bytes[start..<position], as: UTF8.self)
     }
 }

@@ -76,7 +76,7 @@ public struct ContactImporter: Sendable {
             return reject("campaign_status \"\(status)\" is not one of \(CampaignStatus.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let score = fields["engagement_score"], (Double(score) ?? -1) < 0 { return reject("engagement_score \"\(score)\" is not a number ≥ 0") }
-        if let date = fields["last_engagement_at"], ISO8601Text.parse(date) == nil { return reject("last_engagement_at \"\(date)\" is not an ISO 8601 time") }
+        if let date = fields["last_engagement_at"], ISO8601Text.parse(date) == nil { return reject("last_engagement_at \"\(date)\" is not an ISO 8601 time with its zone, such as 2026-01-01T09:00:00Z") }
         if let cycle = fields["reactivation_cycle"], (Int(cycle) ?? -1) < 0 { return reject("reactivation_cycle \"\(cycle)\" is not a whole number ≥ 0") }
         if let attributes = fields["attributes"], !((try? JSONSerialization.jsonObject(with: Data(attributes.utf8))) is [String: Any]) {
             return reject("attributes is not a JSON object")

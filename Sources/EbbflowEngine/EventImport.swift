@@ -106,7 +106,7 @@ public struct EventImporter: Sendable {
         guard known.contains(kind) else { throw reject("unknown event kind \"\(kind)\" (accepted: \(known.sorted().joined(separator: ", ")))") }
         var occurredAt: Date?
         if let text = record.fields["occurred_at"] {
-            guard let date = ISO8601Text.parse(text) else { throw reject("occurred_at \"\(text)\" is not an ISO 8601 time") }
+            guard let date = ISO8601Text.parse(text) else { throw reject("occurred_at \"\(text)\" is not an ISO 8601 time with its zone, such as 2026-01-01T09:00:00Z") }
             occurredAt = date
         }
         var machineOpen = false

@@ -187,6 +187,12 @@ public struct JobStore: Sendable {
         return moved
     }
 
+    /// The unfinished job that holds `uniqueKey`, which keeps a finished job with that key from
+    /// being retried.
+    public func holder(ofUniqueKey uniqueKey: String, on connection: isolated PGConnection) throws -> Int64? {
+        try connection.query(sql.holderOfUniqueKey, [uniqueKey]).first?.decode("id")
+    }
+
     public func discardedIDs(kind: String?, limit: Int, on connection: isolated PGConnection) throws -> [Int64] {
         try connection.query(sql.discardedIDs, [kind, limit]).rows.map { try $0.decode("id") }
     }

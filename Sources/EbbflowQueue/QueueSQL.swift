@@ -268,11 +268,19 @@ struct QueueSQL: Sendable {
     }
 
     /// Moves finished jobs back to the queue ($1 ids, $2 now); raises the attempt limit so
-    /// the job gets one more run.
+    /// the job gets one more run. A job whose unique key an unfinished job holds stays where it
+    /// is, and of several with one key only the newest moves: the key admits one unfinished job.
     var retryFinished: String {
         """
         WITH moved AS (
-            DELETE FROM \(finished) WHERE id = ANY($1) AND state IN ('discarded', 'cancelled') RETURNING *
+            DELETE FROM \(finished) WHERE id IN (
+                SELECT DISTINCT ON (coalesce('k:' || f.unique_key, 'i:' || f.id)) f.id
+                FROM \(finished) f
+                WHERE f.id = ANY($1) AND f.state IN ('discarded', 'cancelled')
+                  AND NOT EXISTS (SELECT 1 FROM \(jobs) j WHERE j.unique_key = f.unique_key)
+                ORDER BY coalesce('k:' || f.unique_key, 'i:' || f.id), f.id DESC
+            )
+            RETURNING *
         )
         INSERT INTO \(jobs) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors, unique_key, created_at)
         SELECT id, 'available', queue, kind, args, priority, $2, attempt, greatest(max_attempts, attempt + 1), errors, unique_key, created_at
@@ -280,6 +288,9 @@ struct QueueSQL: Sendable {
         RETURNING id, queue
         """
     }
+
+    /// The unfinished job holding a unique key ($1), if any.
+    var holderOfUniqueKey: String { "SELECT id FROM \(jobs) WHERE unique_key = $1" }
 
     /// Cancels a job only if it has not started ($1 id, $2 now): one statement, so a worker
     /// cannot claim it between a check and the move.

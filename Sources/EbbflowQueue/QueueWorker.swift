@@ -30,12 +30,15 @@ public actor QueueWorker {
     /// Jobs run to an end by this worker (for drain reports and tests).
     public private(set) var finishedCount = 0
 
-    /// Called once the worker is registered in the database and about to claim (readiness).
-    private let onReady: @Sendable () -> Void
+    /// Told whether the worker can take work (Kubernetes readiness): true once it is registered
+    /// and about to claim, false while its claims fail (the database is unreachable) and from
+    /// the moment it is asked to stop, true again after a claim succeeds.
+    private let onReadiness: @Sendable (Bool) -> Void
+    private var ready = false
 
     public init(database: PGConfiguration, schema: SchemaName, registry: JobRegistry,
-                configuration: WorkerConfiguration, logger: Logger, onReady: @escaping @Sendable () -> Void = {}) {
-        self.onReady = onReady
+                configuration: WorkerConfiguration, logger: Logger, onReadiness: @escaping @Sendable (Bool) -> Void = { _ in }) {
+        self.onReadiness = onReadiness
         self.configuration = configuration
         self.store = JobStore(schema: schema)
         self.registry = registry
@@ -56,7 +59,14 @@ public actor QueueWorker {
     /// Asks the worker to stop claiming; `run()` then finishes or hands back running jobs.
     public func stop() {
         stopping = true
+        setReady(false)
         wake.wake()
+    }
+
+    private func setReady(_ value: Bool) {
+        guard value != ready, !(value && stopping) else { return }
+        ready = value
+        onReadiness(value)
     }
 
     /// Runs until `stop()` (or, in drain mode, until nothing is due). Returns after running
@@ -78,7 +88,7 @@ public actor QueueWorker {
             heartbeat.cancel()
         }
         if configuration.drain { try await maintenance.fireDueSchedules() }
-        onReady()
+        setReady(true)
         var consecutiveErrors = 0
         // While busy, refill in batches: claim when half of the slots are free (or 20 ms have
         // passed), not on every finished job, so one claim round trip serves many jobs. Half,
@@ -97,8 +107,10 @@ public actor QueueWorker {
                     lastClaim = ContinuousClock.now
                     claimed = try await claimAndStart(limit: free)
                     consecutiveErrors = 0
+                    setReady(true)
                 } catch {
                     consecutiveErrors += 1
+                    setReady(false)
                     QueueMetrics.claimFailed()
                     let backoff = Duration.milliseconds(min(5_000, 100 * (1 << min(consecutiveErrors, 6))))
                     logger.warning("claim failed; retrying", metadata: ["error": "\(error)", "in": "\(backoff)"])

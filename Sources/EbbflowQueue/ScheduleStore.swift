@@ -43,7 +43,8 @@ public struct ScheduleStore: Sendable {
     public func upsert(name: String, cron: CronSchedule, kind: String, args: PGJSON, queue: String, priority: Int,
                        maxAttempts: Int, on connection: isolated PGConnection) throws -> ScheduleRow {
         guard !name.isEmpty else { throw QueueError.invalid("schedule name is empty") }
-        guard !kind.isEmpty else { throw QueueError.invalid("job kind is empty") }
+        // The job every tick will enqueue, checked now: refused at a tick, it would fire never.
+        try NewJob(kind: kind, args: args, queue: queue, priority: priority, maxAttempts: maxAttempts).validate()
         let now = try DatabaseClock(schema: schema).now(on: connection)
         guard let next = cron.next(after: now) else {
             throw QueueError.invalid("cron expression \"\(cron.expression)\" never fires")

@@ -19,14 +19,22 @@ struct JobsRetryCommand: AsyncParsableCommand {
         let store = JobStore(schema: try connection.schemaName)
         let database = try await connection.connect()
         let (id, kind) = (self.id, self.kind)
-        let moved = try await database.withTransaction { connection in
+        let (moved, kept) = try await database.withTransaction { connection in
             if let id {
                 guard let job = try store.find(id, on: connection) else { throw QueueError.notFound(id) }
                 guard ["discarded", "cancelled"].contains(job.state) else { throw QueueError.wrongState(id, job.state, "retry") }
-                return try store.retryFinished([id], on: connection)
+                let moved = try store.retryFinished([id], on: connection)
+                if moved.isEmpty, let key = job.uniqueKey, let holder = try store.holder(ofUniqueKey: key, on: connection) {
+                    throw QueueError.invalid("job \(id) was not retried: its unique key \"\(key)\" is held by unfinished job \(holder)")
+                }
+                return (moved, 0)
             }
-            return try store.retryFinished(try store.discardedIDs(kind: kind, limit: 1_000_000, on: connection), on: connection)
+            let candidates = try store.discardedIDs(kind: kind, limit: 1_000_000, on: connection)
+            let moved = try store.retryFinished(candidates, on: connection)
+            return (moved, candidates.count - moved.count)
         }
-        print("requeued \(moved.count) job(s)")
+        var report = "requeued \(moved.count) job(s)"
+        if kept > 0 { report += "; \(kept) left discarded: an unfinished job (or a newer discarded one) holds their unique key" }
+        print(report)
     }
 }

@@ -14,7 +14,8 @@ struct SchedulesAddCommand: AsyncParsableCommand {
     @Option(help: "Job kind to enqueue on each tick.") var kind: String
     @Option(help: "Job arguments as a JSON object.") var args = "{}"
     @Option(help: "Queue name.") var queue = "default"
-    @Option(help: "Priority: lower runs first.") var priority = 0
+    // Unconditional: a negative priority is a value, not an option (`--priority -5`).
+    @Option(parsing: .unconditional, help: "Priority: lower runs first; negative allowed.") var priority = 0
     @Option(help: "Attempts per enqueued job.") var maxAttempts = 20
 
     func validate() throws {

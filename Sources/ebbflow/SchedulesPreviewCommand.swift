@@ -15,7 +15,7 @@ struct SchedulesPreviewCommand: ParsableCommand {
 
     func validate() throws {
         _ = try cronOptions.schedule(expression)
-        if let from, ISO8601Text.parse(from) == nil { throw InputError("--from \"\(from)\" is not an ISO 8601 time") }
+        if let from, ISO8601Text.parse(from) == nil { throw InputError("--from \"\(from)\" is not an ISO 8601 time with its zone, such as 2026-01-01T09:00:00Z") }
         guard count > 0 && count <= 10_000 else { throw InputError("--count must be 1...10000") }
     }
 

@@ -35,9 +35,13 @@ struct WorkerCommand: AsyncParsableCommand {
             throw InputError("\(flag) \"\(value)\" is not a duration such as 12h, 1d or 0")
         }
         guard (0...65535).contains(metricsPort) else { throw InputError("--metrics-port must be 0...65535") }
+        if id == "" { throw InputError("--id must not be empty") }
         guard concurrency > 0 && concurrency <= 1000 else { throw InputError("--concurrency must be 1...1000, got \(concurrency)") }
-        guard pollInterval > 0, shutdownTimeout >= 0, jobTimeout > 0, leaseSeconds >= 3 else {
-            throw InputError("--poll-interval and --job-timeout must be positive, --lease-seconds at least 3, --shutdown-timeout not negative")
+        // Bounded above too: an infinite or huge value would overflow the milliseconds it becomes.
+        for (flag, value, range) in [("--poll-interval", pollInterval, 0.001...3_600), ("--shutdown-timeout", shutdownTimeout, 0...86_400),
+                                     ("--job-timeout", jobTimeout, 0.001...604_800), ("--lease-seconds", leaseSeconds, 3...86_400)]
+        where !range.contains(value) {
+            throw InputError("\(flag) must be \(String(format: "%g", range.lowerBound))...\(String(format: "%g", range.upperBound)) seconds, got \(value)")
         }
         let names = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }) else { throw InputError("--queues needs at least one name, e.g. default,sweeps") }
@@ -59,7 +63,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)), drain: drain,
                 completedRetention: completedRetention == "0" ? 0 : DurationText.seconds(completedRetention)!,
                 discardedRetention: discardedRetention == "0" ? 0 : DurationText.seconds(discardedRetention)!),
-            logger: logger, onReady: { endpoint?.setReady(true) })
+            logger: logger, onReadiness: { endpoint?.setReady($0) })
         let signals = SignalHandler(logger: logger) { await worker.stop() }
         defer { signals.cancel() }
         try await worker.run()

@@ -12,7 +12,16 @@ import Testing
         let cases: [([String], String)] = [
             (["jobs", "enqueue", "noop", "--args", "{not json"], "must be a JSON object"),
             (["jobs", "enqueue", "noop", "--count=-3"], "--count must be at least 1"),
+            (["jobs", "enqueue", "noop", "--count", "2000000000"], "--count must be at most 1000000"),
+            (["jobs", "enqueue", "noop", "--priority", "40000"], "--priority must be -32768...32767"),
             (["jobs", "enqueue", "noop", "--run-at", "next tuesday"], "not an ISO 8601 time"),
+            (["jobs", "enqueue", "noop", "--run-at", "2025-03-08T10:00:00"], "not an ISO 8601 time with its zone"),
+            (["jobs", "enqueue", "noop", "--run-at", "2025-02-30T00:00:00Z"], "not an ISO 8601 time"),
+            (["jobs", "enqueue", "noop", "--in", "99999999999d"], "more than 100 years"),
+            (["schedules", "add", "nightly", "--cron", "0 3 * * *", "--kind", "noop", "--max-attempts", "0"], "max attempts must be"),
+            (["schedules", "add", "nightly", "--cron", "0 3 * * *", "--kind", "noop", "--queue", ""], "queue name is empty"),
+            (["worker", "--poll-interval", "inf"], "--poll-interval must be"),
+            (["worker", "--lease-seconds", "1e300"], "--lease-seconds must be"),
             (["jobs", "enqueue", "noop", "--in", "soon"], "not a duration"),
             (["jobs", "show", "987654321"], "no job with id 987654321"),
             (["jobs", "cancel", "987654321"], "no job with id 987654321"),
@@ -56,6 +65,11 @@ import Testing
         #expect(try await EbbflowBinary.run(["jobs", "cancel", "\(scheduledID)"] + base).exitCode == 0)
         let stats = try await EbbflowBinary.run(["jobs", "stats"] + base)
         #expect(stats.stdout.contains("cancelled") && stats.stdout.contains("available"), "\(stats.output)")
+        // The cancelled job's unique key taken by a new job: retrying it says so, changes nothing.
+        let holder = try await EbbflowBinary.run(["jobs", "enqueue", "noop", "--priority", "-5", "--unique-key", "k1"] + base)
+        #expect(holder.exitCode == 0, "a negative priority after a space is a value: \(holder.output)")
+        let blocked = try await EbbflowBinary.run(["jobs", "retry", "\(scheduledID)"] + base)
+        #expect(blocked.exitCode == 1 && blocked.stderr.contains("is held by unfinished job"), "\(blocked.output)")
         let preview = try await EbbflowBinary.run(["schedules", "preview", "0 9 * * MON-FRI", "--from", "2026-11-20T10:00:00Z", "--count", "3"])
         #expect(preview.stdout.split(separator: "\n") == ["2026-11-23T09:00:00Z", "2026-11-24T09:00:00Z", "2026-11-25T09:00:00Z"], "\(preview.output)")
         try await TestDatabase.dropSchema(schema)

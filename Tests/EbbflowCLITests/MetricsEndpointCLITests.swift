@@ -16,11 +16,11 @@ import Testing
         var ready = ""
         for _ in 0..<100 {
             try await Task.sleep(for: .milliseconds(100))
-            ready = (try? await httpGet(port: port, path: "/readyz")) ?? ""
-            metrics = (try? await httpGet(port: port, path: "/metrics")) ?? ""
+            ready = (try? await HTTPProbe.get(port: port, path: "/readyz")) ?? ""
+            metrics = (try? await HTTPProbe.get(port: port, path: "/metrics")) ?? ""
             if metrics.contains("ebbflow_jobs_total{queue=\"default\",outcome=\"completed\"} 50") { break }
         }
-        let health = (try? await httpGet(port: port, path: "/healthz")) ?? ""
+        let health = (try? await HTTPProbe.get(port: port, path: "/healthz")) ?? ""
         worker.terminate()
         worker.waitUntilExit()
         try await TestDatabase.dropSchema(schema)
@@ -50,29 +50,5 @@ import Testing
             let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             #expect(check.terminationStatus == 0, "promtool: \(said)")
         }
-    }
-
-    /// A plain HTTP/1.1 GET over a socket; returns status line, headers and body.
-    func httpGet(port: Int, path: String) async throws -> String {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socketFD) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-        let request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-        _ = request.withCString { send(socketFD, $0, strlen($0), 0) }
-        var response = Data()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = recv(socketFD, &buffer, buffer.count, 0)
-            if count <= 0 { break }
-            response.append(buffer, count: count)
-        }
-        return String(decoding: response, as: UTF8.self)
     }
 }

@@ -115,6 +115,33 @@ import Testing
         }
     }
 
+    /// /readyz answers 503 while the database is down and 200 again once it is back, without a
+    /// restart of the worker, which exits 0 on SIGTERM afterwards. On the restart cluster.
+    @Test func readinessFollowsTheDatabase() async throws {
+        guard TestCluster.directory != nil else { return }  // needs a cluster it may stop
+        try await withCounterJobs(0, kind: "noop", url: try TestCluster.url) { schema, url in
+            let port = 20_000 + Int.random(in: 0..<20_000)
+            let worker = try startWorker(schema, url, ["--metrics-port", "\(port)", "--metrics-host", "127.0.0.1"])
+            func waitForReadyz(_ status: String, within limit: Duration) async throws -> Bool {
+                let deadline = ContinuousClock.now + limit
+                while ContinuousClock.now < deadline {
+                    if let answer = try? await HTTPProbe.get(port: port, path: "/readyz"), answer.hasPrefix("HTTP/1.1 \(status)") { return true }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return false
+            }
+            #expect(try await waitForReadyz("200", within: .seconds(15)), "ready once started")
+            try TestCluster.stop()
+            let wentUnready = try await waitForReadyz("503", within: .seconds(15))
+            try TestCluster.start()
+            #expect(wentUnready, "not ready while the database is down")
+            #expect(try await waitForReadyz("200", within: .seconds(30)), "ready again once it is back")
+            worker.terminate()
+            worker.waitUntilExit()
+            #expect(worker.terminationStatus == 0)
+        }
+    }
+
     @Test func gracefulShutdownLetsRunningJobsFinish() async throws {
         try await withCounterJobs(0, kind: "noop") { schema, url in
             let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": 2000}", "--count", "5",

@@ -19,6 +19,31 @@ import Testing
         }
     }
 
+    /// Retrying finished jobs respects unique keys: a job whose key an unfinished job holds
+    /// stays finished (no 23505 failing the whole retry), of two with one free key only the
+    /// newest returns, and jobs without a key all return.
+    @Test func retryLeavesJobsWhoseUniqueKeyIsHeld() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = JobStore(schema: schema)
+            let (held, older, newer, keyless, holder) = try await connection.run { connection in
+                let held = try store.enqueue(NewJob(kind: "noop", uniqueKey: "held"), on: connection).id
+                try store.cancel(held, on: connection)
+                let holder = try store.enqueue(NewJob(kind: "noop", uniqueKey: "held"), on: connection).id
+                let older = try store.enqueue(NewJob(kind: "noop", uniqueKey: "free"), on: connection).id
+                try store.cancel(older, on: connection)
+                let newer = try store.enqueue(NewJob(kind: "noop", uniqueKey: "free"), on: connection).id
+                try store.cancel(newer, on: connection)
+                let keyless = try store.enqueue(NewJob(kind: "noop"), on: connection).id
+                try store.cancel(keyless, on: connection)
+                return (held, older, newer, keyless, holder)
+            }
+            let moved = try await connection.withTransaction { try store.retryFinished([held, older, newer, keyless], on: $0) }
+            #expect(Set(moved) == [newer, keyless])
+            #expect(try await connection.run { try store.holder(ofUniqueKey: "held", on: $0) } == holder)
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE id = ANY($1)", [[held, older]]) == 2)
+        }
+    }
+
     @Test func uniqueKeyFromTwoConcurrentTransactionsYieldsOneJob() async throws {
         try await MigratedSchema.with { _, schema in
             let store = JobStore(schema: schema)

@@ -50,6 +50,35 @@ import Testing
         }
     }
 
+    /// A schedule whose job would be refused is refused when added; one already stored (written
+    /// before that check) is disabled at its tick, and the schedules beside it still fire.
+    @Test func aScheduleThatCannotFireIsRefusedOrDisabledAndTheOthersFire() async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            let schedules = ScheduleStore(schema: schema)
+            for (queue, attempts) in [("default", 0), ("", 3)] {
+                await #expect(throws: QueueError.self) {
+                    try await connection.run {
+                        try schedules.upsert(name: "bad", cron: try CronSchedule(parsing: "@hourly"), kind: "noop",
+                                             args: PGJSON("{}"), queue: queue, priority: 0, maxAttempts: attempts, on: $0)
+                    }
+                }
+            }
+            try await connection.run { connection in
+                for name in ["good", "bad"] {
+                    _ = try schedules.upsert(name: name, cron: try CronSchedule(parsing: "@hourly"), kind: "noop",
+                                             args: PGJSON("{}"), queue: "default", priority: 0, maxAttempts: 3, on: connection)
+                }
+            }
+            try await connection.execute("UPDATE \(schema.quoted).schedules SET max_attempts = 0 WHERE name = 'bad'")
+            try await connection.execute("UPDATE \(schema.quoted).schedules SET enabled = false WHERE name NOT IN ('good', 'bad')")
+            try await InProcess.advance(connection, schema, seconds: 3600)
+            #expect(try await connection.run { try Scheduler(schema: schema).run(on: $0) } == 1)
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE unique_key LIKE 'schedule:good:%'") == 1)
+            let bad = try await connection.run { try schedules.list(on: $0) }.first { $0.name == "bad" }!
+            #expect(!bad.enabled)
+        }
+    }
+
     /// A clock set back (a simulation starting in the past) leaves ticks months ahead: rebase
     /// brings each to its first tick after the new now. A tick already due, or already the next,
     /// stays, so moving the clock forward keeps its one catch-up run; a second rebase moves nothing.

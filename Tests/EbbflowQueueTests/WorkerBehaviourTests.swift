@@ -314,3 +314,31 @@ final class RunCounter: @unchecked Sendable {
     func add() { lock.withLock { runs += 1 } }
     var count: Int { lock.withLock { runs } }
 }
+
+@Suite struct ReadinessTests {
+    /// Readiness (Kubernetes' /readyz) is reported once the worker is about to claim, and
+    /// withdrawn the moment it is asked to stop, before its running jobs end. (Readiness while
+    /// the database is down: WorkerProcessTests, on a cluster a test may stop.)
+    @Test(.timeLimit(.minutes(1))) func readyWhileClaimingNotOnceStopping() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let seen = ReadinessLog()
+            let worker = QueueWorker(
+                database: try TestDatabase.configuration, schema: schema, registry: .builtins(),
+                configuration: WorkerConfiguration(queues: ["default"], concurrency: 2, pollInterval: .milliseconds(50), listen: false),
+                logger: InProcess.logger, onReadiness: { seen.record($0) })
+            let running = Task { try await worker.run() }
+            while seen.all.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            await worker.stop()
+            try await running.value
+            #expect(seen.all == [true, false])
+        }
+    }
+}
+
+/// The readiness values a worker reported, in order.
+final class ReadinessLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Bool] = []
+    func record(_ value: Bool) { lock.withLock { values.append(value) } }
+    var all: [Bool] { lock.withLock { values } }
+}

@@ -44,11 +44,19 @@ public enum TestCluster {
     }
 
     /// Restarts the restart cluster (`scripts/dev-db restart`, `pg_ctl stop -m fast` then start).
-    public static func restart() throws {
+    public static func restart() throws { try devDB("restart") }
+
+    /// Stops the restart cluster (`pg_ctl stop -m fast`): its clients see the database go away.
+    public static func stop() throws { try devDB("stop") }
+
+    /// Starts the restart cluster again.
+    public static func start() throws { try devDB("start") }
+
+    private static func devDB(_ command: String) throws {
         guard let directory else { throw PGError(.invalidConfiguration, "EBBFLOW_RESTART_PG_DIR is not set; run through scripts/test") }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let status = try CleanSpawn.run(root.appendingPathComponent("scripts/dev-db").path, ["restart"],
+        let status = try CleanSpawn.run(root.appendingPathComponent("scripts/dev-db").path, [command],
             environment: environment.merging(["EBBFLOW_PG_DIR": directory]) { $1 })
-        guard status == 0 else { throw PGError(.unexpected, "scripts/dev-db restart exited \(status)") }
+        guard status == 0 else { throw PGError(.unexpected, "scripts/dev-db \(command) exited \(status)") }
     }
 }

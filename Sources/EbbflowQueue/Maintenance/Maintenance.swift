@@ -27,7 +27,7 @@ actor Maintenance {
         rescuer = Rescuer(store: store)
         pruner = Pruner(store: store, completedRetention: configuration.completedRetention,
                         discardedRetention: configuration.discardedRetention)
-        scheduler = Scheduler(store: store, schedules: ScheduleStore(schema: schema))
+        scheduler = Scheduler(store: store, schedules: ScheduleStore(schema: schema), logger: logger)
         statistics = StatisticsRefresher(store: store, logger: logger)
         self.pool = pool
         self.logger = logger

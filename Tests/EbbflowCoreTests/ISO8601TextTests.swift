@@ -1,0 +1,32 @@
+// Times typed by users and files: RFC 3339 with a zone, or a bare date; nothing lenient.
+import EbbflowCore
+import Foundation
+import Testing
+
+@Suite struct ISO8601TextTests {
+    /// 2026-01-01T09:00:00Z.
+    static let nine = Date(timeIntervalSince1970: 1_767_258_000)
+
+    @Test(arguments: ["2026-01-01T09:00:00Z", "2026-01-01T11:00:00+02:00", "2026-01-01T11:00:00+0200",
+                      "2026-01-01T04:30:00-04:30", "2026-01-01 09:00:00Z", "2026-01-01t09:00:00z"])
+    func theSameInstantHoweverWritten(_ text: String) {
+        #expect(ISO8601Text.parse(text) == Self.nine, "\(text)")
+    }
+
+    @Test func fractionsAndBareDates() {
+        #expect(ISO8601Text.parse("2026-01-01T09:00:00.250Z") == Self.nine.addingTimeInterval(0.25))
+        #expect(ISO8601Text.parse("2026-01-01") == Self.nine.addingTimeInterval(-9 * 3_600))
+        #expect(ISO8601Text.parse("2024-02-29") != nil)
+        #expect(ISO8601Text.parse("2000-02-29T00:00:00Z") != nil)
+    }
+
+    /// Each of these was once read as some other instant without a word (the time dropped, the
+    /// date rolled over); each is refused now.
+    @Test(arguments: ["2025-03-08T10:00:00", "2025-02-30T00:00:00Z", "2025-04-31", "2023-02-29", "1900-02-29",
+                      "2025-03-08T25:00:00Z", "2025-03-08T10:61:00Z", "2025-03-08T10:00:60Z", "2025-03-08T10:00:00+25:00",
+                      "2025-03-08T10:00:00Zjunk", "2025-03-08junk", "2025-3-8", "2025-03-08T10:00Z", "2025-03-08T10:00:00.Z",
+                      "", "tomorrow", "2025-13-01"])
+    func impossibleOrAmbiguousTimesAreRefused(_ text: String) {
+        #expect(ISO8601Text.parse(text) == nil, "\(text)")
+    }
+}
