@@ -23,4 +23,19 @@ public enum DurationText {
         }
         return sawPair && number.isEmpty ? total : nil
     }
+
+    /// `seconds` as people read a wait: its two largest units, in the notation `seconds(_:)`
+    /// reads ("1d12h", "5m3s", "42.5s"), so a queue's oldest job shows "638d8h", not 55153089.6.
+    public static func text(seconds: Double) -> String {
+        guard seconds.isFinite else { return "\(seconds)s" }
+        if abs(seconds) < 60 { return String(format: "%.1fs", seconds) }
+        var rest = Int(seconds.rounded())
+        var parts: [String] = []
+        for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] where parts.count < 2 {
+            let count = rest / size
+            rest -= count * size
+            if count != 0 || !parts.isEmpty { parts.append("\(count)\(unit)") }
+        }
+        return parts.joined()
+    }
 }

@@ -197,12 +197,13 @@ struct JobExecution: Sendable {
 
     private func writeFailure(_ row: JobRow, kind: JobError.Kind, message: String, final: Bool) async {
         let (store, workerID, policy) = (self.store, self.workerID, configuration.retryPolicy)
+        let discarding = final || row.attempt >= row.maxAttempts
         do {
             try await pool.withConnection { connection in
                 try await connection.run { connection in
                     let now = try store.now(on: connection)
                     let error = JobError(at: now, attempt: row.attempt, kind: kind, message: message)
-                    if final || row.attempt >= row.maxAttempts {
+                    if discarding {
                         try store.discard(row.id, worker: workerID, now: now, error: error, on: connection)
                     } else {
                         let delay = policy.delay(afterAttempt: row.attempt)
@@ -210,7 +211,13 @@ struct JobExecution: Sendable {
                     }
                 }
             }
-            logger.info("job failed", metadata: ["job": "\(row.id)", "kind": "\(row.kind)", "attempt": "\(row.attempt)", "error": "\(message)"])
+            // A discard needs someone to look (it will not run again); a retry is routine.
+            let metadata: Logger.Metadata = ["job": "\(row.id)", "kind": "\(row.kind)", "attempt": "\(row.attempt)", "error": "\(message)"]
+            if discarding {
+                logger.warning("job discarded", metadata: metadata)
+            } else {
+                logger.info("job failed; it will be retried", metadata: metadata)
+            }
         } catch {
             logger.error("could not record a job failure; its lease will expire and it will run again",
                          metadata: ["job": "\(row.id)", "error": "\(error)"])

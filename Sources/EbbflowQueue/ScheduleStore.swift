@@ -56,9 +56,13 @@ public struct ScheduleStore: Sendable {
                 args = excluded.args, queue = excluded.queue, priority = excluded.priority,
                 max_attempts = excluded.max_attempts, next_run_at = excluded.next_run_at, enabled = true
             RETURNING \(Self.columns)
-            """, [name, cron.expression, cron.timeZone.identifier, kind, args.text, queue, priority, maxAttempts, next]).first!
+            """, [name, cron.expression, Self.zoneName(cron.timeZone), kind, args.text, queue, priority, maxAttempts, next]).first!
         return try ScheduleRow(row)
     }
+
+    /// The name a schedule's zone is stored and shown under: Foundation on Linux names UTC
+    /// "GMT", which is not what the user typed (or the default, UTC).
+    static func zoneName(_ zone: TimeZone) -> String { zone.identifier == "GMT" ? "UTC" : zone.identifier }
 
     public func list(on connection: isolated PGConnection) throws -> [ScheduleRow] {
         try connection.query("SELECT \(Self.columns) FROM \(table) ORDER BY name").rows.map(ScheduleRow.init)

@@ -1,5 +1,6 @@
 // `ebbflow jobs stats`: counts by queue and state, and how long the oldest due job has waited.
 import ArgumentParser
+import EbbflowCore
 import EbbflowQueue
 import Foundation
 
@@ -23,7 +24,7 @@ struct JobsStatsCommand: AsyncParsableCommand {
         }
         print(Output.table(["QUEUE", "STATE", "JOBS"], stats.counts.map { [$0.queue, $0.state, "\($0.jobs)"] }))
         for (queue, age) in stats.oldestDue.sorted(by: { $0.key < $1.key }) {
-            print("oldest due job in \(queue) has waited \(String(format: "%.1f", age)) s")
+            print("oldest due job in \(queue) has waited \(DurationText.text(seconds: age))")
         }
     }
 }

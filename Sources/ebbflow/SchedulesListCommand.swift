@@ -1,6 +1,7 @@
 // `ebbflow schedules list`: every schedule with its next and last run.
 import ArgumentParser
 import EbbflowQueue
+import Foundation
 
 struct SchedulesListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List schedules.")
@@ -15,7 +16,9 @@ struct SchedulesListCommand: AsyncParsableCommand {
         if json {
             print(try Output.json(rows.map {
                 ["name": $0.name, "cron": $0.cron, "tz": $0.timeZone, "kind": $0.kind, "queue": $0.queue, "enabled": $0.enabled,
-                 "next_run_at": Output.time($0.nextRunAt), "last_run_at": Output.time($0.lastRunAt)] as [String: Any]
+                 "args": (try? JSONSerialization.jsonObject(with: $0.args.bytes, options: [.fragmentsAllowed])) ?? NSNull(),
+                 "priority": $0.priority, "max_attempts": $0.maxAttempts,
+                 "next_run_at": Output.time($0.nextRunAt), "last_run_at": $0.lastRunAt.map { Output.time($0) } ?? NSNull()] as [String: Any]
             }))
             return
         }

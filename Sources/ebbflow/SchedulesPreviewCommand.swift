@@ -26,6 +26,7 @@ struct SchedulesPreviewCommand: ParsableCommand {
         formatter.timeZone = schedule.timeZone
         formatter.formatOptions = [.withInternetDateTime]
         let times = schedule.nextTimes(after: start, count: count).map { formatter.string(from: $0) }
+        guard !times.isEmpty else { throw InputError("cron expression \"\(expression)\" never fires after \(formatter.string(from: start))") }
         print(json ? try Output.json(times) : times.joined(separator: "\n"))
     }
 }

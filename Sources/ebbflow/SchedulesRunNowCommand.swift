@@ -9,7 +9,15 @@ struct SchedulesRunNowCommand: AsyncParsableCommand {
     @Argument(help: "Schedule name.") var name: String
 
     func run() async throws {
+        let schedules = ScheduleStore(schema: try connection.schemaName)
+        let database = try await connection.connect()
         let name = self.name
-        try await connection.actOnSchedule(name, done: "due now") { schedules, connection in try schedules.runNow(name, on: connection) }
+        let enabled = try await database.withTransaction { connection -> Bool? in
+            guard try schedules.runNow(name, on: connection) else { return nil }
+            return try schedules.list(on: connection).first { $0.name == name }?.enabled
+        }
+        guard let enabled else { throw QueueError.invalid("no schedule named \"\(name)\"") }
+        // A disabled schedule is never fired: say so rather than promise a run that will not come.
+        print(enabled ? "schedule \(name) due now" : "schedule \(name) due now, but disabled: it fires once enabled")
     }
 }

@@ -30,6 +30,7 @@ import Testing
             (["schedules", "add", "nightly", "--cron", "61 * * * *", "--kind", "noop"], "minute"),
             (["schedules", "add", "nightly", "--cron", "0 3 * * *", "--kind", "noop", "--tz", "Mars/Olympus"], "unknown time zone"),
             (["schedules", "enable", "no_such_schedule"], "no schedule named"),
+            (["schedules", "add", "nightly", "--cron", "0 3 * * *", "--kind", "noop", "--tz", "GMT+5"], "ambiguous about its sign"),
             (["worker", "--concurrency", "0"], "--concurrency must be"),
         ]
         for (arguments, message) in cases {
@@ -70,6 +71,16 @@ import Testing
         #expect(holder.exitCode == 0, "a negative priority after a space is a value: \(holder.output)")
         let blocked = try await EbbflowBinary.run(["jobs", "retry", "\(scheduledID)"] + base)
         #expect(blocked.exitCode == 1 && blocked.stderr.contains("is held by unfinished job"), "\(blocked.output)")
+        // Zone names in any case; UTC is stored and shown as UTC (Foundation calls it GMT).
+        let added = try await EbbflowBinary.run(["schedules", "add", "paris", "--cron", "0 3 * * *", "--kind", "noop", "--tz", "europe/paris"] + base)
+        #expect(added.exitCode == 0 && added.stdout.contains("(Europe/Paris)"), "\(added.output)")
+        let utc = try await EbbflowBinary.run(["schedules", "add", "nightly", "--cron", "0 3 * * *", "--kind", "noop", "--tz", "utc"] + base)
+        #expect(utc.exitCode == 0 && utc.stdout.contains("(UTC)"), "\(utc.output)")
+        let listed = try await EbbflowBinary.run(["schedules", "list", "--json"] + base)
+        let nightly = try #require((try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])?.first { $0["name"] as? String == "nightly" })
+        #expect(nightly["last_run_at"] is NSNull && nightly["tz"] as? String == "UTC", "\(nightly)")
+        let never = try await EbbflowBinary.run(["schedules", "preview", "0 0 31 4 *"])
+        #expect(never.exitCode == 1 && never.stderr.contains("never fires"), "\(never.output)")
         let preview = try await EbbflowBinary.run(["schedules", "preview", "0 9 * * MON-FRI", "--from", "2026-11-20T10:00:00Z", "--count", "3"])
         #expect(preview.stdout.split(separator: "\n") == ["2026-11-23T09:00:00Z", "2026-11-24T09:00:00Z", "2026-11-25T09:00:00Z"], "\(preview.output)")
         try await TestDatabase.dropSchema(schema)
