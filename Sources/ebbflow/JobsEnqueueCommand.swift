@@ -59,9 +59,9 @@ struct JobsEnqueueCommand: AsyncParsableCommand {
             }
         } else {
             let jobs = Array(repeating: job, count: count)
-            let result = try await database.withTransaction { connection in
-                try job.runAt == nil ? store.enqueueMany(jobs, on: connection).inserted : store.copyIn(jobs, on: connection)
-            }
+            // COPY, whatever the run time: about 3.5× the rows per second of INSERT … unnest
+            // (docs/benchmarks.md), and copies carry no unique key for it to honour.
+            let result = try await database.withTransaction { try store.copyIn(jobs, on: $0) }
             print(json ? try Output.json(["inserted": result]) : "enqueued \(result) \(kind) jobs")
         }
     }
