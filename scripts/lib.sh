@@ -134,8 +134,8 @@ ebbflow_find_promtool() {
     command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 || return 1
     local work
     work=$(mktemp -d)
-    # _apt cannot write to a private temp dir; the download is a plain fetch of a signed index's file.
-    chmod 755 "$work"
+    # As root, apt downloads into a directory _apt cannot write without its sandbox (it says
+    # so, and the package is still checked against the signed index).
     if ! (cd "$work" && apt-get download -q prometheus >/dev/null 2>&1); then
         if ebbflow_is_root; then apt-get update -q >&2 || true; fi
         (cd "$work" && apt-get download -q prometheus >/dev/null 2>&1) || {

@@ -52,13 +52,19 @@ public enum ISO8601Text {
         }
     }
 
+    /// Proleptic Gregorian throughout, as RFC 3339 and PostgreSQL count (Foundation's
+    /// gregorian calendar turns Julian before October 1582): days from the civil date, after
+    /// Howard Hinnant's `days_from_civil`.
     private static func instant(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int,
                                 _ fraction: Double, offsetSeconds: Int) -> Date? {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
-        let parts = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
-        guard let local = calendar.date(from: parts) else { return nil }
-        return local.addingTimeInterval(fraction - Double(offsetSeconds))
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offsetSeconds
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 }
 

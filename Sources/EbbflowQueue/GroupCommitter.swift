@@ -155,7 +155,7 @@ actor GroupCommitter {
                     entry.continuation.resume(throwing: CancellationError())
                 case .notRun where entry.sentBack > maxGroupSize:
                     entry.continuation.resume(throwing: PGError(.unexpected,
-                        "a write-only job's transaction came back not run \(entry.sentBack) times (the server forgot a prepared statement each time)"))
+                        "a write-only job's transaction came back not run \(entry.sentBack) times (skipped behind failing ones, or a statement the server kept forgetting)"))
                 case .notRun:
                     entry.sentBack += 1
                     again.append(entry)
@@ -177,14 +177,16 @@ final class FlightConnection: @unchecked Sendable {
 
     private var cancelSent = false
 
-    /// A cancel that came while the group waited for its connection is sent now; if it reaches
-    /// the server before the group's first statement, the server ignores it, and the group ends
-    /// when whatever it waits for does (at most the lock timeout).
+    /// A cancel that came while the group waited for its connection is sent shortly after
+    /// boarding, from a GCD thread: sent at once, it would reach the server before the group's
+    /// first statement and be ignored. Should it still miss, the group ends when whatever it
+    /// waits for does (at most the lock timeout).
     func board(_ connection: PGConnection) {
-        lock.withLock {
+        let pending = lock.withLock {
             self.connection = connection
-            if cancelRequested { sendCancel(connection) }
+            return cancelRequested
         }
+        if pending { DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(20)) { self.cancel() } }
     }
 
     func land() { lock.withLock { connection = nil } }

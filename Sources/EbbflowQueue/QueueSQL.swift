@@ -270,22 +270,29 @@ struct QueueSQL: Sendable {
     /// Moves finished jobs back to the queue ($1 ids, $2 now); raises the attempt limit so
     /// the job gets one more run. A job whose unique key an unfinished job holds stays where it
     /// is, and of several with one key only the newest moves: the key admits one unfinished job.
+    ///
+    /// The insert comes first and skips a taken key (`ON CONFLICT … DO NOTHING`), and only the
+    /// rows it inserted are deleted: a check-then-insert would fail the whole retry with 23505
+    /// when an enqueue of the same key commits in between. The finished rows are locked first,
+    /// so two retries of one job cannot both insert it.
     var retryFinished: String {
         """
-        WITH moved AS (
-            DELETE FROM \(finished) WHERE id IN (
-                SELECT DISTINCT ON (coalesce('k:' || f.unique_key, 'i:' || f.id)) f.id
-                FROM \(finished) f
-                WHERE f.id = ANY($1) AND f.state IN ('discarded', 'cancelled')
-                  AND NOT EXISTS (SELECT 1 FROM \(jobs) j WHERE j.unique_key = f.unique_key)
-                ORDER BY coalesce('k:' || f.unique_key, 'i:' || f.id), f.id DESC
-            )
-            RETURNING *
+        WITH locked AS (
+            SELECT id FROM \(finished) WHERE id = ANY($1) AND state IN ('discarded', 'cancelled') FOR UPDATE
+        ), chosen AS (
+            SELECT DISTINCT ON (coalesce('k:' || f.unique_key, 'i:' || f.id)) f.*
+            FROM \(finished) f JOIN locked USING (id)
+            ORDER BY coalesce('k:' || f.unique_key, 'i:' || f.id), f.id DESC
+        ), moved AS (
+            INSERT INTO \(jobs) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors, unique_key, created_at)
+            SELECT id, 'available', queue, kind, args, priority, $2, attempt, greatest(max_attempts, attempt + 1), errors, unique_key, created_at
+            FROM chosen
+            ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
+            RETURNING id, queue
+        ), removed AS (
+            DELETE FROM \(finished) WHERE id IN (SELECT id FROM moved)
         )
-        INSERT INTO \(jobs) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors, unique_key, created_at)
-        SELECT id, 'available', queue, kind, args, priority, $2, attempt, greatest(max_attempts, attempt + 1), errors, unique_key, created_at
-        FROM moved
-        RETURNING id, queue
+        SELECT id, queue FROM moved
         """
     }
 

@@ -2,6 +2,10 @@
 import Foundation
 
 enum HTTPProbe {
+    /// A port for a worker's metrics endpoint, below Linux's ephemeral range (32768 on), so no
+    /// outgoing connection of the machine holds it.
+    static func randomPort() -> Int { 20_000 + Int.random(in: 0..<12_000) }
+
     /// A plain HTTP/1.1 GET over a socket; returns status line, headers and body.
     static func get(port: Int, path: String) async throws -> String {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -14,6 +18,9 @@ enum HTTPProbe {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        // A server that accepts and never answers must not hang the test run.
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
         _ = request.withCString { send(socketFD, $0, strlen($0), 0) }
         var response = Data()

@@ -9,7 +9,7 @@ import Testing
         let url = try TestDatabase.url
         #expect(try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", url]).exitCode == 0)
         #expect(try await EbbflowBinary.run(["jobs", "enqueue", "counter", "--count", "50", "--schema", schema, "--database-url", url]).exitCode == 0)
-        let port = 20_000 + Int.random(in: 0..<20_000)
+        let port = HTTPProbe.randomPort()
         let (worker, _, _) = try EbbflowBinary.start(["worker", "--schema", schema, "--database-url", url, "--metrics-port", "\(port)",
                                                       "--metrics-host", "127.0.0.1", "--log-level", "error"])
         var metrics = ""

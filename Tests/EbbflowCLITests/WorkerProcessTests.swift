@@ -117,10 +117,10 @@ import Testing
 
     /// /readyz answers 503 while the database is down and 200 again once it is back, without a
     /// restart of the worker, which exits 0 on SIGTERM afterwards. On the restart cluster.
-    @Test func readinessFollowsTheDatabase() async throws {
+    @Test(.timeLimit(.minutes(2))) func readinessFollowsTheDatabase() async throws {
         guard TestCluster.directory != nil else { return }  // needs a cluster it may stop
         try await withCounterJobs(0, kind: "noop", url: try TestCluster.url) { schema, url in
-            let port = 20_000 + Int.random(in: 0..<20_000)
+            let port = HTTPProbe.randomPort()
             let worker = try startWorker(schema, url, ["--metrics-port", "\(port)", "--metrics-host", "127.0.0.1"])
             func waitForReadyz(_ status: String, within limit: Duration) async throws -> Bool {
                 let deadline = ContinuousClock.now + limit

@@ -17,7 +17,12 @@ import Testing
         #expect(ISO8601Text.parse("2026-01-01T09:00:00.250Z") == Self.nine.addingTimeInterval(0.25))
         #expect(ISO8601Text.parse("2026-01-01") == Self.nine.addingTimeInterval(-9 * 3_600))
         #expect(ISO8601Text.parse("2024-02-29") != nil)
-        #expect(ISO8601Text.parse("2000-02-29T00:00:00Z") != nil)
+        #expect(ISO8601Text.parse("2000-02-29T00:00:00Z") == Date(timeIntervalSince1970: 951_782_400))
+        #expect(ISO8601Text.parse("1970-01-01") == Date(timeIntervalSince1970: 0))
+        #expect(ISO8601Text.parse("1969-12-31T23:59:59Z") == Date(timeIntervalSince1970: -1))
+        // Proleptic Gregorian, as PostgreSQL counts: not Julian before 1582 (`extract(epoch …)`).
+        #expect(ISO8601Text.parse("1000-03-01") == Date(timeIntervalSince1970: -30_605_126_400))
+        #expect(ISO8601Text.parse("1582-10-10") == Date(timeIntervalSince1970: -12_219_724_800))
     }
 
     /// Each of these was once read as some other instant without a word (the time dropped, the

@@ -44,6 +44,28 @@ import Testing
         }
     }
 
+    /// The race a check-then-insert lost: an enqueue of the key commits while the retry runs.
+    /// The retry waits for it, then leaves the finished job where it is; no 23505.
+    @Test(.timeLimit(.minutes(1))) func retryRacingAnEnqueueOfTheSameKeyLeavesTheJob() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = JobStore(schema: schema)
+            let finished = try await connection.run { connection in
+                let id = try store.enqueue(NewJob(kind: "noop", uniqueKey: "raced"), on: connection).id
+                try store.cancel(id, on: connection)
+                return id
+            }
+            let enqueuer = try await TestDatabase.connect()
+            try await enqueuer.simpleQuery("BEGIN")
+            _ = try await enqueuer.run { try store.enqueue(NewJob(kind: "noop", uniqueKey: "raced"), on: $0) }
+            let retry = Task { try await connection.withTransaction { try store.retryFinished([finished], on: $0) } }
+            try await Task.sleep(for: .milliseconds(200))  // the retry now waits on the uncommitted key
+            try await enqueuer.simpleQuery("COMMIT")
+            #expect(try await retry.value.isEmpty)
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE id = $1", [finished]) == 1)
+            await enqueuer.close()
+        }
+    }
+
     @Test func uniqueKeyFromTwoConcurrentTransactionsYieldsOneJob() async throws {
         try await MigratedSchema.with { _, schema in
             let store = JobStore(schema: schema)

@@ -288,6 +288,11 @@ struct RescuedMidRunJob: TransactionalJobHandler {
             try await connection.execute("""
                 UPDATE \(schema.qualified("jobs")) SET state = 'available', locked_by = NULL, lease_expires_at = NULL
                 """)
+            // The first run goes on until the worker has claimed the job again.
+            while try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE state = 'running' AND attempt = 2") == 0 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            runs.release()
             try await drained.value
             #expect(runs.count == 1, "the job ran \(runs.count) times")
             #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed'") == 1)
@@ -296,14 +301,14 @@ struct RescuedMidRunJob: TransactionalJobHandler {
     }
 }
 
-/// Counts its runs and takes a second over each, so a test can disturb it mid-run.
+/// Counts its runs and holds each until the test releases it, so a test can disturb it mid-run.
 struct SlowCountedJob: AcknowledgedJobHandler {
     struct Args: Codable, Sendable {}
     static let kind = "slow_counted"
     let runs: RunCounter
     func run(_ job: Job<Args>, context: JobContext) async throws -> JobOutcome {
         runs.add()
-        try await Task.sleep(for: .seconds(1))
+        while !runs.released { try await Task.sleep(for: .milliseconds(10)) }
         return .completed
     }
 }
@@ -311,8 +316,11 @@ struct SlowCountedJob: AcknowledgedJobHandler {
 final class RunCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var runs = 0
+    private var open = false
     func add() { lock.withLock { runs += 1 } }
     var count: Int { lock.withLock { runs } }
+    func release() { lock.withLock { open = true } }
+    var released: Bool { lock.withLock { open } }
 }
 
 @Suite struct ReadinessTests {

@@ -41,7 +41,10 @@ public struct Scheduler: Sendable {
                                  uniqueKey: "schedule:\(schedule.name):\(Int64(tick.timeIntervalSince1970))")
                 let cron: CronSchedule
                 do {
-                    cron = try CronSchedule(parsing: schedule.cron, timeZone: TimeZone(identifier: schedule.timeZone) ?? .gmt)
+                    guard let zone = TimeZone(identifier: schedule.timeZone) else {
+                        throw QueueError.invalid("unknown time zone \"\(schedule.timeZone)\"")
+                    }
+                    cron = try CronSchedule(parsing: schedule.cron, timeZone: zone)
                     try job.validate()
                 } catch {
                     try schedules.setEnabled(schedule.name, false, on: connection)
