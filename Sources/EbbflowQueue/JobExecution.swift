@@ -111,6 +111,9 @@ struct JobExecution: Sendable {
         } catch {
             // Cancelled by a forced shutdown: the worker hands the job back uncharged.
             if JobDeadline.cancelledByShutdown { return }
+            // In the metrics, a failure that uses the last attempt (or cannot be retried) is the
+            // discard it leads to, so alerts on `outcome="discarded"` see it.
+            if row.attempt >= row.maxAttempts || error is UndecodableArgs { outcomeName = "discarded" }
             if let deadline = JobDeadline.current, deadline.timedOut {
                 await recordThrown(JobTimedOut(timeout: deadline.timeout), row: row, now: now)
             } else {

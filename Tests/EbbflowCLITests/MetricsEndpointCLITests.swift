@@ -9,6 +9,8 @@ import Testing
         let url = try TestDatabase.url
         #expect(try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", url]).exitCode == 0)
         #expect(try await EbbflowBinary.run(["jobs", "enqueue", "counter", "--count", "50", "--schema", schema, "--database-url", url]).exitCode == 0)
+        // Undecodable args: thrown, never retried, so counted as the discard it is.
+        #expect(try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": \"soon\"}", "--schema", schema, "--database-url", url]).exitCode == 0)
         let port = HTTPProbe.randomPort()
         let (worker, _, _) = try EbbflowBinary.start(["worker", "--schema", schema, "--database-url", url, "--metrics-port", "\(port)",
                                                       "--metrics-host", "127.0.0.1", "--log-level", "error"])
@@ -18,7 +20,8 @@ import Testing
             try await Task.sleep(for: .milliseconds(100))
             ready = (try? await HTTPProbe.get(port: port, path: "/readyz")) ?? ""
             metrics = (try? await HTTPProbe.get(port: port, path: "/metrics")) ?? ""
-            if metrics.contains("ebbflow_jobs_total{queue=\"default\",outcome=\"completed\"} 50") { break }
+            if metrics.contains("ebbflow_jobs_total{queue=\"default\",outcome=\"completed\"} 50")
+                && metrics.contains("outcome=\"discarded\"") { break }
         }
         let health = (try? await HTTPProbe.get(port: port, path: "/healthz")) ?? ""
         worker.terminate()
@@ -27,6 +30,7 @@ import Testing
         #expect(ready.contains("200") && ready.contains("ready"), "\(ready)")
         #expect(health.contains("200"), "\(health)")
         #expect(metrics.contains("ebbflow_jobs_total{queue=\"default\",outcome=\"completed\"} 50"), "\(metrics.prefix(2000))")
+        #expect(metrics.contains("ebbflow_jobs_total{queue=\"default\",outcome=\"discarded\"} 1"), "\(metrics.prefix(2000))")
         #expect(metrics.contains("# TYPE ebbflow_job_duration_seconds histogram"))
         #expect(metrics.contains("# HELP ebbflow_jobs_total"))
         // scripts/test finds or fetches promtool (EBBFLOW_PROMTOOL); run without it, the lint is
