@@ -15,7 +15,7 @@ public enum ISO8601Text {
         guard let year = scanner.number(digits: 4), scanner.take("-"),
               let month = scanner.number(digits: 2), scanner.take("-"),
               let day = scanner.number(digits: 2),
-              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
+              (1...12).contains(month), (1...CivilCalendar.daysInMonth(year: year, month: month)).contains(day)
         else { return nil }
         if scanner.atEnd { return instant(year, month, day, 0, 0, 0, 0, offsetSeconds: 0) }
         guard scanner.take("T") || scanner.take("t") || scanner.take(" "),
@@ -44,25 +44,11 @@ public enum ISO8601Text {
         return instant(year, month, day, hour, minute, second, fraction, offsetSeconds: offset)
     }
 
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    /// Proleptic Gregorian throughout, as RFC 3339 and PostgreSQL count (Foundation's
-    /// gregorian calendar turns Julian before October 1582): days from the civil date, after
-    /// Howard Hinnant's `days_from_civil`.
+    /// Proleptic Gregorian throughout, as RFC 3339 and PostgreSQL count (`CivilCalendar`;
+    /// Foundation's gregorian calendar turns Julian before October 1582).
     private static func instant(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int,
-                                _ fraction: Double, offsetSeconds: Int) -> Date? {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
+                                _ fraction: Double, offsetSeconds: Int) -> Date {
+        let days = CivilCalendar.days(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }

@@ -59,7 +59,7 @@ public struct EventImporter: Sendable {
                 // Line by line would commit `inEachBatch` with the first line alone, ahead of the
                 // rest of its batch; with it, the batch's failure is the caller's to see.
                 for item in batch {
-                    do { try await importBatch([item], policies: document, prelude: inEachBatch, into: &report, on: connection) } catch let error as PGError where error.kind == .server {
+                    do { try await importBatch([item], policies: document, prelude: nil, into: &report, on: connection) } catch let error as PGError where error.kind == .server {
                         report.rejected.append(RejectedLine(line: item.line, reason: "the database refused it: \(error.message)"))
                     }
                 }

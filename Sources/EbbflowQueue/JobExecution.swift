@@ -54,7 +54,7 @@ struct JobExecution: Sendable {
         defer { QueueMetrics.ended(queue: row.queue, outcome: outcomeName, started: started) }
         let context = JobContext(now: now, workerID: workerID, store: store)
         guard let handler = registry.handlers[row.kind] else {
-            await recordFailure(row, now: now, kind: .unknownKind, message: "no handler is registered for kind \"\(row.kind)\"", final: true)
+            outcomeName = await recordFailure(row, now: now, kind: .unknownKind, message: "no handler is registered for kind \"\(row.kind)\"", final: true)
             return
         }
         do {
@@ -111,14 +111,8 @@ struct JobExecution: Sendable {
         } catch {
             // Cancelled by a forced shutdown: the worker hands the job back uncharged.
             if JobDeadline.cancelledByShutdown { return }
-            // In the metrics, a failure that uses the last attempt (or cannot be retried) is the
-            // discard it leads to, so alerts on `outcome="discarded"` see it.
-            if row.attempt >= row.maxAttempts || error is UndecodableArgs { outcomeName = "discarded" }
-            if let deadline = JobDeadline.current, deadline.timedOut {
-                await recordThrown(JobTimedOut(timeout: deadline.timeout), row: row, now: now)
-            } else {
-                await recordThrown(error, row: row, now: now)
-            }
+            let thrown: any Error = if let deadline = JobDeadline.current, deadline.timedOut { JobTimedOut(timeout: deadline.timeout) } else { error }
+            outcomeName = await recordThrown(thrown, row: row, now: now) ?? outcomeName
         }
     }
 
@@ -179,26 +173,33 @@ struct JobExecution: Sendable {
     }
 
     /// A thrown error or a timeout: the effects are already rolled back; record the attempt.
-    func recordThrown(_ error: any Error, row: JobRow, now: Date) async {
-        if JobDeadline.cancelledByShutdown { return }  // a forced shutdown hands the job back instead
+    /// Returns the outcome recorded (see `recordFailure`), nil when nothing was: a forced
+    /// shutdown hands the job back, and a rescued job is no longer this worker's.
+    @discardableResult
+    func recordThrown(_ error: any Error, row: JobRow, now: Date) async -> String? {
+        if JobDeadline.cancelledByShutdown { return nil }
         if case QueueError.lostLease = error { return logLostLease(row) }
         if let error = error as? PGError, error.sqlState == JobStore.leaseLostSQLState { return logLostLease(row) }
         let kind: JobError.Kind = error is JobTimedOut ? .timeout : (error is UndecodableArgs ? .undecodableArgs : .error)
-        await recordFailure(row, now: now, kind: kind, message: "\(error)", final: kind == .undecodableArgs)
+        return await recordFailure(row, now: now, kind: kind, message: "\(error)", final: kind == .undecodableArgs)
     }
 
-    private func logLostLease(_ row: JobRow) {
+    private func logLostLease(_ row: JobRow) -> String? {
         logger.warning("job was rescued from this worker; its effects were rolled back", metadata: ["job": "\(row.id)"])
+        return nil
     }
 
-    /// Retries with backoff, or discards when attempts are used up (or `final`).
-    func recordFailure(_ row: JobRow, now: Date, kind: JobError.Kind, message: String, final: Bool) async {
+    /// Retries with backoff, or discards when attempts are used up (or `final`). Returns the
+    /// metrics outcome: "discarded" when the job was discarded, so alerts on discards see a
+    /// failure that used the last attempt, else "failed".
+    @discardableResult
+    func recordFailure(_ row: JobRow, now: Date, kind: JobError.Kind, message: String, final: Bool) async -> String {
         // Detached: the job's own task may be cancelled (a timeout), and a cancelled task
         // cannot wait for a pooled connection.
         await Task.detached { await self.writeFailure(row, kind: kind, message: message, final: final) }.value
     }
 
-    private func writeFailure(_ row: JobRow, kind: JobError.Kind, message: String, final: Bool) async {
+    private func writeFailure(_ row: JobRow, kind: JobError.Kind, message: String, final: Bool) async -> String {
         let (store, workerID, policy) = (self.store, self.workerID, configuration.retryPolicy)
         let discarding = final || row.attempt >= row.maxAttempts
         do {
@@ -218,13 +219,14 @@ struct JobExecution: Sendable {
             let metadata: Logger.Metadata = ["job": "\(row.id)", "kind": "\(row.kind)", "attempt": "\(row.attempt)", "error": "\(message)"]
             if discarding {
                 logger.warning("job discarded", metadata: metadata)
-            } else {
-                logger.info("job failed; it will be retried", metadata: metadata)
+                return "discarded"
             }
+            logger.info("job failed; it will be retried", metadata: metadata)
         } catch {
             logger.error("could not record a job failure; its lease will expire and it will run again",
                          metadata: ["job": "\(row.id)", "error": "\(error)"])
         }
+        return "failed"
     }
 }
 

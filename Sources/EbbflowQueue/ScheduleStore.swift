@@ -79,10 +79,13 @@ public struct ScheduleStore: Sendable {
         try connection.execute("DELETE FROM \(table) WHERE name = $1", [name]) == 1
     }
 
-    /// Makes a schedule due now, so the next scheduler pass enqueues it.
+    /// Makes a schedule due now, so the next scheduler pass enqueues it. Returns whether the
+    /// schedule is enabled (a disabled one fires only once enabled), or nil when there is no
+    /// schedule by that name.
     @discardableResult
-    public func runNow(_ name: String, on connection: isolated PGConnection) throws -> Bool {
-        try connection.execute("UPDATE \(table) SET next_run_at = \(schema.qualified("clock_now"))() WHERE name = $1", [name]) == 1
+    public func runNow(_ name: String, on connection: isolated PGConnection) throws -> Bool? {
+        try connection.query("UPDATE \(table) SET next_run_at = \(schema.qualified("clock_now"))() WHERE name = $1 RETURNING enabled",
+                             [name]).first?.decode("enabled")
     }
 
     /// Brings back every tick that lies beyond the schedule's first tick after the database

@@ -12,10 +12,7 @@ struct SchedulesRunNowCommand: AsyncParsableCommand {
         let schedules = ScheduleStore(schema: try connection.schemaName)
         let database = try await connection.connect()
         let name = self.name
-        let enabled = try await database.withTransaction { connection -> Bool? in
-            guard try schedules.runNow(name, on: connection) else { return nil }
-            return try schedules.list(on: connection).first { $0.name == name }?.enabled
-        }
+        let enabled = try await database.run { try schedules.runNow(name, on: $0) }
         guard let enabled else { throw QueueError.invalid("no schedule named \"\(name)\"") }
         // A disabled schedule is never fired: say so rather than promise a run that will not come.
         print(enabled ? "schedule \(name) due now" : "schedule \(name) due now, but disabled: it fires once enabled")

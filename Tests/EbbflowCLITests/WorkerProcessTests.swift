@@ -19,26 +19,16 @@ import Testing
         }
         do {
             let value = try await body(schema, url)
-            try await dropSchema(schema, url)
+            try await TestDatabase.dropSchema(schema, url: url)
             return value
         } catch {
-            try? await dropSchema(schema, url)
+            try? await TestDatabase.dropSchema(schema, url: url)
             throw error
         }
     }
 
-    func dropSchema(_ schema: String, _ url: String) async throws {
-        let connection = try await TestDatabase.connect(url: url)
-        try await connection.simpleQuery("DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE")
-        await connection.close()
-    }
-
-    func connect(_ url: String?) async throws -> PGConnection {
-        if let url { try await TestDatabase.connect(url: url) } else { try await TestDatabase.connect() }
-    }
-
     func counterValue(_ schema: String, url: String? = nil) async throws -> Int {
-        let connection = try await connect(url)
+        let connection = try await TestDatabase.connect(url: url)
         return try await connection.query("SELECT coalesce(sum(value), 0)::int8 AS v FROM \"\(schema)\".counters").first!.decode("v")
     }
 
@@ -47,13 +37,13 @@ import Testing
     static let testKinds = ["counter", "sleep", "noop"]
 
     func finishedCount(_ schema: String, state: String = "completed", url: String? = nil) async throws -> Int {
-        let connection = try await connect(url)
+        let connection = try await TestDatabase.connect(url: url)
         return try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".finished_jobs WHERE state::text = $1 AND kind = ANY($2)",
                                           [state, Self.testKinds]).first!.decode("n")
     }
 
     func remaining(_ schema: String, url: String? = nil) async throws -> Int {
-        let connection = try await connect(url)
+        let connection = try await TestDatabase.connect(url: url)
         return try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".jobs WHERE kind = ANY($1)", [Self.testKinds]).first!.decode("n")
     }
 

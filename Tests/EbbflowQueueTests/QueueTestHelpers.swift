@@ -21,7 +21,7 @@ struct PoisonableChunkJob: ChunkJobHandler {
     struct Args: Codable, Sendable { var poison: Bool }
     static let kind = "poisonable_chunk"
     let chunkSize = 100
-    let log: ChunkLog
+    let log: RecordLog<Int>
     func run(_ jobs: [Job<Args>], context: JobContext, connection: isolated PGConnection) async throws {
         log.record(jobs.count)
         try connection.execute(context.store.sql.counterIncrementMany, [jobs.map { _ in "chunked" }])
@@ -29,12 +29,13 @@ struct PoisonableChunkJob: ChunkJobHandler {
     }
 }
 
-/// Sizes of the chunks a chunk handler was called with.
-final class ChunkLog: @unchecked Sendable {
+/// Values recorded from handlers and callbacks on other threads, in order: the sizes of the
+/// chunks a chunk handler was called with, the readiness a worker reported.
+final class RecordLog<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var sizes: [Int] = []
-    func record(_ size: Int) { lock.withLock { sizes.append(size) } }
-    var all: [Int] { lock.withLock { sizes } }
+    private var values: [Value] = []
+    func record(_ value: Value) { lock.withLock { values.append(value) } }
+    var all: [Value] { lock.withLock { values } }
 }
 
 enum InProcess {

@@ -1,5 +1,6 @@
 // Test helpers: build instants and render them as ISO 8601 with the zone's offset.
 
+import EbbflowCore
 import Foundation
 @testable import EbbflowQueue
 
@@ -37,8 +38,8 @@ enum TestTime {
     static func iso(_ date: Date, _ zone: TimeZone) -> String {
         let offset = zone.secondsFromGMT(for: date)
         let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + offset
-        let wall = CronCivilTime(minutes: CronCivilTime.floorDiv(seconds, 60))
-        let second = seconds - CronCivilTime.floorDiv(seconds, 60) * 60
+        let wall = CronCivilTime(minutes: CivilCalendar.floorDiv(seconds, 60))
+        let second = seconds - CivilCalendar.floorDiv(seconds, 60) * 60
         let sign = offset < 0 ? "-" : "+"
         let magnitude = abs(offset)
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }

@@ -41,7 +41,7 @@ import Testing
             let store = JobStore(schema: schema)
             let jobs = (0..<100).map { try! NewJob(kind: PoisonableChunkJob.kind, encoding: PoisonableChunkJob.Args(poison: $0 == 37), maxAttempts: 2) }
             try await connection.withTransaction { try store.enqueueMany(jobs, on: $0) }
-            let log = ChunkLog()
+            let log = RecordLog<Int>()
             var registry = JobRegistry()
             registry.register(PoisonableChunkJob(log: log))
             try await InProcess.drain(schema, registry: registry, concurrency: 100, retry: RetryPolicy(base: 60, jitter: 0))
@@ -66,7 +66,7 @@ import Testing
             let store = JobStore(schema: schema)
             let jobs = (0..<1_000).map { _ in NewJob(kind: PoisonableChunkJob.kind, args: PGJSON("{\"poison\": false}")) }
             try await connection.withTransaction { try store.enqueueMany(jobs, on: $0) }
-            let log = ChunkLog()
+            let log = RecordLog<Int>()
             var registry = JobRegistry()
             registry.register(PoisonableChunkJob(log: log))
             try await InProcess.drain(schema, registry: registry, concurrency: 2)
@@ -329,7 +329,7 @@ final class RunCounter: @unchecked Sendable {
     /// the database is down: WorkerProcessTests, on a cluster a test may stop.)
     @Test(.timeLimit(.minutes(1))) func readyWhileClaimingNotOnceStopping() async throws {
         try await MigratedSchema.with { connection, schema in
-            let seen = ReadinessLog()
+            let seen = RecordLog<Bool>()
             let worker = QueueWorker(
                 database: try TestDatabase.configuration, schema: schema, registry: .builtins(),
                 configuration: WorkerConfiguration(queues: ["default"], concurrency: 2, pollInterval: .milliseconds(50), listen: false),
@@ -341,12 +341,4 @@ final class RunCounter: @unchecked Sendable {
             #expect(seen.all == [true, false])
         }
     }
-}
-
-/// The readiness values a worker reported, in order.
-final class ReadinessLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [Bool] = []
-    func record(_ value: Bool) { lock.withLock { values.append(value) } }
-    var all: [Bool] { lock.withLock { values } }
 }

@@ -23,9 +23,11 @@ public enum TestDatabase {
         return try await PGConnection.connect(configuration)
     }
 
-    /// A connection to another database than `DATABASE_URL` (the restart cluster's, say).
-    public static func connect(url: String) async throws -> PGConnection {
-        try await PGConnection.connect(PGConfiguration(conninfo: url, applicationName: "ebbflow-tests"))
+    /// A connection to another database than `DATABASE_URL` (the restart cluster's, say);
+    /// nil is `DATABASE_URL`'s.
+    public static func connect(url: String?) async throws -> PGConnection {
+        guard let url else { return try await connect() }
+        return try await PGConnection.connect(PGConfiguration(conninfo: url, applicationName: "ebbflow-tests"))
     }
 
     /// A fresh schema name, unique per call, so tests run in parallel and leave nothing behind.
@@ -56,9 +58,10 @@ public enum TestDatabase {
         }
     }
 
-    /// Drops a schema on a fresh connection (the test's own may be broken on purpose).
-    public static func dropSchema(_ schema: String) async throws {
-        let cleaner = try await connect()
+    /// Drops a schema on a fresh connection (the test's own may be broken on purpose), in
+    /// `DATABASE_URL`'s database or `url`'s.
+    public static func dropSchema(_ schema: String, url: String? = nil) async throws {
+        let cleaner = try await connect(url: url)
         try await cleaner.simpleQuery("DROP SCHEMA IF EXISTS \(schema) CASCADE")
         await cleaner.close()
     }

@@ -1,4 +1,5 @@
 // The five parsed fields together, and the search for the next matching wall-clock minute.
+import EbbflowCore
 
 /// A parsed five-field expression.
 ///
@@ -36,13 +37,13 @@ struct CronFieldSet: Sendable, Hashable {
     /// never match, such as `0 0 30 2 *`.
     func firstMatch(from lower: Int, before upper: Int) -> Int? {
         guard lower < upper else { return nil }
-        let lastDay = CronCivilTime.floorDiv(upper - 1, 1_440)
+        let lastDay = CivilCalendar.floorDiv(upper - 1, 1_440)
         let start = CronCivilTime(minutes: lower)
         var (year, monthValue, day, hourValue, minuteValue) =
             (start.year, start.month, start.day, start.hour, start.minute)
 
         while true {
-            if !month.contains(monthValue) || day > CronCivilTime.daysInMonth(year: year, month: monthValue) {
+            if !month.contains(monthValue) || day > CivilCalendar.daysInMonth(year: year, month: monthValue) {
                 // Carry into the next allowed month, possibly next year.
                 let from = month.contains(monthValue) ? monthValue + 1 : monthValue
                 if let nextMonth = month.next(atOrAfter: from) {
@@ -52,10 +53,10 @@ struct CronFieldSet: Sendable, Hashable {
                     monthValue = month.next(atOrAfter: 1) ?? 1
                 }
                 (day, hourValue, minuteValue) = (1, 0, 0)
-                if CronCivilTime.days(year: year, month: monthValue, day: 1) > lastDay { return nil }
+                if CivilCalendar.days(year: year, month: monthValue, day: 1) > lastDay { return nil }
                 continue
             }
-            let dayNumber = CronCivilTime.days(year: year, month: monthValue, day: day)
+            let dayNumber = CivilCalendar.days(year: year, month: monthValue, day: day)
             if dayNumber > lastDay { return nil }
             if !matchesDay(day: day, weekday: CronCivilTime.weekday(days: dayNumber)) {
                 // Under AND the day-of-month set alone tells us where to jump.

@@ -1,5 +1,6 @@
 // Turns wall-clock matches into real instants in a time zone, applying the DST rules.
 
+import EbbflowCore
 import Foundation
 
 /// Finds the next fire instant of a five-field schedule in a time zone.
@@ -46,7 +47,7 @@ enum CronZoneResolver {
 
         var offset = timeZone.secondsFromGMT(for: instant(nowSecond))
         // Strictly after `date`: the first wall minute whose instant is > now.
-        var lower = CronCivilTime.floorDiv(nowSecond + offset, 60) + 1
+        var lower = CivilCalendar.floorDiv(nowSecond + offset, 60) + 1
         if !followsClock, let fallBack = recentFallBack(atOrBefore: nowSecond, in: timeZone) {
             // We are in the second pass of a repeated hour: its wall times
             // already had their (first) run.
