@@ -34,8 +34,16 @@ import EbbflowTestSupport
     @Test func cancelStopsARunningStatement() async throws {
         let connection = try await TestDatabase.connect()
         let started = ContinuousClock.now
-        let sleeping = Task { _ = try await connection.query("SELECT pg_sleep(30)") }
-        try await Task.sleep(for: .milliseconds(300))
+        let probe = "SELECT pg_sleep(30) AS \(TestDatabase.uniqueSchemaName("cancel_probe"))"
+        let sleeping = Task { _ = try await connection.query(probe) }
+        // Cancel once the server runs it: a cancel that arrives first is ignored (a fixed 300 ms
+        // wait was not always enough on a loaded CI machine, and the sleep then ran its 30 s).
+        let observer = try await TestDatabase.connect()
+        while try await observer.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = $1 AND state = 'active'", [probe])
+            .first!.decode("n", as: Int.self) == 0 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await observer.close()
         connection.cancelRunningStatement()
         await #expect { try await sleeping.value } throws: { ($0 as? PGError)?.sqlState == "57014" }
         #expect(ContinuousClock.now - started < .seconds(10))
