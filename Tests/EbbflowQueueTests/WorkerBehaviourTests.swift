@@ -295,8 +295,11 @@ struct RescuedMidRunJob: TransactionalJobHandler {
             runs.release()
             try await drained.value
             #expect(runs.count == 1, "the job ran \(runs.count) times")
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed'") == 1)
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs") == 0)
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed' AND kind = $1",
+                                                [SlowCountedJob.kind]) == 1)
+            // Its own kind only: a schedule of the engine's that ticked as the drain began leaves
+            // a job in a queue this worker does not work.
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE kind = $1", [SlowCountedJob.kind]) == 0)
         }
     }
 }
