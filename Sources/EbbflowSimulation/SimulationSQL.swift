@@ -5,11 +5,30 @@ struct SimulationSQL: Sendable {
     let schema: SchemaName
     var contacts: String { schema.qualified("contacts") }
 
-    var schemaHasInfo: String {
-        "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'database_info') AS present"
+    /// The mark `simulate` writes on a schema it creates (COMMENT ON SCHEMA), in the same
+    /// transaction as the CREATE. Why a mark set at creation: only a schema ebbflow made as a
+    /// simulation may ever be dropped; a marker table inside it proves nothing (an empty
+    /// schema, or `public`, has none, and `migrate --simulation` writes one into any schema).
+    static let mark = "ebbflow simulation schema: created and dropped by ebbflow simulate"
+
+    /// Whether the schema exists, and whether it carries the mark. $1 the schema name.
+    var schemaState: String {
+        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS present, coalesce((SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $1) = $2, false) AS marked"
     }
 
-    var dropSchema: String { "DROP SCHEMA IF EXISTS \(schema.quoted) CASCADE" }
+    /// Drops the schema only when it still carries the mark (checked again in the statement's
+    /// own transaction, so a schema renamed or re-commented meanwhile is not dropped), then
+    /// creates it afresh with the mark. Run in one transaction.
+    var recreateMarked: [String] {
+        [
+            "DROP SCHEMA IF EXISTS \(schema.quoted) CASCADE",
+            "CREATE SCHEMA \(schema.quoted)",
+            "COMMENT ON SCHEMA \(schema.quoted) IS '\(Self.mark)'",
+        ]
+    }
+
+    /// Creates a schema that did not exist, with the mark. Fails if it exists by now.
+    var createMarked: [String] { Array(recreateMarked.dropFirst()) }
 
     var copyContacts: String {
         "COPY \(contacts) (external_id, email, segment, attributes, status_changed_at, created_at) FROM STDIN"
@@ -48,8 +67,6 @@ struct SimulationSQL: Sendable {
         SELECT campaign_status::text AS status, channel <> 'email' AS moved, count(*) AS n FROM \(contacts) GROUP BY 1, 2
         """
     }
-
-    var simulationFlag: String { "SELECT simulation FROM \(schema.qualified("database_info")) LIMIT 1" }
 
     /// Jobs made so far (the id sequence): with the outstanding count, the progress line's "jobs done".
     var jobsMade: String {

@@ -79,17 +79,31 @@ public struct Simulator: Sendable {
         sql = SimulationSQL(schema: schema)
     }
 
-    /// Drops the schema if it is a simulation schema (refuses anything else), then migrates a
-    /// fresh simulation schema and loads the contacts with COPY.
-    public func prepare(on connection: PGConnection) async throws {
-        let present = try await connection.query(sql.schemaHasInfo, [schema.name]).first!.decode("present", as: Bool.self)
-        if present {
-            let simulation = try await connection.query(sql.simulationFlag).first?.decode("simulation", as: Bool.self) ?? false
-            guard simulation else {
-                throw SimulationError("schema \"\(schema.name)\" holds a database that is not a simulation; choose another --schema")
-            }
+    /// Recreates the schema if ebbflow made it as a simulation (refuses any other existing
+    /// schema, and `public` always), then migrates a fresh simulation schema and loads the
+    /// contacts with COPY.
+    /// Makes the schema this run's own: creates it with the simulation mark when it does not
+    /// exist, recreates it when it carries the mark, and refuses anything else with one line
+    /// naming it. Why so strict: `--schema myapp` once dropped a user's tables; a schema
+    /// that ebbflow did not create is never dropped, whatever it holds.
+    func claimSchema(on connection: PGConnection) async throws {
+        let name = schema.name
+        guard name != "public" else {
+            throw SimulationError("schema \"public\" is never used by simulate: choose another --schema")
         }
-        try await connection.simpleQuery(sql.dropSchema)
+        let (sql, mark) = (self.sql, SimulationSQL.mark)
+        try await connection.withTransaction { connection in
+            let row = try connection.query(sql.schemaState, [name, mark]).first!
+            let (present, marked) = (try row.decode("present", as: Bool.self), try row.decode("marked", as: Bool.self))
+            guard !present || marked else {
+                throw SimulationError("schema \"\(name)\" exists and was not created by ebbflow simulate; refusing to drop it: choose another --schema")
+            }
+            for statement in present ? sql.recreateMarked : sql.createMarked { _ = try connection.execute(statement) }
+        }
+    }
+
+    public func prepare(on connection: PGConnection) async throws {
+        try await claimSchema(on: connection)
         _ = try await Migrator(schema: schema, logger: logger).migrate(on: connection, simulation: true)
         let (start, contacts, segments, copy) = (options.start, options.contacts, options.segments, sql.copyContacts)
         let (seed, personas) = (options.seed, options.personas)

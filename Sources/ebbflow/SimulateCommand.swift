@@ -10,8 +10,9 @@ struct SimulateCommand: AsyncParsableCommand {
         commandName: "simulate",
         abstract: "Simulate contacts with behaviour personas over days, with real workers; print the weekly table and write CSV and SVG.",
         discussion: """
-            Uses its own simulation schema (default ebbflow_sim), dropped and recreated at each run; a schema that \
-            is not a simulation is refused. The same --seed gives the same numbers whatever --workers is.
+            Uses its own simulation schema (default ebbflow_sim): created and marked as a simulation on the first \
+            run, dropped and recreated on later ones. Any other existing schema is refused, never dropped, and \
+            public is never used. The same --seed gives the same numbers whatever --workers is.
 
             With --streams FILE (a document `ebbflow streams apply` takes), personas also sign up (within the \
             first 14 days), buy (after clicks, or of their own accord), return products and open support tickets; \

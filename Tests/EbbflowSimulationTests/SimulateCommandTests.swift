@@ -68,6 +68,48 @@ import Testing
     }
 }
 
+extension SimulateCommandTests {
+    /// Issue 14 item 1: a schema simulate did not create is refused with one line naming it and
+    /// left whole, whatever it holds (a user's table, nothing, or an ebbflow database migrated
+    /// with --simulation), and `public` is never used; a schema simulate created is recreated.
+    @Test func simulateDropsOnlySchemasItCreated() async throws {
+        let connection = try await TestDatabase.connect()
+        let mine = TestDatabase.uniqueSchemaName("simmine")
+        let theirs = TestDatabase.uniqueSchemaName("simtheirs")
+        let empty = TestDatabase.uniqueSchemaName("simempty")
+        let migrated = TestDatabase.uniqueSchemaName("simmigr")
+        defer { Task { for schema in [mine, theirs, empty, migrated] { try? await TestDatabase.dropSchema(schema) } } }
+        try await connection.simpleQuery("CREATE SCHEMA \(theirs); CREATE TABLE \(theirs).customers (id int); INSERT INTO \(theirs).customers VALUES (1)")
+        try await connection.simpleQuery("CREATE SCHEMA \(empty)")
+        let url = try TestDatabase.url
+        let migrate = try await EbbflowBinary.run(["migrate", "--simulation", "--schema", migrated, "--database-url", url, "--log-level", "warning"])
+        #expect(migrate.exitCode == 0, "\(migrate.output)")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent(mine, isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: out) }
+        func simulate(_ schema: String) async throws -> CommandResult {
+            try await EbbflowBinary.run(["simulate", "--contacts", "20", "--days", "1", "--workers", "1", "--out", out.path,
+                                         "--schema", schema, "--database-url", url, "--log-level", "warning"], timeout: .seconds(300))
+        }
+        for schema in [theirs, empty, migrated] {
+            let result = try await simulate(schema)
+            #expect(result.exitCode == 1, "\(schema): \(result.output)")
+            #expect(result.stderr.contains("schema \"\(schema)\" exists and was not created by ebbflow simulate; refusing to drop it"), "\(result.output)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+        }
+        let kept = try await connection.query("SELECT count(*) AS n FROM \(theirs).customers").first!.decode("n", as: Int.self)
+        #expect(kept == 1, "the user's table is untouched")
+        let tables = try await connection.query("SELECT count(*) AS n FROM pg_tables WHERE schemaname = $1", [migrated]).first!.decode("n", as: Int.self)
+        #expect(tables > 5, "the migrated database is untouched")
+        let publicRun = try await simulate("public")
+        #expect(publicRun.exitCode == 1 && publicRun.stderr.contains("schema \"public\" is never used by simulate"), "\(publicRun.output)")
+        // Its own schema: created with the mark on the first run, recreated on the second.
+        for run in 1...2 {
+            let result = try await simulate(mine)
+            #expect(result.exitCode == 0, "run \(run): \(result.output)")
+        }
+    }
+}
+
 /// Counts elements and collects text, to check the chart as an XML document rather than as a string.
 final class SVGReader: NSObject, XMLParserDelegate {
     var elements: [String: Int] = [:]
