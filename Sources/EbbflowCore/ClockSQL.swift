@@ -26,7 +26,10 @@ struct ClockSQL: Sendable {
 
     /// Advancing an unset clock starts from the real time, so `advance 3d` means "3 days from now".
     var advance: String {
-        "UPDATE \(schema.qualified("clock")) SET frozen_at = coalesce(frozen_at, pg_catalog.now()) + make_interval(secs => $1)"
+        """
+        UPDATE \(schema.qualified("clock")) SET frozen_at = coalesce(frozen_at, pg_catalog.now()) + make_interval(secs => $1)
+        WHERE coalesce(frozen_at, pg_catalog.now()) + make_interval(secs => $1) < timestamptz '10000-01-01 00:00:00+00'
+        """
     }
 
     var reset: String { "UPDATE \(schema.qualified("clock")) SET frozen_at = NULL" }

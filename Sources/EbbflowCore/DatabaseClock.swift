@@ -50,8 +50,12 @@ public struct DatabaseClock: Sendable {
         guard seconds >= 0, seconds.isFinite else {
             throw PGError(.invalidConfiguration, "the clock only moves forward; use `clock set` to go back")
         }
+        _ = try InputBounds.number(seconds, field: "clock advance (seconds)", in: 0...InputBounds.maxDurationSeconds)
         try requireSimulation(on: connection)
-        try connection.execute(sql.advance, [seconds])
+        // The clock stays inside the years every reader can hold (up to 9999-12-31).
+        guard try connection.execute(sql.advance, [seconds]) == 1 else {
+            throw BoundError(field: "clock advance", value: DurationText.text(seconds: seconds), bound: "would move the clock past 9999-12-31")
+        }
     }
 
     /// Back to the database's real time.

@@ -11,6 +11,8 @@ public struct FlowDefinition: Sendable {
     public var template: String
     public var everySeconds: Double
     public var maxSends: Int
+    /// Sends per contact a flow may make: a flow is a short sequence, and its steps are jobs.
+    public static let maxSendsRange = 1...1_000
     public init(name: String, segment: String, template: String, everySeconds: Double = 3 * 86_400, maxSends: Int = 3) {
         self.name = name
         self.segment = segment
@@ -29,9 +31,13 @@ public struct FlowStore: Sendable {
     /// Creates the flow and enrolls the segment's active and reactivated contacts: one
     /// `flow_step` job each, due now, inserted set-based. Returns how many were enrolled.
     public func start(_ flow: FlowDefinition, on connection: isolated PGConnection) throws -> Int {
-        guard !flow.name.isEmpty, !flow.template.isEmpty, flow.everySeconds > 0, flow.maxSends > 0 else {
-            throw QueueError.invalid("a flow needs a name, a template, a positive interval and at least one send")
+        guard !flow.name.isEmpty, !flow.template.isEmpty else {
+            throw QueueError.invalid("a flow needs a name and a template")
         }
+        // Bounded here too, not only by the CLI: each step's run_at is now + every, encoded as a
+        // timestamptz; an unbounded interval once crashed every worker that claimed the step.
+        _ = try InputBounds.number(flow.everySeconds, field: "every (seconds)", in: 1...InputBounds.maxDurationSeconds)
+        _ = try InputBounds.integer(flow.maxSends, field: "max_sends", in: FlowDefinition.maxSendsRange)
         let now = try DatabaseClock(schema: schema).now(on: connection)
         do {
             try connection.execute(sql.insertFlow, [flow.name, flow.segment, flow.template, flow.everySeconds, flow.maxSends, now])

@@ -13,9 +13,7 @@ struct AudienceCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
-        if let history, DurationText.seconds(history).map({ $0 >= 86_400 }) != true {
-            throw InputError("--history \"\(history)\" is not a duration of at least a day, such as 30d")
-        }
+        if let history { _ = try InputBounds.duration(history, field: "--history", minimum: 86_400) }
     }
 
     func run() async throws {
@@ -23,7 +21,7 @@ struct AudienceCommand: AsyncParsableCommand {
         let segment = self.segment
         let database = try await connection.connect()
         if let history {
-            let days = Int(DurationText.seconds(history)! / 86_400)
+            let days = Int(try InputBounds.duration(history, field: "--history", minimum: 86_400) / 86_400)
             let store = AudienceHistory(schema: try connection.schemaName)
             let rows = try await database.run { try store.history(days: days, segment: segment, on: $0) }
             if json {

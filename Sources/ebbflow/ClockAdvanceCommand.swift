@@ -11,12 +11,12 @@ struct ClockAdvanceCommand: AsyncParsableCommand {
     var duration: String
 
     func validate() throws {
-        guard DurationText.seconds(duration) != nil else { throw InputError("\"\(duration)\" is not a duration such as 3d, 12h or 1d12h") }
+        _ = try InputBounds.duration(duration, field: "clock advance", minimum: 0)
     }
 
     func run() async throws {
         let clock = DatabaseClock(schema: try connection.schemaName)
-        let seconds = DurationText.seconds(duration)!
+        let seconds = try InputBounds.duration(duration, field: "clock advance", minimum: 0)
         let database = try await connection.connect()
         let now = try await database.withTransaction { connection in
             try clock.advance(by: seconds, on: connection)

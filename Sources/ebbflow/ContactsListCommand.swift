@@ -1,5 +1,6 @@
 // `ebbflow contacts list [--status S] [--segment G] [--json]`: contacts in a state, scores decayed to now.
 import ArgumentParser
+import EbbflowCore
 import EbbflowEngine
 import Foundation
 
@@ -16,7 +17,7 @@ struct ContactsListCommand: AsyncParsableCommand {
         if let status, CampaignStatus(rawValue: status) == nil {
             throw InputError("--status must be one of \(CampaignStatus.allCases.map(\.rawValue).joined(separator: ", ")); got \(status)")
         }
-        guard limit > 0 && limit <= 1_000_000 else { throw InputError("--limit must be 1...1000000") }
+        _ = try InputBounds.integer(limit, field: "--limit", in: 1...1_000_000)
     }
 
     func run() async throws {

@@ -15,13 +15,13 @@ struct FlowsStartCommand: AsyncParsableCommand {
     @Option(help: "Sends per contact.") var maxSends = 3
 
     func validate() throws {
-        guard DurationText.seconds(every).map({ $0 > 0 }) == true else { throw InputError("--every \"\(every)\" is not a duration such as 3d") }
-        guard maxSends > 0 else { throw InputError("--max-sends must be at least 1") }
+        _ = try InputBounds.duration(every, field: "--every")
+        _ = try InputBounds.integer(maxSends, field: "--max-sends", in: FlowDefinition.maxSendsRange)
     }
 
     func run() async throws {
         let flows = FlowStore(schema: try connection.schemaName)
-        let flow = FlowDefinition(name: name, segment: segment, template: template, everySeconds: DurationText.seconds(every)!, maxSends: maxSends)
+        let flow = FlowDefinition(name: name, segment: segment, template: template, everySeconds: try InputBounds.duration(every, field: "--every"), maxSends: maxSends)
         let database = try await connection.connect()
         let enrolled = try await database.withTransaction { try flows.start(flow, on: $0) }
         print("flow \(name) started: \(enrolled) contact(s) enrolled, first sends due now")

@@ -13,12 +13,12 @@ struct ReactivationStartCommand: AsyncParsableCommand {
     @Flag(help: "Only count them and show a sample.") var dryRun = false
 
     func validate() throws {
-        guard DurationText.seconds(inactiveFor) != nil else { throw InputError("--inactive-for \"\(inactiveFor)\" is not a duration such as 60d") }
+        _ = try InputBounds.duration(inactiveFor, field: "--inactive-for", minimum: 0)
     }
 
     func run() async throws {
         let launcher = ReactivationLauncher(schema: try connection.schemaName)
-        let (segment, seconds, dryRun) = (self.segment, DurationText.seconds(inactiveFor)!, self.dryRun)
+        let (segment, seconds, dryRun) = (self.segment, try InputBounds.duration(inactiveFor, field: "--inactive-for", minimum: 0), self.dryRun)
         let database = try await connection.connect()
         let result = try await database.withTransaction { try launcher.start(segment: segment, inactiveFor: seconds, dryRun: dryRun, on: $0) }
         let sample = result.sample.isEmpty ? "" : " (e.g. \(result.sample.joined(separator: ", ")))"

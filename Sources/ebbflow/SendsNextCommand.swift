@@ -1,5 +1,6 @@
 // `ebbflow sends next`: Claim a batch of pending sends for a mail integration and mark them handed over.
 import ArgumentParser
+import EbbflowCore
 import EbbflowEngine
 import Foundation
 
@@ -12,7 +13,7 @@ struct SendsNextCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
-        guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+        _ = try InputBounds.integer(limit, field: "--limit", in: 1...100_000)
     }
 
     func run() async throws {

@@ -36,12 +36,12 @@ struct SimulateCommand: AsyncParsableCommand {
                                valueName: "TEMPLATE=FACTOR")) var appeal: [String] = []
 
     func validate() throws {
-        guard (1...5_000_000).contains(contacts) else { throw InputError("--contacts must be 1...5000000") }
-        guard (1...3_650).contains(days) else { throw InputError("--days must be 1...3650") }
-        guard (1...32).contains(workers) else { throw InputError("--workers must be 1...32") }
-        guard (1...256).contains(concurrency) else { throw InputError("--concurrency must be 1...256") }
+        _ = try InputBounds.integer(contacts, field: "--contacts", in: 1...5_000_000)
+        _ = try InputBounds.integer(days, field: "--days", in: 1...InputBounds.maxDays)
+        _ = try InputBounds.integer(workers, field: "--workers", in: 1...32)
+        _ = try InputBounds.integer(concurrency, field: "--concurrency", in: 1...256)
         if let policy, !FileManager.default.isReadableFile(atPath: policy) { throw InputError("cannot read the policy file \(policy)") }
-        if let day = killWorkerOnDay, !(0..<days).contains(day) { throw InputError("--kill-worker-on-day must be 0...\(days - 1)") }
+        if let day = killWorkerOnDay { _ = try InputBounds.integer(day, field: "--kill-worker-on-day", in: 0...(days - 1)) }
         _ = try appeals()
         guard streams != nil || appeal.isEmpty else { throw InputError("--appeal needs --streams") }
         _ = try streamDocument()
@@ -55,7 +55,7 @@ struct SimulateCommand: AsyncParsableCommand {
             guard parts.count == 2, !parts[0].isEmpty, let factor = Double(parts[1]), factor.isFinite, factor >= 0 else {
                 throw InputError("--appeal \"\(pair)\" is not TEMPLATE=FACTOR with a factor of 0 or more")
             }
-            result[parts[0]] = factor
+            result[parts[0]] = try InputBounds.number(factor, field: "--appeal \(parts[0])", in: 0...1_000)
         }
         return result
     }

@@ -75,7 +75,7 @@ import Testing
             .first!.decode("n", as: Int.self)
         #expect(handed == 5)
         let badLimit = try await EbbflowBinary.run(["sends", "next", "--limit", "0"] + base)
-        #expect(badLimit.exitCode != 0 && badLimit.stderr.contains("--limit must be at least 1"))
+        #expect(badLimit.exitCode != 0 && badLimit.stderr.contains("--limit 0: must be between 1 and 100000"))
         try await TestDatabase.dropSchema(schema)
     }
 
