@@ -9,7 +9,9 @@ import PostgresClient
 /// pass exists for what reads the column itself: segment queries, exports, reporting. Because
 /// exponential decay composes (ScoreDecay.swift), running it daily, hourly or once after
 /// downtime gives the same scores. A score that falls under 0.01 becomes 0, so silent contacts
-/// stop being rewritten. Rows an event holds right now are skipped (`SKIP LOCKED`): the event
+/// stop being rewritten. The maths is total over every stored row: however old the last
+/// engagement the score reaches 0 without an underflow, and a row with an infinite time is
+/// left alone rather than failing the batch, so one contact's bad value never stops the pass. Rows an event holds right now are skipped (`SKIP LOCKED`): the event
 /// decays that score itself.
 public struct DecayPass: ContactPass {
     public static let jobKind = "decay_scores"
@@ -48,15 +50,20 @@ public struct DecayPass: ContactPass {
                 ) p
                 WHERE \(inBatch)
                   AND c.engagement_score > 0 AND c.last_engagement_at IS NOT NULL
+                  AND isfinite(c.last_engagement_at) AND isfinite(coalesce(c.score_as_of, c.last_engagement_at))
                   AND c.last_engagement_at < $3::timestamptz - make_interval(secs => p.grace * 86400)
                   AND coalesce(c.score_as_of, c.last_engagement_at) < $3::timestamptz
                 FOR UPDATE OF c SKIP LOCKED
             ), decayed AS (
                 UPDATE \(contacts) c
-                SET engagement_score = CASE WHEN d.value < 0.01 THEN 0 ELSE d.value END, score_as_of = $3
+                SET engagement_score = d.value, score_as_of = $3
                 FROM (
-                    SELECT id, score * power(0.5, (greatest(0, silent_days - grace) - greatest(0, decayed_days - grace)) / half_life) AS value
-                    FROM candidates
+                    -- Under 0.01 is 0, decided in logarithms before any power is taken: 0.5 to the
+                    -- power of a century of half-lives underflows float8, which is an error in
+                    -- PostgreSQL, and one such contact (last engaged 1900) failed the whole pass.
+                    SELECT id, CASE WHEN ln(score) - halvings * ln(2) < ln(0.01) THEN 0 ELSE score * power(0.5, halvings) END AS value
+                    FROM (SELECT id, score, (greatest(0, silent_days - grace) - greatest(0, decayed_days - grace)) / half_life AS halvings
+                          FROM candidates) h
                 ) d
                 WHERE c.id = d.id
                 RETURNING c.id

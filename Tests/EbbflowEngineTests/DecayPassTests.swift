@@ -36,6 +36,35 @@ import Testing
         }
     }
 
+    /// Issue 14 item 8: one contact last engaged in 1900 made the pass fail for everyone with
+    /// `value out of range: underflow` (also the scheduled job). Its score reaches 0 cleanly, a
+    /// row with an infinite time is left alone, and everyone else still decays. The scheduled job
+    /// runs these same batches (`ContactPassJob`).
+    @Test func ancientOrInfiniteRowsNeverFailThePass() async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            let store = EventStore(schema: schema)
+            try await connection.run { [start] connection in
+                try DatabaseClock(schema: schema).set(start, on: connection)
+                for id in ["ancient", "infinite", "c"] {
+                    try store.upsertContact(externalID: id, email: nil, segment: "retail", now: start, on: connection)
+                }
+                try connection.execute("UPDATE \(schema.quoted).contacts SET engagement_score = 40, last_engagement_at = $1", [start])
+                try connection.execute("""
+                    UPDATE \(schema.quoted).contacts SET engagement_score = 1e300,
+                           last_engagement_at = CASE external_id WHEN 'ancient' THEN timestamptz '1900-01-01 00:00:00+00' ELSE '-infinity' END
+                    WHERE external_id <> 'c'
+                    """)
+            }
+            let changed = try await connection.run { [days] in try DecayPass(schema: schema).runAll(now: days(44), policies: PolicyDocument(), on: $0).changed }
+            #expect(changed == 2, "ancient and c")
+            let scores = try await connection.query("SELECT external_id, engagement_score FROM \(schema.quoted).contacts").rows
+                .reduce(into: [String: Double]()) { $0[try $1.decode("external_id")] = try $1.decode("engagement_score") }
+            #expect(scores["ancient"] == 0, "\(scores)")
+            #expect(scores["infinite"] == 1e300, "left alone: \(scores)")
+            #expect(abs((scores["c"] ?? 0) - 20) < 1e-9, "\(scores)")
+        }
+    }
+
     @Test func dailyOrOnceGivesTwentyAfterFourteenPlusThirtyDays() async throws {
         let daily = try await storedScore(afterPassesOn: Array(stride(from: 1.0, through: 44, by: 1)))
         let once = try await storedScore(afterPassesOn: [44])
