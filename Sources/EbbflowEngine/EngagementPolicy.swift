@@ -1,4 +1,5 @@
 // The engagement policy: points, thresholds, waits and caps, with defaults and strict validation.
+import EbbflowCore
 import Foundation
 
 /// One segment's rules. Field names in JSON are snake_case; any field left out takes the
@@ -28,6 +29,15 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
     /// The formats of reactivation emails 1 and 2; `["html", "plain"]` alternates them, as the
     /// practice suggests trying a plain, personal-looking email after a designed one.
     public var reactivationFormats: [SendFormat] = [.html, .html]
+    /// How far ahead of the database clock an event may be dated (a duration, 0 to 1d). Why:
+    /// one open dated years ahead moved `last_engagement_at` past the clock and froze the
+    /// score until then; a later event is kept, rejected with its reason, and never scored.
+    public var maxFutureSkew: String = "10m"
+    /// The largest `max_future_skew`: a clock a day wrong is not a skew.
+    public static let maxFutureSkewBound: Double = 86_400
+
+    /// `max_future_skew` in seconds (validated by `validate`).
+    public var maxFutureSkewSeconds: Double { DurationText.seconds(maxFutureSkew) ?? 600 }
 
     public init() {}
 
@@ -58,6 +68,7 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         case cooldownDays = "cooldown_days", reactivationWaitDays = "reactivation_wait_days"
         case afterReactivation = "after_reactivation", alternativeChannel = "alternative_channel"
         case decay, frequencyCap = "frequency_cap", reactivationFormats = "reactivation_formats"
+        case maxFutureSkew = "max_future_skew"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -75,6 +86,7 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         decay = try container.decodeIfPresent(ScoreDecay.self, forKey: .decay) ?? defaults.decay
         frequencyCap = try container.decodeIfPresent(FrequencyCap.self, forKey: .frequencyCap) ?? defaults.frequencyCap
         reactivationFormats = try container.decodeIfPresent([SendFormat].self, forKey: .reactivationFormats) ?? defaults.reactivationFormats
+        maxFutureSkew = try container.decodeIfPresent(String.self, forKey: .maxFutureSkew) ?? defaults.maxFutureSkew
     }
 
     /// Refuses a bad value with the field's JSON name and the value.
@@ -114,6 +126,11 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         guard decay.graceDays >= 0, decay.halfLifeDays > 0 else {
             throw PolicyError(field: field("decay"), value: "grace \(decay.graceDays), half-life \(decay.halfLifeDays)",
                               reason: "grace must not be negative and the half-life must be positive")
+        }
+        do {
+            _ = try InputBounds.duration(maxFutureSkew, field: field("max_future_skew"), minimum: 0, maximum: Self.maxFutureSkewBound)
+        } catch {
+            throw PolicyError(field: error.field, value: error.value, reason: error.bound)
         }
         guard frequencyCap.sends > 0, frequencyCap.perDays > 0 else {
             throw PolicyError(field: field("frequency_cap"), value: "\(frequencyCap.sends) per \(frequencyCap.perDays) days",

@@ -100,6 +100,14 @@ struct EngineSQL: Sendable {
         """
     }
 
+    /// Events settled without being applied: $1 ids, $2 reasons, $3 now (points stay NULL).
+    var markRejected: String {
+        """
+        UPDATE \(events) e SET applied_at = $3, rejection = u.reason
+        FROM unnest($1::int8[], $2::text[]) AS u(id, reason) WHERE e.id = u.id
+        """
+    }
+
     /// Makes the events of this transaction apply inline (no `apply_events` job; see 0008).
     var applyInline: String { "SELECT set_config('ebbflow.inline_apply', 'on', true)" }
 

@@ -15,6 +15,15 @@ public struct AppliedEvent: Sendable, Equatable {
     public var reason: TransitionReason?
 }
 
+/// An event kept but not applied, and why: its kind is not one the policy accepts, or it is
+/// dated more than the policy's `max_future_skew` ahead of the clock. Stored on the event
+/// (`engagement_events.rejection`), listed by `ebbflow events rejected`.
+public struct RejectedEvent: Sendable, Equatable {
+    public var eventID: Int64
+    public var contactID: Int64
+    public var reason: String
+}
+
 /// The rule of one event: add its points to the decayed score, move `last_engagement_at`
 /// forward only, and change status through the state machine, writing a transition row.
 ///
@@ -34,20 +43,40 @@ public struct EventApplier: Sendable {
         try apply(eventIDs: [id], policies: policies, now: now, on: connection).first
     }
 
-    /// Applies every event of `ids` not applied yet and linked to a contact; returns what each did.
+    /// Applies every event of `ids` not applied yet and linked to a contact; returns what each
+    /// did. Events rejected instead (see `settle`) are not among them.
     @discardableResult
     public func apply(eventIDs ids: [Int64], policies: PolicyDocument, now: Date, on connection: isolated PGConnection) throws -> [AppliedEvent] {
-        guard !ids.isEmpty else { return [] }
+        try settle(eventIDs: ids, policies: policies, now: now, on: connection).applied
+    }
+
+    /// Settles every event of `ids` not settled yet and linked to a contact, exactly once:
+    /// applies it, or keeps it rejected with its reason when its kind is unknown to the policy
+    /// or it is dated more than `max_future_skew` after `now`. Why here: imports, rows other
+    /// systems insert and the poller all settle events through this one call, so no path can
+    /// score an unknown kind 0 or let a future date freeze a contact's score.
+    public func settle(eventIDs ids: [Int64], policies: PolicyDocument, now: Date, on connection: isolated PGConnection)
+        throws -> (applied: [AppliedEvent], rejected: [RejectedEvent]) {
+        guard !ids.isEmpty else { return ([], []) }
         let rows = try connection.query(sql.lockEventsAndContacts, [ids]).rows
-        guard !rows.isEmpty else { return [] }
+        guard !rows.isEmpty else { return ([], []) }
         var applied: [AppliedEvent] = []
         applied.reserveCapacity(rows.count)
+        var rejected: [RejectedEvent] = []
         var states: [Int64: ContactScoreState] = [:]
         var order: [Int64] = []
         var points: [StreamEventPoint] = []
+        let known = policies.acceptedEventKinds
         for row in rows {
             let contactID: Int64 = try row.decode("contact_id")
             let segment: String = try row.decode("segment")
+            let policy = policies.policy(for: segment)
+            let kind: String = try row.decode("kind")
+            let occurredAt: Date = try row.decode("occurred_at")
+            if let reason = Self.rejection(kind: kind, occurredAt: occurredAt, now: now, policy: policy, known: known) {
+                rejected.append(RejectedEvent(eventID: try row.decode("event_id"), contactID: contactID, reason: reason))
+                continue
+            }
             if states[contactID] == nil {
                 order.append(contactID)
                 states[contactID] = ContactScoreState(
@@ -55,15 +84,20 @@ public struct EventApplier: Sendable {
                     score: try row.decode("engagement_score"), lastEngagement: try row.decode("last_engagement_at"),
                     scoreAsOf: try row.decode("score_as_of"))
             }
-            let policy = policies.policy(for: segment)
-            let earned = policy.points(for: try row.decode("kind", as: String.self), machineOpen: try row.decode("machine_open")) ?? 0
+            let earned = policy.points(for: kind, machineOpen: try row.decode("machine_open")) ?? 0
             let eventID: Int64 = try row.decode("event_id")
-            let result = try states[contactID]!.fold(points: earned, occurredAt: try row.decode("occurred_at"), now: now, policy: policy)
+            // Within the allowed skew an event counts as happening now: no date moves past the clock.
+            let at = min(occurredAt, now)
+            let result = try states[contactID]!.fold(points: earned, occurredAt: at, now: now, policy: policy)
             applied.append(AppliedEvent(eventID: eventID, contactID: contactID, points: earned, score: result.score,
                                         from: result.from, to: result.to, reason: result.reason))
-            points.append(StreamEventPoint(eventID: eventID, contactID: contactID, kind: try row.decode("kind"), segment: segment,
-                                           status: result.to, occurredAt: try row.decode("occurred_at")))
+            points.append(StreamEventPoint(eventID: eventID, contactID: contactID, kind: kind, segment: segment,
+                                           status: result.to, occurredAt: at))
         }
+        if !rejected.isEmpty {
+            try connection.execute(sql.markRejected, [rejected.map(\.eventID), rejected.map(\.reason), now])
+        }
+        guard !applied.isEmpty else { return ([], rejected) }
         let final = order.map { states[$0]! }
         try connection.execute(sql.updateContacts, [
             order, final.map(\.score), final.map(\.lastEngagement), final.map(\.scoreAsOf), final.map(\.status.rawValue),
@@ -87,7 +121,19 @@ public struct EventApplier: Sendable {
         try connection.execute(sql.markApplied, [applied.map(\.eventID), applied.map { Int32($0.points) }, now])
         // Entries and exits of streams, in the events' own transaction (StreamRuntime.swift).
         try StreamRuntime(schema: sql.schema).decide(at: points, now: now, on: connection)
-        return applied
+        return (applied, rejected)
+    }
+
+    /// Why an event must not be applied, or nil. `known` is the document's accepted kinds.
+    static func rejection(kind: String, occurredAt: Date, now: Date, policy: EngagementPolicy, known: Set<String>) -> String? {
+        guard known.contains(kind) else {
+            return "unknown event kind \"\(kind)\" (accepted: \(known.sorted().joined(separator: ", ")))"
+        }
+        let skew = policy.maxFutureSkewSeconds
+        guard occurredAt.timeIntervalSince(now) <= skew else {
+            return "occurred_at \(occurredAt.formatted(.iso8601)) is more than max_future_skew \(policy.maxFutureSkew) ahead of the database clock \(now.formatted(.iso8601))"
+        }
+        return nil
     }
 }
 

@@ -122,7 +122,7 @@ struct FlowSQL: Sendable {
         FROM (SELECT 1) AS one
         LEFT JOIN LATERAL (
             SELECT kind, url, occurred_at FROM \(schema.qualified("engagement_events"))
-            WHERE contact_id = $1 AND NOT machine_open AND applied_at IS NOT NULL
+            WHERE contact_id = $1 AND NOT machine_open AND applied_at IS NOT NULL AND rejection IS NULL
             ORDER BY occurred_at DESC, id DESC LIMIT 1
         ) e ON true
         """

@@ -4,5 +4,5 @@ import EbbflowEngine
 import Foundation
 
 struct EventsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "events", abstract: "Engagement events.", subcommands: [EventsImportCommand.self])
+    static let configuration = CommandConfiguration(commandName: "events", abstract: "Engagement events.", subcommands: [EventsImportCommand.self, EventsRejectedCommand.self])
 }
