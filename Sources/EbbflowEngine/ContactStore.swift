@@ -14,6 +14,10 @@ public struct ContactView: Sendable {
     public var stream: (name: String, since: Date)?
     /// Every arbiter decision about the contact, oldest first, with what was weighed (JSON).
     public var streamDecisions: [StreamDecisionView]
+    /// The contact's attributes as stored (a JSON object: first_name, birthday…).
+    public var attributes: PGJSON
+    /// Its engagement events, oldest first, rejected ones included.
+    public var events: [ContactEventView]
 }
 
 /// One decision of the arbiter as `contacts show` prints it.
@@ -36,7 +40,7 @@ public struct ContactStore: Sendable {
     public func show(externalID: String, policies: PolicyDocument, on connection: isolated PGConnection) throws -> ContactView? {
         guard let row = try connection.query("""
             SELECT c.id, c.external_id, c.email, c.segment, c.campaign_status::text AS status, c.engagement_score,
-                   c.last_engagement_at, c.score_as_of, c.reactivation_cycle, c.channel, \(schema.qualified("clock_now"))() AS now
+                   c.last_engagement_at, c.score_as_of, c.reactivation_cycle, c.channel, c.attributes, \(schema.qualified("clock_now"))() AS now
             FROM \(schema.qualified("contacts")) c WHERE c.external_id = $1
             """, [externalID]).first else { return nil }
         let id: Int64 = try row.decode("id")
@@ -66,8 +70,16 @@ public struct ContactStore: Sendable {
             StreamDecisionView(at: try $0.decode("at"), trigger: try $0.decode("trigger"), previous: try $0.decode("previous"),
                                chosen: try $0.decode("chosen"), reason: try $0.decode("reason"), candidates: try $0.decode("candidates"))
         }
+        let events = try connection.query("""
+            SELECT id, kind, occurred_at, source, points, machine_open, url, rejection, applied_at
+            FROM \(schema.qualified("engagement_events")) WHERE contact_id = $1 ORDER BY occurred_at, id
+            """, [id]).rows.map {
+            ContactEventView(id: try $0.decode("id"), kind: try $0.decode("kind"), occurredAt: try $0.decode("occurred_at"),
+                             source: try $0.decode("source"), points: try $0.decode("points"), machineOpen: try $0.decode("machine_open"),
+                             url: try $0.decode("url"), rejection: try $0.decode("rejection"), settledAt: try $0.decode("applied_at"))
+        }
         return ContactView(contact: contact, reactivationCycle: try row.decode("reactivation_cycle"), transitions: transitions, sends: sends,
-                           stream: stream, streamDecisions: decisions)
+                           stream: stream, streamDecisions: decisions, attributes: try row.decode("attributes"), events: events)
     }
 }
 

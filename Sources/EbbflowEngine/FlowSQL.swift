@@ -25,6 +25,31 @@ struct FlowSQL: Sendable {
 
     var stopFlow: String { "UPDATE \(schema.qualified("flows")) SET state = 'stopped' WHERE name = $1" }
 
+    /// Deletes flow $1 and cancels its pending steps and end-of-flow waits (kept in
+    /// finished_jobs as cancelled, with reason $3 and time $2); returns the flow and the count.
+    /// Its sends and skips stay: they are the contacts' history.
+    var removeFlow: String {
+        """
+        WITH flow AS (DELETE FROM \(schema.qualified("flows")) WHERE name = $1 RETURNING name),
+        done AS (
+            DELETE FROM \(schema.qualified("jobs")) j
+            WHERE j.kind IN ('flow_step', 'flow_wait_end') AND j.args->>'flow' = $1 AND j.state IN ('scheduled', 'available', 'retryable')
+              AND EXISTS (SELECT 1 FROM flow)
+            RETURNING j.*
+        ),
+        cancelled AS (
+            INSERT INTO \(schema.qualified("finished_jobs")) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
+                                                              unique_key, created_at, attempted_at, finished_at, finished_by)
+            SELECT id, 'cancelled', queue, kind, args, priority, run_at, attempt, max_attempts,
+                   errors || jsonb_build_array(jsonb_build_object('at', $2::timestamptz, 'attempt', attempt, 'kind', 'discarded', 'message', $3::text)),
+                   unique_key, created_at, attempted_at, $2, NULL
+            FROM done
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM flow) AS removed, (SELECT count(*) FROM cancelled) AS cancelled
+        """
+    }
+
     var listFlows: String {
         """
         SELECT f.name, f.segment, f.template, f.state, (SELECT count(*) FROM \(sends) s WHERE s.flow = f.name) AS sends

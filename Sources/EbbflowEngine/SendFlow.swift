@@ -55,6 +55,18 @@ public struct FlowStore: Sendable {
         try connection.execute(sql.stopFlow, [name]) == 1
     }
 
+    /// Removes a flow: the flow row goes and its pending steps and end-of-flow waits are
+    /// cancelled (kept as cancelled jobs, reason "flow removed"), in one transaction. Its sends
+    /// and skips stay, as the contacts' history (`contacts show`), still naming the flow. A step
+    /// running at that moment finds no flow and does nothing. Returns the cancelled jobs, or nil
+    /// when there is no such flow.
+    public func remove(_ name: String, on connection: isolated PGConnection) throws -> Int? {
+        let now = try DatabaseClock(schema: schema).now(on: connection)
+        let row = try connection.query(sql.removeFlow, [name, now, "flow removed"]).first!
+        guard try row.decode("removed", as: Int.self) == 1 else { return nil }
+        return try row.decode("cancelled", as: Int.self)
+    }
+
     public func list(on connection: isolated PGConnection) throws -> [(name: String, segment: String, template: String, state: String, sends: Int)] {
         try connection.query(sql.listFlows).rows.map {
             (try $0.decode("name"), try $0.decode("segment"), try $0.decode("template"), try $0.decode("state"), try $0.decode("sends"))

@@ -32,6 +32,14 @@ struct ContactsShowCommand: AsyncParsableCommand {
                      "to": decision.chosen ?? NSNull(), "reason": decision.reason,
                      "candidates": (try? JSONSerialization.jsonObject(with: decision.candidates.bytes)) ?? NSNull()]
                 },
+                // Added fields; the ones above keep their names and shapes.
+                "attributes": (try? JSONSerialization.jsonObject(with: full.attributes.bytes)) ?? [String: Any](),
+                "events": full.events.map { event -> [String: Any] in
+                    ["id": event.id, "kind": event.kind, "occurred_at": Output.time(event.occurredAt), "source": event.source,
+                     "points": event.points ?? NSNull(), "machine_open": event.machineOpen, "url": event.url ?? NSNull(),
+                     "rejection": event.rejection ?? NSNull(), "settled_at": event.settledAt.map { Output.time($0) } ?? NSNull()]
+                },
+                "timeline": full.timeline.map { ["at": Output.time($0.at), "type": $0.type, "text": $0.text] },
             ] as [String: Any]))
             return
         }
@@ -41,12 +49,11 @@ struct ContactsShowCommand: AsyncParsableCommand {
               score:           \(String(format: "%.2f", view.engagementScore)) (decayed to now)
               last engagement: \(Output.time(view.lastEngagementAt))
               reactivations:   \(full.reactivationCycle)
+              stream:          \(full.stream.map { "\($0.name) since \(Output.time($0.since))" } ?? "none")
+              attributes:      \(String(decoding: full.attributes.bytes, as: UTF8.self))
+              timeline (oldest first):
             """)
-        for step in full.transitions { print("  \(Output.time(step.at))  \(step.from) → \(step.to)  (\(step.reason))") }
-        for send in full.sends { print("  \(Output.time(send.at))  sent \(send.template) (\(send.flow) step \(send.step), \(send.channel))") }
-        print("  stream:          \(full.stream.map { "\($0.name) since \(Output.time($0.since))" } ?? "none")")
-        for decision in full.streamDecisions {
-            print("  \(Output.time(decision.at))  \(decision.trigger): \(decision.previous ?? "none") → \(decision.chosen ?? "none")  (\(decision.reason))")
-        }
+        for entry in full.timeline { print("  \(Output.time(entry.at))  \(entry.type.padding(toLength: 15, withPad: " ", startingAt: 0)) \(entry.text)") }
+        if full.timeline.isEmpty { print("  (nothing yet)") }
     }
 }

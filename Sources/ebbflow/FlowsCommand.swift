@@ -6,5 +6,5 @@ import Foundation
 
 struct FlowsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "flows", abstract: "Send flows.",
-                                                    subcommands: [FlowsStartCommand.self, FlowsListCommand.self, FlowsStopCommand.self])
+                                                    subcommands: [FlowsStartCommand.self, FlowsListCommand.self, FlowsStopCommand.self, FlowsRemoveCommand.self])
 }

@@ -22,8 +22,23 @@ struct FlowsStartCommand: AsyncParsableCommand {
     func run() async throws {
         let flows = FlowStore(schema: try connection.schemaName)
         let flow = FlowDefinition(name: name, segment: segment, template: template, everySeconds: try InputBounds.duration(every, field: "--every"), maxSends: maxSends)
+        let contacts = ContactStore(schema: try connection.schemaName)
+        let (name, segment) = (self.name, self.segment)
         let database = try await connection.connect()
-        let enrolled = try await database.withTransaction { try flows.start(flow, on: $0) }
+        // Enrolling nobody is a mistake (a typo such as --segment retial): refused, and the
+        // transaction rolls back, so no flow is left behind.
+        let enrolled = try await database.withTransaction { connection in
+            let enrolled = try flows.start(flow, on: connection)
+            guard enrolled > 0 else {
+                let counts = try contacts.audience(segment: nil, on: connection)
+                guard counts.contains(where: { $0.segment == segment }) else {
+                    let known = Set(counts.map(\.segment)).sorted()
+                    throw InputError("segment \"\(segment)\" has no contacts (segments with contacts: \(known.isEmpty ? "none" : known.joined(separator: ", "))); flow \(name) not started")
+                }
+                throw InputError("segment \"\(segment)\" has no contacts in the active audience (active or reactivated); flow \(name) not started")
+            }
+            return enrolled
+        }
         print("flow \(name) started: \(enrolled) contact(s) enrolled, first sends due now")
     }
 }
