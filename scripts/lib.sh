@@ -9,9 +9,10 @@
 # shellcheck disable=SC2034 # used by the scripts that source this file
 EBBFLOW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 
-# The Debian/Ubuntu packages ebbflow needs: the server for scripts/dev-db, and
-# libpq plus pkg-config for building (Package.swift finds libpq via pkg-config),
-# and pgbouncer, which Tests/EbbflowCLITests/PgbouncerTests.swift starts itself.
+# The Debian/Ubuntu packages ebbflow needs, by need: "server" (postgresql, for scripts/dev-db),
+# "build" (libpq plus pkg-config; Package.swift finds libpq via pkg-config) and "pooler"
+# (pgbouncer, which Tests/EbbflowCLITests/PgbouncerTests.swift starts itself; only the tests
+# need it, never the demo).
 EBBFLOW_APT_PACKAGES=(postgresql libpq-dev pkg-config pgbouncer)
 
 # Progress and errors go to stderr, so stdout stays free for values (URLs, paths).
@@ -47,26 +48,45 @@ ebbflow_find_pg_bindir() {
     EBBFLOW_PG_BINDIR=$best
 }
 
-# Prints the packages (from EBBFLOW_APT_PACKAGES) whose tools are missing, one a line.
-# Arguments name what is needed: "server" (initdb, pg_ctl, psql, pg_isready,
-# pgbouncer) and/or "build" (pkg-config and libpq's headers and .pc file).
+# Whether dpkg records any of the packages (names or patterns) as installed, whatever its
+# version. Returns 2 when there is no dpkg (not Debian/Ubuntu).
+ebbflow_dpkg_installed() {
+    command -v dpkg-query >/dev/null 2>&1 || return 2
+    dpkg-query -W -f='${db:Status-Status}\n' "$@" 2>/dev/null | grep -qx installed
+}
+
+# Prints the packages (from EBBFLOW_APT_PACKAGES) that are missing, one a line. Arguments name
+# what is needed: "server" (initdb, pg_ctl, psql, pg_isready), "build" (pkg-config and libpq's
+# headers and .pc file) and/or "pooler" (pgbouncer). On Debian/Ubuntu each package is checked
+# with dpkg-query (any installed postgresql-NN is a server); elsewhere, by its tools.
 ebbflow_missing_packages() {
-    local want
+    local want dpkg=true
+    command -v dpkg-query >/dev/null 2>&1 || dpkg=false
     for want in "$@"; do
         case $want in
         server)
-            if ! ebbflow_find_pg_bindir ||
+            if $dpkg; then
+                ebbflow_dpkg_installed postgresql 'postgresql-[0-9]*' || echo postgresql
+            elif ! ebbflow_find_pg_bindir ||
                 ! { [ -x "$EBBFLOW_PG_BINDIR/psql" ] || command -v psql >/dev/null 2>&1; } ||
                 ! { [ -x "$EBBFLOW_PG_BINDIR/pg_isready" ] || command -v pg_isready >/dev/null 2>&1; }; then
                 echo postgresql
             fi
-            # pgbouncer: the pooler-safety test runs workers through one (not a service).
-            [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || echo pgbouncer
+            ;;
+        pooler)
+            if $dpkg; then
+                ebbflow_dpkg_installed pgbouncer || echo pgbouncer
+            else
+                [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || echo pgbouncer
+            fi
             ;;
         build)
-            if ! command -v pkg-config >/dev/null 2>&1; then
+            if $dpkg; then
+                ebbflow_dpkg_installed pkg-config pkgconf || echo pkg-config
+                ebbflow_dpkg_installed libpq-dev || echo libpq-dev
+            elif ! command -v pkg-config >/dev/null 2>&1; then
                 echo pkg-config
-                echo libpq-dev # cannot check it without pkg-config; apt skips it if present
+                echo libpq-dev # cannot check it without pkg-config
             elif ! pkg-config --exists libpq; then
                 echo libpq-dev
             fi
@@ -76,11 +96,13 @@ ebbflow_missing_packages() {
     done
 }
 
-# Makes sure the tools for each named need ("server", "build") are installed.
-# As root with apt-get, installs the missing ones; otherwise says exactly what
-# to install and exits 1. Before installing the server it tells Debian's
-# postgresql-common not to create and start a system-wide "main" cluster: we
-# only ever run private clusters (scripts/dev-db).
+# Makes sure the packages for each named need ("server", "build", "pooler") are installed.
+# As root with apt-get, installs the missing ones and only those: `apt-get install
+# --no-upgrade` with just their names, after a dry run shows it would upgrade nothing already
+# installed. Why: asking apt for the whole list once upgraded the running postgresql-15 under
+# live clusters, which then failed to load plpgsql.so. Otherwise says exactly what to install
+# and exits 1. Before installing the server it tells Debian's postgresql-common not to create
+# and start a system-wide "main" cluster: we only ever run private clusters (scripts/dev-db).
 ebbflow_ensure_deps() {
     local missing
     missing=$(ebbflow_missing_packages "$@" | sort -u | tr '\n' ' ')
@@ -88,20 +110,32 @@ ebbflow_ensure_deps() {
     [ -n "$missing" ] || return 0
 
     if ebbflow_is_root && command -v apt-get >/dev/null 2>&1; then
-        ebbflow_log "installing missing packages: ${EBBFLOW_APT_PACKAGES[*]} (missing: $missing)"
-        local conf=/etc/postgresql-common/createcluster.conf
-        mkdir -p /etc/postgresql-common
-        if [ -f "$conf" ] && grep -Eq '^[[:space:]]*#?[[:space:]]*create_main_cluster[[:space:]]*=' "$conf"; then
-            sed -i -E 's/^[[:space:]]*#?[[:space:]]*create_main_cluster[[:space:]]*=.*/create_main_cluster = false/' "$conf"
-        else
-            echo 'create_main_cluster = false' >>"$conf"
-        fi
+        local -a names
+        read -r -a names <<<"$missing"
+        ebbflow_log "installing the missing packages only: $missing"
         export DEBIAN_FRONTEND=noninteractive UCF_FORCE_CONFFOLD=1
         apt-get update -q >&2
+        local plan upgrades
+        plan=$(apt-get install -s -q --no-upgrade --no-install-recommends "${names[@]}" </dev/null) ||
+            ebbflow_die "apt-get cannot install $missing"
+        # A dry run's "Inst NAME [OLD] (NEW …)" line is an upgrade of an installed package.
+        upgrades=$(printf '%s\n' "$plan" | sed -n 's/^Inst \([^ ]*\) \[.*/\1/p' | tr '\n' ' ')
+        upgrades=${upgrades% }
+        [ -z "$upgrades" ] ||
+            ebbflow_die "installing $missing would upgrade installed packages ($upgrades); nothing was installed: install $missing yourself when the clusters can be restarted"
+        if [[ " $missing " == *" postgresql "* ]]; then
+            local conf=${EBBFLOW_CREATECLUSTER_CONF:-/etc/postgresql-common/createcluster.conf}
+            mkdir -p "$(dirname "$conf")"
+            if [ -f "$conf" ] && grep -Eq '^[[:space:]]*#?[[:space:]]*create_main_cluster[[:space:]]*=' "$conf"; then
+                sed -i -E 's/^[[:space:]]*#?[[:space:]]*create_main_cluster[[:space:]]*=.*/create_main_cluster = false/' "$conf"
+            else
+                echo 'create_main_cluster = false' >>"$conf"
+            fi
+        fi
         # confold: keep the createcluster.conf written above if dpkg asks.
-        apt-get install -y -q --no-install-recommends \
+        apt-get install -y -q --no-upgrade --no-install-recommends \
             -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-            "${EBBFLOW_APT_PACKAGES[@]}" </dev/null >&2
+            "${names[@]}" </dev/null >&2
         missing=$(ebbflow_missing_packages "$@" | sort -u | tr '\n' ' ')
         [ -z "${missing% }" ] || ebbflow_die "still missing after apt-get install: $missing"
         return 0
@@ -109,7 +143,7 @@ ebbflow_ensure_deps() {
 
     ebbflow_log "error: missing required packages: $missing"
     {
-        echo "  Debian/Ubuntu: sudo apt-get install -y ${EBBFLOW_APT_PACKAGES[*]}"
+        echo "  Debian/Ubuntu: sudo apt-get install -y --no-upgrade $missing"
         echo "  macOS (Homebrew): brew install postgresql@15 pkg-config   (then put its bin/ on PATH)"
     } >&2
     exit 1
