@@ -36,6 +36,9 @@ import Testing
             (["simulate", "--days", "99999999999"], "--days 99999999999: must be between 1 and 3650"),
             (["simulate", "--contacts", "0"], "--contacts 0: must be between 1 and 5000000"),
             (["simulate", "--days", "10", "--kill-worker-on-day", "10"], "--kill-worker-on-day 10: must be between 0 and 9"),
+            (["simulate", "--workers", "40"], "--workers 40: must be between 1 and 32"),
+            (["simulate", "--appeal", "promo=5000"], "--appeal promo 5000.0: must be between 0.0 and 1000.0"),
+            (["events", "rejected", "--limit", "0"], "--limit 0: must be between 1 and 1000000"),
         ]
         for (arguments, expected) in cases {
             let result = try await EbbflowBinary.run(arguments + base)
