@@ -39,6 +39,17 @@ import Testing
                 == #"policy field default.cooldown_days: expected a whole number between \#(Int.min) and \#(Int.max), found "thirty""#)
     }
 
+    /// The checks that are not bounds, with the messages docs/bad-input.md lists.
+    @Test func namesAndListsAreChecked() {
+        #expect(refusal(#"{"default": {"alternative_channel": "email"}}"#)
+                == "policy field default.alternative_channel = email: must be a channel name other than email")
+        #expect(refusal(#"{"default": {"reactivation_formats": ["html"]}}"#)
+                == #"policy field default.reactivation_formats = ["html"]: names the formats of emails 1 and 2: two values"#)
+        #expect(refusal(#"{"default": {"points": {"Open Now": 5}}}"#)
+                == "policy field default.points = Open Now: event kinds are lower-case letters, digits and underscores")
+        #expect(refusal("[1, 2]") == "policy field (document): not a JSON or YAML policy document: the document must be a mapping of fields, not a single value or a list")
+    }
+
     /// Built-in defaults, then the document's `default`, then the segment, key by key.
     @Test func partialPoliciesMergePerKey() throws {
         let builtIn = EngagementPolicy()
