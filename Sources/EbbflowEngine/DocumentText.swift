@@ -74,6 +74,8 @@ public enum DocumentText {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
             return "line \(mark.line), column \(mark.column): \(problem)" + (context.map { " (\($0.text))" } ?? "")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return "line \(context.mark.line), column \(context.mark.column): the key \(duplicates.sorted().joined(separator: ", ")) appears twice in one mapping"
         default:
             let text = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
             return text.count > 200 ? String(text.prefix(200)) + "…" : text

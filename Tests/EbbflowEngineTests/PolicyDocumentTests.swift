@@ -35,6 +35,10 @@ import Testing
                 == #"policy field default.reactivation_formats[1]: "pdf" is not one of html, plain"#)
         #expect(refusal(#"{"default": {"on_engagement_after_channel_move": "return"}}"#)
                 == #"policy field default.on_engagement_after_channel_move: "return" is not one of return_to_email, stay"#)
+        #expect(refusal("default:\n  cooldown_days:\n")
+                == "policy field default.cooldown_days: expected a whole number between \(Int.min) and \(Int.max), found null", "no value is not the default")
+        #expect(refusal("default: {cooldown_days: 45}\ndefault: {cooldown_days: 50}\n")
+                == "policy field (document): not a JSON or YAML policy document: not valid YAML: line 1, column 1: the key default appears twice in one mapping")
         #expect(refusal(#"{"default": {"cooldown_days": "thirty"}}"#)
                 == #"policy field default.cooldown_days: expected a whole number between \#(Int.min) and \#(Int.max), found "thirty""#)
     }
