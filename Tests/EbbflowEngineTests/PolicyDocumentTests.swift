@@ -1,6 +1,7 @@
 // A policy document is read strictly (unknown keys, enum values, bounds) and merged key by key.
 import EbbflowCore
 import EbbflowEngine
+import EbbflowTestSupport
 import Foundation
 import Testing
 
@@ -113,5 +114,21 @@ import Testing
         var bounded = capped
         bounded.perDays = InputBounds.maxDays
         #expect(bounded.window * 1_000_000 < Double(Int64.max))
+    }
+}
+
+@Suite struct StoredPolicyBoundsTests {
+    /// A policy stored before the bounds (written straight into the table, as an older release
+    /// accepted it) is what every worker job loads. The load now refuses it with the same one
+    /// line, so a worker fails that job with a clear error instead of computing an 8.6e15-second
+    /// cap window and trapping in the timestamp encoder.
+    @Test func anOutOfBoundsStoredPolicyIsRefusedAtLoad() async throws {
+        try await MigratedSchema.with { connection, schema in
+            try await connection.execute("INSERT INTO \(schema.quoted).policies (document) VALUES ($1::jsonb)",
+                                         [#"{"default":{"frequency_cap":{"sends":3,"per_days":99999999999}}}"#])
+            await #expect { try await connection.run { try PolicyStore(schema: schema).load(on: $0) } } throws: {
+                "\($0)" == "policy field default.frequency_cap.per_days = 99999999999: must be between 1 and 3650"
+            }
+        }
     }
 }
