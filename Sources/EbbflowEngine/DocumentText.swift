@@ -33,11 +33,18 @@ public enum DocumentText {
         }
         var jsonError: DocumentError?
         if first == UInt8(ascii: "{") {
+            var parsed = false
             do {
                 _ = try JSONSerialization.jsonObject(with: data)
-                return data
+                parsed = true
             } catch {
                 jsonError = DocumentError("not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")")
+            }
+            if parsed {
+                if let (key, path) = JSONDuplicateKeys.first(in: data) {
+                    throw DocumentError("the key \"\(key)\" appears twice in \(path.isEmpty ? "the top-level mapping" : path)")
+                }
+                return data
             }
         }
         do {

@@ -47,4 +47,22 @@ import Testing
             "\($0)".hasPrefix("not valid YAML: line 1, column") && "\($0)".count < 300 && !"\($0)".contains("\n")
         }
     }
+
+    /// JSON parsers keep the last of a repeated key; the first value was lost without a word.
+    @Test func aKeyWrittenTwiceInJSONIsRefused() throws {
+        let cases: [(String, String)] = [
+            (#"{"default": {"cooldown_days": 45, "cooldown_days": 50}}"#, #"the key "cooldown_days" appears twice in default"#),
+            (#"{"default": {}, "segments": {"b2b": {"frequency_cap": {"sends": 1, "sends": 2}}}}"#,
+             #"the key "sends" appears twice in segments.b2b.frequency_cap"#),
+            (#"{"streams": [{"name": "a"}, {"name": "b", "steps": [{"send": "x", "s\u0065nd": "y"}]}]}"#,
+             #"the key "send" appears twice in streams[1].steps[0]"#),
+            (#"{"name": "a", "name": "b"}"#, #"the key "name" appears twice in the top-level mapping"#),
+        ]
+        for (text, expected) in cases {
+            #expect { try DocumentText.json(from: Data(text.utf8)) } throws: { "\($0)" == expected }
+        }
+        // The same key in different objects, or a key-like string as a value, is not a repeat.
+        let fine = #"{"a": {"x": 1}, "b": {"x": "x"}, "c": [{"x": 1}, {"x": 2}], "d": "\"x\": 1, \"x\": 2"}"#
+        #expect(try DocumentText.json(from: Data(fine.utf8)) == Data(fine.utf8))
+    }
 }
