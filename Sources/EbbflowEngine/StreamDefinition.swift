@@ -172,6 +172,10 @@ struct StepText: Codable {
         case .goto:
             step = .init(id: id, action: .goto(try container.decode(String.self, forKey: .goto)))
         case .end, .id:
+            // `end: false` reads as "do not end", which no step means: refused, not ended.
+            guard try container.decode(Bool.self, forKey: .end) else {
+                throw DocumentFieldError(path: DocumentDecoder.path(decoder.codingPath + [Keys.end]), reason: "an end step is written end: true")
+            }
             step = .init(id: id, action: .end)
         }
     }

@@ -26,6 +26,8 @@ import Testing
         ("streams:\n  - {name: a, steps: [{send: w}]}\n  - {name: b, stpes: [{send: w}]}", #"stream b: stpes: unknown key "stpes""#),
         ("streams: [{name: a, steps: [{send: w}]}]\nversion: 2", #"stream (document): version: unknown key "version" beside streams (a document is one stream, or streams: [...])"#),
         ("name: welcome\nmode: sticky\nsteps: [{send: w}]", #"stream welcome: mode: "sticky" is not one of open, locked"#),
+        ("name: welcome\nsteps: [{send: w}, {end: false}]", "stream welcome: steps[1].end: an end step is written end: true"),
+        ("name: welcome\nsteps: [{send: w}, {end: yes please}]", #"stream welcome: steps[1].end: expected true or false, found "yes please""#),
         ("name: welcome\nentry: {statuses: [actve]}\nsteps: [{send: w}]",
          #"stream welcome: entry.statuses[0]: "actve" is not one of active, engaged, inactive, reactivated, suppressed"#),
     ])
