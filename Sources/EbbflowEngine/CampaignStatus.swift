@@ -34,6 +34,10 @@ public enum TransitionReason: String, Codable, Sendable, CaseIterable {
     /// Both reactivation emails went unanswered and the policy moves the contact to the
     /// alternative channel: the status stays `inactive`; the row records the move.
     case movedToChannel = "moved_to_channel"
+    /// A contact moved to the alternative channel engaged, and the policy
+    /// (`on_engagement_after_channel_move: return_to_email`, the default) brought it back to
+    /// email as `reactivated`.
+    case returnedToEmail = "returned_to_email"
     /// An administrator, an unsubscribe or a hard bounce.
     case manualSuppression = "manual_suppression"
     /// An administrator put a suppressed contact back (e.g. a renewed consent).

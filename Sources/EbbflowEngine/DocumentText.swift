@@ -9,18 +9,42 @@ import Yams
 /// resolver). YAML's flow style (`{name: welcome}`) also starts with `{`, so a document that
 /// starts like JSON but is not JSON is tried as YAML, and if that fails too the JSON error is
 /// the one reported, since its author most likely meant JSON.
+///
+/// Why the bounds: YAML aliases let a half-kilobyte document (a "billion laughs") stand for
+/// billions of values; expanding it exhausted memory and aborted `policy set`, and a 350-byte
+/// one stored an 8 MB policy. So a document is at most `maxBytes` as written, its YAML is
+/// composed (aliases still shared, no expansion) and its values counted with aliases expanded
+/// before anything is built from it, stopping at `maxValues` and `maxDepth`.
 public enum DocumentText {
+    /// The largest document read: 1 MiB, far more than any policy or set of streams.
+    public static let maxBytes = 1 << 20
+    /// The most values (mappings, lists, scalars, keys included) a document may stand for once
+    /// its aliases are expanded.
+    public static let maxValues = 100_000
+    /// The deepest nesting of mappings and lists.
+    public static let maxDepth = 64
+
     public static func json(from data: Data) throws(DocumentError) -> Data {
+        guard data.count <= maxBytes else {
+            throw DocumentError("the document is \(data.count) bytes: at most \(maxBytes) (1 MiB)")
+        }
         guard let first = data.first(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) else {
             throw DocumentError("the document is empty")
         }
         var jsonError: DocumentError?
         if first == UInt8(ascii: "{") {
+            var parsed = false
             do {
                 _ = try JSONSerialization.jsonObject(with: data)
-                return data
+                parsed = true
             } catch {
                 jsonError = DocumentError("not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")")
+            }
+            if parsed {
+                if let (key, path) = JSONDuplicateKeys.first(in: data) {
+                    throw DocumentError("the key \"\(key)\" appears twice in \(path.isEmpty ? "the top-level mapping" : path)")
+                }
+                return data
             }
         }
         do {
@@ -32,19 +56,57 @@ public enum DocumentText {
 
     private static func yaml(_ data: Data) throws(DocumentError) -> Data {
         guard let text = String(data: data, encoding: .utf8) else { throw DocumentError("not UTF-8 text") }
-        let loaded: Any?
+        let node: Node?
         do {
-            loaded = try Yams.load(yaml: text, Resolver.default.removing(.timestamp))
+            node = try Yams.compose(yaml: text, Resolver.default.removing(.timestamp))
         } catch {
-            throw DocumentError("not valid YAML: \(error)")
+            throw DocumentError("not valid YAML: \(oneLine(error))")
         }
-        guard let loaded else { throw DocumentError("the document is empty") }
-        let object = try jsonCompatible(loaded, path: "")
+        guard let node else { throw DocumentError("the document is empty") }
+        var budget = maxValues
+        try count(node, depth: 1, budget: &budget)
+        let object = try jsonCompatible(node.any, path: "")
         guard object is [String: Any] else { throw DocumentError("the document must be a mapping of fields, not a single value or a list") }
         do {
             return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         } catch {
             throw DocumentError("cannot be written as JSON: \(error)")
+        }
+    }
+
+    /// A YAML error in one short line: its place and problem, never the document's text
+    /// (Yams appends the offending line, which for a one-line document is the whole document).
+    static func oneLine(_ error: any Error) -> String {
+        switch error as? YamlError {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            return "line \(mark.line), column \(mark.column): \(problem)" + (context.map { " (\($0.text))" } ?? "")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return "line \(context.mark.line), column \(context.mark.column): the key \(duplicates.sorted().joined(separator: ", ")) appears twice in one mapping"
+        default:
+            let text = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
+            return text.count > 200 ? String(text.prefix(200)) + "…" : text
+        }
+    }
+
+    /// Counts `node`'s values as if its aliases were expanded, stopping as soon as the budget
+    /// runs out, so the count costs at most `maxValues` steps whatever the aliases stand for.
+    private static func count(_ node: Node, depth: Int, budget: inout Int) throws(DocumentError) {
+        budget -= 1
+        guard budget >= 0 else {
+            throw DocumentError("the document stands for more than \(maxValues) values once its YAML aliases are expanded: at most \(maxValues)")
+        }
+        guard depth <= maxDepth else { throw DocumentError("the document nests deeper than \(maxDepth) levels: at most \(maxDepth)") }
+        switch node {
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                try count(key, depth: depth + 1, budget: &budget)
+                try count(value, depth: depth + 1, budget: &budget)
+            }
+        case .sequence(let sequence):
+            for item in sequence { try count(item, depth: depth + 1, budget: &budget) }
+        case .scalar, .alias:
+            break
         }
     }
 

@@ -38,16 +38,28 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
 
     /// `max_future_skew` in seconds (validated by `validate`).
     public var maxFutureSkewSeconds: Double { DurationText.seconds(maxFutureSkew) ?? 600 }
+    /// What engagement does to a contact the cycle moved to the alternative channel. Why the
+    /// default returns it to email: the practice's advice is to branch re-engaged contacts back
+    /// to the active audience; left on ads, a contact who clicked was never mailed again.
+    public var onEngagementAfterChannelMove: ChannelMoveEngagement = .returnToEmail
 
     public init() {}
 
-    public enum SendFormat: String, Codable, Sendable {
+    public enum SendFormat: String, Codable, Sendable, CaseIterable {
         case html, plain
     }
 
-    public enum AfterReactivation: String, Codable, Sendable {
+    public enum AfterReactivation: String, Codable, Sendable, CaseIterable {
         case suppress
         case moveToChannel = "move_to_channel"
+    }
+
+    /// `return_to_email`: the engagement makes the contact `reactivated` on email (a
+    /// `returned_to_email` transition); `stay`: it stays `inactive` on the alternative channel,
+    /// its score and last engagement still counted.
+    public enum ChannelMoveEngagement: String, Codable, Sendable, CaseIterable {
+        case returnToEmail = "return_to_email"
+        case stay
     }
 
     public struct FrequencyCap: Codable, Sendable, Equatable {
@@ -69,6 +81,7 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         case afterReactivation = "after_reactivation", alternativeChannel = "alternative_channel"
         case decay, frequencyCap = "frequency_cap", reactivationFormats = "reactivation_formats"
         case maxFutureSkew = "max_future_skew"
+        case onEngagementAfterChannelMove = "on_engagement_after_channel_move"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -87,11 +100,34 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         frequencyCap = try container.decodeIfPresent(FrequencyCap.self, forKey: .frequencyCap) ?? defaults.frequencyCap
         reactivationFormats = try container.decodeIfPresent([SendFormat].self, forKey: .reactivationFormats) ?? defaults.reactivationFormats
         maxFutureSkew = try container.decodeIfPresent(String.self, forKey: .maxFutureSkew) ?? defaults.maxFutureSkew
+        onEngagementAfterChannelMove = try container.decodeIfPresent(ChannelMoveEngagement.self, forKey: .onEngagementAfterChannelMove)
+            ?? defaults.onEngagementAfterChannelMove
     }
 
-    /// Refuses a bad value with the field's JSON name and the value.
+    /// The bounds of every number, in one table so `docs/bad-input.md` can list them. Why
+    /// bounded: each of these is multiplied into seconds and added to the database clock by a
+    /// worker; `frequency_cap.per_days: 99999999999` once passed here and trapped every worker
+    /// that claimed a send (SIGILL in the date encoder), so nothing out of range is stored.
+    public enum Bounds {
+        public static let points = 0...1_000
+        public static let engagedThreshold = 1...10_000
+        public static let inactiveAfterSends = 1...100
+        public static let days = 1...InputBounds.maxDays
+        public static let cooldownDays = 30...90
+        public static let graceDays = 0.0...Double(InputBounds.maxDays)
+        public static let halfLifeDays = 0.01...Double(InputBounds.maxDays)
+        public static let capSends = 1...1_000
+    }
+
+    /// Refuses a bad value with the field's JSON name, the value and the bound.
     public func validate(prefix: String = "") throws(PolicyError) {
         func field(_ name: String) -> String { prefix.isEmpty ? name : "\(prefix).\(name)" }
+        func check(_ value: Int, _ name: String, _ range: ClosedRange<Int>) throws(PolicyError) {
+            do { _ = try InputBounds.integer(value, field: field(name), in: range) } catch { throw PolicyError(error) }
+        }
+        func check(_ value: Double, _ name: String, _ range: ClosedRange<Double>) throws(PolicyError) {
+            do { _ = try InputBounds.number(value, field: field(name), in: range) } catch { throw PolicyError(error) }
+        }
         guard !points.isEmpty else { throw PolicyError(field: field("points"), value: "{}", reason: "must name at least one event kind") }
         guard reactivationFormats.count == 2 else {
             throw PolicyError(field: field("reactivation_formats"), value: "\(reactivationFormats.map(\.rawValue))", reason: "names the formats of emails 1 and 2: two values")
@@ -100,41 +136,25 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
             guard Self.isKindName(kind) else {
                 throw PolicyError(field: field("points"), value: kind, reason: "event kinds are lower-case letters, digits and underscores")
             }
-            guard value >= 0 else { throw PolicyError(field: field("points.\(kind)"), value: "\(value)", reason: "points must not be negative") }
+            try check(value, "points.\(kind)", Bounds.points)
         }
-        guard machineOpenPoints >= 0 else {
-            throw PolicyError(field: field("machine_open_points"), value: "\(machineOpenPoints)", reason: "must not be negative")
-        }
-        guard engagedThreshold > 0 else {
-            throw PolicyError(field: field("engaged_threshold"), value: "\(engagedThreshold)", reason: "must be at least 1")
-        }
-        guard inactiveAfterSends > 0 else {
-            throw PolicyError(field: field("inactive_after_sends"), value: "\(inactiveAfterSends)", reason: "must be at least 1")
-        }
-        guard inactiveAfterDays > 0 else {
-            throw PolicyError(field: field("inactive_after_days"), value: "\(inactiveAfterDays)", reason: "must be at least 1")
-        }
-        guard (30...90).contains(cooldownDays) else {
-            throw PolicyError(field: field("cooldown_days"), value: "\(cooldownDays)", reason: "must be between 30 and 90")
-        }
-        guard reactivationWaitDays > 0 else {
-            throw PolicyError(field: field("reactivation_wait_days"), value: "\(reactivationWaitDays)", reason: "must be at least 1")
-        }
+        try check(machineOpenPoints, "machine_open_points", Bounds.points)
+        try check(engagedThreshold, "engaged_threshold", Bounds.engagedThreshold)
+        try check(inactiveAfterSends, "inactive_after_sends", Bounds.inactiveAfterSends)
+        try check(inactiveAfterDays, "inactive_after_days", Bounds.days)
+        try check(cooldownDays, "cooldown_days", Bounds.cooldownDays)
+        try check(reactivationWaitDays, "reactivation_wait_days", Bounds.days)
         guard Self.isKindName(alternativeChannel), alternativeChannel != "email" else {
             throw PolicyError(field: field("alternative_channel"), value: alternativeChannel, reason: "must be a channel name other than email")
         }
-        guard decay.graceDays >= 0, decay.halfLifeDays > 0 else {
-            throw PolicyError(field: field("decay"), value: "grace \(decay.graceDays), half-life \(decay.halfLifeDays)",
-                              reason: "grace must not be negative and the half-life must be positive")
-        }
+        try check(decay.graceDays, "decay.grace_days", Bounds.graceDays)
+        try check(decay.halfLifeDays, "decay.half_life_days", Bounds.halfLifeDays)
+        try check(frequencyCap.sends, "frequency_cap.sends", Bounds.capSends)
+        try check(frequencyCap.perDays, "frequency_cap.per_days", Bounds.days)
         do {
             _ = try InputBounds.duration(maxFutureSkew, field: field("max_future_skew"), minimum: 0, maximum: Self.maxFutureSkewBound)
         } catch {
             throw PolicyError(field: error.field, value: error.value, reason: error.bound)
-        }
-        guard frequencyCap.sends > 0, frequencyCap.perDays > 0 else {
-            throw PolicyError(field: field("frequency_cap"), value: "\(frequencyCap.sends) per \(frequencyCap.perDays) days",
-                              reason: "both numbers must be at least 1")
         }
     }
 
@@ -153,9 +173,15 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
 /// A refused policy: which field, which value, why.
 public struct PolicyError: Error, CustomStringConvertible, Sendable, Equatable {
     public var field: String
+    /// The value as written; empty when the field has none to show (an unknown key, a wrong type).
     public var value: String
     public var reason: String
-    public var description: String { "policy field \(field) = \(value): \(reason)" }
+    public var description: String { value.isEmpty ? "policy field \(field): \(reason)" : "policy field \(field) = \(value): \(reason)" }
+}
+
+extension PolicyError {
+    /// A number outside its bounds, in the policy's words.
+    init(_ bound: BoundError) { self.init(field: bound.field, value: bound.value, reason: bound.bound) }
 }
 
 /// The stored document: a default policy and per-segment ones (each complete after defaults).
@@ -176,32 +202,50 @@ public struct PolicyDocument: Codable, Sendable, Equatable {
         segments = try container.decodeIfPresent([String: EngagementPolicy].self, forKey: .segments) ?? [:]
     }
 
-    /// Parses and validates a YAML or JSON document; a malformed document or a bad value is a
-    /// `PolicyError`.
+    /// Parses and validates a YAML or JSON document; a malformed document, an unknown key or a
+    /// bad value is a `PolicyError`.
     public static func parse(_ data: Data) throws(PolicyError) -> PolicyDocument {
         try parseStored(data).document
     }
 
-    /// The document, and its JSON text as the database stores it.
+    /// The document, and its JSON text as the database stores it: as written, merged again at
+    /// every load, so a later release's built-in defaults reach the keys the author left out.
     public static func parseStored(_ data: Data) throws(PolicyError) -> (document: PolicyDocument, json: Data) {
         let json: Data
+        let written: DocumentValue
         do {
             json = try DocumentText.json(from: data)
+            written = try DocumentValue.parse(json: json)
         } catch {
-            throw PolicyError(field: "(document)", value: "?", reason: "not a JSON or YAML policy document: \(error)")
+            throw PolicyError(field: "(document)", value: "", reason: "not a JSON or YAML policy document: \(error)")
         }
         let document: PolicyDocument
         do {
-            document = try JSONDecoder().decode(PolicyDocument.self, from: json)
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            throw PolicyError(field: context.codingPath.map(\.stringValue).joined(separator: "."), value: "?", reason: context.debugDescription)
-        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
-            throw PolicyError(field: context.codingPath.map(\.stringValue).joined(separator: "."), value: "?", reason: context.debugDescription)
+            document = try DocumentDecoder.decode(PolicyDocument.self, from: merged(written))
         } catch {
-            throw PolicyError(field: "(document)", value: "?", reason: "not a policy document: \(error)")
+            throw PolicyError(field: error.path.isEmpty ? "(document)" : error.path, value: "", reason: error.reason)
         }
         try document.validate()
         return (document, json)
+    }
+
+    /// The built-in policy as a document tree, the bottom layer of every merge.
+    static let builtIn: DocumentValue = (try? DocumentValue.encoding(EngagementPolicy())) ?? .object([:])
+
+    /// The document as it is meant: every policy complete, merged key by key (nested mappings
+    /// such as `points`, `frequency_cap` and `decay` too): the built-in defaults, then the
+    /// document's `default`, then each segment's own keys. Why: `{"default": {"points":
+    /// {"unsubscribe": 0}}}` once replaced the whole points map, so every open and click was
+    /// refused, and a segment's override fell back to the built-ins instead of `default`. A
+    /// list (`reactivation_formats`) or a number is replaced whole.
+    static func merged(_ written: DocumentValue) -> DocumentValue {
+        guard case .object(var top) = written else { return written }
+        let base = builtIn.merged(with: top["default"] ?? .object([:]))
+        top["default"] = base
+        if case .object(let segments)? = top["segments"] {
+            top["segments"] = .object(segments.mapValues { base.merged(with: $0) })
+        }
+        return .object(top)
     }
 
     public func validate() throws(PolicyError) {

@@ -39,7 +39,7 @@ struct EngineSQL: Sendable {
     var lockEventsAndContacts: String {
         """
         SELECT e.id AS event_id, e.kind, e.occurred_at, e.machine_open, c.id AS contact_id, c.segment,
-               c.campaign_status::text AS status, c.engagement_score, c.last_engagement_at, c.score_as_of
+               c.campaign_status::text AS status, c.engagement_score, c.last_engagement_at, c.score_as_of, c.channel
         FROM \(events) e JOIN \(contacts) c ON c.id = e.contact_id
         WHERE e.id = ANY($1) AND e.applied_at IS NULL
         ORDER BY c.id, e.id
@@ -48,15 +48,17 @@ struct EngineSQL: Sendable {
     }
 
     /// Many contacts' new state at once: $1 ids, $2 scores, $3 last engagements, $4 score as
-    /// of, $5 statuses, $6 status changed, $7 answered (an event earned points), $8 now.
+    /// of, $5 statuses, $6 status changed, $7 answered (an event earned points), $8 now, $9 channels
+    /// (an engagement after a channel move may bring the contact back to email).
     var updateContacts: String {
         """
         UPDATE \(contacts) c SET engagement_score = u.score, last_engagement_at = u.last_engagement, score_as_of = u.as_of,
             campaign_status = u.status::\(schema.qualified("campaign_status")),
             status_changed_at = CASE WHEN u.changed THEN $8 ELSE c.status_changed_at END,
-            flow_sends_unanswered = CASE WHEN u.answered THEN 0 ELSE c.flow_sends_unanswered END
-        FROM unnest($1::int8[], $2::float8[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bool[], $7::bool[])
-             AS u(id, score, last_engagement, as_of, status, changed, answered)
+            flow_sends_unanswered = CASE WHEN u.answered THEN 0 ELSE c.flow_sends_unanswered END,
+            channel = u.channel
+        FROM unnest($1::int8[], $2::float8[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bool[], $7::bool[], $9::text[])
+             AS u(id, score, last_engagement, as_of, status, changed, answered, channel)
         WHERE c.id = u.id
         """
     }

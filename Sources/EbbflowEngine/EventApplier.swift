@@ -82,7 +82,7 @@ public struct EventApplier: Sendable {
                 states[contactID] = ContactScoreState(
                     segment: segment, status: CampaignStatus(rawValue: try row.decode("status", as: String.self)) ?? .active,
                     score: try row.decode("engagement_score"), lastEngagement: try row.decode("last_engagement_at"),
-                    scoreAsOf: try row.decode("score_as_of"))
+                    scoreAsOf: try row.decode("score_as_of"), channel: try row.decode("channel"))
             }
             let earned = policy.points(for: kind, machineOpen: try row.decode("machine_open")) ?? 0
             let eventID: Int64 = try row.decode("event_id")
@@ -101,7 +101,7 @@ public struct EventApplier: Sendable {
         let final = order.map { states[$0]! }
         try connection.execute(sql.updateContacts, [
             order, final.map(\.score), final.map(\.lastEngagement), final.map(\.scoreAsOf), final.map(\.status.rawValue),
-            final.map(\.statusChanged), final.map(\.answered), now,
+            final.map(\.statusChanged), final.map(\.answered), now, final.map(\.channel),
         ])
         let moves = applied.filter { $0.reason != nil }
         if !moves.isEmpty {
@@ -144,10 +144,13 @@ struct ContactScoreState {
     var score: Double
     var lastEngagement: Date?
     var scoreAsOf: Date?
+    /// `email`, or the alternative channel an exhausted reactivation cycle moved the contact to.
+    var channel: String
     var statusChanged = false
     var answered = false
 
-    init(segment: String, status: CampaignStatus, score: Double, lastEngagement: Date?, scoreAsOf: Date?) {
+    init(segment: String, status: CampaignStatus, score: Double, lastEngagement: Date?, scoreAsOf: Date?, channel: String = "email") {
+        self.channel = channel
         self.segment = segment
         self.status = status
         self.score = score
@@ -175,6 +178,14 @@ struct ContactScoreState {
         switch status {
         case .active, .reactivated:
             if scoreNow >= Double(policy.engagedThreshold) { (status, reason) = (.engaged, .scoreThreshold) }
+        case .inactive where channel != "email":
+            // Moved to the alternative channel after an unanswered cycle, and now engaging: the
+            // practice branches re-engaged contacts back to the active audience, so by default
+            // the contact returns to email as `reactivated` (left on ads, no flow mailed it
+            // again); `stay` keeps it inactive there, its score still counted.
+            if policy.onEngagementAfterChannelMove == .returnToEmail {
+                (status, reason, channel) = (.reactivated, .returnedToEmail, "email")
+            }
         case .inactive:
             (status, reason) = (.reactivated, .engagedDuringReactivation)
         case .engaged, .suppressed:

@@ -29,7 +29,7 @@ public enum StateMachine {
             .suppressed: [.manualSuppression],
         ],
         .inactive: [
-            .reactivated: [.engagedDuringReactivation],
+            .reactivated: [.engagedDuringReactivation, .returnedToEmail],
             // Not a status change but a step of the contact's story: the channel moved.
             .inactive: [.movedToChannel],
             .suppressed: [.reactivationExhausted, .manualSuppression],

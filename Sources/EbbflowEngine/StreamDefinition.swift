@@ -27,7 +27,7 @@ import Foundation
 /// goal: {event: purchase, within: 14d}
 /// ```
 public struct StreamDefinition: Codable, Sendable, Equatable {
-    public enum Mode: String, Codable, Sendable { case open, locked }
+    public enum Mode: String, Codable, Sendable, CaseIterable { case open, locked }
 
     /// Who may enter, and on what.
     public struct Entry: Codable, Sendable, Equatable {
@@ -67,7 +67,7 @@ public struct StreamDefinition: Codable, Sendable, Equatable {
 
     /// A send step's A/B test: what it varies and the metric that decides.
     public struct Experiment: Codable, Sendable, Equatable {
-        public enum Metric: String, Codable, Sendable { case opens, clicks, reactivation }
+        public enum Metric: String, Codable, Sendable, CaseIterable { case opens, clicks, reactivation }
         public var name: String
         public var metric: Metric
         public var variants: [Variant]
@@ -167,11 +167,15 @@ struct StepText: Codable {
             step = .init(id: id, action: .wait(try Self.seconds(container.decode(String.self, forKey: .wait), decoder.codingPath + [Keys.wait])))
         case .branch:
             let branch = try container.decode(Branch.self, forKey: .branch)
-            step = .init(id: id, action: .branch(kind: branch.kind, within: try Self.seconds(branch.within, decoder.codingPath + [Keys.branch]),
+            step = .init(id: id, action: .branch(kind: branch.kind, within: try Self.seconds(branch.within, decoder.codingPath + [Keys.branch, Branch.CodingKeys.within]),
                                                  then: branch.then, otherwise: branch.otherwise))
         case .goto:
             step = .init(id: id, action: .goto(try container.decode(String.self, forKey: .goto)))
         case .end, .id:
+            // `end: false` reads as "do not end", which no step means: refused, not ended.
+            guard try container.decode(Bool.self, forKey: .end) else {
+                throw DocumentFieldError(path: DocumentDecoder.path(decoder.codingPath + [Keys.end]), reason: "an end step is written end: true")
+            }
             step = .init(id: id, action: .end)
         }
     }
@@ -189,10 +193,15 @@ struct StepText: Codable {
         }
     }
 
+    /// A step's duration, within the shared bounds (more than 0, at most ten years). Why here,
+    /// while decoding: the step keeps only seconds, and `wait: 99999999999d` once reached the
+    /// worker that scheduled the next step and trapped it in the date encoder.
     private static func seconds(_ text: String, _ path: [any CodingKey]) throws -> Double {
-        guard let seconds = DurationText.seconds(text), seconds > 0 else {
-            throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "\"\(text)\" is not a duration such as 3d or 12h"))
+        let field = DocumentDecoder.path(path)
+        do {
+            return try InputBounds.duration(text, field: field)
+        } catch {
+            throw DocumentFieldError(path: field, reason: "\(error.value): \(error.bound)")
         }
-        return seconds
     }
 }

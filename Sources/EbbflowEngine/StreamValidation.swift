@@ -14,25 +14,31 @@ extension StreamDefinition {
     /// Every stream of a YAML or JSON document: either one stream, or `streams: [...]`.
     /// All are validated; the first bad field refuses the whole document.
     public static func parse(_ data: Data, knownKinds: Set<String>) throws(StreamError) -> [StreamDefinition] {
-        let json: Data
-        do { json = try DocumentText.json(from: data) } catch {
+        let written: DocumentValue
+        do {
+            written = try DocumentValue.parse(json: try DocumentText.json(from: data))
+        } catch {
             throw StreamError(stream: "(document)", field: "(document)", reason: "not a JSON or YAML stream document: \(error)")
         }
-        let streams: [StreamDefinition]
-        do {
-            if let list = try? JSONDecoder().decode(StreamList.self, from: json) {
-                streams = list.streams
-            } else {
-                streams = [try JSONDecoder().decode(StreamDefinition.self, from: json)]
+        // Each stream is decoded on its own, strictly (DocumentDecoder), so an error names the
+        // stream and the field within it: `stream welcome: steps[1].wait: …`.
+        var items: [(index: Int?, value: DocumentValue)] = [(nil, written)]
+        if case .object(let top) = written, let list = top["streams"] {
+            if let other = top.keys.sorted().first(where: { $0 != "streams" }) {
+                throw StreamError(stream: "(document)", field: other,
+                                  reason: "unknown key \"\(other)\" beside streams (a document is one stream, or streams: [...])")
             }
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw StreamError(stream: "(document)", field: Self.path(context.codingPath + [key]), reason: "is missing")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            throw StreamError(stream: "(document)", field: Self.path(context.codingPath), reason: context.debugDescription)
-        } catch let DecodingError.dataCorrupted(context) {
-            throw StreamError(stream: "(document)", field: Self.path(context.codingPath), reason: context.debugDescription)
-        } catch {
-            throw StreamError(stream: "(document)", field: "(document)", reason: "\(error)")
+            guard case .list(let values) = list else { throw StreamError(stream: "(document)", field: "streams", reason: "expected a list of streams") }
+            items = values.enumerated().map { ($0.offset, $0.element) }
+        }
+        var streams: [StreamDefinition] = []
+        for (index, value) in items {
+            do {
+                streams.append(try DocumentDecoder.decode(StreamDefinition.self, from: value))
+            } catch {
+                let name: String = if case .string(let name)? = value["name"] { name } else { index.map { "streams[\($0)]" } ?? "(document)" }
+                throw StreamError(stream: name, field: error.path.isEmpty ? "(document)" : error.path, reason: error.reason)
+            }
         }
         guard !streams.isEmpty else { throw StreamError(stream: "(document)", field: "streams", reason: "no stream defined") }
         var names = Set<String>()
@@ -66,22 +72,25 @@ extension StreamDefinition {
         guard !name.isEmpty, name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "_" }) else {
             throw fail("name", "\"\(name)\": use lower-case letters, digits and underscores")
         }
-        if let priority, priority < 0 { throw fail("priority", "\(priority): must be 0 or more") }
+        func bounded(_ check: () throws(BoundError) -> Void) throws(StreamError) {
+            do { try check() } catch { throw fail(error.field, "\(error.value): \(error.bound)") }
+        }
+        if let priority { try bounded { () throws(BoundError) in _ = try InputBounds.integer(priority, field: "priority", in: Self.priorityBounds) } }
         if let event = entry.event { try checkKind(event, "entry.event") }
         if let offset = entry.offsetDays {
             guard entry.dateAttribute != nil else { throw fail("entry.offset_days", "needs entry.date_attribute") }
-            guard abs(offset) <= 366 else { throw fail("entry.offset_days", "\(offset): must be within a year of the date") }
+            try bounded { () throws(BoundError) in _ = try InputBounds.integer(offset, field: "entry.offset_days", in: -366...366) }
         }
         if let reentry = entry.reentryAfter {
             guard entry.event == nil && entry.dateAttribute == nil else {
                 throw fail("entry.reentry_after", "only a standing stream (no entry event, no date) takes contacts back by itself")
             }
-            guard let seconds = DurationText.seconds(reentry), seconds > 0 else { throw fail("entry.reentry_after", "\"\(reentry)\" is not a duration such as 30d") }
+            try bounded { () throws(BoundError) in _ = try InputBounds.duration(reentry, field: "entry.reentry_after") }
         }
         for (index, kind) in exits.enumerated() { try checkKind(kind, "exits[\(index)]") }
         if let goal {
             try checkKind(goal.event, "goal.event")
-            guard let seconds = DurationText.seconds(goal.within), seconds > 0 else { throw fail("goal.within", "\"\(goal.within)\" is not a duration such as 14d") }
+            try bounded { () throws(BoundError) in _ = try InputBounds.duration(goal.within, field: "goal.within") }
         }
         try validateSteps(checkKind: checkKind, fail: fail)
     }
@@ -149,19 +158,17 @@ extension StreamDefinition {
         for (index, variant) in experiment.variants.enumerated() {
             guard names.insert(variant.name).inserted else { throw fail("\(field).variants[\(index)].name", "\"\(variant.name)\" appears twice") }
             guard !variant.template.isEmpty else { throw fail("\(field).variants[\(index)].template", "a variant needs a template") }
-            if let weight = variant.weight, !(weight > 0) { throw fail("\(field).variants[\(index)].weight", "\(weight): must be more than 0") }
+            if let weight = variant.weight, !(weight > 0 && weight <= Self.maxWeight) {
+                throw fail("\(field).variants[\(index)].weight", "\(weight): must be more than 0 and at most \(Int(Self.maxWeight))")
+            }
         }
     }
 
-    static func path(_ keys: [any CodingKey]) -> String {
-        keys.reduce("") { text, key in
-            if let index = key.intValue { return "\(text)[\(index)]" }
-            return text.isEmpty ? key.stringValue : "\(text).\(key.stringValue)"
-        }
-    }
+    /// A stream's manual priority: 0 (none) to 1000; the arbiter orders by it.
+    public static let priorityBounds = 0...1_000
+    /// The largest weight of an experiment's variant (weights are relative).
+    public static let maxWeight = 1_000.0
 }
-
-private struct StreamList: Decodable { var streams: [StreamDefinition] }
 
 /// The loops of a stream's step graph (its strongly connected components with a cycle), by Tarjan's algorithm.
 struct StepGraph {

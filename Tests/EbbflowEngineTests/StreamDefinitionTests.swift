@@ -65,7 +65,7 @@ import Testing
     @Test(arguments: [
         ("name: a\nsteps: [{send: x}]\nexits: [teleport]", "exits[0]: unknown event kind \"teleport\""),
         ("name: a\nentry: {event: signup, reentry_after: 10d}\nsteps: [{send: x}]", "entry.reentry_after: only a standing stream"),
-        ("name: a\nentry: {statuses: [active], reentry_after: soon}\nsteps: [{send: x}]", "entry.reentry_after: \"soon\" is not a duration"),
+        ("name: a\nentry: {statuses: [active], reentry_after: soon}\nsteps: [{send: x}]", "entry.reentry_after: \"soon\": is not a duration"),
         ("name: a\nentry: {event: teleport}\nsteps: [{send: x}]", "entry.event: unknown event kind"),
         ("name: a\nsteps: [{branch: {if: teleport, within: 1d, then: b, else: b}}, {id: b, send: x}]", "steps[0].branch.if: unknown event kind"),
         ("name: a\nsteps: [{send: x}, {end: true}, {send: y}]", "steps[2]: no step leads here"),
@@ -74,7 +74,7 @@ import Testing
         ("name: a\nmode: locked\nsteps: [{id: top, send: x}, {wait: 7d}, {goto: top}]", "mode: a locked stream must end"),
         ("name: a\nsteps: [{id: top, send: x}, {goto: top}]", "a loop of sends with no wait"),
         ("name: a\nsteps: [{goto: nowhere}]", "steps[0].goto: no step has the id \"nowhere\""),
-        ("name: a\nsteps: [{wait: soon}]", "steps[0].wait: \"soon\" is not a duration"),
+        ("name: a\nsteps: [{wait: soon}]", "steps[0].wait: \"soon\": is not a duration"),
         ("name: a\nsteps: [{send: x, wait: 1d}]", "steps[0]: a step has exactly one of"),
         ("name: a\nsteps: []", "steps: a stream needs at least one step"),
         ("name: a\npriority: -1\nsteps: [{send: x}]", "priority: -1"),
