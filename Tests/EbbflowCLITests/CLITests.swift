@@ -68,7 +68,6 @@ import Testing
 
     @Test func connectionFailuresAreOneClearLine() async throws {
         let secret = "Sup3r-S3cret"
-        let base = try TestDatabase.url
         let admin = try await TestDatabase.connect()
         try await admin.simpleQuery("""
             DO $$ BEGIN
@@ -77,12 +76,12 @@ import Testing
                 END IF;
             END $$
             """)
-        let wrongPassword = base.replacingOccurrences(of: "postgres@", with: "ebbflow_password_probe:\(secret)@")
-        try #require(wrongPassword != base, "test URL has an unexpected form: \(base)")
+        let parts = try TestDatabase.parts
+        let wrongPassword = parts.with(user: "ebbflow_password_probe", password: secret).description
         let cases: [(url: String, host: String, database: String, reason: String)] = [
-            (wrongPassword, "", "ebbflow", "password authentication failed"),
+            (wrongPassword, "", parts.database, "password authentication failed"),
             ("postgresql://alice:\(secret)@127.0.0.1:1/crm?connect_timeout=3", "127.0.0.1", "crm", "refused"),
-            (base.replacingOccurrences(of: "/ebbflow", with: "/no_such_database"), "", "no_such_database", "does not exist"),
+            (parts.with(database: "no_such_database").description, "", "no_such_database", "does not exist"),
         ]
         for (url, host, database, reason) in cases {
             let result = try await EbbflowBinary.run(["migrate", "--status", "--database-url", url])

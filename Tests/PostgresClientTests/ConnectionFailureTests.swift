@@ -32,8 +32,7 @@ import EbbflowTestSupport
 
     @Test func missingDatabaseIsNamed() async throws {
         var configuration = try TestDatabase.configuration
-        configuration.conninfo = configuration.conninfo.replacingOccurrences(of: "/ebbflow", with: "/no_such_db_here")
-        try #require(configuration.conninfo.contains("no_such_db_here"), "test URL has an unexpected form")
+        configuration.conninfo = try TestDatabase.parts.with(database: "no_such_db_here").description
         await #expect {
             _ = try await PGConnection.connect(configuration)
         } throws: { error in
