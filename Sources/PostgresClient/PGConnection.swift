@@ -150,7 +150,7 @@ public actor PGConnection {
             pendingBegin = nil
             return try pipeline(handle, [.command(begin), .statement(sql, bindings)]).last!
         }
-        var parameters = EncodedParameters(bindings)
+        var parameters = try EncodedParameters(bindings)
         return try parameters.withPointers { types, values, lengths, formats in
             let count = Int32(bindings.count)
             if configuration.preparedStatements {
