@@ -69,6 +69,9 @@ public actor PGConnection {
     // MARK: - Connecting
 
     private func open() throws {
+        // Refused before libpq sees it: libpq would read a mistyped URL as a database name and
+        // quote it, password included, in its error.
+        try configuration.validate()
         let keywords = ["dbname", "fallback_application_name", "client_encoding"]
         let values = [configuration.conninfo, configuration.applicationName, "UTF8"]
         let pointer = withCStrings(keywords) { keywordPointers in

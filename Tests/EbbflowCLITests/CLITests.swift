@@ -95,6 +95,22 @@ import Testing
         }
     }
 
+    /// A mistyped URL once came back whole, password included (libpq read it as a database
+    /// name); `PGPASSWORD=o` once printed `unsupp***rted`. One line, nothing of the string.
+    @Test func mistypedConnectionStringsAreNeverEchoed() async throws {
+        for url in ["postgresql//bob:Typo-S3cret@127.0.0.1:1/crm", "postgresql:/bob:Typo-S3cret@127.0.0.1:1/crm",
+                    "dbname=postgresql://bob:Typo-S3cret@127.0.0.1:1/crm", "postgresql://bob:Typo@S3cret@127.0.0.1:1/crm"] {
+            let result = try await EbbflowBinary.run(["migrate", "--status", "--database-url", url])
+            #expect(result.exitCode == 1, "\(result.output)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+            #expect(result.stderr.contains("not shown"), "\(result.stderr)")
+            #expect(!result.output.contains("S3cret") && !result.output.contains("Typo"), "leaked: \(result.output)")
+        }
+        let short = try await EbbflowBinary.run(["migrate", "--status", "--database-url", "postgresql://u@127.0.0.1:1/crm?connect_timeout=3"],
+                                                environment: ["PGPASSWORD": "o"])
+        #expect(short.exitCode == 1 && !short.stderr.contains("***") && short.stderr.contains("\"crm\""), "\(short.stderr)")
+    }
+
     @Test func badFlagsAreRefusedClearly() async throws {
         let badSchema = try await EbbflowBinary.run(["migrate", "--schema", "Robert'); DROP TABLE x;--"])
         #expect(badSchema.exitCode != 0 && badSchema.stderr.contains("invalid schema name"))
