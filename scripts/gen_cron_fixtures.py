@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate Tests/CronKitTests/Fixtures/cron_fixtures.json from Python's croniter.
+"""Generate Tests/EbbflowQueueTests/Fixtures/cron_fixtures.json from Python's croniter.
 
 The fixture is the reference CronKit is checked against: a few hundred random
 cron expressions (lists, ranges, steps, month/day names, macros), each run in
@@ -29,7 +29,7 @@ FIRES_PER_RUN = 5
 ZONES = ["UTC", "America/New_York", "Europe/London", "Australia/Sydney", "Asia/Kolkata"]
 ZONES_PER_EXPRESSION = 3  # rotated so every zone gets ~60% of the expressions
 DST_STARTS_PER_ZONE = 4  # DST_EXPRESSIONS get this many start instants in every zone
-OUT = Path(__file__).resolve().parent.parent / "Tests" / "CronKitTests" / "Fixtures" / "cron_fixtures.json"
+OUT = Path(__file__).resolve().parent.parent / "Tests" / "EbbflowQueueTests" / "Fixtures" / "cron_fixtures.json"
 
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
@@ -172,6 +172,17 @@ def restricts_hour(expr):
     return croniter.expand(expr)[0][1] != ["*"]
 
 
+def is_fixed_time(expr):
+    """A fixed-time job in Vixie cron's sense: neither the minute nor the hour field starts
+    with '*' (a wildcard or a step such as '*/30'), and the hour is restricted. Only these
+    run once in a repeated fall-back hour; wildcard jobs run in both passes (Vixie cron,
+    cronsim, croniter, and CronKit)."""
+    if expr.startswith("@"):
+        return expr.lower() not in ("@hourly",) and restricts_hour(expr)
+    minute, hour = expr.split()[:2]
+    return not minute.startswith("*") and not hour.startswith("*") and restricts_hour(expr)
+
+
 def croniter_collapses_day_field(expr):
     """True when croniter would AND the day fields where Vixie cron ORs them.
 
@@ -206,13 +217,14 @@ def run(expr, zone, start):
     # (croniter's default also ORs e.g. '*/2' with 'MON').
     it = croniter(expr, start.astimezone(tz), ret_type=datetime, implement_cron_bug=True)
     fires = [it.get_next() for _ in range(FIRES_PER_RUN)]
-    # Deliberate difference: on a fall-back day croniter runs a job whose hour
-    # field is restricted (e.g. '30 1 * * *') in BOTH passes of the repeated
-    # hour (01:30 EDT and 01:30 EST). The requirement is that such a job runs
-    # once, at the first occurrence, which CronKit does. Cases where croniter
-    # returned a second-pass wall time for a restricted-hour schedule are
-    # therefore dropped here (and counted in the fixture header).
-    if restricts_hour(expr) and any(is_second_pass(f, tz) for f in fires):
+    # Deliberate difference: on a fall-back day croniter runs a fixed-time job
+    # (e.g. '30 1 * * *', '0,30 1 * * *') in BOTH passes of the repeated hour
+    # (01:30 EDT and 01:30 EST). Vixie cron and cronsim run it once, at the first
+    # occurrence, and so does CronKit. A wildcard job ('*/30 1 * * 0': minute or
+    # hour starting with '*') runs in both passes everywhere, croniter included,
+    # so its runs are kept. Cases where croniter returned a second-pass wall time
+    # for a fixed-time schedule are dropped here (and counted in the header).
+    if is_fixed_time(expr) and any(is_second_pass(f, tz) for f in fires):
         return None
     return [iso(f, tz) for f in fires]
 
@@ -267,7 +279,7 @@ def main():
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text('{"header":' + json.dumps(header) + ',\n"cases":[\n' + lines + "\n]}\n")
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes): {len(cases)} expressions, {runs} runs, "
-          f"{dropped} runs dropped (restricted-hour second pass), {skipped} expressions skipped "
+          f"{dropped} runs dropped (fixed-time second pass), {skipped} expressions skipped "
           f"(croniter day-field collapse)", file=sys.stderr)
 
 

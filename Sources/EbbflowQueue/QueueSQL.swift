@@ -216,7 +216,7 @@ struct QueueSQL: Sendable {
     /// Expired leases with no attempts left ($1 limit).
     var expiredExhausted: String {
         """
-        SELECT id FROM \(jobs)
+        SELECT id, attempt FROM \(jobs)
         WHERE state = 'running' AND lease_expires_at < pg_catalog.now() AND attempt >= max_attempts
         ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
         """

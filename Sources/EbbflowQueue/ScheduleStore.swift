@@ -39,9 +39,11 @@ public struct ScheduleStore: Sendable {
 
     public init(schema: SchemaName) { self.schema = schema }
 
-    /// Adds or replaces a schedule; its first tick is the first after the database clock's now.
+    /// Adds a schedule, or replaces the one of that name when `replace` is true; its first tick
+    /// is the first after the database clock's now. Without `replace`, an existing name is
+    /// refused: `schedules add inactivity_sweep …` once silently replaced the daily sweep.
     public func upsert(name: String, cron: CronSchedule, kind: String, args: PGJSON, queue: String, priority: Int,
-                       maxAttempts: Int, on connection: isolated PGConnection) throws -> ScheduleRow {
+                       maxAttempts: Int, replace: Bool = true, on connection: isolated PGConnection) throws -> ScheduleRow {
         guard !name.isEmpty else { throw QueueError.invalid("schedule name is empty") }
         // The job every tick will enqueue, checked now: refused at a tick, it would fire never.
         try NewJob(kind: kind, args: args, queue: queue, priority: priority, maxAttempts: maxAttempts).validate()
@@ -49,15 +51,61 @@ public struct ScheduleStore: Sendable {
         guard let next = cron.next(after: now) else {
             throw QueueError.invalid("cron expression \"\(cron.expression)\" never fires")
         }
-        let row = try connection.query("""
-            INSERT INTO \(table) (name, cron, time_zone, kind, args, queue, priority, max_attempts, next_run_at)
-            VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9)
-            ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, time_zone = excluded.time_zone, kind = excluded.kind,
+        let onConflict = replace ? """
+            DO UPDATE SET cron = excluded.cron, time_zone = excluded.time_zone, kind = excluded.kind,
                 args = excluded.args, queue = excluded.queue, priority = excluded.priority,
                 max_attempts = excluded.max_attempts, next_run_at = excluded.next_run_at, enabled = true
+            """ : "DO NOTHING"
+        let inserted = try connection.query("""
+            INSERT INTO \(table) (name, cron, time_zone, kind, args, queue, priority, max_attempts, next_run_at)
+            VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9)
+            ON CONFLICT (name) \(onConflict)
             RETURNING \(Self.columns)
-            """, [name, cron.expression, Self.zoneName(cron.timeZone), kind, args.text, queue, priority, maxAttempts, next]).first!
-        return try ScheduleRow(row)
+            """, [name, cron.expression, Self.zoneName(cron.timeZone), kind, args.text, queue, priority, maxAttempts, next]).first
+        guard let inserted else {
+            let builtin = try isBuiltin(name, on: connection) ? " (a built-in; `ebbflow schedules restore \(name)` puts back its definition)" : ""
+            throw QueueError.invalid("schedule \"\(name)\" already exists\(builtin); pass --replace to replace it")
+        }
+        return try ScheduleRow(inserted)
+    }
+
+    private var builtins: String { schema.qualified("builtin_schedules") }
+
+    /// Whether `name` is one of the schedules ebbflow installs (sql/0024's catalogue).
+    public func isBuiltin(_ name: String, on connection: isolated PGConnection) throws -> Bool {
+        try connection.query("SELECT 1 FROM \(builtins) WHERE name = $1", [name]).count == 1
+    }
+
+    /// The built-in schedules' names, in order.
+    public func builtinNames(on connection: isolated PGConnection) throws -> [String] {
+        try connection.query("SELECT name FROM \(builtins) ORDER BY name").rows.map { try $0.decode("name") }
+    }
+
+    /// Puts back built-in schedules as ebbflow installs them (all, or the one named), enabled,
+    /// with their first tick after the database clock's now; returns the names restored.
+    ///
+    /// Why a command and not `migrate`: a migration runs once, and it must not undo a change
+    /// an operator made on purpose; restoring is the operator's explicit choice.
+    public func restoreBuiltins(_ name: String? = nil, on connection: isolated PGConnection) throws -> [String] {
+        let rows = try connection.query("""
+            SELECT name, cron, time_zone, kind, args::text AS args, queue, priority, max_attempts FROM \(builtins)
+            WHERE $1::text IS NULL OR name = $1 ORDER BY name
+            """, [name])
+        if let name, rows.count == 0 {
+            let known = try builtinNames(on: connection).joined(separator: ", ")
+            throw QueueError.invalid("no built-in schedule named \"\(name)\"; the built-ins are \(known)")
+        }
+        var restored: [String] = []
+        for row in rows.rows {
+            let zone = TimeZone(identifier: try row.decode("time_zone", as: String.self)) ?? .gmt
+            let cron = try CronSchedule(parsing: try row.decode("cron"), timeZone: zone)
+            let restoredRow = try upsert(
+                name: try row.decode("name"), cron: cron, kind: try row.decode("kind"), args: PGJSON(try row.decode("args", as: String.self)),
+                queue: try row.decode("queue"), priority: try row.decode("priority"), maxAttempts: try row.decode("max_attempts"),
+                replace: true, on: connection)
+            restored.append(restoredRow.name)
+        }
+        return restored
     }
 
     /// The name a schedule's zone is stored and shown under: Foundation on Linux names UTC

@@ -10,14 +10,23 @@ struct EncodedParameters {
     private var lengths: [Int32] = []
     private var formats: [Int32] = []
 
-    init(_ bindings: PGBindings) {
+    /// PostgreSQL's limit on a statement's parameters (the protocol counts them in 16 bits).
+    static let maxParameters = 65_535
+
+    /// Throws `PGError` of kind `.encoding` naming the parameter (`$3`) and its type, never its
+    /// value (it may be a secret), when one cannot be bound: the caller's statement fails
+    /// with a clear error instead of the process trapping.
+    init(_ bindings: PGBindings) throws(PGError) {
         let count = bindings.count
+        guard count <= Self.maxParameters else {
+            throw PGError(.encoding, "a statement takes at most \(Self.maxParameters) parameters, not \(count)")
+        }
         offsets.reserveCapacity(count)
         types.reserveCapacity(count)
         lengths.reserveCapacity(count)
         formats.reserveCapacity(count)
         storage.reserveCapacity(count * 8 + 1)
-        for binding in bindings {
+        for (index, binding) in bindings.enumerated() {
             guard let binding else {
                 offsets.append(-1)
                 types.append(0)
@@ -26,12 +35,17 @@ struct EncodedParameters {
                 continue
             }
             let start = storage.count
-            binding.encode(into: &storage)
-            let length = storage.count - start
+            let length: Int32
+            do throws(PGEncodingFailure) {
+                try binding.encode(into: &storage)
+                length = try .length(storage.count - start, of: "the value's length")
+            } catch {
+                throw PGError(.encoding, "parameter $\(index + 1) (\(PGTypeOID.name(of: binding.pgType))) cannot be bound: \(error.reason)")
+            }
             if binding.pgFormat == .text { storage.append(0) }  // libpq reads text values up to NUL
             offsets.append(start)
             types.append(binding.pgType)
-            lengths.append(Int32(length))
+            lengths.append(length)
             formats.append(binding.pgFormat.rawValue)
         }
         storage.append(0)  // never empty, so the base address is never nil

@@ -5,15 +5,16 @@ import Foundation
 /// (length, lower bound) per dimension, then (length, bytes) per element.
 enum PGArrayCoding {
     static func encode<S: Sequence>(
-        _ elements: S, elementType: UInt32, into buffer: inout [UInt8], element: (S.Element, inout [UInt8]) -> Void,
+        _ elements: S, elementType: UInt32, into buffer: inout [UInt8],
+        element: (S.Element, inout [UInt8]) throws(PGEncodingFailure) -> Void,
         isNull: (S.Element) -> Bool = { _ in false }
-    ) {
+    ) throws(PGEncodingFailure) {
         let items = Array(elements)
         appendInt32(items.isEmpty ? 0 : 1, &buffer)
         appendInt32(items.contains(where: isNull) ? 1 : 0, &buffer)
         appendInt32(Int32(bitPattern: elementType), &buffer)
         if items.isEmpty { return }
-        appendInt32(Int32(items.count), &buffer)
+        appendInt32(try .length(items.count, of: "an array's element count"), &buffer)
         appendInt32(1, &buffer)
         var scratch: [UInt8] = []
         for item in items {
@@ -22,8 +23,8 @@ enum PGArrayCoding {
                 continue
             }
             scratch.removeAll(keepingCapacity: true)
-            element(item, &scratch)
-            appendInt32(Int32(scratch.count), &buffer)
+            try element(item, &scratch)
+            appendInt32(try .length(scratch.count, of: "an array element's length"), &buffer)
             buffer.append(contentsOf: scratch)
         }
     }

@@ -30,72 +30,60 @@ public struct PGConfiguration: Sendable, CustomStringConvertible {
         return PGConfiguration(conninfo: "")
     }
 
-    /// The connection string with any password replaced by `***`.
-    public var description: String { Redactor(conninfo: conninfo).redacted(conninfo) }
+    /// The connection string with its password replaced by `***` where libpq reads it; a
+    /// string that cannot be parsed is not shown at all (it may hold a password anywhere).
+    public var description: String {
+        (try? ConnectionString(conninfo))?.redacted ?? "(a connection string that could not be parsed; not shown)"
+    }
+
+    /// Checks the connection string as libpq will read it, without connecting: refuses a
+    /// mistyped URL, a raw `@` or `/` in a URL's password, a URL given as `dbname=`, or
+    /// anything libpq cannot parse, with one line that never shows the string.
+    public func validate() throws(PGError) { _ = try ConnectionString(conninfo) }
 }
 
-/// Removes a connection string's password from any text built from it.
+/// Hides a connection string's password in the messages libpq and the server send back.
 ///
-/// libpq itself never echoes a password, but a malformed URL can come back quoted in a parse
-/// error, so every message that leaves the client passes through here.
+/// By position, not by substring: libpq quotes the values it complains about (`database "…"`,
+/// `host name "…"`), so a quoted value that holds the password is replaced whole, and no other
+/// text is touched. Replacing the password wherever its letters occurred once turned
+/// `unsupported` into `unsupp***rted` for the password `o`. `PGPASSWORD` is not searched for:
+/// libpq never prints it. A string libpq could not parse never reaches a connection
+/// (`ConnectionString` refuses it first), so there is nothing of it to hide here.
 struct Redactor: Sendable {
     private let secrets: [String]
+    private let conninfo: String
+
+    /// Passwords shorter than this are not looked for inside quoted values: a value as short
+    /// as that is as likely a coincidence as a leak, and libpq only quotes it if it was put in
+    /// a field other than the password, which `ConnectionString` already refuses for URLs.
+    static let minimumSecretLength = 4
 
     init(conninfo: String) {
+        self.conninfo = conninfo
         var found: [String] = []
-        // URL form: scheme://user:password@host...
-        if let schemeEnd = conninfo.range(of: "://") {
-            let rest = conninfo[schemeEnd.upperBound...]
-            let authority = rest.prefix { $0 != "/" && $0 != "?" }
-            if let at = authority.lastIndex(of: "@") {
-                let userInfo = authority[..<at]
-                if let colon = userInfo.firstIndex(of: ":") {
-                    let password = String(userInfo[userInfo.index(after: colon)...])
-                    if !password.isEmpty {
-                        found.append(password)
-                        if let decoded = password.removingPercentEncoding, decoded != password { found.append(decoded) }
-                    }
-                }
-            }
+        if let parsed = try? ConnectionString(conninfo), let password = parsed.password, password.count >= Self.minimumSecretLength {
+            found.append(password)
         }
-        // key=value form, and ?password= in URLs.
-        for marker in ["password=", "password ="] {
-            var searchStart = conninfo.startIndex
-            while let range = conninfo.range(of: marker, options: .caseInsensitive, range: searchStart..<conninfo.endIndex) {
-                var valueStart = range.upperBound
-                while valueStart < conninfo.endIndex, conninfo[valueStart] == " " { valueStart = conninfo.index(after: valueStart) }
-                var value = ""
-                if valueStart < conninfo.endIndex, conninfo[valueStart] == "'" {
-                    var index = conninfo.index(after: valueStart)
-                    while index < conninfo.endIndex, conninfo[index] != "'" {
-                        if conninfo[index] == "\\", conninfo.index(after: index) < conninfo.endIndex {
-                            index = conninfo.index(after: index)
-                        }
-                        value.append(conninfo[index])
-                        index = conninfo.index(after: index)
-                    }
-                } else {
-                    value = String(conninfo[valueStart...].prefix { $0 != " " && $0 != "&" })
-                }
-                if !value.isEmpty {
-                    found.append(value)
-                    if let decoded = value.removingPercentEncoding, decoded != value { found.append(decoded) }
-                }
-                searchStart = range.upperBound
-            }
-        }
-        if let envPassword = ProcessInfo.processInfo.environment["PGPASSWORD"], !envPassword.isEmpty {
-            found.append(envPassword)
-        }
-        // Longest first, so a password that contains another is removed whole.
-        secrets = found.sorted { $0.count > $1.count }
+        secrets = found
     }
 
     func redacted(_ text: String) -> String {
         var result = text
-        for secret in secrets where secret.count >= 1 {
-            result = result.replacingOccurrences(of: secret, with: "***")
+        // The whole string, where a message quotes it (libpq read it as a database name).
+        if !conninfo.isEmpty, result.contains(conninfo) {
+            result = result.replacingOccurrences(of: conninfo, with: "(the connection string)")
         }
-        return result
+        guard !secrets.isEmpty, secrets.contains(where: { result.contains($0) }) else { return result }
+        // Each "…" value holding a secret, replaced whole.
+        var output = ""
+        var rest = result[...]
+        while let open = rest.firstIndex(of: "\""), let close = rest[rest.index(after: open)...].firstIndex(of: "\"") {
+            let value = rest[rest.index(after: open)..<close]
+            output += rest[..<open]
+            output += secrets.contains(where: { value.contains($0) }) ? "\"***\"" : "\"\(value)\""
+            rest = rest[rest.index(after: close)...]
+        }
+        return output + rest
     }
 }

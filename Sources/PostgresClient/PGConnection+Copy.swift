@@ -49,8 +49,18 @@ extension PGConnection {
         let start = try checked(PQexec(handle.pointer, sql), handle, sql: sql, accept: PGRES_COPY_IN)
         _ = start
         var writer = PGCopyWriter(flush: { bytes in
+            // In pieces of at most 1 MiB: PQputCopyData takes an Int32 length, and `appendRaw`
+            // may have buffered more than Int32 can count (`Int32(count)` would trap).
             let sent = bytes.withUnsafeBufferPointer { pointer in
-                pointer.withMemoryRebound(to: CChar.self) { PQputCopyData(handle.pointer, $0.baseAddress, Int32($0.count)) }
+                pointer.withMemoryRebound(to: CChar.self) { chars in
+                    var offset = 0
+                    while offset < chars.count {
+                        let piece = Swift.min(chars.count - offset, 1 << 20)
+                        guard PQputCopyData(handle.pointer, chars.baseAddress! + offset, Int32(piece)) == 1 else { return Int32(-1) }
+                        offset += piece
+                    }
+                    return Int32(1)
+                }
             }
             bytes.removeAll(keepingCapacity: true)
             if sent != 1 { throw self.lostOrUnexpected(handle) }

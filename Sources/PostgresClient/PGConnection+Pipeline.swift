@@ -60,8 +60,8 @@ extension PGConnection {
     /// each transaction, which a group commit sends three of per job (about 5 % of its drain).
     func prepare(_ handle: ConnectionHandle, _ items: [PipelineItem], into pipeline: inout PreparedPipeline) throws {
         // Each statement's parameters are encoded once, for both its preparation and its send.
-        var encoded: [EncodedParameters?] = items.map { item in
-            if case .statement(_, let bindings) = item { return EncodedParameters(bindings) }
+        var encoded: [EncodedParameters?] = try items.map { (item) throws(PGError) in
+            if case .statement(_, let bindings) = item { return try EncodedParameters(bindings) }
             return nil
         }
         let names = try items.indices.map { try preparedName(handle, items[$0], &encoded[$0]) }

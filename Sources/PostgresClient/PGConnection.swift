@@ -69,6 +69,9 @@ public actor PGConnection {
     // MARK: - Connecting
 
     private func open() throws {
+        // Refused before libpq sees it: libpq would read a mistyped URL as a database name and
+        // quote it, password included, in its error.
+        try configuration.validate()
         let keywords = ["dbname", "fallback_application_name", "client_encoding"]
         let values = [configuration.conninfo, configuration.applicationName, "UTF8"]
         let pointer = withCStrings(keywords) { keywordPointers in
@@ -150,7 +153,7 @@ public actor PGConnection {
             pendingBegin = nil
             return try pipeline(handle, [.command(begin), .statement(sql, bindings)]).last!
         }
-        var parameters = EncodedParameters(bindings)
+        var parameters = try EncodedParameters(bindings)
         return try parameters.withPointers { types, values, lengths, formats in
             let count = Int32(bindings.count)
             if configuration.preparedStatements {

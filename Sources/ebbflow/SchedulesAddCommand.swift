@@ -1,11 +1,11 @@
-// `ebbflow schedules add NAME --cron EXPR --kind K`: create or replace a recurring job.
+// `ebbflow schedules add NAME --cron EXPR --kind K [--replace]`: create a recurring job, or replace one on request.
 import ArgumentParser
 import EbbflowQueue
 import Foundation
 import PostgresClient
 
 struct SchedulesAddCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "add", abstract: "Create or replace a schedule.")
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a schedule (--replace to replace one of that name).")
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var cronOptions: CronOptions
@@ -17,6 +17,8 @@ struct SchedulesAddCommand: AsyncParsableCommand {
     // Unconditional: a negative priority is a value, not an option (`--priority -5`).
     @Option(parsing: .unconditional, help: "Priority: lower runs first; negative allowed.") var priority = 0
     @Option(help: "Attempts per enqueued job.") var maxAttempts = 20
+    @Flag(help: "Replace the schedule of that name if there is one (built-ins too; `schedules restore` puts a built-in back).")
+    var replace = false
 
     func validate() throws {
         _ = try cronOptions.schedule(cron)
@@ -30,10 +32,10 @@ struct SchedulesAddCommand: AsyncParsableCommand {
         let schedules = ScheduleStore(schema: try connection.schemaName)
         let schedule = try cronOptions.schedule(cron)
         let database = try await connection.connect()
-        let (name, kind, args, queue, priority, maxAttempts) = (self.name, self.kind, self.args, self.queue, self.priority, self.maxAttempts)
+        let (name, kind, args, queue, priority, maxAttempts, replace) = (self.name, self.kind, self.args, self.queue, self.priority, self.maxAttempts, self.replace)
         let row = try await database.run {
             try schedules.upsert(name: name, cron: schedule, kind: kind, args: PGJSON(args), queue: queue, priority: priority,
-                                 maxAttempts: maxAttempts, on: $0)
+                                 maxAttempts: maxAttempts, replace: replace, on: $0)
         }
         print("schedule \(row.name): \(row.cron) (\(row.timeZone)) enqueues \(row.kind); next run \(Output.time(row.nextRunAt))")
     }

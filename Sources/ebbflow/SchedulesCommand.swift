@@ -7,7 +7,7 @@ struct SchedulesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedules", abstract: "Recurring jobs on cron expressions.",
         subcommands: [SchedulesAddCommand.self, SchedulesListCommand.self, SchedulesEnableCommand.self, SchedulesDisableCommand.self,
-                      SchedulesRemoveCommand.self, SchedulesRunNowCommand.self, SchedulesPreviewCommand.self])
+                      SchedulesRemoveCommand.self, SchedulesRestoreCommand.self, SchedulesRunNowCommand.self, SchedulesPreviewCommand.self])
 }
 
 /// The cron expression and zone of `add` and `preview`, checked the same way.

@@ -68,7 +68,6 @@ import Testing
 
     @Test func connectionFailuresAreOneClearLine() async throws {
         let secret = "Sup3r-S3cret"
-        let base = try TestDatabase.url
         let admin = try await TestDatabase.connect()
         try await admin.simpleQuery("""
             DO $$ BEGIN
@@ -77,12 +76,12 @@ import Testing
                 END IF;
             END $$
             """)
-        let wrongPassword = base.replacingOccurrences(of: "postgres@", with: "ebbflow_password_probe:\(secret)@")
-        try #require(wrongPassword != base, "test URL has an unexpected form: \(base)")
+        let parts = try TestDatabase.parts
+        let wrongPassword = parts.with(user: "ebbflow_password_probe", password: secret).description
         let cases: [(url: String, host: String, database: String, reason: String)] = [
-            (wrongPassword, "", "ebbflow", "password authentication failed"),
+            (wrongPassword, "", parts.database, "password authentication failed"),
             ("postgresql://alice:\(secret)@127.0.0.1:1/crm?connect_timeout=3", "127.0.0.1", "crm", "refused"),
-            (base.replacingOccurrences(of: "/ebbflow", with: "/no_such_database"), "", "no_such_database", "does not exist"),
+            (parts.with(database: "no_such_database").description, "", "no_such_database", "does not exist"),
         ]
         for (url, host, database, reason) in cases {
             let result = try await EbbflowBinary.run(["migrate", "--status", "--database-url", url])
@@ -94,6 +93,22 @@ import Testing
             #expect(result.stderr.contains(reason), "\(result.stderr)")
             #expect(!result.output.contains(secret), "password leaked: \(result.output)")
         }
+    }
+
+    /// A mistyped URL once came back whole, password included (libpq read it as a database
+    /// name); `PGPASSWORD=o` once printed `unsupp***rted`. One line, nothing of the string.
+    @Test func mistypedConnectionStringsAreNeverEchoed() async throws {
+        for url in ["postgresql//bob:Typo-S3cret@127.0.0.1:1/crm", "postgresql:/bob:Typo-S3cret@127.0.0.1:1/crm",
+                    "dbname=postgresql://bob:Typo-S3cret@127.0.0.1:1/crm", "postgresql://bob:Typo@S3cret@127.0.0.1:1/crm"] {
+            let result = try await EbbflowBinary.run(["migrate", "--status", "--database-url", url])
+            #expect(result.exitCode == 1, "\(result.output)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+            #expect(result.stderr.contains("not shown"), "\(result.stderr)")
+            #expect(!result.output.contains("S3cret") && !result.output.contains("Typo"), "leaked: \(result.output)")
+        }
+        let short = try await EbbflowBinary.run(["migrate", "--status", "--database-url", "postgresql://u@127.0.0.1:1/crm?connect_timeout=3"],
+                                                environment: ["PGPASSWORD": "o"])
+        #expect(short.exitCode == 1 && !short.stderr.contains("***") && short.stderr.contains("\"crm\""), "\(short.stderr)")
     }
 
     @Test func badFlagsAreRefusedClearly() async throws {

@@ -148,16 +148,16 @@ import Testing
 
     @Test func shutdownTimeoutHandsJobsBackUncharged() async throws {
         try await withCounterJobs(0, kind: "noop") { schema, url in
-            let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": 5000}", "--count", "5",
+            let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": 3600000}", "--count", "5",
                                                         "--schema", schema, "--database-url", url])
             try #require(enqueued.exitCode == 0)
             let worker = try startWorker(schema, url, ["--shutdown-timeout", "1"])
             try await waitForRunning(schema, 5)
-            let started = ContinuousClock.now
             worker.terminate()
             worker.waitUntilExit()
+            // The jobs sleep an hour: the worker exiting at all, with them back in the queue
+            // uncharged, is the proof (no wall-clock bound; it failed on a loaded machine).
             #expect(worker.terminationStatus == 0)
-            #expect(ContinuousClock.now - started < .seconds(4))
             let connection = try await TestDatabase.connect()
             let rows = try await connection.query("SELECT state::text AS state, attempt FROM \"\(schema)\".jobs WHERE kind = 'sleep'")
             #expect(rows.count == 5)
@@ -186,26 +186,66 @@ import Testing
         }
     }
 
+    /// The worker polls once an hour: each job done within the test proves NOTIFY woke it
+    /// (no latency bound in seconds, which depended on the machine's speed; the minute
+    /// deadline per job is a hang guard, sixty times shorter than the poll).
     @Test func notifyStartsJobsFarSoonerThanThePollInterval() async throws {
         try await withCounterJobs(0, kind: "noop") { schema, url in
-            let worker = try EbbflowBinary.start(["worker", "--schema", schema, "--database-url", url, "--poll-interval", "10",
+            let worker = try EbbflowBinary.start(["worker", "--schema", schema, "--database-url", url, "--poll-interval", "3600",
                                                   "--log-level", "error"]).0
             defer { worker.terminate(); worker.waitUntilExit() }
             try await Task.sleep(for: .seconds(1.5))  // listening, idle
             let connection = try await TestDatabase.connect()
-            var latencies: [Duration] = []
             for _ in 0..<5 {
                 let started = ContinuousClock.now
                 _ = try await connection.query("SELECT 1")
                 let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "noop", "--json", "--schema", schema, "--database-url", url])
                 try #require(enqueued.exitCode == 0, "\(enqueued.output)")
-                while try await remaining(schema) > 0 && ContinuousClock.now - started < .seconds(15) {
+                while try await remaining(schema) > 0 && ContinuousClock.now - started < .seconds(60) {
                     try await Task.sleep(for: .milliseconds(5))
                 }
-                latencies.append(ContinuousClock.now - started)
+                #expect(try await remaining(schema) == 0, "a job waited for the hourly poll: NOTIFY did not wake the worker")
             }
-            let worst = latencies.max()!
-            #expect(worst < .seconds(2), "enqueue to done took \(latencies); the poll interval is 10 s")
+        }
+    }
+
+    /// A job that kills the worker that claims it (once a `Date` encoding trap, SIGILL, exit
+    /// 132; here SIGKILL mid-job, the same to the queue: no clean-up, no hand-back) is
+    /// discarded after `max_attempts` deaths like any failing job, never claimed again.
+    @Test(.timeLimit(.minutes(3))) func aJobThatKillsItsWorkerIsDiscardedAfterMaxAttempts() async throws {
+        try await withCounterJobs(0, kind: "noop") { schema, url in
+            let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": 3600000}", "--max-attempts", "2",
+                                                        "--json", "--schema", schema, "--database-url", url])
+            try #require(enqueued.exitCode == 0, "\(enqueued.output)")
+            let connection = try await TestDatabase.connect()
+            func attemptRunning() async throws -> Int? {
+                try await connection.query("SELECT attempt FROM \"\(schema)\".jobs WHERE kind = 'sleep' AND state = 'running'")
+                    .first.map { try $0.decode("attempt", as: Int.self) }
+            }
+            for attempt in 1...2 {
+                let worker = try startWorker(schema, url)
+                while try await attemptRunning() != attempt { try await Task.sleep(for: .milliseconds(50)) }
+                kill(worker.processIdentifier, SIGKILL)
+                worker.waitUntilExit()
+                #expect(worker.terminationReason == .uncaughtSignal)
+            }
+            // A third worker's rescuer finds the lapsed lease on the last attempt: discarded.
+            let third = try startWorker(schema, url)
+            defer { third.terminate(); third.waitUntilExit() }
+            var finished: PGRow?
+            while finished == nil {
+                try await Task.sleep(for: .milliseconds(100))
+                finished = try await connection.query(
+                    "SELECT state::text AS state, attempt, errors::text AS errors FROM \"\(schema)\".finished_jobs WHERE kind = 'sleep'").first
+                #expect(try await attemptRunning() != 3, "claimed a third time")
+            }
+            let row = try #require(finished)
+            #expect(try row.decode("state", as: String.self) == "discarded")
+            #expect(try row.decode("attempt", as: Int.self) == 2)
+            let errors = try row.decode("errors", as: String.self)
+            #expect(errors.components(separatedBy: "lease_expired").count - 1 == 2, "\(errors)")
+            #expect(errors.contains("\"attempt\": 2"), "the discard names the last attempt: \(errors)")
+            #expect(try await remaining(schema) == 0)
         }
     }
 

@@ -1,4 +1,4 @@
-// Tests for the DST rule: missing wall times run once at the gap's end, repeated ones once at the first pass.
+// Tests for the DST rule: missing wall times run once at the gap's end; repeated ones once (fixed time) or in both passes (wildcard minute or hour).
 
 import Foundation
 import Testing
@@ -41,9 +41,29 @@ struct CronDSTTests {
             == ["2024-11-03T01:30:00-04:00", "2024-11-04T01:30:00-05:00"])
         #expect(try TestTime.fires("30 1 * * *", in: london, after: "2024-10-26T12:00:00+01:00", count: 2)
             == ["2024-10-27T01:30:00+01:00", "2024-10-28T01:30:00+00:00"])
-        #expect(try TestTime.fires("*/20 1 * * *", in: newYork, after: "2024-11-03T00:00:00-04:00", count: 4)
+        #expect(try TestTime.fires("0,20,40 1 * * *", in: newYork, after: "2024-11-03T00:00:00-04:00", count: 4)
             == ["2024-11-03T01:00:00-04:00", "2024-11-03T01:20:00-04:00", "2024-11-03T01:40:00-04:00",
                 "2024-11-04T01:00:00-05:00"])
+    }
+
+    /// Issue 14: a wildcard or step minute with a fixed hour is "every N minutes while the
+    /// clock shows that hour", and the clock shows 1 a.m. twice on a fall-back day: both
+    /// copies run, as in Vixie cron, cronsim and croniter. Before, only the first did.
+    @Test func wildcardMinuteJobsRunInBothCopiesOfTheRepeatedHour() throws {
+        #expect(try TestTime.fires("*/30 1 * * 0", in: newYork, after: "2026-11-01T00:00:00-04:00", count: 5)
+            == ["2026-11-01T01:00:00-04:00", "2026-11-01T01:30:00-04:00", "2026-11-01T01:00:00-05:00",
+                "2026-11-01T01:30:00-05:00", "2026-11-08T01:00:00-05:00"])
+        // Asked during the second copy, the rest of the second copy still runs.
+        #expect(try TestTime.fires("*/30 1 * * 0", in: newYork, after: "2026-11-01T01:10:00-05:00", count: 2)
+            == ["2026-11-01T01:30:00-05:00", "2026-11-08T01:00:00-05:00"])
+        #expect(try TestTime.fires("* 1 * * *", in: london, after: "2026-10-25T01:58:00+01:00", count: 3)
+            == ["2026-10-25T01:59:00+01:00", "2026-10-25T01:00:00+00:00", "2026-10-25T01:01:00+00:00"])
+        // A step hour is a wildcard job too (cronsim, Vixie): Sydney repeats 02:00.
+        #expect(try TestTime.fires("0 */2 * * *", in: TestTime.zone("Australia/Sydney"), after: "2026-04-05T00:30:00+11:00", count: 3)
+            == ["2026-04-05T02:00:00+11:00", "2026-04-05T02:00:00+10:00", "2026-04-05T04:00:00+10:00"])
+        // A fixed time in the same hour still runs once.
+        #expect(try TestTime.fires("0,30 1 * * 0", in: newYork, after: "2026-11-01T00:00:00-04:00", count: 3)
+            == ["2026-11-01T01:00:00-04:00", "2026-11-01T01:30:00-04:00", "2026-11-08T01:00:00-05:00"])
     }
 
     @Test func askingDuringTheSecondPassDoesNotRunAgain() throws {

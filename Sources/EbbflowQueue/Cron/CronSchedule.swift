@@ -17,7 +17,9 @@ import Foundation
 ///   DST gaps and repeats follow the rules documented on `CronZoneResolver`
 ///   (short version: a restricted-hour job such as `30 2 * * *` runs exactly
 ///   once on both DST days — at 03:00 on spring-forward, at the first 01:30 on
-///   fall-back — while `*`-hour jobs follow the clock as it actually runs).
+///   fall-back — while `*`-hour jobs follow the clock as it actually runs, and
+///   a job whose minute or hour field starts with `*` (`*/30 1 * * 0`) runs in
+///   both passes of a repeated fall-back hour, as Vixie cron and cronsim do).
 /// - `@every` ticks are aligned to the Unix epoch and ignore the time zone
 ///   (`CronInterval`), so every worker computes the same instants.
 ///

@@ -23,12 +23,17 @@ import Foundation
 ///     America/New_York) fires once, at the first instant after the gap
 ///     (03:00 EDT). Several missing times in one gap collapse into that one run.
 ///   - A time that exists twice (01:30 on a fall-back day) fires once, at its
-///     *first* occurrence (01:30 EDT); the second pass is skipped.
+///     *first* occurrence (01:30 EDT); the second pass is skipped — for a
+///     *fixed-time* job only. A *wildcard* job, whose minute or hour field starts
+///     with `*` (`*/30 1 * * 0`, `* 1 * * *`, `0 */2 * * *`), runs in both
+///     passes of the repeated hour (01:00 and 01:30 EDT, then 01:00 and 01:30
+///     EST), as Vixie cron (its MIN_STAR/HR_STAR "wildcard jobs"), cronsim and
+///     croniter all do: "every 30 minutes during 1 a.m." means every 30 real
+///     minutes while the clock shows 1 a.m.
 ///
-/// croniter agrees with all of this except the last point: it runs a
-/// restricted-hour job in both passes of a repeated hour. That difference is
-/// deliberate (the requirement is "once") and the fixture generator leaves
-/// those cases out.
+/// croniter agrees with all of this except one point: it also runs a fixed-time
+/// job in both passes of a repeated hour. That difference is deliberate (Vixie
+/// cron and cronsim run it once) and the fixture generator leaves those cases out.
 enum CronZoneResolver {
     /// How far ahead to look before declaring that an expression never fires.
     /// The rarest satisfiable five-field schedule (Feb 29 that is also a given
@@ -44,11 +49,13 @@ enum CronZoneResolver {
         let nowSecond = Int(now.rounded(.down))
         let horizon = nowSecond + horizonSeconds
         let followsClock = fields.hour.isUnrestricted
+        // Wall times shown twice by a fall-back run twice (see the type's comment).
+        let repeatsInBothPasses = followsClock || fields.minute.startsWithStar || fields.hour.startsWithStar
 
         var offset = timeZone.secondsFromGMT(for: instant(nowSecond))
         // Strictly after `date`: the first wall minute whose instant is > now.
         var lower = CivilCalendar.floorDiv(nowSecond + offset, 60) + 1
-        if !followsClock, let fallBack = recentFallBack(atOrBefore: nowSecond, in: timeZone) {
+        if !repeatsInBothPasses, let fallBack = recentFallBack(atOrBefore: nowSecond, in: timeZone) {
             // We are in the second pass of a repeated hour: its wall times
             // already had their (first) run.
             lower = max(lower, CronCivilTime.ceilDiv(fallBack.instant + fallBack.offsetBefore, 60))
@@ -75,9 +82,9 @@ enum CronZoneResolver {
                     return instant(switchAt)
                 }
             }
-            // First wall minute of the new segment; for an appointment-style job
-            // after a fall-back, skip the wall times the old segment already showed.
-            let seamOffset = followsClock ? newOffset : max(newOffset, offset)
+            // First wall minute of the new segment; for a fixed-time job after a
+            // fall-back, skip the wall times the old segment already showed.
+            let seamOffset = repeatsInBothPasses ? newOffset : max(newOffset, offset)
             lower = CronCivilTime.ceilDiv(switchAt + seamOffset, 60)
             offset = newOffset
             segmentStart = switchAt

@@ -1,0 +1,75 @@
+// `schedules add` refuses an existing name unless --replace; `schedules restore` puts built-ins back.
+import EbbflowTestSupport
+import Foundation
+import PostgresClient
+import Testing
+
+@Suite struct SchedulesCLITests {
+    func schedule(_ name: String, _ base: [String]) async throws -> [String: Any]? {
+        let listed = try await EbbflowBinary.run(["schedules", "list", "--json"] + base)
+        let rows = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
+        return rows.first { $0["name"] as? String == name }
+    }
+
+    /// `schedules add inactivity_sweep --cron "0 0 1 1 *" --kind noop` once replaced the daily
+    /// sweep without a word, and `migrate` did not bring it back.
+    @Test func addRefusesAnExistingNameAndRestorePutsBuiltinsBack() async throws {
+        let schema = TestDatabase.uniqueSchemaName("sch")
+        let base = ["--schema", schema, "--database-url", try TestDatabase.url]
+        #expect(try await EbbflowBinary.run(["migrate"] + base).exitCode == 0)
+
+        let clobber = ["schedules", "add", "inactivity_sweep", "--cron", "0 0 1 1 *", "--kind", "noop"]
+        let refused = try await EbbflowBinary.run(clobber + base)
+        #expect(refused.exitCode == 1 && refused.stderr.split(separator: "\n").count == 1, "\(refused.output)")
+        #expect(refused.stderr.contains("schedule \"inactivity_sweep\" already exists") && refused.stderr.contains("--replace")
+                && refused.stderr.contains("ebbflow schedules restore inactivity_sweep"), "\(refused.stderr)")
+        #expect(try await schedule("inactivity_sweep", base)?["cron"] as? String == "0 3 * * *", "unchanged")
+
+        #expect(try await EbbflowBinary.run(["schedules", "add", "nightly", "--cron", "0 2 * * *", "--kind", "noop"] + base).exitCode == 0)
+        let twice = try await EbbflowBinary.run(["schedules", "add", "nightly", "--cron", "0 4 * * *", "--kind", "noop"] + base)
+        #expect(twice.exitCode == 1 && twice.stderr.contains("already exists; pass --replace"), "\(twice.output)")
+        #expect(try await EbbflowBinary.run(["schedules", "add", "nightly", "--cron", "0 4 * * *", "--kind", "noop", "--replace"] + base).exitCode == 0)
+        #expect(try await schedule("nightly", base)?["cron"] as? String == "0 4 * * *")
+
+        // Replaced and removed built-ins survive a migrate (it never undoes an operator's change)…
+        #expect(try await EbbflowBinary.run(clobber + ["--replace"] + base).exitCode == 0)
+        #expect(try await EbbflowBinary.run(["schedules", "disable", "experiments_promote"] + base).exitCode == 0)
+        #expect(try await EbbflowBinary.run(["schedules", "remove", "decay_scores"] + base).exitCode == 0)
+        #expect(try await EbbflowBinary.run(["migrate"] + base).exitCode == 0)
+        #expect(try await schedule("inactivity_sweep", base)?["kind"] as? String == "noop")
+        #expect(try await schedule("decay_scores", base) == nil)
+
+        // …and one command puts one back, or all of them.
+        let one = try await EbbflowBinary.run(["schedules", "restore", "inactivity_sweep"] + base)
+        #expect(one.exitCode == 0 && one.stdout.contains("restored schedule inactivity_sweep"), "\(one.output)")
+        let sweep = try #require(try await schedule("inactivity_sweep", base))
+        #expect(sweep["cron"] as? String == "0 3 * * *" && sweep["kind"] as? String == "sweep_inactivity" && sweep["queue"] as? String == "sweeps")
+        #expect(try await schedule("decay_scores", base) == nil, "only the one named")
+        let all = try await EbbflowBinary.run(["schedules", "restore"] + base)
+        #expect(all.exitCode == 0 && all.stdout.contains("decay_scores"), "\(all.output)")
+        #expect(try await schedule("decay_scores", base)?["cron"] as? String == "30 3 * * *")
+        #expect(try await schedule("experiments_promote", base)?["enabled"] as? Bool == true)
+        #expect(try await schedule("nightly", base) != nil, "a user's own schedule is left alone")
+
+        let unknown = try await EbbflowBinary.run(["schedules", "restore", "nightly"] + base)
+        #expect(unknown.exitCode == 1 && unknown.stderr.contains("no built-in schedule named \"nightly\"")
+                && unknown.stderr.contains("inactivity_sweep"), "\(unknown.output)")
+        try await TestDatabase.dropSchema(schema)
+    }
+
+    /// The catalogue `restore` reads (sql/0024) must match what the migrations install: a
+    /// migration that adds a built-in schedule without adding it there fails here.
+    @Test func theBuiltinCatalogueMatchesTheInstalledSchedules() async throws {
+        let schema = TestDatabase.uniqueSchemaName("sch")
+        #expect(try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", try TestDatabase.url]).exitCode == 0)
+        let connection = try await TestDatabase.connect()
+        let differences: [String] = try await connection.query("""
+            SELECT coalesce(s.name, b.name) AS name FROM "\(schema)".schedules s FULL JOIN "\(schema)".builtin_schedules b USING (name)
+            WHERE (s.cron, s.time_zone, s.kind, s.args, s.queue, s.priority, s.max_attempts)
+                  IS DISTINCT FROM (b.cron, b.time_zone, b.kind, b.args, b.queue, b.priority, b.max_attempts)
+            """).rows.map { try $0.decode("name") }
+        #expect(differences.isEmpty, "installed and catalogued built-ins differ: \(differences)")
+        #expect(try await connection.query("SELECT count(*)::int8 AS n FROM \"\(schema)\".builtin_schedules").first!.decode("n", as: Int.self) >= 6)
+        try await TestDatabase.dropSchema(schema)
+    }
+}
