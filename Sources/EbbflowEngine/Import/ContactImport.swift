@@ -1,0 +1,84 @@
+// Imports contacts as a stream: good lines COPYed and upserted set-based in one transaction, bad lines reported.
+import EbbflowCore
+import Foundation
+import PostgresClient
+
+public struct ContactImportReport: Sendable {
+    /// Lines read (records and rejected lines; blank lines are not counted).
+    public var read = 0
+    public var inserted = 0
+    public var updated = 0
+    /// Existing contacts whose status the import changed (each with its transition row).
+    public var statusChanges = 0
+    public var rejectedLines = ListedLines()
+    public var rejected: [RejectedLine] { rejectedLines.lines }
+}
+
+public struct ContactImporter: Sendable {
+    let sql: ContactImportSQL
+
+    public init(schema: SchemaName) { sql = ContactImportSQL(schema: schema) }
+
+    /// `text` in memory (tests): see `importContacts(from:)`.
+    public func importContacts(_ text: String, format: InputFormat, on connection: PGConnection) async throws -> ContactImportReport {
+        try await importContacts(from: .text(text), format: format, on: connection)
+    }
+
+    /// Reads `source` as a stream, COPYing each good line into a temporary table as it is read
+    /// (memory stays bounded whatever the file's size), then applies them set-based, all in one
+    /// transaction: the good lines land together, bad ones are listed. On an existing contact,
+    /// a field absent from the file (or empty) leaves the stored value alone, and a
+    /// `campaign_status` goes through the state machine with its transition row, or the line
+    /// is rejected with the reason. A transient database error retries the whole transaction
+    /// (the file is read again); any other stops the import with `ImportStopped`.
+    public func importContacts(from source: ImportSource, format: InputFormat, on connection: PGConnection) async throws -> ContactImportReport {
+        let sql = self.sql
+        do {
+            return try await connection.run { connection in
+                try await TransientRetry.run {
+                    try await connection.withTransaction { connection in
+                        var report = ContactImportReport()
+                        try connection.simpleQuery(sql.createStaging)
+                        try connection.copyIn(sql.copyStaging) { writer in
+                            let records = try RecordReader.open(source, format: format)
+                            let parser = ContactLineParser()
+                            while let item = try records.next() {
+                                report.read += 1
+                                switch item {
+                                case .rejected(let rejection): report.rejectedLines.append(rejection)
+                                case .record(let record):
+                                    do { try writer.appendRow(try parser.parse(record).values) } catch let rejection as RejectedLine {
+                                        report.rejectedLines.append(rejection)
+                                    }
+                                }
+                            }
+                        }
+                        for row in try connection.query(sql.rejectRepeatedIDs).rows {
+                            report.rejectedLines.append(RejectedLine(
+                                line: try row.decode("line"),
+                                reason: "external_id \"\(try row.decode("external_id", as: String.self))\" appears twice in this file (first on line \(try row.decode("first", as: Int.self)))"))
+                        }
+                        let legal = ContactImportSQL.legalChanges
+                        for row in try connection.query(sql.rejectIllegalStatusChanges, [legal.from, legal.to, legal.reason]).rows {
+                            let from = CampaignStatus(rawValue: try row.decode("from_status")) ?? .active
+                            let to = CampaignStatus(rawValue: try row.decode("to_status")) ?? .active
+                            report.rejectedLines.append(RejectedLine(line: try row.decode("line"), reason: ContactImportSQL.refusal(from: from, to: to)))
+                        }
+                        let updated = try connection.query(sql.updateExisting, [legal.from, legal.to, legal.reason]).first!
+                        report.updated = try updated.decode("updated")
+                        report.statusChanges = try updated.decode("changed")
+                        let inserted = try connection.query(sql.insertNew).first!
+                        report.inserted = try inserted.decode("inserted")
+                        report.updated += try inserted.decode("updated")
+                        report.rejectedLines.sort()
+                        return report
+                    }
+                }
+            }
+        } catch let stopped as ImportStopped {
+            throw stopped
+        } catch {
+            throw ImportStopped(line: 0, committedLines: 0, reason: "\(error)")
+        }
+    }
+}
