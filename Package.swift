@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // RFC 4180 CSV for imports, read as a stream (CRLF, CR, quoted newlines, a UTF-8 BOM).
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // libpq, the only database client, as a system library found through pkg-config.
@@ -56,7 +58,8 @@ let package = Package(
         ),
         // The elastic engagement engine: statuses, the state machine, policy and score decay.
         .target(name: "EbbflowEngine", dependencies: ["EbbflowCore", "EbbflowQueue", "PostgresClient",
-                                               .product(name: "Yams", package: "Yams")], swiftSettings: strict),
+                                               .product(name: "Yams", package: "Yams"),
+                                               .product(name: "CSV", package: "CSV.swift")], swiftSettings: strict),
         // The simulator: personas, the day loop over real worker processes, CSV, chart and table.
         .target(name: "EbbflowSimulation", dependencies: ["EbbflowCore", "EbbflowQueue", "EbbflowEngine", "PostgresClient",
                                                    .product(name: "Logging", package: "swift-log")], swiftSettings: strict),

@@ -1,87 +1,84 @@
-// Imports contacts: good lines upserted by external id through COPY and one set-based statement.
+// Imports contacts as a stream: good lines COPYed and upserted set-based in one transaction, bad lines reported.
 import EbbflowCore
 import Foundation
 import PostgresClient
 
 public struct ContactImportReport: Sendable {
+    /// Lines read (records and rejected lines; blank lines are not counted).
     public var read = 0
     public var inserted = 0
     public var updated = 0
-    public var rejected: [RejectedLine] = []
+    /// Existing contacts whose status the import changed (each with its transition row).
+    public var statusChanges = 0
+    public var rejectedLines = ListedLines()
+    public var rejected: [RejectedLine] { rejectedLines.lines }
 }
 
 public struct ContactImporter: Sendable {
-    let schema: SchemaName
+    let sql: ContactImportSQL
 
-    public init(schema: SchemaName) { self.schema = schema }
+    public init(schema: SchemaName) { sql = ContactImportSQL(schema: schema) }
 
-    /// Validates every line, COPYs the good ones into a temporary table, then upserts them in
-    /// one statement, all in one transaction: the good lines land together, bad ones are listed.
+    /// `text` in memory (tests): see `importContacts(from:)`.
     public func importContacts(_ text: String, format: InputFormat, on connection: PGConnection) async throws -> ContactImportReport {
-        let (records, unreadable) = RecordReader.read(text, format: format)
-        var report = ContactImportReport(read: records.count + unreadable.count, rejected: unreadable)
-        var rows: [[String?]] = []
-        var seen = Set<String>()
-        for record in records {
-            switch validate(record) {
-            case .failure(let rejection): report.rejected.append(rejection)
-            case .success(let row):
-                if !seen.insert(row[0]!).inserted {
-                    report.rejected.append(RejectedLine(line: record.line, reason: "external_id \"\(row[0]!)\" appears twice in this file"))
-                    continue
-                }
-                rows.append(row)
-            }
-        }
-        report.rejected.sort { $0.line < $1.line }
-        guard !rows.isEmpty else { return report }
-        let (schema, rowsToLoad) = (self.schema, rows)
-        let counts = try await connection.withTransaction { connection in
-            try connection.simpleQuery("""
-                CREATE TEMP TABLE contact_import (external_id text, email text, segment text, campaign_status text,
-                    engagement_score float8, last_engagement_at timestamptz, reactivation_cycle int, attributes jsonb) ON COMMIT DROP
-                """)
-            try connection.copyIn("COPY contact_import FROM STDIN") { writer in
-                for row in rowsToLoad { try writer.appendRow(row) }
-            }
-            let row = try connection.query("""
-                WITH t AS (SELECT \(schema.qualified("clock_now"))() AS now),
-                upserted AS (
-                    INSERT INTO \(schema.qualified("contacts")) AS c (external_id, email, segment, campaign_status, engagement_score,
-                        last_engagement_at, reactivation_cycle, attributes, status_changed_at, created_at)
-                    SELECT i.external_id, i.email, coalesce(i.segment, 'default'),
-                           coalesce(i.campaign_status, 'active')::\(schema.qualified("campaign_status")),
-                           coalesce(i.engagement_score, 0), i.last_engagement_at, coalesce(i.reactivation_cycle, 0),
-                           coalesce(i.attributes, '{}'), t.now, t.now
-                    FROM contact_import i, t
-                    ON CONFLICT (external_id) DO UPDATE SET email = coalesce(excluded.email, c.email),
-                        segment = excluded.segment, attributes = c.attributes || excluded.attributes
-                    RETURNING (xmax = 0) AS inserted
-                )
-                SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM upserted
-                """).first!
-            return (try row.decode("inserted", as: Int.self), try row.decode("updated", as: Int.self))
-        }
-        report.inserted = counts.0
-        report.updated = counts.1
-        return report
+        try await importContacts(from: .text(text), format: format, on: connection)
     }
 
-    /// external_id, email, segment, campaign_status, engagement_score, last_engagement_at, reactivation_cycle, attributes.
-    func validate(_ record: InputRecord) -> Result<[String?], RejectedLine> {
-        func reject(_ reason: String) -> Result<[String?], RejectedLine> { .failure(RejectedLine(line: record.line, reason: reason)) }
-        let fields = record.fields
-        guard let externalID = fields["external_id"], !externalID.isEmpty else { return reject("external_id is missing") }
-        if let status = fields["campaign_status"], CampaignStatus(rawValue: status) == nil {
-            return reject("campaign_status \"\(status)\" is not one of \(CampaignStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+    /// Reads `source` as a stream, COPYing each good line into a temporary table as it is read
+    /// (memory stays bounded whatever the file's size), then applies them set-based, all in one
+    /// transaction: the good lines land together, bad ones are listed. On an existing contact,
+    /// a field absent from the file (or empty) leaves the stored value alone, and a
+    /// `campaign_status` goes through the state machine with its transition row, or the line
+    /// is rejected with the reason. A transient database error retries the whole transaction
+    /// (the file is read again); any other stops the import with `ImportStopped`.
+    public func importContacts(from source: ImportSource, format: InputFormat, on connection: PGConnection) async throws -> ContactImportReport {
+        let sql = self.sql
+        do {
+            return try await connection.run { connection in
+                try await TransientRetry.run {
+                    try await connection.withTransaction { connection in
+                        var report = ContactImportReport()
+                        try connection.simpleQuery(sql.createStaging)
+                        try connection.copyIn(sql.copyStaging) { writer in
+                            let records = try RecordReader.open(source, format: format)
+                            let parser = ContactLineParser()
+                            while let item = try records.next() {
+                                report.read += 1
+                                switch item {
+                                case .rejected(let rejection): report.rejectedLines.append(rejection)
+                                case .record(let record):
+                                    do { try writer.appendRow(try parser.parse(record).values) } catch let rejection as RejectedLine {
+                                        report.rejectedLines.append(rejection)
+                                    }
+                                }
+                            }
+                        }
+                        for row in try connection.query(sql.rejectRepeatedIDs).rows {
+                            report.rejectedLines.append(RejectedLine(
+                                line: try row.decode("line"),
+                                reason: "external_id \"\(try row.decode("external_id", as: String.self))\" appears twice in this file (first on line \(try row.decode("first", as: Int.self)))"))
+                        }
+                        let legal = ContactImportSQL.legalChanges
+                        for row in try connection.query(sql.rejectIllegalStatusChanges, [legal.from, legal.to, legal.reason]).rows {
+                            let from = CampaignStatus(rawValue: try row.decode("from_status")) ?? .active
+                            let to = CampaignStatus(rawValue: try row.decode("to_status")) ?? .active
+                            report.rejectedLines.append(RejectedLine(line: try row.decode("line"), reason: ContactImportSQL.refusal(from: from, to: to)))
+                        }
+                        let updated = try connection.query(sql.updateExisting, [legal.from, legal.to, legal.reason]).first!
+                        report.updated = try updated.decode("updated")
+                        report.statusChanges = try updated.decode("changed")
+                        let inserted = try connection.query(sql.insertNew).first!
+                        report.inserted = try inserted.decode("inserted")
+                        report.updated += try inserted.decode("updated")
+                        report.rejectedLines.sort()
+                        return report
+                    }
+                }
+            }
+        } catch let stopped as ImportStopped {
+            throw stopped
+        } catch {
+            throw ImportStopped(line: 0, committedLines: 0, reason: "\(error)")
         }
-        if let score = fields["engagement_score"], (Double(score) ?? -1) < 0 { return reject("engagement_score \"\(score)\" is not a number ≥ 0") }
-        if let date = fields["last_engagement_at"], ISO8601Text.parse(date) == nil { return reject("last_engagement_at \"\(date)\" is not an ISO 8601 time with its zone, such as 2026-01-01T09:00:00Z") }
-        if let cycle = fields["reactivation_cycle"], (Int(cycle) ?? -1) < 0 { return reject("reactivation_cycle \"\(cycle)\" is not a whole number ≥ 0") }
-        if let attributes = fields["attributes"], !((try? JSONSerialization.jsonObject(with: Data(attributes.utf8))) is [String: Any]) {
-            return reject("attributes is not a JSON object")
-        }
-        return .success([externalID, fields["email"], fields["segment"], fields["campaign_status"], fields["engagement_score"],
-                         fields["last_engagement_at"], fields["reactivation_cycle"], fields["attributes"]])
     }
 }

@@ -113,19 +113,38 @@ struct EngineSQL: Sendable {
     /// Makes the events of this transaction apply inline (no `apply_events` job; see 0008).
     var applyInline: String { "SELECT set_config('ebbflow.inline_apply', 'on', true)" }
 
-    /// Many events in one statement, in line order; a repeated (source, provider id), in the
-    /// table or earlier in the batch, inserts nothing. $1 external ids, $2 kinds, $3 occurred
-    /// (NULL: now), $4 sources, $5 provider ids, $6 machine opens, $7 urls, $8 properties, $9 now.
+    /// Many events in one statement, in line order; an event whose idempotency key is in the
+    /// table or earlier in the batch inserts nothing (nor does a repeated (source, provider id)
+    /// stored before the keys existed). The key is SHA-256 of the provider id with its source
+    /// when given, else of the line's source, external id, kind, time as given (NULL: none, the
+    /// event is dated now), machine_open, url and properties (jsonb's canonical text), encoded as
+    /// one JSON array so no two different lines share an encoding; the time as epoch seconds, so
+    /// the session's time zone cannot change it. Returns each stored row with `ord`, its 1-based
+    /// position in the batch. $1 external ids, $2 kinds, $3 occurred (NULL: now), $4 sources,
+    /// $5 provider ids, $6 machine opens, $7 urls, $8 properties, $9 now.
     var insertEvents: String {
         """
-        INSERT INTO \(events) (contact_id, external_id, kind, occurred_at, received_at, source, provider_event_id, machine_open, url, properties)
-        SELECT c.id, u.external_id, u.kind, coalesce(u.occurred_at, $9), $9, u.source, u.provider_event_id, u.machine_open, u.url, u.properties::jsonb
-        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bool[], $7::text[], $8::text[])
-             WITH ORDINALITY AS u(external_id, kind, occurred_at, source, provider_event_id, machine_open, url, properties, ord)
-        LEFT JOIN \(contacts) c ON c.external_id = u.external_id
-        ORDER BY u.ord
-        ON CONFLICT (source, provider_event_id) DO NOTHING
-        RETURNING id, contact_id, external_id, source, provider_event_id
+        WITH input AS MATERIALIZED (
+            SELECT u.*, sha256(convert_to(CASE WHEN u.provider_event_id IS NOT NULL
+                       THEN jsonb_build_array('provider', u.source, u.provider_event_id)::text
+                       ELSE jsonb_build_array('derived', u.source, u.external_id, u.kind, extract(epoch FROM u.occurred_at),
+                                              u.machine_open, u.url, u.properties::jsonb)::text END, 'UTF8')) AS key
+            FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bool[], $7::text[], $8::text[])
+                 WITH ORDINALITY AS u(external_id, kind, occurred_at, source, provider_event_id, machine_open, url, properties, ord)
+        ),
+        stored AS (
+            INSERT INTO \(events) (contact_id, external_id, kind, occurred_at, received_at, source, provider_event_id, machine_open, url,
+                                   properties, idempotency_key)
+            SELECT c.id, i.external_id, i.kind, coalesce(i.occurred_at, $9), $9, i.source, i.provider_event_id, i.machine_open, i.url,
+                   i.properties::jsonb, i.key
+            FROM input i LEFT JOIN \(contacts) c ON c.external_id = i.external_id
+            ORDER BY i.ord
+            ON CONFLICT DO NOTHING
+            RETURNING id, contact_id, external_id, source, provider_event_id, idempotency_key
+        )
+        SELECT s.id, s.contact_id, s.external_id, s.source, s.provider_event_id,
+               (SELECT min(i.ord) FROM input i WHERE i.key = s.idempotency_key) AS ord
+        FROM stored s ORDER BY ord
         """
     }
 

@@ -44,6 +44,8 @@ public struct StoredEvent: Sendable, Equatable {
     public var externalID: String
     public var source: String
     public var providerEventID: String?
+    /// The event's 1-based position in the batch given to `record`.
+    public var ordinal: Int
 }
 
 public struct EventStore: Sendable {
@@ -65,7 +67,8 @@ public struct EventStore: Sendable {
     }
 
     /// Records many events in one statement and marks this transaction's events as applied
-    /// inline (the caller applies them; no `apply_events` job is made). Duplicates return nothing.
+    /// inline (the caller applies them; no `apply_events` job is made). Duplicates (by
+    /// idempotency key, see `EngineSQL.insertEvents`) return nothing.
     public func record(_ events: [IncomingEvent], now: Date, on connection: isolated PGConnection) throws -> [StoredEvent] {
         guard !events.isEmpty else { return [] }
         try connection.execute(sql.applyInline)
@@ -74,7 +77,8 @@ public struct EventStore: Sendable {
             events.map(\.machineOpen), events.map(\.url), events.map(\.properties.text), now,
         ]).rows.map {
             StoredEvent(id: try $0.decode("id"), contactID: try $0.decode("contact_id"), externalID: try $0.decode("external_id"),
-                        source: try $0.decode("source"), providerEventID: try $0.decode("provider_event_id"))
+                        source: try $0.decode("source"), providerEventID: try $0.decode("provider_event_id"),
+                        ordinal: try $0.decode("ord"))
         }
     }
 

@@ -1,16 +1,28 @@
-// Reads import files (CSV with a header, or NDJSON) into records by field name, with line numbers.
+// Reads import input (CSV with a header, or NDJSON) as a stream of records by field name, with line numbers.
 import Foundation
 
-/// One input record: its 1-based line and its fields by name (absent fields are missing).
+/// One input record: the line it starts on and its fields by lowercased name (absent: missing).
 public struct InputRecord: Sendable {
     public var line: Int
     public var fields: [String: String]
+    /// Fields whose text is JSON (an NDJSON number, boolean, array or object), not a string.
+    public var jsonFields: Set<String> = []
+
+    public init(line: Int, fields: [String: String], jsonFields: Set<String> = []) {
+        self.line = line
+        self.fields = fields
+        self.jsonFields = jsonFields
+    }
 }
 
-/// A line that could not be read, with the reason; reported, never fatal for the other lines.
-public struct RejectedLine: Sendable, Equatable, CustomStringConvertible {
+/// A line that could not be used, with the reason; reported, never fatal for the other lines.
+public struct RejectedLine: Sendable, Equatable, CustomStringConvertible, Error {
     public var line: Int
     public var reason: String
+    public init(line: Int, reason: String) {
+        self.line = line
+        self.reason = reason
+    }
     public var description: String { "line \(line): \(reason)" }
 }
 
@@ -19,104 +31,58 @@ public enum InputFormat: String, Sendable {
 
     /// By file extension; nil when it does not tell.
     public static func guess(path: String) -> InputFormat? {
-        if path.hasSuffix(".csv") { return .csv }
-        if path.hasSuffix(".ndjson") || path.hasSuffix(".jsonl") { return .ndjson }
+        let lower = path.lowercased()
+        if lower.hasSuffix(".csv") { return .csv }
+        if lower.hasSuffix(".ndjson") || lower.hasSuffix(".jsonl") { return .ndjson }
         return nil
     }
 }
 
+/// What a record source yields: a usable record or a rejected line, in input order.
+enum RecordItem {
+    case record(InputRecord)
+    case rejected(RejectedLine)
+}
+
+/// A stream of records; not Sendable: it is made, used and dropped on one thread.
+protocol RecordSource: AnyObject {
+    /// The next record or rejection; nil at the end.
+    func next() throws -> RecordItem?
+}
+
 public enum RecordReader {
-    /// Splits `text` into records; bad lines become rejections, good lines still count.
-    public static func read(_ text: String, format: InputFormat) -> (records: [InputRecord], rejected: [RejectedLine]) {
+    /// A physical line longer than this is rejected (and cut, so memory stays bounded).
+    public static let maxLineBytes = 1 << 20
+    /// A CSV record (quoted line breaks included) longer than this ends the reading: only a
+    /// missing closing quote makes one, and what follows it cannot be read reliably.
+    public static let maxRecordBytes = 8 << 20
+
+    /// Opens `source` as a stream of records. Throws `ImportError` for input with no usable
+    /// header; every other problem is a rejection of its own line.
+    static func open(_ source: ImportSource, format: InputFormat) throws -> any RecordSource {
+        let lines = PhysicalLines(try source.open(), maxLineBytes: maxLineBytes)
+        switch format {
+        case .ndjson: return NDJSONRecords(lines)
+        case .csv: return try CSVRecords(lines, maxRecordBytes: maxRecordBytes)
+        }
+    }
+
+    /// Every record of `source` at once: for tests and small inputs only.
+    public static func read(_ source: ImportSource, format: InputFormat) throws -> (records: [InputRecord], rejected: [RejectedLine]) {
+        let stream = try open(source, format: format)
         var records: [InputRecord] = []
         var rejected: [RejectedLine] = []
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
-        switch format {
-        case .ndjson:
-            for (index, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                    rejected.append(RejectedLine(line: index + 1, reason: "not a JSON object"))
-                    continue
-                }
-                var fields: [String: String] = [:]
-                for (key, value) in object {
-                    switch value {
-                    case let string as String: fields[key] = string
-                    case is NSNull: continue
-                    case let number as NSNumber:
-                        fields[key] = CFBooleanish.isBool(number) ? (number.boolValue ? "true" : "false") : number.stringValue
-                    default:
-                        if let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]) {
-                            fields[key] = String(decoding: data, as: UTF8.self)
-                        }
-                    }
-                }
-                records.append(InputRecord(line: index + 1, fields: fields))
-            }
-        case .csv:
-            guard let headerLine = lines.first else { return ([], []) }
-            guard case .success(let header) = parseCSVLine(String(headerLine)) else {
-                return ([], [RejectedLine(line: 1, reason: "the header is not valid CSV")])
-            }
-            for (index, line) in lines.enumerated().dropFirst() where !line.isEmpty {
-                switch parseCSVLine(String(line)) {
-                case .failure(let reason):
-                    rejected.append(RejectedLine(line: index + 1, reason: reason.description))
-                case .success(let values):
-                    guard values.count == header.count else {
-                        rejected.append(RejectedLine(line: index + 1, reason: "\(values.count) fields, the header has \(header.count)"))
-                        continue
-                    }
-                    var fields: [String: String] = [:]
-                    for (name, value) in zip(header, values) where !value.isEmpty { fields[name] = value }
-                    records.append(InputRecord(line: index + 1, fields: fields))
-                }
+        while let item = try stream.next() {
+            switch item {
+            case .record(let record): records.append(record)
+            case .rejected(let line): rejected.append(line)
             }
         }
         return (records, rejected)
     }
 
-    struct CSVError: Error, CustomStringConvertible { var description: String }
-
-    /// RFC 4180 fields on one line: commas, quoted fields, doubled quotes inside quotes.
-    static func parseCSVLine(_ line: String) -> Result<[String], CSVError> {
-        var fields: [String] = []
-        var field = ""
-        var inQuotes = false
-        var index = line.startIndex
-        while index < line.endIndex {
-            let character = line[index]
-            if inQuotes {
-                if character == "\"" {
-                    let next = line.index(after: index)
-                    if next < line.endIndex && line[next] == "\"" {
-                        field.append("\"")
-                        index = next
-                    } else {
-                        inQuotes = false
-                    }
-                } else {
-                    field.append(character)
-                }
-            } else if character == "," {
-                fields.append(field)
-                field = ""
-            } else if character == "\"" && field.isEmpty {
-                inQuotes = true
-            } else {
-                field.append(character)
-            }
-            index = line.index(after: index)
-        }
-        if inQuotes { return .failure(CSVError(description: "unterminated quoted field")) }
-        fields.append(field)
-        return .success(fields.map { $0.trimmingCharacters(in: .whitespaces) })
-    }
-}
-
-/// Tells JSON booleans from numbers (both arrive as NSNumber).
-enum CFBooleanish {
-    static func isBool(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c" && (number == NSNumber(value: true) || number == NSNumber(value: false))
+    /// The reason a field's text cannot be stored, if any: PostgreSQL text holds no NUL.
+    static func textProblem(_ name: String, _ value: String) -> String? {
+        value.utf8.contains(0) ? "\(name) contains a NUL byte" : nil
     }
 }

@@ -4,17 +4,23 @@ import EbbflowEngine
 import Foundation
 
 struct ContactsImportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Upsert contacts by external id (CSV or NDJSON).")
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Upsert contacts by external id (CSV or NDJSON); exit 2 if any line was rejected.")
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var input: ImportInput
 
     func run() async throws {
-        let (text, format) = try input.load()
+        let (source, format) = try input.source()
+        defer { input.cleanUp() }
         let importer = ContactImporter(schema: try connection.schemaName)
         let database = try await connection.connect()
-        let report = try await importer.importContacts(text, format: format, on: database)
-        print("read \(report.read), inserted \(report.inserted), updated \(report.updated), rejected \(report.rejected.count)")
-        printRejections(report.rejected)
+        let report: ContactImportReport
+        do { report = try await importer.importContacts(from: source, format: format, on: database) } catch let stopped as ImportStopped {
+            throw InputError("\(stopped)")
+        }
+        print("read \(report.read), inserted \(report.inserted), updated \(report.updated) (status changed \(report.statusChanges)), rejected \(report.rejectedLines.count)")
+        printLines(report.rejectedLines)
+        if report.rejectedLines.count > 0 { throw rejectedLinesExitCode }
     }
 }

@@ -4,18 +4,24 @@ import EbbflowEngine
 import Foundation
 
 struct EventsImportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import events; each good line is applied exactly once.")
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import events; each good line is applied exactly once; exit 2 if any line was rejected.")
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var input: ImportInput
 
     func run() async throws {
-        let (text, format) = try input.load()
+        let (source, format) = try input.source()
+        defer { input.cleanUp() }
         let importer = EventImporter(schema: try connection.schemaName)
         let database = try await connection.connect()
-        let report = try await importer.importEvents(text, format: format, on: database)
-        print("read \(report.read), applied \(report.applied), duplicates \(report.duplicates), unknown contact \(report.unknownContacts.count), rejected \(report.rejected.count)")
-        printRejections(report.unknownContacts, label: "kept")
-        printRejections(report.rejected)
+        let report: EventImportReport
+        do { report = try await importer.importEvents(from: source, format: format, on: database) } catch let stopped as ImportStopped {
+            throw InputError("\(stopped)")
+        }
+        print("read \(report.read), applied \(report.applied), duplicates \(report.duplicates), unknown contact \(report.unknownContactLines.count), rejected \(report.rejectedLines.count)")
+        printLines(report.unknownContactLines, label: "kept")
+        printLines(report.rejectedLines)
+        if report.rejectedLines.count > 0 { throw rejectedLinesExitCode }
     }
 }

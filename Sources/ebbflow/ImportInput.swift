@@ -7,21 +7,48 @@ struct ImportInput: ParsableArguments {
     @Argument(help: "A CSV (with a header) or NDJSON file, or - for standard input.") var file: String
     @Option(help: "csv or ndjson (default: from the file's extension).") var format: String?
 
-    func load() throws -> (String, InputFormat) {
+    /// The input as a stream source, never loaded whole. Standard input is first copied to a
+    /// temporary file (removed by `cleanUp`), chunk by chunk: a retried contact import reads
+    /// its input again, and a pipe can be read only once.
+    func source() throws -> (ImportSource, InputFormat) {
         guard let chosen = format.flatMap(InputFormat.init(rawValue:)) ?? InputFormat.guess(path: file) else {
             throw InputError(format == nil ? "cannot tell the format of \(file); pass --format csv or --format ndjson"
                                            : "--format must be csv or ndjson, got \(format!)")
         }
-        let data = try readInput(file)
-        guard let text = String(data: data, encoding: .utf8) else { throw InputError("\(file) is not UTF-8 text") }
-        return (text, chosen)
+        guard file == "-" else {
+            guard FileManager.default.isReadableFile(atPath: file) else { throw InputError("cannot read \(file)") }
+            return (.file(path: file), chosen)
+        }
+        let path = spoolPath
+        guard FileManager.default.createFile(atPath: path, contents: nil), let out = FileHandle(forWritingAtPath: path) else {
+            throw InputError("cannot write a temporary copy of standard input at \(path)")
+        }
+        defer { try? out.close() }
+        while let chunk = try FileHandle.standardInput.read(upToCount: 1 << 20), !chunk.isEmpty { try out.write(contentsOf: chunk) }
+        return (.file(path: path), chosen)
+    }
+
+    private var spoolPath: String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("ebbflow-import-\(ProcessInfo.processInfo.processIdentifier)").path
+    }
+
+    /// Removes the copy of standard input, if one was made.
+    func cleanUp() {
+        if file == "-" { try? FileManager.default.removeItem(atPath: spoolPath) }
     }
 }
 
-/// Prints rejected lines to stderr, one a line, after the summary.
-func printRejections(_ lines: [RejectedLine], label: String = "rejected") {
-    for line in lines { FileHandle.standardError.write(Data("\(label) \(line)\n".utf8)) }
+/// Prints listed lines to stderr, one a line, after the summary; says how many were not listed.
+func printLines(_ lines: ListedLines, label: String = "rejected") {
+    for line in lines.lines { FileHandle.standardError.write(Data("\(label) \(line)\n".utf8)) }
+    if lines.count > lines.lines.count {
+        FileHandle.standardError.write(Data("\(label): \(lines.count - lines.lines.count) more line(s) not listed\n".utf8))
+    }
 }
+
+/// Exit status 2 when an import rejected any line (the good lines were still applied), so a
+/// cron job can tell; 1 is kept for an import that failed or stopped.
+let rejectedLinesExitCode = ExitCode(2)
 
 /// The bytes of FILE, or of standard input for "-".
 func readInput(_ file: String) throws -> Data {

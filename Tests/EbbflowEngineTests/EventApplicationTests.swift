@@ -92,14 +92,18 @@ import Testing
 
     /// Import applies in batches: several events of one contact fold in order within a batch,
     /// a provider id repeated inside the batch counts once, and a line the server refuses is
-    /// retried alone and reported while its batch-mates are kept.
+    /// retried alone and reported while its batch-mates are kept. (The server's refusal here is
+    /// a CHECK the test adds: every value the importer knows to be unstorable it refuses itself.)
     @Test func batchedImportFoldsDedupesAndIsolatesARefusedLine() async throws {
         try await withContact { connection, schema, _, _ in
+            try await connection.execute("""
+                ALTER TABLE \(schema.quoted).engagement_events ADD CONSTRAINT no_teapots CHECK (url IS DISTINCT FROM 'https://x.example/teapot')
+                """)
             let lines = [
                 #"{"external_id": "c-1", "kind": "open", "provider_event_id": "p1"}"#,
                 #"{"external_id": "c-1", "kind": "open", "provider_event_id": "p1"}"#,
                 #"{"external_id": "c-1", "kind": "click", "provider_event_id": "p2"}"#,
-                #"{"external_id": "c-1", "kind": "page_visit", "url": "https://x.example/\u0000", "provider_event_id": "p3"}"#,
+                #"{"external_id": "c-1", "kind": "page_visit", "url": "https://x.example/teapot", "provider_event_id": "p3"}"#,
                 #"{"external_id": "c-1", "kind": "high_intent_visit", "provider_event_id": "p4"}"#,
                 #"{"external_id": "ghost", "kind": "open", "provider_event_id": "p5"}"#,
             ].joined(separator: "\n")

@@ -1,0 +1,136 @@
+// The SQL of `contacts import`: a staging table loaded by COPY, then set-based statements.
+import EbbflowCore
+import Foundation
+
+struct ContactImportSQL: Sendable {
+    let schema: SchemaName
+    var contacts: String { schema.qualified("contacts") }
+    var statusType: String { schema.qualified("campaign_status") }
+
+    /// Why a staging table: COPY is the fastest way in, and set-based statements then apply a
+    /// million lines as one. NULL in a column means "not given": the stored value stays.
+    var createStaging: String {
+        """
+        CREATE TEMP TABLE contact_import (line int, external_id text, email text, segment text, campaign_status text,
+            engagement_score float8, last_engagement_at float8, reactivation_cycle int, attributes jsonb) ON COMMIT DROP
+        """
+    }
+
+    var copyStaging: String { "COPY contact_import FROM STDIN" }
+
+    /// The reasons an import may give a status change: an administrator's, never an engine's.
+    static let importReasons: [TransitionReason] = [.manualSuppression, .manualReinstatement]
+
+    /// The changes an import may make, from the state machine's own table (StateMachine.rules).
+    static var legalChanges: (from: [String], to: [String], reason: [String]) {
+        var result: (from: [String], to: [String], reason: [String]) = ([], [], [])
+        for (from, targets) in StateMachine.rules {
+            for (to, reasons) in targets where from != to {
+                for reason in importReasons where reasons.contains(reason) {
+                    result.from.append(from.rawValue)
+                    result.to.append(to.rawValue)
+                    result.reason.append(reason.rawValue)
+                }
+            }
+        }
+        return result
+    }
+
+    /// The one-line reason a status change is refused, naming what an import may do instead.
+    static func refusal(from: CampaignStatus, to: CampaignStatus) -> String {
+        let allowed = legalChanges
+        let targets = zip(allowed.from, zip(allowed.to, allowed.reason)).filter { $0.0 == from.rawValue }
+            .map { "\($0.1.0) (\($0.1.1))" }.sorted()
+        let options = targets.isEmpty ? "none" : targets.joined(separator: ", ")
+        return "campaign_status \(from.rawValue) → \(to.rawValue) is not a change an import may make; from \(from.rawValue) it may set: \(options)"
+    }
+
+    /// Every line after the first with the same external id leaves the staging table.
+    var rejectRepeatedIDs: String {
+        """
+        WITH firsts AS (SELECT external_id, min(line) AS first FROM contact_import GROUP BY external_id HAVING count(*) > 1)
+        DELETE FROM contact_import i USING firsts f WHERE i.external_id = f.external_id AND i.line > f.first
+        RETURNING i.line, i.external_id, f.first
+        """
+    }
+
+    /// Locks, in id order, the existing contacts whose status a line sets (so the status read
+    /// here is the one changed below), and removes the lines whose change the state machine
+    /// does not allow an import ($1 from, $2 to, $3 reasons: `legalChanges`).
+    var rejectIllegalStatusChanges: String {
+        """
+        WITH current AS (
+            SELECT c.external_id, c.campaign_status::text AS status FROM \(contacts) c JOIN contact_import i ON i.external_id = c.external_id
+            WHERE i.campaign_status IS NOT NULL ORDER BY c.id FOR UPDATE OF c
+        )
+        DELETE FROM contact_import i USING current c
+        WHERE i.external_id = c.external_id AND i.campaign_status <> c.status
+          AND NOT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) AS l(from_status, to_status)
+                          WHERE l.from_status = c.status AND l.to_status = i.campaign_status)
+        RETURNING i.line, c.status AS from_status, i.campaign_status AS to_status
+        """
+    }
+
+    /// Existing contacts: each given field replaces the stored one (attributes merge key by
+    /// key); a status change writes its transition row with the state machine's reason. An
+    /// imported score is the score as of the last engagement, as for a new contact.
+    var updateExisting: String {
+        """
+        WITH t AS (SELECT \(schema.qualified("clock_now"))() AS now),
+        legal AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS l(from_status, to_status, reason)),
+        before AS (
+            SELECT c.id, c.campaign_status::text AS status, i.campaign_status AS target
+            FROM \(contacts) c JOIN contact_import i ON i.external_id = c.external_id
+            WHERE i.campaign_status IS NOT NULL AND i.campaign_status <> c.campaign_status::text
+        ),
+        moved AS (
+            INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, at)
+            SELECT b.id, b.status::\(statusType), b.target::\(statusType), l.reason, t.now
+            FROM before b JOIN legal l ON l.from_status = b.status AND l.to_status = b.target, t
+            RETURNING contact_id
+        ),
+        updated AS (
+            UPDATE \(contacts) c SET
+                email = coalesce(i.email, c.email),
+                segment = coalesce(i.segment, c.segment),
+                attributes = c.attributes || coalesce(i.attributes, '{}'),
+                engagement_score = coalesce(i.engagement_score, c.engagement_score),
+                score_as_of = CASE WHEN i.engagement_score IS NULL THEN c.score_as_of END,
+                last_engagement_at = coalesce(to_timestamp(i.last_engagement_at), c.last_engagement_at),
+                reactivation_cycle = coalesce(i.reactivation_cycle, c.reactivation_cycle),
+                campaign_status = coalesce(i.campaign_status::\(statusType), c.campaign_status),
+                status_changed_at = CASE WHEN i.campaign_status <> c.campaign_status::text THEN t.now ELSE c.status_changed_at END
+            FROM contact_import i, t
+            WHERE c.external_id = i.external_id
+            RETURNING c.id
+        )
+        SELECT (SELECT count(*) FROM updated) AS updated, (SELECT count(*) FROM moved) AS changed
+        """
+    }
+
+    /// New contacts, defaults for what is not given. A contact another transaction created
+    /// since the update above is updated here the same way (its status is left as it is).
+    var insertNew: String {
+        """
+        WITH t AS (SELECT \(schema.qualified("clock_now"))() AS now),
+        upserted AS (
+            INSERT INTO \(contacts) AS c (external_id, email, segment, campaign_status, engagement_score,
+                last_engagement_at, reactivation_cycle, attributes, status_changed_at, created_at)
+            SELECT i.external_id, i.email, coalesce(i.segment, 'default'), coalesce(i.campaign_status, 'active')::\(statusType),
+                   coalesce(i.engagement_score, 0), to_timestamp(i.last_engagement_at), coalesce(i.reactivation_cycle, 0),
+                   coalesce(i.attributes, '{}'), t.now, t.now
+            FROM contact_import i, t
+            WHERE NOT EXISTS (SELECT 1 FROM \(contacts) x WHERE x.external_id = i.external_id)
+            ORDER BY i.line
+            ON CONFLICT (external_id) DO UPDATE SET
+                (email, segment, attributes, engagement_score, last_engagement_at, reactivation_cycle) = (
+                    SELECT coalesce(i.email, c.email), coalesce(i.segment, c.segment), c.attributes || coalesce(i.attributes, '{}'),
+                           coalesce(i.engagement_score, c.engagement_score), coalesce(to_timestamp(i.last_engagement_at), c.last_engagement_at),
+                           coalesce(i.reactivation_cycle, c.reactivation_cycle)
+                    FROM contact_import i WHERE i.external_id = excluded.external_id)
+            RETURNING (xmax = 0) AS inserted
+        )
+        SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM upserted
+        """
+    }
+}

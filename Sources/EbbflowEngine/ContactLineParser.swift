@@ -1,0 +1,97 @@
+// Turns one import record into a contact row for COPY, or a rejection naming the line and the reason.
+import EbbflowCore
+import Foundation
+
+/// The contact fields an import knows; every other column is an attribute.
+public enum ContactField: String, CaseIterable, Sendable {
+    case externalID = "external_id", email, segment, campaignStatus = "campaign_status", engagementScore = "engagement_score"
+    case lastEngagementAt = "last_engagement_at", reactivationCycle = "reactivation_cycle", attributes
+}
+
+/// One validated line: the row COPY loads (absent fields NULL, so the stored value stays).
+struct ContactRow {
+    var line: Int
+    var values: [String?]
+}
+
+/// Every check here is about the line alone, so a bad value rejects its line, never the file,
+/// and nothing that reaches COPY can make the server refuse the whole load.
+struct ContactLineParser: Sendable {
+    static let maxScore = 1_000_000.0
+    static let maxCycle = 1_000
+    static let maxKeyBytes = 256
+    static let maxSegmentBytes = 256
+
+    func parse(_ record: InputRecord) throws(RejectedLine) -> ContactRow {
+        func reject(_ reason: String) -> RejectedLine { RejectedLine(line: record.line, reason: reason) }
+        let fields = record.fields
+        guard let externalID = fields["external_id"], !externalID.isEmpty else { throw reject("external_id is missing") }
+        if externalID.utf8.count > Self.maxKeyBytes { throw reject("external_id is \(externalID.utf8.count) bytes long, at most \(Self.maxKeyBytes) are accepted") }
+        if let segment = fields["segment"], segment.utf8.count > Self.maxSegmentBytes {
+            throw reject("segment is \(segment.utf8.count) bytes long, at most \(Self.maxSegmentBytes) are accepted")
+        }
+        if let status = fields["campaign_status"], CampaignStatus(rawValue: status) == nil {
+            throw reject("campaign_status \"\(status)\" is not one of \(CampaignStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var score: String?
+        if let text = fields["engagement_score"] {
+            do throws(BoundError) {
+                guard let value = Double(text) else { throw BoundError(field: "engagement_score", value: "", bound: "is not a number") }
+                score = "\(try InputBounds.number(value, field: "engagement_score", in: 0...Self.maxScore))"
+            } catch {
+                throw reject(BoundError(field: error.field, value: "\"\(text)\"", bound: error.bound).description)
+            }
+        }
+        var lastEngagement: String?
+        if let text = fields["last_engagement_at"] {
+            guard let date = ISO8601Text.parse(text) else {
+                throw reject("last_engagement_at \"\(text)\" is not an ISO 8601 time with its zone, such as 2026-01-01T09:00:00Z")
+            }
+            lastEngagement = "\(date.timeIntervalSince1970)"
+        }
+        var cycle: String?
+        if let text = fields["reactivation_cycle"] {
+            do throws(BoundError) {
+                guard let value = Int(text) else { throw BoundError(field: "reactivation_cycle", value: "", bound: "is not a whole number") }
+                cycle = "\(try InputBounds.integer(value, field: "reactivation_cycle", in: 0...Self.maxCycle))"
+            } catch {
+                throw reject(BoundError(field: error.field, value: "\"\(text)\"", bound: error.bound).description)
+            }
+        }
+        return ContactRow(line: record.line, values: [
+            "\(record.line)", externalID, fields["email"], fields["segment"], fields["campaign_status"], score, lastEngagement, cycle,
+            try attributes(of: record),
+        ])
+    }
+
+    /// The `attributes` column (a JSON object) merged with every column that is not a contact
+    /// field (a column wins over the same key inside `attributes`); nil when there are none.
+    private func attributes(of record: InputRecord) throws(RejectedLine) -> String? {
+        func reject(_ reason: String) -> RejectedLine { RejectedLine(line: record.line, reason: reason) }
+        var object: [String: Any] = [:]
+        if let text = record.fields["attributes"] {
+            guard let given = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
+                throw reject("attributes is not a JSON object")
+            }
+            object = given
+        }
+        var extra = false
+        for (name, value) in record.fields where ContactField(rawValue: name) == nil {
+            extra = true
+            if record.jsonFields.contains(name), let json = try? JSONSerialization.jsonObject(with: Data(value.utf8), options: [.fragmentsAllowed]) {
+                object[name] = json
+            } else {
+                object[name] = value
+            }
+        }
+        guard extra || record.fields["attributes"] != nil else { return nil }
+        guard JSONSerialization.isValidJSONObject(object),
+              let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+            throw reject("attributes is not valid JSON (a number out of range?)")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        // jsonb holds no NUL, even escaped: one would make the server refuse the whole load.
+        if text.contains("\\u0000") || text.utf8.contains(0) { throw reject("attributes contains a NUL byte") }
+        return text
+    }
+}

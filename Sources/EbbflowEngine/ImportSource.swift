@@ -1,0 +1,59 @@
+// Where an import's bytes come from (a file or bytes in memory), read in fixed-size chunks.
+import Foundation
+
+/// The input of an import, by reference: a file is opened and read in chunks, never loaded
+/// whole, so a 1 GB file imports in bounded memory. Sendable, so it can be opened on the
+/// connection's own thread (file reads then never block Swift's cooperative pool).
+public enum ImportSource: Sendable {
+    case file(path: String)
+    case bytes([UInt8])
+
+    /// Text in memory (tests and the simulator).
+    public static func text(_ text: String) -> ImportSource { .bytes(Array(text.utf8)) }
+
+    /// A fresh reader from the first byte (a retried contact import reads its file again).
+    func open() throws -> ByteChunks {
+        switch self {
+        case .file(let path):
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw ImportError("cannot read \(path)") }
+            return ByteChunks(handle: handle)
+        case .bytes(let bytes):
+            return ByteChunks(bytes: bytes)
+        }
+    }
+}
+
+/// Chunks of at most 256 KiB, in order, until the end.
+final class ByteChunks {
+    private let handle: FileHandle?
+    private var remaining: ArraySlice<UInt8>
+    static let chunkSize = 256 * 1024
+
+    init(handle: FileHandle) {
+        self.handle = handle
+        remaining = []
+    }
+
+    init(bytes: [UInt8]) {
+        handle = nil
+        remaining = bytes[...]
+    }
+
+    deinit { try? handle?.close() }
+
+    /// The next chunk; empty at the end.
+    func next() throws -> [UInt8] {
+        if let handle {
+            return try handle.read(upToCount: Self.chunkSize).map { [UInt8]($0) } ?? []
+        }
+        let chunk = remaining.prefix(Self.chunkSize)
+        remaining = remaining.dropFirst(chunk.count)
+        return Array(chunk)
+    }
+}
+
+/// An import that cannot go on (an unreadable file, a header that is not one): one line.
+public struct ImportError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
