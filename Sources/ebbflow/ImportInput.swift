@@ -7,6 +7,11 @@ struct ImportInput: ParsableArguments {
     @Argument(help: "A CSV (with a header) or NDJSON file, or - for standard input.") var file: String
     @Option(help: "csv or ndjson (default: from the file's extension).") var format: String?
 
+    /// An unknown --format is refused, not replaced by a guess from the file's extension.
+    func validate() throws {
+        if let format, InputFormat(rawValue: format) == nil { throw InputError("--format must be csv or ndjson, got \"\(format)\"") }
+    }
+
     func load() throws -> (String, InputFormat) {
         guard let chosen = format.flatMap(InputFormat.init(rawValue:)) ?? InputFormat.guess(path: file) else {
             throw InputError(format == nil ? "cannot tell the format of \(file); pass --format csv or --format ndjson"
