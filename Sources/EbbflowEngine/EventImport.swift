@@ -55,11 +55,11 @@ public struct EventImporter: Sendable {
             start += batch.count
             do {
                 try await importBatch(batch, policies: document, prelude: inEachBatch, into: &report, on: connection)
-            } catch let error as PGError where batch.count > 1 && error.kind == .server && inEachBatch == nil {
+            } catch let error as PGError where batch.count > 1 && error.isLineData && inEachBatch == nil {
                 // Line by line would commit `inEachBatch` with the first line alone, ahead of the
                 // rest of its batch; with it, the batch's failure is the caller's to see.
                 for item in batch {
-                    do { try await importBatch([item], policies: document, prelude: nil, into: &report, on: connection) } catch let error as PGError where error.kind == .server {
+                    do { try await importBatch([item], policies: document, prelude: nil, into: &report, on: connection) } catch let error as PGError where error.isLineData {
                         report.rejected.append(RejectedLine(line: item.line, reason: "the database refused it: \(error.message)"))
                     }
                 }
@@ -130,3 +130,9 @@ public struct EventImporter: Sendable {
 }
 
 extension RejectedLine: Error {}
+
+extension PGError {
+    /// A refusal caused by a line's own data: the server refused it, or a value of it cannot be
+    /// bound at all (text with a NUL byte is refused by the client before it is sent).
+    fileprivate var isLineData: Bool { kind == .server || kind == .encoding }
+}
