@@ -30,9 +30,10 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Address the metrics port binds to.") var metricsHost = "0.0.0.0"
 
     func validate() throws {
-        for (flag, value) in [("--completed-retention", completedRetention), ("--discarded-retention", discardedRetention)]
-        where value != "0" && DurationText.seconds(value) == nil {
-            throw InputError("\(flag) \"\(value)\" is not a duration such as 12h, 1d or 0")
+        for (flag, value) in [("--completed-retention", completedRetention), ("--discarded-retention", discardedRetention)] where value != "0" {
+            guard DurationText.seconds(value) != nil else { throw InputError("\(flag) \"\(value)\" is not a duration such as 12h, 1d or 0") }
+            // The shared bound (ten years): the pruner subtracts it from the clock in SQL.
+            _ = try InputBounds.duration(value, field: flag, minimum: 0)
         }
         guard (0...65535).contains(metricsPort) else { throw InputError("--metrics-port must be 0...65535") }
         if id == "" { throw InputError("--id must not be empty") }

@@ -28,6 +28,8 @@ import Testing
                 (["jobs", "enqueue", "noop", "--in", "-5m"], "--in \"-5m\": is not a duration"),
                 (["worker", "--drain", "--id", "worker\nforged log line"], "--id must be at most 128 characters without control characters"),
                 (["worker", "--drain", "--queues", "default, sweeps,a b"], "--queues \"a b\""),
+                (["worker", "--drain", "--completed-retention", "99999999999d"], "--completed-retention \"99999999999d\": must be at most 3650d (ten years)"),
+                (["jobs", "list", "--limit", "-1"], "--limit must be 1...100000, got -1"),
                 (["contacts", "import", "contacts.csv", "--format", "xml"], "--format must be csv or ndjson, got \"xml\""),
                 (["events", "import", "events.ndjson", "--format", "xml"], "--format must be csv or ndjson, got \"xml\""),
             ]
