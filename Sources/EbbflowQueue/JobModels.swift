@@ -96,6 +96,7 @@ public struct NewJob: Sendable {
     func validate() throws {
         guard !kind.isEmpty else { throw QueueError.invalid("job kind is empty") }
         guard !queue.isEmpty else { throw QueueError.invalid("queue name is empty") }
+        try QueueName.check(queue)
         guard (1...Int(Int16.max)).contains(maxAttempts) else { throw QueueError.invalid("max attempts must be 1...32767, got \(maxAttempts)") }
         guard (Int(Int16.min)...Int(Int16.max)).contains(priority) else { throw QueueError.invalid("priority must fit in a smallint, got \(priority)") }
         guard delay >= 0, delay.isFinite else { throw QueueError.invalid("delay must be zero or positive, got \(delay)") }

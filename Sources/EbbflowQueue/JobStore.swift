@@ -233,14 +233,7 @@ public struct QueueStats: Sendable {
 
 /// `timestamptz` text for COPY, in UTC with microseconds.
 struct TimestampText {
-    private let formatter: DateFormatter
-
-    init() {
-        formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSSSSS'+00'"
-    }
-
-    func string(_ date: Date) -> String { formatter.string(from: date) }
+    /// Proleptic Gregorian with microseconds, as PostgreSQL reads it: Foundation's
+    /// `DateFormatter` turned Julian before 1582 and moved such a time by days.
+    func string(_ date: Date) -> String { ISO8601Text.string(date, fractionalSeconds: true) }
 }

@@ -110,7 +110,7 @@ struct QueueSQL: Sendable {
     /// Tables of this schema that outgrew their statistics, analyzed now (sql/0010): $1 minimum
     /// pages, $2 growth factor.
     var refreshOutgrownStatistics: String {
-        "SELECT t AS table FROM \(schema.qualified("refresh_outgrown_statistics"))($1::int8, $2::float8) AS t"
+        "SELECT table_name AS table, analyzed FROM \(schema.qualified("refresh_outgrown_statistics"))($1::int8, $2::float8)"
     }
 
     /// Moves finished rows out of `jobs`: $1 ids, $2 worker (NULL: any), $3 now, $4 final

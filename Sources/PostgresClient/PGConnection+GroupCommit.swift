@@ -66,17 +66,19 @@ extension PGConnection {
         // One command per transaction for both settings, prepared once per session and timeout:
         // bound as a parameter instead, the timeout cost the drain about 5 % (counter 2 × 10,
         // side by side). The literal is an integer this function formats, never caller text.
-        let milliseconds = max(1, lockTimeout.components.seconds * 1_000 + lockTimeout.components.attoseconds / 1_000_000_000_000_000)
+        // Clamped to a day: `seconds * 1_000` of a huge timeout would trap.
+        let milliseconds = max(1, min(lockTimeout.components.seconds, 86_400) * 1_000 + lockTimeout.components.attoseconds / 1_000_000_000_000_000)
         let settings = PipelineItem.command(
             "SELECT FROM pg_catalog.set_config('synchronous_commit', 'off', true) AS s, pg_catalog.set_config('lock_timeout', '\(milliseconds)ms', true) AS l")
         for (index, statements) in transactions.enumerated() {
             let own: [PipelineItem] = [.command("BEGIN"), settings]
                 + statements.map { .statement($0.sql, $0.bindings) } + [.command("COMMIT")]
-            // A statement the server refuses to prepare (a syntax error, an unknown column)
-            // fails its own transaction here, not the whole group at the pipeline's start.
+            // A statement the server refuses to prepare (a syntax error, an unknown column), or
+            // a value that cannot be bound (encoded first, before anything is prepared), fails
+            // its own transaction here, not the whole group at the pipeline's start.
             do {
                 try prepare(handle, own, into: &prepared)
-            } catch let error as PGError where error.kind == .server {
+            } catch let error as PGError where error.kind == .server || error.kind == .encoding {
                 outcomes[index] = .failed(error)
                 continue
             }

@@ -57,7 +57,8 @@ extension PGConnection {
             if Task.isCancelled { return [] }
             let remaining = clock.now.duration(to: deadline)
             if remaining <= .zero { return [] }
-            let milliseconds = Int32(clamping: max(1, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+            // At most a day per poll (the loop goes on): `seconds * 1000` of a huge timeout would trap.
+            let milliseconds = Int32(clamping: max(1, min(remaining.components.seconds, 86_400) * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
             var fds = [
                 pollfd(fd: PQsocket(handle.pointer), events: Int16(POLLIN), revents: 0),
                 pollfd(fd: waker.readFD, events: Int16(POLLIN), revents: 0),

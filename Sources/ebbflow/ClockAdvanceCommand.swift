@@ -22,6 +22,6 @@ struct ClockAdvanceCommand: AsyncParsableCommand {
             try clock.advance(by: seconds, on: connection)
             return try clock.now(on: connection)
         }
-        print("clock advanced by \(duration) to \(now.formatted(.iso8601))")
+        print("clock advanced by \(duration) to \(Output.time(now))")
     }
 }

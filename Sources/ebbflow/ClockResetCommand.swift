@@ -18,6 +18,6 @@ struct ClockResetCommand: AsyncParsableCommand {
             try ScheduleStore(schema: schema).rebase(on: connection)
             return try clock.now(on: connection)
         }
-        print("clock reset to real time \(now.formatted(.iso8601))")
+        print("clock reset to real time \(Output.time(now))")
     }
 }

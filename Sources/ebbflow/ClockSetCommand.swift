@@ -27,7 +27,7 @@ struct ClockSetCommand: AsyncParsableCommand {
             try ScheduleStore(schema: schema).rebase(on: connection)
             return try clock.now(on: connection)
         }
-        print("clock set to \(now.formatted(.iso8601))")
+        print("clock set to \(Output.time(now))")
     }
 }
 

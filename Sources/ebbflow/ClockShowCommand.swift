@@ -13,7 +13,7 @@ struct ClockShowCommand: AsyncParsableCommand {
         let database = try await connection.connect()
         let status = try await database.run { try clock.status(on: $0) }
         let mode = status.simulation ? "simulation" : "production"
-        let source = status.frozenAt == nil ? "real time" : "frozen (real time \(status.realNow.formatted(.iso8601)))"
-        print("\(status.now.formatted(.iso8601))  \(source), \(mode) database")
+        let source = status.frozenAt == nil ? "real time" : "frozen (real time \(Output.time(status.realNow)))"
+        print("\(Output.time(status.now))  \(source), \(mode) database")
     }
 }

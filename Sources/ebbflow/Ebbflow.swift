@@ -9,4 +9,12 @@ struct Ebbflow: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [MigrateCommand.self, WorkerCommand.self, JobsCommand.self, SchedulesCommand.self, ContactsCommand.self, EventsCommand.self, FlowsCommand.self, ReactivationCommand.self, AudienceCommand.self, SweepsCommand.self, PolicyCommand.self, SendsCommand.self, StreamsCommand.self, ExperimentsCommand.self, ClockCommand.self, SimulateCommand.self]
     )
+
+    /// Refuses a command line that is not valid UTF-8 before parsing it (see `RawArguments`).
+    static func main() async {
+        if let bad = RawArguments.firstInvalidUTF8() {
+            exit(withError: InputError("\(bad) is not valid UTF-8 text"))
+        }
+        await main(nil)
+    }
 }

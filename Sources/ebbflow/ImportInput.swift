@@ -7,6 +7,11 @@ struct ImportInput: ParsableArguments {
     @Argument(help: "A CSV (with a header) or NDJSON file, or - for standard input.") var file: String
     @Option(help: "csv or ndjson (default: from the file's extension).") var format: String?
 
+    /// An unknown --format is refused, not replaced by a guess from the file's extension.
+    func validate() throws {
+        if let format, InputFormat(rawValue: format) == nil { throw InputError("--format must be csv or ndjson, got \"\(format)\"") }
+    }
+
     /// The input as a stream source, never loaded whole. Standard input is first copied to a
     /// temporary file (removed by `cleanUp`), chunk by chunk: a retried contact import reads
     /// its input again, and a pipe can be read only once.

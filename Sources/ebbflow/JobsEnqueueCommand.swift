@@ -11,14 +11,15 @@ struct JobsEnqueueCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The job kind, e.g. noop, sleep, counter.") var kind: String
     @Option(help: "Arguments as a JSON object.") var args = "{}"
-    @Option(help: "How many copies, in one bulk statement (at most 1,000,000 a call).") var count = 1
+    // Unconditional: `--count -1` is a value to refuse with its bound, not a missing value.
+    @Option(parsing: .unconditional, help: "How many copies, in one bulk statement (at most 1,000,000 a call).") var count = 1
     @Option(help: "Queue name.") var queue = "default"
     // Unconditional: a negative priority is a value, not an option (`--priority -5`).
     @Option(parsing: .unconditional, help: "Priority: lower runs first; negative allowed.") var priority = 0
     @Option(help: "Run at an ISO 8601 time with its zone (2026-01-01T09:00:00Z), or a date (midnight UTC).") var runAt: String?
-    @Option(name: .customLong("in"), help: "Run after a delay: 90s, 15m, 3d…") var delay: String?
+    @Option(name: .customLong("in"), parsing: .unconditional, help: "Run after a delay: 90s, 15m, 3d… (at most 3650d).") var delay: String?
     @Option(help: "Dedupe key: while a job with it is unfinished, return that job.") var uniqueKey: String?
-    @Option(help: "Attempts before the job is discarded.") var maxAttempts = 20
+    @Option(parsing: .unconditional, help: "Attempts before the job is discarded.") var maxAttempts = 20
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
@@ -29,20 +30,18 @@ struct JobsEnqueueCommand: AsyncParsableCommand {
         guard count >= 1 else { throw InputError("--count must be at least 1, got \(count)") }
         guard count <= Self.maxCount else { throw InputError("--count must be at most \(Self.maxCount) a call, got \(count); enqueue more in several calls") }
         guard (Int(Int16.min)...Int(Int16.max)).contains(priority) else { throw InputError("--priority must be \(Int16.min)...\(Int16.max), got \(priority)") }
-        guard maxAttempts >= 1 && maxAttempts <= 32767 else { throw InputError("--max-attempts must be 1...32767") }
+        guard maxAttempts >= 1 && maxAttempts <= 32767 else { throw InputError("--max-attempts must be 1...32767, got \(maxAttempts)") }
+        try QueueName.check(queue, field: "--queue")
         if runAt != nil && delay != nil { throw InputError("use --run-at or --in, not both") }
         if let runAt, ISO8601Text.parse(runAt) == nil { throw InputError("--run-at \"\(runAt)\" is not an ISO 8601 time with its zone, such as 2026-01-01T09:00:00Z or 2026-01-01T10:00:00+01:00") }
-        if let delay, DurationText.seconds(delay) == nil { throw InputError("--in \"\(delay)\" is not a duration such as 90s, 15m or 3d") }
-        if let delay, let seconds = DurationText.seconds(delay), seconds > Self.maxDelay {
-            throw InputError("--in \"\(delay)\" is more than 100 years")
-        }
+        // The shared duration bound (ten years), so the run time is always one the database holds.
+        if let delay { _ = try InputBounds.duration(delay, field: "--in", minimum: 0) }
         if uniqueKey == "" { throw InputError("--unique-key must not be empty") }
         if uniqueKey != nil && count > 1 { throw InputError("--unique-key with --count > 1 would dedupe to one job; enqueue one") }
     }
 
     /// Bounds the memory one call holds (each copy is encoded before the statement is sent).
     static let maxCount = 1_000_000
-    static let maxDelay = 36_500.0 * 86_400
 
     func run() async throws {
         let store = JobStore(schema: try connection.schemaName)

@@ -11,12 +11,12 @@ struct JobsListCommand: AsyncParsableCommand {
     @Option(help: "One of: \(Self.states.joined(separator: ", ")).") var state: String?
     @Option(help: "Queue name.") var queue: String?
     @Option(help: "Job kind.") var kind: String?
-    @Option(help: "At most this many.") var limit = 50
+    @Option(parsing: .unconditional, help: "At most this many.") var limit = 50
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
         if let state, !Self.states.contains(state) { throw InputError("--state must be one of \(Self.states.joined(separator: ", ")); got \(state)") }
-        guard limit > 0 && limit <= 100_000 else { throw InputError("--limit must be 1...100000") }
+        guard limit > 0 && limit <= 100_000 else { throw InputError("--limit must be 1...100000, got \(limit)") }
     }
 
     func run() async throws {

@@ -24,7 +24,7 @@ struct MigrateCommand: AsyncParsableCommand {
             let states = try await migrator.status(on: database)
             print("schema \(schema)")
             for state in states {
-                let when = state.appliedAt.map { "  " + $0.formatted(.iso8601) } ?? ""
+                let when = state.appliedAt.map { "  " + Output.time($0) } ?? ""
                 print("\(state.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(state.fileName)\(when)")
             }
             let pending = states.filter { $0.state == .pending }.count

@@ -1,4 +1,5 @@
 // Human tables and JSON for admin commands: one place decides how rows are printed.
+import EbbflowCore
 import EbbflowQueue
 import Foundation
 
@@ -21,7 +22,8 @@ enum Output {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func time(_ date: Date?) -> String { date.map { $0.formatted(.iso8601) } ?? "-" }
+    /// Proleptic Gregorian, as stored: Foundation's `.iso8601` printed 0001-01-01 as 0001-01-03.
+    static func time(_ date: Date?) -> String { date.map { ISO8601Text.string($0) } ?? "-" }
 
     /// A job as `--json` prints it; `args` stays a JSON object, not a string.
     static func jobObject(_ row: JobRow) -> [String: Any] {

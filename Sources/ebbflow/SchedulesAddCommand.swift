@@ -16,7 +16,7 @@ struct SchedulesAddCommand: AsyncParsableCommand {
     @Option(help: "Queue name.") var queue = "default"
     // Unconditional: a negative priority is a value, not an option (`--priority -5`).
     @Option(parsing: .unconditional, help: "Priority: lower runs first; negative allowed.") var priority = 0
-    @Option(help: "Attempts per enqueued job.") var maxAttempts = 20
+    @Option(parsing: .unconditional, help: "Attempts per enqueued job.") var maxAttempts = 20
     @Flag(help: "Replace the schedule of that name if there is one (built-ins too; `schedules restore` puts a built-in back).")
     var replace = false
 
@@ -26,6 +26,7 @@ struct SchedulesAddCommand: AsyncParsableCommand {
             throw InputError("--args must be a JSON object; got: \(args)")
         }
         guard !name.isEmpty, !kind.isEmpty else { throw InputError("NAME and --kind must not be empty") }
+        if !queue.isEmpty { try QueueName.check(queue, field: "--queue") }
     }
 
     func run() async throws {

@@ -10,7 +10,7 @@ struct SchedulesPreviewCommand: ParsableCommand {
     @OptionGroup var cronOptions: CronOptions
     @Argument(help: "Cron expression.") var expression: String
     @Option(help: "Start after this ISO 8601 time (default: now).") var from: String?
-    @Option(help: "How many fire times.") var count = 5
+    @Option(parsing: .unconditional, help: "How many fire times.") var count = 5
     @Flag(help: "Print a JSON array.") var json = false
 
     func validate() throws {
@@ -22,11 +22,16 @@ struct SchedulesPreviewCommand: ParsableCommand {
     func run() throws {
         let schedule = try cronOptions.schedule(expression)
         let start = from.flatMap(ISO8601Text.parse) ?? Date()
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = schedule.timeZone
-        formatter.formatOptions = [.withInternetDateTime]
-        let times = schedule.nextTimes(after: start, count: count).map { formatter.string(from: $0) }
-        guard !times.isEmpty else { throw InputError("cron expression \"\(expression)\" never fires after \(formatter.string(from: start))") }
-        print(json ? try Output.json(times) : times.joined(separator: "\n"))
+        // Proleptic Gregorian, as parsed and stored (Foundation's formatter turned Julian before
+        // 1582, so a time after --from could print as one before it); strictly after --from;
+        // and only years --from itself accepts (four digits), never one the CLI would refuse.
+        let times = schedule.nextTimes(after: start, count: count)
+            .prefix { $0 <= ISO8601Text.lastPrintable }
+            .filter { $0 > start }
+            .map { ISO8601Text.string($0, in: schedule.timeZone) }
+        guard !times.isEmpty else {
+            throw InputError("cron expression \"\(expression)\" never fires after \(ISO8601Text.string(start, in: schedule.timeZone)) before the year 10000")
+        }
+        print(json ? try Output.json(Array(times)) : times.joined(separator: "\n"))
     }
 }

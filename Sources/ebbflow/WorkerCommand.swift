@@ -30,12 +30,17 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Address the metrics port binds to.") var metricsHost = "0.0.0.0"
 
     func validate() throws {
-        for (flag, value) in [("--completed-retention", completedRetention), ("--discarded-retention", discardedRetention)]
-        where value != "0" && DurationText.seconds(value) == nil {
-            throw InputError("\(flag) \"\(value)\" is not a duration such as 12h, 1d or 0")
+        for (flag, value) in [("--completed-retention", completedRetention), ("--discarded-retention", discardedRetention)] where value != "0" {
+            guard DurationText.seconds(value) != nil else { throw InputError("\(flag) \"\(value)\" is not a duration such as 12h, 1d or 0") }
+            // The shared bound (ten years): the pruner subtracts it from the clock in SQL.
+            _ = try InputBounds.duration(value, field: flag, minimum: 0)
         }
         guard (0...65535).contains(metricsPort) else { throw InputError("--metrics-port must be 0...65535") }
         if id == "" { throw InputError("--id must not be empty") }
+        // Shown in logs, `jobs show` and the workers table, one line each: no control characters.
+        if let id, id.count > 128 || id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw InputError("--id must be at most 128 characters without control characters such as a newline")
+        }
         guard concurrency > 0 && concurrency <= 1000 else { throw InputError("--concurrency must be 1...1000, got \(concurrency)") }
         // Bounded above too: an infinite or huge value would overflow the milliseconds it becomes.
         for (flag, value, range) in [("--poll-interval", pollInterval, 0.001...3_600), ("--shutdown-timeout", shutdownTimeout, 0...86_400),
@@ -45,6 +50,7 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let names = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }) else { throw InputError("--queues needs at least one name, e.g. default,sweeps") }
+        for name in names { try QueueName.check(name, field: "--queues") }
     }
 
     func run() async throws {

@@ -192,7 +192,9 @@ private final class Pgbouncer: Sendable {
     private func waitUntilReady(log: URL) async throws {
         var configuration = PGConfiguration(conninfo: url, applicationName: "ebbflow-tests")
         configuration.preparedStatements = false
-        let deadline = ContinuousClock.now + .seconds(20)
+        // A hang guard, not a speed bound: on a loaded machine (load 20 on 2 cores) pgbouncer
+        // once took longer than the 20 s this was.
+        let deadline = ContinuousClock.now + .seconds(120)
         var lastError: (any Error)?
         while ContinuousClock.now < deadline {
             var status: Int32 = 0
@@ -211,7 +213,7 @@ private final class Pgbouncer: Sendable {
             }
         }
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        throw PGError(.connectionFailed, "pgbouncer at \(url) not ready after 20s (last error: \(String(describing: lastError))):\n\(output)")
+        throw PGError(.connectionFailed, "pgbouncer at \(url) not ready after 120s (last error: \(String(describing: lastError))):\n\(output)")
     }
 
     /// SIGTERM to its process group, SIGKILL after 5s; reaps it and

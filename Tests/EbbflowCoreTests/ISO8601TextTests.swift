@@ -34,4 +34,27 @@ import Testing
     func impossibleOrAmbiguousTimesAreRefused(_ text: String) {
         #expect(ISO8601Text.parse(text) == nil, "\(text)")
     }
+
+    /// Printed in the calendar it is parsed in (and PostgreSQL stores): Foundation's formatters
+    /// switch to Julian before October 1582 and printed 0001-01-01 as 0001-01-03.
+    @Test(arguments: ["0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "1582-10-04T12:00:00Z", "1582-10-15T00:00:00Z",
+                      "1969-12-31T23:59:59Z", "2026-01-01T09:00:00Z", "9999-12-31T23:59:59Z"])
+    func printedAsParsed(_ text: String) throws {
+        let date = try #require(ISO8601Text.parse(text))
+        #expect(ISO8601Text.string(date) == text)
+    }
+
+    @Test func zonesFractionsAndTheEdges() throws {
+        let nine = Self.nine
+        #expect(ISO8601Text.string(nine, in: TimeZone(identifier: "America/New_York")!) == "2026-01-01T04:00:00-05:00")
+        #expect(ISO8601Text.string(nine, in: TimeZone(identifier: "Asia/Kolkata")!) == "2026-01-01T14:30:00+05:30")
+        #expect(ISO8601Text.string(nine.addingTimeInterval(0.25), fractionalSeconds: true) == "2026-01-01T09:00:00.250000Z")
+        #expect(ISO8601Text.string(nine.addingTimeInterval(-0.0000001), fractionalSeconds: true) == "2026-01-01T09:00:00.000000Z")
+        #expect(ISO8601Text.string(ISO8601Text.lastPrintable) == "9999-12-31T23:59:59Z")
+        #expect(ISO8601Text.string(ISO8601Text.firstPrintable) == "0000-01-01T00:00:00Z")
+        #expect(ISO8601Text.string(ISO8601Text.lastPrintable.addingTimeInterval(1)) == "+10000-01-01T00:00:00Z")
+        #expect(ISO8601Text.string(Date(timeIntervalSince1970: .infinity)) == "infinity")
+        #expect(ISO8601Text.string(Date(timeIntervalSince1970: .nan)) == "infinity")
+        #expect(ISO8601Text.string(Date(timeIntervalSince1970: -1e300)) == "-infinity")
+    }
 }

@@ -131,6 +131,20 @@ import Testing
             }
         }
     }
+
+    /// A queue no worker's `--queues` can name (it splits on commas and trims spaces) is
+    /// refused by the library too, on every enqueue path; a job there once waited for ever.
+    @Test(arguments: ["default,sweeps", " default", "default ", "sweeps\n", String(repeating: "q", count: 8_192), "café"])
+    func queueNamesNoWorkerCanClaimAreRefused(queue: String) async throws {
+        try await MigratedSchema.with { (connection, schema) async throws in
+            let store = JobStore(schema: schema)
+            let job = NewJob(kind: "noop", queue: queue)
+            await #expect(throws: BoundError.self) { try await connection.run { try store.enqueue(job, on: $0) } }
+            await #expect(throws: BoundError.self) { try await connection.run { try store.enqueueMany([job], on: $0) } }
+            await #expect(throws: BoundError.self) { try await connection.run { try store.copyIn([job, job], on: $0) } }
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs") == 0)
+        }
+    }
 }
 
 struct Abort: Error {}

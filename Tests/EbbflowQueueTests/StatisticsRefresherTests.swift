@@ -27,6 +27,36 @@ import Testing
         }
     }
 
+    /// As a role that does not own the tables, PostgreSQL skips ANALYZE with a warning and no
+    /// error; the refresher once logged "refreshed planner statistics" anyway. Now it counts
+    /// (and logs) only tables whose statistics really changed.
+    @Test func aRoleThatCannotAnalyzeReportsNothingRefreshed() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = JobStore(schema: schema)
+            try await connection.withTransaction {
+                try store.copyIn((0..<30_000).map { NewJob(kind: "noop", args: PGJSON("{\"n\": \($0)}")) }, on: $0)
+            }
+            let role = "ebbflow_stats_probe"
+            try await connection.simpleQuery("""
+                DO $$ BEGIN
+                    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '\(role)') THEN CREATE ROLE \(role) NOLOGIN; END IF;
+                END $$;
+                GRANT USAGE ON SCHEMA \(schema.quoted) TO \(role);
+                GRANT SELECT ON ALL TABLES IN SCHEMA \(schema.quoted) TO \(role);
+                """)
+            let refresher = StatisticsRefresher(store: store, logger: InProcess.logger)
+            let asProbe = try await TestDatabase.connect()
+            try await asProbe.simpleQuery("SET ROLE \(role)")
+            #expect(try await asProbe.run { try refresher.run(on: $0) } == 0, "nothing analyzed as a non-owner")
+            let tuples: Double = try await connection.query(
+                "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = '\(schema.qualified("jobs"))'::regclass").first!.decode("n")
+            #expect(tuples <= 0, "the statistics did not change: \(tuples)")
+            await asProbe.close()
+            try await connection.simpleQuery("REVOKE ALL ON ALL TABLES IN SCHEMA \(schema.quoted) FROM \(role); REVOKE USAGE ON SCHEMA \(schema.quoted) FROM \(role)")
+            #expect(try await connection.run { try refresher.run(on: $0) } >= 1, "the owner analyzes")
+        }
+    }
+
     /// Another worker holds the refresh: this one skips rather than analyzing twice.
     @Test func oneWorkerAtATime() async throws {
         try await MigratedSchema.with { connection, schema in

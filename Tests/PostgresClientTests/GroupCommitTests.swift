@@ -75,6 +75,23 @@ import EbbflowTestSupport
         }
     }
 
+    /// A value that cannot be bound (text with a NUL byte) fails its own transaction before
+    /// the group is sent; the others all commit. Once it would have failed the whole group.
+    @Test func aValueThatCannotBeBoundFailsAlone() async throws {
+        for prepared in [true, false] {
+            try await withItems(preparedStatements: prepared) { connection in
+                let outcomes = try await connection.run {
+                    try $0.commitGroup([[PGStatement(insert, [1])], [PGStatement("SELECT $1::text", ["bad\u{0}"])], [PGStatement(insert, [3])]])
+                }
+                guard case .failed(let error) = outcomes[1] else { Issue.record("expected a failure, got \(outcomes[1])"); return }
+                #expect(error.kind == .encoding)
+                #expect(outcomes[0].isCommitted && outcomes[2].isCommitted, "prepared statements: \(prepared)")
+                #expect(try await ids(connection) == [1, 3])
+                #expect(await connection.transactionStatus == .idle)
+            }
+        }
+    }
+
     /// Prepared statements the server forgot behind the client's back (DEALLOCATE ALL, a
     /// pooler's DISCARD ALL): nothing of the group ran and nothing is reported failed; sent
     /// again, it is prepared again and commits. A claim-style statement retries by itself.

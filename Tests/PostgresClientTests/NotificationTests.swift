@@ -49,7 +49,7 @@ import EbbflowTestSupport
         }
         var payloads: [String] = []
         while payloads.count < 2 {
-            let batch = try await listener.waitForNotifications(timeout: .seconds(5))
+            let batch = try await listener.waitForNotifications(timeout: .seconds(120))  // a hang guard: it returns on arrival
             if batch.isEmpty { break }
             payloads += batch.map(\.payload)
         }
