@@ -50,7 +50,7 @@ public struct DatabaseClock: Sendable {
         guard seconds >= 0, seconds.isFinite else {
             throw PGError(.invalidConfiguration, "the clock only moves forward; use `clock set` to go back")
         }
-        _ = try InputBounds.number(seconds, field: "clock advance (seconds)", in: 0...InputBounds.maxDurationSeconds)
+        _ = try InputBounds.seconds(seconds, field: "clock advance", minimum: 0)
         try requireSimulation(on: connection)
         // The clock stays inside the years every reader can hold (up to 9999-12-31).
         guard try connection.execute(sql.advance, [seconds]) == 1 else {

@@ -49,6 +49,21 @@ public enum InputBounds {
         return seconds
     }
 
+    /// A duration already in seconds (from code, not text) refused unless finite and within
+    /// `minimum...maximum`. Why: library entry points (`FlowStore.start`, `DatabaseClock.advance`)
+    /// feed these straight into date arithmetic, whoever called them.
+    public static func seconds(
+        _ value: Double, field: String, minimum: Double = 1, maximum: Double = maxDurationSeconds
+    ) throws(BoundError) -> Double {
+        // DurationText.text converts to Int: only for values it can hold.
+        let shown = value.isFinite && abs(value) < 1e15 ? DurationText.text(seconds: value) : "\(value)s"
+        guard value.isFinite, value >= minimum else {
+            throw BoundError(field: field, value: shown, bound: "must be at least \(DurationText.text(seconds: minimum))")
+        }
+        guard value <= maximum else { throw BoundError(field: field, value: shown, bound: "must be at most \(describe(maximum))") }
+        return value
+    }
+
     /// A whole number refused unless within `range`.
     public static func integer(_ value: Int, field: String, in range: ClosedRange<Int>) throws(BoundError) -> Int {
         guard range.contains(value) else {

@@ -79,7 +79,7 @@ public struct ReactivationLauncher: Sendable {
     public func start(segment: String, inactiveFor: Double, dryRun: Bool, on connection: isolated PGConnection)
         throws -> (contacts: Int, sample: [String]) {
         // Bounded before the date arithmetic below: 99999999999d once trapped the CLI.
-        _ = try InputBounds.number(inactiveFor, field: "inactive_for (seconds)", in: 0...InputBounds.maxDurationSeconds)
+        _ = try InputBounds.seconds(inactiveFor, field: "inactive_for", minimum: 0)
         let now = try DatabaseClock(schema: schema).now(on: connection)
         let group = """
             SELECT c.id, c.external_id, c.reactivation_cycle FROM \(schema.qualified("contacts")) c

@@ -36,7 +36,7 @@ public struct FlowStore: Sendable {
         }
         // Bounded here too, not only by the CLI: each step's run_at is now + every, encoded as a
         // timestamptz; an unbounded interval once crashed every worker that claimed the step.
-        _ = try InputBounds.number(flow.everySeconds, field: "every (seconds)", in: 1...InputBounds.maxDurationSeconds)
+        _ = try InputBounds.seconds(flow.everySeconds, field: "every")
         _ = try InputBounds.integer(flow.maxSends, field: "max_sends", in: FlowDefinition.maxSendsRange)
         let now = try DatabaseClock(schema: schema).now(on: connection)
         do {

@@ -26,7 +26,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: state) }
         let bin = state.appendingPathComponent("bin"), dpkg = state.appendingPathComponent("installed")
         for directory in [bin, dpkg] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
-        for name in installed { FileManager.default.createFile(atPath: dpkg.appendingPathComponent(name).path, contents: Data()) }
+        for name in installed { _ = FileManager.default.createFile(atPath: dpkg.appendingPathComponent(name).path, contents: Data()) }
         let fakes = [
             "dpkg-query": """
                 #!/bin/bash

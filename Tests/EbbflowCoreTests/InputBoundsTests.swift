@@ -23,3 +23,17 @@ import Testing
         #expect((try? InputBounds.integer(3, field: "cycle", in: 0...100)) == 3)
     }
 }
+
+/// `InputBounds.seconds`: durations given in seconds by code, bounded like typed ones.
+@Suite struct InputBoundsSecondsTests {
+    @Test func secondsAreBoundedAndNamed() throws {
+        #expect(try InputBounds.seconds(86_400, field: "every") == 86_400)
+        #expect(throws: BoundError(field: "every", value: "1e+16s", bound: "must be at most 3650d (ten years)")) {
+            try InputBounds.seconds(1e16, field: "every")
+        }
+        #expect(throws: BoundError(field: "every", value: "nans", bound: "must be at least 1.0s")) { try InputBounds.seconds(.nan, field: "every") }
+        #expect(throws: BoundError(field: "inactive_for", value: "-5.0s", bound: "must be at least 0.0s")) {
+            try InputBounds.seconds(-5, field: "inactive_for", minimum: 0)
+        }
+    }
+}
