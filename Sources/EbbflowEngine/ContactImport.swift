@@ -53,6 +53,8 @@ public struct ContactImporter: Sendable {
                                 }
                             }
                         }
+                        // The planner knows nothing of a fresh temporary table; a sampled ANALYZE is cheap.
+                        try connection.simpleQuery("ANALYZE contact_import")
                         for row in try connection.query(sql.rejectRepeatedIDs).rows {
                             report.rejectedLines.append(RejectedLine(
                                 line: try row.decode("line"),
@@ -75,8 +77,8 @@ public struct ContactImporter: Sendable {
                     }
                 }
             }
-        } catch let stopped as ImportStopped {
-            throw stopped
+        } catch let error as ImportError {
+            throw error
         } catch {
             throw ImportStopped(line: 0, committedLines: 0, reason: "\(error)")
         }

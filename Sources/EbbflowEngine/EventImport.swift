@@ -63,6 +63,8 @@ public struct EventImporter: Sendable {
             var report = EventImportReport()
             var batch: [(line: Int, event: IncomingEvent)] = []
             var pendingLines = 0
+            // The first line read since the last commit: where a stop is reported.
+            var firstPendingLine = 0
             var lastLine = 0
             func commit() async throws {
                 defer { batch.removeAll(keepingCapacity: true) }
@@ -79,18 +81,20 @@ public struct EventImporter: Sendable {
                 }
                 report.committedLines += pendingLines
                 pendingLines = 0
+                firstPendingLine = 0
             }
             do {
                 let records = try RecordReader.open(source, format: format)
                 while let item = try records.next() {
                     report.read += 1
                     pendingLines += 1
+                    let line = switch item { case .record(let record): record.line; case .rejected(let rejection): rejection.line }
+                    if firstPendingLine == 0 { firstPendingLine = line }
+                    lastLine = line
                     switch item {
                     case .rejected(let rejection):
-                        lastLine = rejection.line
                         report.rejectedLines.append(rejection)
                     case .record(let record):
-                        lastLine = record.line
                         do { batch.append((record.line, try parser.parse(record, knownKinds: known))) } catch let rejection as RejectedLine {
                             report.rejectedLines.append(rejection)
                         }
@@ -98,9 +102,10 @@ public struct EventImporter: Sendable {
                     if batch.count >= max(1, batchSize) { try await commit() }
                 }
                 try await commit()
+            } catch let error as ImportError where report.committedLines == 0 {
+                throw error
             } catch {
-                let first = batch.first?.line ?? lastLine
-                throw ImportStopped(line: first, committedLines: report.committedLines, reason: "\(error)")
+                throw ImportStopped(line: firstPendingLine == 0 ? lastLine + 1 : firstPendingLine, committedLines: report.committedLines, reason: "\(error)")
             }
             report.rejectedLines.sort()
             report.unknownContactLines.sort()
