@@ -43,7 +43,7 @@ public struct EventImporter: Sendable {
     /// bounded whatever the file's size. The file is read on the connection's own thread.
     ///
     /// A batch that fails on a transient database error (deadlock, timeouts, a lost connection:
-    /// `PGError.isTransient`) is retried whole with backoff, never turned into rejections; one
+    /// `PGError.isTransientDatabaseError`) is retried whole with backoff, never turned into rejections; one
     /// that the server refuses for its data is retried line by line, so one bad line loses
     /// nothing else and nothing is ever half-applied. Any other failure stops the import with
     /// `ImportStopped`, which says how many lines were committed. Every event carries an
@@ -70,11 +70,11 @@ public struct EventImporter: Sendable {
                 defer { batch.removeAll(keepingCapacity: true) }
                 do {
                     try await commitBatch(batch, document: document, prelude: inEachBatch, into: &report, on: connection)
-                } catch let error as PGError where error.isCausedByData && batch.count > 1 && inEachBatch == nil {
+                } catch let error as PGError where error.isCausedByRowData && batch.count > 1 && inEachBatch == nil {
                     // Line by line would commit `inEachBatch` with the first line alone, ahead of
                     // the rest of its batch; with it, the batch's failure is the caller's to see.
                     for item in batch {
-                        do { try await commitBatch([item], document: document, prelude: nil, into: &report, on: connection) } catch let error as PGError where error.isCausedByData {
+                        do { try await commitBatch([item], document: document, prelude: nil, into: &report, on: connection) } catch let error as PGError where error.isCausedByRowData {
                             report.rejectedLines.append(RejectedLine(line: item.line, reason: "the database refused it: \(error.message)"))
                         }
                     }
