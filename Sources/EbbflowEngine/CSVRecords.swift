@@ -68,7 +68,7 @@ final class CSVRecords: RecordSource {
             }
             var fields: [String: String] = [:]
             for (name, raw) in zip(header, row) {
-                let value = raw.trimmingCharacters(in: .whitespaces)
+                let value = Self.trimmed(raw)
                 if value.isEmpty { continue }
                 if let problem = RecordReader.textProblem(name, value) { return reject(problem) }
                 fields[name] = value
@@ -76,6 +76,14 @@ final class CSVRecords: RecordSource {
             return .record(InputRecord(line: line, fields: fields))
         }
         return nil
+    }
+
+    /// `field` without surrounding spaces and tabs. Why not Foundation's trimming alone: on
+    /// Linux it costs about a microsecond a call, five a line; most fields have nothing to trim.
+    static func trimmed(_ field: String) -> String {
+        guard let first = field.utf8.first, let last = field.utf8.last,
+              first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 else { return field }
+        return field.trimmingCharacters(in: .whitespaces)
     }
 
     /// Line breaks inside a row's fields (CRLF, LF or CR each count once).

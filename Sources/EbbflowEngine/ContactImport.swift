@@ -53,13 +53,15 @@ public struct ContactImporter: Sendable {
                                 }
                             }
                         }
+                        // The planner knows nothing of a fresh temporary table; a sampled ANALYZE is cheap.
+                        try connection.simpleQuery("ANALYZE contact_import")
                         for row in try connection.query(sql.rejectRepeatedIDs).rows {
                             report.rejectedLines.append(RejectedLine(
                                 line: try row.decode("line"),
                                 reason: "external_id \"\(try row.decode("external_id", as: String.self))\" appears twice in this file (first on line \(try row.decode("first", as: Int.self)))"))
                         }
                         let legal = ContactImportSQL.legalChanges
-                        for row in try connection.query(sql.rejectIllegalStatusChanges, [legal.from, legal.to, legal.reason]).rows {
+                        for row in try connection.query(sql.rejectIllegalStatusChanges, [legal.from, legal.to]).rows {
                             let from = CampaignStatus(rawValue: try row.decode("from_status")) ?? .active
                             let to = CampaignStatus(rawValue: try row.decode("to_status")) ?? .active
                             report.rejectedLines.append(RejectedLine(line: try row.decode("line"), reason: ContactImportSQL.refusal(from: from, to: to)))
@@ -75,8 +77,8 @@ public struct ContactImporter: Sendable {
                     }
                 }
             }
-        } catch let stopped as ImportStopped {
-            throw stopped
+        } catch let error as ImportError {
+            throw error
         } catch {
             throw ImportStopped(line: 0, committedLines: 0, reason: "\(error)")
         }

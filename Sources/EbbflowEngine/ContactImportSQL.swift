@@ -56,7 +56,7 @@ struct ContactImportSQL: Sendable {
 
     /// Locks, in id order, the existing contacts whose status a line sets (so the status read
     /// here is the one changed below), and removes the lines whose change the state machine
-    /// does not allow an import ($1 from, $2 to, $3 reasons: `legalChanges`).
+    /// does not allow an import ($1 from, $2 to: `legalChanges`).
     var rejectIllegalStatusChanges: String {
         """
         WITH current AS (

@@ -142,9 +142,9 @@ struct EngineSQL: Sendable {
             ON CONFLICT DO NOTHING
             RETURNING id, contact_id, external_id, source, provider_event_id, idempotency_key
         )
-        SELECT s.id, s.contact_id, s.external_id, s.source, s.provider_event_id,
-               (SELECT min(i.ord) FROM input i WHERE i.key = s.idempotency_key) AS ord
-        FROM stored s ORDER BY ord
+        SELECT s.id, s.contact_id, s.external_id, s.source, s.provider_event_id, f.ord
+        FROM stored s JOIN (SELECT key, min(ord) AS ord FROM input GROUP BY key) f ON f.key = s.idempotency_key
+        ORDER BY f.ord
         """
     }
 

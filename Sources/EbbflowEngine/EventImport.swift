@@ -43,7 +43,7 @@ public struct EventImporter: Sendable {
     /// bounded whatever the file's size. The file is read on the connection's own thread.
     ///
     /// A batch that fails on a transient database error (deadlock, timeouts, a lost connection:
-    /// `PGError.isTransient`) is retried whole with backoff, never turned into rejections; one
+    /// `PGError.isTransientDatabaseError`) is retried whole with backoff, never turned into rejections; one
     /// that the server refuses for its data is retried line by line, so one bad line loses
     /// nothing else and nothing is ever half-applied. Any other failure stops the import with
     /// `ImportStopped`, which says how many lines were committed. Every event carries an
@@ -63,34 +63,38 @@ public struct EventImporter: Sendable {
             var report = EventImportReport()
             var batch: [(line: Int, event: IncomingEvent)] = []
             var pendingLines = 0
+            // The first line read since the last commit: where a stop is reported.
+            var firstPendingLine = 0
             var lastLine = 0
             func commit() async throws {
                 defer { batch.removeAll(keepingCapacity: true) }
                 do {
                     try await commitBatch(batch, document: document, prelude: inEachBatch, into: &report, on: connection)
-                } catch let error as PGError where error.isCausedByData && batch.count > 1 && inEachBatch == nil {
+                } catch let error as PGError where error.isCausedByRowData && batch.count > 1 && inEachBatch == nil {
                     // Line by line would commit `inEachBatch` with the first line alone, ahead of
                     // the rest of its batch; with it, the batch's failure is the caller's to see.
                     for item in batch {
-                        do { try await commitBatch([item], document: document, prelude: nil, into: &report, on: connection) } catch let error as PGError where error.isCausedByData {
+                        do { try await commitBatch([item], document: document, prelude: nil, into: &report, on: connection) } catch let error as PGError where error.isCausedByRowData {
                             report.rejectedLines.append(RejectedLine(line: item.line, reason: "the database refused it: \(error.message)"))
                         }
                     }
                 }
                 report.committedLines += pendingLines
                 pendingLines = 0
+                firstPendingLine = 0
             }
             do {
                 let records = try RecordReader.open(source, format: format)
                 while let item = try records.next() {
                     report.read += 1
                     pendingLines += 1
+                    let line = switch item { case .record(let record): record.line; case .rejected(let rejection): rejection.line }
+                    if firstPendingLine == 0 { firstPendingLine = line }
+                    lastLine = line
                     switch item {
                     case .rejected(let rejection):
-                        lastLine = rejection.line
                         report.rejectedLines.append(rejection)
                     case .record(let record):
-                        lastLine = record.line
                         do { batch.append((record.line, try parser.parse(record, knownKinds: known))) } catch let rejection as RejectedLine {
                             report.rejectedLines.append(rejection)
                         }
@@ -98,9 +102,10 @@ public struct EventImporter: Sendable {
                     if batch.count >= max(1, batchSize) { try await commit() }
                 }
                 try await commit()
+            } catch let error as ImportError where report.committedLines == 0 {
+                throw error
             } catch {
-                let first = batch.first?.line ?? lastLine
-                throw ImportStopped(line: first, committedLines: report.committedLines, reason: "\(error)")
+                throw ImportStopped(line: firstPendingLine == 0 ? lastLine + 1 : firstPendingLine, committedLines: report.committedLines, reason: "\(error)")
             }
             report.rejectedLines.sort()
             report.unknownContactLines.sort()

@@ -6,14 +6,15 @@ import Foundation
 /// stay so; the user must know how far it got, and that re-running is safe (events carry
 /// idempotency keys, contacts are upserted).
 public struct ImportStopped: Error, CustomStringConvertible, Sendable {
-    /// The first line not committed (0 when nothing was read).
+    /// The first line not committed; 0 when nothing was (a contact import is one transaction).
     public var line: Int
     /// Lines committed before the stop (stored, duplicates and rejected lines included).
     public var committedLines: Int
     public var reason: String
 
     public var description: String {
-        "import stopped at line \(line): \(reason); \(committedLines) line(s) before it were committed, and re-running the import applies each of them once"
+        if line == 0 { return "the import failed and changed nothing: \(reason)" }
+        return "import stopped at line \(line): \(reason); \(committedLines) line(s) before it were committed, and re-running the import applies each of them once"
     }
 }
 

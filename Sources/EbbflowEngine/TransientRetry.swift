@@ -8,7 +8,7 @@ extension PGError {
     /// statement timeouts and cancels (57014), a server shutting down or starting (57P01–57P03),
     /// too many connections (53300), any connection exception (class 08), and a lost or
     /// refused connection.
-    public var isTransient: Bool {
+    var isTransientDatabaseError: Bool {
         if kind == .connectionLost || kind == .connectionFailed || kind == .poolTimeout { return true }
         guard let sqlState else { return false }
         return ["40P01", "40001", "55P03", "57014", "57P01", "57P02", "57P03", "53300"].contains(sqlState) || sqlState.hasPrefix("08")
@@ -17,7 +17,7 @@ extension PGError {
     /// An error caused by the values of the rows written: data exceptions (class 22), integrity
     /// constraints (class 23), a value too large for an index (54000), or a value the client
     /// could not bind. Only these may reject a line.
-    public var isCausedByData: Bool {
+    var isCausedByRowData: Bool {
         if kind == .encoding { return true }
         guard kind == .server, let sqlState else { return false }
         return sqlState.hasPrefix("22") || sqlState.hasPrefix("23") || sqlState == "54000"
@@ -42,7 +42,7 @@ enum TransientRetry {
     static func run<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async throws -> T {
         var attempt = 1
         while true {
-            do { return try await body() } catch let error as PGError where error.isTransient && attempt < attempts {
+            do { return try await body() } catch let error as PGError where error.isTransientDatabaseError && attempt < attempts {
                 try await Task.sleep(for: pause(after: attempt))
                 attempt += 1
             }

@@ -18,6 +18,8 @@ struct ContactsImportCommand: AsyncParsableCommand {
         let report: ContactImportReport
         do { report = try await importer.importContacts(from: source, format: format, on: database) } catch let stopped as ImportStopped {
             throw InputError("\(stopped)")
+        } catch let error as ImportError {
+            throw InputError("\(error)")
         }
         print("read \(report.read), inserted \(report.inserted), updated \(report.updated) (status changed \(report.statusChanges)), rejected \(report.rejectedLines.count)")
         printLines(report.rejectedLines)

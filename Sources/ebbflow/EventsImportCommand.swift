@@ -18,6 +18,8 @@ struct EventsImportCommand: AsyncParsableCommand {
         let report: EventImportReport
         do { report = try await importer.importEvents(from: source, format: format, on: database) } catch let stopped as ImportStopped {
             throw InputError("\(stopped)")
+        } catch let error as ImportError {
+            throw InputError("\(error)")
         }
         print("read \(report.read), applied \(report.applied), duplicates \(report.duplicates), unknown contact \(report.unknownContactLines.count), rejected \(report.rejectedLines.count)")
         printLines(report.unknownContactLines, label: "kept")

@@ -81,6 +81,26 @@ import Testing
         }
     }
 
+    /// A failure that is neither transient nor the data's stops the import and says how many
+    /// lines were committed before it; re-running then applies each event once.
+    @Test func aStoppedImportSaysHowManyLinesWereCommitted() async throws {
+        try await withContacts(1) { connection, schema in
+            let lines = (1...5).map { #"{"external_id": "c-1", "kind": "open", "occurred_at": "2026-01-01T09:00:0\#($0)Z"}"# }.joined(separator: "\n")
+            let batches = Mutex(0)
+            await #expect {
+                _ = try await EventImporter(schema: schema).importEvents(lines, format: .ndjson, batchSize: 2, inEachBatch: { connection in
+                    if batches.withLock({ count in count += 1; return count == 2 }) { try connection.simpleQuery("SELECT * FROM no_such_table") }
+                }, on: connection)
+            } throws: { error in
+                let stopped = error as? ImportStopped
+                return stopped?.line == 3 && stopped?.committedLines == 2 && "\(error)".contains("2 line(s) before it were committed")
+            }
+            let rerun = try await EventImporter(schema: schema).importEvents(lines, format: .ndjson, on: connection)
+            #expect(rerun.applied == 3 && rerun.duplicates == 2)
+            #expect(try await eventCount(connection, schema) == 5)
+        }
+    }
+
     /// Two imports at once over the same contacts, in opposite orders: deadlocks between their
     /// batches are retried, and every line of both is applied.
     @Test func concurrentImportsOfTheSameContactsLoseNothing() async throws {
