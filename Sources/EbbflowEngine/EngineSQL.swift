@@ -116,21 +116,34 @@ struct EngineSQL: Sendable {
     /// Many events in one statement, in line order; an event whose idempotency key is in the
     /// table or earlier in the batch inserts nothing (nor does a repeated (source, provider id)
     /// stored before the keys existed). The key is SHA-256 of the provider id with its source
-    /// when given, else of the line's source, external id, kind, time as given (NULL: none, the
-    /// event is dated now), machine_open, url and properties (jsonb's canonical text), encoded as
-    /// one JSON array so no two different lines share an encoding; the time as epoch seconds, so
-    /// the session's time zone cannot change it. Returns each stored row with `ord`, its 1-based
-    /// position in the batch. $1 external ids, $2 kinds, $3 occurred (NULL: now), $4 sources,
-    /// $5 provider ids, $6 machine opens, $7 urls, $8 properties, $9 now.
+    /// when given; else of the line's source, external id, kind, time as given, machine_open,
+    /// url and properties (jsonb's canonical text), encoded as one JSON array so no two
+    /// different lines share an encoding; the time as epoch seconds, so the session's time
+    /// zone cannot change it. A line with no time is dated now ($9) and keyed with that time
+    /// and its place among identical undated lines of the batch. Why: a line with neither a
+    /// provider id nor a time cannot say which event it is; keyed by content alone, every later
+    /// `echo '{"external_id":"k","kind":"click"}' | ebbflow events import -` was dropped as a
+    /// repeat of the first, and three such clicks in one file counted once. Returns each stored
+    /// row with `ord`, its 1-based position in the batch. $1 external ids, $2 kinds,
+    /// $3 occurred (NULL: now), $4 sources, $5 provider ids, $6 machine opens, $7 urls,
+    /// $8 properties, $9 now.
     var insertEvents: String {
         """
-        WITH input AS MATERIALIZED (
-            SELECT u.*, sha256(convert_to(CASE WHEN u.provider_event_id IS NOT NULL
-                       THEN jsonb_build_array('provider', u.source, u.provider_event_id)::text
-                       ELSE jsonb_build_array('derived', u.source, u.external_id, u.kind, extract(epoch FROM u.occurred_at),
-                                              u.machine_open, u.url, u.properties::jsonb)::text END, 'UTF8')) AS key
+        WITH lines AS (
+            SELECT u.*, CASE
+                       WHEN u.provider_event_id IS NOT NULL THEN jsonb_build_array('provider', u.source, u.provider_event_id)
+                       WHEN u.occurred_at IS NOT NULL THEN jsonb_build_array('derived', u.source, u.external_id, u.kind,
+                                extract(epoch FROM u.occurred_at), u.machine_open, u.url, u.properties::jsonb)
+                       ELSE jsonb_build_array('undated', u.source, u.external_id, u.kind, extract(epoch FROM $9::timestamptz),
+                                u.machine_open, u.url, u.properties::jsonb) END AS identity
             FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bool[], $7::text[], $8::text[])
                  WITH ORDINALITY AS u(external_id, kind, occurred_at, source, provider_event_id, machine_open, url, properties, ord)
+        ),
+        input AS MATERIALIZED (
+            SELECT l.*, sha256(convert_to(CASE WHEN l.occurred_at IS NULL AND l.provider_event_id IS NULL
+                       THEN (l.identity || to_jsonb(row_number() OVER (PARTITION BY l.identity ORDER BY l.ord)))::text
+                       ELSE l.identity::text END, 'UTF8')) AS key
+            FROM lines l
         ),
         stored AS (
             INSERT INTO \(events) (contact_id, external_id, kind, occurred_at, received_at, source, provider_event_id, machine_open, url,
@@ -142,9 +155,9 @@ struct EngineSQL: Sendable {
             ON CONFLICT DO NOTHING
             RETURNING id, contact_id, external_id, source, provider_event_id, idempotency_key
         )
-        SELECT s.id, s.contact_id, s.external_id, s.source, s.provider_event_id, f.ord
-        FROM stored s JOIN (SELECT key, min(ord) AS ord FROM input GROUP BY key) f ON f.key = s.idempotency_key
-        ORDER BY f.ord
+        SELECT s.id, s.contact_id, s.external_id, s.source, s.provider_event_id,
+               (SELECT min(i.ord) FROM input i WHERE i.key = s.idempotency_key) AS ord
+        FROM stored s ORDER BY ord
         """
     }
 

@@ -120,16 +120,20 @@ public struct EventImporter: Sendable {
                              into report: inout EventImportReport, on connection: isolated PGConnection) async throws {
         guard !batch.isEmpty else { return }
         let events = batch.map(\.event)
-        let (stored, appliedCount) = try await TransientRetry.run {
+        let (stored, appliedCount, refused) = try await TransientRetry.run {
             try await connection.withTransaction { [store, applier] connection in
                 try prelude?(connection)
                 let now = try store.now(on: connection)
                 let stored = try store.record(events, now: now, on: connection)
                 let known = stored.filter { $0.contactID != nil }.map(\.id)
-                let applied = try applier.apply(eventIDs: known, policies: document, now: now, on: connection)
-                return (stored, applied.count)
+                let settled = try applier.settle(eventIDs: known, policies: document, now: now, on: connection)
+                return (stored, settled.applied.count, settled.rejected)
             }
         }
+        // Events kept but refused when settled (dated past max_future_skew, say) are rejected
+        // lines too: the summary and the exit status must show them, not only `events rejected`.
+        var refusals: [Int64: String] = [:]
+        for event in refused { refusals[event.eventID] = event.reason }
         // Lines whose idempotency key was stored before (or earlier in the batch) are duplicates.
         var storedByOrdinal: [Int: StoredEvent] = [:]
         for row in stored { storedByOrdinal[row.ordinal] = row }
@@ -138,7 +142,9 @@ public struct EventImporter: Sendable {
                 report.duplicates += 1
                 continue
             }
-            if row.contactID == nil {
+            if let reason = refusals[row.id] {
+                report.rejectedLines.append(RejectedLine(line: item.line, reason: "\(reason) (event kept, not applied)"))
+            } else if row.contactID == nil {
                 report.unknownContactLines.append(RejectedLine(line: item.line, reason: "no contact with external id \"\(item.event.externalID)\" (event kept)"))
             }
         }

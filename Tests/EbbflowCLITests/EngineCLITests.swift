@@ -203,7 +203,8 @@ import Testing
         #expect(imported.exitCode == 0, "\(imported.output)")
         #expect(imported.stdout.contains("read 2, inserted 2"), "\(imported.stdout)")
         let events = directory.appendingPathComponent("events.ndjson")
-        try Data("{\"external_id\": \"c-1\", \"kind\": \"open\"}\r\n{\"external_id\": \"c-2\", \"kind\": \"click\"}\r\n".utf8).write(to: events)
+        try Data(("{\"external_id\": \"c-1\", \"kind\": \"open\", \"occurred_at\": \"2026-01-01T09:00:00Z\"}\r\n"
+                  + "{\"external_id\": \"c-2\", \"kind\": \"click\", \"occurred_at\": \"2026-01-01T09:00:00Z\"}\r\n").utf8).write(to: events)
         let applied = try await EbbflowBinary.run(["events", "import", events.path] + base)
         #expect(applied.exitCode == 0 && applied.stdout.contains("read 2, applied 2"), "\(applied.output)")
         let again = try await runReadingStandardInput(from: events, ["events", "import", "-", "--format", "ndjson"] + base)

@@ -29,8 +29,8 @@ import Testing
             let lines = [
                 #"{"external_id": "c-1", "kind": "open", "occurred_at": "2026-01-01T09:00:00Z"}"#,
                 #"{"external_id": "c-1", "kind": "open", "occurred_at": "2026-01-01T10:00:00Z"}"#,
-                #"{"external_id": "c-2", "kind": "click", "properties": {"b": 1, "a": 2}}"#,
-                #"{"external_id": "c-2", "kind": "click", "properties": {"a": 2, "b": 1}}"#,
+                #"{"external_id": "c-2", "kind": "click", "occurred_at": "2026-01-01T11:00:00Z", "properties": {"b": 1, "a": 2}}"#,
+                #"{"external_id": "c-2", "kind": "click", "occurred_at": "2026-01-01T11:00:00Z", "properties": {"a": 2, "b": 1}}"#,
             ]
             let importer = EventImporter(schema: schema)
             let first = try await importer.importEvents(lines.prefix(2).joined(separator: "\n"), format: .ndjson, on: connection)
@@ -43,6 +43,34 @@ import Testing
             #expect(score == 10)
             let keys = try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).engagement_events WHERE idempotency_key IS NOT NULL")
             #expect(keys == 3)
+        }
+    }
+
+    /// A line with neither a provider id nor a time cannot say which event it is: keyed by its
+    /// content alone, three identical undated clicks counted once and the same one-line import
+    /// run again was dropped as a repeat. Each is an event of its own, dated by the import.
+    @Test func undatedLinesAreEachAnEventOfTheirOwn() async throws {
+        try await withContacts(1) { connection, schema in
+            let click = #"{"external_id": "c-1", "kind": "click"}"#
+            let importer = EventImporter(schema: schema)
+            let three = try await importer.importEvents([click, click, click].joined(separator: "\n"), format: .ndjson, on: connection)
+            #expect(three.applied == 3 && three.duplicates == 0)
+            let again = try await importer.importEvents(click, format: .ndjson, on: connection)
+            #expect(again.applied == 1 && again.duplicates == 0, "a later import of the same undated line is a new event")
+            #expect(try await eventCount(connection, schema) == 4)
+        }
+    }
+
+    /// An event dated past `max_future_skew` is kept but rejected when settled: its line is a
+    /// rejected line of the import (so the exit status says so), not a silent non-event.
+    @Test func aFutureDatedLineIsReportedRejected() async throws {
+        try await withContacts(1) { connection, schema in
+            let lines = [#"{"external_id": "c-1", "kind": "open", "occurred_at": "2999-01-01T00:00:00Z"}"#,
+                         #"{"external_id": "c-1", "kind": "click", "occurred_at": "2020-01-01T00:00:00Z"}"#]
+            let report = try await EventImporter(schema: schema).importEvents(lines.joined(separator: "\n"), format: .ndjson, on: connection)
+            #expect(report.applied == 1)
+            #expect(report.rejected.map(\.line) == [1], "\(report.rejected)")
+            #expect(report.rejected.first?.reason.contains("max_future_skew") == true, "\(report.rejected)")
         }
     }
 
