@@ -119,14 +119,16 @@ struct EngineSQL: Sendable {
     /// when given; else of the line's source, external id, kind, time as given, machine_open,
     /// url and properties (jsonb's canonical text), encoded as one JSON array so no two
     /// different lines share an encoding; the time as epoch seconds, so the session's time
-    /// zone cannot change it. A line with no time is dated now ($9) and keyed with that time
-    /// and its place among identical undated lines of the batch. Why: a line with neither a
-    /// provider id nor a time cannot say which event it is; keyed by content alone, every later
+    /// zone cannot change it. A line with neither a time nor a provider id cannot say which
+    /// event it is: it is dated now ($9) and keyed by its place ($10: the import run's id and
+    /// its line number, the same through the run's retries), or, without one, by now and its
+    /// place among identical lines of the batch. Why: keyed by content alone, every later
     /// `echo '{"external_id":"k","kind":"click"}' | ebbflow events import -` was dropped as a
-    /// repeat of the first, and three such clicks in one file counted once. Returns each stored
+    /// repeat of the first; keyed by the clock, a frozen simulation clock did the same, and a
+    /// retry after a commit that was lost in flight stored the batch twice. Returns each stored
     /// row with `ord`, its 1-based position in the batch. $1 external ids, $2 kinds,
     /// $3 occurred (NULL: now), $4 sources, $5 provider ids, $6 machine opens, $7 urls,
-    /// $8 properties, $9 now.
+    /// $8 properties, $9 now, $10 places.
     var insertEvents: String {
         """
         WITH lines AS (
@@ -134,13 +136,14 @@ struct EngineSQL: Sendable {
                        WHEN u.provider_event_id IS NOT NULL THEN jsonb_build_array('provider', u.source, u.provider_event_id)
                        WHEN u.occurred_at IS NOT NULL THEN jsonb_build_array('derived', u.source, u.external_id, u.kind,
                                 extract(epoch FROM u.occurred_at), u.machine_open, u.url, u.properties::jsonb)
+                       WHEN u.place IS NOT NULL THEN jsonb_build_array('placed', u.place)
                        ELSE jsonb_build_array('undated', u.source, u.external_id, u.kind, extract(epoch FROM $9::timestamptz),
                                 u.machine_open, u.url, u.properties::jsonb) END AS identity
-            FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bool[], $7::text[], $8::text[])
-                 WITH ORDINALITY AS u(external_id, kind, occurred_at, source, provider_event_id, machine_open, url, properties, ord)
+            FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bool[], $7::text[], $8::text[], $10::text[])
+                 WITH ORDINALITY AS u(external_id, kind, occurred_at, source, provider_event_id, machine_open, url, properties, place, ord)
         ),
         input AS MATERIALIZED (
-            SELECT l.*, sha256(convert_to(CASE WHEN l.occurred_at IS NULL AND l.provider_event_id IS NULL
+            SELECT l.*, sha256(convert_to(CASE WHEN l.occurred_at IS NULL AND l.provider_event_id IS NULL AND l.place IS NULL
                        THEN (l.identity || to_jsonb(row_number() OVER (PARTITION BY l.identity ORDER BY l.ord)))::text
                        ELSE l.identity::text END, 'UTF8')) AS key
             FROM lines l
@@ -155,9 +158,9 @@ struct EngineSQL: Sendable {
             ON CONFLICT DO NOTHING
             RETURNING id, contact_id, external_id, source, provider_event_id, idempotency_key
         )
-        SELECT s.id, s.contact_id, s.external_id, s.source, s.provider_event_id,
-               (SELECT min(i.ord) FROM input i WHERE i.key = s.idempotency_key) AS ord
-        FROM stored s ORDER BY ord
+        SELECT s.id, s.contact_id, s.external_id, s.source, s.provider_event_id, f.ord
+        FROM stored s JOIN (SELECT key, min(ord) AS ord FROM input GROUP BY key) f ON f.key = s.idempotency_key
+        ORDER BY f.ord
         """
     }
 

@@ -61,6 +61,9 @@ public struct EventImporter: Sendable {
             // The accepted kinds, once per import rather than once per line.
             let known = document.acceptedEventKinds
             var report = EventImportReport()
+            // This run's identity: the key of a line with neither time nor provider id is its
+            // place in this run, so the run's own retries store it once (see `insertEvents`).
+            let run = UUID().uuidString
             var batch: [(line: Int, event: IncomingEvent)] = []
             var pendingLines = 0
             // The first line read since the last commit: where a stop is reported.
@@ -70,6 +73,10 @@ public struct EventImporter: Sendable {
                 defer { batch.removeAll(keepingCapacity: true) }
                 do {
                     try await commitBatch(batch, document: document, prelude: inEachBatch, into: &report, on: connection)
+                } catch let error as PGError where error.isCausedByRowData && batch.count == 1 && inEachBatch == nil {
+                    // A batch of one line (a one-line file, the last line of a 1,001-line one):
+                    // its own data was refused, so it is a rejected line, not a stopped import.
+                    report.rejectedLines.append(RejectedLine(line: batch[0].line, reason: "the database refused it: \(error.message)"))
                 } catch let error as PGError where error.isCausedByRowData && batch.count > 1 && inEachBatch == nil {
                     // Line by line would commit `inEachBatch` with the first line alone, ahead of
                     // the rest of its batch; with it, the batch's failure is the caller's to see.
@@ -95,7 +102,11 @@ public struct EventImporter: Sendable {
                     case .rejected(let rejection):
                         report.rejectedLines.append(rejection)
                     case .record(let record):
-                        do { batch.append((record.line, try parser.parse(record, knownKinds: known))) } catch let rejection as RejectedLine {
+                        do {
+                            var event = try parser.parse(record, knownKinds: known)
+                            if event.occurredAt == nil && event.providerEventID == nil { event.place = "\(run):\(record.line)" }
+                            batch.append((record.line, event))
+                        } catch let rejection as RejectedLine {
                             report.rejectedLines.append(rejection)
                         }
                     }

@@ -13,6 +13,10 @@ public struct IncomingEvent: Sendable {
     public var machineOpen: Bool
     public var url: String?
     public var properties: PGJSON
+    /// Where an import read the event (its run's id and line number), for a line with neither
+    /// `occurredAt` nor `providerEventID`: its idempotency key then, so the run's own retries
+    /// store it once while a later import of the same line is a new event.
+    public var place: String?
 
     public init(externalID: String, kind: String, occurredAt: Date? = nil, source: String = "import",
                 providerEventID: String? = nil, machineOpen: Bool = false, url: String? = nil, properties: PGJSON = PGJSON("{}")) {
@@ -74,7 +78,7 @@ public struct EventStore: Sendable {
         try connection.execute(sql.applyInline)
         return try connection.query(sql.insertEvents, [
             events.map(\.externalID), events.map(\.kind), events.map(\.occurredAt), events.map(\.source), events.map(\.providerEventID),
-            events.map(\.machineOpen), events.map(\.url), events.map(\.properties.text), now,
+            events.map(\.machineOpen), events.map(\.url), events.map(\.properties.text), now, events.map(\.place),
         ]).rows.map {
             StoredEvent(id: try $0.decode("id"), contactID: try $0.decode("contact_id"), externalID: try $0.decode("external_id"),
                         source: try $0.decode("source"), providerEventID: try $0.decode("provider_event_id"),

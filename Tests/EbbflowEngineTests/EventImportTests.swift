@@ -48,16 +48,23 @@ import Testing
 
     /// A line with neither a provider id nor a time cannot say which event it is: keyed by its
     /// content alone, three identical undated clicks counted once and the same one-line import
-    /// run again was dropped as a repeat. Each is an event of its own, dated by the import.
+    /// run again was dropped as a repeat; keyed by the clock, a frozen simulation clock did the
+    /// same. Each is an event of its own, keyed by its import run and line: 1,500 identical
+    /// lines over two batches under a frozen clock are 1,500 events.
     @Test func undatedLinesAreEachAnEventOfTheirOwn() async throws {
-        try await withContacts(1) { connection, schema in
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            try await connection.run { connection in
+                try DatabaseClock(schema: schema).set(Date(timeIntervalSince1970: 1_800_000_000), on: connection)
+                try EventStore(schema: schema).upsertContact(externalID: "c-1", email: nil, segment: "retail",
+                                                             now: Date(timeIntervalSince1970: 1_800_000_000), on: connection)
+            }
             let click = #"{"external_id": "c-1", "kind": "click"}"#
             let importer = EventImporter(schema: schema)
-            let three = try await importer.importEvents([click, click, click].joined(separator: "\n"), format: .ndjson, on: connection)
-            #expect(three.applied == 3 && three.duplicates == 0)
+            let many = try await importer.importEvents(Array(repeating: click, count: 1_500).joined(separator: "\n"), format: .ndjson, on: connection)
+            #expect(many.applied == 1_500 && many.duplicates == 0, "\(many.applied) applied, \(many.duplicates) duplicates")
             let again = try await importer.importEvents(click, format: .ndjson, on: connection)
             #expect(again.applied == 1 && again.duplicates == 0, "a later import of the same undated line is a new event")
-            #expect(try await eventCount(connection, schema) == 4)
+            #expect(try await eventCount(connection, schema) == 1_501)
         }
     }
 
