@@ -67,4 +67,14 @@ import Testing
         #expect(stream.stdout.contains("version 1") && stream.stdout.contains("wait 3d"), "\(stream.output)")
         try await TestDatabase.dropSchema(schema)
     }
+
+    /// `policy set /dev/zero` never ended and a 300 MB pipe grew the process to 322 MB before
+    /// the 1 MiB check: a document is read to one byte past the limit, then refused.
+    @Test func anEndlessDocumentIsReadOnlyToTheLimit() async throws {
+        let base = ["--schema", TestDatabase.uniqueSchemaName("docin"), "--database-url", try TestDatabase.url]
+        let refused = try await EbbflowBinary.run(["policy", "set", "/dev/zero"] + base, timeout: .seconds(120))
+        #expect(refused.exitCode == 1)
+        #expect(refused.stderr == "Error: policy field (document): not a JSON or YAML policy document: "
+                + "the document is more than 1048576 bytes: at most 1048576 (1 MiB); the stored policy is unchanged\n", "\(refused.stderr)")
+    }
 }
