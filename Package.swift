@@ -59,6 +59,7 @@ let package = Package(
         // The elastic engagement engine: statuses, the state machine, policy and score decay.
         .target(name: "EbbflowEngine", dependencies: ["EbbflowCore", "EbbflowQueue", "PostgresClient",
                                                .product(name: "Yams", package: "Yams"),
+                                               .product(name: "Logging", package: "swift-log"),
                                                .product(name: "CSV", package: "CSV.swift")], swiftSettings: strict),
         // The simulator: personas, the day loop over real worker processes, CSV, chart and table.
         .target(name: "EbbflowSimulation", dependencies: ["EbbflowCore", "EbbflowQueue", "EbbflowEngine", "PostgresClient",

@@ -41,7 +41,7 @@ public enum InputBounds {
             throw BoundError(field: field, value: "\"\(text)\"", bound: "is not a duration such as 90s, 15m, 12h, 3d or 1d12h")
         }
         guard seconds >= minimum else {
-            throw BoundError(field: field, value: "\"\(text)\"", bound: "must be at least \(DurationText.text(seconds: minimum))")
+            throw BoundError(field: field, value: "\"\(text)\"", bound: "must be at least \(describe(minimum))")
         }
         guard seconds <= maximum else {
             throw BoundError(field: field, value: "\"\(text)\"", bound: "must be at most \(describe(maximum))")
@@ -81,7 +81,11 @@ public enum InputBounds {
         return value
     }
 
+    /// A bound as the user writes one: `3650d (ten years)`, `1s` (not `1.0s`: a whole number of
+    /// seconds under a minute needs no decimal), `10m`.
     static func describe(_ seconds: Double) -> String {
-        seconds == maxDurationSeconds ? "3650d (ten years)" : DurationText.text(seconds: seconds)
+        if seconds == maxDurationSeconds { return "3650d (ten years)" }
+        if seconds < 60, seconds == seconds.rounded() { return "\(Int(seconds))s" }
+        return DurationText.text(seconds: seconds)
     }
 }

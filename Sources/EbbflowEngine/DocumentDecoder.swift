@@ -25,8 +25,21 @@ public struct DocumentFieldError: Error, CustomStringConvertible, Sendable, Equa
 /// String value`.
 public enum DocumentDecoder {
     public static func decode<T: Decodable>(_ type: T.Type, from value: DocumentValue) throws(DocumentFieldError) -> T {
+        try decode(type, from: value, unknownKeys: nil)
+    }
+
+    /// Decodes a document that was accepted when it was stored: a key its type no longer knows
+    /// (written under an older release's rules) is skipped and its path returned instead of
+    /// refused, so an upgrade never stops the engine over a key that changes nothing.
+    public static func decodeStored<T: Decodable>(_ type: T.Type, from value: DocumentValue) throws(DocumentFieldError) -> (T, ignoredKeys: [String]) {
+        let unknown = UnknownKeys()
+        let decoded = try decode(type, from: value, unknownKeys: unknown)
+        return (decoded, unknown.paths)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from value: DocumentValue, unknownKeys: UnknownKeys?) throws(DocumentFieldError) -> T {
         do {
-            return try TreeDecoder(value: value, codingPath: []).unbox(T.self)
+            return try TreeDecoder(value: value, codingPath: [], unknownKeys: unknownKeys).unbox(T.self)
         } catch let error as DocumentFieldError {
             throw error
         } catch let DecodingError.keyNotFound(key, context) {
@@ -60,9 +73,16 @@ struct ListIndex: CodingKey {
 /// The valid values of an enum read from a document, for the error that lists them.
 func enumValues<E: CaseIterable & RawRepresentable<String>>(_ type: E.Type) -> [String] { E.allCases.map(\.rawValue) }
 
+/// The keys a lenient decode skipped, by path.
+final class UnknownKeys {
+    var paths: [String] = []
+}
+
 struct TreeDecoder: Decoder {
     let value: DocumentValue
     let codingPath: [any CodingKey]
+    /// Nil for the strict decode; else where skipped keys are noted.
+    var unknownKeys: UnknownKeys?
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func unbox<T: Decodable>(_ type: T.Type) throws -> T {
@@ -76,7 +96,7 @@ struct TreeDecoder: Decoder {
         return try T(from: self)
     }
 
-    func child(_ value: DocumentValue, _ key: any CodingKey) -> TreeDecoder { TreeDecoder(value: value, codingPath: codingPath + [key]) }
+    func child(_ value: DocumentValue, _ key: any CodingKey) -> TreeDecoder { TreeDecoder(value: value, codingPath: codingPath + [key], unknownKeys: unknownKeys) }
 
     func mismatch(_ type: Any.Type, _ expected: String) -> DecodingError {
         .typeMismatch(type, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(value.shown)"))
@@ -85,7 +105,12 @@ struct TreeDecoder: Decoder {
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let fields) = value else { throw mismatch([String: Any].self, "a mapping of fields") }
         // The strictness: a key its type cannot name is a typo or a misplaced field.
-        if let unknown = fields.keys.sorted().first(where: { Key(stringValue: $0) == nil }) {
+        if let unknownKeys {
+            let place = DocumentDecoder.path(codingPath)
+            for unknown in fields.keys.sorted() where Key(stringValue: unknown) == nil {
+                unknownKeys.paths.append(place.isEmpty ? unknown : "\(place).\(unknown)")
+            }
+        } else if let unknown = fields.keys.sorted().first(where: { Key(stringValue: $0) == nil }) {
             let place = DocumentDecoder.path(codingPath)
             throw DocumentFieldError(path: place.isEmpty ? unknown : "\(place).\(unknown)",
                                      reason: "unknown key \"\(unknown)\"\(place.isEmpty ? "" : " in \(place)")")

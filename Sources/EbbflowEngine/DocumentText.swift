@@ -12,9 +12,10 @@ import Yams
 ///
 /// Why the bounds: YAML aliases let a half-kilobyte document (a "billion laughs") stand for
 /// billions of values; expanding it exhausted memory and aborted `policy set`, and a 350-byte
-/// one stored an 8 MB policy. So a document is at most `maxBytes` as written, its YAML is
-/// composed (aliases still shared, no expansion) and its values counted with aliases expanded
-/// before anything is built from it, stopping at `maxValues` and `maxDepth`.
+/// one stored an 8 MB policy. So a document is at most `maxBytes` as written, and its YAML
+/// events are measured with aliases expanded (`YAMLBudget`) before Yams composes anything,
+/// stopping at `maxValues`, `maxExpandedBytes` and `maxDepth`. A JSON document nests at most
+/// `maxDepth` levels too. Mapping keys keep their text as written (`YAMLObjects`).
 public enum DocumentText {
     /// The largest document read: 1 MiB, far more than any policy or set of streams.
     public static let maxBytes = 1 << 20
@@ -23,10 +24,16 @@ public enum DocumentText {
     public static let maxValues = 100_000
     /// The deepest nesting of mappings and lists.
     public static let maxDepth = 64
+    /// The most bytes of text (keys and values) a YAML document may stand for once its aliases
+    /// are expanded: what a document without aliases could hold at most, so an alias can share
+    /// text but never multiply it.
+    public static let maxExpandedBytes = maxBytes
 
     public static func json(from data: Data) throws(DocumentError) -> Data {
         guard data.count <= maxBytes else {
-            throw DocumentError("the document is \(data.count) bytes: at most \(maxBytes) (1 MiB)")
+            // The CLI reads at most one byte more than this (an endless input must end), so the
+            // size given is a lower bound.
+            throw DocumentError("the document is more than \(maxBytes) bytes: at most \(maxBytes) (1 MiB)")
         }
         guard let first = data.first(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) else {
             throw DocumentError("the document is empty")
@@ -41,6 +48,9 @@ public enum DocumentText {
                 jsonError = DocumentError("not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")")
             }
             if parsed {
+                if JSONDepth.exceeds(maxDepth, in: data) {
+                    throw DocumentError("the document nests deeper than \(maxDepth) levels: at most \(maxDepth)")
+                }
                 if let (key, path) = JSONDuplicateKeys.first(in: data) {
                     throw DocumentError("the key \"\(key)\" appears twice in \(path.isEmpty ? "the top-level mapping" : path)")
                 }
@@ -56,6 +66,9 @@ public enum DocumentText {
 
     private static func yaml(_ data: Data) throws(DocumentError) -> Data {
         guard let text = String(data: data, encoding: .utf8) else { throw DocumentError("not UTF-8 text") }
+        if let error = YAMLBudget.check(data, limits: .init(values: maxValues, bytes: maxExpandedBytes, depth: maxDepth)) {
+            throw error
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text, Resolver.default.removing(.timestamp))
@@ -63,9 +76,7 @@ public enum DocumentText {
             throw DocumentError("not valid YAML: \(oneLine(error))")
         }
         guard let node else { throw DocumentError("the document is empty") }
-        var budget = maxValues
-        try count(node, depth: 1, budget: &budget)
-        let object = try jsonCompatible(node.any, path: "")
+        let object = try YAMLObjects.object(node, path: "")
         guard object is [String: Any] else { throw DocumentError("the document must be a mapping of fields, not a single value or a list") }
         do {
             return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -86,54 +97,6 @@ public enum DocumentText {
         default:
             let text = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
             return text.count > 200 ? String(text.prefix(200)) + "…" : text
-        }
-    }
-
-    /// Counts `node`'s values as if its aliases were expanded, stopping as soon as the budget
-    /// runs out, so the count costs at most `maxValues` steps whatever the aliases stand for.
-    private static func count(_ node: Node, depth: Int, budget: inout Int) throws(DocumentError) {
-        budget -= 1
-        guard budget >= 0 else {
-            throw DocumentError("the document stands for more than \(maxValues) values once its YAML aliases are expanded: at most \(maxValues)")
-        }
-        guard depth <= maxDepth else { throw DocumentError("the document nests deeper than \(maxDepth) levels: at most \(maxDepth)") }
-        switch node {
-        case .mapping(let mapping):
-            for (key, value) in mapping {
-                try count(key, depth: depth + 1, budget: &budget)
-                try count(value, depth: depth + 1, budget: &budget)
-            }
-        case .sequence(let sequence):
-            for item in sequence { try count(item, depth: depth + 1, budget: &budget) }
-        case .scalar, .alias:
-            break
-        }
-    }
-
-    /// YAML values as JSONSerialization takes them: string keys, no NaN or infinity.
-    private static func jsonCompatible(_ value: Any, path: String) throws(DocumentError) -> Any {
-        switch value {
-        case let mapping as [AnyHashable: Any]:
-            var object: [String: Any] = [:]
-            for (key, inner) in mapping {
-                let name = "\(key.base)"
-                object[name] = try jsonCompatible(inner, path: path.isEmpty ? name : "\(path).\(name)")
-            }
-            return object
-        case let mapping as [String: Any]:
-            var object: [String: Any] = [:]
-            for (name, inner) in mapping { object[name] = try jsonCompatible(inner, path: path.isEmpty ? name : "\(path).\(name)") }
-            return object
-        case let list as [Any]:
-            var items: [Any] = []
-            for (index, inner) in list.enumerated() { items.append(try jsonCompatible(inner, path: "\(path)[\(index)]")) }
-            return items
-        case let number as Double where !number.isFinite:
-            throw DocumentError("\(path) = \(number): not a finite number")
-        case is String, is Int, is Double, is Bool, is NSNull:
-            return value
-        default:
-            return "\(value)"
         }
     }
 }

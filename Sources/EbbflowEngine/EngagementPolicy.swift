@@ -229,6 +229,33 @@ public struct PolicyDocument: Codable, Sendable, Equatable {
         return (document, json)
     }
 
+    /// A document as stored, read at every load: the JSON `jsonb` gives back (spaced, possibly
+    /// longer than 1 MiB once YAML was expanded), so none of the input limits on size or aliases
+    /// apply, and keys a later release no longer knows are skipped (returned, to log): it was
+    /// accepted when it was set. Values are still checked against today's bounds, since they
+    /// reach date arithmetic; such a document is refused with the way out (`policy set`).
+    public static func stored(json: Data) throws(PolicyError) -> (document: PolicyDocument, ignoredKeys: [String]) {
+        let fix = "the stored policy no longer passes this check; correct it with ebbflow policy set"
+        let written: DocumentValue
+        do {
+            written = try DocumentValue.parse(json: json)
+        } catch {
+            throw PolicyError(field: "(document)", value: "", reason: "the stored policy is not a JSON document (\(error)); \(fix)")
+        }
+        let decoded: (PolicyDocument, ignoredKeys: [String])
+        do {
+            decoded = try DocumentDecoder.decodeStored(PolicyDocument.self, from: merged(written))
+        } catch {
+            throw PolicyError(field: error.path.isEmpty ? "(document)" : error.path, value: "", reason: "\(error.reason); \(fix)")
+        }
+        do {
+            try decoded.0.validate()
+        } catch {
+            throw PolicyError(field: error.field, value: error.value, reason: "\(error.reason); \(fix)")
+        }
+        return (decoded.0, decoded.ignoredKeys)
+    }
+
     /// The built-in policy as a document tree, the bottom layer of every merge.
     static let builtIn: DocumentValue = (try? DocumentValue.encoding(EngagementPolicy())) ?? .object([:])
 

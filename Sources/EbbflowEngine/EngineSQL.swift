@@ -39,7 +39,9 @@ struct EngineSQL: Sendable {
     var lockEventsAndContacts: String {
         """
         SELECT e.id AS event_id, e.kind, e.occurred_at, e.machine_open, c.id AS contact_id, c.segment,
-               c.campaign_status::text AS status, c.engagement_score, c.last_engagement_at, c.score_as_of, c.channel
+               c.campaign_status::text AS status, c.engagement_score, c.last_engagement_at, c.score_as_of, c.channel,
+               (SELECT max(t.at) FROM \(schema.qualified("transitions")) t
+                WHERE t.contact_id = c.id AND t.reason = 'moved_to_channel') AS channel_moved_at
         FROM \(events) e JOIN \(contacts) c ON c.id = e.contact_id
         WHERE e.id = ANY($1) AND e.applied_at IS NULL
         ORDER BY c.id, e.id

@@ -83,6 +83,7 @@ public struct EventApplier: Sendable {
                     segment: segment, status: CampaignStatus(rawValue: try row.decode("status", as: String.self)) ?? .active,
                     score: try row.decode("engagement_score"), lastEngagement: try row.decode("last_engagement_at"),
                     scoreAsOf: try row.decode("score_as_of"), channel: try row.decode("channel"))
+                states[contactID]!.channelMovedAt = try row.decode("channel_moved_at")
             }
             let earned = policy.points(for: kind, machineOpen: try row.decode("machine_open")) ?? 0
             let eventID: Int64 = try row.decode("event_id")
@@ -146,6 +147,9 @@ struct ContactScoreState {
     var scoreAsOf: Date?
     /// `email`, or the alternative channel an exhausted reactivation cycle moved the contact to.
     var channel: String
+    /// When the contact was last moved to the alternative channel; an engagement dated before
+    /// it (a late webhook, a backfill) was not an answer on that channel.
+    var channelMovedAt: Date?
     var statusChanged = false
     var answered = false
 
@@ -178,13 +182,16 @@ struct ContactScoreState {
         switch status {
         case .active, .reactivated:
             if scoreNow >= Double(policy.engagedThreshold) { (status, reason) = (.engaged, .scoreThreshold) }
+        case .inactive where channel != "email" && occurredAt < (channelMovedAt ?? .distantPast):
+            // Dated before the move: it counts for the score but is no answer on the new channel.
+            break
         case .inactive where channel != "email":
             // Moved to the alternative channel after an unanswered cycle, and now engaging: the
             // practice branches re-engaged contacts back to the active audience, so by default
             // the contact returns to email as `reactivated` (left on ads, no flow mailed it
             // again); `stay` keeps it inactive there, its score still counted.
             if policy.onEngagementAfterChannelMove == .returnToEmail {
-                (status, reason, channel) = (.reactivated, .returnedToEmail, "email")
+                (status, reason) = (.reactivated, .returnedToEmail)
             }
         case .inactive:
             (status, reason) = (.reactivated, .engagedDuringReactivation)
@@ -193,6 +200,7 @@ struct ContactScoreState {
         }
         if let reason {
             try StateMachine.check(from: from, to: status, reason: reason)
+            channel = StateMachine.channel(from: from, to: status, current: channel)
             statusChanged = true
         }
         return (score, from, status, reason)

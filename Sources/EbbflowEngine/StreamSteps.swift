@@ -44,7 +44,10 @@ public struct StreamStepJob: TransactionalJobHandler {
         // All the stored streams, read once: this step's stream, and, for an open stream, the
         // candidates its due-step decision weighs.
         let store = StreamStore(schema: schema)
-        let stored = try store.list(on: connection)
+        let (stored, broken) = try store.listChecked(on: connection)
+        // A stored stream today's bounds refuse does not run, but its members keep their place:
+        // the step waits (an hour at a time) until `streams apply` corrects the stream.
+        if broken.contains(where: { $0.name == args.stream }) { return .snooze(3_600) }
         guard let current = stored.first(where: { $0.definition.name == args.stream }) else {
             return .discard(reason: "stream \(args.stream) is no longer defined")
         }

@@ -1,13 +1,23 @@
 // The stored streams: a document applied whole or not at all, listed, and shown.
 import EbbflowCore
 import Foundation
+import Logging
 import PostgresClient
+import Synchronization
 
 /// One stored stream.
 public struct StoredStream: Sendable {
     public var definition: StreamDefinition
     public var version: Int
     public var updatedAt: Date
+}
+
+/// A stored stream today's rules refuse (written before a bound existed): not run, and shown
+/// by `streams list` and `streams show` with the reason, until `streams apply` replaces it.
+public struct BrokenStream: Sendable {
+    public var name: String
+    public var version: Int
+    public var problem: String
 }
 
 /// What applying a document did to one stream.
@@ -42,11 +52,26 @@ public struct StreamStore: Sendable {
         }
     }
 
+    /// The streams that run. A stored stream that no longer passes today's bounds is left out
+    /// (and logged once): it must not fail event application for every contact.
     public func list(on connection: isolated PGConnection) throws -> [StoredStream] {
-        try connection.query(sql.list).rows.map(Self.stored)
+        try listChecked(on: connection).streams
     }
 
-    public func find(_ name: String, on connection: isolated PGConnection) throws -> StoredStream? {
+    /// The streams that run, and those left out with why, for `streams list`.
+    public func listChecked(on connection: isolated PGConnection) throws -> (streams: [StoredStream], broken: [BrokenStream]) {
+        var streams: [StoredStream] = [], broken: [BrokenStream] = []
+        for row in try connection.query(sql.list).rows {
+            switch try Self.stored(row) {
+            case .success(let stream): streams.append(stream)
+            case .failure(let problem): broken.append(problem)
+            }
+        }
+        return (streams, broken)
+    }
+
+    /// One stored stream, or why it does not run; nil when no stream has that name.
+    public func find(_ name: String, on connection: isolated PGConnection) throws -> Result<StoredStream, BrokenStream>? {
         try connection.query(sql.find, [name]).rows.first.map(Self.stored)
     }
 
@@ -59,12 +84,47 @@ public struct StreamStore: Sendable {
     /// Version `version` of a stream's definition, the one its members entered; nil if unknown.
     public func definition(_ name: String, version: Int, on connection: isolated PGConnection) throws -> StreamDefinition? {
         guard let json: PGJSON = try connection.query(sql.versionDefinition, [name, version]).first?.decode("definition") else { return nil }
-        return try JSONDecoder().decode(StreamDefinition.self, from: json.bytes)
+        guard case .success(let definition) = Self.checked(json.bytes) else { return nil }
+        return definition
     }
 
-    private static func stored(_ row: PGRow) throws -> StoredStream {
+    private static let logger = Logger(label: "ebbflow.streams")
+    /// The refusals already logged, so a broken stream is reported once per process, not per job.
+    private static let logged = Mutex<Set<String>>([])
+
+    private static func stored(_ row: PGRow) throws -> Result<StoredStream, BrokenStream> {
         let json: PGJSON = try row.decode("definition")
-        return StoredStream(definition: try JSONDecoder().decode(StreamDefinition.self, from: json.bytes),
-                            version: try row.decode("version"), updatedAt: try row.decode("updated_at"))
+        let name: String = try row.decode("name"), version: Int = try row.decode("version")
+        switch checked(json.bytes) {
+        case .success(let definition):
+            return .success(StoredStream(definition: definition, version: version, updatedAt: try row.decode("updated_at")))
+        case .failure(let error):
+            let problem = "\(error.description); it does not run until ebbflow streams apply corrects it"
+            if logged.withLock({ $0.insert("\(name) \(version) \(problem)").inserted }) {
+                logger.error("stream \(name) version \(version) is not run: \(problem)")
+            }
+            return .failure(BrokenStream(name: name, version: version, problem: problem))
+        }
+    }
+
+    /// A stored definition decoded and checked against today's bounds. Why at load: stored
+    /// streams were once read without a check, so an old `reentry_after: 99999999999d` reached
+    /// the runtime's date arithmetic.
+    private static func checked(_ json: Data) -> Result<StreamDefinition, StoredStreamError> {
+        let definition: StreamDefinition
+        do {
+            definition = try JSONDecoder().decode(StreamDefinition.self, from: json)
+        } catch {
+            return .failure(StoredStreamError(description: "the stored definition does not decode: \(DocumentText.oneLine(error))"))
+        }
+        if let problem = definition.storedBoundsProblem() { return .failure(StoredStreamError(description: problem)) }
+        return .success(definition)
     }
 }
+
+/// Why a stored stream definition does not run.
+struct StoredStreamError: Error, CustomStringConvertible {
+    var description: String
+}
+
+extension BrokenStream: Error {}

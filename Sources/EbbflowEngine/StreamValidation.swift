@@ -60,6 +60,21 @@ extension StreamDefinition {
         return streams
     }
 
+    /// The first bound a stored definition breaks (fields that were read without bounds by
+    /// older releases: priority, entry offset and re-entry, goal window), or nil. The step
+    /// durations are bounded as they decode.
+    func storedBoundsProblem() -> String? {
+        do {
+            if let priority { _ = try InputBounds.integer(priority, field: "priority", in: Self.priorityBounds) }
+            if let offset = entry.offsetDays { _ = try InputBounds.integer(offset, field: "entry.offset_days", in: -366...366) }
+            if let reentry = entry.reentryAfter { _ = try InputBounds.duration(reentry, field: "entry.reentry_after") }
+            if let goal { _ = try InputBounds.duration(goal.within, field: "goal.within") }
+        } catch {
+            return error.description
+        }
+        return nil
+    }
+
     /// Checks every field; throws the first bad one.
     public func validate(knownKinds: Set<String>) throws(StreamError) {
         func fail(_ field: String, _ reason: String) -> StreamError { StreamError(stream: name, field: field, reason: reason) }

@@ -55,9 +55,26 @@ func printLines(_ lines: ListedLines, label: String = "rejected") {
 /// cron job can tell; 1 is kept for an import that failed or stopped.
 let rejectedLinesExitCode = ExitCode(2)
 
-/// The bytes of FILE, or of standard input for "-".
-func readInput(_ file: String) throws -> Data {
-    if file == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
-    guard let contents = FileManager.default.contents(atPath: file) else { throw InputError("cannot read \(file)") }
-    return contents
+/// The bytes of a document (a policy or streams) in FILE, or standard input for "-", at most
+/// `limit + 1` of them: one more than a document may have, so the size check still refuses it.
+/// Why not read it all: `head -c 300M /dev/zero | ebbflow policy set -` grew to 322 MB before
+/// the 1 MiB check, and `policy set /dev/zero` never ended. Imports stream (`source()`).
+func readDocument(_ file: String, limit: Int = DocumentText.maxBytes) throws -> Data {
+    let handle: FileHandle
+    if file == "-" {
+        handle = FileHandle.standardInput
+    } else {
+        guard let opened = FileHandle(forReadingAtPath: file) else { throw InputError("cannot read \(file)") }
+        handle = opened
+    }
+    defer { if file != "-" { try? handle.close() } }
+    var data = Data()
+    do {
+        while data.count <= limit, let chunk = try handle.read(upToCount: limit + 1 - data.count), !chunk.isEmpty {
+            data.append(chunk)
+        }
+    } catch {
+        throw InputError("cannot read \(file): \(error.localizedDescription)")
+    }
+    return data
 }

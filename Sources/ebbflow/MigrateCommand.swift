@@ -1,7 +1,9 @@
 // `ebbflow migrate [--status] [--simulation]`: bring the schema up to date, or list file states.
 import ArgumentParser
 import EbbflowCore
+import EbbflowEngine
 import Foundation
+import PostgresClient
 
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,5 +41,20 @@ struct MigrateCommand: AsyncParsableCommand {
         } else {
             print("applied \(report.applied.count) migration(s) to schema \(schema)\(mode): \(report.applied.joined(separator: ", "))")
         }
+        try await warnAboutStoredDocuments(schema: schema, database: database)
+    }
+
+    /// One warning line on stderr for a stored policy or stream the current rules refuse,
+    /// naming what to fix. Why warnings and exit 0: the schema is migrated either way, and an
+    /// upgrade script must not stop half-way; but the operator must hear before the workers
+    /// do (the engine refuses such a policy and does not run such a stream).
+    private func warnAboutStoredDocuments(schema: SchemaName, database: PGConnection) async throws {
+        let (policy, broken) = try await database.run { connection in
+            (try PolicyStore(schema: schema).stored(on: connection)?.problem, try StreamStore(schema: schema).listChecked(on: connection).broken)
+        }
+        var lines: [String] = []
+        if let policy { lines.append("warning: the stored policy: \(policy) (ebbflow policy show prints it)") }
+        for stream in broken { lines.append("warning: stream \(stream.name) version \(stream.version): \(stream.problem)") }
+        for line in lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 }

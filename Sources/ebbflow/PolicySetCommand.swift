@@ -10,7 +10,7 @@ struct PolicySetCommand: AsyncParsableCommand {
     @Argument(help: "A YAML or JSON policy document: {\"default\": {...}, \"segments\": {\"b2b\": {...}}}.") var file: String
 
     func run() async throws {
-        let data = try readInput(file)
+        let data = try readDocument(file)
         do { _ = try PolicyDocument.parse(data) } catch { throw InputError("\(error); the stored policy is unchanged") }
         let store = PolicyStore(schema: try connection.schemaName)
         let database = try await connection.connect()

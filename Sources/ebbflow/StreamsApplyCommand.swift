@@ -10,7 +10,7 @@ struct StreamsApplyCommand: AsyncParsableCommand {
     @Argument(help: "One stream, or {streams: [...]}, in YAML or JSON.") var file: String
 
     func run() async throws {
-        let data = try readInput(file)
+        let data = try readDocument(file)
         let store = StreamStore(schema: try connection.schemaName)
         let database = try await connection.connect()
         let outcomes: [(name: String, outcome: StreamApplyOutcome)]

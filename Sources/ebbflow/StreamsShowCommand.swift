@@ -13,7 +13,12 @@ struct StreamsShowCommand: AsyncParsableCommand {
     func run() async throws {
         let store = StreamStore(schema: try connection.schemaName)
         let database = try await connection.connect()
-        guard let stream = try await database.run({ try store.find(name, on: $0) }) else { throw InputError("no stream named \"\(name)\"") }
+        guard let found = try await database.run({ try store.find(name, on: $0) }) else { throw InputError("no stream named \"\(name)\"") }
+        let stream: StoredStream
+        switch found {
+        case .success(let good): stream = good
+        case .failure(let broken): throw InputError("stream \(broken.name) version \(broken.version) is not running: \(broken.problem)")
+        }
         let members = try await database.run { [name] in try store.membersByVersion(name, on: $0) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -67,4 +67,42 @@ import Testing
         #expect(stream.stdout.contains("version 1") && stream.stdout.contains("wait 3d"), "\(stream.output)")
         try await TestDatabase.dropSchema(schema)
     }
+
+    /// `policy set /dev/zero` never ended and a 300 MB pipe grew the process to 322 MB before
+    /// the 1 MiB check: a document is read to one byte past the limit, then refused.
+    @Test func anEndlessDocumentIsReadOnlyToTheLimit() async throws {
+        let base = ["--schema", TestDatabase.uniqueSchemaName("docin"), "--database-url", try TestDatabase.url]
+        let refused = try await EbbflowBinary.run(["policy", "set", "/dev/zero"] + base, timeout: .seconds(120))
+        #expect(refused.exitCode == 1)
+        #expect(refused.stderr == "Error: policy field (document): not a JSON or YAML policy document: "
+                + "the document is more than 1048576 bytes: at most 1048576 (1 MiB); the stored policy is unchanged\n", "\(refused.stderr)")
+    }
+
+    /// After an upgrade whose rules refuse the stored policy and a stored stream: `policy show`
+    /// still prints the document with the reason, `migrate` warns (exit 0), `streams list`
+    /// names the stream that does not run.
+    @Test func storedDocumentsTheRulesNowRefuseAreShownAndReported() async throws {
+        let schema = TestDatabase.uniqueSchemaName("docold")
+        let base = ["--schema", schema, "--database-url", try TestDatabase.url]
+        func run(_ arguments: [String]) async throws -> CommandResult { try await EbbflowBinary.run(arguments + base) }
+        #expect(try await run(["migrate"]).exitCode == 0)
+        let connection = try await TestDatabase.connect()
+        try await connection.execute("INSERT INTO \(schema).policies (document) VALUES ($1::jsonb)",
+                                     [#"{"default": {"frequency_cap": {"sends": 3, "per_days": 99999999999}}}"#])
+        try await connection.execute("""
+            INSERT INTO \(schema).streams (name, mode, priority, definition, created_at, updated_at)
+            VALUES ('old', 'open', 5000, $1::jsonb, now(), now())
+            """, [#"{"name": "old", "mode": "open", "priority": 5000, "steps": [{"send": {"template": "t1"}}]}"#])
+        let shown = try await run(["policy", "show"])
+        #expect(shown.exitCode == 1 && shown.stdout.contains("99999999999"), "\(shown.output)")
+        #expect(shown.stderr == "error: policy field default.frequency_cap.per_days = 99999999999: must be between 1 and 3650; "
+                + "the stored policy no longer passes this check; correct it with ebbflow policy set\n", "\(shown.stderr)")
+        let migrated = try await run(["migrate"])
+        #expect(migrated.exitCode == 0)
+        #expect(migrated.stderr.contains("warning: the stored policy: policy field default.frequency_cap.per_days"), "\(migrated.stderr)")
+        #expect(migrated.stderr.contains("warning: stream old version 1: priority 5000: must be between"), "\(migrated.stderr)")
+        let listed = try await run(["streams", "list"])
+        #expect(listed.stdout.contains("not running: stream old version 1: priority 5000"), "\(listed.output)")
+        try await TestDatabase.dropSchema(schema)
+    }
 }

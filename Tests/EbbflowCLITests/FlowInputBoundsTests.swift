@@ -21,7 +21,7 @@ import Testing
         let cases: [([String], String)] = [
             (["flows", "start", "f1", "--segment", "b2c", "--template", "t1", "--every", "99999999999d"],
              "--every \"99999999999d\": must be at most 3650d (ten years)"),
-            (["flows", "start", "f1", "--segment", "b2c", "--template", "t1", "--every", "0s"], "--every \"0s\": must be at least 1.0s"),
+            (["flows", "start", "f1", "--segment", "b2c", "--template", "t1", "--every", "0s"], "--every \"0s\": must be at least 1s"),
             (["flows", "start", "f1", "--segment", "b2c", "--template", "t1", "--every", "soon"],
              "--every \"soon\": is not a duration such as 90s, 15m, 12h, 3d or 1d12h"),
             (["flows", "start", "f1", "--segment", "b2c", "--template", "t1", "--max-sends", "99999999999"],

@@ -127,7 +127,8 @@ import Testing
             try await connection.execute("INSERT INTO \(schema.quoted).policies (document) VALUES ($1::jsonb)",
                                          [#"{"default":{"frequency_cap":{"sends":3,"per_days":99999999999}}}"#])
             await #expect { try await connection.run { try PolicyStore(schema: schema).load(on: $0) } } throws: {
-                "\($0)" == "policy field default.frequency_cap.per_days = 99999999999: must be between 1 and 3650"
+                "\($0)" == "policy field default.frequency_cap.per_days = 99999999999: must be between 1 and 3650; "
+                    + "the stored policy no longer passes this check; correct it with ebbflow policy set"
             }
         }
     }

@@ -136,14 +136,16 @@ import Testing
         }
         #expect(forbidden == 0, "sends to contacts whose status forbade them: \(described)")
         // Channel and timing: nothing goes by email after a move to the alternative channel
-        // unless an engagement brought the contact back to email since (returned_to_email),
+        // unless the contact became active or reactivated since (returned_to_email, or a
+        // reinstatement: StateMachine.channel, sql/0026),
         // reactivation email 1 never comes before the cooldown after the contact went
         // inactive, and email 2 never within the wait after email 1.
         let afterMove = try await connection.query("""
             SELECT count(*) AS n FROM \(s).sends x
             WHERE x.channel = 'email' AND EXISTS (
                 SELECT 1 FROM \(s).transitions t WHERE t.contact_id = x.contact_id AND t.reason = 'moved_to_channel' AND t.at < x.at
-                  AND NOT EXISTS (SELECT 1 FROM \(s).transitions r WHERE r.contact_id = x.contact_id AND r.reason = 'returned_to_email'
+                  AND NOT EXISTS (SELECT 1 FROM \(s).transitions r WHERE r.contact_id = x.contact_id
+                                  AND r.to_status IN ('active', 'reactivated') AND r.from_status <> r.to_status
                                   AND r.at >= t.at AND r.at <= x.at))
             """).first!.decode("n", as: Int.self)
         #expect(afterMove == 0, "email sends after a move to the alternative channel")
