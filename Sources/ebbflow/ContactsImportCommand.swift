@@ -12,7 +12,7 @@ struct ContactsImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (source, format) = try input.source()
-        defer { input.cleanUp() }
+        defer { input.cleanUp(source) }
         let importer = ContactImporter(schema: try connection.schemaName)
         let database = try await connection.connect()
         let report: ContactImportReport

@@ -13,8 +13,9 @@ struct ImportInput: ParsableArguments {
     }
 
     /// The input as a stream source, never loaded whole. Standard input is first copied to a
-    /// temporary file (removed by `cleanUp`), chunk by chunk: a retried contact import reads
-    /// its input again, and a pipe can be read only once.
+    /// private, already unlinked temporary file (`StandardInputSpool`), whose descriptor
+    /// `cleanUp` closes: a retried contact import reads its input again, and a pipe can be
+    /// read only once.
     func source() throws -> (ImportSource, InputFormat) {
         guard let chosen = format.flatMap(InputFormat.init(rawValue:)) ?? InputFormat.guess(path: file) else {
             throw InputError(format == nil ? "cannot tell the format of \(file); pass --format csv or --format ndjson"
@@ -24,22 +25,12 @@ struct ImportInput: ParsableArguments {
             guard FileManager.default.isReadableFile(atPath: file) else { throw InputError("cannot read \(file)") }
             return (.file(path: file), chosen)
         }
-        let path = spoolPath
-        guard FileManager.default.createFile(atPath: path, contents: nil), let out = FileHandle(forWritingAtPath: path) else {
-            throw InputError("cannot write a temporary copy of standard input at \(path)")
-        }
-        defer { try? out.close() }
-        while let chunk = try FileHandle.standardInput.read(upToCount: 1 << 20), !chunk.isEmpty { try out.write(contentsOf: chunk) }
-        return (.file(path: path), chosen)
+        return (.descriptor(try StandardInputSpool.copy()), chosen)
     }
 
-    private var spoolPath: String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("ebbflow-import-\(ProcessInfo.processInfo.processIdentifier)").path
-    }
-
-    /// Removes the copy of standard input, if one was made.
-    func cleanUp() {
-        if file == "-" { try? FileManager.default.removeItem(atPath: spoolPath) }
+    /// Closes the copy of standard input, if `source` made one (it has no name to remove).
+    func cleanUp(_ source: ImportSource) {
+        if case .descriptor(let fd) = source { close(fd) }
     }
 }
 
