@@ -25,6 +25,11 @@ struct FlowSQL: Sendable {
 
     var stopFlow: String { "UPDATE \(schema.qualified("flows")) SET state = 'stopped' WHERE name = $1" }
 
+    /// Flow $1's row locked against steps and end-of-flow waits (they hold it `FOR SHARE`):
+    /// `flows remove` takes it first, so a step that read the flow finishes before the removal
+    /// goes on, and the removal's next statement (a fresh snapshot) sees the jobs it enqueued.
+    var lockFlow: String { "SELECT 1 FROM \(schema.qualified("flows")) WHERE name = $1 FOR UPDATE" }
+
     /// Deletes flow $1 and cancels its pending steps and end-of-flow waits (kept in
     /// finished_jobs as cancelled, with reason $3 and time $2); returns the flow and the count.
     /// Its sends and skips stay: they are the contacts' history.
@@ -57,10 +62,16 @@ struct FlowSQL: Sendable {
         """
     }
 
-    /// The flows $1 with what a step needs.
+    /// The flows $1 with what a step needs, locked `FOR SHARE` until the step commits: read
+    /// after its contacts are locked, so a flow removed while the step waited for them is seen
+    /// gone, and one read here cannot be removed (nor stopped) until the step's writes commit.
     var flowsNamed: String {
-        "SELECT name, template, every_seconds, max_sends, state FROM \(schema.qualified("flows")) WHERE name = ANY($1)"
+        "SELECT name, template, every_seconds, max_sends, state FROM \(schema.qualified("flows")) WHERE name = ANY($1) ORDER BY name FOR SHARE"
     }
+
+    /// Whether flow $1 still exists, for its end-of-flow wait (read under the contact's lock
+    /// and held `FOR SHARE`, like `flowsNamed`).
+    var flowExists: String { "SELECT 1 FROM \(schema.qualified("flows")) WHERE name = $1 FOR SHARE" }
 
     /// Contacts $1 locked in id order: the engine's one lock order, so chunks and event
     /// application cannot deadlock. Run before any read that must see what the lock holder

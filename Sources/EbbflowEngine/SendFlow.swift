@@ -58,9 +58,12 @@ public struct FlowStore: Sendable {
     /// Removes a flow: the flow row goes and its pending steps and end-of-flow waits are
     /// cancelled (kept as cancelled jobs, reason "flow removed"), in one transaction. Its sends
     /// and skips stay, as the contacts' history (`contacts show`), still naming the flow. A step
-    /// running at that moment finds no flow and does nothing. Returns the cancelled jobs, or nil
-    /// when there is no such flow.
+    /// running at that moment either read the flow first (the removal waits for it, then
+    /// cancels the next step it enqueued) or finds no flow and does nothing. Run in a
+    /// transaction: the flow's lock must be held by the statement that deletes it. Returns the
+    /// cancelled jobs, or nil when there is no such flow.
     public func remove(_ name: String, on connection: isolated PGConnection) throws -> Int? {
+        try connection.execute(sql.lockFlow, [name])
         let now = try DatabaseClock(schema: schema).now(on: connection)
         let row = try connection.query(sql.removeFlow, [name, now, "flow removed"]).first!
         guard try row.decode("removed", as: Int.self) == 1 else { return nil }
@@ -75,10 +78,11 @@ public struct FlowStore: Sendable {
 }
 
 /// One contact's next flow send. A chunk handler, set-based: a chunk of up to 500 due steps
-/// costs one locking read (contacts in id order, with their recent sends for the cap) and one
-/// statement per kind of write (skips, re-entries, sends, counters, next jobs), whatever the
-/// chunk size. Each contact is re-checked under its row lock in the transaction that writes
-/// its send, so a contact that just engaged or was suppressed is never mailed.
+/// costs a few reads (contacts locked in id order, then their flows locked `FOR SHARE`, the
+/// contacts' recent sends for the cap) and one statement per kind of write (skips, re-entries,
+/// sends, counters, next jobs), whatever the chunk size. Each contact and its flow are
+/// re-checked under their locks in the transaction that writes its send, so a contact that
+/// just engaged or was suppressed is never mailed, nor one whose flow was just removed.
 public struct FlowStepJob: ChunkJobHandler {
     public struct Args: Codable, Sendable {
         public var flow: String
@@ -110,13 +114,15 @@ public struct FlowStepJob: ChunkJobHandler {
         let sql = FlowSQL(schema: schema)
         let now = context.now
         let policies = try PolicyStore(schema: schema).load(on: connection)
+        var contacts: [Int64: Contact] = [:]
+        try connection.execute(sql.lockContacts, [Array(Set(jobs.map(\.args.contactID))).sorted()])
+        // The flows after the contacts' locks, and locked: a step that waited for a contact
+        // while `flows remove` committed once still sent and enqueued its next step.
         var flows: [String: Flow] = [:]
         for row in try connection.query(sql.flowsNamed, [Array(Set(jobs.map(\.args.flow)))]).rows {
             flows[try row.decode("name")] = Flow(template: try row.decode("template"), every: try row.decode("every_seconds"),
                                                  maxSends: try row.decode("max_sends"), running: try row.decode("state", as: String.self) == "running")
         }
-        var contacts: [Int64: Contact] = [:]
-        try connection.execute(sql.lockContacts, [Array(Set(jobs.map(\.args.contactID))).sorted()])
         for row in try connection.query(sql.contactsWithRecentSends, [Array(Set(jobs.map(\.args.contactID))).sorted(),
                                                                           now.addingTimeInterval(-policies.longestCapWindow)]).rows {
             contacts[try row.decode("id")] = Contact(status: try row.decode("status"), channel: try row.decode("channel"),
@@ -172,7 +178,8 @@ public struct FlowStepJob: ChunkJobHandler {
 }
 
 /// The wait after a flow's last send: still unanswered after `inactive_after_sends` sends, the
-/// contact becomes `inactive` and its reactivation cycle is scheduled.
+/// contact becomes `inactive` and its reactivation cycle is scheduled; unless its flow was
+/// removed meanwhile (checked under the contact's lock), as the README promises.
 public struct FlowWaitEndJob: TransactionalJobHandler {
     public struct Args: Codable, Sendable {
         public var flow: String
@@ -186,7 +193,8 @@ public struct FlowWaitEndJob: TransactionalJobHandler {
 
     public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
         let sql = FlowSQL(schema: schema)
-        guard let row = try connection.query(sql.lockContact, [job.args.contactID]).first else { return .completed }
+        guard let row = try connection.query(sql.lockContact, [job.args.contactID]).first,
+              try connection.query(sql.flowExists, [job.args.flow]).first != nil else { return .completed }
         let policy = try PolicyStore(schema: schema).load(on: connection).policy(for: try row.decode("segment"))
         guard try row.decode("status", as: String.self) == "active",
               try row.decode("flow_sends_unanswered", as: Int.self) >= policy.inactiveAfterSends else { return .completed }
