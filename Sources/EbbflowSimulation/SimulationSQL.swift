@@ -16,19 +16,50 @@ struct SimulationSQL: Sendable {
         "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS present, coalesce((SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $1) = $2, false) AS marked"
     }
 
-    /// Drops the schema only when it still carries the mark (checked again in the statement's
-    /// own transaction, so a schema renamed or re-commented meanwhile is not dropped), then
-    /// creates it afresh with the mark. Run in one transaction.
-    var recreateMarked: [String] {
+    /// Names the schema and the mark for `dropMarked` ($1 the schema, $2 the mark), for the
+    /// rest of the transaction: a DO block takes no parameters.
+    var dropTarget: String {
+        "SELECT set_config('ebbflow.simulation_schema', $1, true), set_config('ebbflow.simulation_mark', $2, true)"
+    }
+
+    /// Drops the schema named by `dropTarget` only if it carries the mark, in one statement
+    /// that checks and drops: it takes the oid of the schema of that name that carries the
+    /// mark (else refuses), drops by name, then refuses, undoing the drop, unless that very
+    /// oid is gone. Why: a plain `DROP SCHEMA … CASCADE` after an unlocked check dropped
+    /// whichever schema had the name by then; a rename between the check and the drop (the
+    /// marked schema renamed away, another renamed into its name) would drop the other one.
+    /// A rename takes no lock PostgreSQL would make the drop wait for, hence the oid check.
+    var dropMarked: String {
+        """
+        DO $drop$
+        DECLARE
+            target text := current_setting('ebbflow.simulation_schema');
+            checked oid;
+        BEGIN
+            SELECT oid INTO checked FROM pg_namespace
+            WHERE nspname = target AND obj_description(oid, 'pg_namespace') = current_setting('ebbflow.simulation_mark');
+            IF checked IS NULL THEN
+                RAISE EXCEPTION 'schema "%" is not marked as an ebbflow simulation (renamed or re-commented meanwhile?); refusing to drop it', target
+                    USING ERRCODE = 'object_in_use';
+            END IF;
+            EXECUTE format('DROP SCHEMA %I CASCADE', target);
+            IF EXISTS (SELECT 1 FROM pg_namespace WHERE oid = checked) THEN
+                RAISE EXCEPTION 'schema "%" was renamed while it was being dropped; nothing was dropped', target
+                    USING ERRCODE = 'object_in_use';
+            END IF;
+        END
+        $drop$
+        """
+    }
+
+    /// Creates the schema with the mark, in the transaction that checked or dropped it. Fails
+    /// if it exists by now.
+    var createMarked: [String] {
         [
-            "DROP SCHEMA IF EXISTS \(schema.quoted) CASCADE",
             "CREATE SCHEMA \(schema.quoted)",
             "COMMENT ON SCHEMA \(schema.quoted) IS '\(Self.mark)'",
         ]
     }
-
-    /// Creates a schema that did not exist, with the mark. Fails if it exists by now.
-    var createMarked: [String] { Array(recreateMarked.dropFirst()) }
 
     var copyContacts: String {
         "COPY \(contacts) (external_id, email, segment, attributes, status_changed_at, created_at) FROM STDIN"

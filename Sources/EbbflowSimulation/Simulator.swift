@@ -79,13 +79,11 @@ public struct Simulator: Sendable {
         sql = SimulationSQL(schema: schema)
     }
 
-    /// Recreates the schema if ebbflow made it as a simulation (refuses any other existing
-    /// schema, and `public` always), then migrates a fresh simulation schema and loads the
-    /// contacts with COPY.
     /// Makes the schema this run's own: creates it with the simulation mark when it does not
     /// exist, recreates it when it carries the mark, and refuses anything else with one line
     /// naming it. Why so strict: `--schema myapp` once dropped a user's tables; a schema
-    /// that ebbflow did not create is never dropped, whatever it holds.
+    /// that ebbflow did not create is never dropped, whatever it holds. The check here gives
+    /// the refusal its message; the drop checks the mark again, atomically (`dropMarked`).
     func claimSchema(on connection: PGConnection) async throws {
         let name = schema.name
         guard name != "public" else {
@@ -98,10 +96,17 @@ public struct Simulator: Sendable {
             guard !present || marked else {
                 throw SimulationError("schema \"\(name)\" exists and was not created by ebbflow simulate; refusing to drop it: choose another --schema")
             }
-            for statement in present ? sql.recreateMarked : sql.createMarked { _ = try connection.execute(statement) }
+            if present {
+                _ = try connection.query(sql.dropTarget, [name, mark])
+                _ = try connection.execute(sql.dropMarked)
+            }
+            for statement in sql.createMarked { _ = try connection.execute(statement) }
         }
     }
 
+    /// Recreates the schema if ebbflow made it as a simulation (refuses any other existing
+    /// schema, and `public` always), then migrates a fresh simulation schema and loads the
+    /// contacts with COPY.
     public func prepare(on connection: PGConnection) async throws {
         try await claimSchema(on: connection)
         _ = try await Migrator(schema: schema, logger: logger).migrate(on: connection, simulation: true)
