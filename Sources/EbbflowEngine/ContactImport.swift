@@ -33,54 +33,62 @@ public struct ContactImporter: Sendable {
     /// (the file is read again); any other stops the import with `ImportStopped`.
     public func importContacts(from source: ImportSource, format: InputFormat, on connection: PGConnection) async throws -> ContactImportReport {
         let sql = self.sql
-        do {
-            return try await connection.run { connection in
-                try await TransientRetry.run {
-                    try await connection.withTransaction { connection in
-                        var report = ContactImportReport()
-                        try connection.simpleQuery(sql.createStaging)
-                        try connection.copyIn(sql.copyStaging) { writer in
-                            let records = try RecordReader.open(source, format: format)
-                            let parser = ContactLineParser()
-                            while let item = try records.next() {
-                                report.read += 1
-                                switch item {
-                                case .rejected(let rejection): report.rejectedLines.append(rejection)
-                                case .record(let record):
-                                    do { try writer.appendRow(try parser.parse(record).values) } catch let rejection as RejectedLine {
-                                        report.rejectedLines.append(rejection)
+        return try await connection.run { connection in
+            // Whether an attempt lost its connection while committing: that attempt may have
+            // committed, so a later failure must not claim the import changed nothing.
+            var commitLost = false
+            do {
+                return try await TransientRetry.run {
+                    do {
+                        return try await connection.withTransaction { connection in
+                            var report = ContactImportReport()
+                            try connection.simpleQuery(sql.createStaging)
+                            try connection.copyIn(sql.copyStaging) { writer in
+                                let records = try RecordReader.open(source, format: format)
+                                let parser = ContactLineParser()
+                                while let item = try records.next() {
+                                    report.read += 1
+                                    switch item {
+                                    case .rejected(let rejection): report.rejectedLines.append(rejection)
+                                    case .record(let record):
+                                        do { try writer.appendRow(try parser.parse(record).values) } catch let rejection as RejectedLine {
+                                            report.rejectedLines.append(rejection)
+                                        }
                                     }
                                 }
                             }
+                            // The planner knows nothing of a fresh temporary table; a sampled ANALYZE is cheap.
+                            try connection.simpleQuery("ANALYZE contact_import")
+                            for row in try connection.query(sql.rejectRepeatedIDs).rows {
+                                report.rejectedLines.append(RejectedLine(
+                                    line: try row.decode("line"),
+                                    reason: "external_id \"\(try row.decode("external_id", as: String.self))\" appears twice in this file (first on line \(try row.decode("first", as: Int.self)))"))
+                            }
+                            let legal = ContactImportSQL.legalChanges
+                            for row in try connection.query(sql.rejectIllegalStatusChanges, [legal.from, legal.to]).rows {
+                                let from = CampaignStatus(rawValue: try row.decode("from_status")) ?? .active
+                                let to = CampaignStatus(rawValue: try row.decode("to_status")) ?? .active
+                                report.rejectedLines.append(RejectedLine(line: try row.decode("line"), reason: ContactImportSQL.refusal(from: from, to: to)))
+                            }
+                            let updated = try connection.query(sql.updateExisting, [legal.from, legal.to, legal.reason]).first!
+                            report.updated = try updated.decode("updated")
+                            report.statusChanges = try updated.decode("changed")
+                            let inserted = try connection.query(sql.insertNew).first!
+                            report.inserted = try inserted.decode("inserted")
+                            report.updated += try inserted.decode("updated")
+                            report.rejectedLines.sort()
+                            return report
                         }
-                        // The planner knows nothing of a fresh temporary table; a sampled ANALYZE is cheap.
-                        try connection.simpleQuery("ANALYZE contact_import")
-                        for row in try connection.query(sql.rejectRepeatedIDs).rows {
-                            report.rejectedLines.append(RejectedLine(
-                                line: try row.decode("line"),
-                                reason: "external_id \"\(try row.decode("external_id", as: String.self))\" appears twice in this file (first on line \(try row.decode("first", as: Int.self)))"))
-                        }
-                        let legal = ContactImportSQL.legalChanges
-                        for row in try connection.query(sql.rejectIllegalStatusChanges, [legal.from, legal.to]).rows {
-                            let from = CampaignStatus(rawValue: try row.decode("from_status")) ?? .active
-                            let to = CampaignStatus(rawValue: try row.decode("to_status")) ?? .active
-                            report.rejectedLines.append(RejectedLine(line: try row.decode("line"), reason: ContactImportSQL.refusal(from: from, to: to)))
-                        }
-                        let updated = try connection.query(sql.updateExisting, [legal.from, legal.to, legal.reason]).first!
-                        report.updated = try updated.decode("updated")
-                        report.statusChanges = try updated.decode("changed")
-                        let inserted = try connection.query(sql.insertNew).first!
-                        report.inserted = try inserted.decode("inserted")
-                        report.updated += try inserted.decode("updated")
-                        report.rejectedLines.sort()
-                        return report
+                    } catch let error as PGError where error.commitOutcomeUnknown {
+                        commitLost = true
+                        throw error
                     }
                 }
+            } catch let error as ImportError {
+                throw error
+            } catch {
+                throw ImportStopped(line: 0, committedLines: 0, reason: "\(error)", outcomeUnknown: commitLost)
             }
-        } catch let error as ImportError {
-            throw error
-        } catch {
-            throw ImportStopped(line: 0, committedLines: 0, reason: "\(error)")
         }
     }
 }

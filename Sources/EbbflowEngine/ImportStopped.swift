@@ -11,8 +11,14 @@ public struct ImportStopped: Error, CustomStringConvertible, Sendable {
     /// Lines committed before the stop (stored, duplicates and rejected lines included).
     public var committedLines: Int
     public var reason: String
+    /// The connection was lost while a COMMIT was in flight (in any attempt): whether it
+    /// committed cannot be known, so the message must not say "changed nothing".
+    public var outcomeUnknown = false
 
     public var description: String {
+        if line == 0 && outcomeUnknown {
+            return "the import's outcome is unknown (the connection was lost while committing); re-running it is safe: \(reason)"
+        }
         if line == 0 { return "the import failed and changed nothing: \(reason)" }
         return "import stopped at line \(line): \(reason); \(committedLines) line(s) before it were committed, and re-running the import applies each of them once"
     }

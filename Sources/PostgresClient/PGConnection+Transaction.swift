@@ -52,7 +52,10 @@ extension PGConnection {
             inTransactionBlock = true
             do {
                 let value = try await body(self)
-                try commitPipelined()
+                do { try commitPipelined() } catch var lost as PGError where lost.kind == .connectionLost {
+                    lost.commitOutcomeUnknown = true
+                    throw lost
+                }
                 inTransactionBlock = false
                 knownIdle.set(true)
                 return value

@@ -40,6 +40,10 @@ public struct PGError: Error, Sendable, CustomStringConvertible {
     public var schema: String?
     public var table: String?
     public var column: String?
+    /// Set by `withTransaction` when the connection was lost while COMMIT was in flight: the
+    /// transaction may or may not have committed, and no one can tell from here. Why a flag:
+    /// a caller that reports "nothing changed" after a failed transaction would be wrong then.
+    public var commitOutcomeUnknown = false
 
     public init(
         _ kind: Kind, _ message: String, sqlState: String? = nil, severity: String? = nil,
