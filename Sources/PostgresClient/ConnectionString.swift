@@ -21,6 +21,9 @@ struct ConnectionString: Sendable {
     /// The password libpq will send, when the string gives one.
     var password: String? { options.first { $0.keyword == "password" }?.value }
 
+    /// The options whose values are secrets: masked wherever shown.
+    static let secretKeywords: Set<String> = ["password", "sslpassword"]
+
     static let notShown = "(not shown: it may hold a password)"
 
     init(_ text: String) throws(PGError) {
@@ -43,11 +46,25 @@ struct ConnectionString: Sendable {
                           "the connection string is neither a postgresql:// URL nor key=value pairs \(Self.notShown)")
         }
         options = form == .databaseName ? [("dbname", text)] : try Self.parse(text, form: form)
-        if let database = options.first(where: { $0.keyword == "dbname" })?.value,
-           form == .keywordValue, database.contains("://") || database.contains("=") {
+        // In every form (a URL's `?dbname=` and path too): libpq quotes these values whole in
+        // its errors (`database "…" does not exist`, `host name "…"`), so one that carries a
+        // connection string or credentials would print the password.
+        if let misplaced = options.first(where: { Self.quotedByLibpq.contains($0.keyword) && Self.looksLikeCredentials($0.value) }) {
             throw PGError(.invalidConfiguration,
-                          "dbname= holds a connection URL or key=value string; give it as the connection string itself \(Self.notShown)")
+                          "\(misplaced.keyword)= holds a connection URL, key=value pairs or user:password@host credentials; give them as the connection string itself \(Self.notShown)")
         }
+    }
+
+    /// The options libpq names in its connection errors, quoting their values.
+    static let quotedByLibpq: Set<String> = ["dbname", "user", "host", "hostaddr", "port"]
+
+    /// A value shaped like a connection string or credentials: `://`, an `=`, or `:` then `@`
+    /// (`bob:Secret@db/app`). No database, user, host or port name legitimately has these
+    /// (an IPv6 host has colons but no `@`; a user `alice@corp` has no colon before the `@`).
+    static func looksLikeCredentials(_ value: String) -> Bool {
+        if value.contains("://") || value.contains("=") { return true }
+        guard let colon = value.firstIndex(of: ":") else { return false }
+        return value[colon...].contains("@")
     }
 
     /// A bare database name as libpq would take it: nothing that looks like a mistyped URL.
