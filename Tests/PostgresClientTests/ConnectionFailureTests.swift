@@ -172,6 +172,20 @@ import EbbflowTestSupport
                 == "relation \"ebbflow.jobs\": \"***\", \"Hunter2Secret_x\"")
     }
 
+    /// The password is masked where libpq reads it: a URL's user info runs to the first `@`
+    /// (a `?` does not end it), `sslpassword` is a secret too, and a query key is
+    /// percent-decoded before libpq looks it up.
+    @Test func descriptionMasksEveryPasswordLibpqReads() {
+        #expect(PGConfiguration(conninfo: "postgresql://u:pa?ss@h/db").description == "postgresql://u:***@h/db")
+        #expect(PGConfiguration(conninfo: "postgresql://u:Hunter?2Secret@h/db?sslmode=disable").description
+                == "postgresql://u:***@h/db?sslmode=disable")
+        #expect(PGConfiguration(conninfo: "postgresql://h/db?pass%77ord=Hunter2Secret").description == "postgresql://h/db?pass%77ord=***")
+        #expect(PGConfiguration(conninfo: "postgresql://h/db?sslpassword=Hunter2Secret&sslmode=require").description
+                == "postgresql://h/db?sslpassword=***&sslmode=require")
+        #expect(!PGConfiguration(conninfo: "host=h sslpassword=Hunter2Secret dbname=db").description.contains("Hunter2"))
+        #expect(Redactor(conninfo: "host=h sslpassword=Hunter2Secret").redacted("key \"Hunter2Secret\"") == "key \"***\"")
+    }
+
     @Test func resolveOrder() {
         #expect(PGConfiguration.resolve(explicit: "postgres://flag", environment: ["DATABASE_URL": "postgres://env"]).conninfo == "postgres://flag")
         #expect(PGConfiguration.resolve(explicit: nil, environment: ["DATABASE_URL": "postgres://env"]).conninfo == "postgres://env")
