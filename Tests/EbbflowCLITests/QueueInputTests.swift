@@ -17,17 +17,17 @@ import Testing
         try await withSchema { base in
             let long = String(repeating: "q", count: 8_192)
             let cases: [([String], String)] = [
-                (["jobs", "enqueue", "noop", "--queue", "default,sweeps"], "--queue \"default,sweeps\": must be 1 to 63 characters"),
-                (["jobs", "enqueue", "noop", "--queue", " default"], "--queue \" default\": must be 1 to 63 characters"),
-                (["jobs", "enqueue", "noop", "--queue", long], "(8192 bytes): must be 1 to 63 characters"),
-                (["schedules", "add", "nightly", "--cron", "0 3 * * *", "--kind", "noop", "--queue", "a b"], "--queue \"a b\""),
+                (["jobs", "enqueue", "noop", "--queue", "default,sweeps"], "--queue \"default,sweeps\": must be 1 to 128 bytes"),
+                (["jobs", "enqueue", "noop", "--queue", " default"], "--queue \" default\": must be 1 to 128 bytes"),
+                (["jobs", "enqueue", "noop", "--queue", long], "(8192 bytes): must be 1 to 128 bytes"),
+                (["schedules", "add", "nightly", "--cron", "0 3 * * *", "--kind", "noop", "--queue", "a,b"], "--queue \"a,b\""),
                 (["jobs", "enqueue", "noop", "--count", "-1"], "--count must be at least 1, got -1"),
                 (["jobs", "enqueue", "noop", "--max-attempts", "-1"], "--max-attempts must be 1...32767, got -1"),
                 (["schedules", "preview", "@daily", "--count", "-1"], "--count must be 1...10000"),
                 (["jobs", "enqueue", "noop", "--in", "99999999999d"], "--in \"99999999999d\": must be at most 3650d (ten years)"),
                 (["jobs", "enqueue", "noop", "--in", "-5m"], "--in \"-5m\": is not a duration"),
                 (["worker", "--drain", "--id", "worker\nforged log line"], "--id must be at most 128 characters without control characters"),
-                (["worker", "--drain", "--queues", "default, sweeps,a b"], "--queues \"a b\""),
+                (["worker", "--drain", "--queues", "default, sweeps,a\u{2028}b"], "--queues \"a\\u{2028}b\""),
                 (["worker", "--drain", "--completed-retention", "99999999999d"], "--completed-retention \"99999999999d\": must be at most 3650d (ten years)"),
                 (["jobs", "list", "--limit", "-1"], "--limit must be 1...100000, got -1"),
                 (["contacts", "import", "contacts.csv", "--format", "xml"], "--format must be csv or ndjson, got \"xml\""),
