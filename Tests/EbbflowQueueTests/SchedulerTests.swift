@@ -100,6 +100,22 @@ import Testing
         }
     }
 
+    /// The library refuses an existing name unless asked to replace it, as the CLI does: its
+    /// default `replace: true` once let any caller overwrite a built-in without a word.
+    @Test func upsertRefusesAnExistingNameByDefault() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let schedules = ScheduleStore(schema: schema)
+            await #expect(throws: QueueError.self) {
+                try await connection.run {
+                    try schedules.upsert(name: "inactivity_sweep", cron: try CronSchedule(parsing: "0 0 1 1 *"), kind: "noop",
+                                         args: PGJSON("{}"), queue: "default", priority: 0, maxAttempts: 3, on: $0)
+                }
+            }
+            let listed = try await connection.run { try schedules.list(on: $0) }
+            #expect(listed.first(where: { $0.name == "inactivity_sweep" })?.kind == "sweep_inactivity", "unchanged")
+        }
+    }
+
     /// A clock set back (a simulation starting in the past) leaves ticks months ahead: rebase
     /// brings each to its first tick after the new now. A tick already due, or already the next,
     /// stays, so moving the clock forward keeps its one catch-up run; a second rebase moves nothing.
