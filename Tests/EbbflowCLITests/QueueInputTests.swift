@@ -26,7 +26,12 @@ import Testing
                 (["schedules", "preview", "@daily", "--count", "-1"], "--count must be 1...10000"),
                 (["jobs", "enqueue", "noop", "--in", "99999999999d"], "--in \"99999999999d\": must be at most 3650d (ten years)"),
                 (["jobs", "enqueue", "noop", "--in", "-5m"], "--in \"-5m\": is not a duration"),
-                (["worker", "--drain", "--id", "worker\nforged log line"], "--id must be at most 128 characters without control characters"),
+                (["jobs", "enqueue", "noop", "--count", "2", "--run-at", "0001-01-01T00:30:00+01:00"],
+                 "--run-at \"0001-01-01T00:30:00+01:00\" is before 0001-01-01T00:00:00Z, the earliest run time"),
+                (["jobs", "enqueue", "noop", "--run-at", "0000-12-31T23:59:59Z"], "--run-at \"0000-12-31T23:59:59Z\" is before 0001-01-01T00:00:00Z"),
+                (["worker", "--drain", "--id", "worker\nforged log line"], "--id must be at most 128 characters without control or line-break"),
+                (["worker", "--drain", "--id", "worker\u{2028}forged"], "--id must be at most 128 characters without control or line-break"),
+                (["worker", "--drain", "--id", "worker\u{2029}forged"], "--id must be at most 128 characters without control or line-break"),
                 (["worker", "--drain", "--queues", "default, sweeps,a\u{2028}b"], "--queues \"a\\u{2028}b\""),
                 (["worker", "--drain", "--completed-retention", "99999999999d"], "--completed-retention \"99999999999d\": must be at most 3650d (ten years)"),
                 (["jobs", "list", "--limit", "-1"], "--limit must be 1...100000, got -1"),
@@ -75,6 +80,8 @@ import Testing
             let shown = try await EbbflowBinary.run(["jobs", "show", "\(id)", "--json"] + base)
             #expect(shown.stdout.contains("\"run_at\" : \"0001-01-01T00:00:00Z\""), "\(shown.stdout)")
             #expect(try await EbbflowBinary.run(["jobs", "enqueue", "noop", "--count", "2", "--queue", "old", "--run-at", "1582-10-04T12:00:00Z"] + base).exitCode == 0)
+            // The earliest run time, by both paths (COPY once wrote year 0 for 1 BC: SQLSTATE 22008).
+            #expect(try await EbbflowBinary.run(["jobs", "enqueue", "noop", "--count", "2", "--queue", "first", "--run-at", "0001-01-01T00:00:00Z"] + base).exitCode == 0)
             let connection = try await TestDatabase.connect()
             let stored: [String] = try await connection.query(
                 "SELECT to_char(run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS t FROM \"\(base[1])\".jobs WHERE queue = 'old'").rows.map { try $0.decode("t") }
