@@ -2,6 +2,11 @@
 import Foundation
 
 public enum ISO8601Text {
+    /// 0001-01-01T00:00:00Z, the earliest run time a job may have. Why: PostgreSQL writes
+    /// earlier years as `… BC`, which the COPY text path (year 0 in ISO form) cannot express;
+    /// one bound for every enqueue path keeps `--count 1` and `--count 2` alike.
+    public static let earliestRunAt = Date(timeIntervalSince1970: -62_135_596_800)
+
     /// The instant `text` names, or nil. Accepted: `2026-01-01T09:00:00Z`, with fractional
     /// seconds, an offset (`+02:00`, `+0200`), a space or lowercase `t`/`z` (RFC 3339); a bare
     /// date is midnight UTC.

@@ -1,4 +1,5 @@
 // The values the queue deals in: a job as stored, a job to enqueue, an attempt's error, an outcome.
+import EbbflowCore
 import Foundation
 import PostgresClient
 
@@ -100,6 +101,9 @@ public struct NewJob: Sendable {
         guard (1...Int(Int16.max)).contains(maxAttempts) else { throw QueueError.invalid("max attempts must be 1...32767, got \(maxAttempts)") }
         guard (Int(Int16.min)...Int(Int16.max)).contains(priority) else { throw QueueError.invalid("priority must fit in a smallint, got \(priority)") }
         guard delay >= 0, delay.isFinite else { throw QueueError.invalid("delay must be zero or positive, got \(delay)") }
+        if let runAt, runAt < ISO8601Text.earliestRunAt {
+            throw QueueError.invalid("run time \(ISO8601Text.string(runAt)) is before 0001-01-01T00:00:00Z, the earliest run time")
+        }
     }
 }
 

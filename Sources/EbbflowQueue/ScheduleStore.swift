@@ -40,10 +40,11 @@ public struct ScheduleStore: Sendable {
     public init(schema: SchemaName) { self.schema = schema }
 
     /// Adds a schedule, or replaces the one of that name when `replace` is true; its first tick
-    /// is the first after the database clock's now. Without `replace`, an existing name is
-    /// refused: `schedules add inactivity_sweep …` once silently replaced the daily sweep.
+    /// is the first after the database clock's now. Without `replace` (the default, for library
+    /// callers as for the CLI), an existing name is refused: `schedules add inactivity_sweep …`
+    /// once silently replaced the daily sweep.
     public func upsert(name: String, cron: CronSchedule, kind: String, args: PGJSON, queue: String, priority: Int,
-                       maxAttempts: Int, replace: Bool = true, on connection: isolated PGConnection) throws -> ScheduleRow {
+                       maxAttempts: Int, replace: Bool = false, on connection: isolated PGConnection) throws -> ScheduleRow {
         guard !name.isEmpty else { throw QueueError.invalid("schedule name is empty") }
         // The job every tick will enqueue, checked now: refused at a tick, it would fire never.
         try NewJob(kind: kind, args: args, queue: queue, priority: priority, maxAttempts: maxAttempts).validate()
@@ -81,8 +82,15 @@ public struct ScheduleStore: Sendable {
         try connection.query("SELECT name FROM \(builtins) ORDER BY name").rows.map { try $0.decode("name") }
     }
 
-    /// Puts back built-in schedules as ebbflow installs them (all, or the one named), enabled,
-    /// with their first tick after the database clock's now; returns the names restored.
+    /// Puts back built-in schedules; returns the names restored.
+    ///
+    /// Without a name, only the built-ins that are missing are inserted (as shipped, enabled):
+    /// a present one is left exactly as the operator left it, disabled, on another `--tz` or
+    /// with its next tick, because restoring all of them once re-enabled a schedule disabled on
+    /// purpose and reset every next run. With a name, that one built-in gets its shipped
+    /// definition back and is enabled; its next tick stays when its cron and zone were already
+    /// the shipped ones and the tick is due or the next one anyway (a catch-up run is not lost),
+    /// else it is the first tick after the database clock's now.
     ///
     /// Why a command and not `migrate`: a migration runs once, and it must not undo a change
     /// an operator made on purpose; restoring is the operator's explicit choice.
@@ -95,15 +103,29 @@ public struct ScheduleStore: Sendable {
             let known = try builtinNames(on: connection).joined(separator: ", ")
             throw QueueError.invalid("no built-in schedule named \"\(name)\"; the built-ins are \(known)")
         }
+        let onConflict = name == nil ? "DO NOTHING" : """
+            DO UPDATE SET cron = excluded.cron, time_zone = excluded.time_zone, kind = excluded.kind,
+                args = excluded.args, queue = excluded.queue, priority = excluded.priority,
+                max_attempts = excluded.max_attempts, enabled = true,
+                next_run_at = CASE WHEN (s.cron, s.time_zone) = (excluded.cron, excluded.time_zone)
+                                        AND s.next_run_at <= excluded.next_run_at
+                                   THEN s.next_run_at ELSE excluded.next_run_at END
+            """
+        let now = try DatabaseClock(schema: schema).now(on: connection)
         var restored: [String] = []
         for row in rows.rows {
-            let zone = TimeZone(identifier: try row.decode("time_zone", as: String.self)) ?? .gmt
-            let cron = try CronSchedule(parsing: try row.decode("cron"), timeZone: zone)
-            let restoredRow = try upsert(
-                name: try row.decode("name"), cron: cron, kind: try row.decode("kind"), args: PGJSON(try row.decode("args", as: String.self)),
-                queue: try row.decode("queue"), priority: try row.decode("priority"), maxAttempts: try row.decode("max_attempts"),
-                replace: true, on: connection)
-            restored.append(restoredRow.name)
+            let zoneName: String = try row.decode("time_zone")
+            let cron = try CronSchedule(parsing: try row.decode("cron"), timeZone: TimeZone(identifier: zoneName) ?? .gmt)
+            guard let next = cron.next(after: now) else { throw QueueError.invalid("cron expression \"\(cron.expression)\" never fires") }
+            let inserted = try connection.query("""
+                INSERT INTO \(table) AS s (name, cron, time_zone, kind, args, queue, priority, max_attempts, next_run_at)
+                VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9)
+                ON CONFLICT (name) \(onConflict)
+                RETURNING name
+                """, [try row.decode("name", as: String.self), cron.expression, zoneName, try row.decode("kind", as: String.self),
+                      try row.decode("args", as: String.self), try row.decode("queue", as: String.self),
+                      try row.decode("priority", as: Int.self), try row.decode("max_attempts", as: Int.self), next]).first
+            if let inserted { restored.append(try inserted.decode("name")) }
         }
         return restored
     }

@@ -1,5 +1,6 @@
 // A connection string checked before libpq sees it, and shown with its password masked by position.
 import CLibPQ
+import Foundation
 
 /// What libpq will read from a connection string, known before connecting.
 ///
@@ -20,6 +21,9 @@ struct ConnectionString: Sendable {
 
     /// The password libpq will send, when the string gives one.
     var password: String? { options.first { $0.keyword == "password" }?.value }
+
+    /// The options whose values are secrets: masked wherever shown.
+    static let secretKeywords: Set<String> = ["password", "sslpassword"]
 
     static let notShown = "(not shown: it may hold a password)"
 
@@ -43,24 +47,45 @@ struct ConnectionString: Sendable {
                           "the connection string is neither a postgresql:// URL nor key=value pairs \(Self.notShown)")
         }
         options = form == .databaseName ? [("dbname", text)] : try Self.parse(text, form: form)
-        if let database = options.first(where: { $0.keyword == "dbname" })?.value,
-           form == .keywordValue, database.contains("://") || database.contains("=") {
+        // In every form (a URL's `?dbname=` and path too): libpq quotes these values whole in
+        // its errors (`database "…" does not exist`, `host name "…"`), so one that carries a
+        // connection string or credentials would print the password.
+        if let misplaced = options.first(where: { Self.quotedByLibpq.contains($0.keyword) && Self.looksLikeCredentials($0.value) }) {
             throw PGError(.invalidConfiguration,
-                          "dbname= holds a connection URL or key=value string; give it as the connection string itself \(Self.notShown)")
+                          "\(misplaced.keyword)= holds a connection URL, key=value pairs or user:password@host credentials; give them as the connection string itself \(Self.notShown)")
         }
+    }
+
+    /// The options libpq names in its connection errors, quoting their values.
+    static let quotedByLibpq: Set<String> = ["dbname", "user", "host", "hostaddr", "port"]
+
+    /// A value shaped like a connection string or credentials: `://`, an `=`, or `:` then `@`
+    /// (`bob:Secret@db/app`). No database, user, host or port name legitimately has these
+    /// (an IPv6 host has colons but no `@`; a user `alice@corp` has no colon before the `@`).
+    static func looksLikeCredentials(_ value: String) -> Bool {
+        if value.contains("://") || value.contains("=") { return true }
+        guard let colon = value.firstIndex(of: ":") else { return false }
+        return value[colon...].contains("@")
     }
 
     /// A bare database name as libpq would take it: nothing that looks like a mistyped URL.
     static let databaseNameCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.$".unicodeScalars)
 
-    /// libpq ends a URL's user info at the first `@` (or at a `/` before any `@`): a raw `@` or
-    /// `/` in a password moves the rest of it into the host, port or path, where errors quote it.
-    private static func checkUserInfo(_ text: String) throws(PGError) {
+    /// Where libpq ends a URL's user info: it scans for the first `@` or `/` (a `?` does not
+    /// stop it, so `u:pa?ss@h` has the password `pa?ss`); the `@`'s index when there is one.
+    private static func userInfoEnd(_ text: String) -> String.Index? {
         let rest = text[text.range(of: "://")!.upperBound...]
-        let beforeQuery = rest.prefix { $0 != "?" }
-        let ats = beforeQuery.filter { $0 == "@" }.count
-        let slashBeforeAt = beforeQuery.firstIndex(of: "@").map { at in beforeQuery[..<at].contains("/") } ?? false
-        if ats > 1 || slashBeforeAt {
+        guard let stop = rest.firstIndex(where: { $0 == "@" || $0 == "/" }), rest[stop] == "@" else { return nil }
+        return stop
+    }
+
+    /// A raw `@` or `/` in a password moves the rest of it into the host, port or path, where
+    /// errors quote it.
+    private static func checkUserInfo(_ text: String) throws(PGError) {
+        let afterScheme = text.range(of: "://")!.upperBound
+        let hostStart = userInfoEnd(text).map { text.index(after: $0) } ?? afterScheme
+        let beforeQuery = text[hostStart...].prefix { $0 != "?" }
+        if beforeQuery.contains("@") {
             throw PGError(.invalidConfiguration,
                           "the connection URL has a raw '@' or '/' in its user name or password; percent-encode them (%40, %2F) \(Self.notShown)")
         }
@@ -90,7 +115,7 @@ struct ConnectionString: Sendable {
         case .empty, .databaseName:
             return text
         case .keywordValue:
-            return options.map { "\($0.keyword)=\($0.keyword == "password" ? "***" : Self.quoted($0.value))" }.joined(separator: " ")
+            return options.map { "\($0.keyword)=\(Self.secretKeywords.contains($0.keyword) ? "***" : Self.quoted($0.value))" }.joined(separator: " ")
         case .url:
             return Self.redactedURL(text)
         }
@@ -101,19 +126,26 @@ struct ConnectionString: Sendable {
         return "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
     }
 
-    /// Masks the user info's password (after its first `:`, up to the `@` libpq ends it at)
-    /// and every `password=` query parameter's value.
+    /// Masks the user info's password (after its first `:`, up to the `@` where libpq ends
+    /// it) and the value of every query parameter libpq reads as a secret, its key
+    /// percent-decoded as libpq decodes it (`pass%77ord=` is `password=`).
     private static func redactedURL(_ text: String) -> String {
         let afterScheme = text.range(of: "://")!.upperBound
-        let queryStart = text[afterScheme...].firstIndex(of: "?") ?? text.endIndex
-        var head = String(text[..<queryStart])
-        let rest = head[afterScheme...]
-        if let at = rest.firstIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") {
-            head = String(head[...colon]) + "***" + String(head[at...])
+        var head = String(text[..<afterScheme])
+        var hostStart = afterScheme
+        if let at = userInfoEnd(text) {
+            let userInfo = text[afterScheme..<at]
+            head += userInfo.firstIndex(of: ":").map { String(userInfo[...$0]) + "***" } ?? String(userInfo)
+            head += "@"
+            hostStart = text.index(after: at)
         }
+        let queryStart = text[hostStart...].firstIndex(of: "?") ?? text.endIndex
+        head += text[hostStart..<queryStart]
         guard queryStart < text.endIndex else { return head }
         let query = text[text.index(after: queryStart)...].split(separator: "&", omittingEmptySubsequences: false).map { pair in
-            pair.lowercased().hasPrefix("password=") ? "password=***" : String(pair)
+            let key = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            let decoded = String(key).removingPercentEncoding ?? String(key)
+            return secretKeywords.contains(decoded) ? "\(key)=***" : String(pair)
         }
         return head + "?" + query.joined(separator: "&")
     }

@@ -45,45 +45,49 @@ public struct PGConfiguration: Sendable, CustomStringConvertible {
 /// Hides a connection string's password in the messages libpq and the server send back.
 ///
 /// By position, not by substring: libpq quotes the values it complains about (`database "…"`,
-/// `host name "…"`), so a quoted value that holds the password is replaced whole, and no other
-/// text is touched. Replacing the password wherever its letters occurred once turned
-/// `unsupported` into `unsupp***rted` for the password `o`. `PGPASSWORD` is not searched for:
-/// libpq never prints it. A string libpq could not parse never reaches a connection
-/// (`ConnectionString` refuses it first), so there is nothing of it to hide here.
+/// `host name "…"`), so a quoted value that is exactly a secret (the password, the
+/// `sslpassword`, the whole URL or key=value string) or is shaped like credentials
+/// (`bob:Secret@db`, `password=…`) is replaced whole, and no other text is touched. Replacing
+/// a secret wherever its letters occurred once turned `unsupported` into `unsupp***rted` for
+/// the password `o`, and replacing the whole connection string wherever it occurred turned the
+/// bare name `ebbflow` inside `"ebbflow_alt.builtin_schedules"` into a placeholder. A bare
+/// database name is never a secret. `PGPASSWORD` is not searched for: libpq never prints it.
 struct Redactor: Sendable {
-    private let secrets: [String]
-    private let conninfo: String
+    private let secrets: Set<String>
 
-    /// Passwords shorter than this are not looked for inside quoted values: a value as short
-    /// as that is as likely a coincidence as a leak, and libpq only quotes it if it was put in
-    /// a field other than the password, which `ConnectionString` already refuses for URLs.
+    /// Passwords shorter than this are not looked for in quoted values: a value that short is
+    /// as likely a coincidence (`database "crm"`) as a leak.
     static let minimumSecretLength = 4
 
     init(conninfo: String) {
-        self.conninfo = conninfo
-        var found: [String] = []
-        if let parsed = try? ConnectionString(conninfo), let password = parsed.password, password.count >= Self.minimumSecretLength {
-            found.append(password)
+        var found: Set<String> = []
+        if let parsed = try? ConnectionString(conninfo) {
+            for option in parsed.options where ConnectionString.secretKeywords.contains(option.keyword)
+                && option.value.count >= Self.minimumSecretLength {
+                found.insert(option.value)
+            }
+            if parsed.form == .url || parsed.form == .keywordValue { found.insert(conninfo) }
         }
         secrets = found
     }
 
     func redacted(_ text: String) -> String {
-        var result = text
-        // The whole string, where a message quotes it (libpq read it as a database name).
-        if !conninfo.isEmpty, result.contains(conninfo) {
-            result = result.replacingOccurrences(of: conninfo, with: "(the connection string)")
-        }
-        guard !secrets.isEmpty, secrets.contains(where: { result.contains($0) }) else { return result }
-        // Each "…" value holding a secret, replaced whole.
+        guard text.contains("\"") else { return text }
         var output = ""
-        var rest = result[...]
+        var rest = text[...]
         while let open = rest.firstIndex(of: "\""), let close = rest[rest.index(after: open)...].firstIndex(of: "\"") {
-            let value = rest[rest.index(after: open)..<close]
+            let value = String(rest[rest.index(after: open)..<close])
             output += rest[..<open]
-            output += secrets.contains(where: { value.contains($0) }) ? "\"***\"" : "\"\(value)\""
+            output += secrets.contains(value) || Self.holdsCredentials(value) ? "\"***\"" : "\"\(value)\""
             rest = rest[rest.index(after: close)...]
         }
         return output + rest
+    }
+
+    /// `user:password@host` or a `password=` pair: what a misplaced connection string carries.
+    static func holdsCredentials(_ value: String) -> Bool {
+        if value.range(of: "password=", options: .caseInsensitive) != nil { return true }
+        guard let colon = value.firstIndex(of: ":") else { return false }
+        return value[colon...].contains("@")
     }
 }

@@ -34,6 +34,9 @@ struct JobsEnqueueCommand: AsyncParsableCommand {
         try QueueName.check(queue, field: "--queue")
         if runAt != nil && delay != nil { throw InputError("use --run-at or --in, not both") }
         if let runAt, ISO8601Text.parse(runAt) == nil { throw InputError("--run-at \"\(runAt)\" is not an ISO 8601 time with its zone, such as 2026-01-01T09:00:00Z or 2026-01-01T10:00:00+01:00") }
+        if let runAt, let time = ISO8601Text.parse(runAt), time < ISO8601Text.earliestRunAt {
+            throw InputError("--run-at \"\(runAt)\" is before 0001-01-01T00:00:00Z, the earliest run time")
+        }
         // The shared duration bound (ten years), so the run time is always one the database holds.
         if let delay { _ = try InputBounds.duration(delay, field: "--in", minimum: 0) }
         if uniqueKey == "" { throw InputError("--unique-key must not be empty") }

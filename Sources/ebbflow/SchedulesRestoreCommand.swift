@@ -5,16 +5,20 @@ import EbbflowQueue
 struct SchedulesRestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Restore a removed or replaced built-in schedule (all of them without NAME), enabled.")
+        abstract: "Restore a built-in schedule as shipped, enabled; without NAME, re-insert only the missing built-ins.")
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "A built-in schedule's name, e.g. inactivity_sweep. Default: every built-in.") var name: String?
+    @Argument(help: "A built-in schedule's name, e.g. inactivity_sweep. Default: every missing built-in (present ones are left as they are).") var name: String?
 
     func run() async throws {
         let schedules = ScheduleStore(schema: try connection.schemaName)
         let database = try await connection.connect()
         let name = self.name
         let restored = try await database.run { try schedules.restoreBuiltins(name, on: $0) }
-        print("restored \(restored.count == 1 ? "schedule" : "schedules") \(restored.joined(separator: ", "))")
+        if restored.isEmpty {
+            print("nothing restored: every built-in schedule is present (name one to restore its definition)")
+        } else {
+            print("restored \(restored.count == 1 ? "schedule" : "schedules") \(restored.joined(separator: ", "))")
+        }
     }
 }

@@ -37,9 +37,10 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         guard (0...65535).contains(metricsPort) else { throw InputError("--metrics-port must be 0...65535") }
         if id == "" { throw InputError("--id must not be empty") }
-        // Shown in logs, `jobs show` and the workers table, one line each: no control characters.
-        if let id, id.count > 128 || id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw InputError("--id must be at most 128 characters without control characters such as a newline")
+        // Shown in logs, `jobs show` and the workers table, one line each: no control characters,
+        // nor U+2028/U+2029, which break a line as surely as a newline in many log viewers.
+        if let id, id.count > 128 || id.unicodeScalars.contains(where: QueueName.isLineBreakOrControl) {
+            throw InputError("--id must be at most 128 characters without control or line-break characters such as a newline")
         }
         guard concurrency > 0 && concurrency <= 1000 else { throw InputError("--concurrency must be 1...1000, got \(concurrency)") }
         // Bounded above too: an infinite or huge value would overflow the milliseconds it becomes.

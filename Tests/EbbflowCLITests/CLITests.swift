@@ -99,7 +99,11 @@ import Testing
     /// name); `PGPASSWORD=o` once printed `unsupp***rted`. One line, nothing of the string.
     @Test func mistypedConnectionStringsAreNeverEchoed() async throws {
         for url in ["postgresql//bob:Typo-S3cret@127.0.0.1:1/crm", "postgresql:/bob:Typo-S3cret@127.0.0.1:1/crm",
-                    "dbname=postgresql://bob:Typo-S3cret@127.0.0.1:1/crm", "postgresql://bob:Typo@S3cret@127.0.0.1:1/crm"] {
+                    "dbname=postgresql://bob:Typo-S3cret@127.0.0.1:1/crm", "postgresql://bob:Typo@S3cret@127.0.0.1:1/crm",
+                    "postgresql://127.0.0.1:1/?dbname=postgresql://bob:Typo-S3cret@db/app",
+                    "postgresql://127.0.0.1:1/?dbname=host%3Dx%20password%3DTypo-S3cret",
+                    "host=127.0.0.1 port=1 user=postgres dbname=bob:Typo-S3cret@db/app",
+                    "host=127.0.0.1 port=1 user=postgresql://bob:Typo-S3cret@db/app", "host=postgresql://bob:Typo-S3cret@db/app"] {
             let result = try await EbbflowBinary.run(["migrate", "--status", "--database-url", url])
             #expect(result.exitCode == 1, "\(result.output)")
             #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")

@@ -48,12 +48,50 @@ import Testing
         let all = try await EbbflowBinary.run(["schedules", "restore"] + base)
         #expect(all.exitCode == 0 && all.stdout.contains("decay_scores"), "\(all.output)")
         #expect(try await schedule("decay_scores", base)?["cron"] as? String == "30 3 * * *")
-        #expect(try await schedule("experiments_promote", base)?["enabled"] as? Bool == true)
+        #expect(try await schedule("experiments_promote", base)?["enabled"] as? Bool == false, "restore alone never re-enables one")
         #expect(try await schedule("nightly", base) != nil, "a user's own schedule is left alone")
 
         let unknown = try await EbbflowBinary.run(["schedules", "restore", "nightly"] + base)
         #expect(unknown.exitCode == 1 && unknown.stderr.contains("no built-in schedule named \"nightly\"")
                 && unknown.stderr.contains("inactivity_sweep"), "\(unknown.output)")
+        try await TestDatabase.dropSchema(schema)
+    }
+
+    /// `schedules restore` alone once upserted every built-in enabled: it re-enabled a
+    /// schedule an operator had disabled, undid a `--tz` and reset every next run. Now it only
+    /// re-inserts missing built-ins; `restore NAME` restores that one and keeps a due tick.
+    @Test func restoreWithoutANameOnlyReinsertsMissingBuiltins() async throws {
+        let schema = TestDatabase.uniqueSchemaName("sch")
+        let base = ["--schema", schema, "--database-url", try TestDatabase.url]
+        #expect(try await EbbflowBinary.run(["migrate"] + base).exitCode == 0)
+        let connection = try await TestDatabase.connect()
+        let table = "\"\(schema)\".schedules"
+        func state(_ name: String) async throws -> String {
+            try await connection.query("SELECT concat_ws(' ', enabled::text, time_zone, next_run_at::text) AS s FROM \(table) WHERE name = $1", [name])
+                .first?.decode("s") ?? "missing"
+        }
+        #expect(try await EbbflowBinary.run(["schedules", "disable", "experiments_promote"] + base).exitCode == 0)
+        #expect(try await EbbflowBinary.run(["schedules", "remove", "stream_date_entries"] + base).exitCode == 0)
+        try await connection.execute("UPDATE \(table) SET time_zone = 'Europe/Paris' WHERE name = 'inactivity_sweep'")
+        try await connection.execute("UPDATE \(table) SET next_run_at = next_run_at + interval '7 days' WHERE name = 'audience_snapshot'")
+        let before = [try await state("experiments_promote"), try await state("inactivity_sweep"), try await state("audience_snapshot")]
+
+        let all = try await EbbflowBinary.run(["schedules", "restore"] + base)
+        #expect(all.exitCode == 0 && all.stdout.contains("restored schedule stream_date_entries"), "\(all.output)")
+        #expect([try await state("experiments_promote"), try await state("inactivity_sweep"), try await state("audience_snapshot")] == before)
+        #expect(try await state("stream_date_entries").hasPrefix("true UTC"))
+        let again = try await EbbflowBinary.run(["schedules", "restore"] + base)
+        #expect(again.exitCode == 0 && again.stdout.contains("nothing restored"), "\(again.output)")
+
+        // Named: the shipped definition, enabled; a due tick of an unchanged cron and zone stays.
+        try await connection.execute("""
+            UPDATE \(table) SET enabled = false, next_run_at = "\(schema)".clock_now() - interval '1 hour' WHERE name = 'apply_pending_events'
+            """)
+        let due = try await state("apply_pending_events")
+        #expect(try await EbbflowBinary.run(["schedules", "restore", "apply_pending_events"] + base).exitCode == 0)
+        #expect(try await state("apply_pending_events") == due.replacingOccurrences(of: "false ", with: "true "))
+        #expect(try await EbbflowBinary.run(["schedules", "restore", "inactivity_sweep"] + base).exitCode == 0)
+        #expect(try await state("inactivity_sweep").hasPrefix("true UTC"))
         try await TestDatabase.dropSchema(schema)
     }
 

@@ -129,12 +129,17 @@ import Testing
             for bad in [NewJob(kind: ""), NewJob(kind: "noop", queue: ""), NewJob(kind: "noop", maxAttempts: 0), NewJob(kind: "noop", delay: -1)] {
                 await #expect(throws: QueueError.self) { try await connection.run { try store.enqueue(bad, on: $0) } }
             }
+            // Before year 1: PostgreSQL's 1 BC, which the COPY path's text once wrote as year 0.
+            let early = NewJob(kind: "noop", runAt: Date(timeIntervalSince1970: -62_135_596_801))  // 0000-12-31T23:59:59Z
+            await #expect(throws: QueueError.self) { try await connection.run { try store.copyIn([early, early], on: $0) } }
+            await #expect(throws: QueueError.self) { try await connection.run { try store.enqueue(early, on: $0) } }
         }
     }
 
     /// A queue no worker's `--queues` can name (it splits on commas and trims spaces) is
     /// refused by the library too, on every enqueue path; a job there once waited for ever.
-    @Test(arguments: ["default,sweeps", " default", "default ", "sweeps\n", String(repeating: "q", count: 8_192), "café"])
+    @Test(arguments: ["default,sweeps", " default", "default ", "sweeps\n", "a\u{2028}b", "a\u{2029}", "\u{00A0}mail",
+                      String(repeating: "q", count: 129), String(repeating: "q", count: 8_192)])
     func queueNamesNoWorkerCanClaimAreRefused(queue: String) async throws {
         try await MigratedSchema.with { (connection, schema) async throws in
             let store = JobStore(schema: schema)
@@ -143,6 +148,20 @@ import Testing
             await #expect(throws: BoundError.self) { try await connection.run { try store.enqueueMany([job], on: $0) } }
             await #expect(throws: BoundError.self) { try await connection.run { try store.copyIn([job, job], on: $0) } }
             #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs") == 0)
+        }
+    }
+
+    /// Every name a worker's `--queues` can claim is accepted: refusing `tenant:42` or
+    /// `émails` once stranded jobs already stored there and disabled their schedules.
+    @Test(arguments: ["tenant:42", "mail/high", "émails", "a b", "default.v2", String(repeating: "q", count: 128)])
+    func claimableQueueNamesAreAccepted(queue: String) async throws {
+        try await MigratedSchema.with { (connection, schema) async throws in
+            let store = JobStore(schema: schema)
+            let job = NewJob(kind: "noop", queue: queue)
+            _ = try await connection.run { try store.enqueue(job, on: $0) }
+            _ = try await connection.run { try store.enqueueMany([job], on: $0) }
+            _ = try await connection.run { try store.copyIn([job, job], on: $0) }
+            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE queue = $1", [queue]) == 4)
         }
     }
 }

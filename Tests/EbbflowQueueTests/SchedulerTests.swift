@@ -79,6 +79,43 @@ import Testing
         }
     }
 
+    /// A schedule whose queue a worker can claim keeps firing: a too-narrow queue-name rule once
+    /// disabled stored schedules on `tenant:42` or `émails` at their next tick after an upgrade.
+    @Test func storedSchedulesOnClaimableQueuesKeepFiring() async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            let schedules = ScheduleStore(schema: schema)
+            try await connection.execute("UPDATE \(schema.quoted).schedules SET enabled = false")
+            for (name, queue) in [("tenant", "tenant:42"), ("mail", "mail/high"), ("accent", "émails")] {
+                try await connection.execute("""
+                    INSERT INTO \(schema.quoted).schedules (name, cron, time_zone, kind, args, queue, priority, max_attempts, next_run_at)
+                    VALUES ($1, '@hourly', 'UTC', 'noop', '{}', $2, 0, 3, \(schema.quoted).clock_now())
+                    """, [name, queue])
+            }
+            #expect(try await connection.run { try Scheduler(schema: schema).run(on: $0) } == 3)
+            #expect(try await connection.run { try schedules.list(on: $0) }.filter { ["tenant", "mail", "accent"].contains($0.name) }
+                .allSatisfy(\.enabled))
+            #expect(try await MigratedSchema.count(connection, """
+                SELECT 1 FROM \(schema.quoted).jobs WHERE queue IN ('tenant:42', 'mail/high', 'émails')
+                """) == 3)
+        }
+    }
+
+    /// The library refuses an existing name unless asked to replace it, as the CLI does: its
+    /// default `replace: true` once let any caller overwrite a built-in without a word.
+    @Test func upsertRefusesAnExistingNameByDefault() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let schedules = ScheduleStore(schema: schema)
+            await #expect(throws: QueueError.self) {
+                try await connection.run {
+                    try schedules.upsert(name: "inactivity_sweep", cron: try CronSchedule(parsing: "0 0 1 1 *"), kind: "noop",
+                                         args: PGJSON("{}"), queue: "default", priority: 0, maxAttempts: 3, on: $0)
+                }
+            }
+            let listed = try await connection.run { try schedules.list(on: $0) }
+            #expect(listed.first(where: { $0.name == "inactivity_sweep" })?.kind == "sweep_inactivity", "unchanged")
+        }
+    }
+
     /// A clock set back (a simulation starting in the past) leaves ticks months ahead: rebase
     /// brings each to its first tick after the new now. A tick already due, or already the next,
     /// stays, so moving the clock forward keeps its one catch-up run; a second rebase moves nothing.

@@ -57,6 +57,44 @@ import Testing
         }
     }
 
+    /// The database's owner may analyze every table in it on PostgreSQL 15 and 16 (and a role
+    /// with MAINTAIN or pg_maintain on 17), owner of the tables or not; a pre-check of table
+    /// ownership once skipped them all. Now PostgreSQL decides, and the refresher counts
+    /// what it really analyzed.
+    @Test func theDatabaseOwnerAnalyzesTablesItDoesNotOwn() async throws {
+        let admin = try await TestDatabase.connect()
+        let role = "ebbflow_stats_dbowner"
+        let database = "ebbflow_stats_\(TestDatabase.uniqueSchemaName("db"))"
+        try await admin.simpleQuery("""
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '\(role)') THEN CREATE ROLE \(role) NOLOGIN; END IF;
+            END $$
+            """)
+        try await admin.simpleQuery("CREATE DATABASE \(database) OWNER \(role)")
+        do {
+            let url = try #require(TestURL(try TestDatabase.url)).with(database: database).description
+            let connection = try await TestDatabase.connect(url: url)
+            let schema = try SchemaName("q_stats")
+            _ = try await Migrator(schema: schema).migrate(on: connection)
+            let store = JobStore(schema: schema)
+            try await connection.withTransaction {
+                try store.copyIn((0..<30_000).map { NewJob(kind: "noop", args: PGJSON("{\"n\": \($0)}")) }, on: $0)
+            }
+            try await connection.simpleQuery("GRANT USAGE ON SCHEMA \(schema.quoted) TO \(role); SET ROLE \(role)")
+            let refresher = StatisticsRefresher(store: store, logger: InProcess.logger)
+            #expect(try await connection.run { try refresher.run(on: $0) } >= 1, "the database owner analyzes")
+            let tuples: Double = try await connection.query(
+                "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = '\(schema.qualified("jobs"))'::regclass").first!.decode("n")
+            #expect(tuples > 25_000, "analyzed: \(tuples)")
+            await connection.close()
+        } catch {
+            try? await admin.simpleQuery("DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+            throw error
+        }
+        try await admin.simpleQuery("DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+        await admin.close()
+    }
+
     /// Another worker holds the refresh: this one skips rather than analyzing twice.
     @Test func oneWorkerAtATime() async throws {
         try await MigratedSchema.with { connection, schema in

@@ -98,8 +98,8 @@ import EbbflowTestSupport
         ]
         for (conninfo, secret) in cases {
             let redactor = Redactor(conninfo: conninfo)
-            // The whole string, or a quoted value holding the password (how libpq quotes them).
-            #expect(!redactor.redacted("failed for \(conninfo) with \"x\(secret)y\"").contains(secret), "\(conninfo)")
+            // A quoted value that is the whole string or the password (how libpq quotes them).
+            #expect(redactor.redacted("failed for \"\(conninfo)\" with \"\(secret)\"") == "failed for \"***\" with \"***\"", "\(conninfo)")
             #expect(!PGConfiguration(conninfo: conninfo).description.contains(secret))
         }
         // key=value strings are shown as libpq parsed them (its option order), password masked.
@@ -107,6 +107,83 @@ import EbbflowTestSupport
                 == ["host=db", "password=***", "dbname=app"])
         #expect(PGConfiguration(conninfo: "postgresql://db/app?password=hunter4&sslmode=disable").description
                 == "postgresql://db/app?password=***&sslmode=disable")
+    }
+
+    /// A URL or credentials in a keyword libpq quotes in its errors (`dbname`, `user`, `host`),
+    /// in key=value form or in a URL's query, once came back whole: `could not connect to
+    /// database "postgresql://bob:Hunter2Secret@db/app"`. Refused in every form, never shown.
+    @Test(arguments: [
+        "postgresql://127.0.0.1:1/?dbname=postgresql://bob:Hunter2Secret@db/app&connect_timeout=3",
+        "postgresql://127.0.0.1:1/?dbname=host%3Dx%20password%3DHunter2Secret&connect_timeout=3",
+        "postgresql://127.0.0.1:1/bob:Hunter2Secret@db?connect_timeout=3",
+        "postgresql://127.0.0.1:1/app?user=bob:Hunter2Secret@db&connect_timeout=3",
+        "host=127.0.0.1 port=1 user=postgres dbname=bob:Hunter2Secret@db/app connect_timeout=3",
+        "host=127.0.0.1 port=1 user=postgresql://bob:Hunter2Secret@db/app dbname=app connect_timeout=3",
+        "host=postgresql://bob:Hunter2Secret@db/app port=1 dbname=app connect_timeout=3",
+        "host=127.0.0.1 port=1 user='x password=Hunter2Secret' dbname=app connect_timeout=3",
+    ])
+    func credentialsInAnyOptionAreRefusedNeverEchoed(conninfo: String) async throws {
+        await #expect {
+            _ = try await PGConnection.connect(PGConfiguration(conninfo: conninfo))
+        } throws: { error in
+            guard let error = error as? PGError else { return false }
+            let text = error.description
+            return error.kind == .invalidConfiguration && text.contains("not shown") && !text.contains("\n") && !text.contains("Hunter2")
+        }
+        #expect(!PGConfiguration(conninfo: conninfo).description.contains("Hunter2"))
+    }
+
+    /// What the refusals above must leave alone: every ordinary way to name a server.
+    @Test(arguments: [
+        "postgresql://postgres@/ebbflow?host=/tmp/x&port=5432",
+        "postgresql:///db?host=/var/run/postgresql",
+        "postgres://alice:p%40ss@db.example.com:5432/app?sslmode=require",
+        "postgresql://[::1]:5432/app",
+        "host=127.0.0.1 port=5432 user=postgres dbname=ebbflow sslmode=disable",
+        "host=a,b port=1,2 target_session_attrs=read-write dbname=app",
+        "host=db user=alice@corp dbname=app",
+        "ebbflow",
+    ])
+    func ordinaryConnectionStringsAreAccepted(conninfo: String) throws {
+        try PGConfiguration(conninfo: conninfo).validate()
+    }
+
+    /// Such values are masked in messages too, whole, wherever a server or libpq quotes them
+    /// (`PGDATABASE` set to a URL never passes through the check above).
+    @Test func credentialShapedQuotedValuesAreMasked() {
+        let redactor = Redactor(conninfo: "")
+        #expect(redactor.redacted("database \"postgresql://bob:Hunter2Secret@db/app\" does not exist")
+                == "database \"***\" does not exist")
+        #expect(redactor.redacted("database \"host=x password=Hunter2Secret\" does not exist") == "database \"***\" does not exist")
+        #expect(redactor.redacted("column \"a=b\" on host \"[::1]:5432\"") == "column \"a=b\" on host \"[::1]:5432\"")
+    }
+
+    /// Redaction by position only: with a bare database name as the connection string
+    /// (`DATABASE_URL=ebbflow`), replacing the string wherever it occurred printed
+    /// `relation "(the connection string)_alt.builtin_schedules"`.
+    @Test func aBareDatabaseNameIsNeverMasked() {
+        let redactor = Redactor(conninfo: "ebbflow")
+        for message in ["relation \"ebbflow_alt.builtin_schedules\" does not exist", "database \"ebbflow\" does not exist",
+                        "schema ebbflow already exists"] {
+            #expect(redactor.redacted(message) == message)
+        }
+        let keywords = Redactor(conninfo: "dbname=ebbflow password=Hunter2Secret")
+        #expect(keywords.redacted("relation \"ebbflow.jobs\": \"Hunter2Secret\", \"Hunter2Secret_x\"")
+                == "relation \"ebbflow.jobs\": \"***\", \"Hunter2Secret_x\"")
+    }
+
+    /// The password is masked where libpq reads it: a URL's user info runs to the first `@`
+    /// (a `?` does not end it), `sslpassword` is a secret too, and a query key is
+    /// percent-decoded before libpq looks it up.
+    @Test func descriptionMasksEveryPasswordLibpqReads() {
+        #expect(PGConfiguration(conninfo: "postgresql://u:pa?ss@h/db").description == "postgresql://u:***@h/db")
+        #expect(PGConfiguration(conninfo: "postgresql://u:Hunter?2Secret@h/db?sslmode=disable").description
+                == "postgresql://u:***@h/db?sslmode=disable")
+        #expect(PGConfiguration(conninfo: "postgresql://h/db?pass%77ord=Hunter2Secret").description == "postgresql://h/db?pass%77ord=***")
+        #expect(PGConfiguration(conninfo: "postgresql://h/db?sslpassword=Hunter2Secret&sslmode=require").description
+                == "postgresql://h/db?sslpassword=***&sslmode=require")
+        #expect(!PGConfiguration(conninfo: "host=h sslpassword=Hunter2Secret dbname=db").description.contains("Hunter2"))
+        #expect(Redactor(conninfo: "host=h sslpassword=Hunter2Secret").redacted("key \"Hunter2Secret\"") == "key \"***\"")
     }
 
     @Test func resolveOrder() {

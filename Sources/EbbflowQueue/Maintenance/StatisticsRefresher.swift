@@ -15,9 +15,11 @@ struct StatisticsRefresher: Sendable {
     var factor = 4.0
     let logger: Logger
 
-    /// Returns how many tables were really analyzed. A role that does not own a table cannot
-    /// analyze it (PostgreSQL skips it with a warning, no error): such a table is not counted
-    /// and not logged as refreshed (sql/0025), only mentioned at debug level.
+    /// Returns how many tables were really analyzed. Every outgrown table is asked for, and
+    /// PostgreSQL decides (table owner, database owner, MAINTAIN/pg_maintain on 17,
+    /// superuser); a table it skipped (a warning, no error) is told apart by its unchanged
+    /// statistics, so it is not counted and not logged as refreshed (sql/0025), only mentioned
+    /// at debug level.
     func run(on connection: isolated PGConnection) throws -> Int {
         let rows = try connection.query(store.sql.refreshOutgrownStatistics, [minPages, factor]).rows
         var analyzed: [String] = []
@@ -28,7 +30,7 @@ struct StatisticsRefresher: Sendable {
         }
         if !analyzed.isEmpty { logger.info("refreshed planner statistics", metadata: ["tables": "\(analyzed.joined(separator: ","))"]) }
         if !skipped.isEmpty {
-            logger.debug("outgrown planner statistics not refreshed: this role does not own the tables",
+            logger.debug("outgrown planner statistics not refreshed: PostgreSQL skipped ANALYZE (this role may not analyze them)",
                          metadata: ["tables": "\(skipped.joined(separator: ","))"])
         }
         return analyzed.count
