@@ -124,7 +124,7 @@ struct EngineSQL: Sendable {
     /// zone cannot change it. A line with neither a time nor a provider id cannot say which
     /// event it is: it is dated now ($9) and keyed by its place ($10: the import run's id and
     /// its line number, the same through the run's retries), or, without one, by now and its
-    /// place among identical lines of the batch. Why: keyed by content alone, every later
+    /// position in the batch. Why: keyed by content alone, every later
     /// `echo '{"external_id":"k","kind":"click"}' | ebbflow events import -` was dropped as a
     /// repeat of the first; keyed by the clock, a frozen simulation clock did the same, and a
     /// retry after a commit that was lost in flight stored the batch twice. Returns each stored
@@ -146,8 +146,7 @@ struct EngineSQL: Sendable {
         ),
         input AS MATERIALIZED (
             SELECT l.*, sha256(convert_to(CASE WHEN l.occurred_at IS NULL AND l.provider_event_id IS NULL AND l.place IS NULL
-                       THEN (l.identity || to_jsonb(row_number() OVER (PARTITION BY l.identity ORDER BY l.ord)))::text
-                       ELSE l.identity::text END, 'UTF8')) AS key
+                       THEN (l.identity || to_jsonb(l.ord))::text ELSE l.identity::text END, 'UTF8')) AS key
             FROM lines l
         ),
         stored AS (
