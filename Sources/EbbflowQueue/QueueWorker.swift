@@ -27,6 +27,8 @@ public actor QueueWorker {
     /// One per launched task (keyed by its first job id), checked by the watchdog.
     private var deadlines: [Int64: (deadline: JobDeadline, task: Task<Void, Never>)] = [:]
     private var stopping = false
+    /// Jobs whose run here ended while a claim was in flight (nil when none is): see `start`.
+    private var endedDuringClaim: Set<Int64>?
     /// Jobs run to an end by this worker (for drain reports and tests).
     public private(set) var finishedCount = 0
 
@@ -134,6 +136,8 @@ public actor QueueWorker {
     private func claimAndStart(limit: Int) async throws -> Int {
         let (store, configuration, registry) = (self.store, self.configuration, self.registry)
         let claimStarted = ContinuousClock.now
+        endedDuringClaim = []
+        defer { endedDuringClaim = nil }
         let (now, rows) = try await pool.withConnection { connection in
             try await connection.run { connection in
                 var (now, rows) = try store.claim(queues: configuration.queues, limit: limit, worker: configuration.id,
@@ -153,7 +157,9 @@ public actor QueueWorker {
         }
         guard let now, !rows.isEmpty else { return 0 }
         QueueMetrics.claimed(rows, took: ContinuousClock.now - claimStarted)
-        start(rows, now: now)
+        let ended = endedDuringClaim ?? []
+        let ambiguous = start(rows, now: now, endedDuringClaim: ended)
+        if !ambiguous.isEmpty { await handBack(ambiguous) }
         return rows.count
     }
 
@@ -164,12 +170,27 @@ public actor QueueWorker {
     /// by this worker too. Its first run finishes it (the completion matches this worker's hold
     /// on it); a second run beside it would double the work, and its bookkeeping would replace
     /// the first's, leaving that task without a timeout or a hand-back at shutdown.
-    private func start(_ rows: [JobRow], now: Date) {
+    ///
+    /// The check must also cover a run that ended while the claim was on the wire: the claim
+    /// awaits the database, and the run's task may end in that gap (under load, tens of
+    /// milliseconds). If the claim took the job before that run recorded its end, the end
+    /// matched the new hold and finished the job; a run now would be a second one. If the end
+    /// was recorded first (a retry or snooze already due, or an end lost with the claim), the
+    /// claim is a genuine new attempt. Which of the two is not known here, so such rows are
+    /// returned, not run: `handBack` lets the database tell them apart.
+    private func start(_ rows: [JobRow], now: Date, endedDuringClaim: Set<Int64>) -> [Int64] {
         var chunks: [String: [JobRow]] = [:]
+        var ambiguous: [Int64] = []
         for row in rows {
             if running[row.id] != nil {
                 logger.warning("job claimed again while it still runs here (a claim lost in a server crash); its run goes on",
                                metadata: ["job": "\(row.id)", "kind": "\(row.kind)"])
+                continue
+            }
+            if endedDuringClaim.contains(row.id) {
+                logger.warning("job claimed again while its run here was ending (a claim lost in a server crash); not run again",
+                               metadata: ["job": "\(row.id)", "kind": "\(row.kind)"])
+                ambiguous.append(row.id)
                 continue
             }
             if case .chunk = registry.handlers[row.kind] {
@@ -196,6 +217,25 @@ public actor QueueWorker {
                 }
             }
         }
+        return ambiguous
+    }
+
+    /// Rows claimed again while their run here was ending (see `start`). Once that run's end is
+    /// written (a batched completion too), a row this worker still holds was not finished by
+    /// it: it goes back to the queue, its attempt not charged, and is claimed as usual. A row the
+    /// run's end already finished is left alone (`unclaim` matches only rows still held here).
+    private func handBack(_ ids: [Int64]) async {
+        await completer.drain()
+        let (store, workerID) = (self.store, configuration.id)
+        do {
+            try await pool.withConnection { connection in
+                try await connection.run { try store.unclaim(ids, worker: workerID, on: $0) }
+            }
+        } catch {
+            logger.error("could not hand back jobs claimed again as their runs here ended; they return when their leases expire",
+                         metadata: ["jobs": "\(ids)", "error": "\(error)"])
+        }
+        wake.wake()
     }
 
     private func launch(_ ids: [Int64], _ work: @escaping @Sendable () async -> Void) {
@@ -211,6 +251,7 @@ public actor QueueWorker {
     }
 
     private func finished(_ ids: [Int64]) {
+        endedDuringClaim?.formUnion(ids)
         for id in ids { running[id] = nil }
         deadlines[ids[0]] = nil
         runningSet.remove(ids)
