@@ -56,9 +56,9 @@ public enum InputBounds {
         _ value: Double, field: String, minimum: Double = 1, maximum: Double = maxDurationSeconds
     ) throws(BoundError) -> Double {
         // DurationText.text converts to Int: only for values it can hold.
-        let shown = value.isFinite && abs(value) < 1e15 ? DurationText.text(seconds: value) : "\(value)s"
+        let shown = !value.isFinite ? "\(value)" : abs(value) < 1e15 ? DurationText.text(seconds: value) : "\(value)s"
         guard value.isFinite, value >= minimum else {
-            throw BoundError(field: field, value: shown, bound: "must be at least \(DurationText.text(seconds: minimum))")
+            throw BoundError(field: field, value: shown, bound: "must be at least \(describe(minimum))")
         }
         guard value <= maximum else { throw BoundError(field: field, value: shown, bound: "must be at most \(describe(maximum))") }
         return value
@@ -85,7 +85,12 @@ public enum InputBounds {
     /// seconds under a minute needs no decimal), `10m`.
     static func describe(_ seconds: Double) -> String {
         if seconds == maxDurationSeconds { return "3650d (ten years)" }
-        if seconds < 60, seconds == seconds.rounded() { return "\(Int(seconds))s" }
+        if seconds == 0 { return "0s" }
+        // A bound is a round figure: say it in its one unit ("1d", not "1d0h").
+        for (unit, size) in [("d", 86_400.0), ("h", 3_600.0), ("m", 60.0), ("s", 1.0)]
+        where seconds >= size && (seconds / size).rounded() == seconds / size {
+            return "\(Int(seconds / size))\(unit)"
+        }
         return DurationText.text(seconds: seconds)
     }
 }

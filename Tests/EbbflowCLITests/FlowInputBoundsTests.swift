@@ -30,7 +30,7 @@ import Testing
              "--inactive-for \"99999999999d\": must be at most 3650d (ten years)"),
             (["clock", "advance", "99999999999d"], "clock advance \"99999999999d\": must be at most 3650d (ten years)"),
             (["audience", "--history", "99999999999d"], "--history \"99999999999d\": must be at most 3650d (ten years)"),
-            (["audience", "--history", "12h"], "--history \"12h\": must be at least 1d0h"),
+            (["audience", "--history", "12h"], "--history \"12h\": must be at least 1d"),
             (["contacts", "list", "--limit", "0"], "--limit 0: must be between 1 and 1000000"),
             (["sends", "next", "--limit", "99999999999"], "--limit 99999999999: must be between 1 and 100000"),
             (["simulate", "--days", "99999999999"], "--days 99999999999: must be between 1 and 3650"),

@@ -31,8 +31,8 @@ import Testing
         #expect(throws: BoundError(field: "every", value: "1e+16s", bound: "must be at most 3650d (ten years)")) {
             try InputBounds.seconds(1e16, field: "every")
         }
-        #expect(throws: BoundError(field: "every", value: "nans", bound: "must be at least 1.0s")) { try InputBounds.seconds(.nan, field: "every") }
-        #expect(throws: BoundError(field: "inactive_for", value: "-5.0s", bound: "must be at least 0.0s")) {
+        #expect(throws: BoundError(field: "every", value: "nan", bound: "must be at least 1s")) { try InputBounds.seconds(.nan, field: "every") }
+        #expect(throws: BoundError(field: "inactive_for", value: "-5.0s", bound: "must be at least 0s")) {
             try InputBounds.seconds(-5, field: "inactive_for", minimum: 0)
         }
     }
