@@ -57,14 +57,15 @@ public final class MetricsEndpoint: Sendable {
 
     /// - Parameters:
     ///   - registry: what `/metrics` emits; usually the one passed to `EbbflowMetrics.bootstrapOnce`.
-    ///   - host: address or name to bind; "0.0.0.0" so a scraper on another host can reach it.
+    ///   - host: address or name to bind; loopback by default, so metrics are never exposed
+    ///     beyond the machine unless asked: "0.0.0.0" lets a scraper on another host reach it.
     ///   - port: TCP port; 0 for an ephemeral one (tests), read back from `boundPort`.
     ///   - maxHeadBytes: a request line plus headers larger than this is answered 431.
     ///   - requestTimeout: the whole request head must arrive within it, or the answer is 408.
     ///     Short, because connections are served one at a time.
     public init(
         registry: PrometheusCollectorRegistry,
-        host: String = "0.0.0.0",
+        host: String = "127.0.0.1",
         port: Int,
         maxHeadBytes: Int = 8 * 1024,
         requestTimeout: Duration = .seconds(2),

@@ -27,7 +27,7 @@ struct WorkerCommand: AsyncParsableCommand {
     var completedRetention = "1d"
     @Option(help: "Keep discarded and cancelled jobs this long.") var discardedRetention = "14d"
     @Option(help: "Serve /metrics (Prometheus), /healthz and /readyz on this port (0: off).") var metricsPort = 0
-    @Option(help: "Address the metrics port binds to.") var metricsHost = "0.0.0.0"
+    @Option(help: "Address the metrics port binds to (0.0.0.0: every interface, for a scraper on another host).") var metricsHost = "127.0.0.1"
 
     func validate() throws {
         for (flag, value) in [("--completed-retention", completedRetention), ("--discarded-retention", discardedRetention)] where value != "0" {

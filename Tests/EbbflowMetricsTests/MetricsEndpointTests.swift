@@ -1,5 +1,6 @@
 // The endpoint over real sockets: routes, readiness, errors, limits, stop, and sequential load.
 import EbbflowMetrics
+import Foundation
 import Glibc
 import Prometheus
 import Testing
@@ -17,6 +18,24 @@ import Testing
         #expect(port > 0)
         #expect(endpoint.boundPort == port)
         return (endpoint, port)
+    }
+
+    /// Security by default: without a host the endpoint listens on loopback only (it bound
+    /// 0.0.0.0, every interface), read back from the kernel's own table of listening sockets.
+    @Test func listensOnLoopbackUnlessToldOtherwise() throws {
+        let endpoint = MetricsEndpoint(registry: PrometheusCollectorRegistry(), port: 0, logger: quietLogger)
+        let port = try endpoint.start()
+        defer { endpoint.stop() }
+        #expect(endpoint.host == "127.0.0.1")
+        let table = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)
+        let listening = table.split(separator: "\n").dropFirst().compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            guard fields.count > 3, fields[3] == "0A" else { return nil }  // 0A: LISTEN
+            return String(fields[1])
+        }
+        let suffix = ":" + String(port, radix: 16, uppercase: true).leftPadded(to: 4)
+        #expect(listening.contains("0100007F" + suffix), "listening sockets: \(listening.filter { $0.hasSuffix(suffix) })")
+        #expect(!listening.contains("00000000" + suffix))
     }
 
     @Test func healthzAnswersOk() throws {
@@ -114,4 +133,9 @@ import Testing
             #expect(try RawHTTPClient.get(path, port: port).status == 200)
         }
     }
+}
+
+extension String {
+    /// Zero-padded on the left to `width` characters, as /proc/net/tcp writes port numbers.
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
