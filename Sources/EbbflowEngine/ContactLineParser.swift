@@ -33,14 +33,19 @@ struct ContactLineParser: Sendable {
         if let status = fields["campaign_status"], CampaignStatus(rawValue: status) == nil {
             throw reject("campaign_status \"\(status)\" is not one of \(CampaignStatus.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        var score: String?
-        if let text = fields["engagement_score"] {
+        /// A numeric field as given, or the line's rejection naming the field, the text and the bound.
+        func bounded<Value>(_ name: String, notA kind: String, _ parse: (String) -> Value?,
+                            _ check: (Value) throws(BoundError) -> Value) throws(RejectedLine) -> String? {
+            guard let text = fields[name] else { return nil }
             do throws(BoundError) {
-                guard let value = Double(text) else { throw BoundError(field: "engagement_score", value: "", bound: "is not a number") }
-                score = "\(try InputBounds.number(value, field: "engagement_score", in: 0...Self.maxScore))"
+                guard let value = parse(text) else { throw BoundError(field: name, value: "", bound: "is not \(kind)") }
+                return "\(try check(value))"
             } catch {
                 throw reject(BoundError(field: error.field, value: "\"\(text)\"", bound: error.bound).description)
             }
+        }
+        let score = try bounded("engagement_score", notA: "a number", { Double($0) }) { value throws(BoundError) in
+            try InputBounds.number(value, field: "engagement_score", in: 0...Self.maxScore)
         }
         var lastEngagement: String?
         if let text = fields["last_engagement_at"] {
@@ -49,14 +54,8 @@ struct ContactLineParser: Sendable {
             }
             lastEngagement = "\(date.timeIntervalSince1970)"
         }
-        var cycle: String?
-        if let text = fields["reactivation_cycle"] {
-            do throws(BoundError) {
-                guard let value = Int(text) else { throw BoundError(field: "reactivation_cycle", value: "", bound: "is not a whole number") }
-                cycle = "\(try InputBounds.integer(value, field: "reactivation_cycle", in: 0...Self.maxCycle))"
-            } catch {
-                throw reject(BoundError(field: error.field, value: "\"\(text)\"", bound: error.bound).description)
-            }
+        let cycle = try bounded("reactivation_cycle", notA: "a whole number", { Int($0) }) { value throws(BoundError) in
+            try InputBounds.integer(value, field: "reactivation_cycle", in: 0...Self.maxCycle)
         }
         return ContactRow(line: record.line, values: [
             "\(record.line)", externalID, fields["email"], fields["segment"], fields["campaign_status"], score, lastEngagement, cycle,

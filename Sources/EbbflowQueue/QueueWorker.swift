@@ -159,7 +159,7 @@ public actor QueueWorker {
         QueueMetrics.claimed(rows, took: ContinuousClock.now - claimStarted)
         let ended = endedDuringClaim ?? []
         let ambiguous = start(rows, now: now, endedDuringClaim: ended)
-        if !ambiguous.isEmpty { await handBack(ambiguous) }
+        if !ambiguous.isEmpty { await handBackReclaimed(ambiguous) }
         return rows.count
     }
 
@@ -224,7 +224,14 @@ public actor QueueWorker {
     /// written (a batched completion too), a row this worker still holds was not finished by
     /// it: it goes back to the queue, its attempt not charged, and is claimed as usual. A row the
     /// run's end already finished is left alone (`unclaim` matches only rows still held here).
-    private func handBack(_ ids: [Int64]) async {
+    private func handBackReclaimed(_ ids: [Int64]) async {
+        await handBack(ids, ifItFails: "could not hand back jobs claimed again as their runs here ended; they return when their leases expire")
+        wake.wake()
+    }
+
+    /// Returns jobs this worker still holds to the queue, their attempts not charged. Completions
+    /// still buffered land first, or a completed job would be made available again and run twice.
+    private func handBack(_ ids: [Int64], ifItFails message: Logger.Message) async {
         await completer.drain()
         let (store, workerID) = (self.store, configuration.id)
         do {
@@ -232,10 +239,8 @@ public actor QueueWorker {
                 try await connection.run { try store.unclaim(ids, worker: workerID, on: $0) }
             }
         } catch {
-            logger.error("could not hand back jobs claimed again as their runs here ended; they return when their leases expire",
-                         metadata: ["jobs": "\(ids)", "error": "\(error)"])
+            logger.error(message, metadata: ["jobs": "\(ids)", "error": "\(error)"])
         }
-        wake.wake()
     }
 
     private func launch(_ ids: [Int64], _ work: @escaping @Sendable () async -> Void) {
@@ -281,17 +286,7 @@ public actor QueueWorker {
             while !running.isEmpty && ContinuousClock.now < cancelDeadline {
                 await wake.wait(timeout: .milliseconds(20))
             }
-            // Completions still buffered must land before the rest is handed back, or a
-            // completed job would be made available again and run twice.
-            await completer.drain()
-            let (store, workerID) = (self.store, configuration.id)
-            do {
-                try await pool.withConnection { connection in
-                    try await connection.run { try store.unclaim(ids, worker: workerID, on: $0) }
-                }
-            } catch {
-                logger.error("could not hand jobs back; they return when their leases expire", metadata: ["error": "\(error)"])
-            }
+            await handBack(ids, ifItFails: "could not hand jobs back; they return when their leases expire")
         }
         await completer.drain()
         try? await deregisterWorker()

@@ -11,15 +11,9 @@ struct ContactsImportCommand: AsyncParsableCommand {
     @OptionGroup var input: ImportInput
 
     func run() async throws {
-        let (source, format) = try input.source()
-        defer { input.cleanUp(source) }
         let importer = ContactImporter(schema: try connection.schemaName)
-        let database = try await connection.connect()
-        let report: ContactImportReport
-        do { report = try await importer.importContacts(from: source, format: format, on: database) } catch let stopped as ImportStopped {
-            throw InputError("\(stopped)")
-        } catch let error as ImportError {
-            throw InputError("\(error)")
+        let report = try await input.run { source, format in
+            try await importer.importContacts(from: source, format: format, on: try await connection.connect())
         }
         print("read \(report.read), inserted \(report.inserted), updated \(report.updated) (status changed \(report.statusChanges)), rejected \(report.rejectedLines.count)")
         printLines(report.rejectedLines)

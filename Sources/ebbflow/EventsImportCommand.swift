@@ -11,15 +11,9 @@ struct EventsImportCommand: AsyncParsableCommand {
     @OptionGroup var input: ImportInput
 
     func run() async throws {
-        let (source, format) = try input.source()
-        defer { input.cleanUp(source) }
         let importer = EventImporter(schema: try connection.schemaName)
-        let database = try await connection.connect()
-        let report: EventImportReport
-        do { report = try await importer.importEvents(from: source, format: format, on: database) } catch let stopped as ImportStopped {
-            throw InputError("\(stopped)")
-        } catch let error as ImportError {
-            throw InputError("\(error)")
+        let report = try await input.run { source, format in
+            try await importer.importEvents(from: source, format: format, on: try await connection.connect())
         }
         print("read \(report.read), applied \(report.applied), duplicates \(report.duplicates), unknown contact \(report.unknownContactLines.count), rejected \(report.rejectedLines.count)")
         printLines(report.unknownContactLines, label: "kept")

@@ -32,6 +32,18 @@ struct ImportInput: ParsableArguments {
     func cleanUp(_ source: ImportSource) {
         if case .descriptor(let fd) = source { close(fd) }
     }
+
+    /// Runs one import over the input, closing it afterwards; an import that stopped or could
+    /// not start is one line for the user (exit 1), as both import commands report it.
+    func run<Report>(_ body: (ImportSource, InputFormat) async throws -> Report) async throws -> Report {
+        let (source, format) = try source()
+        defer { cleanUp(source) }
+        do { return try await body(source, format) } catch let stopped as ImportStopped {
+            throw InputError("\(stopped)")
+        } catch let error as ImportError {
+            throw InputError("\(error)")
+        }
+    }
 }
 
 /// Prints listed lines to stderr, one a line, after the summary; says how many were not listed.
