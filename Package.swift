@@ -111,6 +111,7 @@ let package = Package(
         .testTarget(
             name: "EbbflowCoreTests",
             dependencies: ["EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

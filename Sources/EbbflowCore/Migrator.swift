@@ -1,4 +1,4 @@
-// Applies the numbered SQL files in order, each in its own transaction, once, under an advisory lock.
+// Applies each line's numbered SQL files in order, each in its own transaction, once, under an advisory lock.
 public import Foundation
 public import Logging
 public import PostgresClient
@@ -6,15 +6,20 @@ public import PostgresClient
 /// What `migrate --status` shows for one file.
 public struct MigrationStatus: Sendable, Equatable {
     public enum State: String, Sendable { case applied, pending, changed, unknown }
+    /// The line's name: a file this binary does not know may belong to a line it does not know.
+    public var line: String
     public var version: Int
     public var fileName: String
     public var state: State
     public var appliedAt: Date?
+
+    /// `line/NNNN_description.sql`.
+    public var path: String { "\(line)/\(fileName)" }
 }
 
 /// The result of a `migrate` run.
 public struct MigrationReport: Sendable {
-    /// Files this run applied (others may have been applied by concurrent runs).
+    /// Files this run applied, as `line/file` (others may have been applied by concurrent runs).
     public var applied: [String]
     public var simulation: Bool
 }
@@ -33,14 +38,16 @@ public struct Migrator: Sendable {
         self.logger = logger
     }
 
-    /// Applies every pending file. `simulation` is recorded the first time a schema is
-    /// migrated and can never be switched on later, so a production database cannot become one
-    /// whose clock can be moved.
+    /// Applies every pending file, line by line (core, queue, engine). `simulation` is
+    /// recorded the first time a schema is migrated and can never be switched on later, so a
+    /// production database cannot become one whose clock can be moved.
     public func migrate(on connection: PGConnection, simulation: Bool = false) async throws -> MigrationReport {
         let checksums = try await connection.run { try self.checksums(on: $0) }
         let mode = try await connection.withTransaction { connection in
             try connection.execute(sql.lock, [schema.name])
-            for statement in sql.bootstrap { try connection.simpleQuery(statement) }
+            try connection.simpleQuery(sql.createSchema)
+            try convertLegacyBookkeeping(on: connection)
+            for statement in sql.createTables { try connection.simpleQuery(statement) }
             let inForce = try connection.query(sql.recordMode, [simulation]).first!.decode("simulation", as: Bool.self)
             try verifyApplied(on: connection, checksums: checksums)
             return inForce
@@ -53,7 +60,7 @@ public struct Migrator: Sendable {
         for (file, checksum) in zip(files, checksums) {
             let didApply = try await connection.withTransaction { connection in
                 try connection.execute(sql.lock, [schema.name])
-                if let existing = try connection.query(sql.appliedOne, [file.version]).first {
+                if let existing = try connection.query(sql.appliedOne, [file.line.rawValue, file.version]).first {
                     let stored = try existing.decode("checksum", as: String.self)
                     guard stored == checksum else { throw changedError(file) }
                     return false
@@ -62,61 +69,111 @@ public struct Migrator: Sendable {
                 do {
                     try connection.simpleQuery(file.sql)
                 } catch var error as PGError {
-                    error.message = "migration \(file.fileName) failed: \(error.message)"
+                    error.message = "migration \(file.path) failed: \(error.message)"
                     throw error
                 }
-                try connection.execute(sql.record, [file.version, file.fileName, checksum])
+                try connection.execute(sql.record, [file.line.rawValue, file.version, file.fileName, checksum])
                 return true
             }
             if didApply {
-                logger.info("applied migration", metadata: ["file": "\(file.fileName)", "schema": "\(schema)"])
-                applied.append(file.fileName)
+                logger.info("applied migration", metadata: ["file": "\(file.path)", "schema": "\(schema)"])
+                applied.append(file.path)
             }
         }
         return MigrationReport(applied: applied, simulation: mode)
     }
 
-    /// Every file with its state; `changed` means edited after it was applied.
+    /// Every file with its state; `changed` means edited after it was applied. A database
+    /// still keeping the single sequence's bookkeeping is read through `LegacyMigrations`.
     public func status(on connection: PGConnection) async throws -> [MigrationStatus] {
         try await connection.run { connection in
-            let table = schema.qualified("schema_migrations")
-            let present = try connection.query(sql.schemaExists, [table]).first!.decode("present", as: Bool.self)
             let checksums = try self.checksums(on: connection)
-            var applied: [Int: (checksum: String, at: Date, name: String)] = [:]
-            if present {
-                for row in try connection.query(sql.applied).rows {
-                    applied[try row.decode("version")] = (try row.decode("checksum"), try row.decode("applied_at"), try row.decode("file_name"))
-                }
-            }
+            var applied: [String: AppliedFile] = [:]
+            for record in try appliedFiles(on: connection) { applied[record.key] = record }
             var result: [MigrationStatus] = []
             for (file, checksum) in zip(files, checksums) {
-                if let record = applied.removeValue(forKey: file.version) {
-                    result.append(MigrationStatus(version: file.version, fileName: file.fileName,
-                        state: record.checksum == checksum ? .applied : .changed, appliedAt: record.at))
+                if let record = applied.removeValue(forKey: "\(file.line.rawValue)/\(file.version)") {
+                    result.append(MigrationStatus(line: file.line.rawValue, version: file.version, fileName: file.fileName,
+                        state: record.checksum == checksum ? .applied : .changed, appliedAt: record.appliedAt))
                 } else {
-                    result.append(MigrationStatus(version: file.version, fileName: file.fileName, state: .pending))
+                    result.append(MigrationStatus(line: file.line.rawValue, version: file.version, fileName: file.fileName, state: .pending))
                 }
             }
-            for (version, record) in applied {
-                result.append(MigrationStatus(version: version, fileName: record.name, state: .unknown, appliedAt: record.at))
+            for record in applied.values {
+                result.append(MigrationStatus(line: record.line, version: record.version, fileName: record.fileName, state: .unknown,
+                                              appliedAt: record.appliedAt))
             }
-            return result.sorted { $0.version < $1.version }
+            return result.sorted { (Self.rank($0.line), $0.line, $0.version) < (Self.rank($1.line), $1.line, $1.version) }
+        }
+    }
+
+    /// Rewrites the single sequence's bookkeeping (rows keyed by version alone, sql/0001..0026)
+    /// as rows keyed by line and number, once, in the caller's transaction under the lock:
+    /// either every row moves or none does. A version this binary does not know means the
+    /// database was migrated by a newer binary of the single sequence; nothing is touched.
+    private func convertLegacyBookkeeping(on connection: isolated PGConnection) throws {
+        let layout = try connection.query(sql.layout, [sql.table]).first!
+        guard try layout.decode("present", as: Bool.self), !(try layout.decode("lined", as: Bool.self)) else { return }
+        for statement in sql.legacySetAside { try connection.simpleQuery(statement) }
+        let places = LegacyMigrations.places
+        if let unknown = try connection.query(sql.legacyUnknown, [places.map { Int32($0.version) }]).first {
+            let name: String = try unknown.decode("file_name")
+            throw PGError(.invalidConfiguration,
+                "schema \(schema) has migration \(name) applied, which this ebbflow binary does not have; upgrade the binary")
+        }
+        try connection.simpleQuery(sql.createTables[0])
+        try connection.execute(sql.legacyCopy, [
+            places.map { Int32($0.version) }, places.map(\.line.rawValue), places.map { Int32($0.number) }, places.map(\.fileName),
+        ])
+        try connection.simpleQuery(sql.legacyDrop)
+        logger.info("converted migration bookkeeping to lines", metadata: ["schema": "\(schema)"])
+    }
+
+    /// One applied file as recorded, in either bookkeeping layout.
+    private struct AppliedFile {
+        var line: String
+        var version: Int
+        var fileName: String
+        var checksum: String
+        var appliedAt: Date
+        var key: String { "\(line)/\(version)" }
+    }
+
+    private func appliedFiles(on connection: isolated PGConnection) throws -> [AppliedFile] {
+        let layout = try connection.query(sql.layout, [sql.table]).first!
+        guard try layout.decode("present", as: Bool.self) else { return [] }
+        if try layout.decode("lined", as: Bool.self) {
+            return try connection.query(sql.applied).rows.map {
+                AppliedFile(line: try $0.decode("line"), version: try $0.decode("version"), fileName: try $0.decode("file_name"),
+                            checksum: try $0.decode("checksum"), appliedAt: try $0.decode("applied_at"))
+            }
+        }
+        let places = Dictionary(uniqueKeysWithValues: LegacyMigrations.places.map { ($0.version, $0) })
+        return try connection.query(sql.legacyApplied).rows.map { row in
+            let version: Int = try row.decode("version")
+            let recorded: String = try row.decode("file_name")
+            let place = places[version]
+            return AppliedFile(line: place?.line.rawValue ?? "(single sequence)", version: place?.number ?? version,
+                               fileName: place?.fileName ?? recorded, checksum: try row.decode("checksum"),
+                               appliedAt: try row.decode("applied_at"))
         }
     }
 
     /// Refuses to run when an applied file was edited, or the database is ahead of this binary.
     private func verifyApplied(on connection: isolated PGConnection, checksums: [String]) throws {
-        let known = Dictionary(uniqueKeysWithValues: zip(files.map(\.version), zip(files, checksums)))
-        for row in try connection.query(sql.applied).rows {
-            let version: Int = try row.decode("version")
-            let name: String = try row.decode("file_name")
-            guard let (file, checksum) = known[version] else {
+        let known = Dictionary(uniqueKeysWithValues: zip(files.map { "\($0.line.rawValue)/\($0.version)" }, zip(files, checksums)))
+        let records = try appliedFiles(on: connection).sorted { (Self.rank($0.line), $0.version) < (Self.rank($1.line), $1.version) }
+        for record in records {
+            guard let (file, checksum) = known[record.key] else {
                 throw PGError(.invalidConfiguration,
-                    "schema \(schema) has migration \(name) applied, which this ebbflow binary does not have; upgrade the binary")
+                    "schema \(schema) has migration \(record.line)/\(record.fileName) applied, which this ebbflow binary does not have; upgrade the binary")
             }
-            guard try row.decode("checksum", as: String.self) == checksum else { throw changedError(file) }
+            guard record.checksum == checksum else { throw changedError(file) }
         }
     }
+
+    /// A line's place in apply order; lines this binary does not know sort last.
+    private static func rank(_ line: String) -> Int { MigrationLine(rawValue: line)?.rank ?? MigrationLine.allCases.count }
 
     private func checksums(on connection: isolated PGConnection) throws -> [String] {
         try connection.query(sql.checksums, [files.map(\.sql)]).rows.map { try $0.decode("checksum") }
@@ -124,6 +181,6 @@ public struct Migrator: Sendable {
 
     private func changedError(_ file: MigrationFile) -> PGError {
         PGError(.invalidConfiguration,
-            "migration \(file.fileName) was changed after it was applied to schema \(schema); restore the file and add a new migration instead")
+            "migration \(file.path) was changed after it was applied to schema \(schema); restore the file and add a new migration instead")
     }
 }

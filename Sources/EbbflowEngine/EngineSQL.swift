@@ -65,27 +65,6 @@ struct EngineSQL: Sendable {
         """
     }
 
-    /// Pending jobs of kinds $3 for contacts $1 move to finished_jobs as cancelled with message
-    /// $4, in the events' own transaction: an engaged contact leaves the send flow at once, a
-    /// reactivated one ends its reactivation cycle (a stale step must not resume it should the
-    /// contact go inactive again). $2 now.
-    var cancelContactJobs: String {
-        """
-        WITH done AS (
-            DELETE FROM \(schema.qualified("jobs"))
-            WHERE args ? 'contact_id' AND ((args->>'contact_id')::bigint) = ANY($1) AND kind = ANY($3)
-              AND state IN ('scheduled', 'available', 'retryable')
-            RETURNING *
-        )
-        INSERT INTO \(schema.qualified("finished_jobs")) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
-                                                          unique_key, created_at, attempted_at, finished_at, finished_by)
-        SELECT id, 'cancelled', queue, kind, args, priority, run_at, attempt, max_attempts,
-               errors || jsonb_build_array(jsonb_build_object('at', $2::timestamptz, 'attempt', attempt, 'kind', 'discarded', 'message', $4::text)),
-               unique_key, created_at, attempted_at, $2, NULL
-        FROM done
-        """
-    }
-
     /// Transitions caused by events: $1 contacts, $2 from, $3 to, $4 reasons, $5 events, $6 at.
     var insertEventTransitions: String {
         """
@@ -112,7 +91,15 @@ struct EngineSQL: Sendable {
         """
     }
 
-    /// Makes the events of this transaction apply inline (no `apply_events` job; see 0008).
+    /// Makes the events of this transaction apply inline (no `apply_events` job; see engine
+    /// 0006 and 0020). Why this flag stays, transaction-local: the trigger is a statement
+    /// trigger over the inserted rows, and the importer's rows look exactly like another
+    /// system's until they are applied later in the same transaction. The alternatives change
+    /// behaviour or rights: inserting them already marked applied would let a crash between
+    /// insert and apply leave events marked applied but never scored; disabling the trigger
+    /// (ALTER TABLE, session_replication_role) needs the table's owner or a superuser and
+    /// would hide concurrent sessions' rows too; a column saying "imported" would be stored
+    /// on every event for one transaction's benefit. The flag ends with the transaction.
     var applyInline: String { "SELECT set_config('ebbflow.inline_apply', 'on', true)" }
 
     /// Many events in one statement, in line order; an event whose idempotency key is in the

@@ -2,6 +2,12 @@
 import Foundation
 import PostgresClient
 
+/// A job type named by its kind: what the set-based enqueue and cancel (`JobStore+Sets.swift`)
+/// bind as `kind`, so no caller repeats a kind as an SQL literal.
+public protocol JobKind: Sendable {
+    static var kind: String { get }
+}
+
 /// What a handler knows besides its job.
 public struct JobContext: Sendable {
     /// The database clock as read when the job was claimed: use it instead of reading again.
@@ -13,7 +19,7 @@ public struct JobContext: Sendable {
 /// A handler whose effects commit in the job's own transaction, together with its completion:
 /// if the transaction fails, the job is not completed; if completion fails, the effects roll
 /// back. The default for anything that touches the database.
-public protocol TransactionalJobHandler: Sendable {
+public protocol TransactionalJobHandler: JobKind {
     associatedtype Args: Decodable & Sendable
     static var kind: String { get }
     func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome
@@ -28,7 +34,7 @@ public protocol TransactionalJobHandler: Sendable {
 /// (`GroupCommitter`, `PGConnection.commitGroup`), so a queue of such jobs is not capped by
 /// one round trip and one fdatasync per job. Each job still commits or rolls back alone.
 /// A handler that must read first (a row count, a lookup) is a `TransactionalJobHandler`.
-public protocol WriteOnlyJobHandler: Sendable {
+public protocol WriteOnlyJobHandler: JobKind {
     associatedtype Args: Decodable & Sendable
     static var kind: String { get }
     func run(_ job: Job<Args>, context: JobContext) async throws -> JobWrites
@@ -48,7 +54,7 @@ public struct JobWrites: Sendable {
 /// A handler that does no database work (an HTTP call, a computation). Its completion is
 /// acknowledged in batches by the worker's completer, many jobs per statement. A crash
 /// before a batch is flushed runs those jobs again: at-least-once.
-public protocol AcknowledgedJobHandler: Sendable {
+public protocol AcknowledgedJobHandler: JobKind {
     associatedtype Args: Decodable & Sendable
     static var kind: String { get }
     func run(_ job: Job<Args>, context: JobContext) async throws -> JobOutcome
@@ -57,7 +63,7 @@ public protocol AcknowledgedJobHandler: Sendable {
 /// A handler that takes up to `chunkSize` claimed jobs of its kind at once and applies them
 /// set-based in one transaction with all their completions. When the chunk throws, it is
 /// split in halves until the failing job is alone; only that job is retried or discarded.
-public protocol ChunkJobHandler: Sendable {
+public protocol ChunkJobHandler: JobKind {
     associatedtype Args: Decodable & Sendable
     static var kind: String { get }
     var chunkSize: Int { get }

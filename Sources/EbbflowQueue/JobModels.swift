@@ -73,9 +73,12 @@ public struct NewJob: Sendable {
     public var maxAttempts: Int
     /// While a job with this key is unfinished, enqueueing another returns the existing one.
     public var uniqueKey: String?
+    /// What the job is about (a contact, say), so jobs can be cancelled by it
+    /// (`JobStore.cancelPending`); the queue only compares it.
+    public var subject: String?
 
     public init(kind: String, args: PGJSON = PGJSON("{}"), queue: String = "default", priority: Int = 0,
-                runAt: Date? = nil, delay: Double = 0, maxAttempts: Int = 20, uniqueKey: String? = nil) {
+                runAt: Date? = nil, delay: Double = 0, maxAttempts: Int = 20, uniqueKey: String? = nil, subject: String? = nil) {
         self.kind = kind
         self.args = args
         self.queue = queue
@@ -84,13 +87,15 @@ public struct NewJob: Sendable {
         self.delay = delay
         self.maxAttempts = maxAttempts
         self.uniqueKey = uniqueKey
+        self.subject = subject
     }
 
     /// A job whose args are an `Encodable` value.
     public init<Args: Encodable>(kind: String, encoding args: Args, queue: String = "default", priority: Int = 0,
-                                 runAt: Date? = nil, delay: Double = 0, maxAttempts: Int = 20, uniqueKey: String? = nil) throws {
+                                 runAt: Date? = nil, delay: Double = 0, maxAttempts: Int = 20, uniqueKey: String? = nil,
+                                 subject: String? = nil) throws {
         self.init(kind: kind, args: try PGJSON(encoding: args), queue: queue, priority: priority, runAt: runAt,
-                  delay: delay, maxAttempts: maxAttempts, uniqueKey: uniqueKey)
+                  delay: delay, maxAttempts: maxAttempts, uniqueKey: uniqueKey, subject: subject)
     }
 
     /// Refuses values the table would refuse, with a message a CLI user can act on.

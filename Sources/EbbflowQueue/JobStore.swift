@@ -33,6 +33,7 @@ public struct JobStore: Sendable {
         try job.validate()
         let result = try connection.query(sql.enqueue, [
             job.queue, job.kind, job.args.text, job.priority, job.maxAttempts, job.runAt, job.delay, job.uniqueKey, sql.channel,
+            job.subject,
         ])
         if let row = result.first { return EnqueueResult(id: try row.decode("id"), inserted: true) }
         // The key matched. A concurrent enqueue may have committed after this statement's
@@ -51,7 +52,7 @@ public struct JobStore: Sendable {
         for job in jobs { try job.validate() }
         let row = try connection.query(sql.enqueueMany, [
             jobs.map(\.queue), jobs.map(\.kind), jobs.map(\.args.text), jobs.map { Int64($0.priority) },
-            jobs.map { Int64($0.maxAttempts) }, jobs.map(\.delay), jobs.map(\.uniqueKey), jobs.map(\.runAt),
+            jobs.map { Int64($0.maxAttempts) }, jobs.map(\.delay), jobs.map(\.uniqueKey), jobs.map(\.runAt), jobs.map(\.subject),
         ]).first!
         let due: [String] = try row.decode("due_queues")
         if !due.isEmpty { try connection.execute(sql.notifyQueues, [sql.channel, due]) }
@@ -65,6 +66,7 @@ public struct JobStore: Sendable {
         for job in jobs {
             try job.validate()
             if job.uniqueKey != nil { throw QueueError.invalid("COPY cannot honour unique keys; use enqueueMany") }
+            if job.subject != nil { throw QueueError.invalid("COPY does not write subjects; use enqueueMany") }
         }
         let now = try self.now(on: connection)
         let formatter = TimestampText()

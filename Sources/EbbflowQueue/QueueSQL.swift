@@ -30,14 +30,14 @@ struct QueueSQL: Sendable {
 
 
     /// $1 queue, $2 kind, $3 args, $4 priority, $5 max_attempts, $6 run_at (nullable),
-    /// $7 delay seconds, $8 unique key, $9 channel. Notifies only when the job is due now.
+    /// $7 delay seconds, $8 unique key, $9 channel, $10 subject. Notifies only when the job is due now.
     var enqueue: String {
         """
         WITH t AS (SELECT \(schema.qualified("clock_now"))() AS now),
         ins AS (
-            INSERT INTO \(jobs) (state, queue, kind, args, priority, max_attempts, run_at, unique_key, created_at)
+            INSERT INTO \(jobs) (state, queue, kind, args, priority, max_attempts, run_at, unique_key, created_at, subject)
             SELECT CASE WHEN coalesce($6, t.now + make_interval(secs => $7)) > t.now THEN 'scheduled' ELSE 'available' END::\(schema.qualified("job_state")),
-                   $1, $2, $3::jsonb, $4, $5, coalesce($6, t.now + make_interval(secs => $7)), $8, t.now
+                   $1, $2, $3::jsonb, $4, $5, coalesce($6, t.now + make_interval(secs => $7)), $8, t.now, $10::text
             FROM t
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
             RETURNING id, state
@@ -50,18 +50,19 @@ struct QueueSQL: Sendable {
 
     /// Many jobs in one statement from parallel arrays: $1 queues, $2 kinds, $3 args (json
     /// text), $4 priorities, $5 max attempts, $6 delays (seconds), $7 unique keys (nullable),
-    /// $8 run times (nullable: now plus the delay).
+    /// $8 run times (nullable: now plus the delay), $9 subjects (nullable).
     var enqueueMany: String {
         """
         WITH t AS (SELECT \(schema.qualified("clock_now"))() AS now),
         ins AS (
-            INSERT INTO \(jobs) (state, queue, kind, args, priority, max_attempts, run_at, unique_key, created_at)
+            INSERT INTO \(jobs) (state, queue, kind, args, priority, max_attempts, run_at, unique_key, created_at, subject)
             SELECT CASE WHEN coalesce(u.run_at, t.now + make_interval(secs => u.delay)) > t.now THEN 'scheduled' ELSE 'available' END
                        ::\(schema.qualified("job_state")),
                    u.queue, u.kind, u.args::jsonb, u.priority, u.max_attempts, coalesce(u.run_at, t.now + make_interval(secs => u.delay)),
-                   u.unique_key, t.now
-            FROM t, unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::float8[], $7::text[], $8::timestamptz[])
-                 AS u(queue, kind, args, priority, max_attempts, delay, unique_key, run_at)
+                   u.unique_key, t.now, u.subject
+            FROM t, unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::float8[], $7::text[], $8::timestamptz[],
+                           $9::text[])
+                 AS u(queue, kind, args, priority, max_attempts, delay, unique_key, run_at, subject)
             ORDER BY u.unique_key  -- one insertion order, so two batches with shared keys cannot deadlock
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
             RETURNING id, state, queue
@@ -123,10 +124,10 @@ struct QueueSQL: Sendable {
             RETURNING *
         )
         INSERT INTO \(finished) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
-                                 unique_key, created_at, attempted_at, finished_at, finished_by)
+                                 unique_key, created_at, attempted_at, finished_at, finished_by, subject)
         SELECT id, $4::text::\(schema.qualified("job_state")), queue, kind, args, priority, run_at, attempt, max_attempts,
                CASE WHEN $5::jsonb IS NULL THEN errors ELSE errors || jsonb_build_array($5::jsonb) END,
-               unique_key, created_at, attempted_at, coalesce($3::timestamptz, \(schema.qualified("clock_now"))()), $2
+               unique_key, created_at, attempted_at, coalesce($3::timestamptz, \(schema.qualified("clock_now"))()), $2, subject
         FROM done
         """
     }
@@ -138,9 +139,9 @@ struct QueueSQL: Sendable {
         let kept = keepHistory ? """
             , kept AS (
                 INSERT INTO \(finished) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
-                                         unique_key, created_at, attempted_at, finished_at, finished_by)
+                                         unique_key, created_at, attempted_at, finished_at, finished_by, subject)
                 SELECT id, 'completed', queue, kind, args, priority, run_at, attempt, max_attempts, errors,
-                       unique_key, created_at, attempted_at, $3::timestamptz, $2
+                       unique_key, created_at, attempted_at, $3::timestamptz, $2, subject
                 FROM done
                 RETURNING id
             )
@@ -284,8 +285,10 @@ struct QueueSQL: Sendable {
             FROM \(finished) f JOIN locked USING (id)
             ORDER BY coalesce('k:' || f.unique_key, 'i:' || f.id), f.id DESC
         ), moved AS (
-            INSERT INTO \(jobs) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors, unique_key, created_at)
-            SELECT id, 'available', queue, kind, args, priority, $2, attempt, greatest(max_attempts, attempt + 1), errors, unique_key, created_at
+            INSERT INTO \(jobs) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors, unique_key, created_at,
+                                subject)
+            SELECT id, 'available', queue, kind, args, priority, $2, attempt, greatest(max_attempts, attempt + 1), errors, unique_key, created_at,
+                   subject
             FROM chosen
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
             RETURNING id, queue
@@ -307,9 +310,27 @@ struct QueueSQL: Sendable {
             DELETE FROM \(jobs) WHERE id = $1 AND state IN ('scheduled', 'available', 'retryable') RETURNING *
         )
         INSERT INTO \(finished) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
-                                 unique_key, created_at, attempted_at, finished_at, finished_by)
+                                 unique_key, created_at, attempted_at, finished_at, finished_by, subject)
         SELECT id, 'cancelled', queue, kind, args, priority, run_at, attempt, max_attempts, errors,
-               unique_key, created_at, attempted_at, $2, NULL
+               unique_key, created_at, attempted_at, $2, NULL, subject
+        FROM done
+        """
+    }
+
+    /// Moves pending jobs matching `condition` (a fixed predicate on $1) of kinds $2 to
+    /// `finished_jobs` as cancelled at $3, with message $4 appended to their errors.
+    func cancelPending(where condition: String) -> String {
+        """
+        WITH done AS (
+            DELETE FROM \(jobs)
+            WHERE \(condition) AND kind = ANY($2::text[]) AND state IN ('scheduled', 'available', 'retryable')
+            RETURNING *
+        )
+        INSERT INTO \(finished) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
+                                 unique_key, created_at, attempted_at, finished_at, finished_by, subject)
+        SELECT id, 'cancelled', queue, kind, args, priority, run_at, attempt, max_attempts,
+               errors || jsonb_build_array(jsonb_build_object('at', $3::timestamptz, 'attempt', attempt, 'kind', 'discarded', 'message', $4::text)),
+               unique_key, created_at, attempted_at, $3, NULL, subject
         FROM done
         """
     }

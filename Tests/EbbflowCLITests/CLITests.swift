@@ -37,7 +37,8 @@ import Testing
             return all
         }
         #expect(results.allSatisfy { $0.exitCode == 0 }, "\(results.map(\.output))")
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.sqlDirectory).filter { $0.hasSuffix(".sql") }
+        // Each file as `line/NNNN_name.sql`, the name migrate prints.
+        let files = try FileManager.default.subpathsOfDirectory(atPath: Self.sqlDirectory).filter { $0.hasSuffix(".sql") }
         let appliedMentions = results.map { result in files.filter { result.stdout.contains($0) }.count }.reduce(0, +)
         #expect(appliedMentions == files.count, "each file applied by exactly one process: \(results.map(\.stdout))")
         let connection = try await TestDatabase.connect()
@@ -57,10 +58,10 @@ import Testing
         let url = try TestDatabase.url
         #expect(try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", url]).exitCode == 0)
         let connection = try await TestDatabase.connect()
-        try await connection.execute("UPDATE \"\(schema)\".schema_migrations SET checksum = 'edited' WHERE version = 1")
+        try await connection.execute("UPDATE \"\(schema)\".schema_migrations SET checksum = 'edited' WHERE line = 'core' AND version = 1")
         let refused = try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", url])
         #expect(refused.exitCode == 1)
-        #expect(refused.stderr.contains("0001_clock.sql") && refused.stderr.contains("changed"), "\(refused.output)")
+        #expect(refused.stderr.contains("core/0001_clock.sql") && refused.stderr.contains("changed"), "\(refused.output)")
         let status = try await EbbflowBinary.run(["migrate", "--status", "--schema", schema, "--database-url", url])
         #expect(status.exitCode == 1 && status.stdout.contains("changed"))
         await cleanUp(schema)

@@ -113,11 +113,13 @@ public struct EventApplier: Sendable {
         }
         let engaged = Array(Set(moves.filter { $0.to == .engaged }.map(\.contactID)))
         if !engaged.isEmpty {
-            try connection.execute(sql.cancelContactJobs, [engaged, now, ["flow_step", "flow_wait_end"], "contact engaged: it left the send flow"])
+            try ContactJobs(schema: sql.schema).cancel(engaged, kinds: [FlowStepJob.self, FlowWaitEndJob.self], now: now,
+                                                           reason: "contact engaged: it left the send flow", on: connection)
         }
         let reactivated = Array(Set(moves.filter { $0.to == .reactivated }.map(\.contactID)))
         if !reactivated.isEmpty {
-            try connection.execute(sql.cancelContactJobs, [reactivated, now, ["reactivation_step"], "contact reactivated: its reactivation cycle ends"])
+            try ContactJobs(schema: sql.schema).cancel(reactivated, kinds: [ReactivationStepJob.self], now: now,
+                                                           reason: "contact reactivated: its reactivation cycle ends", on: connection)
         }
         try connection.execute(sql.markApplied, [applied.map(\.eventID), applied.map { Int32($0.points) }, now])
         // Entries and exits of streams, in the events' own transaction (StreamRuntime.swift).

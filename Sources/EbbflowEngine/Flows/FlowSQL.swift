@@ -14,11 +14,12 @@ struct FlowSQL: Sendable {
         """
     }
 
-    /// Enrolls segment $2's active and reactivated contacts in flow $1: one step-1 job each, due at $3.
+    /// The step-1 jobs enrolling segment $2's active and reactivated contacts in flow $1, due
+    /// at $3: rows for `JobStore.enqueue(FlowStepJob.self, rowsOf:…)`, which inserts them.
     var enroll: String {
         """
-        INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at)
-        SELECT 'available', 'default', 'flow_step', jsonb_build_object('flow', $1::text, 'contact_id', id, 'step', 1), $3, $3
+        SELECT jsonb_build_object('flow', $1::text, 'contact_id', id, 'step', 1) AS args, $3::timestamptz AS run_at,
+               \(ContactJobs.subject(sql: "id")) AS subject
         FROM \(contacts) WHERE segment = $2 AND campaign_status IN ('active', 'reactivated')
         """
     }
@@ -30,29 +31,11 @@ struct FlowSQL: Sendable {
     /// goes on, and the removal's next statement (a fresh snapshot) sees the jobs it enqueued.
     var lockFlow: String { "SELECT 1 FROM \(schema.qualified("flows")) WHERE name = $1 FOR UPDATE" }
 
-    /// Deletes flow $1 and cancels its pending steps and end-of-flow waits (kept in
-    /// finished_jobs as cancelled, with reason $3 and time $2); returns the flow and the count.
-    /// Its sends and skips stay: they are the contacts' history.
+    /// Deletes flow $1; returns how many (0 or 1). Its pending steps and end-of-flow waits are
+    /// then cancelled through the queue (`SendFlows.remove`). Its sends and skips stay: they
+    /// are the contacts' history.
     var removeFlow: String {
-        """
-        WITH flow AS (DELETE FROM \(schema.qualified("flows")) WHERE name = $1 RETURNING name),
-        done AS (
-            DELETE FROM \(schema.qualified("jobs")) j
-            WHERE j.kind IN ('flow_step', 'flow_wait_end') AND j.args->>'flow' = $1 AND j.state IN ('scheduled', 'available', 'retryable')
-              AND EXISTS (SELECT 1 FROM flow)
-            RETURNING j.*
-        ),
-        cancelled AS (
-            INSERT INTO \(schema.qualified("finished_jobs")) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
-                                                              unique_key, created_at, attempted_at, finished_at, finished_by)
-            SELECT id, 'cancelled', queue, kind, args, priority, run_at, attempt, max_attempts,
-                   errors || jsonb_build_array(jsonb_build_object('at', $2::timestamptz, 'attempt', attempt, 'kind', 'discarded', 'message', $3::text)),
-                   unique_key, created_at, attempted_at, $2, NULL
-            FROM done
-            RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM flow) AS removed, (SELECT count(*) FROM cancelled) AS cancelled
-        """
+        "WITH flow AS (DELETE FROM \(schema.qualified("flows")) WHERE name = $1 RETURNING name) SELECT count(*) AS removed FROM flow"
     }
 
     var listFlows: String {

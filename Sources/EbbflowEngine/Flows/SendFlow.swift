@@ -44,9 +44,8 @@ public struct FlowStore: Sendable {
         } catch let error as PGError where error.isUniqueViolation {
             throw QueueError.invalid("a flow named \"\(flow.name)\" exists already")
         }
-        let enrolled = try connection.execute(sql.enroll, [flow.name, flow.segment, now])
-        try JobStore(schema: schema).notify(queues: ["default"], on: connection)
-        return enrolled
+        return try JobStore(schema: schema).enqueue(FlowStepJob.self, rowsOf: sql.enroll, [flow.name, flow.segment, now], columns: [.subject],
+                                                    now: now, on: connection)
     }
 
     /// Stops a flow: its pending steps skip with the reason "flow stopped".
@@ -65,9 +64,10 @@ public struct FlowStore: Sendable {
     public func remove(_ name: String, on connection: isolated PGConnection) throws -> Int? {
         try connection.execute(sql.lockFlow, [name])
         let now = try DatabaseClock(schema: schema).now(on: connection)
-        let row = try connection.query(sql.removeFlow, [name, now, "flow removed"]).first!
-        guard try row.decode("removed", as: Int.self) == 1 else { return nil }
-        return try row.decode("cancelled", as: Int.self)
+        guard try connection.query(sql.removeFlow, [name]).first!.decode("removed", as: Int.self) == 1 else { return nil }
+        return try JobStore(schema: schema).cancelPending(kinds: [FlowStepJob.self, FlowWaitEndJob.self],
+                                                          argsContaining: try PGJSON(encoding: ["flow": name]), now: now,
+                                                          reason: "flow removed", on: connection)
     }
 
     public func list(on connection: isolated PGConnection) throws -> [(name: String, segment: String, template: String, state: String, sends: Int)] {
@@ -150,7 +150,7 @@ public struct FlowStepJob: ChunkJobHandler {
                 // A capped step is deferred until a slot frees, not dropped. Any other reason
                 // ends this contact's flow.
                 if let deferral, flow.running, eligible, contact.channel == "email" {
-                    next.append(try NewJob(kind: Self.kind, encoding: args, runAt: deferral))
+                    next.append(try NewJob(kind: Self.kind, encoding: args, runAt: deferral, subject: ContactJobs.subject(args.contactID)))
                 }
                 continue
             }
@@ -164,8 +164,10 @@ public struct FlowStepJob: ChunkJobHandler {
             contacts[args.contactID] = contact
             unanswered[args.contactID, default: 0] += 1
             next.append(args.step < flow.maxSends
-                ? try NewJob(kind: Self.kind, encoding: Args(flow: args.flow, contactID: args.contactID, step: args.step + 1), runAt: now.addingTimeInterval(flow.every))
-                : try NewJob(kind: FlowWaitEndJob.kind, encoding: FlowWaitEndJob.Args(flow: args.flow, contactID: args.contactID), runAt: now.addingTimeInterval(flow.every)))
+                ? try NewJob(kind: Self.kind, encoding: Args(flow: args.flow, contactID: args.contactID, step: args.step + 1),
+                             runAt: now.addingTimeInterval(flow.every), subject: ContactJobs.subject(args.contactID))
+                : try NewJob(kind: FlowWaitEndJob.kind, encoding: FlowWaitEndJob.Args(flow: args.flow, contactID: args.contactID),
+                             runAt: now.addingTimeInterval(flow.every), subject: ContactJobs.subject(args.contactID)))
         }
         if !skips.flows.isEmpty { try connection.execute(sql.insertSkips, [skips.flows, skips.contacts, skips.steps, skips.reasons, now]) }
         if !reentered.contacts.isEmpty { try connection.execute(sql.reenterActive, [reentered.contacts, reentered.jobs, now]) }
@@ -202,7 +204,8 @@ public struct FlowWaitEndJob: TransactionalJobHandler {
         let now = context.now
         try connection.execute(sql.flowEndsInactive, [job.args.contactID, now, job.id])
         try context.store.enqueue(try NewJob(kind: ReactivationStepJob.kind, encoding: ReactivationStepJob.Args(contactID: job.args.contactID, step: 1),
-                                             runAt: now.addingTimeInterval(Double(policy.cooldownDays) * 86_400)), on: connection)
+                                             runAt: now.addingTimeInterval(Double(policy.cooldownDays) * 86_400),
+                                             subject: ContactJobs.subject(job.args.contactID)), on: connection)
         return .completed
     }
 }

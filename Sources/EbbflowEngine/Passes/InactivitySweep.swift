@@ -34,7 +34,7 @@ public struct InactivitySweep: ContactPass {
         let row = try connection.query(sql, [
             cursor, batchSize, now, jobID, segments.map(\.key), segments.map { Int64($0.value.inactiveAfterDays) },
             Int64(policies.default.inactiveAfterDays), segments.map { Int64($0.value.cooldownDays) }, Int64(policies.default.cooldownDays),
-        ]).first!
+        ] + JobStore.insertBindings(ReactivationStepJob.self, now: now)).first!
         return try batchOutcome(row)
     }
 
@@ -56,14 +56,17 @@ public struct InactivitySweep: ContactPass {
                 INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
                 SELECT id, old, 'inactive', 'silence', $4, $3 FROM moved
             ), cooldown AS (
-                -- Each newly inactive contact's cycle starts when its cooldown ends: one job each,
-                -- enqueued set-based in this batch's transaction (see ReactivationCycle.swift).
-                INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at)
-                SELECT 'scheduled', 'default', 'reactivation_step', jsonb_build_object('contact_id', m.id, 'step', 1),
-                       $3::timestamptz + make_interval(days => coalesce(
-                           (SELECT s.days FROM unnest($5::text[], $8::int8[]) AS s(segment, days) WHERE s.segment = c.segment), $9)::int),
-                       $3
-                FROM moved m JOIN \(schema.qualified("contacts")) c ON c.id = m.id
+                -- Each newly inactive contact's cycle starts when its cooldown ends (at least 30
+                -- days: scheduled, no worker to wake): one job each, enqueued set-based in this
+                -- batch's transaction through the queue's insert (see ReactivationCycle.swift).
+                \(JobStore(schema: schema).insertStatement(rowsOf: """
+                    SELECT jsonb_build_object('contact_id', m.id, 'step', 1) AS args,
+                           $3::timestamptz + make_interval(days => coalesce(
+                               (SELECT s.days FROM unnest($5::text[], $8::int8[]) AS s(segment, days) WHERE s.segment = c.segment), $9)::int)
+                               AS run_at,
+                           \(ContactJobs.subject(sql: "m.id")) AS subject
+                    FROM moved m JOIN \(schema.qualified("contacts")) c ON c.id = m.id
+                    """, columns: [.subject], firstParameter: 10))
             )
             \(batchSummary(changed: "moved"))
             """

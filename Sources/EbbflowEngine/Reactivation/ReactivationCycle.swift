@@ -50,7 +50,8 @@ public struct ReactivationStepJob: TransactionalJobHandler {
             try connection.execute(sql.insertReactivationSend, [contactID, job.args.step, Self.templates[job.args.step]!, now,
                                                                 policy.reactivationFormats[job.args.step - 1].rawValue])
             try context.store.enqueue(try NewJob(kind: Self.kind, encoding: Args(contactID: contactID, step: job.args.step + 1),
-                                                 runAt: now.addingTimeInterval(Double(policy.reactivationWaitDays) * 86_400)), on: connection)
+                                                 runAt: now.addingTimeInterval(Double(policy.reactivationWaitDays) * 86_400),
+                                                 subject: ContactJobs.subject(contactID)), on: connection)
         case 3:
             switch policy.afterReactivation {
             case .suppress:
@@ -81,26 +82,27 @@ public struct ReactivationLauncher: Sendable {
         // Bounded before the date arithmetic below: 99999999999d once trapped the CLI.
         _ = try InputBounds.seconds(inactiveFor, field: "inactive_for", minimum: 0)
         let now = try DatabaseClock(schema: schema).now(on: connection)
+        let store = JobStore(schema: schema)
+        // $1 segment, $2 cutoff, $3 the reactivation step's kind.
         let group = """
             SELECT c.id, c.external_id, c.reactivation_cycle FROM \(schema.qualified("contacts")) c
             WHERE c.segment = $1 AND c.campaign_status = 'inactive' AND c.status_changed_at <= $2
-              AND NOT EXISTS (SELECT 1 FROM \(schema.qualified("jobs")) j WHERE j.args ? 'contact_id'
-                              AND ((j.args->>'contact_id')::bigint) = c.id AND j.kind = 'reactivation_step')
+              AND NOT \(store.unfinishedJobExists(subject: ContactJobs.subject(sql: "c.id"), kindParameter: 3))
             """
         let cutoff = now.addingTimeInterval(-inactiveFor)
-        let sample: [String] = try connection.query("\(group) ORDER BY c.id LIMIT 5", [segment, cutoff]).rows.map { try $0.decode("external_id") }
+        let kind = ReactivationStepJob.kind
+        let sample: [String] = try connection.query("\(group) ORDER BY c.id LIMIT 5", [segment, cutoff, kind]).rows.map {
+            try $0.decode("external_id")
+        }
         if dryRun {
-            let count: Int = try connection.query("SELECT count(*) AS n FROM (\(group)) g", [segment, cutoff]).first!.decode("n")
+            let count: Int = try connection.query("SELECT count(*) AS n FROM (\(group)) g", [segment, cutoff, kind]).first!.decode("n")
             return (count, sample)
         }
-        let count = try connection.execute("""
-            INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at, unique_key)
-            SELECT 'available', 'default', 'reactivation_step', jsonb_build_object('contact_id', g.id, 'step', 1), $3, $3,
-                   'reactivation:' || g.id || ':' || (g.reactivation_cycle + 1)
+        let count = try store.enqueue(ReactivationStepJob.self, rowsOf: """
+            SELECT jsonb_build_object('contact_id', g.id, 'step', 1) AS args, $4::timestamptz AS run_at,
+                   \(ContactJobs.subject(sql: "g.id")) AS subject, 'reactivation:' || g.id || ':' || (g.reactivation_cycle + 1) AS unique_key
             FROM (\(group)) g
-            ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
-            """, [segment, cutoff, now])
-        try JobStore(schema: schema).notify(queues: ["default"], on: connection)
+            """, [segment, cutoff, kind, now], columns: [.subject, .uniqueKey], now: now, on: connection)
         return (count, sample)
     }
 }

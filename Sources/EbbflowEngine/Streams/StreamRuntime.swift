@@ -143,7 +143,8 @@ struct StreamRuntime: Sendable {
         let left = moved.filter { before[$0] != nil }
         if !left.isEmpty {
             try connection.execute(sql.leaveStreams, [left])
-            try connection.execute(EngineSQL(schema: schema).cancelContactJobs, [left, now, [StreamStepJob.kind], "contact left the stream"])
+            try ContactJobs(schema: schema).cancel(left, kinds: [StreamStepJob.self], now: now, reason: "contact left the stream",
+                                                   on: connection)
         }
         let entered = moved.compactMap { id in membership[id].map { (id, $0) } }
         if !entered.isEmpty {
@@ -157,9 +158,9 @@ struct StreamRuntime: Sendable {
                 if case .wait(let seconds) = byName[name]!.steps[0].action { return (1, now.addingTimeInterval(seconds)) }
                 return (0, now)
             }
-            try connection.execute(sql.enqueueFirstSteps, [entered.map(\.0), entered.map(\.1), starts.map(\.0), starts.map(\.1), now,
-                                                           entered.map { entries[$0.0] }])
-            try JobStore(schema: schema).notify(queues: ["default"], on: connection)
+            try JobStore(schema: schema).enqueue(StreamStepJob.self, rowsOf: sql.enqueueFirstSteps, [
+                entered.map(\.0), entered.map(\.1), starts.map(\.0), starts.map(\.1), entered.map { entries[$0.0] },
+            ], columns: [.subject], now: now, on: connection)
         }
         try connection.execute(sql.recordDecisions, [
             log.map(\.contact), log.map(\.trigger), log.map(\.event), log.map(\.previous), log.map(\.decision.chosen),

@@ -144,14 +144,14 @@ struct StreamSQL: Sendable {
         """
     }
 
-    /// The first step of each newly placed contact: $1 contacts, $2 streams, $3 step indexes,
-    /// $4 due times, $5 now, $6 the memberships' entry numbers.
+    /// The first step of each newly placed contact, as rows for `JobStore.enqueue(StreamStepJob.self,
+    /// rowsOf:…)`: $1 contacts, $2 streams, $3 step indexes, $4 due times, $5 the memberships'
+    /// entry numbers.
     var enqueueFirstSteps: String {
         """
-        INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at)
-        SELECT CASE WHEN p.run_at > $5 THEN 'scheduled' ELSE 'available' END::\(schema.qualified("job_state")), 'default', 'stream_step',
-               jsonb_build_object('stream', p.stream, 'contact_id', p.contact_id, 'step', p.step, 'entry', p.entry), p.run_at, $5
-        FROM unnest($1::int8[], $2::text[], $3::int4[], $4::timestamptz[], $6::int8[]) AS p(contact_id, stream, step, run_at, entry)
+        SELECT jsonb_build_object('stream', p.stream, 'contact_id', p.contact_id, 'step', p.step, 'entry', p.entry) AS args, p.run_at,
+               \(ContactJobs.subject(sql: "p.contact_id")) AS subject
+        FROM unnest($1::int8[], $2::text[], $3::int4[], $4::timestamptz[], $5::int8[]) AS p(contact_id, stream, step, run_at, entry)
         """
     }
 

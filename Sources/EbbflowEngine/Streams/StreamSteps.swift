@@ -80,7 +80,8 @@ public struct StreamStepJob: TransactionalJobHandler {
         var index = args.step, branchSince = args.branchSince
         func next(_ step: Int, at: Date, since: Date? = nil) throws {
             let follow = Args(stream: args.stream, contactID: args.contactID, step: step, branchSince: since, entry: args.entry)
-            _ = try context.store.enqueue(NewJob(kind: Self.kind, args: try PGJSON(encoding: follow), runAt: at), on: connection)
+            _ = try context.store.enqueue(NewJob(kind: Self.kind, args: try PGJSON(encoding: follow), runAt: at,
+                                                 subject: ContactJobs.subject(args.contactID)), on: connection)
         }
         for _ in 0..<64 {
             guard index < stream.steps.count else { break }

@@ -12,7 +12,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Flag(help: "List applied and pending migration files instead of applying them.")
+    @Flag(help: "List applied and pending migration files (line/NNNN_name.sql) instead of applying them.")
     var status = false
 
     @Flag(help: "Create a simulation database, whose clock can be moved. Only when first migrated.")
@@ -27,7 +27,7 @@ struct MigrateCommand: AsyncParsableCommand {
             print("schema \(schema)")
             for state in states {
                 let when = state.appliedAt.map { "  " + Output.time($0) } ?? ""
-                print("\(state.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(state.fileName)\(when)")
+                print("\(state.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(state.path)\(when)")
             }
             let pending = states.filter { $0.state == .pending }.count
             print("\(states.count - pending) applied, \(pending) pending")

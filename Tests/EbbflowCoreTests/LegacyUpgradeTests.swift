@@ -1,0 +1,219 @@
+// A database built by the single migration sequence (sql/0001..0026) upgrades to lines in place, losing nothing.
+import EbbflowCore
+import EbbflowTestSupport
+import Foundation
+import PostgresClient
+import Testing
+
+/// Why a fixture and not git: CI runs on a clean clone, and the old files must stay exactly
+/// what old binaries applied (Fixtures/v1-sql holds them byte for byte).
+@Suite struct LegacyUpgradeTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/v1-sql")
+
+    /// The old files in version order, as the old binary embedded them.
+    static func legacyFiles() throws -> [(version: Int, name: String, sql: String)] {
+        try FileManager.default.contentsOfDirectory(atPath: fixtures.path).filter { $0.hasSuffix(".sql") }.sorted().map { name in
+            (Int(name.prefix(4))!, name, try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8))
+        }
+    }
+
+    /// What the old migrator did: its bookkeeping tables, then each file in its own
+    /// transaction, recorded by version with its SHA-256.
+    static func migrateTheOldWay(_ schema: SchemaName, on connection: PGConnection) async throws {
+        try await connection.simpleQuery("""
+            CREATE SCHEMA \(schema.quoted);
+            CREATE TABLE \(schema.qualified("schema_migrations")) (
+                version integer PRIMARY KEY, file_name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+            CREATE TABLE \(schema.qualified("database_info")) (
+                singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), simulation boolean NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now());
+            INSERT INTO \(schema.qualified("database_info")) (simulation) VALUES (false);
+            """)
+        for file in try legacyFiles() {
+            try await connection.withTransaction { connection in
+                try connection.simpleQuery("SET LOCAL search_path TO \(schema.quoted), public")
+                try connection.simpleQuery(file.sql)
+                try connection.execute("""
+                    INSERT INTO \(schema.qualified("schema_migrations")) (version, file_name, checksum)
+                    VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'))
+                    """, [file.version, file.name, file.sql])
+            }
+        }
+    }
+
+    /// Contacts, events (another system's insert: the old trigger makes an `apply_events` job),
+    /// pending per-contact jobs of several kinds, a job of no contact, finished jobs.
+    static func fill(_ schema: SchemaName, on connection: PGConnection) async throws {
+        try await connection.simpleQuery("""
+            SET search_path TO \(schema.quoted), public;
+            INSERT INTO contacts (external_id, email, segment, status_changed_at, created_at)
+            SELECT 'c' || n, 'c' || n || '@example.com', 'retail', now(), now() FROM generate_series(1, 5) AS n;
+            INSERT INTO engagement_events (contact_id, external_id, kind, occurred_at)
+            SELECT id, external_id, 'open', now() - interval '1 hour' FROM contacts WHERE id <= 2;
+            INSERT INTO jobs (state, queue, kind, args, run_at, created_at)
+            SELECT 'available', 'default', 'flow_step', jsonb_build_object('flow', 'welcome', 'contact_id', id, 'step', 1), now(), now()
+            FROM contacts;
+            INSERT INTO jobs (state, queue, kind, args, run_at, created_at, unique_key)
+            VALUES ('scheduled', 'default', 'reactivation_step', '{"contact_id": 3, "step": 1}', now() + interval '30 days', now(),
+                    'reactivation:3:1'),
+                   ('scheduled', 'default', 'stream_step', '{"stream": "s", "contact_id": 4, "step": 0, "entry": 1}',
+                    now() + interval '1 day', now(), NULL),
+                   ('available', 'default', 'noop', '{}', now(), now(), NULL);
+            INSERT INTO finished_jobs (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors, created_at, finished_at)
+            VALUES (900001, 'completed', 'default', 'flow_step', '{"flow": "old", "contact_id": 1, "step": 1}', 0, now(), 1, 20, '[]', now(), now()),
+                   (900002, 'cancelled', 'default', 'flow_step', '{"flow": "old", "contact_id": 2, "step": 2}', 0, now(), 0, 20, '[]', now(), now()),
+                   (900003, 'discarded', 'default', 'noop', '{}', 0, now(), 20, 20, '[]', now(), now());
+            RESET search_path;
+            """)
+    }
+
+    /// Every row of every table of the schema but the migrator's own, as JSON, with `dropping`
+    /// columns left out (those the upgrade adds).
+    static func contents(_ schema: SchemaName, on connection: PGConnection, dropping: [String] = []) async throws -> [String: [String]] {
+        let tables: [String] = try await connection.query("""
+            SELECT c.relname AS name FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'r'
+              AND c.relname NOT IN ('schema_migrations') ORDER BY 1
+            """, [schema.name]).rows.map { try $0.decode("name") }
+        var result: [String: [String]] = [:]
+        for table in tables {
+            let rows: [String] = try await connection.query("""
+                SELECT (to_jsonb(t) - $1::text[])::text AS row FROM \(schema.qualified(table)) t ORDER BY 1
+                """, [dropping]).rows.map { try $0.decode("row") }
+            result[table] = rows
+        }
+        return result
+    }
+
+    /// The schema as the catalogue sees it, with the schema's name taken out so two schemas
+    /// compare: columns, constraints, indexes, functions, triggers, types. Order ignored.
+    static func shape(_ schema: SchemaName, on connection: PGConnection) async throws -> [String] {
+        let queries = [
+            """
+            SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+                   || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+                   || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '') AS item
+            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+            LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+            WHERE c.relnamespace = $1::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
+            """,
+            """
+            SELECT 'constraint ' || c.relname || ' ' || k.conname || ' ' || pg_get_constraintdef(k.oid) AS item
+            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid WHERE c.relnamespace = $1::regnamespace
+            """,
+            "SELECT 'index ' || indexdef AS item FROM pg_indexes WHERE schemaname = $1",
+            """
+            SELECT 'function ' || pg_get_functiondef(p.oid) AS item FROM pg_proc p WHERE p.pronamespace = $1::regnamespace
+            """,
+            """
+            SELECT 'trigger ' || pg_get_triggerdef(t.oid) AS item FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+            WHERE c.relnamespace = $1::regnamespace AND NOT t.tgisinternal
+            """,
+            """
+            SELECT 'enum ' || t.typname || ' ' || string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) AS item
+            FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid WHERE t.typnamespace = $1::regnamespace GROUP BY t.typname
+            """,
+            """
+            SELECT 'options ' || c.relname || ' ' || coalesce(array_to_string(c.reloptions, ','), '') AS item
+            FROM pg_class c WHERE c.relnamespace = $1::regnamespace
+            """,
+        ]
+        var items: [String] = []
+        for query in queries {
+            items += try await connection.query(query, [schema.name]).rows.map {
+                try $0.decode("item", as: String.self).replacingOccurrences(of: schema.name, with: "<schema>")
+            }
+        }
+        return items.sorted()
+    }
+
+    @Test func databaseOfTheSingleSequenceUpgradesInPlace() async throws {
+        let old = try SchemaName(TestDatabase.uniqueSchemaName("v1"))
+        let fresh = try SchemaName(TestDatabase.uniqueSchemaName("v2"))
+        let connection = try await TestDatabase.connect()
+        try await TestDatabase.dropping(old.name) {
+            try await TestDatabase.dropping(fresh.name) {
+                try await Self.migrateTheOldWay(old, on: connection)
+                try await Self.fill(old, on: connection)
+                let before = try await Self.contents(old, on: connection)
+                #expect(before["jobs"]?.count == 9, "five flow steps, three other jobs and the trigger's apply_events job")
+
+                // Before the upgrade, status reads the old bookkeeping through the map.
+                let migrator = try Migrator(schema: old)
+                let pendingBefore = try await migrator.status(on: connection).filter { $0.state != .applied }
+                #expect(pendingBefore.map(\.path) == ["queue/0006_job_subjects.sql", "engine/0020_jobs_through_the_queue.sql"])
+                #expect(pendingBefore.allSatisfy { $0.state == .pending })
+
+                let report = try await migrator.migrate(on: connection)
+                #expect(report.applied == ["queue/0006_job_subjects.sql", "engine/0020_jobs_through_the_queue.sql"])
+                #expect(try await migrator.migrate(on: connection).applied.isEmpty)
+                #expect(try await migrator.status(on: connection).allSatisfy { $0.state == .applied })
+
+                // Nothing lost: every row of every table is there, unchanged but for the new column.
+                let after = try await Self.contents(old, on: connection, dropping: ["subject"])
+                #expect(after == before)
+
+                // Pending per-contact jobs, and finished ones that can be put back, got their subject.
+                let subjects = try await connection.query("""
+                    SELECT 'jobs' AS t, kind, args->>'contact_id' AS contact, subject FROM \(old.qualified("jobs"))
+                    UNION ALL SELECT state::text, kind, args->>'contact_id', subject FROM \(old.qualified("finished_jobs"))
+                    ORDER BY 1, 2, 3
+                    """).rows.map {
+                    "\(try $0.decode("t", as: String.self)) \(try $0.decode("kind", as: String.self)) "
+                        + "\(try $0.decode("contact", as: String?.self) ?? "-") \(try $0.decode("subject", as: String?.self) ?? "nil")"
+                }
+                #expect(subjects == [
+                    "cancelled flow_step 2 contact:2", "completed flow_step 1 nil", "discarded noop - nil",
+                    "jobs apply_events - nil", "jobs flow_step 1 contact:1", "jobs flow_step 2 contact:2", "jobs flow_step 3 contact:3",
+                    "jobs flow_step 4 contact:4", "jobs flow_step 5 contact:5", "jobs noop - nil", "jobs reactivation_step 3 contact:3",
+                    "jobs stream_step 4 contact:4",
+                ])
+
+                // The schema is the one a fresh database gets, bookkeeping included.
+                _ = try await Migrator(schema: fresh).migrate(on: connection)
+                let oldShape = try await Self.shape(old, on: connection)
+                let freshShape = try await Self.shape(fresh, on: connection)
+                #expect(oldShape.count > 300 && oldShape.contains { $0.hasPrefix("column jobs.subject") }, "the catalogue was read")
+                #expect(Set(oldShape).symmetricDifference(freshShape).sorted() == [])
+                let bookkeeping = "SELECT line, version, file_name, checksum FROM %@ ORDER BY line, version"
+                let oldRows = try await connection.query(bookkeeping.replacingOccurrences(of: "%@", with: old.qualified("schema_migrations"))).rows
+                    .map { try $0.decode("file_name", as: String.self) + " " + $0.decode("checksum", as: String.self) }
+                let freshRows = try await connection.query(bookkeeping.replacingOccurrences(of: "%@", with: fresh.qualified("schema_migrations"))).rows
+                    .map { try $0.decode("file_name", as: String.self) + " " + $0.decode("checksum", as: String.self) }
+                #expect(oldRows == freshRows)
+            }
+        }
+    }
+
+    /// A database the single sequence migrated further than this binary knows is refused, and
+    /// its bookkeeping stays as it was (the conversion is one transaction).
+    @Test func unknownOldVersionIsRefusedAndNothingConverted() async throws {
+        let schema = try SchemaName(TestDatabase.uniqueSchemaName("v1"))
+        let connection = try await TestDatabase.connect()
+        try await TestDatabase.dropping(schema.name) {
+            try await Self.migrateTheOldWay(schema, on: connection)
+            try await connection.execute("INSERT INTO \(schema.qualified("schema_migrations")) (version, file_name, checksum) VALUES (27, '0027_future.sql', 'x')")
+            await #expect {
+                _ = try await Migrator(schema: schema).migrate(on: connection)
+            } throws: { "\($0)".contains("0027_future.sql") && "\($0)".contains("upgrade the binary") }
+            let lined = try await connection.query("""
+                SELECT count(*) AS n FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'line'
+                """, [schema.qualified("schema_migrations")]).first!.decode("n", as: Int.self)
+            #expect(lined == 0)
+            let rows = try await connection.query("SELECT count(*) AS n FROM \(schema.qualified("schema_migrations"))").first!.decode("n", as: Int.self)
+            #expect(rows == 26)
+        }
+    }
+
+    /// An applied old file edited since is still refused by its new name.
+    @Test func editedOldFileIsRefusedAfterTheConversion() async throws {
+        let schema = try SchemaName(TestDatabase.uniqueSchemaName("v1"))
+        let connection = try await TestDatabase.connect()
+        try await TestDatabase.dropping(schema.name) {
+            try await Self.migrateTheOldWay(schema, on: connection)
+            try await connection.execute("UPDATE \(schema.qualified("schema_migrations")) SET checksum = 'edited' WHERE version = 5")
+            await #expect {
+                _ = try await Migrator(schema: schema).migrate(on: connection)
+            } throws: { "\($0)".contains("engine/0003_flows.sql") && "\($0)".contains("changed after it was applied") }
+        }
+    }
+}
