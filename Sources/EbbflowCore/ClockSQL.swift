@@ -5,7 +5,7 @@ struct ClockSQL: Sendable {
 
     var now: String { "SELECT \(schema.qualified("clock_now"))() AS now" }
 
-    /// What `clock_now()` (sql/0001) computes, as an expression. `ClockTests` checks that the two agree.
+    /// What `clock_now()` (sql/core/0001) computes, as an expression. `ClockTests` checks that the two agree.
     var nowExpression: String {
         """
         coalesce((SELECT c.frozen_at FROM \(schema.qualified("clock")) c, \(schema.qualified("database_info")) d WHERE d.simulation),

@@ -122,7 +122,7 @@ public struct JobStore: Sendable {
 
     /// Completes a job when its transaction commits, in COMMIT's round trip. If the worker no
     /// longer holds the job at that point, the transaction fails with `leaseLostSQLState` and
-    /// its effects roll back (see sql/0009).
+    /// its effects roll back (see sql/queue/0002).
     public func completeAtCommit(_ id: Int64, worker: String, now: Date, keepHistory: Bool, on connection: isolated PGConnection) {
         let completion = completionOrRaise(id, worker: worker, now: now, keepHistory: keepHistory)
         connection.executeAtCommit(completion.sql, completion.bindings)

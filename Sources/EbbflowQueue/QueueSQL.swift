@@ -108,7 +108,7 @@ struct QueueSQL: Sendable {
         """
     }
 
-    /// Tables of this schema that outgrew their statistics, analyzed now (sql/0010): $1 minimum
+    /// Tables of this schema that outgrew their statistics, analyzed now (sql/queue/0003): $1 minimum
     /// pages, $2 growth factor.
     var refreshOutgrownStatistics: String {
         "SELECT table_name AS table, analyzed FROM \(schema.qualified("refresh_outgrown_statistics"))($1::int8, $2::float8)"
@@ -133,7 +133,7 @@ struct QueueSQL: Sendable {
     }
 
     /// One job's completion that raises SQLSTATE EB001 when this worker no longer holds the
-    /// job, so it can ride with COMMIT (sql/0009): $1 id, $2 worker, $3 now. With history
+    /// job, so it can ride with COMMIT (sql/queue/0002): $1 id, $2 worker, $3 now. With history
     /// (`keepHistory`) the row moves to `finished_jobs`, else it is deleted.
     func completeOrRaise(keepHistory: Bool) -> String {
         let kept = keepHistory ? """

@@ -72,7 +72,7 @@ public struct ScheduleStore: Sendable {
 
     private var builtins: String { schema.qualified("builtin_schedules") }
 
-    /// Whether `name` is one of the schedules ebbflow installs (sql/0024's catalogue).
+    /// Whether `name` is one of the schedules ebbflow installs (sql/queue/0004's catalogue).
     public func isBuiltin(_ name: String, on connection: isolated PGConnection) throws -> Bool {
         try connection.query("SELECT 1 FROM \(builtins) WHERE name = $1", [name]).count == 1
     }

@@ -95,7 +95,7 @@ import Testing
         try await TestDatabase.dropSchema(schema)
     }
 
-    /// The catalogue `restore` reads (sql/0024) must match what the migrations install: a
+    /// The catalogue `restore` reads (sql/queue/0004) must match what the migrations install: a
     /// migration that adds a built-in schedule without adding it there fails here.
     @Test func theBuiltinCatalogueMatchesTheInstalledSchedules() async throws {
         let schema = TestDatabase.uniqueSchemaName("sch")

@@ -137,7 +137,7 @@ import Testing
         #expect(forbidden == 0, "sends to contacts whose status forbade them: \(described)")
         // Channel and timing: nothing goes by email after a move to the alternative channel
         // unless the contact became active or reactivated since (returned_to_email, or a
-        // reinstatement: StateMachine.channel, sql/0026),
+        // reinstatement: StateMachine.channel, sql/engine/0019),
         // reactivation email 1 never comes before the cooldown after the contact went
         // inactive, and email 2 never within the wait after email 1.
         let afterMove = try await connection.query("""

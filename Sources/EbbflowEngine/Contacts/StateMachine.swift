@@ -42,7 +42,7 @@ public enum StateMachine {
     /// The channel a contact is on after a status change. Why a rule: the alternative channel
     /// (moved_to_channel) belongs to one inactive spell; a contact that becomes active or
     /// reactivated again, by reinstatement or by engaging, is the active audience that flows and
-    /// streams mail, so it is on email again. sql/0026 applies the same rule to every statement
+    /// streams mail, so it is on email again. sql/engine/0019 applies the same rule to every statement
     /// that changes `campaign_status`, so no writer can forget it.
     public static func channel(from: CampaignStatus, to: CampaignStatus, current: String) -> String {
         from != to && (to == .active || to == .reactivated) ? "email" : current

@@ -4,7 +4,7 @@ import EbbflowQueue
 import Foundation
 import PostgresClient
 
-/// One job per inserting statement and 1,000 consecutive event ids (see sql/0008). A chunk
+/// One job per inserting statement and 1,000 consecutive event ids (see sql/engine/0006). A chunk
 /// kind: many such jobs claimed together are applied in one transaction with one set-based
 /// `EventApplier` call, so a webhook stream of single events costs a handful of statements
 /// per chunk, not per event. A range may hold events already applied (by `events import`,

@@ -19,7 +19,7 @@ public struct StreamStepJob: TransactionalJobHandler {
         public var step: Int
         /// Set when a branch's window started: the branch decides when the job runs again.
         public var branchSince: Date?
-        /// The membership's entry number (sql/0019): a job of an earlier entry into the same
+        /// The membership's entry number (sql/engine/0015): a job of an earlier entry into the same
         /// stream stops. Nil in jobs made before entries were numbered.
         public var entry: Int64?
         enum CodingKeys: String, CodingKey { case stream, contactID = "contact_id", step, branchSince = "branch_since", entry }

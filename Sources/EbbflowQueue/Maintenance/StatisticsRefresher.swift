@@ -6,7 +6,7 @@ import PostgresClient
 /// grows a hundredfold (a sweep enqueuing half a million jobs, a contact import) would be read
 /// in full by every claim until autovacuum analyzes it. This service asks the database every
 /// few seconds to analyze any table of the schema at least `minPages` large and `factor`
-/// times larger than its statistics say (sql/0010 has the rule and the measurements); the new
+/// times larger than its statistics say (sql/queue/0003 has the rule and the measurements); the new
 /// statistics make every session re-plan. A check costs one catalog read.
 struct StatisticsRefresher: Sendable {
     let store: JobStore
@@ -18,7 +18,7 @@ struct StatisticsRefresher: Sendable {
     /// Returns how many tables were really analyzed. Every outgrown table is asked for, and
     /// PostgreSQL decides (table owner, database owner, MAINTAIN/pg_maintain on 17,
     /// superuser); a table it skipped (a warning, no error) is told apart by its unchanged
-    /// statistics, so it is not counted and not logged as refreshed (sql/0025), only mentioned
+    /// statistics, so it is not counted and not logged as refreshed (sql/queue/0005), only mentioned
     /// at debug level.
     func run(on connection: isolated PGConnection) throws -> Int {
         let rows = try connection.query(store.sql.refreshOutgrownStatistics, [minPages, factor]).rows
