@@ -29,14 +29,20 @@ public struct RejectedEvent: Sendable, Equatable {
 ///
 /// Why set-based: a batch of events is read and locked in one statement (contacts in id order,
 /// the one lock order of the engine), folded per contact in Swift in arrival order (the rules
-/// live in one place, `fold`), and written back with four statements whatever the batch size:
-/// contacts, transitions, the events' applied marks, and the cancellation of pending jobs that
-/// no longer apply (flow steps of contacts that just engaged, cycle steps of reactivated ones). An event already applied (by another worker) is not returned by the
-/// locking read, so each event counts exactly once.
+/// live in one place, `fold`), and written back with three statements whatever the batch size:
+/// contacts, transitions and the events' applied marks. What follows from the applied events
+/// (pending jobs that no longer apply, stream decisions) is done by the consumers the engine
+/// wires in `EngineEventConsumers`, in the same transaction. An event already applied (by
+/// another worker) is not returned by the locking read, so each event counts exactly once.
 public struct EventApplier: Sendable {
-    let sql: EngineSQL
+    let sql: EventSQL
+    /// What runs after the events are applied, in order, in the same transaction.
+    let consumers: [any AppliedEventsConsumer]
 
-    public init(schema: SchemaName) { sql = EngineSQL(schema: schema) }
+    public init(schema: SchemaName) {
+        sql = EventSQL(schema: schema)
+        consumers = EngineEventConsumers.afterEventsApplied(schema: schema)
+    }
 
     /// Applies event `id`; nil if it was applied already or its contact is unknown.
     public func apply(eventID id: Int64, policies: PolicyDocument, now: Date, on connection: isolated PGConnection) throws -> AppliedEvent? {
@@ -111,17 +117,10 @@ public struct EventApplier: Sendable {
                 moves.map(\.eventID), now,
             ])
         }
-        let engaged = Array(Set(moves.filter { $0.to == .engaged }.map(\.contactID)))
-        if !engaged.isEmpty {
-            try connection.execute(sql.cancelContactJobs, [engaged, now, ["flow_step", "flow_wait_end"], "contact engaged: it left the send flow"])
-        }
-        let reactivated = Array(Set(moves.filter { $0.to == .reactivated }.map(\.contactID)))
-        if !reactivated.isEmpty {
-            try connection.execute(sql.cancelContactJobs, [reactivated, now, ["reactivation_step"], "contact reactivated: its reactivation cycle ends"])
-        }
         try connection.execute(sql.markApplied, [applied.map(\.eventID), applied.map { Int32($0.points) }, now])
-        // Entries and exits of streams, in the events' own transaction (StreamRuntime.swift).
-        try StreamRuntime(schema: sql.schema).decide(at: points, now: now, on: connection)
+        // Whatever else follows from these events (job cancellation, stream decisions), in their own transaction.
+        let batch = AppliedEventBatch(applied: applied, points: points, now: now)
+        for consumer in consumers { try consumer.eventsApplied(batch, on: connection) }
         return (applied, rejected)
     }
 

@@ -143,7 +143,7 @@ struct StreamRuntime: Sendable {
         let left = moved.filter { before[$0] != nil }
         if !left.isEmpty {
             try connection.execute(sql.leaveStreams, [left])
-            try connection.execute(EngineSQL(schema: schema).cancelContactJobs, [left, now, [StreamStepJob.kind], "contact left the stream"])
+            try connection.execute(ContactSQL(schema: schema).cancelContactJobs, [left, now, [StreamStepJob.kind], "contact left the stream"])
         }
         let entered = moved.compactMap { id in membership[id].map { (id, $0) } }
         if !entered.isEmpty {

@@ -1,0 +1,37 @@
+// The SQL statements on a contact as such (its row, its pending jobs), qualified with the configured schema.
+import EbbflowCore
+
+struct ContactSQL: Sendable {
+    let schema: SchemaName
+    var contacts: String { schema.qualified("contacts") }
+
+    /// $1 external id, $2 email, $3 segment, $4 now.
+    var upsertContact: String {
+        """
+        INSERT INTO \(contacts) (external_id, email, segment, status_changed_at, created_at) VALUES ($1, $2, $3, $4, $4)
+        ON CONFLICT (external_id) DO UPDATE SET email = excluded.email, segment = excluded.segment
+        RETURNING id, (xmax = 0) AS inserted
+        """
+    }
+
+    /// Pending jobs of kinds $3 for contacts $1 move to finished_jobs as cancelled with message
+    /// $4, in the events' own transaction: an engaged contact leaves the send flow at once, a
+    /// reactivated one ends its reactivation cycle (a stale step must not resume it should the
+    /// contact go inactive again). $2 now.
+    var cancelContactJobs: String {
+        """
+        WITH done AS (
+            DELETE FROM \(schema.qualified("jobs"))
+            WHERE args ? 'contact_id' AND ((args->>'contact_id')::bigint) = ANY($1) AND kind = ANY($3)
+              AND state IN ('scheduled', 'available', 'retryable')
+            RETURNING *
+        )
+        INSERT INTO \(schema.qualified("finished_jobs")) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
+                                                          unique_key, created_at, attempted_at, finished_at, finished_by)
+        SELECT id, 'cancelled', queue, kind, args, priority, run_at, attempt, max_attempts,
+               errors || jsonb_build_array(jsonb_build_object('at', $2::timestamptz, 'attempt', attempt, 'kind', 'discarded', 'message', $4::text)),
+               unique_key, created_at, attempted_at, $2, NULL
+        FROM done
+        """
+    }
+}
