@@ -27,18 +27,16 @@ public struct InactivitySweep: ContactPass {
         self.batchSize = batchSize
     }
 
-    /// One batch after `cursor` (a contact id); returns the next cursor (nil when done) and how many moved.
-    public func runBatch(after cursor: Int64, now: Date, policies: PolicyDocument, jobID: Int64?,
-                         on connection: isolated PGConnection) throws -> (next: Int64?, changed: Int) {
-        let segments = policies.segments.sorted { $0.key < $1.key }
-        let row = try connection.query(sql, [
-            cursor, batchSize, now, jobID, segments.map(\.key), segments.map { Int64($0.value.inactiveAfterDays) },
+    /// $4 job, $5 segments, $6 their inactive_after_days, $7 the default's, $8 the segments'
+    /// cooldown_days, $9 the default's.
+    public func batchParameters(policies: PolicyDocument, segments: [(key: String, value: EngagementPolicy)], jobID: Int64?) -> PGBindings {
+        [
+            jobID, segments.map(\.key), segments.map { Int64($0.value.inactiveAfterDays) },
             Int64(policies.default.inactiveAfterDays), segments.map { Int64($0.value.cooldownDays) }, Int64(policies.default.cooldownDays),
-        ]).first!
-        return try batchOutcome(row)
+        ]
     }
 
-    private var sql: String {
+    public var batchStatement: String {
         let contacts = schema.qualified("contacts")
         return """
             WITH \(batchCTE), candidates AS (
@@ -72,20 +70,3 @@ public struct InactivitySweep: ContactPass {
 
 /// The sweep as a job (installed schedule `inactivity_sweep`, daily 03:00 UTC).
 public typealias InactivitySweepJob = ContactPassJob<InactivitySweep>
-
-extension JobRegistry {
-    /// The engine's job kinds, for a worker over `schema`.
-    public mutating func registerEngine(schema: SchemaName) {
-        register(InactivitySweepJob(schema: schema))
-        register(ReactivationStepJob(schema: schema))
-        register(FlowStepJob(schema: schema))
-        register(FlowWaitEndJob(schema: schema))
-        register(AudienceSnapshotJob(schema: schema))
-        register(ApplyPendingEventsJob(schema: schema))
-        register(ApplyEventsJob(schema: schema))
-        register(DecayPassJob(schema: schema))
-        register(StreamStepJob(schema: schema))
-        register(StreamDateEntriesJob(schema: schema))
-        register(ExperimentPromotionJob(schema: schema))
-    }
-}
