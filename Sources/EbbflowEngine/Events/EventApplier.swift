@@ -177,10 +177,11 @@ struct ContactScoreState {
         scoreAsOf = moment
         answered = true
         let scoreNow = policy.decay.score(score, asOf: moment, lastEngagement: newest, now: max(now, moment))
-        var reason: TransitionReason?
+        // The change this event makes, one of the declared `StatusChange`s (Contacts/StatusChange.swift).
+        var change: StatusChange?
         switch status {
         case .active, .reactivated:
-            if scoreNow >= Double(policy.engagedThreshold) { (status, reason) = (.engaged, .scoreThreshold) }
+            if scoreNow >= Double(policy.engagedThreshold) { change = .scoreThreshold }
         case .inactive where channel != "email" && occurredAt < (channelMovedAt ?? .distantPast):
             // Dated before the move: it counts for the score but is no answer on the new channel.
             break
@@ -189,19 +190,17 @@ struct ContactScoreState {
             // practice branches re-engaged contacts back to the active audience, so by default
             // the contact returns to email as `reactivated` (left on ads, no flow mailed it
             // again); `stay` keeps it inactive there, its score still counted.
-            if policy.onEngagementAfterChannelMove == .returnToEmail {
-                (status, reason) = (.reactivated, .returnedToEmail)
-            }
+            if policy.onEngagementAfterChannelMove == .returnToEmail { change = .returnedToEmail }
         case .inactive:
-            (status, reason) = (.reactivated, .engagedDuringReactivation)
+            change = .engagedDuringReactivation
         case .engaged, .suppressed:
             break
         }
-        if let reason {
-            try StateMachine.check(from: from, to: status, reason: reason)
-            channel = StateMachine.channel(from: from, to: status, current: channel)
-            statusChanged = true
-        }
-        return (score, from, status, reason)
+        guard let change else { return (score, from, status, nil) }
+        try change.check(from: from)
+        status = change.to
+        channel = StateMachine.channel(from: from, to: status, current: channel)
+        statusChanged = true
+        return (score, from, status, change.reason)
     }
 }

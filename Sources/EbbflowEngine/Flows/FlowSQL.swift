@@ -101,15 +101,16 @@ struct FlowSQL: Sendable {
     /// Reactivated contacts $1 enter a flow: back to `active`, one `flow_entry` transition each
     /// naming the job $2 that caused it, at $3.
     var reenterActive: String {
-        """
+        let change = StatusChange.flowEntry
+        return """
         WITH moved AS (
-            UPDATE \(contacts) c SET campaign_status = 'active', status_changed_at = $3
+            UPDATE \(contacts) c SET campaign_status = \(change.toSQL), status_changed_at = $3
             FROM unnest($1::int8[], $2::int8[]) AS u(id, job_id)
-            WHERE c.id = u.id AND c.campaign_status = 'reactivated'
+            WHERE c.id = u.id AND c.campaign_status = \(change.onlyFromSQL)
             RETURNING c.id, u.job_id
         )
         INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-        SELECT id, 'reactivated', 'active', 'flow_entry', job_id, $3 FROM moved
+        SELECT id, \(change.onlyFromSQL), \(change.toSQL), \(change.reasonSQL), job_id, $3 FROM moved
         """
     }
 
@@ -137,13 +138,14 @@ struct FlowSQL: Sendable {
 
     /// The wait after the last flow send ended unanswered: $1 contact, $2 now, $3 job.
     var flowEndsInactive: String {
-        """
+        let change = StatusChange.flowEndsUnanswered
+        return """
         WITH moved AS (
-            UPDATE \(contacts) SET campaign_status = 'inactive', status_changed_at = $2, flow_sends_unanswered = 0 WHERE id = $1
+            UPDATE \(contacts) SET campaign_status = \(change.toSQL), status_changed_at = $2, flow_sends_unanswered = 0 WHERE id = $1
             RETURNING id
         )
         INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-        SELECT id, 'active', 'inactive', 'no_engagement_after_sends', $3, $2 FROM moved
+        SELECT id, \(change.onlyFromSQL), \(change.toSQL), \(change.reasonSQL), $3, $2 FROM moved
         """
     }
 
@@ -168,24 +170,26 @@ struct FlowSQL: Sendable {
 
     /// The cycle gave up: suppressed ($1 contact, $2 now, $3 reason, $4 job).
     var suppress: String {
-        """
+        let change = StatusChange.reactivationExhausted
+        return """
         WITH moved AS (
-            UPDATE \(contacts) SET campaign_status = 'suppressed', status_changed_at = $2 WHERE id = $1 RETURNING id
+            UPDATE \(contacts) SET campaign_status = \(change.toSQL), status_changed_at = $2 WHERE id = $1 RETURNING id
         )
         INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-        SELECT id, 'inactive', 'suppressed', $3, $4, $2 FROM moved
+        SELECT id, \(change.onlyFromSQL), \(change.toSQL), $3, $4, $2 FROM moved
         """
     }
 
     /// The cycle gave up: moved to the alternative channel ($1 contact, $2 channel), with an
     /// audit row ($3 reason, $4 job, $5 now): the status stays `inactive`.
     var moveToChannel: String {
-        """
+        let change = StatusChange.movedToChannel
+        return """
         WITH moved AS (
             UPDATE \(contacts) SET channel = $2 WHERE id = $1 RETURNING id
         )
         INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-        SELECT id, 'inactive', 'inactive', $3, $4, $5 FROM moved
+        SELECT id, \(change.onlyFromSQL), \(change.toSQL), $3, $4, $5 FROM moved
         """
     }
 }

@@ -155,7 +155,7 @@ public struct FlowStepJob: ChunkJobHandler {
                 continue
             }
             if contact.status == "reactivated" {
-                try StateMachine.check(from: .reactivated, to: .active, reason: .flowEntry)
+                try StatusChange.flowEntry.check(from: .reactivated)
                 reentered.contacts.append(args.contactID); reentered.jobs.append(job.id)
                 contact.status = "active"
             }
@@ -198,7 +198,7 @@ public struct FlowWaitEndJob: TransactionalJobHandler {
         let policy = try PolicyStore(schema: schema).load(on: connection).policy(for: try row.decode("segment"))
         guard try row.decode("status", as: String.self) == "active",
               try row.decode("flow_sends_unanswered", as: Int.self) >= policy.inactiveAfterSends else { return .completed }
-        try StateMachine.check(from: .active, to: .inactive, reason: .noEngagementAfterSends)
+        try StatusChange.flowEndsUnanswered.check(from: .active)
         let now = context.now
         try connection.execute(sql.flowEndsInactive, [job.args.contactID, now, job.id])
         try context.store.enqueue(try NewJob(kind: ReactivationStepJob.kind, encoding: ReactivationStepJob.Args(contactID: job.args.contactID, step: 1),

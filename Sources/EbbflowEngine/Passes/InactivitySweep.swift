@@ -38,21 +38,22 @@ public struct InactivitySweep: ContactPass {
 
     public var batchStatement: String {
         let contacts = schema.qualified("contacts")
+        let change = StatusChange.silence
         return """
             WITH \(batchCTE), candidates AS (
                 SELECT c.id, c.campaign_status AS old FROM \(contacts) c
                 WHERE \(inBatch)
-                  AND c.campaign_status IN ('active', 'engaged', 'reactivated')
+                  AND c.campaign_status IN (\(change.fromSQL))
                   AND coalesce(c.last_engagement_at, c.status_changed_at) <= $3::timestamptz - make_interval(days => coalesce(
                       (SELECT s.days FROM unnest($5::text[], $6::int8[]) AS s(segment, days) WHERE s.segment = c.segment), $7)::int)
                 FOR UPDATE OF c SKIP LOCKED
             ), moved AS (
-                UPDATE \(contacts) c SET campaign_status = 'inactive', status_changed_at = $3, flow_sends_unanswered = 0
+                UPDATE \(contacts) c SET campaign_status = \(change.toSQL), status_changed_at = $3, flow_sends_unanswered = 0
                 FROM candidates WHERE c.id = candidates.id
                 RETURNING c.id, candidates.old
             ), audit AS (
                 INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-                SELECT id, old, 'inactive', 'silence', $4, $3 FROM moved
+                SELECT id, old, \(change.toSQL), \(change.reasonSQL), $4, $3 FROM moved
             ), cooldown AS (
                 -- Each newly inactive contact's cycle starts when its cooldown ends: one job each,
                 -- enqueued set-based in this batch's transaction (see ReactivationCycle.swift).

@@ -54,11 +54,13 @@ public struct ReactivationStepJob: TransactionalJobHandler {
         case 3:
             switch policy.afterReactivation {
             case .suppress:
-                try StateMachine.check(from: .inactive, to: .suppressed, reason: .reactivationExhausted)
-                try connection.execute(sql.suppress, [contactID, now, TransitionReason.reactivationExhausted.rawValue, job.id])
+                let change = StatusChange.reactivationExhausted
+                try change.check(from: .inactive)
+                try connection.execute(sql.suppress, [contactID, now, change.reason.rawValue, job.id])
             case .moveToChannel:
-                try StateMachine.check(from: .inactive, to: .inactive, reason: .movedToChannel)
-                try connection.execute(sql.moveToChannel, [contactID, policy.alternativeChannel, TransitionReason.movedToChannel.rawValue, job.id, now])
+                let change = StatusChange.movedToChannel
+                try change.check(from: .inactive)
+                try connection.execute(sql.moveToChannel, [contactID, policy.alternativeChannel, change.reason.rawValue, job.id, now])
             }
         default:
             return .discard(reason: "unknown reactivation step \(job.args.step)")
