@@ -40,8 +40,13 @@ public struct EventApplier: Sendable {
     let consumers: [any AppliedEventsConsumer]
 
     public init(schema: SchemaName) {
+        self.init(schema: schema, consumers: EngineEventConsumers.afterEventsApplied(schema: schema))
+    }
+
+    /// An applier with a consumer list other than the engine's wiring (tests).
+    init(schema: SchemaName, consumers: [any AppliedEventsConsumer]) {
         sql = EventSQL(schema: schema)
-        consumers = EngineEventConsumers.afterEventsApplied(schema: schema)
+        self.consumers = consumers
     }
 
     /// Applies event `id`; nil if it was applied already or its contact is unknown.
