@@ -24,7 +24,9 @@ public struct StatusChange: Sendable, Hashable {
     }
 
     /// Whether `StateMachine` allows every transition of this change.
-    public var isLegal: Bool { transitions.allSatisfy { StateMachine.isLegal(from: $0.from, to: $0.to, reason: $0.reason) } }
+    public var isLegal: Bool {
+        transitions.allSatisfy { StateMachine.isLegal(from: $0.from, to: $0.to, reason: $0.reason) }
+    }
 
     /// Throws `IllegalTransition` for `status` unless this change may start from it.
     public func check(from status: CampaignStatus) throws(IllegalTransition) {
@@ -41,14 +43,17 @@ extension StatusChange {
     /// A reactivated contact's flow step sends again (Flows/FlowSQL.swift `reenterActive`).
     public static let flowEntry = StatusChange(from: [.reactivated], to: .active, reason: .flowEntry)
     /// Both reactivation emails unanswered, the policy suppresses (Flows/FlowSQL.swift `suppress`).
-    public static let reactivationExhausted = StatusChange(from: [.inactive], to: .suppressed, reason: .reactivationExhausted)
+    public static let reactivationExhausted = StatusChange(
+        from: [.inactive], to: .suppressed, reason: .reactivationExhausted)
     /// Both reactivation emails unanswered, the policy moves the contact to the alternative
     /// channel: the status stays, the row records the move (Flows/FlowSQL.swift `moveToChannel`).
     public static let movedToChannel = StatusChange(from: [.inactive], to: .inactive, reason: .movedToChannel)
     /// An event's points reached the threshold (Events/EventApplier.swift, `fold`).
-    public static let scoreThreshold = StatusChange(from: [.active, .reactivated], to: .engaged, reason: .scoreThreshold)
+    public static let scoreThreshold = StatusChange(
+        from: [.active, .reactivated], to: .engaged, reason: .scoreThreshold)
     /// Any engagement while inactive on email (Events/EventApplier.swift, `fold`).
-    public static let engagedDuringReactivation = StatusChange(from: [.inactive], to: .reactivated, reason: .engagedDuringReactivation)
+    public static let engagedDuringReactivation = StatusChange(
+        from: [.inactive], to: .reactivated, reason: .engagedDuringReactivation)
     /// An engagement after a move to the alternative channel (Events/EventApplier.swift, `fold`).
     public static let returnedToEmail = StatusChange(from: [.inactive], to: .reactivated, reason: .returnedToEmail)
 

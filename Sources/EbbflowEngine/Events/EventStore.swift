@@ -66,7 +66,8 @@ public struct EventStore: Sendable {
     @discardableResult
     public func upsertContact(externalID: String, email: String?, segment: String, now: Date,
                               on connection: isolated PGConnection) throws -> (id: Int64, inserted: Bool) {
-        let row = try connection.query(ContactSQL(schema: sql.schema).upsertContact, [externalID, email, segment, now]).first!
+        let upsert = ContactSQL(schema: sql.schema).upsertContact
+        let row = try connection.query(upsert, [externalID, email, segment, now]).first!
         return (try row.decode("id"), try row.decode("inserted"))
     }
 

@@ -45,7 +45,9 @@ public struct AudienceHistory: Sendable {
 extension AudienceHistory: DailyPass {
     public static let jobKind = "audience_snapshot"
 
-    public func runDaily(now: Date, on connection: isolated PGConnection) throws { try snapshot(now: now, on: connection) }
+    public func runDaily(now: Date, on connection: isolated PGConnection) throws {
+        try snapshot(now: now, on: connection)
+    }
 }
 
 /// The daily snapshot as a job (schedule `audience_snapshot`, 00:05 UTC).

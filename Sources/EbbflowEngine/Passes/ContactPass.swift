@@ -24,7 +24,8 @@ public protocol ContactPass: Sendable {
     var batchStatement: String { get }
     /// The statement's parameters from $4 on: `segments` is the policy document's segments in
     /// name order (the order every per-segment array is bound in); `jobID` the running job, if any.
-    func batchParameters(policies: PolicyDocument, segments: [(key: String, value: EngagementPolicy)], jobID: Int64?) -> PGBindings
+    func batchParameters(policies: PolicyDocument, segments: [(key: String, value: EngagementPolicy)],
+                         jobID: Int64?) -> PGBindings
 }
 
 extension ContactPass {
@@ -35,7 +36,8 @@ extension ContactPass {
                          on connection: isolated PGConnection) throws -> (next: Int64?, changed: Int) {
         let segments = policies.segments.sorted { $0.key < $1.key }
         let common: PGBindings = [cursor, batchSize, now]
-        let row = try connection.query(batchStatement, common + batchParameters(policies: policies, segments: segments, jobID: jobID)).first!
+        let own = batchParameters(policies: policies, segments: segments, jobID: jobID)
+        let row = try connection.query(batchStatement, common + own).first!
         return try batchOutcome(row)
     }
 

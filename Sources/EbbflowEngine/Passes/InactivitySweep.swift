@@ -29,7 +29,8 @@ public struct InactivitySweep: ContactPass {
 
     /// $4 job, $5 segments, $6 their inactive_after_days, $7 the default's, $8 the segments'
     /// cooldown_days, $9 the default's.
-    public func batchParameters(policies: PolicyDocument, segments: [(key: String, value: EngagementPolicy)], jobID: Int64?) -> PGBindings {
+    public func batchParameters(policies: PolicyDocument, segments: [(key: String, value: EngagementPolicy)],
+                                jobID: Int64?) -> PGBindings {
         [
             jobID, segments.map(\.key), segments.map { Int64($0.value.inactiveAfterDays) },
             Int64(policies.default.inactiveAfterDays), segments.map { Int64($0.value.cooldownDays) }, Int64(policies.default.cooldownDays),
