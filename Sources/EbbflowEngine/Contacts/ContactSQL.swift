@@ -1,9 +1,10 @@
-// The SQL statements on a contact as such (its row, its pending jobs), qualified with the configured schema.
+// The SQL statements on contacts as such (upsert, locks in the one order, recent sends, pending jobs), schema-qualified.
 import EbbflowCore
 
 struct ContactSQL: Sendable {
     let schema: SchemaName
     var contacts: String { schema.qualified("contacts") }
+    var sends: String { schema.qualified("sends") }
 
     /// $1 external id, $2 email, $3 segment, $4 now.
     var upsertContact: String {
@@ -32,6 +33,23 @@ struct ContactSQL: Sendable {
                errors || jsonb_build_array(jsonb_build_object('at', $2::timestamptz, 'attempt', attempt, 'kind', 'discarded', 'message', $4::text)),
                unique_key, created_at, attempted_at, $2, NULL
         FROM done
+        """
+    }
+
+    /// Contacts $1 locked in id order: the engine's one lock order, so chunks and event
+    /// application cannot deadlock. Run before any read that must see what the lock holder
+    /// committed: under READ COMMITTED a statement that waited for a lock re-reads only the
+    /// locked rows, so joined rows and subqueries would come from before the wait.
+    var lockContacts: String {
+        "SELECT id FROM \(contacts) WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+    }
+
+    /// Contacts $1 (locked first with `lockContacts`), each with its sends since $2 for the frequency cap.
+    var contactsWithRecentSends: String {
+        """
+        SELECT c.id, c.campaign_status::text AS status, c.channel, c.segment,
+               coalesce((SELECT array_agg(s.at) FROM \(sends) s WHERE s.contact_id = c.id AND s.at > $2), '{}') AS recent_sends
+        FROM \(contacts) c WHERE c.id = ANY($1) ORDER BY c.id
         """
     }
 }

@@ -42,11 +42,11 @@ extension StatusChange {
     public static let flowEndsUnanswered = StatusChange(from: [.active], to: .inactive, reason: .noEngagementAfterSends)
     /// A reactivated contact's flow step sends again (Flows/FlowSQL.swift `reenterActive`).
     public static let flowEntry = StatusChange(from: [.reactivated], to: .active, reason: .flowEntry)
-    /// Both reactivation emails unanswered, the policy suppresses (Flows/FlowSQL.swift `suppress`).
+    /// Both reactivation emails unanswered, the policy suppresses (Reactivation/ReactivationSQL.swift `suppress`).
     public static let reactivationExhausted = StatusChange(
         from: [.inactive], to: .suppressed, reason: .reactivationExhausted)
     /// Both reactivation emails unanswered, the policy moves the contact to the alternative
-    /// channel: the status stays, the row records the move (Flows/FlowSQL.swift `moveToChannel`).
+    /// channel: the status stays, the row records the move (Reactivation/ReactivationSQL.swift `moveToChannel`).
     public static let movedToChannel = StatusChange(from: [.inactive], to: .inactive, reason: .movedToChannel)
     /// An event's points reached the threshold (Events/EventApplier.swift, `fold`).
     public static let scoreThreshold = StatusChange(

@@ -32,7 +32,7 @@ public struct StreamDateEntries: Sendable {
             }
         }
         // All of today's contacts locked in one statement in id order, the engine's lock order.
-        try connection.execute(FlowSQL(schema: schema).lockContacts, [Array(Set(points.map(\.contactID))).sorted()])
+        try connection.execute(ContactSQL(schema: schema).lockContacts, [Array(Set(points.map(\.contactID))).sorted()])
         try StreamRuntime(schema: schema).decide(at: points, now: now, on: connection)
         return points.count
     }
