@@ -113,9 +113,8 @@ public struct Simulator: Sendable {
         let (start, contacts, segments, copy) = (options.start, options.contacts, options.segments, sql.copyContacts)
         let (seed, personas) = (options.seed, options.personas)
         try await connection.run { connection in
-            try DatabaseClock(schema: schema).set(start, on: connection)
             // The schedules were installed by the real clock: their first ticks come back to day 0.
-            try ScheduleStore(schema: schema).rebase(on: connection)
+            try ClockControl(schema: schema).move(.set(start), on: connection)
             _ = try connection.withTransactionSync {
                 try connection.copyIn(copy) { writer in
                     let at = ISO8601DateFormatter().string(from: start)

@@ -9,7 +9,8 @@ public struct IllegalTransition: Error, CustomStringConvertible, Sendable, Equat
 }
 
 /// The engagement state machine. Every status change in ebbflow goes through `check`, and the
-/// SQL that writes transitions only ever writes pairs this table allows.
+/// SQL that writes transitions takes its statuses and reason from a `StatusChange`
+/// (StatusChange.swift), each of which a test checks against this table.
 public enum StateMachine {
     /// Legal (from, to) pairs and the reasons each may carry.
     public static let rules: [CampaignStatus: [CampaignStatus: Set<TransitionReason>]] = [

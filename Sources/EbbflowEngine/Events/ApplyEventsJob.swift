@@ -30,7 +30,7 @@ public struct ApplyEventsJob: ChunkJobHandler {
     public init(schema: SchemaName) { self.schema = schema }
 
     public func run(_ jobs: [Job<Args>], context: JobContext, connection: isolated PGConnection) async throws {
-        let sql = EngineSQL(schema: schema)
+        let sql = EventSQL(schema: schema)
         let ids: [Int64] = try connection.query(sql.pendingEventsInRanges, [jobs.map(\.args.firstID), jobs.map(\.args.lastID)])
             .rows.map { try $0.decode("id") }
         guard !ids.isEmpty else { return }

@@ -29,14 +29,25 @@ public struct RejectedEvent: Sendable, Equatable {
 ///
 /// Why set-based: a batch of events is read and locked in one statement (contacts in id order,
 /// the one lock order of the engine), folded per contact in Swift in arrival order (the rules
-/// live in one place, `fold`), and written back with four statements whatever the batch size:
-/// contacts, transitions, the events' applied marks, and the cancellation of pending jobs that
-/// no longer apply (flow steps of contacts that just engaged, cycle steps of reactivated ones). An event already applied (by another worker) is not returned by the
-/// locking read, so each event counts exactly once.
+/// live in one place, `fold`), and written back with three statements whatever the batch size:
+/// contacts, transitions and the events' applied marks. What follows from the applied events
+/// (pending jobs that no longer apply, stream decisions) is done by the consumers the engine
+/// wires in `EngineEventConsumers`, in the same transaction. An event already applied (by
+/// another worker) is not returned by the locking read, so each event counts exactly once.
 public struct EventApplier: Sendable {
-    let sql: EngineSQL
+    let sql: EventSQL
+    /// What runs after the events are applied, in order, in the same transaction.
+    let consumers: [any AppliedEventsConsumer]
 
-    public init(schema: SchemaName) { sql = EngineSQL(schema: schema) }
+    public init(schema: SchemaName) {
+        self.init(schema: schema, consumers: EngineEventConsumers.afterEventsApplied(schema: schema))
+    }
+
+    /// An applier with a consumer list other than the engine's wiring (tests).
+    init(schema: SchemaName, consumers: [any AppliedEventsConsumer]) {
+        sql = EventSQL(schema: schema)
+        self.consumers = consumers
+    }
 
     /// Applies event `id`; nil if it was applied already or its contact is unknown.
     public func apply(eventID id: Int64, policies: PolicyDocument, now: Date, on connection: isolated PGConnection) throws -> AppliedEvent? {
@@ -111,19 +122,10 @@ public struct EventApplier: Sendable {
                 moves.map(\.eventID), now,
             ])
         }
-        let engaged = Array(Set(moves.filter { $0.to == .engaged }.map(\.contactID)))
-        if !engaged.isEmpty {
-            try ContactJobs(schema: sql.schema).cancel(engaged, kinds: [FlowStepJob.self, FlowWaitEndJob.self], now: now,
-                                                           reason: "contact engaged: it left the send flow", on: connection)
-        }
-        let reactivated = Array(Set(moves.filter { $0.to == .reactivated }.map(\.contactID)))
-        if !reactivated.isEmpty {
-            try ContactJobs(schema: sql.schema).cancel(reactivated, kinds: [ReactivationStepJob.self], now: now,
-                                                           reason: "contact reactivated: its reactivation cycle ends", on: connection)
-        }
         try connection.execute(sql.markApplied, [applied.map(\.eventID), applied.map { Int32($0.points) }, now])
-        // Entries and exits of streams, in the events' own transaction (StreamRuntime.swift).
-        try StreamRuntime(schema: sql.schema).decide(at: points, now: now, on: connection)
+        // Whatever else follows from these events (job cancellation, stream decisions), in their own transaction.
+        let batch = AppliedEventBatch(applied: applied, points: points, now: now)
+        for consumer in consumers { try consumer.eventsApplied(batch, on: connection) }
         return (applied, rejected)
     }
 
@@ -180,10 +182,11 @@ struct ContactScoreState {
         scoreAsOf = moment
         answered = true
         let scoreNow = policy.decay.score(score, asOf: moment, lastEngagement: newest, now: max(now, moment))
-        var reason: TransitionReason?
+        // The change this event makes, one of the declared `StatusChange`s (Contacts/StatusChange.swift).
+        var change: StatusChange?
         switch status {
         case .active, .reactivated:
-            if scoreNow >= Double(policy.engagedThreshold) { (status, reason) = (.engaged, .scoreThreshold) }
+            if scoreNow >= Double(policy.engagedThreshold) { change = .scoreThreshold }
         case .inactive where channel != "email" && occurredAt < (channelMovedAt ?? .distantPast):
             // Dated before the move: it counts for the score but is no answer on the new channel.
             break
@@ -192,19 +195,17 @@ struct ContactScoreState {
             // practice branches re-engaged contacts back to the active audience, so by default
             // the contact returns to email as `reactivated` (left on ads, no flow mailed it
             // again); `stay` keeps it inactive there, its score still counted.
-            if policy.onEngagementAfterChannelMove == .returnToEmail {
-                (status, reason) = (.reactivated, .returnedToEmail)
-            }
+            if policy.onEngagementAfterChannelMove == .returnToEmail { change = .returnedToEmail }
         case .inactive:
-            (status, reason) = (.reactivated, .engagedDuringReactivation)
+            change = .engagedDuringReactivation
         case .engaged, .suppressed:
             break
         }
-        if let reason {
-            try StateMachine.check(from: from, to: status, reason: reason)
-            channel = StateMachine.channel(from: from, to: status, current: channel)
-            statusChanged = true
-        }
-        return (score, from, status, reason)
+        guard let change else { return (score, from, status, nil) }
+        try change.check(from: from)
+        status = change.to
+        channel = StateMachine.channel(from: from, to: status, current: channel)
+        statusChanged = true
+        return (score, from, status, change.reason)
     }
 }

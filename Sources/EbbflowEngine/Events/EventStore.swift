@@ -53,9 +53,9 @@ public struct StoredEvent: Sendable, Equatable {
 }
 
 public struct EventStore: Sendable {
-    let sql: EngineSQL
+    let sql: EventSQL
 
-    public init(schema: SchemaName) { sql = EngineSQL(schema: schema) }
+    public init(schema: SchemaName) { sql = EventSQL(schema: schema) }
 
     /// The database clock (`DatabaseClock`), read once per transaction.
     public func now(on connection: isolated PGConnection) throws -> Date {
@@ -66,13 +66,14 @@ public struct EventStore: Sendable {
     @discardableResult
     public func upsertContact(externalID: String, email: String?, segment: String, now: Date,
                               on connection: isolated PGConnection) throws -> (id: Int64, inserted: Bool) {
-        let row = try connection.query(sql.upsertContact, [externalID, email, segment, now]).first!
+        let upsert = ContactSQL(schema: sql.schema).upsertContact
+        let row = try connection.query(upsert, [externalID, email, segment, now]).first!
         return (try row.decode("id"), try row.decode("inserted"))
     }
 
     /// Records many events in one statement and marks this transaction's events as applied
     /// inline (the caller applies them; no `apply_events` job is made). Duplicates (by
-    /// idempotency key, see `EngineSQL.insertEvents`) return nothing.
+    /// idempotency key, see `EventSQL.insertEvents`) return nothing.
     public func record(_ events: [IncomingEvent], now: Date, on connection: isolated PGConnection) throws -> [StoredEvent] {
         guard !events.isEmpty else { return [] }
         try connection.execute(sql.applyInline)

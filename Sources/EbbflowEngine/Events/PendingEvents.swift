@@ -22,7 +22,7 @@ public struct ApplyPendingEventsJob: TransactionalJobHandler {
 
     public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
         let batch = job.args.batch ?? 1_000
-        let sql = EngineSQL(schema: schema)
+        let sql = EventSQL(schema: schema)
         try connection.execute(sql.linkUnlinkedEvents)
         let ids: [Int64] = try connection.query(sql.pendingEvents, [batch]).rows.map { try $0.decode("id") }
         let policies = try PolicyStore(schema: schema).load(on: connection)

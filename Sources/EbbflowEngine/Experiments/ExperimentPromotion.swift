@@ -11,7 +11,7 @@ public struct ExperimentPromotion: Sendable {
     let schema: SchemaName
     let rule: PromotionRule
 
-    public init(schema: SchemaName, rule: PromotionRule = PromotionRule()) {
+    public init(schema: SchemaName, rule: PromotionRule) {
         self.schema = schema
         self.rule = rule
     }
@@ -32,16 +32,13 @@ public struct ExperimentPromotion: Sendable {
     }
 }
 
-/// The daily judgement as a job (schedule `experiments_promote`, 01:00 UTC).
-public struct ExperimentPromotionJob: TransactionalJobHandler {
-    public struct Args: Codable, Sendable {}
-    public static let kind = "experiments_promote"
-    let schema: SchemaName
+extension ExperimentPromotion: DailyPass {
+    public static let jobKind = "experiments_promote"
 
-    public init(schema: SchemaName) { self.schema = schema }
+    public init(schema: SchemaName) { self.init(schema: schema, rule: PromotionRule()) }
 
-    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
-        try ExperimentPromotion(schema: schema).run(now: context.now, on: connection)
-        return .completed
-    }
+    public func runDaily(now: Date, on connection: isolated PGConnection) throws { try run(now: now, on: connection) }
 }
+
+/// The daily judgement as a job (schedule `experiments_promote`, 01:00 UTC).
+public typealias ExperimentPromotionJob = DailyPassJob<ExperimentPromotion>

@@ -1,4 +1,4 @@
-// Every SQL statement of send flows and reactivation sends, in one place, qualified with the schema.
+// Every SQL statement of send flows, in one place, qualified with the schema.
 import EbbflowCore
 
 struct FlowSQL: Sendable {
@@ -56,23 +56,6 @@ struct FlowSQL: Sendable {
     /// and held `FOR SHARE`, like `flowsNamed`).
     var flowExists: String { "SELECT 1 FROM \(schema.qualified("flows")) WHERE name = $1 FOR SHARE" }
 
-    /// Contacts $1 locked in id order: the engine's one lock order, so chunks and event
-    /// application cannot deadlock. Run before any read that must see what the lock holder
-    /// committed: under READ COMMITTED a statement that waited for a lock re-reads only the
-    /// locked rows, so joined rows and subqueries would come from before the wait.
-    var lockContacts: String {
-        "SELECT id FROM \(contacts) WHERE id = ANY($1) ORDER BY id FOR UPDATE"
-    }
-
-    /// Contacts $1 (locked first with `lockContacts`), each with its sends since $2 for the frequency cap.
-    var contactsWithRecentSends: String {
-        """
-        SELECT c.id, c.campaign_status::text AS status, c.channel, c.segment,
-               coalesce((SELECT array_agg(s.at) FROM \(sends) s WHERE s.contact_id = c.id AND s.at > $2), '{}') AS recent_sends
-        FROM \(contacts) c WHERE c.id = ANY($1) ORDER BY c.id
-        """
-    }
-
     /// Skipped steps: $1 flows, $2 contacts, $3 steps, $4 reasons, $5 at.
     var insertSkips: String {
         """
@@ -84,15 +67,16 @@ struct FlowSQL: Sendable {
     /// Reactivated contacts $1 enter a flow: back to `active`, one `flow_entry` transition each
     /// naming the job $2 that caused it, at $3.
     var reenterActive: String {
-        """
+        let change = StatusChange.flowEntry
+        return """
         WITH moved AS (
-            UPDATE \(contacts) c SET campaign_status = 'active', status_changed_at = $3
+            UPDATE \(contacts) c SET campaign_status = \(change.toSQL), status_changed_at = $3
             FROM unnest($1::int8[], $2::int8[]) AS u(id, job_id)
-            WHERE c.id = u.id AND c.campaign_status = 'reactivated'
+            WHERE c.id = u.id AND c.campaign_status = \(change.onlyFromSQL)
             RETURNING c.id, u.job_id
         )
         INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-        SELECT id, 'reactivated', 'active', 'flow_entry', job_id, $3 FROM moved
+        SELECT id, \(change.onlyFromSQL), \(change.toSQL), \(change.reasonSQL), job_id, $3 FROM moved
         """
     }
 
@@ -120,55 +104,14 @@ struct FlowSQL: Sendable {
 
     /// The wait after the last flow send ended unanswered: $1 contact, $2 now, $3 job.
     var flowEndsInactive: String {
-        """
+        let change = StatusChange.flowEndsUnanswered
+        return """
         WITH moved AS (
-            UPDATE \(contacts) SET campaign_status = 'inactive', status_changed_at = $2, flow_sends_unanswered = 0 WHERE id = $1
+            UPDATE \(contacts) SET campaign_status = \(change.toSQL), status_changed_at = $2, flow_sends_unanswered = 0 WHERE id = $1
             RETURNING id
         )
         INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-        SELECT id, 'active', 'inactive', 'no_engagement_after_sends', $3, $2 FROM moved
-        """
-    }
-
-    /// A reactivation email: $1 contact, $2 step, $3 template, $4 at, $5 format. Its variables are
-    /// the contact's last known activity: the kind, URL and time of its latest engagement event
-    /// (machine opens are not activity), or nulls when it never engaged.
-    var insertReactivationSend: String {
-        """
-        INSERT INTO \(sends) (contact_id, flow, step, template, channel, at, format, variables)
-        SELECT $1, 'reactivation', $2, $3, 'email', $4, $5,
-               jsonb_build_object('last_engagement_kind', e.kind, 'last_engagement_url', e.url, 'last_engagement_at', e.occurred_at)
-        FROM (SELECT 1) AS one
-        LEFT JOIN LATERAL (
-            SELECT kind, url, occurred_at FROM \(schema.qualified("engagement_events"))
-            WHERE contact_id = $1 AND NOT machine_open AND applied_at IS NOT NULL AND rejection IS NULL
-            ORDER BY occurred_at DESC, id DESC LIMIT 1
-        ) e ON true
-        """
-    }
-
-    var startCycle: String { "UPDATE \(contacts) SET reactivation_cycle = reactivation_cycle + 1 WHERE id = $1" }
-
-    /// The cycle gave up: suppressed ($1 contact, $2 now, $3 reason, $4 job).
-    var suppress: String {
-        """
-        WITH moved AS (
-            UPDATE \(contacts) SET campaign_status = 'suppressed', status_changed_at = $2 WHERE id = $1 RETURNING id
-        )
-        INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-        SELECT id, 'inactive', 'suppressed', $3, $4, $2 FROM moved
-        """
-    }
-
-    /// The cycle gave up: moved to the alternative channel ($1 contact, $2 channel), with an
-    /// audit row ($3 reason, $4 job, $5 now): the status stays `inactive`.
-    var moveToChannel: String {
-        """
-        WITH moved AS (
-            UPDATE \(contacts) SET channel = $2 WHERE id = $1 RETURNING id
-        )
-        INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-        SELECT id, 'inactive', 'inactive', $3, $4, $5 FROM moved
+        SELECT id, \(change.onlyFromSQL), \(change.toSQL), \(change.reasonSQL), $3, $2 FROM moved
         """
     }
 }

@@ -115,7 +115,8 @@ public struct FlowStepJob: ChunkJobHandler {
         let now = context.now
         let policies = try PolicyStore(schema: schema).load(on: connection)
         var contacts: [Int64: Contact] = [:]
-        try connection.execute(sql.lockContacts, [Array(Set(jobs.map(\.args.contactID))).sorted()])
+        let contactSQL = ContactSQL(schema: schema)
+        try connection.execute(contactSQL.lockContacts, [Array(Set(jobs.map(\.args.contactID))).sorted()])
         // The flows after the contacts' locks, and locked: a step that waited for a contact
         // while `flows remove` committed once still sent and enqueued its next step.
         var flows: [String: Flow] = [:]
@@ -123,7 +124,7 @@ public struct FlowStepJob: ChunkJobHandler {
             flows[try row.decode("name")] = Flow(template: try row.decode("template"), every: try row.decode("every_seconds"),
                                                  maxSends: try row.decode("max_sends"), running: try row.decode("state", as: String.self) == "running")
         }
-        for row in try connection.query(sql.contactsWithRecentSends, [Array(Set(jobs.map(\.args.contactID))).sorted(),
+        for row in try connection.query(contactSQL.contactsWithRecentSends, [Array(Set(jobs.map(\.args.contactID))).sorted(),
                                                                           now.addingTimeInterval(-policies.longestCapWindow)]).rows {
             contacts[try row.decode("id")] = Contact(status: try row.decode("status"), channel: try row.decode("channel"),
                                                      segment: try row.decode("segment"), recentSends: try row.decode("recent_sends"))
@@ -155,7 +156,7 @@ public struct FlowStepJob: ChunkJobHandler {
                 continue
             }
             if contact.status == "reactivated" {
-                try StateMachine.check(from: .reactivated, to: .active, reason: .flowEntry)
+                try StatusChange.flowEntry.check(from: .reactivated)
                 reentered.contacts.append(args.contactID); reentered.jobs.append(job.id)
                 contact.status = "active"
             }
@@ -200,7 +201,7 @@ public struct FlowWaitEndJob: TransactionalJobHandler {
         let policy = try PolicyStore(schema: schema).load(on: connection).policy(for: try row.decode("segment"))
         guard try row.decode("status", as: String.self) == "active",
               try row.decode("flow_sends_unanswered", as: Int.self) >= policy.inactiveAfterSends else { return .completed }
-        try StateMachine.check(from: .active, to: .inactive, reason: .noEngagementAfterSends)
+        try StatusChange.flowEndsUnanswered.check(from: .active)
         let now = context.now
         try connection.execute(sql.flowEndsInactive, [job.args.contactID, now, job.id])
         try context.store.enqueue(try NewJob(kind: ReactivationStepJob.kind, encoding: ReactivationStepJob.Args(contactID: job.args.contactID, step: 1),

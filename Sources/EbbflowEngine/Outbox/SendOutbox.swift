@@ -34,7 +34,7 @@ public struct SendOutbox: Sendable {
     /// Claims up to `limit` pending sends due by the database clock, oldest first, and marks them handed over.
     public func next(limit: Int, on connection: isolated PGConnection) throws -> [HandedOverSend] {
         guard limit > 0 else { return [] }
-        return try connection.query(EngineSQL(schema: schema).claimSends, [limit]).rows.map { row in
+        return try connection.query(OutboxSQL(schema: schema).claimSends, [limit]).rows.map { row in
             HandedOverSend(id: try row.decode("id"), externalID: try row.decode("external_id"), email: try row.decode("email"),
                            flow: try row.decode("flow"), step: try row.decode("step"), template: try row.decode("template"),
                            channel: try row.decode("channel"), at: try row.decode("at"), format: try row.decode("format"),

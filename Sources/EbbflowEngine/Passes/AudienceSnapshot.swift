@@ -4,20 +4,6 @@ import EbbflowQueue
 import Foundation
 import PostgresClient
 
-/// Takes today's snapshot (by the database clock); taking it twice on one day overwrites it.
-public struct AudienceSnapshotJob: TransactionalJobHandler {
-    public struct Args: Codable, Sendable { public init() {} }
-    public static let kind = "audience_snapshot"
-    let schema: SchemaName
-
-    public init(schema: SchemaName) { self.schema = schema }
-
-    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
-        try AudienceHistory(schema: schema).snapshot(now: context.now, on: connection)
-        return .completed
-    }
-}
-
 /// One day's counts.
 public struct AudienceSnapshotRow: Sendable {
     public var day: Date
@@ -54,3 +40,15 @@ public struct AudienceHistory: Sendable {
         }
     }
 }
+
+/// Takes today's snapshot (by the database clock); taking it twice on one day overwrites it.
+extension AudienceHistory: DailyPass {
+    public static let jobKind = "audience_snapshot"
+
+    public func runDaily(now: Date, on connection: isolated PGConnection) throws {
+        try snapshot(now: now, on: connection)
+    }
+}
+
+/// The daily snapshot as a job (schedule `audience_snapshot`, 00:05 UTC).
+public typealias AudienceSnapshotJob = DailyPassJob<AudienceHistory>

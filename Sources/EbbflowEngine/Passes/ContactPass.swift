@@ -18,12 +18,30 @@ public protocol ContactPass: Sendable {
     /// the batch holds waits milliseconds, large enough that per-batch costs stay small.
     static var defaultBatchSize: Int { get }
     init(schema: SchemaName, batchSize: Int)
-    /// One batch after `cursor` (a contact id): the next cursor (nil when done) and how many changed.
-    func runBatch(after cursor: Int64, now: Date, policies: PolicyDocument, jobID: Int64?,
-                  on connection: isolated PGConnection) throws -> (next: Int64?, changed: Int)
+    /// The one statement of a batch: it opens with `batchCTE`, keeps its candidates `inBatch`
+    /// and ends with `batchSummary`. $1 is the cursor, $2 the batch size, $3 now; the pass's own
+    /// parameters (`batchParameters`) follow from $4.
+    var batchStatement: String { get }
+    /// The statement's parameters from $4 on: `segments` is the policy document's segments in
+    /// name order (the order every per-segment array is bound in); `jobID` the running job, if any;
+    /// `now` the batch's one reading of the clock (the same value as $3).
+    func batchParameters(policies: PolicyDocument, segments: [(key: String, value: EngagementPolicy)],
+                         jobID: Int64?, now: Date) -> PGBindings
 }
 
 extension ContactPass {
+    /// One batch after `cursor` (a contact id): the next cursor (nil when done) and how many
+    /// changed. The setup every pass shares: the segments in one order, the batch statement with
+    /// the common $1–$3 and the pass's own parameters, and its summary row read back.
+    public func runBatch(after cursor: Int64, now: Date, policies: PolicyDocument, jobID: Int64?,
+                         on connection: isolated PGConnection) throws -> (next: Int64?, changed: Int) {
+        let segments = policies.segments.sorted { $0.key < $1.key }
+        let common: PGBindings = [cursor, batchSize, now]
+        let own = batchParameters(policies: policies, segments: segments, jobID: jobID, now: now)
+        let row = try connection.query(batchStatement, common + own).first!
+        return try batchOutcome(row)
+    }
+
     /// The `batch` CTE every pass opens with ($1 cursor, $2 batch size): the next id range read
     /// from the primary key. Candidates are then found by that range (`inBatch`), not by joining
     /// the ids back, so each batch is an index range scan: a join let the planner hash the whole

@@ -25,17 +25,16 @@ public struct DecayPass: ContactPass {
         self.batchSize = batchSize
     }
 
-    public func runBatch(after cursor: Int64, now: Date, policies: PolicyDocument, jobID: Int64?,
-                         on connection: isolated PGConnection) throws -> (next: Int64?, changed: Int) {
-        let segments = policies.segments.sorted { $0.key < $1.key }
-        let row = try connection.query(sql, [
-            cursor, batchSize, now, segments.map(\.key), segments.map(\.value.decay.graceDays), segments.map(\.value.decay.halfLifeDays),
+    /// $4 segments, $5 their grace days, $6 their half-lives, $7 and $8 the default's.
+    public func batchParameters(policies: PolicyDocument, segments: [(key: String, value: EngagementPolicy)],
+                                jobID: Int64?, now: Date) -> PGBindings {
+        [
+            segments.map(\.key), segments.map(\.value.decay.graceDays), segments.map(\.value.decay.halfLifeDays),
             policies.default.decay.graceDays, policies.default.decay.halfLifeDays,
-        ]).first!
-        return try batchOutcome(row)
+        ]
     }
 
-    private var sql: String {
+    public var batchStatement: String {
         let contacts = schema.qualified("contacts")
         return """
             WITH \(batchCTE), candidates AS (

@@ -27,34 +27,34 @@ public struct InactivitySweep: ContactPass {
         self.batchSize = batchSize
     }
 
-    /// One batch after `cursor` (a contact id); returns the next cursor (nil when done) and how many moved.
-    public func runBatch(after cursor: Int64, now: Date, policies: PolicyDocument, jobID: Int64?,
-                         on connection: isolated PGConnection) throws -> (next: Int64?, changed: Int) {
-        let segments = policies.segments.sorted { $0.key < $1.key }
-        let row = try connection.query(sql, [
-            cursor, batchSize, now, jobID, segments.map(\.key), segments.map { Int64($0.value.inactiveAfterDays) },
+    /// $4 job, $5 segments, $6 their inactive_after_days, $7 the default's, $8 the segments'
+    /// cooldown_days, $9 the default's; $10 on, what the queue's insert of the cooldown jobs binds.
+    public func batchParameters(policies: PolicyDocument, segments: [(key: String, value: EngagementPolicy)],
+                                jobID: Int64?, now: Date) -> PGBindings {
+        [
+            jobID, segments.map(\.key), segments.map { Int64($0.value.inactiveAfterDays) },
             Int64(policies.default.inactiveAfterDays), segments.map { Int64($0.value.cooldownDays) }, Int64(policies.default.cooldownDays),
-        ] + JobStore.insertBindings(ReactivationStepJob.self, now: now)).first!
-        return try batchOutcome(row)
+        ] + JobStore.insertBindings(ReactivationStepJob.self, now: now)
     }
 
-    private var sql: String {
+    public var batchStatement: String {
         let contacts = schema.qualified("contacts")
+        let change = StatusChange.silence
         return """
             WITH \(batchCTE), candidates AS (
                 SELECT c.id, c.campaign_status AS old FROM \(contacts) c
                 WHERE \(inBatch)
-                  AND c.campaign_status IN ('active', 'engaged', 'reactivated')
+                  AND c.campaign_status IN (\(change.fromSQL))
                   AND coalesce(c.last_engagement_at, c.status_changed_at) <= $3::timestamptz - make_interval(days => coalesce(
                       (SELECT s.days FROM unnest($5::text[], $6::int8[]) AS s(segment, days) WHERE s.segment = c.segment), $7)::int)
                 FOR UPDATE OF c SKIP LOCKED
             ), moved AS (
-                UPDATE \(contacts) c SET campaign_status = 'inactive', status_changed_at = $3, flow_sends_unanswered = 0
+                UPDATE \(contacts) c SET campaign_status = \(change.toSQL), status_changed_at = $3, flow_sends_unanswered = 0
                 FROM candidates WHERE c.id = candidates.id
                 RETURNING c.id, candidates.old
             ), audit AS (
                 INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-                SELECT id, old, 'inactive', 'silence', $4, $3 FROM moved
+                SELECT id, old, \(change.toSQL), \(change.reasonSQL), $4, $3 FROM moved
             ), cooldown AS (
                 -- Each newly inactive contact's cycle starts when its cooldown ends (at least 30
                 -- days: scheduled, no worker to wake): one job each, enqueued set-based in this
@@ -75,20 +75,3 @@ public struct InactivitySweep: ContactPass {
 
 /// The sweep as a job (installed schedule `inactivity_sweep`, daily 03:00 UTC).
 public typealias InactivitySweepJob = ContactPassJob<InactivitySweep>
-
-extension JobRegistry {
-    /// The engine's job kinds, for a worker over `schema`.
-    public mutating func registerEngine(schema: SchemaName) {
-        register(InactivitySweepJob(schema: schema))
-        register(ReactivationStepJob(schema: schema))
-        register(FlowStepJob(schema: schema))
-        register(FlowWaitEndJob(schema: schema))
-        register(AudienceSnapshotJob(schema: schema))
-        register(ApplyPendingEventsJob(schema: schema))
-        register(ApplyEventsJob(schema: schema))
-        register(DecayPassJob(schema: schema))
-        register(StreamStepJob(schema: schema))
-        register(StreamDateEntriesJob(schema: schema))
-        register(ExperimentPromotionJob(schema: schema))
-    }
-}

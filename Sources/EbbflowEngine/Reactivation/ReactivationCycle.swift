@@ -27,13 +27,13 @@ public struct ReactivationStepJob: TransactionalJobHandler {
     public init(schema: SchemaName) { self.schema = schema }
 
     public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
-        let sql = FlowSQL(schema: schema)
+        let (sql, contactSQL) = (ReactivationSQL(schema: schema), ContactSQL(schema: schema))
         let contactID = job.args.contactID
         let now = context.now
         let policies = try PolicyStore(schema: schema).load(on: connection)
         // The contact, locked, with its recent sends for the cap: one round trip.
-        try connection.execute(sql.lockContacts, [[contactID]])
-        guard let row = try connection.query(sql.contactsWithRecentSends, [[contactID], now.addingTimeInterval(-policies.longestCapWindow)]).first else {
+        try connection.execute(contactSQL.lockContacts, [[contactID]])
+        guard let row = try connection.query(contactSQL.contactsWithRecentSends, [[contactID], now.addingTimeInterval(-policies.longestCapWindow)]).first else {
             return .discard(reason: "contact \(contactID) no longer exists")
         }
         guard try row.decode("status", as: String.self) == CampaignStatus.inactive.rawValue,
@@ -55,11 +55,13 @@ public struct ReactivationStepJob: TransactionalJobHandler {
         case 3:
             switch policy.afterReactivation {
             case .suppress:
-                try StateMachine.check(from: .inactive, to: .suppressed, reason: .reactivationExhausted)
-                try connection.execute(sql.suppress, [contactID, now, TransitionReason.reactivationExhausted.rawValue, job.id])
+                let change = StatusChange.reactivationExhausted
+                try change.check(from: .inactive)
+                try connection.execute(sql.suppress, [contactID, now, change.reason.rawValue, job.id])
             case .moveToChannel:
-                try StateMachine.check(from: .inactive, to: .inactive, reason: .movedToChannel)
-                try connection.execute(sql.moveToChannel, [contactID, policy.alternativeChannel, TransitionReason.movedToChannel.rawValue, job.id, now])
+                let change = StatusChange.movedToChannel
+                try change.check(from: .inactive)
+                try connection.execute(sql.moveToChannel, [contactID, policy.alternativeChannel, change.reason.rawValue, job.id, now])
             }
         default:
             return .discard(reason: "unknown reactivation step \(job.args.step)")

@@ -32,22 +32,17 @@ public struct StreamDateEntries: Sendable {
             }
         }
         // All of today's contacts locked in one statement in id order, the engine's lock order.
-        try connection.execute(FlowSQL(schema: schema).lockContacts, [Array(Set(points.map(\.contactID))).sorted()])
+        try connection.execute(ContactSQL(schema: schema).lockContacts, [Array(Set(points.map(\.contactID))).sorted()])
         try StreamRuntime(schema: schema).decide(at: points, now: now, on: connection)
         return points.count
     }
 }
 
-/// The daily date entries as a job.
-public struct StreamDateEntriesJob: TransactionalJobHandler {
-    public struct Args: Codable, Sendable {}
-    public static let kind = "stream_date_entries"
-    let schema: SchemaName
+extension StreamDateEntries: DailyPass {
+    public static let jobKind = "stream_date_entries"
 
-    public init(schema: SchemaName) { self.schema = schema }
-
-    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
-        try StreamDateEntries(schema: schema).run(now: context.now, on: connection)
-        return .completed
-    }
+    public func runDaily(now: Date, on connection: isolated PGConnection) throws { try run(now: now, on: connection) }
 }
+
+/// The daily date entries as a job (schedule `stream_date_entries`, 00:10 UTC).
+public typealias StreamDateEntriesJob = DailyPassJob<StreamDateEntries>

@@ -109,7 +109,7 @@ struct StreamSQL: Sendable {
         """
     }
 
-    /// Contact $1 (locked first with `FlowSQL.lockContacts`, so this statement's snapshot sees
+    /// Contact $1 (locked first with `ContactSQL.lockContacts`, so this statement's snapshot sees
     /// an exit committed while the step waited) with its stream, status, channel and its sends
     /// since $2 for the frequency cap.
     var contactForStep: String {

@@ -32,7 +32,7 @@ public struct StreamStepJob: TransactionalJobHandler {
     public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
         let sql = StreamSQL(schema: schema), now = context.now, args = job.args
         let policies = try PolicyStore(schema: schema).load(on: connection)
-        try connection.execute(FlowSQL(schema: schema).lockContacts, [[args.contactID]])
+        try connection.execute(ContactSQL(schema: schema).lockContacts, [[args.contactID]])
         guard let row = try connection.query(sql.contactForStep, [args.contactID, now.addingTimeInterval(-policies.longestCapWindow)]).first else {
             return .discard(reason: "contact \(args.contactID) does not exist")
         }

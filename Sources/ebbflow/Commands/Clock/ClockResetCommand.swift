@@ -13,9 +13,8 @@ struct ClockResetCommand: AsyncParsableCommand {
         let clock = DatabaseClock(schema: schema)
         let database = try await connection.connect()
         let now = try await database.withTransaction { connection in
-            try clock.reset(on: connection)
             // Back from a clock that ran ahead: ticks it advanced into the future come back.
-            try ScheduleStore(schema: schema).rebase(on: connection)
+            try ClockControl(schema: schema).move(.reset, on: connection)
             return try clock.now(on: connection)
         }
         print("clock reset to real time \(Output.time(now))")

@@ -22,9 +22,8 @@ struct ClockSetCommand: AsyncParsableCommand {
         let target = ISO8601Text.parse(time)!
         let database = try await connection.connect()
         let now = try await database.withTransaction { connection in
-            try clock.set(target, on: connection)
-            // A clock set back leaves schedule ticks in its future: bring them back.
-            try ScheduleStore(schema: schema).rebase(on: connection)
+            // A clock set back leaves schedule ticks in its future: the move brings them back.
+            try ClockControl(schema: schema).move(.set(target), on: connection)
             return try clock.now(on: connection)
         }
         print("clock set to \(Output.time(now))")

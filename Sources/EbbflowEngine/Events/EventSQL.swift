@@ -1,38 +1,11 @@
-// Every SQL statement of the engagement engine, in one place, qualified with the configured schema.
+// Every SQL statement of recording and applying engagement events, qualified with the configured schema.
 import EbbflowCore
 
-struct EngineSQL: Sendable {
+struct EventSQL: Sendable {
     let schema: SchemaName
     var contacts: String { schema.qualified("contacts") }
     var events: String { schema.qualified("engagement_events") }
     var transitions: String { schema.qualified("transitions") }
-
-    /// Up to $1 pending sends due by the clock, oldest first, claimed SKIP LOCKED and marked
-    /// handed over in the same statement; returned with their contact's address.
-    var claimSends: String {
-        let sends = schema.qualified("sends")
-        return """
-            WITH clock AS MATERIALIZED (SELECT \(schema.qualified("clock_now"))() AS now),
-            picked AS (
-                SELECT id FROM \(sends) WHERE state = 'pending' AND at <= (SELECT now FROM clock)
-                ORDER BY id LIMIT $1
-                FOR UPDATE SKIP LOCKED
-            )
-            UPDATE \(sends) s SET state = 'handed_over', handed_over_at = (SELECT now FROM clock)
-            FROM picked, \(contacts) c
-            WHERE s.id = picked.id AND c.id = s.contact_id
-            RETURNING s.id, c.external_id, c.email, s.flow, s.step, s.template, s.channel, s.at, s.format, s.variables
-            """
-    }
-
-    /// $1 external id, $2 email, $3 segment, $4 now.
-    var upsertContact: String {
-        """
-        INSERT INTO \(contacts) (external_id, email, segment, status_changed_at, created_at) VALUES ($1, $2, $3, $4, $4)
-        ON CONFLICT (external_id) DO UPDATE SET email = excluded.email, segment = excluded.segment
-        RETURNING id, (xmax = 0) AS inserted
-        """
-    }
 
     /// Events $1 not applied yet, each with its contact, all locked, in contact then event
     /// order: every applier locks contacts in id order, so concurrent batches cannot deadlock.
