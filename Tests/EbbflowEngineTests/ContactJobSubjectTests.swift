@@ -89,3 +89,22 @@ extension ReactivationLauncherTests {
         }
     }
 }
+
+extension StreamStepTests {
+    /// A stream's first step (enqueued set-based by the event that placed the contact) and the
+    /// steps after it carry their contact, so leaving the stream cancels them by it.
+    @Test func streamStepsCarryTheirContactFromTheFirst() async throws {
+        try await scenario { connection, schema, event, day in
+            let labelled = """
+                SELECT count(*) FILTER (WHERE subject = 'contact:' || (args->>'contact_id')) AS labelled, count(*) AS n
+                FROM \(schema.qualified("jobs")) WHERE kind = 'stream_step'
+                """
+            try await event("cam", "signup")
+            let first = try await connection.query(labelled).first!
+            #expect(try first.decode("n", as: Int.self) == 1 && first.decode("labelled", as: Int.self) == 1, "the first step")
+            try await day(0)
+            let next = try await connection.query(labelled).first!
+            #expect(try next.decode("n", as: Int.self) == 1 && next.decode("labelled", as: Int.self) == 1, "the step after the first send")
+        }
+    }
+}
