@@ -74,9 +74,9 @@ struct ArbiterBenchmark {
                 ON CONFLICT (contact_id) DO UPDATE SET stream = excluded.stream, version = excluded.version
                 RETURNING contact_id, stream, entry
             ), started AS (
-                INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at)
+                INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at, subject)
                 SELECT 'scheduled', 'default', 'stream_step', jsonb_build_object('stream', stream, 'contact_id', contact_id, 'step', 1, 'entry', entry),
-                       $1::timestamptz + interval '30 days', $1
+                       $1::timestamptz + interval '30 days', $1, 'contact:' || contact_id
                 FROM placed
             )
             INSERT INTO \(schema.qualified("stream_decisions")) (contact_id, trigger, chosen, reason, candidates, at)

@@ -165,9 +165,9 @@ enum SweepFloors {
             INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, at)
             SELECT id, 'active', 'inactive', 'silence', $1 FROM moved
         )
-        INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at)
+        INSERT INTO \(schema.qualified("jobs")) (state, queue, kind, args, run_at, created_at, subject)
         SELECT 'scheduled', 'default', 'reactivation_step', jsonb_build_object('contact_id', id, 'step', 1),
-               $1::timestamptz + make_interval(days => $2::int), $1
+               $1::timestamptz + make_interval(days => $2::int), $1, 'contact:' || id
         FROM moved
         """
     }

@@ -43,15 +43,17 @@ public struct Migrator: Sendable {
     /// production database cannot become one whose clock can be moved.
     public func migrate(on connection: PGConnection, simulation: Bool = false) async throws -> MigrationReport {
         let checksums = try await connection.run { try self.checksums(on: $0) }
-        let mode = try await connection.withTransaction { connection in
+        let (mode, converted) = try await connection.withTransaction { connection in
             try connection.execute(sql.lock, [schema.name])
             try connection.simpleQuery(sql.createSchema)
-            try convertLegacyBookkeeping(on: connection)
+            let converted = try convertLegacyBookkeeping(on: connection)
             for statement in sql.createTables { try connection.simpleQuery(statement) }
             let inForce = try connection.query(sql.recordMode, [simulation]).first!.decode("simulation", as: Bool.self)
             try verifyApplied(on: connection, checksums: checksums)
-            return inForce
+            return (inForce, converted)
         }
+        // Said once committed: a conversion whose transaction then failed (an edited file) did not happen.
+        if converted { logger.info("converted migration bookkeeping to lines", metadata: ["schema": "\(schema)"]) }
         if simulation && !mode {
             throw PGError(.invalidConfiguration,
                 "schema \(schema) was created for production; --simulation can only be chosen when a database is first migrated")
@@ -111,9 +113,10 @@ public struct Migrator: Sendable {
     /// as rows keyed by line and number, once, in the caller's transaction under the lock:
     /// either every row moves or none does. A version this binary does not know means the
     /// database was migrated by a newer binary of the single sequence; nothing is touched.
-    private func convertLegacyBookkeeping(on connection: isolated PGConnection) throws {
+    /// Returns whether it converted.
+    private func convertLegacyBookkeeping(on connection: isolated PGConnection) throws -> Bool {
         let layout = try connection.query(sql.layout, [sql.table]).first!
-        guard try layout.decode("present", as: Bool.self), !(try layout.decode("lined", as: Bool.self)) else { return }
+        guard try layout.decode("present", as: Bool.self), !(try layout.decode("lined", as: Bool.self)) else { return false }
         for statement in sql.legacySetAside { try connection.simpleQuery(statement) }
         let places = LegacyMigrations.places
         if let unknown = try connection.query(sql.legacyUnknown, [places.map { Int32($0.version) }]).first {
@@ -126,7 +129,7 @@ public struct Migrator: Sendable {
             places.map { Int32($0.version) }, places.map(\.line.rawValue), places.map { Int32($0.number) }, places.map(\.fileName),
         ])
         try connection.simpleQuery(sql.legacyDrop)
-        logger.info("converted migration bookkeeping to lines", metadata: ["schema": "\(schema)"])
+        return true
     }
 
     /// One applied file as recorded, in either bookkeeping layout.

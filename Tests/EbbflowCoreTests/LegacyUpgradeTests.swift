@@ -18,8 +18,9 @@ import Testing
     }
 
     /// What the old migrator did: its bookkeeping tables, then each file in its own
-    /// transaction, recorded by version with its SHA-256.
-    static func migrateTheOldWay(_ schema: SchemaName, on connection: PGConnection) async throws {
+    /// transaction, recorded by version with its SHA-256; up to version `last`, as an older
+    /// release that had only those files left it.
+    static func migrateTheOldWay(_ schema: SchemaName, upTo last: Int = .max, on connection: PGConnection) async throws {
         try await connection.simpleQuery("""
             CREATE SCHEMA \(schema.quoted);
             CREATE TABLE \(schema.qualified("schema_migrations")) (
@@ -29,7 +30,7 @@ import Testing
                 created_at timestamptz NOT NULL DEFAULT now());
             INSERT INTO \(schema.qualified("database_info")) (simulation) VALUES (false);
             """)
-        for file in try legacyFiles() {
+        for file in try legacyFiles() where file.version <= last {
             try await connection.withTransaction { connection in
                 try connection.simpleQuery("SET LOCAL search_path TO \(schema.quoted), public")
                 try connection.simpleQuery(file.sql)
@@ -42,7 +43,8 @@ import Testing
     }
 
     /// Contacts, events (another system's insert: the old trigger makes an `apply_events` job),
-    /// pending per-contact jobs of several kinds, a job of no contact, finished jobs.
+    /// pending per-contact jobs of several kinds, a job of another kind whose args name a
+    /// contact (not the engine's to label), finished jobs.
     static func fill(_ schema: SchemaName, on connection: PGConnection) async throws {
         try await connection.simpleQuery("""
             SET search_path TO \(schema.quoted), public;
@@ -58,11 +60,11 @@ import Testing
                     'reactivation:3:1'),
                    ('scheduled', 'default', 'stream_step', '{"stream": "s", "contact_id": 4, "step": 0, "entry": 1}',
                     now() + interval '1 day', now(), NULL),
-                   ('available', 'default', 'noop', '{}', now(), now(), NULL);
+                   ('available', 'default', 'noop', '{"contact_id": 5}', now(), now(), NULL);
             INSERT INTO finished_jobs (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors, created_at, finished_at)
             VALUES (900001, 'completed', 'default', 'flow_step', '{"flow": "old", "contact_id": 1, "step": 1}', 0, now(), 1, 20, '[]', now(), now()),
                    (900002, 'cancelled', 'default', 'flow_step', '{"flow": "old", "contact_id": 2, "step": 2}', 0, now(), 0, 20, '[]', now(), now()),
-                   (900003, 'discarded', 'default', 'noop', '{}', 0, now(), 20, 20, '[]', now(), now());
+                   (900003, 'discarded', 'default', 'noop', '{"contact_id": 1}', 0, now(), 20, 20, '[]', now(), now());
             RESET search_path;
             """)
     }
@@ -162,11 +164,11 @@ import Testing
                         + "\(try $0.decode("contact", as: String?.self) ?? "-") \(try $0.decode("subject", as: String?.self) ?? "nil")"
                 }
                 #expect(subjects == [
-                    "cancelled flow_step 2 contact:2", "completed flow_step 1 nil", "discarded noop - nil",
+                    "cancelled flow_step 2 contact:2", "completed flow_step 1 nil", "discarded noop 1 nil",
                     "jobs apply_events - nil", "jobs flow_step 1 contact:1", "jobs flow_step 2 contact:2", "jobs flow_step 3 contact:3",
-                    "jobs flow_step 4 contact:4", "jobs flow_step 5 contact:5", "jobs noop - nil", "jobs reactivation_step 3 contact:3",
+                    "jobs flow_step 4 contact:4", "jobs flow_step 5 contact:5", "jobs noop 5 nil", "jobs reactivation_step 3 contact:3",
                     "jobs stream_step 4 contact:4",
-                ])
+                ], "the engine's four per-contact kinds only; noop's contact_id is another module's business")
 
                 // The schema is the one a fresh database gets, bookkeeping included.
                 _ = try await Migrator(schema: fresh).migrate(on: connection)
@@ -181,6 +183,58 @@ import Testing
                     .map { try $0.decode("file_name", as: String.self) + " " + $0.decode("checksum", as: String.self) }
                 #expect(oldRows == freshRows)
             }
+        }
+    }
+
+    /// A database an older release migrated only part of the way (its last file `last`) is
+    /// converted, then gets the files it lacks in line order (queue before engine, so queue
+    /// files of the single sequence's end run before engine files of its middle), and ends
+    /// with the schema and bookkeeping of a fresh database.
+    @Test(arguments: [2, 8, 10, 23])
+    func partlyMigratedDatabaseConvertsThenAppliesTheRestInLineOrder(upTo last: Int) async throws {
+        let old = try SchemaName(TestDatabase.uniqueSchemaName("v1"))
+        let fresh = try SchemaName(TestDatabase.uniqueSchemaName("v2"))
+        let connection = try await TestDatabase.connect()
+        try await TestDatabase.dropping(old.name) {
+            try await TestDatabase.dropping(fresh.name) {
+                try await Self.migrateTheOldWay(old, upTo: last, on: connection)
+                let converted = Set(LegacyMigrations.places.filter { $0.version <= last }.map { "\($0.line.rawValue)/\($0.fileName)" })
+                let rest = try MigrationFile.embedded().map(\.path).filter { !converted.contains($0) }
+                #expect(!converted.isEmpty && !rest.isEmpty)
+                let migrator = try Migrator(schema: old)
+                #expect(try await migrator.status(on: connection).filter { $0.state == .pending }.map(\.path) == rest)
+                #expect(try await migrator.migrate(on: connection).applied == rest)
+                #expect(try await migrator.status(on: connection).allSatisfy { $0.state == .applied })
+                _ = try await Migrator(schema: fresh).migrate(on: connection)
+                #expect(Set(try await Self.shape(old, on: connection)).symmetricDifference(try await Self.shape(fresh, on: connection)).sorted() == [])
+            }
+        }
+    }
+
+    /// Two `migrate` runs at once on a database of the single sequence: one converts the
+    /// bookkeeping under the lock, the other waits and finds it converted; each remaining
+    /// file is applied by exactly one of them.
+    @Test func concurrentUpgradesConvertOnceAndApplyEachFileOnce() async throws {
+        let schema = try SchemaName(TestDatabase.uniqueSchemaName("v1"))
+        let connection = try await TestDatabase.connect()
+        try await TestDatabase.dropping(schema.name) {
+            try await Self.migrateTheOldWay(schema, upTo: 10, on: connection)
+            let migrator = try Migrator(schema: schema)
+            let applied = try await withThrowingTaskGroup(of: [String].self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        let connection = try await TestDatabase.connect()
+                        return try await migrator.migrate(on: connection).applied
+                    }
+                }
+                var all: [String] = []
+                for try await names in group { all += names }
+                return all
+            }
+            let converted = Set(LegacyMigrations.places.filter { $0.version <= 10 }.map { "\($0.line.rawValue)/\($0.fileName)" })
+            #expect(applied.sorted() == (try MigrationFile.embedded()).map(\.path).filter { !converted.contains($0) }.sorted())
+            let rows = try await connection.query("SELECT count(*) AS n FROM \(schema.qualified("schema_migrations"))").first!.decode("n", as: Int.self)
+            #expect(rows == (try MigrationFile.embedded()).count)
         }
     }
 

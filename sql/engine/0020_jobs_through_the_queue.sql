@@ -4,14 +4,18 @@
 -- the queue's `subject` column, 'contact:<id>' (EbbflowEngine/Contacts/ContactJobs.swift), and
 -- are cancelled by it; the engine's own index on the queue's args (0003) goes. Jobs enqueued
 -- before this migration get their subject here: the pending ones, and the finished ones that
--- `jobs retry` can put back (discarded, cancelled).
+-- `jobs retry` can put back (discarded, cancelled). Only these four kinds, the ones the engine
+-- cancels by contact: another kind whose args name a contact_id is not the engine's to label.
+-- The old index goes first, so the backfill of a large `jobs` table does not also write an
+-- entry per row into an index about to be dropped.
+DROP INDEX jobs_contact;
+
 UPDATE jobs SET subject = 'contact:' || ((args->>'contact_id')::bigint)
-WHERE args ? 'contact_id' AND subject IS NULL;
+WHERE kind IN ('flow_step', 'flow_wait_end', 'reactivation_step', 'stream_step') AND args ? 'contact_id' AND subject IS NULL;
 
 UPDATE finished_jobs SET subject = 'contact:' || ((args->>'contact_id')::bigint)
-WHERE state IN ('discarded', 'cancelled') AND args ? 'contact_id' AND subject IS NULL;
-
-DROP INDEX jobs_contact;
+WHERE state IN ('discarded', 'cancelled') AND kind IN ('flow_step', 'flow_wait_end', 'reactivation_step', 'stream_step')
+  AND args ? 'contact_id' AND subject IS NULL;
 
 -- Events another system inserts still become `apply_events` jobs in the inserting statement's
 -- own transaction (one per 1,000 consecutive ids, see 0006), now made by the queue's
