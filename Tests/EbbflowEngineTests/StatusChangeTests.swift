@@ -21,6 +21,23 @@ import Testing
         #expect(Set(StatusChange.all).count == StatusChange.all.count, "each change declared once")
     }
 
+    /// `all` is every change there is: each one declared in StatusChange.swift is listed in it,
+    /// and no source makes a `StatusChange` elsewhere. Why: a change left out of `all` is
+    /// checked by no test above, so a statement could write an illegal transition through it.
+    @Test func everyChangeIsDeclaredOnceAndListedInAll() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources")
+        let declaring = sources.appendingPathComponent("EbbflowEngine/Contacts/StatusChange.swift")
+        let declared = try String(contentsOf: declaring, encoding: .utf8)
+            .matches(of: #/static let (\w+) = StatusChange\(/#).map { String($0.output.1) }
+        #expect(declared.count == StatusChange.all.count, "declared \(declared), listed \(StatusChange.all.count)")
+        var elsewhere: [String] = []
+        for file in Self.files(under: sources, ext: "swift") where file.lastPathComponent != declaring.lastPathComponent {
+            if try String(contentsOf: file, encoding: .utf8).contains("StatusChange(") { elsewhere.append(file.lastPathComponent) }
+        }
+        #expect(elsewhere.isEmpty, "a StatusChange made outside StatusChange.swift: \(elsewhere)")
+    }
+
     /// A contact import binds its legal changes from `StateMachine.rules` itself: every triple
     /// it can write is legal, and each is one of the import's own reasons.
     @Test func contactImportChangesAreLegal() throws {
