@@ -3,7 +3,11 @@ import EbbflowCore
 
 /// The consumers `EventApplier` runs after every applied batch, in this order. Why one list in
 /// one place: a new reaction to events (delivery, webhooks) is one line here, not an edit of
-/// the applier, and nothing else decides what runs in an event's transaction.
+/// the applier, and nothing else decides what runs in an event's transaction. The order is the
+/// one the applier had inline (cancellation, then streams; both now after the applied marks,
+/// which neither reads) and does not matter between these two: they cancel disjoint kinds (flow
+/// and reactivation steps here, stream steps in `StreamRuntime`), so neither cancels a step the
+/// other enqueues. A consumer added later that does must say where it goes and why.
 enum EngineEventConsumers {
     static func afterEventsApplied(schema: SchemaName) -> [any AppliedEventsConsumer] {
         [ContactJobCancellation(schema: schema), StreamEventConsumer(schema: schema)]

@@ -22,7 +22,9 @@ public struct ClockControl: Sendable {
     public init(schema: SchemaName) { self.schema = schema }
 
     /// Moves the clock and brings back every schedule tick the move left in the future
-    /// (`ScheduleStore.rebase`), in the caller's transaction.
+    /// (`ScheduleStore.rebase`), in the caller's transaction. Every caller opens one (`clock set`,
+    /// `clock reset`, the simulator's day 0): a clock moved without its rebase leaves the
+    /// schedules' ticks where no daily pass fires.
     public func move(_ move: ClockMove, on connection: isolated PGConnection) throws {
         let clock = DatabaseClock(schema: schema)
         switch move {

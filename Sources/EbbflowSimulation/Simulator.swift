@@ -113,8 +113,10 @@ public struct Simulator: Sendable {
         let (start, contacts, segments, copy) = (options.start, options.contacts, options.segments, sql.copyContacts)
         let (seed, personas) = (options.seed, options.personas)
         try await connection.run { connection in
-            // The schedules were installed by the real clock: their first ticks come back to day 0.
-            try ClockControl(schema: schema).move(.set(start), on: connection)
+            // The schedules were installed by the real clock: their first ticks come back to day 0,
+            // in the clock move's own transaction (as `clock set` does), so no failure between the
+            // two leaves a frozen clock with schedules that never fire.
+            try connection.withTransactionSync { try ClockControl(schema: schema).move(.set(start), on: connection) }
             _ = try connection.withTransactionSync {
                 try connection.copyIn(copy) { writer in
                     let at = ISO8601DateFormatter().string(from: start)

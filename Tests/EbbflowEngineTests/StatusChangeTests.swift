@@ -21,6 +21,23 @@ import Testing
         #expect(Set(StatusChange.all).count == StatusChange.all.count, "each change declared once")
     }
 
+    /// `all` is every change there is: each one declared in StatusChange.swift is listed in it,
+    /// and no source makes a `StatusChange` elsewhere. Why: a change left out of `all` is
+    /// checked by no test above, so a statement could write an illegal transition through it.
+    @Test func everyChangeIsDeclaredOnceAndListedInAll() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources")
+        let declaring = sources.appendingPathComponent("EbbflowEngine/Contacts/StatusChange.swift")
+        let declared = try String(contentsOf: declaring, encoding: .utf8)
+            .matches(of: #/static let (\w+) = StatusChange\(/#).map { String($0.output.1) }
+        #expect(declared.count == StatusChange.all.count, "declared \(declared), listed \(StatusChange.all.count)")
+        var elsewhere: [String] = []
+        for file in Self.files(under: sources, ext: "swift") where file.lastPathComponent != declaring.lastPathComponent {
+            if try String(contentsOf: file, encoding: .utf8).contains("StatusChange(") { elsewhere.append(file.lastPathComponent) }
+        }
+        #expect(elsewhere.isEmpty, "a StatusChange made outside StatusChange.swift: \(elsewhere)")
+    }
+
     /// A contact import binds its legal changes from `StateMachine.rules` itself: every triple
     /// it can write is legal, and each is one of the import's own reasons.
     @Test func contactImportChangesAreLegal() throws {
@@ -45,38 +62,91 @@ import Testing
         #expect(StatusChange.movedToChannel.onlyFromSQL == "'inactive'" && StatusChange.movedToChannel.reasonSQL == "'moved_to_channel'")
     }
 
-    /// No status is typed into a statement that writes one: every multi-line SQL literal in the
-    /// engine and the simulator that sets `campaign_status` or inserts into `transitions` holds
-    /// no quoted status or reason (they come from a `StatusChange`, or are bound). The
-    /// benchmark's fixture (Sources/EbbflowBench) copies the sweep on purpose and is left out.
+    /// No status is typed into a statement that writes one: every SQL text in the engine, the
+    /// simulator, the queue, the CLI and core (multi-line literals, and single lines outside them)
+    /// that sets `campaign_status` or inserts into `transitions`, however the table is spelled,
+    /// holds no quoted status or reason (they come from a `StatusChange`, or are bound); nor does
+    /// any statement of sql/ (migrations and their triggers). The benchmark's fixture
+    /// (Sources/EbbflowBench) copies the sweep on purpose and is left out.
     @Test func noStatusWritingStatementTypesAStatus() throws {
-        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Sources")
-        let words = CampaignStatus.allCases.map(\.rawValue) + TransitionReason.allCases.map(\.rawValue)
-        var writers = 0
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var writers: Set<String> = []
         var offenders: [String] = []
-        for module in ["EbbflowEngine", "EbbflowSimulation", "EbbflowQueue", "ebbflow"] {
-            let root = sources.appendingPathComponent(module)
-            let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
-            for file in files where file.pathExtension == "swift" {
+        for module in ["EbbflowEngine", "EbbflowSimulation", "EbbflowQueue", "EbbflowCore", "ebbflow"] {
+            for file in Self.files(under: root.appendingPathComponent("Sources/\(module)"), ext: "swift") {
                 let text = try String(contentsOf: file, encoding: .utf8)
-                for (index, statement) in text.components(separatedBy: "\"\"\"").enumerated() where index % 2 == 1 {
-                    let flat = statement.replacingOccurrences(of: "\n", with: " ")
-                    let setsStatus = flat.range(of: #"UPDATE .*SET .*\bcampaign_status\s*="#, options: .regularExpression) != nil
-                    let audits = flat.contains("(\"transitions\")) (contact_id")
-                    guard setsStatus || audits else { continue }
-                    writers += 1
-                    for word in words where flat.contains("'\(word)'") {
-                        offenders.append("\(file.lastPathComponent): '\(word)' in \(flat.prefix(80))…")
-                    }
+                for statement in Self.swiftStatements(text) {
+                    let typed = Self.typedStatuses(statement)
+                    guard let typed else { continue }
+                    writers.insert(file.lastPathComponent)
+                    if !typed.isEmpty { offenders.append("\(file.lastPathComponent): \(typed) in \(statement.prefix(80))…") }
                 }
             }
         }
-        #expect(writers >= 6, "the scan found the status-writing statements (\(writers))")
+        for file in Self.files(under: root.appendingPathComponent("sql"), ext: "sql") {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            let code = text.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.components(separatedBy: "--")[0] }.joined(separator: " ")
+            for statement in code.components(separatedBy: ";") {
+                if let typed = Self.typedStatuses(statement), !typed.isEmpty {
+                    offenders.append("\(file.lastPathComponent): \(typed) in \(statement.prefix(80))…")
+                }
+            }
+        }
+        // The scan sees every kind of writer, so an empty offender list is not vacuous.
+        let known: Set = ["InactivitySweep.swift", "FlowSQL.swift", "ReactivationSQL.swift", "EventSQL.swift", "ContactImportSQL.swift"]
+        #expect(known.subtracting(writers).isEmpty, "the scan missed writers: \(known.subtracting(writers)) (found \(writers))")
         #expect(offenders.isEmpty, "\(offenders)")
     }
 
-    /// sql/0026's trigger is the one other rule SQL applies on a status change (the channel):
+    /// The scan itself: a status typed into a single-line statement, into one that spells the
+    /// audit table through a variable, or into a trigger's assignment is caught; a read is not.
+    @Test func theScanCatchesTypedStatusesWhereverTheyAre() {
+        let source = #"""
+            var a: String { "UPDATE \(contacts) SET campaign_status = 'suppressed' WHERE id = $1" }
+            var b: String {
+                """
+                INSERT INTO \(transitions) (contact_id, from_status, to_status, reason, at)
+                SELECT id, $2, $3, 'silence', $4 FROM moved
+                """
+            }
+            // UPDATE contacts SET campaign_status = 'active' (a comment, not a statement)
+            var c: String { "SELECT id FROM \(contacts) WHERE campaign_status = 'inactive'" }
+            """#
+        let typed = Self.swiftStatements(source).compactMap(Self.typedStatuses)
+        #expect(typed == [["suppressed"], ["silence"]])
+        #expect(Self.typedStatuses("NEW.campaign_status := 'inactive'") == ["inactive"])
+        #expect(Self.typedStatuses("UPDATE contacts SET campaign_status = $1::text::campaign_status") == [])
+    }
+
+    /// A statement's quoted statuses and reasons if it writes a status (nil if it writes none).
+    static func typedStatuses(_ statement: String) -> [String]? {
+        let flat = statement.replacingOccurrences(of: "\n", with: " ")
+        let writes = [
+            #"\bUPDATE\b.*\bSET\b.*\bcampaign_status\s*="#,  // an UPDATE of the status
+            #"\bcampaign_status\s*:="#,  // a trigger or function assigning it
+            #"\bINSERT\s+INTO\s+\S*transitions\S*\s*\(\s*contact_id"#,  // an audit row, however the table is spelled
+        ].contains { flat.range(of: $0, options: [.regularExpression, .caseInsensitive]) != nil }
+        guard writes else { return nil }
+        let words = CampaignStatus.allCases.map(\.rawValue) + TransitionReason.allCases.map(\.rawValue)
+        return words.filter { flat.contains("'\($0)'") }
+    }
+
+    /// Swift source's SQL candidates: each multi-line literal whole, and each line outside them
+    /// (so a single-line statement counts too), comment lines left out.
+    static func swiftStatements(_ text: String) -> [String] {
+        text.components(separatedBy: "\"\"\"").enumerated().flatMap { index, part -> [String] in
+            index % 2 == 1 ? [part]
+                : part.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }
+        }
+    }
+
+    static func files(under directory: URL, ext: String) -> [URL] {
+        let all = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        return all.filter { $0.pathExtension == ext }.sorted { $0.path < $1.path }
+    }
+
+    /// sql/engine/0019's trigger is the one other rule SQL applies on a status change (the channel):
     /// for every pair of statuses, a contact on the alternative channel ends on the channel
     /// `StateMachine.channel` says.
     @Test func channelTriggerFollowsTheStateMachine() async throws {
