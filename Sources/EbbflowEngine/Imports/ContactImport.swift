@@ -44,16 +44,12 @@ public struct ContactImporter: Sendable {
                             var report = ContactImportReport()
                             try connection.simpleQuery(sql.createStaging)
                             try connection.copyIn(sql.copyStaging) { writer in
-                                let records = try RecordReader.open(source, format: format)
-                                let parser = ContactLineParser()
-                                while let item = try records.next() {
+                                let lines = try RecordReader.lines(source, format: format, as: ContactLine.self)
+                                while let item = try lines.next() {
                                     report.read += 1
                                     switch item {
                                     case .rejected(let rejection): report.rejectedLines.append(rejection)
-                                    case .record(let record):
-                                        do { try writer.appendRow(try parser.parse(record).values) } catch let rejection as RejectedLine {
-                                            report.rejectedLines.append(rejection)
-                                        }
+                                    case .line(let line, let contact): try writer.appendRow(contact.row(line: line).values)
                                     }
                                 }
                             }

@@ -1,17 +1,28 @@
 // Reads import input (CSV with a header, or NDJSON) as a stream of records by field name, with line numbers.
 import Foundation
 
-/// One input record: the line it starts on and its fields by lowercased name (absent: missing).
-public struct InputRecord: Sendable {
+/// One input record by field name, every value as text: the line type of `RecordReader.read`,
+/// for tests and tools that look at input without a kind of their own.
+public struct InputRecord: Sendable, Decodable {
     public var line: Int
     public var fields: [String: String]
-    /// Fields whose text is JSON (an NDJSON number, boolean, array or object), not a string.
+    /// Fields whose value is JSON (an NDJSON number, boolean, array or object), not a string.
     public var jsonFields: Set<String> = []
 
     public init(line: Int, fields: [String: String], jsonFields: Set<String> = []) {
         self.line = line
         self.fields = fields
         self.jsonFields = jsonFields
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let decoded = try ImportFields(decoder)
+        line = 0
+        fields = [:]
+        for (name, value) in decoded.values {
+            fields[name] = value.text
+            if case .json = value { jsonFields.insert(name) }
+        }
     }
 }
 
@@ -38,9 +49,16 @@ public enum InputFormat: String, Sendable {
     }
 }
 
-/// What a record source yields: a usable record or a rejected line, in input order.
+/// One record as read, before it is decoded: a CSV record's fields, or an NDJSON line's bytes
+/// (valid UTF-8, not blank).
+enum RawRecord {
+    case csv(CSVHeader, [String])
+    case json([UInt8])
+}
+
+/// What a record source yields: a record to decode or a rejected line, in input order.
 enum RecordItem {
-    case record(InputRecord)
+    case record(line: Int, RawRecord)
     case rejected(RejectedLine)
 }
 
@@ -48,6 +66,56 @@ enum RecordItem {
 protocol RecordSource: AnyObject {
     /// The next record or rejection; nil at the end.
     func next() throws -> RecordItem?
+}
+
+/// What a line stream yields: a decoded line with its number, or a rejected line.
+enum LineItem<Line> {
+    case line(Int, Line)
+    case rejected(RejectedLine)
+
+    var number: Int {
+        switch self {
+        case .line(let number, _): number
+        case .rejected(let rejection): rejection.line
+        }
+    }
+}
+
+/// The lines of an input, each decoded as `Line`: a CSV record through `CSVRecordDecoder`, an
+/// NDJSON line through `JSONDecoder`. Either way the line type's `init(from:)` is the one place
+/// its fields are checked; its `LineProblem` becomes the line's rejection.
+final class ImportLines<Line: Decodable> {
+    private let records: any RecordSource
+    private let json = JSONDecoder()
+    private let userInfo: [CodingUserInfoKey: Any]
+
+    init(_ records: any RecordSource, userInfo: [CodingUserInfoKey: any Sendable] = [:]) {
+        self.records = records
+        self.userInfo = userInfo.mapValues { $0 }
+        json.userInfo = userInfo.merging([.importJSON: true]) { $1 }
+    }
+
+    /// The next line or rejection; nil at the end.
+    func next() throws -> LineItem<Line>? {
+        guard let item = try records.next() else { return nil }
+        switch item {
+        case .rejected(let rejection): return .rejected(rejection)
+        case .record(let line, let record):
+            do {
+                switch record {
+                case .csv(let header, let fields):
+                    return .line(line, try Line(from: CSVRecordDecoder(header: header, fields: fields, userInfo: userInfo)))
+                case .json(let bytes):
+                    return .line(line, try json.decode(Line.self, from: Data(bytes)))
+                }
+            } catch let problem as LineProblem {
+                return .rejected(RejectedLine(line: line, reason: problem.reason))
+            } catch is DecodingError {
+                // Only JSON that is not an object gets here: fields are read through ImportFields.
+                return .rejected(RejectedLine(line: line, reason: "not a JSON object"))
+            }
+        }
+    }
 }
 
 public enum RecordReader {
@@ -67,22 +135,25 @@ public enum RecordReader {
         }
     }
 
+    /// Opens `source` as a stream of lines decoded as `Line` (see `ImportLines`).
+    static func lines<Line: Decodable>(_ source: ImportSource, format: InputFormat, as: Line.Type,
+                                       userInfo: [CodingUserInfoKey: any Sendable] = [:]) throws -> ImportLines<Line> {
+        ImportLines(try open(source, format: format), userInfo: userInfo)
+    }
+
     /// Every record of `source` at once: for tests and small inputs only.
     public static func read(_ source: ImportSource, format: InputFormat) throws -> (records: [InputRecord], rejected: [RejectedLine]) {
-        let stream = try open(source, format: format)
+        let stream = try lines(source, format: format, as: InputRecord.self)
         var records: [InputRecord] = []
         var rejected: [RejectedLine] = []
         while let item = try stream.next() {
             switch item {
-            case .record(let record): records.append(record)
+            case .line(let number, var record):
+                record.line = number
+                records.append(record)
             case .rejected(let line): rejected.append(line)
             }
         }
         return (records, rejected)
-    }
-
-    /// The reason a field's text cannot be stored, if any: PostgreSQL text holds no NUL.
-    static func textProblem(_ name: String, _ value: String) -> String? {
-        value.utf8.contains(0) ? "\(name) contains a NUL byte" : nil
     }
 }
