@@ -27,11 +27,11 @@ struct CSVRecordDecoder: Decoder {
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        throw DecodingError.typeMismatch([Any].self, .init(codingPath: [], debugDescription: "a CSV record is keyed by its header"))
+        throw mismatch([Any].self, [], "a CSV record is keyed by its header")
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        throw DecodingError.typeMismatch(String.self, .init(codingPath: [], debugDescription: "a CSV record is keyed by its header"))
+        throw mismatch(String.self, [], "a CSV record is keyed by its header")
     }
 
     private struct Record<Key: CodingKey>: KeyedDecodingContainerProtocol {
@@ -50,7 +50,7 @@ struct CSVRecordDecoder: Decoder {
 
         private func text(_ key: Key) throws -> String {
             guard let text = field(key) else {
-                throw DecodingError.keyNotFound(key, .init(codingPath: [key], debugDescription: "no \(key.stringValue) in this record"))
+                throw DecodingError.keyNotFound(key, .init(codingPath: [key], debugDescription: "not in this record"))
             }
             return text
         }
@@ -63,23 +63,28 @@ struct CSVRecordDecoder: Decoder {
             // The common cases directly: a CSV field is text, whatever the line type makes of it.
             if let value = ImportValue.text(text) as? T { return value }
             if let value = text as? T { return value }
-            throw DecodingError.typeMismatch(type, .init(codingPath: [key], debugDescription: "a CSV field is text"))
+            throw mismatch(type, [key], "a CSV field is text")
         }
 
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
             -> KeyedDecodingContainer<NestedKey> {
-            throw DecodingError.typeMismatch([String: Any].self, .init(codingPath: [key], debugDescription: "a CSV field is text"))
+            throw mismatch([String: Any].self, [key], "a CSV field is text")
         }
 
         func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-            throw DecodingError.typeMismatch([Any].self, .init(codingPath: [key], debugDescription: "a CSV field is text"))
+            throw mismatch([Any].self, [key], "a CSV field is text")
         }
 
         func superDecoder() throws -> any Decoder {
-            throw DecodingError.typeMismatch([String: Any].self, .init(codingPath: [], debugDescription: "a CSV record has no super"))
+            throw mismatch([String: Any].self, [], "a CSV record has no super")
         }
         func superDecoder(forKey key: Key) throws -> any Decoder {
-            throw DecodingError.typeMismatch(String.self, .init(codingPath: [key], debugDescription: "a CSV field is text"))
+            throw mismatch(String.self, [key], "a CSV field is text")
         }
     }
+}
+
+/// The error for a shape a CSV record does not have (only text under header names).
+private func mismatch(_ type: Any.Type, _ path: [any CodingKey], _ what: String) -> DecodingError {
+    DecodingError.typeMismatch(type, .init(codingPath: path, debugDescription: what))
 }

@@ -1,4 +1,4 @@
-// The fields of one import line by name, whatever decoder read it (a CSV record or an NDJSON object), with typed, bounded readers.
+// One import line's fields by name, from a CSV record or an NDJSON object, with typed and bounded readers.
 import EbbflowCore
 import Foundation
 
@@ -68,7 +68,9 @@ struct ImportFields {
             }
             if case .json(.null) = value { continue }
             let text = value.text
-            if text.utf8.contains(0) || (json && text.contains("\\u0000")) { throw LineProblem("\(name) contains a NUL byte") }
+            if text.utf8.contains(0) || (json && text.contains("\\u0000")) {
+                throw LineProblem("\(name) contains a NUL byte")
+            }
             values[name] = value
         }
     }
@@ -86,7 +88,9 @@ struct ImportFields {
     /// The field's text, if given, at most `maxBytes` long.
     func text(_ name: String, maxBytes: Int) throws -> String? {
         guard let text = text(name) else { return nil }
-        if text.utf8.count > maxBytes { throw LineProblem("\(name) is \(text.utf8.count) bytes long, at most \(maxBytes) are accepted") }
+        if text.utf8.count > maxBytes {
+            throw LineProblem("\(name) is \(text.utf8.count) bytes long, at most \(maxBytes) are accepted")
+        }
         return text
     }
 
@@ -158,8 +162,8 @@ struct ImportFields {
         case .json: throw LineProblem("\(name) is not a JSON object")
         case .text(let text):
             do {
-                guard case .object(let members) = try JSONValue.parse(text) else { throw LineProblem("\(name) is not a JSON object") }
-                return members
+                if case .object(let members) = try JSONValue.parse(text) { return members }
+                throw LineProblem("\(name) is not a JSON object")
             } catch is JSONValue.OutOfRange {
                 throw LineProblem("\(name) is not valid JSON (a number out of range?)")
             } catch let problem as LineProblem {
