@@ -6,11 +6,15 @@
 ///
 ///     let query: PGQuery = "SELECT name FROM \(identifier: jobs) WHERE id = \(bind: id) AND state = \(bind: state)"
 ///
-/// Why it is safe by construction: a value interpolated with `\(bind:)` (or bare, `\(id)`, when
-/// the literal is typed as `PGQuery`) never becomes SQL text, only a numbered placeholder and
-/// a parameter, and a value that is not `PGEncodable` does not compile. SQL text can enter only
-/// through the literal itself or `\(identifier:)`, whose name says the caller vouches for it
-/// (a schema-qualified table name the program built, never input).
+/// Why it is safe by construction: a value interpolated with `\(bind:)` never becomes SQL text,
+/// only a numbered placeholder and a parameter, and a value that is not `PGEncodable` does not
+/// compile. SQL text can enter only through the literal itself or `\(identifier:)`, whose name
+/// says the caller vouches for it (a schema-qualified table name the program built, never input).
+///
+/// Write `\(bind:)` at call sites: `connection.query("… \(id)")` with only bare interpolations
+/// is still a `String` (Swift prefers its default literal type) and goes to the older
+/// `query(_:_:)`; one labeled interpolation makes the whole literal a `PGQuery`, in which a bare
+/// `\(value)` binds too.
 public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
     /// The statement with `$1`, `$2`, … in the order the values appear.
     public private(set) var sql: String
@@ -53,7 +57,8 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
             sql += String(bindings.count)
         }
 
-        /// Bare `\(value)` binds as well, so leaving out `bind:` can never splice a value into SQL.
+        /// Bare `\(value)` binds as well: inside a `PGQuery`, leaving out `bind:` never splices
+        /// a value into SQL.
         public mutating func appendInterpolation(_ value: (some PGEncodable)?) { appendInterpolation(bind: value) }
 
         /// SQL text the program itself made (a schema-qualified, already quoted identifier such
