@@ -61,8 +61,8 @@ struct CSVRecordDecoder: Decoder {
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
             let text = try text(key)
             // The common cases directly: a CSV field is text, whatever the line type makes of it.
-            if let value = ImportValue.text(text) as? T { return value }
-            if let value = text as? T { return value }
+            if T.self == ImportValue.self { return unsafeBitCast(ImportValue.text(text), to: T.self) }
+            if T.self == String.self { return unsafeBitCast(text, to: T.self) }
             throw mismatch(type, [key], "a CSV field is text")
         }
 

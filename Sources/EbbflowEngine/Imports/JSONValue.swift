@@ -15,33 +15,46 @@ indirect enum JSONValue: Decodable, Sendable, Equatable {
     /// A number JSON can write but a Double cannot hold (`1e400`): jsonb would refuse it.
     struct OutOfRange: Error {}
 
+    /// Why this order: JSONDecoder can only say what a value is by failing to decode it as
+    /// something else, and each failure builds an error, so the common kinds go first (text,
+    /// then numbers, read as Double unless too large to be exact). An import decodes every
+    /// field this way.
     init(from decoder: any Decoder) throws {
         let single = try decoder.singleValueContainer()
         if single.decodeNil() {
             self = .null
         } else if let text = try? single.decode(String.self) {
             self = .string(text)
-        } else if let flag = try? single.decode(Bool.self) {
-            self = .bool(flag)
-        } else if let whole = try? single.decode(Int64.self) {
-            self = .integer(whole)
         } else if let number = try? single.decode(Double.self) {
             guard number.isFinite else { throw OutOfRange() }
-            self = .number(number)
-        } else if let items = try? single.decode([JSONValue].self) {
-            self = .array(items)
+            // Whole numbers past 2^53 lose digits as a Double: those are read again as Int64.
+            if abs(number) >= 9_007_199_254_740_992, let whole = try? single.decode(Int64.self) {
+                self = .integer(whole)
+            } else {
+                self = .number(number)
+            }
+        } else if let flag = try? single.decode(Bool.self) {
+            self = .bool(flag)
         } else if let members = try? single.decode([String: JSONValue].self) {
             self = .object(members)
+        } else if let items = try? single.decode([JSONValue].self) {
+            self = .array(items)
         } else {
             // Only a number too large for a Double is left: every other JSON value decoded above.
             throw OutOfRange()
         }
     }
 
-    /// Parses `text` as JSON; `OutOfRange` for a number no Double holds, `DecodingError` for
-    /// text that is not JSON.
-    static func parse(_ text: String) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    /// One decoder for every `parse`: making one costs more than a small document's decoding.
+    private static let decoder = JSONDecoder()
+
+    /// Parses `text` as a JSON object; nil for other JSON, `OutOfRange` for a number no Double
+    /// holds, `DecodingError` for text that is not JSON.
+    static func parseObject(_ text: String) throws -> [String: JSONValue]? {
+        let data = Data(text.utf8)
+        if let members = try? decoder.decode([String: JSONValue].self, from: data) { return members }
+        if case .object(let members) = try decoder.decode(JSONValue.self, from: data) { return members }
+        return nil
     }
 
     /// The value's text as a field: a string as it is, anything else as JSON.
