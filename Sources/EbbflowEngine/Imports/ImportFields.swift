@@ -51,6 +51,16 @@ struct ImportFields {
     private(set) var values: [String: ImportValue] = [:]
 
     init(_ decoder: any Decoder) throws {
+        if let record = decoder as? CSVRecordDecoder {
+            // A CSV record's fields directly, as its keyed container would give them, without a
+            // container box and a key lookup a field: this runs for every line of a CSV import.
+            values.reserveCapacity(record.fields.count)
+            for (name, field) in zip(record.header.names, record.fields) where !field.isEmpty {
+                if field.utf8.contains(0) { throw LineProblem("\(name) contains a NUL byte") }
+                values[name] = .text(field)
+            }
+            return
+        }
         let container = try decoder.container(keyedBy: ImportFieldKey.self)
         let json = decoder.userInfo[.importJSON] as? Bool ?? false
         let keys = container.allKeys
