@@ -40,22 +40,24 @@ public struct ContactStore: Sendable {
     public func show(externalID: String, policies: PolicyDocument, on connection: isolated PGConnection) throws -> ContactView? {
         guard let row = try connection.query("""
             SELECT c.id, c.external_id, c.email, c.segment, c.campaign_status::text AS status, c.engagement_score,
-                   c.last_engagement_at, c.score_as_of, c.reactivation_cycle, c.channel, c.attributes, \(schema.qualified("clock_now"))() AS now
-            FROM \(schema.qualified("contacts")) c WHERE c.external_id = $1
-            """, [externalID]).first else { return nil }
+                   c.last_engagement_at, c.score_as_of, c.reactivation_cycle, c.channel, c.attributes,
+                   \(identifier: schema.qualified("clock_now"))() AS now
+            FROM \(identifier: schema.qualified("contacts")) c WHERE c.external_id = \(bind: externalID)
+            """).first else { return nil }
         let id: Int64 = try row.decode("id")
         let segment: String = try row.decode("segment")
         let last: Date? = try row.decode("last_engagement_at")
         let score = policies.policy(for: segment).decay.score(try row.decode("engagement_score"), asOf: try row.decode("score_as_of"),
                                                               lastEngagement: last, now: try row.decode("now"))
         let transitions = try connection.query("""
-            SELECT from_status::text AS f, to_status::text AS t, reason, at FROM \(schema.qualified("transitions"))
-            WHERE contact_id = $1 ORDER BY id
-            """, [id]).rows.map { (try $0.decode("f", as: String.self), try $0.decode("t", as: String.self),
+            SELECT from_status::text AS f, to_status::text AS t, reason, at FROM \(identifier: schema.qualified("transitions"))
+            WHERE contact_id = \(bind: id) ORDER BY id
+            """).rows.map { (try $0.decode("f", as: String.self), try $0.decode("t", as: String.self),
                                    try $0.decode("reason", as: String.self), try $0.decode("at", as: Date.self)) }
         let sends = try connection.query("""
-            SELECT flow, step, template, channel, at FROM \(schema.qualified("sends")) WHERE contact_id = $1 ORDER BY at, id
-            """, [id]).rows.map { (try $0.decode("flow", as: String.self), try $0.decode("step", as: Int.self),
+            SELECT flow, step, template, channel, at FROM \(identifier: schema.qualified("sends"))
+            WHERE contact_id = \(bind: id) ORDER BY at, id
+            """).rows.map { (try $0.decode("flow", as: String.self), try $0.decode("step", as: Int.self),
                                    try $0.decode("template", as: String.self), try $0.decode("channel", as: String.self),
                                    try $0.decode("at", as: Date.self)) }
         let contact = ContactSummary(
@@ -72,8 +74,8 @@ public struct ContactStore: Sendable {
         }
         let events = try connection.query("""
             SELECT id, kind, occurred_at, source, points, machine_open, url, rejection, applied_at
-            FROM \(schema.qualified("engagement_events")) WHERE contact_id = $1 ORDER BY occurred_at, id
-            """, [id]).rows.map {
+            FROM \(identifier: schema.qualified("engagement_events")) WHERE contact_id = \(bind: id) ORDER BY occurred_at, id
+            """).rows.map {
             ContactEventView(id: try $0.decode("id"), kind: try $0.decode("kind"), occurredAt: try $0.decode("occurred_at"),
                              source: try $0.decode("source"), points: try $0.decode("points"), machineOpen: try $0.decode("machine_open"),
                              url: try $0.decode("url"), rejection: try $0.decode("rejection"), settledAt: try $0.decode("applied_at"))
@@ -107,11 +109,12 @@ extension ContactStore {
                      on connection: isolated PGConnection) throws -> [ContactSummary] {
         let rows = try connection.query("""
             SELECT external_id, email, segment, campaign_status::text AS status, engagement_score, last_engagement_at, score_as_of, channel,
-                   \(schema.qualified("clock_now"))() AS now
-            FROM \(schema.qualified("contacts"))
-            WHERE ($1::text IS NULL OR campaign_status::text = $1) AND ($2::text IS NULL OR segment = $2)
-            ORDER BY external_id LIMIT $3
-            """, [status?.rawValue, segment, limit]).rows
+                   \(identifier: schema.qualified("clock_now"))() AS now
+            FROM \(identifier: schema.qualified("contacts"))
+            WHERE (\(bind: status?.rawValue)::text IS NULL OR campaign_status::text = \(bind: status?.rawValue))
+              AND (\(bind: segment)::text IS NULL OR segment = \(bind: segment))
+            ORDER BY external_id LIMIT \(bind: limit)
+            """).rows
         return try rows.map { row in
             let segment: String = try row.decode("segment")
             let last: Date? = try row.decode("last_engagement_at")
@@ -127,9 +130,10 @@ extension ContactStore {
     /// Counts by segment and status (optionally one segment): the audience as it stands.
     public func audience(segment: String?, on connection: isolated PGConnection) throws -> [AudienceCount] {
         try connection.query("""
-            SELECT segment, campaign_status::text AS status, count(*) AS contacts FROM \(schema.qualified("contacts"))
-            WHERE $1::text IS NULL OR segment = $1 GROUP BY segment, campaign_status ORDER BY segment, campaign_status
-            """, [segment]).rows.map {
+            SELECT segment, campaign_status::text AS status, count(*) AS contacts FROM \(identifier: schema.qualified("contacts"))
+            WHERE \(bind: segment)::text IS NULL OR segment = \(bind: segment)
+            GROUP BY segment, campaign_status ORDER BY segment, campaign_status
+            """).rows.map {
             AudienceCount(segment: try $0.decode("segment"), status: CampaignStatus(rawValue: try $0.decode("status")) ?? .active,
                           contacts: try $0.decode("contacts"))
         }

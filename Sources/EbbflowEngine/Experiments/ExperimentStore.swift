@@ -27,7 +27,9 @@ public struct ExperimentStore: Sendable {
     /// Every experiment of the stored streams, by name.
     public func list(on connection: isolated PGConnection) throws -> [ExperimentInfo] {
         var promotions: [String: (String, String, Bool, Date)] = [:]
-        for row in try connection.query("SELECT experiment, variant, template, automatic, promoted_at FROM \(schema.qualified("experiment_promotions"))").rows {
+        let promotionRows = try connection.query(
+            "SELECT experiment, variant, template, automatic, promoted_at FROM \(identifier: schema.qualified("experiment_promotions"))")
+        for row in promotionRows.rows {
             promotions[try row.decode("experiment")] = (try row.decode("variant"), try row.decode("template"), try row.decode("automatic"), try row.decode("promoted_at"))
         }
         var found: [ExperimentInfo] = []
@@ -92,9 +94,10 @@ public struct ExperimentStore: Sendable {
             """, [name, variant, chosen.template, automatic, json, now])
     }
 
-    /// The promoted variant of experiment $1, if any.
+    /// The promoted variant of experiment `name`, if any.
     func promoted(_ name: String, on connection: isolated PGConnection) throws -> (variant: String, template: String)? {
-        try connection.query("SELECT variant, template FROM \(schema.qualified("experiment_promotions")) WHERE experiment = $1", [name])
+        try connection.query(
+            "SELECT variant, template FROM \(identifier: schema.qualified("experiment_promotions")) WHERE experiment = \(bind: name)")
             .first.map { (try $0.decode("variant", as: String.self), try $0.decode("template", as: String.self)) }
     }
 }

@@ -2,14 +2,14 @@
 import CSV
 import Foundation
 
-/// Records of a CSV file with a header. Quoted fields may hold commas, doubled quotes and line
-/// breaks; rows end with CRLF, LF or a lone CR; a UTF-8 byte order mark is skipped. Header
-/// names match without regard to case. A record's line is the physical line it starts on,
+/// Records of a CSV file with a header, fields trimmed, for `CSVRecordDecoder` to decode.
+/// Quoted fields may hold commas, doubled quotes and line breaks; rows end with CRLF, LF or a
+/// lone CR; a UTF-8 byte order mark is skipped. Header names match without regard to case. A record's line is the physical line it starts on,
 /// counted through the line breaks inside its quoted fields.
 final class CSVRecords: RecordSource {
     private let stream: CSVLineStream
     private let reader: CSVReader
-    private let header: [String]
+    private let header: CSVHeader
     private var nextLine: Int
     private var done = false
 
@@ -21,7 +21,7 @@ final class CSVRecords: RecordSource {
         nextLine = 1
         guard let row = reader.next() else {
             if let failure = stream.failure { throw ImportError("cannot read the CSV input: \(failure)") }
-            header = []
+            header = CSVHeader([])
             done = true
             return
         }
@@ -36,10 +36,10 @@ final class CSVRecords: RecordSource {
             guard !names.contains(name) else {
                 throw ImportError("line 1 (the header): \"\(name)\" appears twice (names match without regard to case)")
             }
-            if let problem = RecordReader.textProblem("the header", name) { throw ImportError("line 1: \(problem)") }
+            if name.utf8.contains(0) { throw ImportError("line 1: the header contains a NUL byte") }
             names.append(name)
         }
-        header = names
+        header = CSVHeader(names)
     }
 
     func next() throws -> RecordItem? {
@@ -62,18 +62,11 @@ final class CSVRecords: RecordSource {
                 return reject(bad.line == line ? bad.reason : "line \(bad.line) of this record is \(bad.reason)")
             }
             if row.count == 1 && row[0].isEmpty { continue }
-            guard row.count == header.count else {
+            guard row.count == header.names.count else {
                 let spread = span > 0 ? " (the record runs to line \(line + span): is a closing quote missing?)" : ""
-                return reject("\(row.count) fields, the header has \(header.count)\(spread)")
+                return reject("\(row.count) fields, the header has \(header.names.count)\(spread)")
             }
-            var fields: [String: String] = [:]
-            for (name, raw) in zip(header, row) {
-                let value = Self.trimmed(raw)
-                if value.isEmpty { continue }
-                if let problem = RecordReader.textProblem(name, value) { return reject(problem) }
-                fields[name] = value
-            }
-            return .record(InputRecord(line: line, fields: fields))
+            return .record(line: line, .csv(header, row.map(Self.trimmed)))
         }
         return nil
     }

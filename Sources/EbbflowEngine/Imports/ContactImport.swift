@@ -44,16 +44,12 @@ public struct ContactImporter: Sendable {
                             var report = ContactImportReport()
                             try connection.simpleQuery(sql.createStaging)
                             try connection.copyIn(sql.copyStaging) { writer in
-                                let records = try RecordReader.open(source, format: format)
-                                let parser = ContactLineParser()
-                                while let item = try records.next() {
+                                let lines = try RecordReader.lines(source, format: format, as: ContactLine.self)
+                                while let item = try lines.next() {
                                     report.read += 1
                                     switch item {
                                     case .rejected(let rejection): report.rejectedLines.append(rejection)
-                                    case .record(let record):
-                                        do { try writer.appendRow(try parser.parse(record).values) } catch let rejection as RejectedLine {
-                                            report.rejectedLines.append(rejection)
-                                        }
+                                    case .line(let line, let contact): try writer.appendRow(contact.row(line: line).values)
                                     }
                                 }
                             }
@@ -64,13 +60,12 @@ public struct ContactImporter: Sendable {
                                     line: try row.decode("line"),
                                     reason: "external_id \"\(try row.decode("external_id", as: String.self))\" appears twice in this file (first on line \(try row.decode("first", as: Int.self)))"))
                             }
-                            let legal = ContactImportSQL.legalChanges
-                            for row in try connection.query(sql.rejectIllegalStatusChanges, [legal.from, legal.to]).rows {
+                            for row in try connection.query(sql.rejectIllegalStatusChanges).rows {
                                 let from = CampaignStatus(rawValue: try row.decode("from_status")) ?? .active
                                 let to = CampaignStatus(rawValue: try row.decode("to_status")) ?? .active
                                 report.rejectedLines.append(RejectedLine(line: try row.decode("line"), reason: ContactImportSQL.refusal(from: from, to: to)))
                             }
-                            let updated = try connection.query(sql.updateExisting, [legal.from, legal.to, legal.reason]).first!
+                            let updated = try connection.query(sql.updateExisting).first!
                             report.updated = try updated.decode("updated")
                             report.statusChanges = try updated.decode("changed")
                             let inserted = try connection.query(sql.insertNew).first!

@@ -1,6 +1,7 @@
 // The SQL of `contacts import`: a staging table loaded by COPY, then set-based statements.
 import EbbflowCore
 import Foundation
+import PostgresClient
 
 struct ContactImportSQL: Sendable {
     let schema: SchemaName
@@ -56,56 +57,62 @@ struct ContactImportSQL: Sendable {
 
     /// Locks, in id order, the existing contacts whose status a line sets (so the status read
     /// here is the one changed below), and removes the lines whose change the state machine
-    /// does not allow an import ($1 from, $2 to: `legalChanges`).
-    var rejectIllegalStatusChanges: String {
-        """
-        WITH current AS (
-            SELECT c.external_id, c.campaign_status::text AS status FROM \(contacts) c JOIN contact_import i ON i.external_id = c.external_id
-            WHERE i.campaign_status IS NOT NULL ORDER BY c.id FOR UPDATE OF c
-        )
-        DELETE FROM contact_import i USING current c
-        WHERE i.external_id = c.external_id AND i.campaign_status <> c.status
-          AND NOT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) AS l(from_status, to_status)
-                          WHERE l.from_status = c.status AND l.to_status = i.campaign_status)
-        RETURNING i.line, c.status AS from_status, i.campaign_status AS to_status
-        """
+    /// does not allow an import (`legalChanges`).
+    var rejectIllegalStatusChanges: PGQuery {
+        let legal = Self.legalChanges
+        return """
+            WITH current AS (
+                SELECT c.external_id, c.campaign_status::text AS status
+                FROM \(identifier: contacts) c JOIN contact_import i ON i.external_id = c.external_id
+                WHERE i.campaign_status IS NOT NULL ORDER BY c.id FOR UPDATE OF c
+            )
+            DELETE FROM contact_import i USING current c
+            WHERE i.external_id = c.external_id AND i.campaign_status <> c.status
+              AND NOT EXISTS (SELECT 1 FROM unnest(\(bind: legal.from)::text[], \(bind: legal.to)::text[]) AS l(from_status, to_status)
+                              WHERE l.from_status = c.status AND l.to_status = i.campaign_status)
+            RETURNING i.line, c.status AS from_status, i.campaign_status AS to_status
+            """
     }
 
     /// Existing contacts: each given field replaces the stored one (attributes merge key by
     /// key); a status change writes its transition row with the state machine's reason. An
     /// imported score is the score as of the last engagement, as for a new contact.
-    var updateExisting: String {
-        """
-        WITH t AS (SELECT \(schema.qualified("clock_now"))() AS now),
-        legal AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS l(from_status, to_status, reason)),
-        before AS (
-            SELECT c.id, c.campaign_status::text AS status, i.campaign_status AS target
-            FROM \(contacts) c JOIN contact_import i ON i.external_id = c.external_id
-            WHERE i.campaign_status IS NOT NULL AND i.campaign_status <> c.campaign_status::text
-        ),
-        moved AS (
-            INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, at)
-            SELECT b.id, b.status::\(statusType), b.target::\(statusType), l.reason, t.now
-            FROM before b JOIN legal l ON l.from_status = b.status AND l.to_status = b.target, t
-            RETURNING contact_id
-        ),
-        updated AS (
-            UPDATE \(contacts) c SET
-                email = coalesce(i.email, c.email),
-                segment = coalesce(i.segment, c.segment),
-                attributes = c.attributes || coalesce(i.attributes, '{}'),
-                engagement_score = coalesce(i.engagement_score, c.engagement_score),
-                score_as_of = CASE WHEN i.engagement_score IS NULL THEN c.score_as_of END,
-                last_engagement_at = coalesce(to_timestamp(i.last_engagement_at), c.last_engagement_at),
-                reactivation_cycle = coalesce(i.reactivation_cycle, c.reactivation_cycle),
-                campaign_status = coalesce(i.campaign_status::\(statusType), c.campaign_status),
-                status_changed_at = CASE WHEN i.campaign_status <> c.campaign_status::text THEN t.now ELSE c.status_changed_at END
-            FROM contact_import i, t
-            WHERE c.external_id = i.external_id
-            RETURNING c.id
-        )
-        SELECT (SELECT count(*) FROM updated) AS updated, (SELECT count(*) FROM moved) AS changed
-        """
+    var updateExisting: PGQuery {
+        let legal = Self.legalChanges
+        return """
+            WITH t AS (SELECT \(identifier: schema.qualified("clock_now"))() AS now),
+            legal AS (
+                SELECT * FROM unnest(\(bind: legal.from)::text[], \(bind: legal.to)::text[], \(bind: legal.reason)::text[])
+                    AS l(from_status, to_status, reason)
+            ),
+            before AS (
+                SELECT c.id, c.campaign_status::text AS status, i.campaign_status AS target
+                FROM \(identifier: contacts) c JOIN contact_import i ON i.external_id = c.external_id
+                WHERE i.campaign_status IS NOT NULL AND i.campaign_status <> c.campaign_status::text
+            ),
+            moved AS (
+                INSERT INTO \(identifier: schema.qualified("transitions")) (contact_id, from_status, to_status, reason, at)
+                SELECT b.id, b.status::\(identifier: statusType), b.target::\(identifier: statusType), l.reason, t.now
+                FROM before b JOIN legal l ON l.from_status = b.status AND l.to_status = b.target, t
+                RETURNING contact_id
+            ),
+            updated AS (
+                UPDATE \(identifier: contacts) c SET
+                    email = coalesce(i.email, c.email),
+                    segment = coalesce(i.segment, c.segment),
+                    attributes = c.attributes || coalesce(i.attributes, '{}'),
+                    engagement_score = coalesce(i.engagement_score, c.engagement_score),
+                    score_as_of = CASE WHEN i.engagement_score IS NULL THEN c.score_as_of END,
+                    last_engagement_at = coalesce(to_timestamp(i.last_engagement_at), c.last_engagement_at),
+                    reactivation_cycle = coalesce(i.reactivation_cycle, c.reactivation_cycle),
+                    campaign_status = coalesce(i.campaign_status::\(identifier: statusType), c.campaign_status),
+                    status_changed_at = CASE WHEN i.campaign_status <> c.campaign_status::text THEN t.now ELSE c.status_changed_at END
+                FROM contact_import i, t
+                WHERE c.external_id = i.external_id
+                RETURNING c.id
+            )
+            SELECT (SELECT count(*) FROM updated) AS updated, (SELECT count(*) FROM moved) AS changed
+            """
     }
 
     /// New contacts, defaults for what is not given. A contact another transaction created

@@ -22,13 +22,11 @@ public struct EventImporter: Sendable {
     let store: EventStore
     let applier: EventApplier
     let policies: PolicyStore
-    let parser: EventLineParser
 
     public init(schema: SchemaName) {
         store = EventStore(schema: schema)
         applier = EventApplier(schema: schema)
         policies = PolicyStore(schema: schema)
-        parser = EventLineParser()
     }
 
     /// `text` in memory (the simulator, tests): see `importEvents(from:)`.
@@ -91,24 +89,20 @@ public struct EventImporter: Sendable {
                 firstPendingLine = 0
             }
             do {
-                let records = try RecordReader.open(source, format: format)
-                while let item = try records.next() {
+                let lines = try RecordReader.lines(source, format: format, as: EventLine.self,
+                                                   userInfo: [.acceptedEventKinds: known])
+                while let item = try lines.next() {
                     report.read += 1
                     pendingLines += 1
-                    let line = switch item { case .record(let record): record.line; case .rejected(let rejection): rejection.line }
-                    if firstPendingLine == 0 { firstPendingLine = line }
-                    lastLine = line
+                    if firstPendingLine == 0 { firstPendingLine = item.number }
+                    lastLine = item.number
                     switch item {
                     case .rejected(let rejection):
                         report.rejectedLines.append(rejection)
-                    case .record(let record):
-                        do {
-                            var event = try parser.parse(record, knownKinds: known)
-                            if event.occurredAt == nil && event.providerEventID == nil { event.place = "\(run):\(record.line)" }
-                            batch.append((record.line, event))
-                        } catch let rejection as RejectedLine {
-                            report.rejectedLines.append(rejection)
-                        }
+                    case .line(let line, let decoded):
+                        var event = decoded.event
+                        if event.occurredAt == nil && event.providerEventID == nil { event.place = "\(run):\(line)" }
+                        batch.append((line, event))
                     }
                     if batch.count >= max(1, batchSize) { try await commit() }
                 }

@@ -1,17 +1,28 @@
-// Reads import input (CSV with a header, or NDJSON) as a stream of records by field name, with line numbers.
+// Reads import input (CSV with a header, or NDJSON) as a stream of numbered records, each decoded as the import's line type.
 import Foundation
 
-/// One input record: the line it starts on and its fields by lowercased name (absent: missing).
-public struct InputRecord: Sendable {
+/// One input record by field name, every value as text: the line type of `RecordReader.read`,
+/// for tests and tools that look at input without a kind of their own.
+public struct InputRecord: Sendable, Decodable {
     public var line: Int
     public var fields: [String: String]
-    /// Fields whose text is JSON (an NDJSON number, boolean, array or object), not a string.
+    /// Fields whose value is JSON (an NDJSON number, boolean, array or object), not a string.
     public var jsonFields: Set<String> = []
 
     public init(line: Int, fields: [String: String], jsonFields: Set<String> = []) {
         self.line = line
         self.fields = fields
         self.jsonFields = jsonFields
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let decoded = try ImportFields(decoder)
+        line = 0
+        fields = [:]
+        for (name, value) in decoded.values {
+            fields[name] = value.text
+            if case .json = value { jsonFields.insert(name) }
+        }
     }
 }
 
@@ -38,9 +49,16 @@ public enum InputFormat: String, Sendable {
     }
 }
 
-/// What a record source yields: a usable record or a rejected line, in input order.
+/// One record as read, before it is decoded: a CSV record's fields, or an NDJSON line's bytes
+/// (valid UTF-8, not blank).
+enum RawRecord {
+    case csv(CSVHeader, [String])
+    case json([UInt8])
+}
+
+/// What a record source yields: a record to decode or a rejected line, in input order.
 enum RecordItem {
-    case record(InputRecord)
+    case record(line: Int, RawRecord)
     case rejected(RejectedLine)
 }
 
@@ -67,22 +85,25 @@ public enum RecordReader {
         }
     }
 
+    /// Opens `source` as a stream of lines decoded as `Line` (see `ImportLines`).
+    static func lines<Line: Decodable>(_ source: ImportSource, format: InputFormat, as: Line.Type,
+                                       userInfo: [CodingUserInfoKey: any Sendable] = [:]) throws -> ImportLines<Line> {
+        ImportLines(try open(source, format: format), userInfo: userInfo)
+    }
+
     /// Every record of `source` at once: for tests and small inputs only.
     public static func read(_ source: ImportSource, format: InputFormat) throws -> (records: [InputRecord], rejected: [RejectedLine]) {
-        let stream = try open(source, format: format)
+        let stream = try lines(source, format: format, as: InputRecord.self)
         var records: [InputRecord] = []
         var rejected: [RejectedLine] = []
         while let item = try stream.next() {
             switch item {
-            case .record(let record): records.append(record)
+            case .line(let number, var record):
+                record.line = number
+                records.append(record)
             case .rejected(let line): rejected.append(line)
             }
         }
         return (records, rejected)
-    }
-
-    /// The reason a field's text cannot be stored, if any: PostgreSQL text holds no NUL.
-    static func textProblem(_ name: String, _ value: String) -> String? {
-        value.utf8.contains(0) ? "\(name) contains a NUL byte" : nil
     }
 }
