@@ -111,7 +111,6 @@ let package = Package(
         .testTarget(
             name: "EbbflowCoreTests",
             dependencies: ["EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
-            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -5,15 +5,66 @@ import Foundation
 import PostgresClient
 import Testing
 
-/// Why a fixture and not git: CI runs on a clean clone, and the old files must stay exactly
-/// what old binaries applied (Fixtures/v1-sql holds them byte for byte).
+/// The old files are the historical files of `sql/<line>/` (moved with their text unchanged),
+/// found through `LegacyMigrations.places` under their old names. Why not a copy: the moved
+/// files are the history; a second copy only doubled it. What old binaries applied is pinned
+/// instead by the SHA-256 each old version had, so an edited history file fails here first.
 @Suite struct LegacyUpgradeTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/v1-sql")
+    static let sqlDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("sql")
 
-    /// The old files in version order, as the old binary embedded them.
+    /// SHA-256 of each file of the single sequence, as the old binaries recorded it.
+    static let recordedChecksums: [Int: String] = [
+        1: "534511160225dd0cd6a8dac21186f0ed25be16c762fd7889150baa412883f493",
+        2: "d72cae41f052f92f639ae9978fc5b89614dd550bb1353c841e3298df3b9acd8e",
+        3: "13d764a7ba4548caaa96ba927792f3667837423ee7c9e2d76ddcfd0b4b5ea81b",
+        4: "2b4ae23dffebd05ee7dd9218335be36bb0aca7a930fa818a7fc45c568443ec73",
+        5: "920e7be06775338fbda08f118e1600dc2c42e8bf77aae728f63110ee32bbab7b",
+        6: "ca3a47058bc637b17af3761bc4021bff35d66e85d23ff311e627da2a09ddaa95",
+        7: "3a826299b9c4736f36bc2bb17560f9aacad1ac168e2101b3b2b8b47ca15a5e5d",
+        8: "79b8ae4c4536267bde7b8adaba086655813bebfb6d9ee2ca5718731c3347c0b4",
+        9: "4cf7a7984b20d54dc169d2a245dfc85b81befc824db7fee5baa411b470516c59",
+        10: "8c6ba5f4a0df6bf18d971f6d67d222814b30f8fe1c7e7ab1557e4cebb46609dd",
+        11: "5a175d301f8376b30484ff9bda58a27ea9d2a806701433cd7ca54d4696c38757",
+        12: "92735e6d6e1b293b8279479a339dce3f1c92958d491d21db257e190a9bdd98f6",
+        13: "d54b471e2526f6db161487b1bd73f2c65441968b424ab25c872ccd7ee9c1c223",
+        14: "95c1c4a160cca97fd9358a468eca25888034363811237ddde627939dc20ecb24",
+        15: "8e783d38b6ba54b245f2e557749295023538fd2ce93b8f09ca114e04c0c5d016",
+        16: "41d26b3e6061225e405cf356031731dc0f3dc4e51420430f05e4038821a94f0a",
+        17: "88df1f75ef0166f28f49e54b7993eb2529383dc2f029acb612d0036a313d77a0",
+        18: "5f2d600246827f97705db904ba14006a48dd58da53dda9ced616828b907a0a69",
+        19: "c430c7f27a4c749228c191ad9563a9b3d673acf7c56de6d760b2efa81815af0d",
+        20: "3ea8d15c5595199e0ea686a69950f56fd386d70e09d6363f522d372e128c6036",
+        22: "a61cd3b220d4120f31c7e2e980352875442b424090a0a73857c0221b3d92d251",
+        23: "f33b50db6da2befaaeb5f46347cc282cb9fb984f2665c77ad32fe71c2c42e7b1",
+        24: "ff5b7b304c6f88755cb360592fbf141e98a26ab47c34ad3803432c2d7c35a766",
+        25: "326a08837f0fc0bc744f31de6f4d46b94e35508a0fc05697ed1f479c06e19962",
+        26: "9716d1a46d2e4911b1e607290ac4ed87407a874d73c4ec869de7d5197a3f2462",
+    ]
+
+    /// The old files in version order, as the old binary embedded them: the old number and
+    /// description (the description did not change when the file moved to its line).
     static func legacyFiles() throws -> [(version: Int, name: String, sql: String)] {
-        try FileManager.default.contentsOfDirectory(atPath: fixtures.path).filter { $0.hasSuffix(".sql") }.sorted().map { name in
-            (Int(name.prefix(4))!, name, try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8))
+        try LegacyMigrations.places.map { place in
+            let url = sqlDirectory.appendingPathComponent(place.line.rawValue).appendingPathComponent(place.fileName)
+            let text = try String(contentsOf: url, encoding: .utf8)
+            let name = String(format: "%04d", place.version) + place.fileName.drop { $0 != "_" }
+            return (place.version, name, text)
+        }
+    }
+
+    /// The history files are byte for byte what old binaries applied (the server computes the
+    /// SHA-256, as the migrator does).
+    @Test func historyFilesAreWhatOldBinariesApplied() async throws {
+        let files = try Self.legacyFiles()
+        #expect(files.map(\.version) == Self.recordedChecksums.keys.sorted())
+        let connection = try await TestDatabase.connect()
+        let digests: [String] = try await connection.query(
+            "SELECT encode(sha256(convert_to(t, 'UTF8')), 'hex') AS digest FROM unnest($1::text[]) WITH ORDINALITY AS f(t, n) ORDER BY n",
+            [files.map(\.sql)]
+        ).rows.map { try $0.decode("digest") }
+        for (file, digest) in zip(files, digests) {
+            #expect(digest == Self.recordedChecksums[file.version], "\(file.name) was edited: old databases recorded another text")
         }
     }
 
