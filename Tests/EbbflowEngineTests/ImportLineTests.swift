@@ -72,6 +72,44 @@ import Testing
         ])
     }
 
+    /// A key written twice in the same case, at the top or inside a value, is refused: a JSON
+    /// decoder keeps one of the two values without a word.
+    @Test func anExactlyRepeatedKeyIsRefusedNotResolved() throws {
+        let events = try lines("""
+            {"external_id": "c", "kind": "open", "kind": "click"}
+            {"external_id": "c", "kind": "open", "properties": {"a": 1, "a": 2}}
+            {"external_id": "c", "kind": "open", "properties": {"a": {"b": 1}, "c": {"b": 2}}}
+            {"external_id": "c", "kind": "open", " Kind ": "open"}
+            """, .ndjson, as: EventLine.self)
+        #expect(events.rejected == [
+            1: "the key \"kind\" appears twice (keys match without regard to case)",
+            2: "the key \"a\" appears twice in properties",
+            4: "the key \"kind\" appears twice (keys match without regard to case)",
+        ])
+        #expect(events.lines[3]?.properties == .init(#"{"a":{"b":1},"c":{"b":2}}"#))
+        let contacts = try lines("""
+            {"external_id": "c", "attributes": {"plan": "a", "plan": "b"}}
+            {"external_id": "c", "external_id": "d"}
+            """, .ndjson, as: ContactLine.self)
+        #expect(contacts.rejected == [
+            1: "the key \"plan\" appears twice in attributes",
+            2: "the key \"external_id\" appears twice (keys match without regard to case)",
+        ])
+    }
+
+    /// NDJSON numbers where text is expected keep the text NSNumber gave before the Decodable
+    /// lines: a whole number without ".0".
+    @Test func ndjsonNumbersReadAsTextAsBefore() throws {
+        let result = try lines("""
+            {"external_id": 12, "kind": "open"}
+            {"external_id": 12.0, "kind": "open"}
+            {"external_id": 12.5, "kind": "open"}
+            {"external_id": 9007199254740993, "kind": "open"}
+            """, .ndjson, as: EventLine.self)
+        #expect(result.rejected.isEmpty)
+        #expect((1...4).map { result.lines[$0]?.externalID } == ["12", "12", "12.5", "9007199254740993"])
+    }
+
     @Test func aContactLineGivesTheSameRowFromCSVAndNDJSON() throws {
         let csv = try lines("""
             external_id,segment,campaign_status,engagement_score,reactivation_cycle,last_engagement_at,Country,attributes
