@@ -95,6 +95,11 @@ import Testing
             1: "the key \"plan\" appears twice in attributes",
             2: "the key \"external_id\" appears twice (keys match without regard to case)",
         ])
+        // The same inside an attributes column given as JSON text, in CSV or NDJSON.
+        let csv = try lines("external_id,attributes\nc,\"{\"\"p\"\": {\"\"q\"\": 1, \"\"q\"\": 2}}\"", .csv, as: ContactLine.self)
+        #expect(csv.rejected == [2: "the key \"q\" appears twice in attributes.p"])
+        let text = try lines(#"{"external_id": "c", "attributes": "{\"plan\": 1, \"plan\": 2}"}"#, .ndjson, as: ContactLine.self)
+        #expect(text.rejected == [1: "the key \"plan\" appears twice in attributes"])
     }
 
     /// NDJSON numbers where text is expected keep the text NSNumber gave before the Decodable
