@@ -102,17 +102,22 @@ import Testing
         #expect(text.rejected == [1: "the key \"plan\" appears twice in attributes"])
     }
 
-    /// NDJSON numbers where text is expected keep the text NSNumber gave before the Decodable
-    /// lines: a whole number without ".0".
-    @Test func ndjsonNumbersReadAsTextAsBefore() throws {
+    /// NDJSON numbers where text is expected read as the number's value, written as JSON writes
+    /// it; a whole number keeps every digit, past Int64 too (JSONSerialization kept them; as a
+    /// Double two 30-digit ids would become the same external_id).
+    @Test func ndjsonNumbersReadAsTextKeepEveryDigit() throws {
         let result = try lines("""
             {"external_id": 12, "kind": "open"}
             {"external_id": 12.0, "kind": "open"}
             {"external_id": 12.5, "kind": "open"}
             {"external_id": 9007199254740993, "kind": "open"}
+            {"external_id": 123456789012345678901234567890, "kind": "open"}
+            {"external_id": 123456789012345678901234567891, "kind": "open", "properties": {"n": -123456789012345678901234567891}}
             """, .ndjson, as: EventLine.self)
         #expect(result.rejected.isEmpty)
-        #expect((1...4).map { result.lines[$0]?.externalID } == ["12", "12", "12.5", "9007199254740993"])
+        #expect((1...6).map { result.lines[$0]?.externalID }
+            == ["12", "12", "12.5", "9007199254740993", "123456789012345678901234567890", "123456789012345678901234567891"])
+        #expect(result.lines[6]?.properties == .init(#"{"n":-123456789012345678901234567891}"#))
     }
 
     @Test func aContactLineGivesTheSameRowFromCSVAndNDJSON() throws {
