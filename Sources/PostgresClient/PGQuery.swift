@@ -11,10 +11,11 @@
 /// compile. SQL text can enter only through the literal itself or `\(identifier:)`, whose name
 /// says the caller vouches for it (a schema-qualified table name the program built, never input).
 ///
-/// Write `\(bind:)` at call sites: `connection.query("… \(id)")` with only bare interpolations
-/// is still a `String` (Swift prefers its default literal type) and goes to the older
-/// `query(_:_:)`; one labeled interpolation makes the whole literal a `PGQuery`, in which a bare
-/// `\(value)` binds too.
+/// Every value is written `\(bind:)`; a bare `\(value)` does not compile in a `PGQuery`.
+/// Why: `connection.query("… \(id)")` with only bare interpolations is a `String` (Swift
+/// prefers its default literal type) and goes to the older `query(_:_:)`, splicing the value
+/// into the SQL text; if a bare interpolation bound inside a `PGQuery`, the same-looking
+/// literal would be safe or an injection depending on one other label in it.
 public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
     /// The statement with `$1`, `$2`, … in the order the values appear.
     public private(set) var sql: String
@@ -57,8 +58,11 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
             sql += String(bindings.count)
         }
 
-        /// Bare `\(value)` binds as well: inside a `PGQuery`, leaving out `bind:` never splices
-        /// a value into SQL.
+        /// A bare `\(value)` does not compile: the same literal with only bare interpolations
+        /// is a `String` at a call site and splices its values into the SQL text, so a bare
+        /// interpolation that binds in one literal and splices in the next would be a trap. Every
+        /// value is written `\(bind: value)`, which only a `PGQuery` accepts.
+        @available(*, unavailable, message: "write \\(bind: value): a bare interpolation is spliced as SQL text wherever the literal is a String")
         public mutating func appendInterpolation(_ value: (some PGEncodable)?) { appendInterpolation(bind: value) }
 
         /// SQL text the program itself made (a schema-qualified, already quoted identifier such

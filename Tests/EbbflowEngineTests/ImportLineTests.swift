@@ -72,6 +72,54 @@ import Testing
         ])
     }
 
+    /// A key written twice in the same case, at the top or inside a value, is refused: a JSON
+    /// decoder keeps one of the two values without a word.
+    @Test func anExactlyRepeatedKeyIsRefusedNotResolved() throws {
+        let events = try lines("""
+            {"external_id": "c", "kind": "open", "kind": "click"}
+            {"external_id": "c", "kind": "open", "properties": {"a": 1, "a": 2}}
+            {"external_id": "c", "kind": "open", "properties": {"a": {"b": 1}, "c": {"b": 2}}}
+            {"external_id": "c", "kind": "open", " Kind ": "open"}
+            """, .ndjson, as: EventLine.self)
+        #expect(events.rejected == [
+            1: "the key \"kind\" appears twice (keys match without regard to case)",
+            2: "the key \"a\" appears twice in properties",
+            4: "the key \"kind\" appears twice (keys match without regard to case)",
+        ])
+        #expect(events.lines[3]?.properties == .init(#"{"a":{"b":1},"c":{"b":2}}"#))
+        let contacts = try lines("""
+            {"external_id": "c", "attributes": {"plan": "a", "plan": "b"}}
+            {"external_id": "c", "external_id": "d"}
+            """, .ndjson, as: ContactLine.self)
+        #expect(contacts.rejected == [
+            1: "the key \"plan\" appears twice in attributes",
+            2: "the key \"external_id\" appears twice (keys match without regard to case)",
+        ])
+        // The same inside an attributes column given as JSON text, in CSV or NDJSON.
+        let csv = try lines("external_id,attributes\nc,\"{\"\"p\"\": {\"\"q\"\": 1, \"\"q\"\": 2}}\"", .csv, as: ContactLine.self)
+        #expect(csv.rejected == [2: "the key \"q\" appears twice in attributes.p"])
+        let text = try lines(#"{"external_id": "c", "attributes": "{\"plan\": 1, \"plan\": 2}"}"#, .ndjson, as: ContactLine.self)
+        #expect(text.rejected == [1: "the key \"plan\" appears twice in attributes"])
+    }
+
+    /// NDJSON numbers where text is expected read as the number's value, written as JSON writes
+    /// it; a whole number keeps every digit, past Int64 too (JSONSerialization kept them; as a
+    /// Double two 30-digit ids would become the same external_id).
+    @Test func ndjsonNumbersReadAsTextKeepEveryDigit() throws {
+        let result = try lines("""
+            {"external_id": 12, "kind": "open"}
+            {"external_id": 12.0, "kind": "open"}
+            {"external_id": 12.5, "kind": "open"}
+            {"external_id": 9007199254740993, "kind": "open"}
+            {"external_id": 123456789012345678901234567890, "kind": "open"}
+            {"external_id": 123456789012345678901234567891, "kind": "open", "properties": {"n": -123456789012345678901234567891}}
+            """, .ndjson, as: EventLine.self)
+        #expect(result.rejected.isEmpty)
+        #expect((1...6).map { result.lines[$0]?.externalID }
+            == ["12", "12", "12.5", "9007199254740993", "123456789012345678901234567890", "123456789012345678901234567891"])
+        #expect(result.lines[6]?.properties == .init(#"{"n":-123456789012345678901234567891}"#))
+    }
+
     @Test func aContactLineGivesTheSameRowFromCSVAndNDJSON() throws {
         let csv = try lines("""
             external_id,segment,campaign_status,engagement_score,reactivation_cycle,last_engagement_at,Country,attributes

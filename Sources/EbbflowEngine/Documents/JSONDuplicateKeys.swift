@@ -15,7 +15,11 @@ enum JSONDuplicateKeys {
 
     /// The first repeated key and the path of its object (empty at the top level), or nil.
     static func first(in data: Data) -> (key: String, path: String)? {
-        let bytes = [UInt8](data)
+        first(in: [UInt8](data))
+    }
+
+    /// As `first(in:)` for bytes already in an array (an import's NDJSON line, without a copy).
+    static func first(in bytes: [UInt8]) -> (key: String, path: String)? {
         var stack: [Frame] = []
         var position = 0
         while position < bytes.count {

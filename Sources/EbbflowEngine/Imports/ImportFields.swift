@@ -185,8 +185,12 @@ struct ImportFields {
         case .json: throw LineProblem("\(name) is not a JSON object")
         case .text(let text):
             do {
-                if let members = try JSONValue.parseObject(text) { return members }
-                throw LineProblem("\(name) is not a JSON object")
+                guard let members = try JSONValue.parseObject(text) else { throw LineProblem("\(name) is not a JSON object") }
+                // The decoder keeps one value of a key written twice without a word.
+                if let (key, path) = JSONDuplicateKeys.first(in: Array(text.utf8)) {
+                    throw LineProblem("the key \"\(key)\" appears twice in \(path.isEmpty ? name : "\(name).\(path)")")
+                }
+                return members
             } catch is JSONValue.OutOfRange {
                 throw LineProblem("\(name) is not valid JSON (a number out of range?)")
             } catch let problem as LineProblem {

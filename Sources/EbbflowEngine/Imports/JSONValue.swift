@@ -7,6 +7,9 @@ indirect enum JSONValue: Decodable, Sendable, Equatable {
     case null
     case bool(Bool)
     case integer(Int64)
+    /// A whole number past Int64 (a 30-digit id), kept digit for digit: as a Double two such
+    /// ids could write the same text.
+    case decimal(Decimal)
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -17,7 +20,7 @@ indirect enum JSONValue: Decodable, Sendable, Equatable {
 
     /// Why this order: JSONDecoder can only say what a value is by failing to decode it as
     /// something else, and each failure builds an error, so the common kinds go first (text,
-    /// then numbers, read as Double unless too large to be exact). An import decodes every
+    /// then numbers, read as Double unless too large to be exact, then as Int64 or Decimal). An import decodes every
     /// field this way.
     init(from decoder: any Decoder) throws {
         let single = try decoder.singleValueContainer()
@@ -30,6 +33,9 @@ indirect enum JSONValue: Decodable, Sendable, Equatable {
             // Whole numbers past 2^53 lose digits as a Double: those are read again as Int64.
             if abs(number) >= 9_007_199_254_740_992, let whole = try? single.decode(Int64.self) {
                 self = .integer(whole)
+            } else if abs(number) >= 9_007_199_254_740_992, let exact = try? single.decode(Decimal.self),
+                      exact.isFinite, exact.exponent >= 0 {
+                self = .decimal(exact)
             } else {
                 self = .number(number)
             }
@@ -71,6 +77,7 @@ indirect enum JSONValue: Decodable, Sendable, Equatable {
         case .null: out += "null"
         case .bool(let flag): out += flag ? "true" : "false"
         case .integer(let whole): out += String(whole)
+        case .decimal(let whole): out += whole.description
         case .number(let number):
             // A whole Double writes without ".0", as JSON writers (and NSNumber) do.
             if number == number.rounded(), abs(number) < 1e15 { out += String(Int64(number)) } else { out += "\(number)" }
