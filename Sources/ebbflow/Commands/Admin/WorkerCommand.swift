@@ -78,7 +78,7 @@ struct WorkerCommand: AsyncParsableCommand {
         // server last. ServiceGroup's signal source also works when a parent started us with
         // the signals blocked (children of Swift processes inherit such a mask).
         do {
-            try await worker.run(alongside: metricsServer(readiness: readiness, logger: logger),
+            try await worker.run(alongside: [SecondSignalExit(logger: logger)] + metricsServer(readiness: readiness, logger: logger),
                                  gracefulShutdownSignals: [.sigterm, .sigint])
         } catch let error as HTTPServerError {
             throw InputError("cannot serve metrics: \(error)")
@@ -96,5 +96,28 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         return [HTTPServer(host: metricsHost, port: metricsPort,
                            routes: [MetricsRoutes(registry: registry), ProbeRoutes(readiness: readiness)], logger: logger)]
+    }
+}
+
+/// A second SIGTERM or SIGINT exits at once (running jobs return to the queue when their
+/// leases expire); the first is the service group's, which shuts down gracefully. Stopped
+/// last, so it listens for the whole graceful shutdown.
+struct SecondSignalExit: Service {
+    let logger: Logger
+
+    func run() async {
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        await cancelWhenGracefulShutdown {
+            var received = 0
+            for await _ in signals {
+                received += 1
+                if received == 1 {
+                    logger.info("signal received: finishing running jobs (send again to stop at once)")
+                } else {
+                    logger.warning("second signal: stopping now")
+                    exit(1)
+                }
+            }
+        }
     }
 }
