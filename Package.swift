@@ -138,7 +138,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EbbflowQueueTests",
-            dependencies: ["EbbflowQueue", "EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
+            dependencies: [
+                "EbbflowQueue", "EbbflowCore", "PostgresClient", "EbbflowTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

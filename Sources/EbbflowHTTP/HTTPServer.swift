@@ -45,9 +45,8 @@ public struct HTTPServer: Service {
             configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
             onServerRunning: { channel in
                 listening.store(true, ordering: .releasing)
-                let bound = channel.localAddress?.port ?? port
-                logger.info("HTTP server listening", metadata: ["host": "\(host)", "port": "\(bound)"])
-                await onListening(bound)
+                // Hummingbird logs the address itself.
+                await onListening(channel.localAddress?.port ?? port)
             },
             logger: logger
         )

@@ -68,6 +68,8 @@ actor ClaimLoop: Service {
         } catch {
             ended = .failure(error)
         }
+        // Not ready from here on, whatever ended the loop (a stop, or drain mode running dry).
+        readiness.requestStop()
         // Off the (possibly cancelled) service task: the hand-back must still reach the database.
         await Task { await shutDown() }.value
         try ended.get()

@@ -1,4 +1,4 @@
-// The HTTP layer over real sockets: probes, readiness, errors, shutdown, concurrency, and a saturated cooperative pool.
+// The HTTP layer over real sockets: probes, readiness, errors, shutdown, idle connections.
 import EbbflowHTTP
 import Foundation
 import Glibc
@@ -114,28 +114,6 @@ import Testing
         }
     }
 
-    /// Every cooperative thread blocked (as a worker's jobs can block them), and /healthz still
-    /// answers: the server's tasks run on a thread of their own. The client runs on a plain
-    /// thread, since no cooperative one is free; its 5 s receive timeout is a hang guard.
-    @Test func healthzAnswersWhileTheCooperativePoolIsSaturated() async throws {
-        try await RunningServer.with(routes) { port async throws in
-            let gate = PoolGate(blockers: 4 * ProcessInfo.processInfo.activeProcessorCount + 4)
-            await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<gate.blockers { group.addTask { gate.blockUntilReleased() } }
-                let probe = Thread {
-                    gate.waitUntilPoolIsFull(threads: ProcessInfo.processInfo.activeProcessorCount)
-                    let answer = Result { try RawHTTPClient.get("/healthz", port: port) }
-                    gate.release(with: answer)
-                }
-                probe.start()
-                await group.waitForAll()
-            }
-            let answer = try #require(gate.answer)
-            #expect(try answer.get().status == 200)
-            #expect(gate.blockedAtOnce >= ProcessInfo.processInfo.activeProcessorCount)
-        }
-    }
-
     @Test func portInUseIsAnError() async throws {
         try await RunningServer.with(routes) { port async throws in
             let second = HTTPServer(host: "127.0.0.1", port: port, routes: routes, logger: quietLogger)
@@ -169,44 +147,6 @@ import Testing
                 #expect(try RawHTTPClient.get(path, port: port).status == 200)
             }
         }
-    }
-}
-
-/// Holds cooperative threads blocked (not suspended) until a probe on a plain thread is done.
-final class PoolGate: @unchecked Sendable {
-    let blockers: Int
-    private let condition = NSCondition()
-    private var blocked = 0
-    private var released = false
-    private(set) var blockedAtOnce = 0
-    private(set) var answer: Result<RawHTTPClient.Response, any Error>?
-
-    init(blockers: Int) { self.blockers = blockers }
-
-    /// Blocks the calling (cooperative) thread until `release`.
-    func blockUntilReleased() {
-        condition.lock()
-        blocked += 1
-        blockedAtOnce = max(blockedAtOnce, blocked)
-        condition.broadcast()
-        while !released { condition.wait() }
-        condition.unlock()
-    }
-
-    /// Returns once `threads` blockers hold their threads: every cooperative thread is taken,
-    /// and the other blockers wait in the pool's queue to take any thread that comes free.
-    func waitUntilPoolIsFull(threads: Int) {
-        condition.lock()
-        while blocked < threads { condition.wait() }
-        condition.unlock()
-    }
-
-    func release(with answer: Result<RawHTTPClient.Response, any Error>) {
-        condition.lock()
-        self.answer = answer
-        released = true
-        condition.broadcast()
-        condition.unlock()
     }
 }
 
