@@ -246,6 +246,11 @@ actor ClaimLoop: Service {
         wake.wake()
     }
 
+    /// Cancels the tasks past their deadline (see `Watchdog` for why on this actor).
+    func expireOverdue() {
+        running.expireOverdue(now: .now)
+    }
+
     // MARK: - Shutdown
 
     /// Gives running jobs the shutdown grace, then hands back those still running.

@@ -119,7 +119,8 @@ public final class QueueWorker: Sendable {
         services.append(MaintenanceRunner(
             services: [WorkerMaintenance.heartbeat(store: store, configuration: configuration, running: running)],
             tick: WorkerMaintenance.heartbeatPeriod(configuration), pool: pool, wake: wake, logger: logger))
-        services.append(Watchdog(running: running, jobTimeout: configuration.jobTimeout))
+        let claimLoop = self.claimLoop
+        services.append(Watchdog(jobTimeout: configuration.jobTimeout) { await claimLoop.expireOverdue() })
         return services
     }
 

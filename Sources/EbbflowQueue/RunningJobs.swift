@@ -8,10 +8,10 @@ struct RunningTask: Sendable {
     let task: Task<Void, Never>
 }
 
-/// Why a locked table and not actor state: the claim loop writes it (start, finish), and two
-/// services read it on their own periods — the heartbeat extends the leases of exactly these
-/// jobs, the watchdog cancels the tasks past their deadline — and neither must wait for a hop
-/// to the claim loop, which may be busy claiming. Every write happens on the claim loop.
+/// Why a locked table and not actor state: the claim loop writes it (start, finish), and the
+/// lease heartbeat reads it on its own period to extend the leases of exactly these jobs; it
+/// must not wait for a hop to the claim loop, which may be busy claiming. Every write happens
+/// on the claim loop (the watchdog's expiry too, see `Watchdog`).
 final class RunningJobs: @unchecked Sendable {
     private let lock = NSLock()
     /// Every running job id, to the task that runs it.
