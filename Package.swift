@@ -23,6 +23,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // RFC 4180 CSV for imports, read as a stream (CRLF, CR, quoted newlines, a UTF-8 BOM).
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        // Each long-running piece of a process (claim loop, listener, maintenance, HTTP) is a Service
+        // in one ServiceGroup, which owns signal handling and graceful shutdown.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The HTTP layer (/metrics, /healthz, /readyz today; the API of `ebbflow serve` next), on SwiftNIO.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // libpq, the only database client, as a system library found through pkg-config.
@@ -53,6 +58,8 @@ let package = Package(
             dependencies: [
                 "EbbflowCore", "PostgresClient", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -64,7 +71,7 @@ let package = Package(
         // The simulator: personas, the day loop over real worker processes, CSV, chart and table.
         .target(name: "EbbflowSimulation", dependencies: ["EbbflowCore", "EbbflowQueue", "EbbflowEngine", "PostgresClient",
                                                    .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
-        // Prometheus /metrics with /healthz and /readyz on a small socket server of its own.
+        // swift-prometheus installed as the process's swift-metrics backend, with # HELP texts.
         .target(
             name: "EbbflowMetrics",
             dependencies: [
@@ -74,12 +81,28 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The HTTP layer on Hummingbird: a router that modules add routes to (/metrics, /healthz,
+        // /readyz today; the API of `ebbflow serve` next) and the server as a lifecycle Service.
+        .target(
+            name: "EbbflowHTTP",
+            dependencies: [
+                "EbbflowMetrics",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The thin command-line face: one subcommand per file.
         .executableTarget(
             name: "ebbflow",
             dependencies: [
-                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMetrics", "EbbflowSimulation", "PostgresClient",
+                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMetrics", "EbbflowHTTP", "EbbflowSimulation",
+                "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -115,7 +138,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EbbflowQueueTests",
-            dependencies: ["EbbflowQueue", "EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
+            dependencies: [
+                "EbbflowQueue", "EbbflowCore", "PostgresClient", "EbbflowTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
@@ -132,7 +158,8 @@ let package = Package(
         .testTarget(
             name: "EbbflowMetricsTests",
             dependencies: [
-                "EbbflowMetrics", .product(name: "Metrics", package: "swift-metrics"),
+                "EbbflowMetrics", "EbbflowHTTP", .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -17,7 +17,7 @@ import Synchronization
 /// ```
 ///
 /// The executable calls `bootstrapOnce(registry:)` at startup and serves the same registry
-/// with `MetricsEndpoint`. Prometheus naming applies to the labels: snake_case, counters end
+/// with `EbbflowHTTP.MetricsRoutes`. Prometheus naming applies to the labels: snake_case, counters end
 /// in `_total`, durations in `_seconds` (a swift-metrics `Timer` becomes a histogram whose
 /// buckets and sums are in seconds), and one name always has the same dimension keys.
 public enum EbbflowMetrics {

@@ -1,4 +1,5 @@
-// swift-metrics Counter, Timer and Gauge, bootstrapped once, appear in GET /metrics.
+// swift-metrics Counter, Timer and Gauge, bootstrapped once, appear in GET /metrics (served by EbbflowHTTP).
+import EbbflowHTTP
 import EbbflowMetrics
 import Metrics
 import Prometheus
@@ -12,7 +13,7 @@ import Testing
         #expect(EbbflowMetrics.bootstrappedRegistry === first)
     }
 
-    @Test func swiftMetricsSeriesAppearInMetrics() throws {
+    @Test func swiftMetricsSeriesAppearInMetrics() async throws {
         let registry = SharedRegistry.registry
         Counter(label: "ebbflow_jobs_total", dimensions: [("queue", "default"), ("state", "completed")])
             .increment(by: 3)
@@ -20,10 +21,9 @@ import Testing
             .recordMilliseconds(30)
         Gauge(label: "ebbflow_workers_busy").record(2)
 
-        let endpoint = MetricsEndpoint(registry: registry, host: "127.0.0.1", port: 0, logger: quietLogger)
-        let port = try endpoint.start()
-        defer { endpoint.stop() }
-        let response = try RawHTTPClient.get("/metrics", port: port)
+        let response = try await RunningServer.with([MetricsRoutes(registry: registry)]) { port async throws in
+            try RawHTTPClient.get("/metrics", port: port)
+        }
 
         #expect(response.status == 200)
         #expect(response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")

@@ -8,8 +8,9 @@ struct ClientError: Error, CustomStringConvertible {
     }
 }
 
-/// Sends raw request bytes to 127.0.0.1 and reads until the server closes, which a
-/// `Connection: close` server must do. Raw bytes let tests send malformed or partial requests.
+/// Sends raw request bytes to 127.0.0.1 and reads until the server closes, which it does after
+/// a `Connection: close` request or a malformed one. Raw bytes let tests send malformed or
+/// partial requests, and hold connections open idle.
 enum RawHTTPClient {
     struct Response {
         var status: Int
@@ -19,12 +20,35 @@ enum RawHTTPClient {
     }
 
     static func get(_ path: String, port: Int, method: String = "GET") throws -> Response {
-        try send("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ebbflow-tests\r\n\r\n", port: port)
+        try send("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ebbflow-tests\r\nConnection: close\r\n\r\n",
+                 port: port)
     }
 
     static func send(_ request: String, port: Int) throws -> Response {
         let fd = try connect(port: port)
         defer { close(fd) }
+        try write(request, to: fd)
+        return try parse(readToEnd(fd))
+    }
+
+    /// One keep-alive GET on an open connection; reads exactly one response (by Content-Length).
+    static func get(_ path: String, on fd: Int32) throws -> Response {
+        try write("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", to: fd)
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            if let response = try? parse(received), let length = Int(response.headers["content-length"] ?? ""),
+                response.body.utf8.count >= length
+            {
+                return response
+            }
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+            guard count > 0 else { throw count == 0 ? ClientError(description: "closed by the server") : .errno("recv") }
+            received.append(contentsOf: chunk[0..<count])
+        }
+    }
+
+    static func write(_ request: String, to fd: Int32) throws {
         let bytes = Array(request.utf8)
         var offset = 0
         while offset < bytes.count {
@@ -32,7 +56,6 @@ enum RawHTTPClient {
             guard sent > 0 else { throw ClientError.errno("send") }
             offset += sent
         }
-        return try parse(readToEnd(fd))
     }
 
     /// A connected blocking socket with 5 s send and receive timeouts, so a broken server fails a test instead of hanging it.

@@ -4,6 +4,7 @@ import EbbflowCore
 import EbbflowTestSupport
 import Foundation
 import PostgresClient
+import ServiceLifecycle
 import Testing
 
 @Suite struct WorkerBehaviourTests {
@@ -341,6 +342,42 @@ final class RunCounter: @unchecked Sendable {
             await worker.stop()
             try await running.value
             #expect(seen.all == [true, false])
+        }
+    }
+}
+
+/// A service run beside the worker (the process's HTTP server): started with it, and stopped
+/// only after the claim loop is done, so it still reports "not ready" during the shutdown.
+@Suite struct WorkerServiceGroupTests {
+    struct Beside: Service {
+        let started: RecordLog<Bool>
+        let readyAtShutdown: RecordLog<Bool>
+        let readiness: RecordLog<Bool>
+
+        func run() async throws {
+            started.record(true)
+            try await gracefulShutdown()
+            readyAtShutdown.record(readiness.all.last ?? false)
+        }
+    }
+
+    /// In drain mode the claim loop ends by itself; that shuts the whole group down, the
+    /// service beside it last (after the worker withdrew its readiness).
+    @Test(.timeLimit(.minutes(1))) func drainShutsDownTheServicesBesideTheWorkerLast() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = JobStore(schema: schema)
+            _ = try await connection.run { try store.enqueueMany(Array(repeating: NewJob(kind: "noop"), count: 20), on: $0) }
+            let readiness = RecordLog<Bool>()
+            let beside = Beside(started: RecordLog(), readyAtShutdown: RecordLog(), readiness: readiness)
+            let worker = QueueWorker(
+                database: try TestDatabase.configuration, schema: schema, registry: .builtins(),
+                configuration: WorkerConfiguration(queues: ["default"], concurrency: 4, listen: false, drain: true),
+                logger: InProcess.logger, onReadiness: { readiness.record($0) })
+            try await worker.run(alongside: [beside])
+            #expect(await worker.finishedCount == 20)
+            #expect(beside.started.all == [true])
+            #expect(beside.readyAtShutdown.all == [false], "stopped after the claim loop, not before")
+            #expect(readiness.all == [true, false])
         }
     }
 }

@@ -1,12 +1,15 @@
 // `ebbflow worker`: runs jobs until SIGTERM/SIGINT (graceful), or with --drain until nothing is due.
 import ArgumentParser
-import EbbflowMetrics
 import EbbflowCore
 import EbbflowEngine
+import EbbflowHTTP
+import EbbflowMetrics
 import EbbflowQueue
 import Foundation
 import Logging
 import Prometheus
+import ServiceLifecycle
+import UnixSignals
 
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,8 +59,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = connection.logger("ebbflow.worker")
-        let endpoint = try startMetrics(logger: logger)
-        defer { endpoint?.stop() }
+        let readiness = Readiness()
         var registry = JobRegistry.builtins()
         registry.registerEngine(schema: try connection.schemaName)
         let worker = QueueWorker(
@@ -70,81 +72,52 @@ struct WorkerCommand: AsyncParsableCommand {
                 shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)), drain: drain,
                 completedRetention: completedRetention == "0" ? 0 : DurationText.seconds(completedRetention)!,
                 discardedRetention: discardedRetention == "0" ? 0 : DurationText.seconds(discardedRetention)!),
-            logger: logger, onReadiness: { endpoint?.setReady($0) })
-        let signals = SignalHandler(logger: logger) { await worker.stop() }
-        defer { signals.cancel() }
-        try await worker.run()
-        endpoint?.setReady(false)
+            logger: logger, onReadiness: { readiness.set($0) })
+        // SIGTERM/SIGINT shut the group down gracefully: the claim loop lets running jobs finish
+        // (or hands them back after --shutdown-timeout), then the other services stop, the HTTP
+        // server last. ServiceGroup's signal source also works when a parent started us with
+        // the signals blocked (children of Swift processes inherit such a mask).
+        do {
+            try await worker.run(alongside: [SecondSignalExit(logger: logger)] + metricsServer(readiness: readiness, logger: logger),
+                                 gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch let error as HTTPServerError {
+            throw InputError("cannot serve metrics: \(error)")
+        }
     }
 
-    /// Installs the Prometheus backend and serves it, when a port is given.
-    private func startMetrics(logger: Logger) throws -> MetricsEndpoint? {
-        guard metricsPort > 0 else { return nil }
+    /// /metrics, /healthz and /readyz, when a port is given; the Prometheus backend is installed first.
+    private func metricsServer(readiness: Readiness, logger: Logger) -> [any Service] {
+        guard metricsPort > 0 else { return [] }
         let registry = EbbflowMetrics.bootstrapOnce(registry: PrometheusCollectorRegistry(), help: QueueMetrics.help) { factory in
             factory.durationHistogramBuckets["ebbflow_job_duration_seconds"] = [
                 .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
                 .seconds(1), .seconds(5), .seconds(30), .seconds(120), .seconds(600),
             ]
         }
-        let endpoint = MetricsEndpoint(registry: registry, host: metricsHost, port: metricsPort, logger: logger)
-        do {
-            let port = try endpoint.start()
-            logger.info("serving /metrics, /healthz and /readyz", metadata: ["port": "\(port)"])
-        } catch {
-            throw InputError("cannot serve metrics: \(error)")
-        }
-        return endpoint
+        return [HTTPServer(host: metricsHost, port: metricsPort,
+                           routes: [MetricsRoutes(registry: registry), ProbeRoutes(readiness: readiness)], logger: logger)]
     }
 }
 
-/// First SIGTERM or SIGINT: stop claiming and shut down gracefully. Second: exit at once
-/// (running jobs return to the queue when their leases expire).
-///
-/// A handler that writes to a pipe, read by a thread of our own that unblocks the two signals
-/// for itself: a parent may have started us with them blocked (children of Swift processes
-/// inherit such a mask), and then only a thread that unblocks them can receive them.
-final class SignalHandler: @unchecked Sendable {
-    init(logger: Logger, onFirst: @escaping @Sendable () async -> Void) {
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else {
-            logger.error("could not create the signal pipe; SIGTERM will stop the worker abruptly")
-            return
-        }
-        signalPipeWriteFD = fds[1]
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in
-            var byte: UInt8 = 1
-            _ = write(signalPipeWriteFD, &byte, 1)
-        }
-        sigemptyset(&action.sa_mask)
-        action.sa_flags = SA_RESTART
-        sigaction(SIGTERM, &action, nil)
-        sigaction(SIGINT, &action, nil)
-        let readFD = fds[0]
-        let thread = Thread {
-            var mask = sigset_t()
-            sigemptyset(&mask)
-            sigaddset(&mask, SIGTERM)
-            sigaddset(&mask, SIGINT)
-            pthread_sigmask(SIG_UNBLOCK, &mask, nil)
+/// A second SIGTERM or SIGINT exits at once (running jobs return to the queue when their
+/// leases expire); the first is the service group's, which shuts down gracefully. Stopped
+/// last, so it listens for the whole graceful shutdown.
+struct SecondSignalExit: Service {
+    let logger: Logger
+
+    func run() async {
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        await cancelWhenGracefulShutdown {
             var received = 0
-            var byte: UInt8 = 0
-            while read(readFD, &byte, 1) >= 0 || errno == EINTR {
+            for await _ in signals {
                 received += 1
                 if received == 1 {
                     logger.info("signal received: finishing running jobs (send again to stop at once)")
-                    Task { await onFirst() }
                 } else {
                     logger.warning("second signal: stopping now")
                     exit(1)
                 }
             }
         }
-        thread.start()
     }
-
-    func cancel() {}
 }
-
-/// Written by the async-signal-safe handler, which cannot capture context.
-nonisolated(unsafe) var signalPipeWriteFD: Int32 = -1

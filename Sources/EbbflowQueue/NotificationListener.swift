@@ -1,0 +1,38 @@
+// LISTENs on a connection of its own; a notification for one of the worker's queues wakes the claim loop.
+import Logging
+import PostgresClient
+import ServiceLifecycle
+
+/// Off behind pgbouncer in transaction mode, which cannot LISTEN (the claim loop then polls).
+/// A lost connection is reopened every second; meanwhile the claim loop's poll keeps work moving.
+struct NotificationListener: Service {
+    let database: PGConfiguration
+    let channel: String
+    let queues: Set<String>
+    let wake: WakeSignal
+    let logger: Logger
+
+    func run() async {
+        await cancelWhenGracefulShutdown { [database, channel, queues, wake, logger] in
+            var connection: PGConnection?
+            while !Task.isCancelled {
+                do {
+                    if connection == nil {
+                        let opened = try await PGConnection.connect(database, logger: logger)
+                        try await opened.listen(channel)
+                        connection = opened
+                        wake.wake()  // anything enqueued while we were not listening
+                    }
+                    let notes = try await connection!.waitForNotifications(timeout: .seconds(5))
+                    if notes.contains(where: { queues.contains($0.payload) }) { wake.wake() }
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.warning("listener lost its connection; polling until it is back", metadata: ["error": "\(error)"])
+                    connection = nil
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            await connection?.close()
+        }
+    }
+}
