@@ -2,9 +2,12 @@
 import Foundation
 
 /// The kind of an engagement event; the raw values are ebbflow's event kind names.
+/// The cases are spelled as the kinds (snake case) on purpose: CSV headers and event rows use them.
 public enum ReactionKind: String, Sendable, Codable, CaseIterable {
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     case open, click, high_intent_visit, page_visit
     /// Business events, made only when the simulation runs streams (`Persona+Commerce.swift`).
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     case signup, purchase, product_return, support_ticket
 }
 

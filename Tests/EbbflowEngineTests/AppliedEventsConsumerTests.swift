@@ -38,7 +38,8 @@ private struct RecordingConsumer: AppliedEventsConsumer {
                 let ids = try store.record(events, now: now, on: connection).map(\.id)
                 try applier.apply(eventIDs: ids, policies: policies, now: now, on: connection)
                 let first: String? = try connection.query("SELECT current_setting('ebbflow_test.seen', true) AS v").first!.decode("v")
-                try applier.apply(eventIDs: ids, policies: policies, now: now, on: connection)  // applied already: no batch
+                // applied already: no batch
+                try applier.apply(eventIDs: ids, policies: policies, now: now, on: connection)
                 let second: String? = try connection.query("SELECT current_setting('ebbflow_test.seen', true) AS v").first!.decode("v")
                 return [first, second]
             }

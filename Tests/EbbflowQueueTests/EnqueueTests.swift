@@ -130,7 +130,8 @@ import Testing
                 await #expect(throws: QueueError.self) { try await connection.run { try store.enqueue(bad, on: $0) } }
             }
             // Before year 1: PostgreSQL's 1 BC, which the COPY path's text once wrote as year 0.
-            let early = NewJob(kind: "noop", runAt: Date(timeIntervalSince1970: -62_135_596_801))  // 0000-12-31T23:59:59Z
+            // 0000-12-31T23:59:59Z
+            let early = NewJob(kind: "noop", runAt: Date(timeIntervalSince1970: -62_135_596_801))
             await #expect(throws: QueueError.self) { try await connection.run { try store.copyIn([early, early], on: $0) } }
             await #expect(throws: QueueError.self) { try await connection.run { try store.enqueue(early, on: $0) } }
         }

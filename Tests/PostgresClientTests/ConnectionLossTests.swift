@@ -28,7 +28,8 @@ import EbbflowTestSupport
         _ = try? await listener.query("SELECT 1")
         _ = try await listener.query("SELECT 1")  // reconnected, LISTEN issued again
         try await other.notify("after_reconnect", payload: "still here")
-        let notes = try await listener.waitForNotifications(timeout: .seconds(120))  // a hang guard: it returns on arrival
+        // a hang guard: it returns on arrival
+        let notes = try await listener.waitForNotifications(timeout: .seconds(120))
         #expect(notes.map(\.payload) == ["still here"])
     }
 

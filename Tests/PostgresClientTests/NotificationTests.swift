@@ -52,7 +52,8 @@ import EbbflowTestSupport
         }
         var payloads: [String] = []
         while payloads.count < 2 {
-            let batch = try await listener.waitForNotifications(timeout: .seconds(120))  // a hang guard: it returns on arrival
+            // a hang guard: it returns on arrival
+            let batch = try await listener.waitForNotifications(timeout: .seconds(120))
             if batch.isEmpty { break }
             payloads += batch.map(\.payload)
         }
