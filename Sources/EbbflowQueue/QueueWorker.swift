@@ -17,8 +17,8 @@ import UnixSignals
 ///
 /// They run as Services of one `ServiceGroup` (with any others the process adds, such as its
 /// HTTP server), which stops them in reverse order on graceful shutdown: the claim loop first,
-/// while the heartbeat still renews the leases of the jobs it lets finish; the HTTP server last,
-/// so `/readyz` says "not ready" throughout.
+/// while the heartbeat still renews the leases of the jobs it lets finish; then the worker's
+/// row is deleted; the HTTP server last, so `/readyz` says "not ready" throughout.
 public final class QueueWorker: Sendable {
     public let configuration: WorkerConfiguration
     private let store: JobStore
@@ -97,7 +97,6 @@ public final class QueueWorker: Sendable {
         } catch {
             outcome = .failure(error)
         }
-        try? await deregisterWorker()
         await pool.close()
         let finished = await finishedCount
         logger.info("worker stopped", metadata: ["id": "\(configuration.id)", "jobs": "\(finished)"])
@@ -106,7 +105,9 @@ public final class QueueWorker: Sendable {
 
     /// The services that serve the claim loop, in start order (stopped in reverse, after it).
     private func workerServices() -> [any Service] {
-        var services: [any Service] = []
+        // First, so stopped last of the worker's own: after the claim loop has handed back what
+        // it could not finish, before the services beside the worker (the HTTP server last).
+        var services: [any Service] = [WorkerRegistration { [self] in try? await deregisterWorker() }]
         if configuration.listen {
             services.append(NotificationListener(database: database, channel: store.channel, queues: Set(configuration.queues),
                                                  wake: wake, logger: logger))
@@ -122,6 +123,18 @@ public final class QueueWorker: Sendable {
         let claimLoop = self.claimLoop
         services.append(Watchdog(jobTimeout: configuration.jobTimeout) { await claimLoop.expireOverdue() })
         return services
+    }
+
+    /// Removes the worker's row once the group shuts down, however it does (gracefully, or
+    /// cancelled because a service failed).
+    private struct WorkerRegistration: Service {
+        let deregister: @Sendable () async -> Void
+
+        func run() async {
+            try? await gracefulShutdown()
+            // Off the service's task, which may be cancelled: the row must still be deleted.
+            await Task { await deregister() }.value
+        }
     }
 
     private func registerWorker() async throws {
