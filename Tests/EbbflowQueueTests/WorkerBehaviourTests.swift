@@ -367,7 +367,7 @@ final class RunCounter: @unchecked Sendable {
 
     /// In drain mode the claim loop ends by itself; that shuts the whole group down, the
     /// service beside it last (after the worker withdrew its readiness).
-    @Test(.timeLimit(.minutes(1))) func drainShutsDownTheServicesBesideTheWorkerLast() async throws {
+    @Test(.timeLimit(.minutes(5))) func drainShutsDownTheServicesBesideTheWorkerLast() async throws {
         try await MigratedSchema.with { connection, schema in
             let store = JobStore(schema: schema)
             _ = try await connection.run { try store.enqueueMany(Array(repeating: NewJob(kind: "noop"), count: 20), on: $0) }
