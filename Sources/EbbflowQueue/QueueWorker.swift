@@ -35,8 +35,11 @@ public final class QueueWorker: Sendable {
     /// - Parameter onReadiness: told whether the worker can take work (Kubernetes readiness):
     ///   true once it is registered and about to claim, false while its claims fail (the
     ///   database is unreachable) and from the moment it is asked to stop.
+    /// - Parameter claimGate: when given, nothing is claimed until it is opened (by the
+    ///   process's HTTP server once it listens).
     public init(database: PGConfiguration, schema: SchemaName, registry: JobRegistry,
-                configuration: WorkerConfiguration, logger: Logger, onReadiness: @escaping @Sendable (Bool) -> Void = { _ in }) {
+                configuration: WorkerConfiguration, logger: Logger, claimGate: ClaimGate? = nil,
+                onReadiness: @escaping @Sendable (Bool) -> Void = { _ in }) {
         self.configuration = configuration
         self.store = JobStore(schema: schema)
         self.schema = schema
@@ -52,7 +55,7 @@ public final class QueueWorker: Sendable {
                                      completer: completer, committer: GroupCommitter(pool: pool, logger: logger), logger: logger)
         claimLoop = ClaimLoop(configuration: configuration, store: store, registry: registry, pool: pool,
                               completer: completer, execution: execution, running: running, readiness: readiness,
-                              wake: wake, logger: logger)
+                              wake: wake, gate: claimGate, logger: logger)
     }
 
     /// Asks the worker to stop claiming; `run()` then finishes or hands back running jobs.
