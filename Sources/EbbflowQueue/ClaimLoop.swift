@@ -21,6 +21,7 @@ actor ClaimLoop: Service {
     private let running: RunningJobs
     private let readiness: WorkerReadiness
     private let wake: WakeSignal
+    private let gate: ClaimGate?
     private let logger: Logger
 
     /// Jobs whose run here ended while a claim was in flight (nil when none is): see `start`.
@@ -30,7 +31,7 @@ actor ClaimLoop: Service {
 
     init(configuration: WorkerConfiguration, store: JobStore, registry: JobRegistry, pool: PGPool,
          completer: BatchCompleter, execution: JobExecution, running: RunningJobs, readiness: WorkerReadiness,
-         wake: WakeSignal, logger: Logger) {
+         wake: WakeSignal, gate: ClaimGate?, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.registry = registry
@@ -40,6 +41,7 @@ actor ClaimLoop: Service {
         self.running = running
         self.readiness = readiness
         self.wake = wake
+        self.gate = gate
         self.logger = logger
     }
 
@@ -76,6 +78,10 @@ actor ClaimLoop: Service {
     }
 
     private func loop() async throws {
+        if let gate {
+            while !gate.isOpen && !readiness.stopRequested { await wake.wait(timeout: .milliseconds(20)) }
+        }
+        if readiness.stopRequested { return }
         readiness.set(true)
         var consecutiveErrors = 0
         // While busy, refill in batches: claim when half of the slots are free (or 20 ms have

@@ -232,12 +232,18 @@ struct JobExecution: Sendable {
 
 /// Cancelling the task (a timeout, a forced shutdown) cancels the statement the connection is
 /// running, so a handler blocked in the database stops promptly and its transaction rolls back.
+/// A cancel that finds no statement running (it came before the first, or between two) is
+/// recorded on the connection and refuses the next statement with 57014: the server ignores a
+/// cancel request that reaches an idle connection, and that statement would run unbounded.
 func withCancellation<T: Sendable>(of connection: PGConnection, _ body: () async throws -> T) async throws -> T {
     let running = RunningFlag()
-    defer { running.end() }
+    // Withdrawn under the flag's lock: a cancel is never recorded for the connection's next user.
+    defer { running.end { connection.withdrawCancel() } }
     return try await withTaskCancellationHandler {
         try await body()
     } onCancel: {
+        // Recorded at once (a lock, no I/O): a statement starting from now on is refused.
+        running.ifRunning { connection.requestCancel() }
         // On a thread of its own: a cancel request blocks on a connection of its own to the
         // server, and the canceller (the watchdog, a shutdown) runs on Swift's cooperative pool.
         // Not after the body returned: the connection may already serve someone else.
@@ -249,7 +255,7 @@ func withCancellation<T: Sendable>(of connection: PGConnection, _ body: () async
 final class RunningFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var running = true
-    func end() { lock.withLock { running = false } }
+    func end(_ action: () -> Void = {}) { lock.withLock { running = false; action() } }
     func ifRunning(_ action: () -> Void) { lock.withLock { if running { action() } } }
 }
 

@@ -17,8 +17,8 @@ import UnixSignals
 ///
 /// They run as Services of one `ServiceGroup` (with any others the process adds, such as its
 /// HTTP server), which stops them in reverse order on graceful shutdown: the claim loop first,
-/// while the heartbeat still renews the leases of the jobs it lets finish; the HTTP server last,
-/// so `/readyz` says "not ready" throughout.
+/// while the heartbeat still renews the leases of the jobs it lets finish; then the worker's
+/// row is deleted; the HTTP server last, so `/readyz` says "not ready" throughout.
 public final class QueueWorker: Sendable {
     public let configuration: WorkerConfiguration
     private let store: JobStore
@@ -35,8 +35,11 @@ public final class QueueWorker: Sendable {
     /// - Parameter onReadiness: told whether the worker can take work (Kubernetes readiness):
     ///   true once it is registered and about to claim, false while its claims fail (the
     ///   database is unreachable) and from the moment it is asked to stop.
+    /// - Parameter claimGate: when given, nothing is claimed until it is opened (by the
+    ///   process's HTTP server once it listens).
     public init(database: PGConfiguration, schema: SchemaName, registry: JobRegistry,
-                configuration: WorkerConfiguration, logger: Logger, onReadiness: @escaping @Sendable (Bool) -> Void = { _ in }) {
+                configuration: WorkerConfiguration, logger: Logger, claimGate: ClaimGate? = nil,
+                onReadiness: @escaping @Sendable (Bool) -> Void = { _ in }) {
         self.configuration = configuration
         self.store = JobStore(schema: schema)
         self.schema = schema
@@ -52,7 +55,7 @@ public final class QueueWorker: Sendable {
                                      completer: completer, committer: GroupCommitter(pool: pool, logger: logger), logger: logger)
         claimLoop = ClaimLoop(configuration: configuration, store: store, registry: registry, pool: pool,
                               completer: completer, execution: execution, running: running, readiness: readiness,
-                              wake: wake, logger: logger)
+                              wake: wake, gate: claimGate, logger: logger)
     }
 
     /// Asks the worker to stop claiming; `run()` then finishes or hands back running jobs.
@@ -97,7 +100,6 @@ public final class QueueWorker: Sendable {
         } catch {
             outcome = .failure(error)
         }
-        try? await deregisterWorker()
         await pool.close()
         let finished = await finishedCount
         logger.info("worker stopped", metadata: ["id": "\(configuration.id)", "jobs": "\(finished)"])
@@ -106,7 +108,9 @@ public final class QueueWorker: Sendable {
 
     /// The services that serve the claim loop, in start order (stopped in reverse, after it).
     private func workerServices() -> [any Service] {
-        var services: [any Service] = []
+        // First, so stopped last of the worker's own: after the claim loop has handed back what
+        // it could not finish, before the services beside the worker (the HTTP server last).
+        var services: [any Service] = [WorkerRegistration { [self] in try? await deregisterWorker() }]
         if configuration.listen {
             services.append(NotificationListener(database: database, channel: store.channel, queues: Set(configuration.queues),
                                                  wake: wake, logger: logger))
@@ -122,6 +126,18 @@ public final class QueueWorker: Sendable {
         let claimLoop = self.claimLoop
         services.append(Watchdog(jobTimeout: configuration.jobTimeout) { await claimLoop.expireOverdue() })
         return services
+    }
+
+    /// Removes the worker's row once the group shuts down, however it does (gracefully, or
+    /// cancelled because a service failed).
+    private struct WorkerRegistration: Service {
+        let deregister: @Sendable () async -> Void
+
+        func run() async {
+            try? await gracefulShutdown()
+            // Off the service's task, which may be cancelled: the row must still be deleted.
+            await Task { await deregister() }.value
+        }
     }
 
     private func registerWorker() async throws {

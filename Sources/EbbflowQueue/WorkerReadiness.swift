@@ -1,5 +1,6 @@
 // Whether the worker takes work: a stop request, and readiness as /readyz reports it, in one place.
 import Foundation
+import Synchronization
 
 /// Why together: readiness must never go back to true once a stop was asked, and the stop
 /// request is set from outside the claim loop (a graceful-shutdown handler, `QueueWorker.stop`,
@@ -34,4 +35,16 @@ final class WorkerReadiness: @unchecked Sendable {
         lock.withLock { stopping = true }
         set(false)
     }
+}
+
+/// Holds the claim loop back until the process opens it: a worker serving HTTP claims nothing
+/// before its server listens, so a port in use ends the worker before it took any job (as the
+/// server started first did before the services).
+public final class ClaimGate: Sendable {
+    private let opened = Atomic<Bool>(false)
+
+    public init() {}
+
+    public func open() { opened.store(true, ordering: .releasing) }
+    var isOpen: Bool { opened.load(ordering: .acquiring) }
 }

@@ -104,6 +104,9 @@ public actor PGConnection {
     /// The live handle, reconnecting first if the last call found the connection broken.
     /// Sends a pending BEGIN first unless the caller will pipeline it (`sendingBegin: false`).
     func liveHandle(sendingBegin: Bool = true) throws -> ConnectionHandle {
+        if cancelTarget.takePending() {
+            throw PGError(.server, "canceling statement due to user request (before it was sent)", sqlState: "57014")
+        }
         knownIdle.set(false)
         if let handle, !handle.isBroken {
             if sendingBegin, let begin = pendingBegin {
@@ -142,6 +145,18 @@ public actor PGConnection {
     /// Asks the server to cancel the statement this connection is running. Safe from any thread;
     /// the running call then fails with SQLSTATE 57014.
     public nonisolated func cancelRunningStatement() { cancelTarget.cancel() }
+
+    /// Records a cancel for the statement this connection runs next, for a cancel that may find
+    /// no statement running: the server ignores a cancel request that reaches an idle
+    /// connection, so a statement starting after it would run unbounded. Until withdrawn, the
+    /// next statement to start fails with SQLSTATE 57014 without being sent, unless a running
+    /// statement ends with 57014 first (the request reached it). Pair with
+    /// `cancelRunningStatement()` for one already running, and withdraw with `withdrawCancel()`
+    /// before the connection serves anyone else. Safe from any thread.
+    public nonisolated func requestCancel() { cancelTarget.setPending(true) }
+
+    /// Forgets a cancel recorded by `requestCancel()` that no statement consumed.
+    public nonisolated func withdrawCancel() { cancelTarget.setPending(false) }
 
     // MARK: - Statements
 
@@ -246,6 +261,8 @@ public actor PGConnection {
         }
         let primary = field("M") ?? PGError.oneLine(String(cString: PQresultErrorMessage(raw)))
         let severity = field("V") ?? field("S")
+        // The cancel reached the statement it was recorded for.
+        if field("C") == "57014" { cancelTarget.setPending(false) }
         return PGError(
             .server, redactor.redacted(primary.isEmpty ? "server error" : primary),
             sqlState: field("C"), severity: severity, detail: field("D").map(redactor.redacted), hint: field("H"),
@@ -289,8 +306,13 @@ struct StatementKey: Hashable {
 final class CancelTarget: @unchecked Sendable {
     private let lock = NSLock()
     private var handle: ConnectionHandle?
+    /// A cancel for the next statement to start (see `PGConnection.requestCancel()`).
+    private var pending = false
     func set(_ handle: ConnectionHandle?) { lock.withLock { self.handle = handle } }
     func cancel() { lock.withLock { handle }?.cancel() }
+    func setPending(_ value: Bool) { lock.withLock { pending = value } }
+    /// Whether a cancel was pending; it is consumed.
+    func takePending() -> Bool { lock.withLock { defer { pending = false }; return pending } }
 }
 
 /// Calls `body` with a NULL-terminated array of C strings that live for the call.

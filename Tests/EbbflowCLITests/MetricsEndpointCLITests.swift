@@ -4,6 +4,38 @@ import Foundation
 import Testing
 
 @Suite struct MetricsEndpointCLITests {
+    /// A metrics port another worker holds ends the second worker, with its reason, before it
+    /// claims anything: its jobs are all still waiting, no attempt charged.
+    @Test func aPortInUseEndsTheWorkerBeforeItClaims() async throws {
+        let (holderSchema, schema) = (TestDatabase.uniqueSchemaName("mh"), TestDatabase.uniqueSchemaName("mb"))
+        let url = try TestDatabase.url
+        for name in [holderSchema, schema] {
+            #expect(try await EbbflowBinary.run(["migrate", "--schema", name, "--database-url", url]).exitCode == 0)
+        }
+        #expect(try await EbbflowBinary.run(["jobs", "enqueue", "counter", "--count", "20", "--schema", schema, "--database-url", url]).exitCode == 0)
+        let port = HTTPProbe.randomPort()
+        let (holder, _, _) = try EbbflowBinary.start(["worker", "--schema", holderSchema, "--database-url", url, "--metrics-port", "\(port)",
+                                                      "--log-level", "error"])
+        var health = ""
+        while holder.isRunning && !health.contains("200") {
+            health = (try? await HTTPProbe.get(port: port, path: "/healthz")) ?? ""
+            if !health.contains("200") { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let refused = try await EbbflowBinary.run(["worker", "--schema", schema, "--database-url", url, "--metrics-port", "\(port)",
+                                                   "--log-level", "error"])
+        holder.terminate()
+        holder.waitUntilExit()
+        let connection = try await TestDatabase.connect()
+        let untouched = try await connection.query(
+            "SELECT count(*)::int AS n FROM \"\(schema)\".jobs WHERE kind = 'counter' AND state::text = 'available' AND attempt = 0"
+        ).first!.decode("n", as: Int.self)
+        await connection.close()
+        for name in [holderSchema, schema] { try await TestDatabase.dropSchema(name) }
+        #expect(health.contains("200"), "the first worker never served")
+        #expect(refused.exitCode != 0 && refused.stderr.contains("cannot serve metrics"), "\(refused.output)")
+        #expect(untouched == 20)
+    }
+
     @Test func workerServesMetricsAndProbes() async throws {
         let schema = TestDatabase.uniqueSchemaName("mx")
         let url = try TestDatabase.url

@@ -166,6 +166,37 @@ import Testing
         }
     }
 
+    /// A second SIGTERM exits at once (status 1) while the first's graceful shutdown waits for
+    /// jobs that sleep an hour under an hour's grace: the worker exiting at all is the proof.
+    @Test func aSecondSignalExitsAtOnce() async throws {
+        try await withCounterJobs(0, kind: "noop") { schema, url in
+            let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": 3600000}", "--count", "2",
+                                                        "--schema", schema, "--database-url", url])
+            try #require(enqueued.exitCode == 0)
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(schema).log")
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            defer { try? FileManager.default.removeItem(at: log) }
+            let worker = Process()
+            worker.executableURL = URL(fileURLWithPath: EbbflowBinary.path)
+            worker.arguments = ["worker", "--schema", schema, "--database-url", url, "--concurrency", "2", "--lease-seconds", "3",
+                                "--poll-interval", "0.2", "--shutdown-timeout", "3600", "--log-level", "info"]
+            worker.standardOutput = FileHandle.nullDevice
+            worker.standardError = try FileHandle(forWritingTo: log)
+            worker.standardInput = FileHandle.nullDevice
+            try worker.run()
+            try await waitForRunning(schema, 2)
+            worker.terminate()
+            // The first signal taken (the worker says so) before the second is sent: two sent
+            // together may arrive as one.
+            func logged() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+            while worker.isRunning && !logged().contains("signal received") { try await Task.sleep(for: .milliseconds(20)) }
+            try #require(worker.isRunning, "\(logged())")
+            worker.terminate()
+            worker.waitUntilExit()
+            #expect(worker.terminationStatus == 1, "\(logged())")
+        }
+    }
+
     @Test func killedWorkersJobsAreRescuedAndCompleteOnce() async throws {
         try await withCounterJobs(0, kind: "noop") { schema, url in
             let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": 1500}", "--count", "8",

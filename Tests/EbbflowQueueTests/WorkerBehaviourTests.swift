@@ -353,17 +353,21 @@ final class RunCounter: @unchecked Sendable {
         let started: RecordLog<Bool>
         let readyAtShutdown: RecordLog<Bool>
         let readiness: RecordLog<Bool>
+        /// Counts the worker rows left, when the service is stopped.
+        var workersAtShutdown: RecordLog<Int> = RecordLog()
+        var countWorkers: @Sendable () async throws -> Int = { 0 }
 
         func run() async throws {
             started.record(true)
             try await gracefulShutdown()
             readyAtShutdown.record(readiness.all.last ?? false)
+            workersAtShutdown.record(try await countWorkers())
         }
     }
 
     /// In drain mode the claim loop ends by itself; that shuts the whole group down, the
     /// service beside it last (after the worker withdrew its readiness).
-    @Test(.timeLimit(.minutes(1))) func drainShutsDownTheServicesBesideTheWorkerLast() async throws {
+    @Test(.timeLimit(.minutes(5))) func drainShutsDownTheServicesBesideTheWorkerLast() async throws {
         try await MigratedSchema.with { connection, schema in
             let store = JobStore(schema: schema)
             _ = try await connection.run { try store.enqueueMany(Array(repeating: NewJob(kind: "noop"), count: 20), on: $0) }
@@ -378,6 +382,24 @@ final class RunCounter: @unchecked Sendable {
             #expect(beside.started.all == [true])
             #expect(beside.readyAtShutdown.all == [false], "stopped after the claim loop, not before")
             #expect(readiness.all == [true, false])
+        }
+    }
+
+    /// The worker's row is gone before the services beside it stop (the old order: the HTTP
+    /// endpoint stopped after deregistration).
+    @Test func theWorkerDeregistersBeforeTheServicesBesideItStop() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let workers = "SELECT count(*)::int AS n FROM \(schema.qualified("workers"))"
+            let counter = try await TestDatabase.connect()
+            var beside = Beside(started: RecordLog(), readyAtShutdown: RecordLog(), readiness: RecordLog())
+            beside.countWorkers = { try await counter.query(workers).first!.decode("n", as: Int.self) }
+            let worker = QueueWorker(
+                database: try TestDatabase.configuration, schema: schema, registry: .builtins(),
+                configuration: WorkerConfiguration(queues: ["default"], concurrency: 2, listen: false, drain: true),
+                logger: InProcess.logger)
+            try await worker.run(alongside: [beside])
+            #expect(beside.workersAtShutdown.all == [0])
+            await counter.close()
         }
     }
 }

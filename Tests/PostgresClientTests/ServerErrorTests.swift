@@ -47,4 +47,15 @@ import EbbflowTestSupport
         connection.cancelRunningStatement()
         await #expect { try await sleeping.value } throws: { ($0 as? PGError)?.sqlState == "57014" }
     }
+
+    @Test func aRequestedCancelRefusesTheNextStatementOnce() async throws {
+        let connection = try await TestDatabase.connect()
+        connection.requestCancel()
+        // Thirty seconds were the request lost: the call then succeeds and the expectation fails.
+        await #expect { try await connection.query("SELECT pg_sleep(30)") } throws: { ($0 as? PGError)?.sqlState == "57014" }
+        #expect(try await connection.query("SELECT 1 AS n").first!.decode("n", as: Int.self) == 1)
+        connection.requestCancel()
+        connection.withdrawCancel()
+        #expect(try await connection.query("SELECT 2 AS n").first!.decode("n", as: Int.self) == 2)
+    }
 }

@@ -60,6 +60,8 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = connection.logger("ebbflow.worker")
         let readiness = Readiness()
+        // Opened once the HTTP server listens: a port in use ends the worker before it claims.
+        let claimGate = ClaimGate()
         var registry = JobRegistry.builtins()
         registry.registerEngine(schema: try connection.schemaName)
         let worker = QueueWorker(
@@ -72,13 +74,13 @@ struct WorkerCommand: AsyncParsableCommand {
                 shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)), drain: drain,
                 completedRetention: completedRetention == "0" ? 0 : DurationText.seconds(completedRetention)!,
                 discardedRetention: discardedRetention == "0" ? 0 : DurationText.seconds(discardedRetention)!),
-            logger: logger, onReadiness: { readiness.set($0) })
+            logger: logger, claimGate: metricsPort > 0 ? claimGate : nil, onReadiness: { readiness.set($0) })
         // SIGTERM/SIGINT shut the group down gracefully: the claim loop lets running jobs finish
         // (or hands them back after --shutdown-timeout), then the other services stop, the HTTP
         // server last. ServiceGroup's signal source also works when a parent started us with
         // the signals blocked (children of Swift processes inherit such a mask).
         do {
-            try await worker.run(alongside: [SecondSignalExit(logger: logger)] + metricsServer(readiness: readiness, logger: logger),
+            try await worker.run(alongside: [SecondSignalExit(logger: logger)] + metricsServer(readiness: readiness, claimGate: claimGate, logger: logger),
                                  gracefulShutdownSignals: [.sigterm, .sigint])
         } catch let error as HTTPServerError {
             throw InputError("cannot serve metrics: \(error)")
@@ -86,7 +88,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     /// /metrics, /healthz and /readyz, when a port is given; the Prometheus backend is installed first.
-    private func metricsServer(readiness: Readiness, logger: Logger) -> [any Service] {
+    private func metricsServer(readiness: Readiness, claimGate: ClaimGate, logger: Logger) -> [any Service] {
         guard metricsPort > 0 else { return [] }
         let registry = EbbflowMetrics.bootstrapOnce(registry: PrometheusCollectorRegistry(), help: QueueMetrics.help) { factory in
             factory.durationHistogramBuckets["ebbflow_job_duration_seconds"] = [
@@ -95,7 +97,8 @@ struct WorkerCommand: AsyncParsableCommand {
             ]
         }
         return [HTTPServer(host: metricsHost, port: metricsPort,
-                           routes: [MetricsRoutes(registry: registry), ProbeRoutes(readiness: readiness)], logger: logger)]
+                           routes: [MetricsRoutes(registry: registry), ProbeRoutes(readiness: readiness)], logger: logger,
+                           onListening: { _ in claimGate.open() })]
     }
 }
 
