@@ -3,7 +3,7 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -64,13 +64,21 @@ let package = Package(
             swiftSettings: strict
         ),
         // The elastic engagement engine: statuses, the state machine, policy and score decay.
-        .target(name: "EbbflowEngine", dependencies: ["EbbflowCore", "EbbflowQueue", "PostgresClient",
-                                               .product(name: "Yams", package: "Yams"),
-                                               .product(name: "Logging", package: "swift-log"),
-                                               .product(name: "CSV", package: "CSV.swift")], swiftSettings: strict),
+        .target(
+            name: "EbbflowEngine",
+            dependencies: [
+                "EbbflowCore", "EbbflowQueue", "PostgresClient",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ], swiftSettings: strict),
         // The simulator: personas, the day loop over real worker processes, CSV, chart and table.
-        .target(name: "EbbflowSimulation", dependencies: ["EbbflowCore", "EbbflowQueue", "EbbflowEngine", "PostgresClient",
-                                                   .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .target(
+            name: "EbbflowSimulation",
+            dependencies: [
+                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ], swiftSettings: strict),
         // swift-prometheus installed as the process's swift-metrics backend, with # HELP texts.
         .target(
             name: "EbbflowMetrics",
@@ -152,7 +160,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EbbflowSimulationTests",
-            dependencies: ["EbbflowSimulation", "EbbflowEngine", "EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
+            dependencies: [
+                "EbbflowSimulation", "EbbflowEngine", "EbbflowCore", "PostgresClient", "EbbflowTestSupport",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

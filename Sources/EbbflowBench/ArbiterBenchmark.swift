@@ -21,23 +21,36 @@ struct ArbiterBenchmark {
     func applySales(withStreams: Bool) async throws -> Double {
         try await fixture.reset()
         let schema = fixture.schema
-        let streams = (0..<Self.streamCount).map { "  - {name: sale_\($0), entry: {event: sale}, steps: [{wait: 30d}, {send: sale_\($0)}]}" }
+        let streams = (0..<Self.streamCount).map {
+            "  - {name: sale_\($0), entry: {event: sale}, steps: [{wait: 30d}, {send: sale_\($0)}]}"
+        }
         try await fixture.connection.withTransaction { connection in
             try connection.execute("DELETE FROM \(schema.qualified("streams"))")
-            try PolicyStore(schema: schema).save(Data(#"{"default": {"points": {"open": 5, "click": 10, "high_intent_visit": 15, "sale": 0}}}"#.utf8), on: connection)
-            if withStreams { _ = try StreamStore(schema: schema).apply(Data(("streams:\n" + streams.joined(separator: "\n")).utf8), on: connection) }
+            try PolicyStore(schema: schema).save(
+                Data(#"{"default": {"points": {"open": 5, "click": 10, "high_intent_visit": 15, "sale": 0}}}"#.utf8),
+                on: connection)
+            if withStreams {
+                _ = try StreamStore(schema: schema).apply(
+                    Data(("streams:\n" + streams.joined(separator: "\n")).utf8), on: connection)
+            }
         }
         let contacts = fixture.contacts
         let when = ISO8601DateFormatter().string(from: EngineFixture.now)
         _ = try await fixture.connection.run { connection in
-            try connection.copyIn("COPY \(schema.qualified("engagement_events")) (contact_id, external_id, kind, occurred_at, received_at, source) FROM STDIN") { writer in
-                for index in 0..<contacts { try writer.appendRow(["\(index + 1)", "c\(index)", "sale", when, when, "bench"]) }
+            try connection.copyIn(
+                "COPY \(schema.qualified("engagement_events")) (contact_id, external_id, kind, occurred_at, received_at, source) FROM STDIN"
+            ) { writer in
+                for index in 0..<contacts {
+                    try writer.appendRow(["\(index + 1)", "c\(index)", "sale", when, when, "bench"])
+                }
             }
         }
         let started = ContinuousClock.now
         let running = try fixture.startWorkers(workers, drain: false)
         defer { fixture.stopWorkers(running) }
-        while try await fixture.count("SELECT count(*) AS n FROM \(schema.qualified("engagement_events")) WHERE applied_at IS NULL") > 0 {
+        while try await fixture.count(
+            "SELECT count(*) AS n FROM \(schema.qualified("engagement_events")) WHERE applied_at IS NULL") > 0
+        {
             try await Task.sleep(for: .milliseconds(20))
         }
         let elapsed = (ContinuousClock.now - started).seconds
@@ -59,7 +72,8 @@ struct ArbiterBenchmark {
         try await fixture.connection.simpleQuery("VACUUM \(schema.qualified("stream_memberships"))")
         try await fixture.connection.simpleQuery("CHECKPOINT")
         let started = ContinuousClock.now
-        let placed = try await fixture.connection.execute("""
+        let placed = try await fixture.connection.execute(
+            """
             WITH draws AS (
                 SELECT c.id, s.name, s.version, random() AS draw
                 FROM \(schema.qualified("contacts")) c CROSS JOIN \(schema.qualified("streams")) s

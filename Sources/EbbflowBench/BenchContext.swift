@@ -26,7 +26,8 @@ struct BenchContext: Sendable {
     /// lock (every transaction waits for the previous commit), not the queue.
     func load(_ kind: String, _ count: Int, schema: SchemaName, connection: PGConnection) async throws {
         let store = JobStore(schema: schema)
-        let jobs = kind.hasPrefix("counter")
+        let jobs =
+            kind.hasPrefix("counter")
             ? (0..<count).map { NewJob(kind: kind, args: PGJSON("{\"name\": \"c\($0 % 100)\"}")) }
             : Array(repeating: NewJob(kind: kind), count: count)
         _ = try await connection.withTransaction { try store.copyIn(jobs, on: $0) }
@@ -37,35 +38,46 @@ struct BenchContext: Sendable {
     func drainInProcess(kind: String, jobs: Int, concurrency: Int) async throws -> Double {
         try await withSchema { schema, connection in
             try await load(kind, jobs, schema: schema, connection: connection)
-            let worker = QueueWorker(database: database, schema: schema, registry: .builtins(),
-                                     configuration: WorkerConfiguration(concurrency: concurrency, listen: false, drain: true),
-                                     logger: logger)
+            let worker = QueueWorker(
+                database: database, schema: schema, registry: .builtins(),
+                configuration: WorkerConfiguration(concurrency: concurrency, listen: false, drain: true),
+                logger: logger)
             let started = ContinuousClock.now
             try await worker.run()
             let elapsed = (ContinuousClock.now - started).seconds
-            let left = try await connection.query("SELECT count(*) AS n FROM \(schema.qualified("jobs"))").first!.decode("n", as: Int.self)
+            let left = try await connection.query("SELECT count(*) AS n FROM \(schema.qualified("jobs"))").first!
+                .decode("n", as: Int.self)
             guard left == 0 else { throw BenchError("\(left) jobs left after drain") }
             return Double(jobs) / elapsed
         }
     }
 
-    func drainProcesses(kind: String, jobs: Int, processes: Int, concurrency: Int, extra: [String] = []) async throws -> Double {
+    func drainProcesses(kind: String, jobs: Int, processes: Int, concurrency: Int, extra: [String] = []) async throws
+        -> Double
+    {
         try await withSchema { schema, connection in
             try await load(kind, jobs, schema: schema, connection: connection)
             let started = ContinuousClock.now
             let children = try (0..<processes).map { _ in
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: ebbflowBin)
-                process.arguments = ["worker", "--drain", "--no-listen", "--concurrency", "\(concurrency)", "--schema", schema.name,
-                                     "--database-url", database.conninfo, "--log-level", "error"] + extra
+                process.arguments =
+                    [
+                        "worker", "--drain", "--no-listen", "--concurrency", "\(concurrency)", "--schema", schema.name,
+                        "--database-url", database.conninfo, "--log-level", "error",
+                    ] + extra
                 try process.run()
                 return process
             }
             for child in children { child.waitUntilExit() }
             let elapsed = (ContinuousClock.now - started).seconds
-            guard children.allSatisfy({ $0.terminationStatus == 0 }) else { throw BenchError("a worker process failed") }
+            guard children.allSatisfy({ $0.terminationStatus == 0 }) else {
+                throw BenchError("a worker process failed")
+            }
             if kind.hasPrefix("counter") {
-                let value = try await connection.query("SELECT sum(value)::int8 AS value FROM \(schema.qualified("counters"))").first!.decode("value", as: Int.self)
+                let value = try await connection.query(
+                    "SELECT sum(value)::int8 AS value FROM \(schema.qualified("counters"))"
+                ).first!.decode("value", as: Int.self)
                 guard value == jobs else { throw BenchError("counter is \(value), expected \(jobs)") }
             }
             return Double(jobs) / elapsed
@@ -93,17 +105,20 @@ struct BenchContext: Sendable {
             let probe = LatencyProbe()
             var registry = JobRegistry.builtins()
             registry.register(LatencyProbeJob(probe: probe))
-            let worker = QueueWorker(database: database, schema: schema, registry: registry,
-                                     configuration: WorkerConfiguration(concurrency: 10, pollInterval: .seconds(5)), logger: logger)
+            let worker = QueueWorker(
+                database: database, schema: schema, registry: registry,
+                configuration: WorkerConfiguration(concurrency: 10, pollInterval: .seconds(5)), logger: logger)
             let running = Task { try await worker.run() }
             try await Task.sleep(for: .seconds(1))
             let store = JobStore(schema: schema)
             var latencies: [Double] = []
             for sample in 0..<(samples + 20) {
                 let started = ContinuousClock.now
-                _ = try await connection.run { try store.enqueue(NewJob(kind: LatencyProbeJob.kind, args: PGJSON("{\"n\": \(sample)}")), on: $0) }
+                _ = try await connection.run {
+                    try store.enqueue(NewJob(kind: LatencyProbeJob.kind, args: PGJSON("{\"n\": \(sample)}")), on: $0)
+                }
                 let begun = await probe.waitForStart(sample)
-                if sample >= 20 { latencies.append((begun - started).seconds * 1000) }  // after warm-up
+                if sample >= 20 { latencies.append((begun - started).seconds * 1000) } // after warm-up
                 try await Task.sleep(for: .milliseconds(5))
             }
             await worker.stop()
@@ -121,15 +136,20 @@ struct BenchContext: Sendable {
             _ = try await connection.withTransaction { try store.enqueueMany(jobs, on: $0) }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: ebbflowBin)
-            process.arguments = ["worker", "--concurrency", "\(concurrency)", "--schema", schema.name, "--database-url", database.conninfo,
-                                 "--log-level", "error"]
+            process.arguments = [
+                "worker", "--concurrency", "\(concurrency)", "--schema", schema.name, "--database-url",
+                database.conninfo,
+                "--log-level", "error",
+            ]
             try process.run()
             var peak = 0.0
             for _ in 0..<20 {
                 try await Task.sleep(for: .milliseconds(150))
-                let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+                let status =
+                    (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
                 if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-                   let kb = Double(line.split(separator: " ").dropFirst().first ?? "") {
+                    let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+                {
                     peak = max(peak, kb / 1024)
                 }
             }
@@ -146,7 +166,11 @@ actor LatencyProbe {
     private var waiters: [Int: CheckedContinuation<ContinuousClock.Instant, Never>] = [:]
 
     func record(_ sample: Int, at instant: ContinuousClock.Instant) {
-        if let waiter = waiters.removeValue(forKey: sample) { waiter.resume(returning: instant) } else { started[sample] = instant }
+        if let waiter = waiters.removeValue(forKey: sample) {
+            waiter.resume(returning: instant)
+        } else {
+            started[sample] = instant
+        }
     }
 
     func waitForStart(_ sample: Int) async -> ContinuousClock.Instant {

@@ -11,7 +11,8 @@ import PostgresClient
 /// passes, each next to the single statement doing the same work (the floor) in the same run.
 struct EngineBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "engine", abstract: "Events/s, event-to-status latency, sweeps vs floor under an event stream, flow steps.")
+        commandName: "engine",
+        abstract: "Events/s, event-to-status latency, sweeps vs floor under an event stream, flow steps.")
 
     @Option(help: "PostgreSQL URL (default: $DATABASE_URL).") var databaseURL: String?
     @Option(help: "Contacts to generate.") var contacts = 1_000_000
@@ -27,8 +28,9 @@ struct EngineBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let wanted = Set(only.split(separator: ",").map(String.init))
-        let fixture = try await EngineFixture.make(database: PGConfiguration.resolve(explicit: databaseURL), ebbflowBin: ebbflowBin,
-                                                   contacts: contacts, flowContacts: flowSteps)
+        let fixture = try await EngineFixture.make(
+            database: PGConfiguration.resolve(explicit: databaseURL), ebbflowBin: ebbflowBin,
+            contacts: contacts, flowContacts: flowSteps)
         try await EventStream.installProbe(fixture)
         var table = FigureTable()
         do {
@@ -57,10 +59,15 @@ struct EngineBenchmark: AsyncParsableCommand {
         let running = try fixture.startWorkers(workers, drain: true)
         try fixture.waitForDrain(running)
         let elapsed = (ContinuousClock.now - copied).seconds
-        let pending = try await fixture.count("SELECT count(*) AS n FROM \(fixture.schema.qualified("engagement_events")) WHERE applied_at IS NULL")
+        let pending = try await fixture.count(
+            "SELECT count(*) AS n FROM \(fixture.schema.qualified("engagement_events")) WHERE applied_at IS NULL")
         guard pending == 0 else { throw BenchError("\(pending) events left unapplied") }
-        table.add("events applied, \(events) loaded by COPY, \(workers) × `worker --drain`", Double(events) / elapsed, "events/s")
-        table.add("… including the COPY and its trigger", Double(events) / (ContinuousClock.now - started).seconds, "events/s")
+        table.add(
+            "events applied, \(events) loaded by COPY, \(workers) × `worker --drain`", Double(events) / elapsed,
+            "events/s")
+        table.add(
+            "… including the COPY and its trigger", Double(events) / (ContinuousClock.now - started).seconds, "events/s"
+        )
     }
 
     private func measureLatency(_ fixture: EngineFixture, _ table: inout FigureTable, seed: UInt64) async throws {
@@ -69,7 +76,9 @@ struct EngineBenchmark: AsyncParsableCommand {
         defer { fixture.stopWorkers(running) }
         try await Task.sleep(for: .seconds(1))
         let result = try await EventStream(fixture: fixture).run(perSecond: rate, seconds: streamSeconds, seed: seed)
-        guard result.applied == result.sent else { throw BenchError("\(result.sent - result.applied) of \(result.sent) streamed events not seen applied") }
+        guard result.applied == result.sent else {
+            throw BenchError("\(result.sent - result.applied) of \(result.sent) streamed events not seen applied")
+        }
         table.add("event-to-status p50 at \(rate) events/s (\(result.sent) events)", result.percentile(0.5), "ms")
         table.add("event-to-status p99 at \(rate) events/s", result.percentile(0.99), "ms")
     }
@@ -80,12 +89,29 @@ struct EngineBenchmark: AsyncParsableCommand {
         let policy = PolicyDocument()
         let decay = policy.default.decay
         let batch = passBatchSize
-        let floors: [(name: String, pass: @Sendable (isolated PGConnection) throws -> Int, floor: String, parameters: [any PGEncodable & Sendable])] = [
-            ("inactivity sweep", { try InactivitySweep(schema: schema, batchSize: batch ?? InactivitySweep.defaultBatchSize).runAll(now: now, policies: policy, on: $0).changed },
-             SweepFloors.inactivity(schema), [now, policy.default.cooldownDays]),
-            ("decay pass", { try DecayPass(schema: schema, batchSize: batch ?? DecayPass.defaultBatchSize).runAll(now: now, policies: policy, on: $0).changed },
-             SweepFloors.decay(schema), [now, decay.graceDays, decay.halfLifeDays]),
-        ]
+        let floors:
+            [(
+                name: String, pass: @Sendable (isolated PGConnection) throws -> Int, floor: String,
+                parameters: [any PGEncodable & Sendable]
+            )] = [
+                (
+                    "inactivity sweep",
+                    {
+                        try InactivitySweep(schema: schema, batchSize: batch ?? InactivitySweep.defaultBatchSize)
+                            .runAll(now: now, policies: policy, on: $0).changed
+                    },
+                    SweepFloors.inactivity(schema), [now, policy.default.cooldownDays]
+                ),
+                (
+                    "decay pass",
+                    {
+                        try DecayPass(schema: schema, batchSize: batch ?? DecayPass.defaultBatchSize).runAll(
+                            now: now, policies: policy, on: $0
+                        ).changed
+                    },
+                    SweepFloors.decay(schema), [now, decay.graceDays, decay.halfLifeDays]
+                ),
+            ]
         for (name, pass, floorSQL, parameters) in floors {
             try await fixture.reset()
             var started = ContinuousClock.now
@@ -96,14 +122,17 @@ struct EngineBenchmark: AsyncParsableCommand {
             started = ContinuousClock.now
             let quietChanged = try await fixture.connection.run { try pass($0) }
             let quiet = (ContinuousClock.now - started).seconds
-            guard quietChanged == floorChanged else { throw BenchError("\(name): batched changed \(quietChanged), floor \(floorChanged)") }
+            guard quietChanged == floorChanged else {
+                throw BenchError("\(name): batched changed \(quietChanged), floor \(floorChanged)")
+            }
 
             try await fixture.reset()
             let running = try fixture.startWorkers(workers, drain: false)
             defer { fixture.stopWorkers(running) }
             try await Task.sleep(for: .seconds(1))
             let stop = StopFlag()
-            async let streamed = EventStream(fixture: fixture).run(perSecond: rate, seconds: 600, seed: seed, stop: stop)
+            async let streamed = EventStream(fixture: fixture).run(
+                perSecond: rate, seconds: 600, seed: seed, stop: stop)
             try await Task.sleep(for: .seconds(2))
             started = ContinuousClock.now
             let loadedChanged = try await fixture.connection.run { try pass($0) }
@@ -111,7 +140,9 @@ struct EngineBenchmark: AsyncParsableCommand {
             stop.set()
             let stream = try await streamed
             // Events reach a few hundred contacts first; the pass must still do nearly all the work.
-            guard loadedChanged >= floorChanged * 9 / 10 else { throw BenchError("\(name) under the stream changed \(loadedChanged), floor \(floorChanged)") }
+            guard loadedChanged >= floorChanged * 9 / 10 else {
+                throw BenchError("\(name) under the stream changed \(loadedChanged), floor \(floorChanged)")
+            }
 
             table.add("\(name): one statement (the floor), quiet", floor, "s")
             table.add("\(name): batched, quiet", quiet, "s")
@@ -128,7 +159,9 @@ struct EngineBenchmark: AsyncParsableCommand {
         let floor = try await bench.floor()
         let count = Double(contacts)
         table.add("one sale event per contact applied, no streams", count / without, "events/s")
-        table.add("… with \(ArbiterBenchmark.streamCount) streams entered on it (a decision each)", count / with, "decisions/s")
+        table.add(
+            "… with \(ArbiterBenchmark.streamCount) streams entered on it (a decision each)", count / with,
+            "decisions/s")
         table.add("one statement making the same choice for every contact (the floor)", count / floor, "decisions/s")
         table.add("ratio floor / with streams", with / floor, "×")
     }
@@ -137,7 +170,8 @@ struct EngineBenchmark: AsyncParsableCommand {
         try await fixture.reset()
         let schema = fixture.schema
         let enrolled = try await fixture.connection.withTransaction {
-            try FlowStore(schema: schema).start(FlowDefinition(name: "bench", segment: "promo", template: "welcome_1"), on: $0)
+            try FlowStore(schema: schema).start(
+                FlowDefinition(name: "bench", segment: "promo", template: "welcome_1"), on: $0)
         }
         guard enrolled == flowSteps else { throw BenchError("enrolled \(enrolled), expected \(flowSteps)") }
         try await fixture.connection.simpleQuery("VACUUM ANALYZE \(schema.qualified("jobs"))")

@@ -12,7 +12,7 @@ import PostgresClient
 /// 100 days before the clock (the inactivity sweep moves them; the decay pass halves and more),
 /// odd `i` 10 days before (left alone by both). Every score starts at 10.
 struct EngineFixture: Sendable {
-    static let now = Date(timeIntervalSince1970: 1_800_000_000)  // 2027-01-15 08:00 UTC
+    static let now = Date(timeIntervalSince1970: 1_800_000_000) // 2027-01-15 08:00 UTC
     static let old = "2026-10-07 08:00:00+00", recent = "2027-01-05 08:00:00+00"
 
     let database: PGConfiguration
@@ -22,7 +22,9 @@ struct EngineFixture: Sendable {
     let contacts: Int
     let flowContacts: Int
 
-    static func make(database: PGConfiguration, ebbflowBin: String, contacts: Int, flowContacts: Int) async throws -> EngineFixture {
+    static func make(database: PGConfiguration, ebbflowBin: String, contacts: Int, flowContacts: Int) async throws
+        -> EngineFixture
+    {
         let schema = try SchemaName("bench_engine_\(UUID().uuidString.prefix(6).lowercased())")
         let connection = try await PGConnection.connect(database)
         var logger = Logger(label: "bench")
@@ -33,18 +35,24 @@ struct EngineFixture: Sendable {
         try await connection.execute("UPDATE \(schema.qualified("schedules")) SET enabled = false")
         let started = ContinuousClock.now
         try await connection.run { connection in
-            try connection.copyIn("COPY \(schema.qualified("contacts")) (external_id, email, segment, last_engagement_at, engagement_score, status_changed_at, created_at) FROM STDIN") { writer in
+            try connection.copyIn(
+                "COPY \(schema.qualified("contacts")) (external_id, email, segment, last_engagement_at, engagement_score, status_changed_at, created_at) FROM STDIN"
+            ) { writer in
                 let created = "2026-01-01 00:00:00+00"
                 for index in 0..<contacts {
                     let segment = index < flowContacts ? "promo" : (index % 2 == 0 ? "b2b" : "retail")
-                    try writer.appendRow(["c\(index)", "c\(index)@example.com", segment, index % 2 == 0 ? old : recent, "10", created, created])
+                    try writer.appendRow([
+                        "c\(index)", "c\(index)@example.com", segment, index % 2 == 0 ? old : recent, "10", created,
+                        created,
+                    ])
                 }
             }
             try connection.simpleQuery("VACUUM ANALYZE \(schema.qualified("contacts"))")
         }
         progress("loaded \(contacts) contacts in \(ContinuousClock.now - started)")
-        return EngineFixture(database: database, ebbflowBin: ebbflowBin, schema: schema, connection: connection,
-                             contacts: contacts, flowContacts: flowContacts)
+        return EngineFixture(
+            database: database, ebbflowBin: ebbflowBin, schema: schema, connection: connection,
+            contacts: contacts, flowContacts: flowContacts)
     }
 
     func drop() async throws {
@@ -76,7 +84,9 @@ struct EngineFixture: Sendable {
         let contacts = self.contacts
         let when = ISO8601DateFormatter().string(from: Self.now)
         _ = try await connection.run { connection in
-            try connection.copyIn("COPY \(schema.qualified("engagement_events")) (contact_id, external_id, kind, occurred_at, received_at, source) FROM STDIN") { writer in
+            try connection.copyIn(
+                "COPY \(schema.qualified("engagement_events")) (contact_id, external_id, kind, occurred_at, received_at, source) FROM STDIN"
+            ) { writer in
                 var random = BenchRandom(seed: seed)
                 for _ in 0..<count {
                     let index = Int(random.next() % UInt64(contacts))
@@ -91,8 +101,12 @@ struct EngineFixture: Sendable {
         try (0..<count).map { _ in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: ebbflowBin)
-            process.arguments = ["worker", "--concurrency", "\(concurrency)", "--schema", schema.name, "--database-url", database.conninfo,
-                                 "--log-level", "error", "--completed-retention", "0"] + (drain ? ["--drain", "--no-listen"] : [])
+            process.arguments =
+                [
+                    "worker", "--concurrency", "\(concurrency)", "--schema", schema.name, "--database-url",
+                    database.conninfo,
+                    "--log-level", "error", "--completed-retention", "0",
+                ] + (drain ? ["--drain", "--no-listen"] : [])
             try process.run()
             return process
         }

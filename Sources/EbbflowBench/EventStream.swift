@@ -17,7 +17,8 @@ struct EventStream {
 
     static func installProbe(_ fixture: EngineFixture) async throws {
         let schema = fixture.schema
-        try await fixture.connection.simpleQuery("""
+        try await fixture.connection.simpleQuery(
+            """
             CREATE FUNCTION \(schema.qualified("bench_applied_probe"))() RETURNS trigger LANGUAGE plpgsql AS $$
             DECLARE ids text;
             BEGIN
@@ -76,14 +77,18 @@ struct EventStream {
             let contactIDs = (0..<perTick).map { _ in Int64(random.next() % UInt64(fixture.contacts)) + 1 }
             let kinds = (0..<perTick).map { _ in random.eventKind() }
             let sent = ContinuousClock.now
-            let ids: [Int64] = try await producer.query(insert, [contactIDs, kinds, EngineFixture.now]).rows.map { try $0.decode("id") }
+            let ids: [Int64] = try await producer.query(insert, [contactIDs, kinds, EngineFixture.now]).rows.map {
+                try $0.decode("id")
+            }
             for id in ids { sentAt[id] = sent }
             ticks += 1
             try await Task.sleep(until: started + tick * ticks, clock: .continuous)
         }
         let waitStarted = ContinuousClock.now
         while ContinuousClock.now - waitStarted < .seconds(10) {
-            let applied = try await fixture.count("SELECT count(*) AS n FROM \(schema.qualified("engagement_events")) WHERE source = 'bench' AND applied_at IS NULL AND contact_id IS NOT NULL")
+            let applied = try await fixture.count(
+                "SELECT count(*) AS n FROM \(schema.qualified("engagement_events")) WHERE source = 'bench' AND applied_at IS NULL AND contact_id IS NOT NULL"
+            )
             if applied == 0 { break }
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -20,8 +20,10 @@ struct QueueBenchmark: AsyncParsableCommand {
     // Every chunk writes all 100 counter rows, so chunks queue on them whatever the slots; 200
     // slots also need more connections than the peer cluster's max_connections (200).
     @Option(help: "Slots of the chunked drain (a chunk takes one).") var chunkConcurrency = 10
-    @Option(help: "Path of the release ebbflow binary for multi-process drains.") var ebbflowBin = ".build/release/ebbflow"
-    @Option(help: "Comma-separated: noop,counter,unbatched,chunk,enqueue,latency,memory") var only = "noop,counter,unbatched,chunk,enqueue,latency,memory"
+    @Option(help: "Path of the release ebbflow binary for multi-process drains.") var ebbflowBin =
+        ".build/release/ebbflow"
+    @Option(help: "Comma-separated: noop,counter,unbatched,chunk,enqueue,latency,memory") var only =
+        "noop,counter,unbatched,chunk,enqueue,latency,memory"
 
     func run() async throws {
         let database = PGConfiguration.resolve(explicit: databaseURL)
@@ -32,20 +34,33 @@ struct QueueBenchmark: AsyncParsableCommand {
         let context = BenchContext(database: database, logger: logger, ebbflowBin: ebbflowBin)
         for rep in 1...reps {
             if wanted.contains("noop") {
-                figures.add("no-op drain, batched acks, 1 process × 100", try await context.drainInProcess(kind: "noop", jobs: jobs, concurrency: 100), "jobs/s")
+                figures.add(
+                    "no-op drain, batched acks, 1 process × 100",
+                    try await context.drainInProcess(kind: "noop", jobs: jobs, concurrency: 100), "jobs/s")
             }
             if wanted.contains("counter") {
-                figures.add("counter drain, transactional, group commit, 2 processes × 10", try await context.drainProcesses(kind: "counter", jobs: jobs / 2, processes: 2, concurrency: 10), "jobs/s")
-                figures.add("counter drain, transactional, group commit, 2 × 10, --completed-retention 0", try await context.drainProcesses(
-                    kind: "counter", jobs: jobs / 2, processes: 2, concurrency: 10, extra: ["--completed-retention", "0"]), "jobs/s")
+                figures.add(
+                    "counter drain, transactional, group commit, 2 processes × 10",
+                    try await context.drainProcesses(kind: "counter", jobs: jobs / 2, processes: 2, concurrency: 10),
+                    "jobs/s")
+                figures.add(
+                    "counter drain, transactional, group commit, 2 × 10, --completed-retention 0",
+                    try await context.drainProcesses(
+                        kind: "counter", jobs: jobs / 2, processes: 2, concurrency: 10,
+                        extra: ["--completed-retention", "0"]), "jobs/s")
             }
             if wanted.contains("unbatched") {
                 // The same write committed job by job (a TransactionalJobHandler): what the group commit saves.
-                figures.add("counter_unbatched drain, transactional, one commit per round trip, 2 processes × 10", try await context.drainProcesses(
-                    kind: "counter_unbatched", jobs: jobs / 2, processes: 2, concurrency: 10), "jobs/s")
+                figures.add(
+                    "counter_unbatched drain, transactional, one commit per round trip, 2 processes × 10",
+                    try await context.drainProcesses(
+                        kind: "counter_unbatched", jobs: jobs / 2, processes: 2, concurrency: 10), "jobs/s")
             }
             if wanted.contains("chunk") {
-                figures.add("counter drain, chunks of 100, 1 process × \(chunkConcurrency)", try await context.drainInProcess(kind: "counter_chunk", jobs: jobs, concurrency: chunkConcurrency), "jobs/s")
+                figures.add(
+                    "counter drain, chunks of 100, 1 process × \(chunkConcurrency)",
+                    try await context.drainInProcess(kind: "counter_chunk", jobs: jobs, concurrency: chunkConcurrency),
+                    "jobs/s")
             }
             if wanted.contains("enqueue") {
                 let (copy, unnest) = try await context.bulkEnqueue(enqueueJobs)
@@ -58,7 +73,9 @@ struct QueueBenchmark: AsyncParsableCommand {
                 figures.add("enqueue-to-start p99, idle worker (NOTIFY)", p99, "ms")
             }
             if wanted.contains("memory") {
-                figures.add("worker resident memory, concurrency 32, busy", try await context.workerMemory(concurrency: 32), "MB")
+                figures.add(
+                    "worker resident memory, concurrency 32, busy", try await context.workerMemory(concurrency: 32),
+                    "MB")
             }
             FileHandle.standardError.write(Data("rep \(rep)/\(reps) done\n".utf8))
         }

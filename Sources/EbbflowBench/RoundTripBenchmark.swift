@@ -26,11 +26,13 @@ struct RoundTripBenchmark: AsyncParsableCommand {
         ]
         for rep in 1...reps {
             results["pgbench -M prepared -c 1", default: []].append(
-                try Pgbench.run(conninfo: configuration.conninfo, script: "\\set v random(1, 1000000)\nSELECT :v::int;\n",
-                                mode: "prepared", clients: 1, transactions: transactions))
+                try Pgbench.run(
+                    conninfo: configuration.conninfo, script: "\\set v random(1, 1000000)\nSELECT :v::int;\n",
+                    mode: "prepared", clients: 1, transactions: transactions))
             results["pgbench -M extended -c 1", default: []].append(
-                try Pgbench.run(conninfo: configuration.conninfo, script: "\\set v random(1, 1000000)\nSELECT :v::int;\n",
-                                mode: "extended", clients: 1, transactions: transactions))
+                try Pgbench.run(
+                    conninfo: configuration.conninfo, script: "\\set v random(1, 1000000)\nSELECT :v::int;\n",
+                    mode: "extended", clients: 1, transactions: transactions))
             for (name, prepared, onConnection) in variants {
                 var variantConfiguration = configuration
                 variantConfiguration.preparedStatements = prepared
@@ -62,7 +64,10 @@ struct RoundTripBenchmark: AsyncParsableCommand {
                 while clock.now - start < duration {
                     for _ in 0..<100 {
                         let value = Int32.random(in: 1...1_000_000)
-                        guard try connection.query("SELECT $1::int AS v", [value]).first!.decode("v", as: Int32.self) == value else {
+                        guard
+                            try connection.query("SELECT $1::int AS v", [value]).first!.decode("v", as: Int32.self)
+                                == value
+                        else {
                             throw BenchError("wrong value")
                         }
                     }
@@ -77,7 +82,10 @@ struct RoundTripBenchmark: AsyncParsableCommand {
         while clock.now - start < duration {
             for _ in 0..<100 {
                 let value = Int32.random(in: 1...1_000_000)
-                guard try await connection.query("SELECT $1::int AS v", [value]).first!.decode("v", as: Int32.self) == value else {
+                guard
+                    try await connection.query("SELECT $1::int AS v", [value]).first!.decode("v", as: Int32.self)
+                        == value
+                else {
                     throw BenchError("wrong value")
                 }
             }

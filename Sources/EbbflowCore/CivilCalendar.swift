@@ -23,18 +23,18 @@ public enum CivilCalendar {
     @inlinable public static func days(year: Int, month: Int, day: Int) -> Int {
         let marchYear = month <= 2 ? year - 1 : year
         let era = floorDiv(marchYear, 400)
-        let yearOfEra = marchYear - era * 400                                  // 0...399
-        let marchMonth = (month + 9) % 12                                      // Mar = 0 ... Feb = 11
-        let dayOfYear = (153 * marchMonth + 2) / 5 + day - 1                   // 0...365
+        let yearOfEra = marchYear - era * 400 // 0...399
+        let marchMonth = (month + 9) % 12 // Mar = 0 ... Feb = 11
+        let dayOfYear = (153 * marchMonth + 2) / 5 + day - 1 // 0...365
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468                              // 719468 = 0000-03-01 → 1970-01-01
+        return era * 146_097 + dayOfEra - 719_468 // 719468 = 0000-03-01 → 1970-01-01
     }
 
     /// Inverse of `days(year:month:day:)`.
     @inlinable public static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
         let shifted = days + 719_468
         let era = floorDiv(shifted, 146_097)
-        let dayOfEra = shifted - era * 146_097                                 // 0...146096
+        let dayOfEra = shifted - era * 146_097 // 0...146096
         let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
         let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
         let marchMonth = (5 * dayOfYear + 2) / 153

@@ -35,8 +35,9 @@ public struct DatabaseClock: Sendable {
 
     public func status(on connection: isolated PGConnection) throws -> ClockStatus {
         let row = try connection.query(sql.status).first!
-        return ClockStatus(now: try row.decode("now"), frozenAt: try row.decode("frozen_at"),
-                           simulation: try row.decode("simulation"), realNow: try row.decode("real_now"))
+        return ClockStatus(
+            now: try row.decode("now"), frozenAt: try row.decode("frozen_at"),
+            simulation: try row.decode("simulation"), realNow: try row.decode("real_now"))
     }
 
     /// Freezes the clock at `time`.
@@ -54,7 +55,9 @@ public struct DatabaseClock: Sendable {
         try requireSimulation(on: connection)
         // The clock stays inside the years every reader can hold (up to 9999-12-31).
         guard try connection.execute(sql.advance, [seconds]) == 1 else {
-            throw BoundError(field: "clock advance", value: DurationText.text(seconds: seconds), bound: "would move the clock past 9999-12-31")
+            throw BoundError(
+                field: "clock advance", value: DurationText.text(seconds: seconds),
+                bound: "would move the clock past 9999-12-31")
         }
     }
 

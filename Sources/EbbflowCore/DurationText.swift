@@ -28,7 +28,7 @@ public enum DurationText {
     /// reads ("1d12h", "5m3s", "42.5s"), so a queue's oldest job shows "638d8h", not 55153089.6.
     public static func text(seconds: Double) -> String {
         guard seconds.isFinite else { return "\(seconds)s" }
-        if abs(seconds) < 59.95 { return String(format: "%.1fs", seconds) }  // what rounds to 60.0 reads as 1m0s
+        if abs(seconds) < 59.95 { return String(format: "%.1fs", seconds) } // what rounds to 60.0 reads as 1m0s
         var rest = Int(seconds.rounded())
         var parts: [String] = []
         for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] where parts.count < 2 {

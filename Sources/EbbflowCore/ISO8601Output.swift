@@ -28,7 +28,8 @@ extension ISO8601Text {
         let days = CivilCalendar.floorDiv(local, 86_400)
         let secondOfDay = local - days * 86_400
         let (year, month, day) = CivilCalendar.civil(fromDays: days)
-        var text = yearText(year) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
+        var text =
+            yearText(year) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
             + pad(secondOfDay / 3_600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
         if fractionalSeconds { text += "." + pad(micros, 6) }
         return text + offsetText(offset)

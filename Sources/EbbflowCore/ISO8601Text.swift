@@ -18,32 +18,35 @@ public enum ISO8601Text {
     public static func parse(_ text: String) -> Date? {
         var scanner = DigitScanner(Array(text.utf8))
         guard let year = scanner.number(digits: 4), scanner.take("-"),
-              let month = scanner.number(digits: 2), scanner.take("-"),
-              let day = scanner.number(digits: 2),
-              (1...12).contains(month), (1...CivilCalendar.daysInMonth(year: year, month: month)).contains(day)
+            let month = scanner.number(digits: 2), scanner.take("-"),
+            let day = scanner.number(digits: 2),
+            (1...12).contains(month), (1...CivilCalendar.daysInMonth(year: year, month: month)).contains(day)
         else { return nil }
         if scanner.atEnd { return instant(year, month, day, 0, 0, 0, 0, offsetSeconds: 0) }
         guard scanner.take("T") || scanner.take("t") || scanner.take(" "),
-              let hour = scanner.number(digits: 2), scanner.take(":"),
-              let minute = scanner.number(digits: 2), scanner.take(":"),
-              let second = scanner.number(digits: 2),
-              hour <= 23, minute <= 59, second <= 59
+            let hour = scanner.number(digits: 2), scanner.take(":"),
+            let minute = scanner.number(digits: 2), scanner.take(":"),
+            let second = scanner.number(digits: 2),
+            hour <= 23, minute <= 59, second <= 59
         else { return nil }
         var fraction = 0.0
         if scanner.take(".") {
-            guard let digits = scanner.digitRun(), !digits.isEmpty, let value = Double("0." + digits) else { return nil }
+            guard let digits = scanner.digitRun(), !digits.isEmpty, let value = Double("0." + digits) else {
+                return nil
+            }
             fraction = value
         }
         let offset: Int
         if scanner.take("Z") || scanner.take("z") {
             offset = 0
         } else if let sign = scanner.take("+") ? 1 : (scanner.take("-") ? -1 : nil),
-                  let hours = scanner.number(digits: 2) {
+            let hours = scanner.number(digits: 2)
+        {
             _ = scanner.take(":")
             guard let minutes = scanner.number(digits: 2), hours <= 23, minutes <= 59 else { return nil }
             offset = sign * (hours * 3_600 + minutes * 60)
         } else {
-            return nil  // no zone: which instant was meant is unknown
+            return nil // no zone: which instant was meant is unknown
         }
         guard scanner.atEnd else { return nil }
         return instant(year, month, day, hour, minute, second, fraction, offsetSeconds: offset)
@@ -51,8 +54,10 @@ public enum ISO8601Text {
 
     /// Proleptic Gregorian throughout, as RFC 3339 and PostgreSQL count (`CivilCalendar`;
     /// Foundation's gregorian calendar turns Julian before October 1582).
-    private static func instant(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int,
-                                _ fraction: Double, offsetSeconds: Int) -> Date {
+    private static func instant(
+        _ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int,
+        _ fraction: Double, offsetSeconds: Int
+    ) -> Date {
         let days = CivilCalendar.days(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
@@ -90,7 +95,9 @@ private struct DigitScanner {
     /// All the digits that come next, as text.
     mutating func digitRun() -> String? {
         let start = position
-        while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+        while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
+            position += 1
+        }
         return String(decoding: bytes[start..<position], as: UTF8.self)
     }
 }

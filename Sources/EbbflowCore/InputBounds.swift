@@ -38,7 +38,8 @@ public enum InputBounds {
         _ text: String, field: String, minimum: Double = 1, maximum: Double = maxDurationSeconds
     ) throws(BoundError) -> Double {
         guard let seconds = DurationText.seconds(text) else {
-            throw BoundError(field: field, value: "\"\(text)\"", bound: "is not a duration such as 90s, 15m, 12h, 3d or 1d12h")
+            throw BoundError(
+                field: field, value: "\"\(text)\"", bound: "is not a duration such as 90s, 15m, 12h, 3d or 1d12h")
         }
         guard seconds >= minimum else {
             throw BoundError(field: field, value: "\"\(text)\"", bound: "must be at least \(describe(minimum))")
@@ -60,23 +61,31 @@ public enum InputBounds {
         guard value.isFinite, value >= minimum else {
             throw BoundError(field: field, value: shown, bound: "must be at least \(describe(minimum))")
         }
-        guard value <= maximum else { throw BoundError(field: field, value: shown, bound: "must be at most \(describe(maximum))") }
+        guard value <= maximum else {
+            throw BoundError(field: field, value: shown, bound: "must be at most \(describe(maximum))")
+        }
         return value
     }
 
     /// A whole number refused unless within `range`.
     public static func integer(_ value: Int, field: String, in range: ClosedRange<Int>) throws(BoundError) -> Int {
         guard range.contains(value) else {
-            throw BoundError(field: field, value: "\(value)", bound: "must be between \(range.lowerBound) and \(range.upperBound)")
+            throw BoundError(
+                field: field, value: "\(value)", bound: "must be between \(range.lowerBound) and \(range.upperBound)")
         }
         return value
     }
 
     /// A number refused when it is NaN, infinite, or outside `range`.
-    public static func number(_ value: Double, field: String, in range: ClosedRange<Double>) throws(BoundError) -> Double {
-        guard value.isFinite else { throw BoundError(field: field, value: "\(value)", bound: "must be a finite number") }
+    public static func number(_ value: Double, field: String, in range: ClosedRange<Double>) throws(BoundError)
+        -> Double
+    {
+        guard value.isFinite else {
+            throw BoundError(field: field, value: "\(value)", bound: "must be a finite number")
+        }
         guard range.contains(value) else {
-            throw BoundError(field: field, value: "\(value)", bound: "must be between \(range.lowerBound) and \(range.upperBound)")
+            throw BoundError(
+                field: field, value: "\(value)", bound: "must be between \(range.lowerBound) and \(range.upperBound)")
         }
         return value
     }

@@ -17,7 +17,8 @@ public struct MigrationFile: Sendable, Equatable {
         let stem = fileName.hasSuffix(".sql") ? String(fileName.dropLast(4)) : ""
         let digits = stem.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, let version = Int(digits), version > 0,
-              stem.dropFirst(digits.count).first == "_", stem.count > digits.count + 1 else {
+            stem.dropFirst(digits.count).first == "_", stem.count > digits.count + 1
+        else {
             throw PGError(.invalidConfiguration, "migration file \"\(fileName)\" is not named NNNN_description.sql")
         }
         self.line = line
@@ -30,8 +31,10 @@ public struct MigrationFile: Sendable, Equatable {
     public init(path: String, sql: String) throws {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let line = MigrationLine(rawValue: String(parts[0])) else {
-            throw PGError(.invalidConfiguration,
-                "migration file \"\(path)\" is not in a known line folder (\(MigrationLine.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw PGError(
+                .invalidConfiguration,
+                "migration file \"\(path)\" is not in a known line folder (\(MigrationLine.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
         }
         try self.init(line: line, fileName: String(parts[1]), sql: sql)
     }
@@ -45,8 +48,10 @@ public struct MigrationFile: Sendable, Equatable {
     /// two files with one number in one line.
     public static func validated(_ files: [MigrationFile]) throws -> [MigrationFile] {
         let sorted = files.sorted { ($0.line.rank, $0.version) < ($1.line.rank, $1.version) }
-        for (previous, next) in zip(sorted, sorted.dropFirst()) where previous.line == next.line && previous.version == next.version {
-            throw PGError(.invalidConfiguration, "migrations \(previous.path) and \(next.path) share number \(next.version)")
+        for (previous, next) in zip(sorted, sorted.dropFirst())
+        where previous.line == next.line && previous.version == next.version {
+            throw PGError(
+                .invalidConfiguration, "migrations \(previous.path) and \(next.path) share number \(next.version)")
         }
         return sorted
     }

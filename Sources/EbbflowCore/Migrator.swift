@@ -31,7 +31,9 @@ public struct Migrator: Sendable {
     private let sql: MigrationSQL
     private let logger: Logger
 
-    public init(schema: SchemaName, files: [MigrationFile]? = nil, logger: Logger = Logger(label: "ebbflow.migrate")) throws {
+    public init(schema: SchemaName, files: [MigrationFile]? = nil, logger: Logger = Logger(label: "ebbflow.migrate"))
+        throws
+    {
         self.schema = schema
         self.files = try files.map(MigrationFile.validated) ?? MigrationFile.embedded()
         self.sql = MigrationSQL(schema: schema)
@@ -55,8 +57,10 @@ public struct Migrator: Sendable {
         // Said once committed: a conversion whose transaction then failed (an edited file) did not happen.
         if converted { logger.info("converted migration bookkeeping to lines", metadata: ["schema": "\(schema)"]) }
         if simulation && !mode {
-            throw PGError(.invalidConfiguration,
-                "schema \(schema) was created for production; --simulation can only be chosen when a database is first migrated")
+            throw PGError(
+                .invalidConfiguration,
+                "schema \(schema) was created for production; --simulation can only be chosen when a database is first migrated"
+            )
         }
         var applied: [String] = []
         for (file, checksum) in zip(files, checksums) {
@@ -95,17 +99,25 @@ public struct Migrator: Sendable {
             var result: [MigrationStatus] = []
             for (file, checksum) in zip(files, checksums) {
                 if let record = applied.removeValue(forKey: "\(file.line.rawValue)/\(file.version)") {
-                    result.append(MigrationStatus(line: file.line.rawValue, version: file.version, fileName: file.fileName,
-                        state: record.checksum == checksum ? .applied : .changed, appliedAt: record.appliedAt))
+                    result.append(
+                        MigrationStatus(
+                            line: file.line.rawValue, version: file.version, fileName: file.fileName,
+                            state: record.checksum == checksum ? .applied : .changed, appliedAt: record.appliedAt))
                 } else {
-                    result.append(MigrationStatus(line: file.line.rawValue, version: file.version, fileName: file.fileName, state: .pending))
+                    result.append(
+                        MigrationStatus(
+                            line: file.line.rawValue, version: file.version, fileName: file.fileName, state: .pending))
                 }
             }
             for record in applied.values {
-                result.append(MigrationStatus(line: record.line, version: record.version, fileName: record.fileName, state: .unknown,
-                                              appliedAt: record.appliedAt))
+                result.append(
+                    MigrationStatus(
+                        line: record.line, version: record.version, fileName: record.fileName, state: .unknown,
+                        appliedAt: record.appliedAt))
             }
-            return result.sorted { (Self.rank($0.line), $0.line, $0.version) < (Self.rank($1.line), $1.line, $1.version) }
+            return result.sorted {
+                (Self.rank($0.line), $0.line, $0.version) < (Self.rank($1.line), $1.line, $1.version)
+            }
         }
     }
 
@@ -116,18 +128,25 @@ public struct Migrator: Sendable {
     /// Returns whether it converted.
     private func convertLegacyBookkeeping(on connection: isolated PGConnection) throws -> Bool {
         let layout = try connection.query(sql.layout, [sql.table]).first!
-        guard try layout.decode("present", as: Bool.self), !(try layout.decode("lined", as: Bool.self)) else { return false }
+        guard try layout.decode("present", as: Bool.self), !(try layout.decode("lined", as: Bool.self)) else {
+            return false
+        }
         for statement in sql.legacySetAside { try connection.simpleQuery(statement) }
         let places = LegacyMigrations.places
         if let unknown = try connection.query(sql.legacyUnknown, [places.map { Int32($0.version) }]).first {
             let name: String = try unknown.decode("file_name")
-            throw PGError(.invalidConfiguration,
-                "schema \(schema) has migration \(name) applied, which this ebbflow binary does not have; upgrade the binary")
+            throw PGError(
+                .invalidConfiguration,
+                "schema \(schema) has migration \(name) applied, which this ebbflow binary does not have; upgrade the binary"
+            )
         }
         try connection.simpleQuery(sql.createTables[0])
-        try connection.execute(sql.legacyCopy, [
-            places.map { Int32($0.version) }, places.map(\.line.rawValue), places.map { Int32($0.number) }, places.map(\.fileName),
-        ])
+        try connection.execute(
+            sql.legacyCopy,
+            [
+                places.map { Int32($0.version) }, places.map(\.line.rawValue), places.map { Int32($0.number) },
+                places.map(\.fileName),
+            ])
         try connection.simpleQuery(sql.legacyDrop)
         return true
     }
@@ -147,8 +166,10 @@ public struct Migrator: Sendable {
         guard try layout.decode("present", as: Bool.self) else { return [] }
         if try layout.decode("lined", as: Bool.self) {
             return try connection.query(sql.applied).rows.map {
-                AppliedFile(line: try $0.decode("line"), version: try $0.decode("version"), fileName: try $0.decode("file_name"),
-                            checksum: try $0.decode("checksum"), appliedAt: try $0.decode("applied_at"))
+                AppliedFile(
+                    line: try $0.decode("line"), version: try $0.decode("version"),
+                    fileName: try $0.decode("file_name"),
+                    checksum: try $0.decode("checksum"), appliedAt: try $0.decode("applied_at"))
             }
         }
         let places = Dictionary(uniqueKeysWithValues: LegacyMigrations.places.map { ($0.version, $0) })
@@ -156,34 +177,44 @@ public struct Migrator: Sendable {
             let version: Int = try row.decode("version")
             let recorded: String = try row.decode("file_name")
             let place = places[version]
-            return AppliedFile(line: place?.line.rawValue ?? "(single sequence)", version: place?.number ?? version,
-                               fileName: place?.fileName ?? recorded, checksum: try row.decode("checksum"),
-                               appliedAt: try row.decode("applied_at"))
+            return AppliedFile(
+                line: place?.line.rawValue ?? "(single sequence)", version: place?.number ?? version,
+                fileName: place?.fileName ?? recorded, checksum: try row.decode("checksum"),
+                appliedAt: try row.decode("applied_at"))
         }
     }
 
     /// Refuses to run when an applied file was edited, or the database is ahead of this binary.
     private func verifyApplied(on connection: isolated PGConnection, checksums: [String]) throws {
-        let known = Dictionary(uniqueKeysWithValues: zip(files.map { "\($0.line.rawValue)/\($0.version)" }, zip(files, checksums)))
-        let records = try appliedFiles(on: connection).sorted { (Self.rank($0.line), $0.version) < (Self.rank($1.line), $1.version) }
+        let known = Dictionary(
+            uniqueKeysWithValues: zip(files.map { "\($0.line.rawValue)/\($0.version)" }, zip(files, checksums)))
+        let records = try appliedFiles(on: connection).sorted {
+            (Self.rank($0.line), $0.version) < (Self.rank($1.line), $1.version)
+        }
         for record in records {
             guard let (file, checksum) = known[record.key] else {
-                throw PGError(.invalidConfiguration,
-                    "schema \(schema) has migration \(record.line)/\(record.fileName) applied, which this ebbflow binary does not have; upgrade the binary")
+                throw PGError(
+                    .invalidConfiguration,
+                    "schema \(schema) has migration \(record.line)/\(record.fileName) applied, which this ebbflow binary does not have; upgrade the binary"
+                )
             }
             guard record.checksum == checksum else { throw changedError(file) }
         }
     }
 
     /// A line's place in apply order; lines this binary does not know sort last.
-    private static func rank(_ line: String) -> Int { MigrationLine(rawValue: line)?.rank ?? MigrationLine.allCases.count }
+    private static func rank(_ line: String) -> Int {
+        MigrationLine(rawValue: line)?.rank ?? MigrationLine.allCases.count
+    }
 
     private func checksums(on connection: isolated PGConnection) throws -> [String] {
         try connection.query(sql.checksums, [files.map(\.sql)]).rows.map { try $0.decode("checksum") }
     }
 
     private func changedError(_ file: MigrationFile) -> PGError {
-        PGError(.invalidConfiguration,
-            "migration \(file.path) was changed after it was applied to schema \(schema); restore the file and add a new migration instead")
+        PGError(
+            .invalidConfiguration,
+            "migration \(file.path) was changed after it was applied to schema \(schema); restore the file and add a new migration instead"
+        )
     }
 }

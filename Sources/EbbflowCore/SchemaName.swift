@@ -13,12 +13,15 @@ public struct SchemaName: Sendable, Hashable, CustomStringConvertible {
     public static let `default` = try! SchemaName("ebbflow")
 
     public init(_ name: String) throws {
-        let valid = !name.isEmpty && name.utf8.count <= 63
+        let valid =
+            !name.isEmpty && name.utf8.count <= 63
             && name.utf8.first.map { ($0 >= 97 && $0 <= 122) || $0 == 95 } == true
             && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }
         guard valid, !name.hasPrefix("pg_") else {
-            throw PGError(.invalidConfiguration,
-                "invalid schema name \"\(name)\": use 1-63 lower-case letters, digits and underscores, starting with a letter, not pg_")
+            throw PGError(
+                .invalidConfiguration,
+                "invalid schema name \"\(name)\": use 1-63 lower-case letters, digits and underscores, starting with a letter, not pg_"
+            )
         }
         self.name = name
     }

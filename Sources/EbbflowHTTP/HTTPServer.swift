@@ -54,7 +54,7 @@ public struct HTTPServer: Service {
             try await withTaskExecutorPreference(HTTPExecutor.shared) {
                 try await application.run()
             }
-        } catch where !listening.load(ordering: .acquiring) {
+        } catch  where !listening.load(ordering: .acquiring) {
             throw HTTPServerError(host: host, port: port, reason: "\(error)")
         }
     }

@@ -37,7 +37,9 @@ public struct HelpTextMetricsFactory: MetricsFactory {
         return registry.makeCounter(descriptor: descriptor, labels: labels)
     }
 
-    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)])
+        -> any FloatingPointCounterHandler
+    {
         let (descriptor, labels) = describe(label, dimensions)
         return registry.makeCounter(descriptor: descriptor, labels: labels)
     }

@@ -22,8 +22,10 @@ actor BatchCompleter {
     private var timer: Task<Void, Never>?
     private var inFlight = 0
 
-    init(store: JobStore, workerID: String, pool: PGPool, logger: Logger, keepHistory: Bool = true,
-         maxBatch: Int = 1000, interval: Duration = .milliseconds(5)) {
+    init(
+        store: JobStore, workerID: String, pool: PGPool, logger: Logger, keepHistory: Bool = true,
+        maxBatch: Int = 1000, interval: Duration = .milliseconds(5)
+    ) {
         self.keepHistory = keepHistory
         self.store = store
         self.workerID = workerID
@@ -50,7 +52,7 @@ actor BatchCompleter {
     }
 
     private func flushFromTimer() async {
-        timer = nil  // not cancelled: this is the timer's own task
+        timer = nil // not cancelled: this is the timer's own task
         await flush()
     }
 
@@ -72,11 +74,15 @@ actor BatchCompleter {
                 }
                 return
             } catch {
-                logger.warning("batched completion failed", metadata: ["jobs": "\(ids.count)", "attempt": "\(attempt)", "error": "\(error)"])
+                logger.warning(
+                    "batched completion failed",
+                    metadata: ["jobs": "\(ids.count)", "attempt": "\(attempt)", "error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(50 * attempt))
             }
         }
-        logger.error("giving up on a completion batch; its jobs will run again after their leases expire", metadata: ["jobs": "\(ids.count)"])
+        logger.error(
+            "giving up on a completion batch; its jobs will run again after their leases expire",
+            metadata: ["jobs": "\(ids.count)"])
     }
 
     /// Flushes until nothing is pending or being written.

@@ -46,7 +46,8 @@ public struct UnbatchedCounterJob: TransactionalJobHandler {
     public typealias Args = CounterJob.Args
     public static let kind = "counter_unbatched"
     public init() {}
-    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
+    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome
+    {
         connection.executeAtCommit(context.store.sql.counterIncrement, [job.args.name ?? "default"])
         return .completed
     }

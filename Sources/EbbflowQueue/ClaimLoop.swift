@@ -29,9 +29,11 @@ actor ClaimLoop: Service {
     /// Jobs run to an end by this worker (for drain reports and tests).
     private(set) var finishedCount = 0
 
-    init(configuration: WorkerConfiguration, store: JobStore, registry: JobRegistry, pool: PGPool,
-         completer: BatchCompleter, execution: JobExecution, running: RunningJobs, readiness: WorkerReadiness,
-         wake: WakeSignal, gate: ClaimGate?, logger: Logger) {
+    init(
+        configuration: WorkerConfiguration, store: JobStore, registry: JobRegistry, pool: PGPool,
+        completer: BatchCompleter, execution: JobExecution, running: RunningJobs, readiness: WorkerReadiness,
+        wake: WakeSignal, gate: ClaimGate?, logger: Logger
+    ) {
         self.configuration = configuration
         self.store = store
         self.registry = registry
@@ -118,7 +120,7 @@ actor ClaimLoop: Service {
                 if try await claimAndStart(limit: configuration.concurrency) == 0 && running.isEmpty { break }
                 continue
             }
-            if claimed > 0 && claimed == free { continue }  // there may be more waiting
+            if claimed > 0 && claimed == free { continue } // there may be more waiting
             let topUp = busy && free < refillBatch && (claimed > 0 || free == 0)
             await wake.wait(timeout: topUp ? .milliseconds(20) : configuration.pollInterval)
         }
@@ -131,15 +133,19 @@ actor ClaimLoop: Service {
         defer { endedDuringClaim = nil }
         let (now, rows) = try await pool.withConnection { connection in
             try await connection.run { connection in
-                var (now, rows) = try store.claim(queues: configuration.queues, limit: limit, worker: configuration.id,
-                                                  leaseSeconds: configuration.leaseSeconds, on: connection)
+                var (now, rows) = try store.claim(
+                    queues: configuration.queues, limit: limit, worker: configuration.id,
+                    leaseSeconds: configuration.leaseSeconds, on: connection)
                 // A chunk takes one slot, so a full claim that holds chunk kinds is topped up to
                 // whole chunks of those kinds: 10 slots can then apply 10 chunks of 500, not 10 jobs.
                 guard rows.count == limit else { return (now, rows) }
-                for (kind, count) in Dictionary(grouping: rows, by: \.kind).mapValues(\.count).sorted(by: { $0.key < $1.key }) {
+                for (kind, count) in Dictionary(grouping: rows, by: \.kind).mapValues(\.count).sorted(by: {
+                    $0.key < $1.key
+                }) {
                     guard case .chunk(let size, _) = registry.handlers[kind], count < size else { continue }
-                    let more = try store.claim(queues: configuration.queues, kinds: [kind], limit: size - count, worker: configuration.id,
-                                               leaseSeconds: configuration.leaseSeconds, now: now, on: connection)
+                    let more = try store.claim(
+                        queues: configuration.queues, kinds: [kind], limit: size - count, worker: configuration.id,
+                        leaseSeconds: configuration.leaseSeconds, now: now, on: connection)
                     rows += more.rows
                     now = now ?? more.now
                 }
@@ -174,13 +180,15 @@ actor ClaimLoop: Service {
         var ambiguous: [Int64] = []
         for row in rows {
             if running.contains(row.id) {
-                logger.warning("job claimed again while it still runs here (a claim lost in a server crash); its run goes on",
-                               metadata: ["job": "\(row.id)", "kind": "\(row.kind)"])
+                logger.warning(
+                    "job claimed again while it still runs here (a claim lost in a server crash); its run goes on",
+                    metadata: ["job": "\(row.id)", "kind": "\(row.kind)"])
                 continue
             }
             if endedDuringClaim.contains(row.id) {
-                logger.warning("job claimed again while its run here was ending (a claim lost in a server crash); not run again",
-                               metadata: ["job": "\(row.id)", "kind": "\(row.kind)"])
+                logger.warning(
+                    "job claimed again while its run here was ending (a claim lost in a server crash); not run again",
+                    metadata: ["job": "\(row.id)", "kind": "\(row.kind)"])
                 ambiguous.append(row.id)
                 continue
             }
@@ -201,7 +209,9 @@ actor ClaimLoop: Service {
                     let started = ContinuousClock.now
                     do {
                         try await execution.runChunk(chunk, body: body, context: context)
-                        for row in chunk { QueueMetrics.ended(queue: row.queue, outcome: "completed", started: started) }
+                        for row in chunk {
+                            QueueMetrics.ended(queue: row.queue, outcome: "completed", started: started)
+                        }
                     } catch {
                         if chunk.count == 1 { await execution.recordThrown(error, row: chunk[0], now: now) }
                     }
@@ -216,7 +226,10 @@ actor ClaimLoop: Service {
     /// it: it goes back to the queue, its attempt not charged, and is claimed as usual. A row the
     /// run's end already finished is left alone (`unclaim` matches only rows still held here).
     private func handBackReclaimed(_ ids: [Int64]) async {
-        await handBack(ids, ifItFails: "could not hand back jobs claimed again as their runs here ended; they return when their leases expire")
+        await handBack(
+            ids,
+            ifItFails:
+                "could not hand back jobs claimed again as their runs here ended; they return when their leases expire")
         wake.wake()
     }
 
@@ -263,7 +276,9 @@ actor ClaimLoop: Service {
     private func shutDown() async {
         let timeout = configuration.shutdownTimeout
         if !running.isEmpty {
-            logger.info("stopping: waiting for running jobs", metadata: ["jobs": "\(running.jobCount)", "timeout": "\(timeout)"])
+            logger.info(
+                "stopping: waiting for running jobs",
+                metadata: ["jobs": "\(running.jobCount)", "timeout": "\(timeout)"])
             let deadline = ContinuousClock.now.advanced(by: timeout)
             while !running.isEmpty && ContinuousClock.now < deadline {
                 await wake.wait(timeout: .milliseconds(50))

@@ -56,7 +56,8 @@ actor GroupCommitter {
     /// Groups sent (also in the metrics, with the transactions in them), for tests.
     private(set) var groupsSent = 0
 
-    init(pool: PGPool, logger: Logger, maxGroups: Int = 1, maxGroupSize: Int = 64, lockTimeout: Duration = .seconds(5)) {
+    init(pool: PGPool, logger: Logger, maxGroups: Int = 1, maxGroupSize: Int = 64, lockTimeout: Duration = .seconds(5))
+    {
         self.pool = pool
         self.logger = logger
         self.maxGroups = max(1, maxGroups)
@@ -99,7 +100,7 @@ actor GroupCommitter {
             // Off the actor and off Swift's cooperative threads: a cancel request is a blocking
             // connection of its own to the server.
             if let line = flights[flightID]?.connection { DispatchQueue.global().async { line.cancel() } }
-        }  // else it already ended
+        } // else it already ended
 
     }
 
@@ -117,12 +118,15 @@ actor GroupCommitter {
                 let outcomes: Result<[PGGroupOutcome], any Error>
                 do {
                     let transactions = group.map(\.statements)
-                    outcomes = .success(try await pool.withConnection { connection in
-                        line.board(connection)
-                        // Before the pool lends the connection on: a late cancel must not hit its next user.
-                        defer { line.land() }
-                        return try await connection.run { try $0.commitGroup(transactions, lockTimeout: lockTimeout) }
-                    })
+                    outcomes = .success(
+                        try await pool.withConnection { connection in
+                            line.board(connection)
+                            // Before the pool lends the connection on: a late cancel must not hit its next user.
+                            defer { line.land() }
+                            return try await connection.run {
+                                try $0.commitGroup(transactions, lockTimeout: lockTimeout)
+                            }
+                        })
                 } catch {
                     outcomes = .failure(error)
                 }
@@ -131,7 +135,9 @@ actor GroupCommitter {
         }
     }
 
-    private func finished(_ flightID: ObjectIdentifier, _ group: [Entry], _ outcomes: Result<[PGGroupOutcome], any Error>) {
+    private func finished(
+        _ flightID: ObjectIdentifier, _ group: [Entry], _ outcomes: Result<[PGGroupOutcome], any Error>
+    ) {
         let cancelIssued = flights.removeValue(forKey: flightID)?.cancelIssued ?? false
         switch outcomes {
         case .failure(let error):
@@ -148,14 +154,17 @@ actor GroupCommitter {
                 case .committed:
                     entry.continuation.resume()
                 case .failed(let error) where error.sqlState == "57014" && cancelIssued && !callerCancelled:
-                    again.append(entry)  // cancelled for another job's sake
+                    again.append(entry) // cancelled for another job's sake
                 case .failed(let error):
                     entry.continuation.resume(throwing: error)
                 case .notRun where callerCancelled:
                     entry.continuation.resume(throwing: CancellationError())
                 case .notRun where entry.sentBack > maxGroupSize:
-                    entry.continuation.resume(throwing: PGError(.unexpected,
-                        "a write-only job's transaction came back not run \(entry.sentBack) times (skipped behind failing ones, or a statement the server kept forgetting)"))
+                    entry.continuation.resume(
+                        throwing: PGError(
+                            .unexpected,
+                            "a write-only job's transaction came back not run \(entry.sentBack) times (skipped behind failing ones, or a statement the server kept forgetting)"
+                        ))
                 case .notRun:
                     entry.sentBack += 1
                     again.append(entry)

@@ -28,7 +28,11 @@ final class JobDeadline: @unchecked Sendable {
     var timedOut: Bool { lock.withLock { expired } }
 
     /// Marks the deadline passed; returns true the first time.
-    func expire() -> Bool { lock.withLock { defer { expired = true }; return !expired } }
+    func expire() -> Bool {
+        lock.withLock {
+            defer { expired = true }; return !expired
+        }
+    }
 
     /// Whether a cancellation means "hand the job back" (shutdown) rather than a timeout.
     static var cancelledByShutdown: Bool { Task.isCancelled && !(current?.timedOut ?? false) }
@@ -54,46 +58,52 @@ struct JobExecution: Sendable {
         defer { QueueMetrics.ended(queue: row.queue, outcome: outcomeName, started: started) }
         let context = JobContext(now: now, workerID: workerID, store: store)
         guard let handler = registry.handlers[row.kind] else {
-            outcomeName = await recordFailure(row, now: now, kind: .unknownKind, message: "no handler is registered for kind \"\(row.kind)\"", final: true)
+            outcomeName = await recordFailure(
+                row, now: now, kind: .unknownKind, message: "no handler is registered for kind \"\(row.kind)\"",
+                final: true)
             return
         }
         do {
             switch handler {
             case .transactional(let body):
                 outcomeName = try await pool.withConnection { connection in
-                        try await withCancellation(of: connection) {
-                            try await connection.withTransaction { connection in
-                                let outcome = try await body(row, context, connection)
-                                if outcome == .completed {
-                                    // In COMMIT's round trip; fails the transaction if the job was rescued meanwhile.
-                                    store.completeAtCommit(row.id, worker: workerID, now: now,
-                                                           keepHistory: configuration.completedRetention > 0, on: connection)
-                                } else {
-                                    try record(outcome, for: row, now: now, on: connection)
-                                }
-                                return outcome.metricName
+                    try await withCancellation(of: connection) {
+                        try await connection.withTransaction { connection in
+                            let outcome = try await body(row, context, connection)
+                            if outcome == .completed {
+                                // In COMMIT's round trip; fails the transaction if the job was rescued meanwhile.
+                                store.completeAtCommit(
+                                    row.id, worker: workerID, now: now,
+                                    keepHistory: configuration.completedRetention > 0, on: connection)
+                            } else {
+                                try record(outcome, for: row, now: now, on: connection)
                             }
+                            return outcome.metricName
                         }
+                    }
                 }
             case .writeOnly(let body):
                 let writes = try await body(row, context)
                 if writes.outcome == .completed {
                     // The completion raises if the job was rescued meanwhile, rolling the writes back.
-                    let completion = store.completionOrRaise(row.id, worker: workerID, now: now,
-                                                             keepHistory: configuration.completedRetention > 0)
+                    let completion = store.completionOrRaise(
+                        row.id, worker: workerID, now: now,
+                        keepHistory: configuration.completedRetention > 0)
                     try await committer.commit(writes.statements + [completion])
                 } else {
                     // Rare (retry, snooze, discard): the writes and the outcome in one ordinary transaction.
                     try await pool.withConnection { connection in
                         try await withCancellation(of: connection) {
                             try await connection.withTransaction { connection in
-                                for statement in writes.statements { try connection.execute(statement.sql, statement.bindings) }
+                                for statement in writes.statements {
+                                    try connection.execute(statement.sql, statement.bindings)
+                                }
                                 try record(writes.outcome, for: row, now: now, on: connection)
                             }
                         }
                     }
                 }
-                outcomeName = writes.outcome.metricName  // only once it is committed
+                outcomeName = writes.outcome.metricName // only once it is committed
             case .acknowledged(let body):
                 let outcome = try await body(row, context)
                 outcomeName = outcome.metricName
@@ -111,14 +121,18 @@ struct JobExecution: Sendable {
         } catch {
             // Cancelled by a forced shutdown: the worker hands the job back uncharged.
             if JobDeadline.cancelledByShutdown { return }
-            let thrown: any Error = if let deadline = JobDeadline.current, deadline.timedOut { JobTimedOut(timeout: deadline.timeout) } else { error }
+            let thrown: any Error =
+                if let deadline = JobDeadline.current, deadline.timedOut { JobTimedOut(timeout: deadline.timeout) } else
+                { error }
             outcomeName = await recordThrown(thrown, row: row, now: now) ?? outcomeName
         }
     }
 
     /// Runs jobs of one chunk kind together; on failure, halves until the failing job is alone.
-    func runChunk(_ rows: [JobRow], body: @escaping @Sendable ([JobRow], JobContext, isolated PGConnection) async throws -> Void,
-                  context: JobContext) async throws {
+    func runChunk(
+        _ rows: [JobRow], body: @escaping @Sendable ([JobRow], JobContext, isolated PGConnection) async throws -> Void,
+        context: JobContext
+    ) async throws {
         do {
             let ids = rows.map(\.id)
             let (store, workerID, keepHistory) = (self.store, self.workerID, configuration.completedRetention > 0)
@@ -126,7 +140,8 @@ struct JobExecution: Sendable {
                 try await withCancellation(of: connection) {
                     try await connection.withTransaction { connection in
                         try await body(rows, context, connection)
-                        let moved = try store.complete(ids, worker: workerID, now: context.now, keepHistory: keepHistory, on: connection)
+                        let moved = try store.complete(
+                            ids, worker: workerID, now: context.now, keepHistory: keepHistory, on: connection)
                         if moved != ids.count { throw QueueError.lostLease(ids.first!) }
                     }
                 }
@@ -134,7 +149,11 @@ struct JobExecution: Sendable {
         } catch {
             if let deadline = JobDeadline.current, deadline.timedOut, !JobDeadline.cancelledByShutdown {
                 // A timed-out chunk cannot be split (its task is cancelled): each job records the timeout.
-                for row in rows { await recordFailure(row, now: context.now, kind: .timeout, message: "\(JobTimedOut(timeout: deadline.timeout))", final: false) }
+                for row in rows {
+                    await recordFailure(
+                        row, now: context.now, kind: .timeout, message: "\(JobTimedOut(timeout: deadline.timeout))",
+                        final: false)
+                }
                 return
             }
             if rows.count == 1 || Task.isCancelled { throw error }
@@ -155,13 +174,16 @@ struct JobExecution: Sendable {
         let changed: Int
         switch outcome {
         case .completed:
-            changed = try store.complete([row.id], worker: workerID, now: now, keepHistory: configuration.completedRetention > 0, on: connection)
+            changed = try store.complete(
+                [row.id], worker: workerID, now: now, keepHistory: configuration.completedRetention > 0, on: connection)
         case .retry(let after):
-            let error = JobError(at: now, attempt: row.attempt, kind: .error, message: "handler asked to retry in \(after) s")
+            let error = JobError(
+                at: now, attempt: row.attempt, kind: .error, message: "handler asked to retry in \(after) s")
             if row.attempt >= row.maxAttempts {
                 changed = try store.discard(row.id, worker: workerID, now: now, error: error, on: connection)
             } else {
-                changed = try store.retry(row.id, worker: workerID, at: now.addingTimeInterval(after), error: error, on: connection)
+                changed = try store.retry(
+                    row.id, worker: workerID, at: now.addingTimeInterval(after), error: error, on: connection)
             }
         case .snooze(let seconds):
             changed = try store.snooze(row.id, worker: workerID, until: now.addingTimeInterval(seconds), on: connection)
@@ -180,7 +202,8 @@ struct JobExecution: Sendable {
         if JobDeadline.cancelledByShutdown { return nil }
         if case QueueError.lostLease = error { return logLostLease(row) }
         if let error = error as? PGError, error.sqlState == JobStore.leaseLostSQLState { return logLostLease(row) }
-        let kind: JobError.Kind = error is JobTimedOut ? .timeout : (error is UndecodableArgs ? .undecodableArgs : .error)
+        let kind: JobError.Kind =
+            error is JobTimedOut ? .timeout : (error is UndecodableArgs ? .undecodableArgs : .error)
         return await recordFailure(row, now: now, kind: kind, message: "\(error)", final: kind == .undecodableArgs)
     }
 
@@ -211,20 +234,24 @@ struct JobExecution: Sendable {
                         try store.discard(row.id, worker: workerID, now: now, error: error, on: connection)
                     } else {
                         let delay = policy.delay(afterAttempt: row.attempt)
-                        try store.retry(row.id, worker: workerID, at: now.addingTimeInterval(delay), error: error, on: connection)
+                        try store.retry(
+                            row.id, worker: workerID, at: now.addingTimeInterval(delay), error: error, on: connection)
                     }
                 }
             }
             // A discard needs someone to look (it will not run again); a retry is routine.
-            let metadata: Logger.Metadata = ["job": "\(row.id)", "kind": "\(row.kind)", "attempt": "\(row.attempt)", "error": "\(message)"]
+            let metadata: Logger.Metadata = [
+                "job": "\(row.id)", "kind": "\(row.kind)", "attempt": "\(row.attempt)", "error": "\(message)",
+            ]
             if discarding {
                 logger.warning("job discarded", metadata: metadata)
                 return "discarded"
             }
             logger.info("job failed; it will be retried", metadata: metadata)
         } catch {
-            logger.error("could not record a job failure; its lease will expire and it will run again",
-                         metadata: ["job": "\(row.id)", "error": "\(error)"])
+            logger.error(
+                "could not record a job failure; its lease will expire and it will run again",
+                metadata: ["job": "\(row.id)", "error": "\(error)"])
         }
         return "failed"
     }
@@ -255,7 +282,11 @@ func withCancellation<T: Sendable>(of connection: PGConnection, _ body: () async
 final class RunningFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var running = true
-    func end(_ action: () -> Void = {}) { lock.withLock { running = false; action() } }
+    func end(_ action: () -> Void = {}) {
+        lock.withLock {
+            running = false; action()
+        }
+    }
     func ifRunning(_ action: () -> Void) { lock.withLock { if running { action() } } }
 }
 

@@ -93,7 +93,8 @@ public struct JobRegistry: Sendable {
 
     public mutating func register<H: TransactionalJobHandler>(_ handler: H) {
         handlers[H.kind] = .transactional { row, context, connection in
-            try await handler.run(Job(row: row, args: try Self.decode(H.Args.self, row)), context: context, connection: connection)
+            try await handler.run(
+                Job(row: row, args: try Self.decode(H.Args.self, row)), context: context, connection: connection)
         }
     }
 

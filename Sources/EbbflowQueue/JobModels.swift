@@ -77,8 +77,10 @@ public struct NewJob: Sendable {
     /// (`JobStore.cancelPending`); the queue only compares it.
     public var subject: String?
 
-    public init(kind: String, args: PGJSON = PGJSON("{}"), queue: String = "default", priority: Int = 0,
-                runAt: Date? = nil, delay: Double = 0, maxAttempts: Int = 20, uniqueKey: String? = nil, subject: String? = nil) {
+    public init(
+        kind: String, args: PGJSON = PGJSON("{}"), queue: String = "default", priority: Int = 0,
+        runAt: Date? = nil, delay: Double = 0, maxAttempts: Int = 20, uniqueKey: String? = nil, subject: String? = nil
+    ) {
         self.kind = kind
         self.args = args
         self.queue = queue
@@ -91,11 +93,14 @@ public struct NewJob: Sendable {
     }
 
     /// A job whose args are an `Encodable` value.
-    public init<Args: Encodable>(kind: String, encoding args: Args, queue: String = "default", priority: Int = 0,
-                                 runAt: Date? = nil, delay: Double = 0, maxAttempts: Int = 20, uniqueKey: String? = nil,
-                                 subject: String? = nil) throws {
-        self.init(kind: kind, args: try PGJSON(encoding: args), queue: queue, priority: priority, runAt: runAt,
-                  delay: delay, maxAttempts: maxAttempts, uniqueKey: uniqueKey, subject: subject)
+    public init<Args: Encodable>(
+        kind: String, encoding args: Args, queue: String = "default", priority: Int = 0,
+        runAt: Date? = nil, delay: Double = 0, maxAttempts: Int = 20, uniqueKey: String? = nil,
+        subject: String? = nil
+    ) throws {
+        self.init(
+            kind: kind, args: try PGJSON(encoding: args), queue: queue, priority: priority, runAt: runAt,
+            delay: delay, maxAttempts: maxAttempts, uniqueKey: uniqueKey, subject: subject)
     }
 
     /// Refuses values the table would refuse, with a message a CLI user can act on.
@@ -103,11 +108,18 @@ public struct NewJob: Sendable {
         guard !kind.isEmpty else { throw QueueError.invalid("job kind is empty") }
         guard !queue.isEmpty else { throw QueueError.invalid("queue name is empty") }
         try QueueName.check(queue)
-        guard (1...Int(Int16.max)).contains(maxAttempts) else { throw QueueError.invalid("max attempts must be 1...32767, got \(maxAttempts)") }
-        guard (Int(Int16.min)...Int(Int16.max)).contains(priority) else { throw QueueError.invalid("priority must fit in a smallint, got \(priority)") }
-        guard delay >= 0, delay.isFinite else { throw QueueError.invalid("delay must be zero or positive, got \(delay)") }
+        guard (1...Int(Int16.max)).contains(maxAttempts) else {
+            throw QueueError.invalid("max attempts must be 1...32767, got \(maxAttempts)")
+        }
+        guard (Int(Int16.min)...Int(Int16.max)).contains(priority) else {
+            throw QueueError.invalid("priority must fit in a smallint, got \(priority)")
+        }
+        guard delay >= 0, delay.isFinite else {
+            throw QueueError.invalid("delay must be zero or positive, got \(delay)")
+        }
         if let runAt, runAt < ISO8601Text.earliestRunAt {
-            throw QueueError.invalid("run time \(ISO8601Text.string(runAt)) is before 0001-01-01T00:00:00Z, the earliest run time")
+            throw QueueError.invalid(
+                "run time \(ISO8601Text.string(runAt)) is before 0001-01-01T00:00:00Z, the earliest run time")
         }
     }
 }

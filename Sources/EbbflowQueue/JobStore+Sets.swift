@@ -26,8 +26,10 @@ extension JobStore {
     /// queue's columns, states, kinds and NOTIFY stay the queue's, and a set-based caller (a
     /// flow's enrolment, a stream's first steps) still makes all its jobs in one statement.
     @discardableResult
-    public func enqueue<J: JobKind>(_ job: J.Type, rowsOf select: String, _ parameters: PGBindings, columns: SetEnqueueColumns = [],
-                                    now: Date, queue: String = "default", on connection: isolated PGConnection) throws -> Int {
+    public func enqueue<J: JobKind>(
+        _ job: J.Type, rowsOf select: String, _ parameters: PGBindings, columns: SetEnqueueColumns = [],
+        now: Date, queue: String = "default", on connection: isolated PGConnection
+    ) throws -> Int {
         try QueueName.check(queue)
         let first = parameters.count + 1
         let statement = """
@@ -46,10 +48,13 @@ extension JobStore {
     /// The same insert as `enqueue(_:rowsOf:…)` as SQL text, for a caller that must run it as a
     /// step (a CTE) of a statement of its own; it binds `insertBindings` from `$firstParameter`
     /// (kind, now, queue). It wakes no worker: for jobs due later, or with a `notify` after.
-    public func insertStatement(rowsOf select: String, columns: SetEnqueueColumns = [], firstParameter first: Int) -> String {
+    public func insertStatement(rowsOf select: String, columns: SetEnqueueColumns = [], firstParameter first: Int)
+        -> String
+    {
         let subject = columns.contains(.subject) ? "s.subject" : "NULL"
         let uniqueKey = columns.contains(.uniqueKey) ? "s.unique_key" : "NULL"
-        let conflict = columns.contains(.uniqueKey) ? "\nON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING" : ""
+        let conflict =
+            columns.contains(.uniqueKey) ? "\nON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING" : ""
         return """
             INSERT INTO \(sql.jobs) (state, queue, kind, args, run_at, created_at, subject, unique_key)
             SELECT CASE WHEN s.run_at > $\(first + 1)::timestamptz THEN 'scheduled' ELSE 'available' END::\(schema.qualified("job_state")),
@@ -67,17 +72,23 @@ extension JobStore {
     /// moved to `finished_jobs` as cancelled, with `reason` in their errors, at `now`.
     /// Returns how many. Indexed by subject, so it is cheap in an event's own transaction.
     @discardableResult
-    public func cancelPending(kinds: [any JobKind.Type], subjects: [String], now: Date, reason: String,
-                              on connection: isolated PGConnection) throws -> Int {
-        try connection.execute(sql.cancelPending(where: "subject = ANY($1::text[])"), [subjects, kinds.map { $0.kind }, now, reason])
+    public func cancelPending(
+        kinds: [any JobKind.Type], subjects: [String], now: Date, reason: String,
+        on connection: isolated PGConnection
+    ) throws -> Int {
+        try connection.execute(
+            sql.cancelPending(where: "subject = ANY($1::text[])"), [subjects, kinds.map { $0.kind }, now, reason])
     }
 
     /// Cancels the pending jobs of `kinds` whose args contain `args` (jsonb `@>`), like
     /// `cancelPending(kinds:subjects:…)`. Not indexed: for rare operator actions (removing a flow).
     @discardableResult
-    public func cancelPending(kinds: [any JobKind.Type], argsContaining args: PGJSON, now: Date, reason: String,
-                              on connection: isolated PGConnection) throws -> Int {
-        try connection.execute(sql.cancelPending(where: "args @> $1::jsonb"), [args.text, kinds.map { $0.kind }, now, reason])
+    public func cancelPending(
+        kinds: [any JobKind.Type], argsContaining args: PGJSON, now: Date, reason: String,
+        on connection: isolated PGConnection
+    ) throws -> Int {
+        try connection.execute(
+            sql.cancelPending(where: "args @> $1::jsonb"), [args.text, kinds.map { $0.kind }, now, reason])
     }
 
     /// A condition, for a caller's own SQL, that an unfinished job (any state, running too) of

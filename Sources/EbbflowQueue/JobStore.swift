@@ -31,10 +31,13 @@ public struct JobStore: Sendable {
     @discardableResult
     public func enqueue(_ job: NewJob, on connection: isolated PGConnection) throws -> EnqueueResult {
         try job.validate()
-        let result = try connection.query(sql.enqueue, [
-            job.queue, job.kind, job.args.text, job.priority, job.maxAttempts, job.runAt, job.delay, job.uniqueKey, sql.channel,
-            job.subject,
-        ])
+        let result = try connection.query(
+            sql.enqueue,
+            [
+                job.queue, job.kind, job.args.text, job.priority, job.maxAttempts, job.runAt, job.delay, job.uniqueKey,
+                sql.channel,
+                job.subject,
+            ])
         if let row = result.first { return EnqueueResult(id: try row.decode("id"), inserted: true) }
         // The key matched. A concurrent enqueue may have committed after this statement's
         // snapshot, which a new statement sees.
@@ -47,13 +50,19 @@ public struct JobStore: Sendable {
     /// Enqueues many jobs in one statement, each at its `runAt` or after its `delay`.
     /// Returns how many were inserted (unique-key matches are skipped) and the id range.
     @discardableResult
-    public func enqueueMany(_ jobs: [NewJob], on connection: isolated PGConnection) throws -> (inserted: Int, firstID: Int64?, lastID: Int64?) {
+    public func enqueueMany(_ jobs: [NewJob], on connection: isolated PGConnection) throws -> (
+        inserted: Int, firstID: Int64?, lastID: Int64?
+    ) {
         guard !jobs.isEmpty else { return (0, nil, nil) }
         for job in jobs { try job.validate() }
-        let row = try connection.query(sql.enqueueMany, [
-            jobs.map(\.queue), jobs.map(\.kind), jobs.map(\.args.text), jobs.map { Int64($0.priority) },
-            jobs.map { Int64($0.maxAttempts) }, jobs.map(\.delay), jobs.map(\.uniqueKey), jobs.map(\.runAt), jobs.map(\.subject),
-        ]).first!
+        let row = try connection.query(
+            sql.enqueueMany,
+            [
+                jobs.map(\.queue), jobs.map(\.kind), jobs.map(\.args.text), jobs.map { Int64($0.priority) },
+                jobs.map { Int64($0.maxAttempts) }, jobs.map(\.delay), jobs.map(\.uniqueKey), jobs.map(\.runAt),
+                jobs.map(\.subject),
+            ]
+        ).first!
         let due: [String] = try row.decode("due_queues")
         if !due.isEmpty { try connection.execute(sql.notifyQueues, [sql.channel, due]) }
         return (try row.decode("inserted"), try row.decode("first_id"), try row.decode("last_id"))
@@ -99,23 +108,31 @@ public struct JobStore: Sendable {
     ///   custom plan per claim was about 9 % of the server's CPU in a transactional drain). The
     ///   claim is written so its generic plan is the custom one: the claimable index in order,
     ///   then the picked rows by `ctid`, whatever the row estimate for `LIMIT $3`.
-    static let claimSettings: KeyValuePairs<String, String> = ["synchronous_commit": "off", "plan_cache_mode": "force_generic_plan"]
+    static let claimSettings: KeyValuePairs<String, String> = [
+        "synchronous_commit": "off", "plan_cache_mode": "force_generic_plan",
+    ]
 
-    public func claim(queues: [String], kinds: [String]? = nil, limit: Int, worker: String, leaseSeconds: Double, now: Date? = nil,
-                      on connection: isolated PGConnection) throws -> (now: Date?, rows: [JobRow]) {
+    public func claim(
+        queues: [String], kinds: [String]? = nil, limit: Int, worker: String, leaseSeconds: Double, now: Date? = nil,
+        on connection: isolated PGConnection
+    ) throws -> (now: Date?, rows: [JobRow]) {
         let statement = kinds == nil ? sql.claim : sql.claimKinds
         let bindings: PGBindings = [queues, now, limit, worker, leaseSeconds] + (kinds.map { [$0] } ?? [])
         let result = try connection.queryInOwnTransaction(statement, bindings, settings: Self.claimSettings)
         // Claimed rows come back in storage order; hand them out in the claim's order.
-        let rows = try result.rows.map { try JobRow($0) }.sorted { ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id) }
+        let rows = try result.rows.map { try JobRow($0) }.sorted {
+            ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id)
+        }
         return (try result.rows.first?.decode("claimed_at", as: Date.self) ?? now, rows)
     }
 
     /// Moves jobs this worker holds to `finished_jobs` as completed (or, with `keepHistory`
     /// false, deletes them); returns how many it finished.
     @discardableResult
-    public func complete(_ ids: [Int64], worker: String, now: Date?, keepHistory: Bool = true,
-                         on connection: isolated PGConnection) throws -> Int {
+    public func complete(
+        _ ids: [Int64], worker: String, now: Date?, keepHistory: Bool = true,
+        on connection: isolated PGConnection
+    ) throws -> Int {
         if !keepHistory { return try connection.execute(sql.deleteCompleted, [ids, worker]) }
         return try connection.execute(sql.finish, [ids, worker, now, "completed", nil])
     }
@@ -123,7 +140,9 @@ public struct JobStore: Sendable {
     /// Completes a job when its transaction commits, in COMMIT's round trip. If the worker no
     /// longer holds the job at that point, the transaction fails with `leaseLostSQLState` and
     /// its effects roll back (see sql/queue/0002).
-    public func completeAtCommit(_ id: Int64, worker: String, now: Date, keepHistory: Bool, on connection: isolated PGConnection) {
+    public func completeAtCommit(
+        _ id: Int64, worker: String, now: Date, keepHistory: Bool, on connection: isolated PGConnection
+    ) {
         let completion = completionOrRaise(id, worker: worker, now: now, keepHistory: keepHistory)
         connection.executeAtCommit(completion.sql, completion.bindings)
     }
@@ -138,17 +157,23 @@ public struct JobStore: Sendable {
 
     /// Gives up on a job: discarded, with the error kept.
     @discardableResult
-    public func discard(_ id: Int64, worker: String?, now: Date, error: JobError, on connection: isolated PGConnection) throws -> Int {
+    public func discard(_ id: Int64, worker: String?, now: Date, error: JobError, on connection: isolated PGConnection)
+        throws -> Int
+    {
         try connection.execute(sql.finish, [[id], worker, now, "discarded", try PGJSON(encoding: error)])
     }
 
     @discardableResult
-    public func retry(_ id: Int64, worker: String, at runAt: Date, error: JobError, on connection: isolated PGConnection) throws -> Int {
+    public func retry(
+        _ id: Int64, worker: String, at runAt: Date, error: JobError, on connection: isolated PGConnection
+    ) throws -> Int {
         try connection.execute(sql.retry, [id, worker, runAt, try PGJSON(encoding: error)])
     }
 
     @discardableResult
-    public func snooze(_ id: Int64, worker: String, until runAt: Date, on connection: isolated PGConnection) throws -> Int {
+    public func snooze(_ id: Int64, worker: String, until runAt: Date, on connection: isolated PGConnection) throws
+        -> Int
+    {
         try connection.execute(sql.snooze, [id, worker, runAt])
     }
 
@@ -167,14 +192,18 @@ public struct JobStore: Sendable {
     }
 
     /// Newest first; finished states come from `finished_jobs`.
-    public func list(state: String?, queue: String?, kind: String?, limit: Int, on connection: isolated PGConnection) throws -> [JobRow] {
+    public func list(state: String?, queue: String?, kind: String?, limit: Int, on connection: isolated PGConnection)
+        throws -> [JobRow]
+    {
         let finishedStates: Set<String> = ["completed", "discarded", "cancelled"]
         var rows: [JobRow] = []
         if state == nil || !finishedStates.contains(state!) {
             rows += try connection.query(sql.listUnfinished, [state, queue, kind, limit]).rows.map { try JobRow($0) }
         }
         if state == nil || finishedStates.contains(state!) {
-            rows += try connection.query(sql.listFinished, [state, queue, kind, limit]).rows.map { try JobRow($0, finished: true) }
+            rows += try connection.query(sql.listFinished, [state, queue, kind, limit]).rows.map {
+                try JobRow($0, finished: true)
+            }
         }
         return Array(rows.sorted { $0.id > $1.id }.prefix(limit))
     }
@@ -207,7 +236,7 @@ public struct JobStore: Sendable {
         }
         let now = try self.now(on: connection)
         guard try connection.execute(sql.cancel, [id, now]) == 1 else {
-            throw QueueError.wrongState(id, "running", "cancel")  // claimed since we looked
+            throw QueueError.wrongState(id, "running", "cancel") // claimed since we looked
         }
     }
 

@@ -21,13 +21,14 @@ struct NotificationListener: Service {
                         let opened = try await PGConnection.connect(database, logger: logger)
                         try await opened.listen(channel)
                         connection = opened
-                        wake.wake()  // anything enqueued while we were not listening
+                        wake.wake() // anything enqueued while we were not listening
                     }
                     let notes = try await connection!.waitForNotifications(timeout: .seconds(5))
                     if notes.contains(where: { queues.contains($0.payload) }) { wake.wake() }
                 } catch {
                     if Task.isCancelled { break }
-                    logger.warning("listener lost its connection; polling until it is back", metadata: ["error": "\(error)"])
+                    logger.warning(
+                        "listener lost its connection; polling until it is back", metadata: ["error": "\(error)"])
                     connection = nil
                     try? await Task.sleep(for: .seconds(1))
                 }

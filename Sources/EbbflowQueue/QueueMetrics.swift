@@ -14,7 +14,8 @@ public enum QueueMetrics {
         "ebbflow_queue_jobs": "Jobs in the database by queue and state (sampled by maintenance).",
         "ebbflow_claim_failures_total": "Claims that failed (database unreachable, …).",
         "ebbflow_group_commits_total": "Round trips that committed write-only jobs' transactions together.",
-        "ebbflow_group_commit_transactions_total": "Job transactions sent in group commits (divided by the groups: the mean group size).",
+        "ebbflow_group_commit_transactions_total":
+            "Job transactions sent in group commits (divided by the groups: the mean group size).",
     ]
 
     static func ended(queue: String, outcome: String, started: ContinuousClock.Instant) {

@@ -13,7 +13,8 @@ import Foundation
 public enum QueueName {
     /// Bytes of UTF-8: long enough for any tenant or route naming, short enough to show.
     public static let maxLength = 128
-    public static let rule = "must be 1 to 128 bytes, without a comma, control or line-break characters, or white space at either end (what a worker's --queues can name)"
+    public static let rule =
+        "must be 1 to 128 bytes, without a comma, control or line-break characters, or white space at either end (what a worker's --queues can name)"
 
     /// Refuses a name no worker can claim; `field` is how the user wrote it (`--queue`, `queue`).
     public static func check(_ name: String, field: String = "queue") throws(BoundError) {
@@ -25,7 +26,9 @@ public enum QueueName {
     public static func isClaimable(_ name: String) -> Bool {
         guard !name.isEmpty, name.utf8.count <= maxLength, !name.contains(",") else { return false }
         let scalars = name.unicodeScalars
-        if CharacterSet.whitespacesAndNewlines.contains(scalars.first!) || CharacterSet.whitespacesAndNewlines.contains(scalars.last!) {
+        if CharacterSet.whitespacesAndNewlines.contains(scalars.first!)
+            || CharacterSet.whitespacesAndNewlines.contains(scalars.last!)
+        {
             return false
         }
         return !scalars.contains { isLineBreakOrControl($0) }

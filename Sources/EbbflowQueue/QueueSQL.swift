@@ -28,7 +28,6 @@ struct QueueSQL: Sendable {
         unique_key, created_at, attempted_at, finished_at, finished_by
         """
 
-
     /// $1 queue, $2 kind, $3 args, $4 priority, $5 max_attempts, $6 run_at (nullable),
     /// $7 delay seconds, $8 unique key, $9 channel, $10 subject. Notifies only when the job is due now.
     var enqueue: String {
@@ -136,7 +135,9 @@ struct QueueSQL: Sendable {
     /// job, so it can ride with COMMIT (sql/queue/0002): $1 id, $2 worker, $3 now. With history
     /// (`keepHistory`) the row moves to `finished_jobs`, else it is deleted.
     func completeOrRaise(keepHistory: Bool) -> String {
-        let kept = keepHistory ? """
+        let kept =
+            keepHistory
+            ? """
             , kept AS (
                 INSERT INTO \(finished) (id, state, queue, kind, args, priority, run_at, attempt, max_attempts, errors,
                                          unique_key, created_at, attempted_at, finished_at, finished_by, subject)
@@ -240,7 +241,9 @@ struct QueueSQL: Sendable {
         """
     }
 
-    var workerHeartbeat: String { "UPDATE \(schema.qualified("workers")) SET heartbeat_at = pg_catalog.now() WHERE id = $1" }
+    var workerHeartbeat: String {
+        "UPDATE \(schema.qualified("workers")) SET heartbeat_at = pg_catalog.now() WHERE id = $1"
+    }
     var deregisterWorker: String { "DELETE FROM \(schema.qualified("workers")) WHERE id = $1" }
     var forgetDeadWorkers: String {
         "DELETE FROM \(schema.qualified("workers")) WHERE heartbeat_at < pg_catalog.now() - make_interval(secs => $1)"

@@ -37,9 +37,11 @@ public final class QueueWorker: Sendable {
     ///   database is unreachable) and from the moment it is asked to stop.
     /// - Parameter claimGate: when given, nothing is claimed until it is opened (by the
     ///   process's HTTP server once it listens).
-    public init(database: PGConfiguration, schema: SchemaName, registry: JobRegistry,
-                configuration: WorkerConfiguration, logger: Logger, claimGate: ClaimGate? = nil,
-                onReadiness: @escaping @Sendable (Bool) -> Void = { _ in }) {
+    public init(
+        database: PGConfiguration, schema: SchemaName, registry: JobRegistry,
+        configuration: WorkerConfiguration, logger: Logger, claimGate: ClaimGate? = nil,
+        onReadiness: @escaping @Sendable (Bool) -> Void = { _ in }
+    ) {
         self.configuration = configuration
         self.store = JobStore(schema: schema)
         self.schema = schema
@@ -48,14 +50,18 @@ public final class QueueWorker: Sendable {
         self.logger = logger
         readiness = WorkerReadiness(onChange: onReadiness)
         // Slots, plus the claim loop, the completer and maintenance.
-        pool = PGPool(database, maxConnections: configuration.concurrency + 3, acquireTimeout: .seconds(60), logger: logger)
-        let completer = BatchCompleter(store: store, workerID: configuration.id, pool: pool, logger: logger,
-                                       keepHistory: configuration.completedRetention > 0)
-        let execution = JobExecution(store: store, registry: registry, configuration: configuration, pool: pool,
-                                     completer: completer, committer: GroupCommitter(pool: pool, logger: logger), logger: logger)
-        claimLoop = ClaimLoop(configuration: configuration, store: store, registry: registry, pool: pool,
-                              completer: completer, execution: execution, running: running, readiness: readiness,
-                              wake: wake, gate: claimGate, logger: logger)
+        pool = PGPool(
+            database, maxConnections: configuration.concurrency + 3, acquireTimeout: .seconds(60), logger: logger)
+        let completer = BatchCompleter(
+            store: store, workerID: configuration.id, pool: pool, logger: logger,
+            keepHistory: configuration.completedRetention > 0)
+        let execution = JobExecution(
+            store: store, registry: registry, configuration: configuration, pool: pool,
+            completer: completer, committer: GroupCommitter(pool: pool, logger: logger), logger: logger)
+        claimLoop = ClaimLoop(
+            configuration: configuration, store: store, registry: registry, pool: pool,
+            completer: completer, execution: execution, running: running, readiness: readiness,
+            wake: wake, gate: claimGate, logger: logger)
     }
 
     /// Asks the worker to stop claiming; `run()` then finishes or hands back running jobs.
@@ -79,20 +85,25 @@ public final class QueueWorker: Sendable {
     ///     SIGTERM and SIGINT; in-process callers use `stop()`).
     public func run(alongside services: [any Service] = [], gracefulShutdownSignals: [UnixSignal] = []) async throws {
         try await registerWorker()
-        logger.info("worker started", metadata: [
-            "id": "\(configuration.id)", "queues": "\(configuration.queues.joined(separator: ","))",
-            "concurrency": "\(configuration.concurrency)", "kinds": "\(registry.kinds.joined(separator: ","))",
-        ])
+        logger.info(
+            "worker started",
+            metadata: [
+                "id": "\(configuration.id)", "queues": "\(configuration.queues.joined(separator: ","))",
+                "concurrency": "\(configuration.concurrency)", "kinds": "\(registry.kinds.joined(separator: ","))",
+            ])
         if configuration.drain {
             let scheduler = Scheduler(store: store, schedules: ScheduleStore(schema: schema), logger: logger)
             _ = try await pool.withConnection { connection in
                 try await connection.run { try scheduler.run(on: $0) }
             }
         }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: (services + workerServices()).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
-                + [.init(service: claimLoop, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: (services + workerServices()).map {
+                    ServiceGroupConfiguration.ServiceConfiguration(service: $0)
+                }
+                    + [.init(service: claimLoop, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
         let outcome: Result<Void, any Error>
         do {
             try await group.run()
@@ -112,17 +123,22 @@ public final class QueueWorker: Sendable {
         // it could not finish, before the services beside the worker (the HTTP server last).
         var services: [any Service] = [WorkerRegistration { [self] in try? await deregisterWorker() }]
         if configuration.listen {
-            services.append(NotificationListener(database: database, channel: store.channel, queues: Set(configuration.queues),
-                                                 wake: wake, logger: logger))
+            services.append(
+                NotificationListener(
+                    database: database, channel: store.channel, queues: Set(configuration.queues),
+                    wake: wake, logger: logger))
         }
         if !configuration.drain {
-            services.append(MaintenanceRunner(
-                services: WorkerMaintenance.periodic(store: store, schema: schema, configuration: configuration, logger: logger),
-                tick: configuration.maintenanceInterval, pool: pool, wake: wake, logger: logger))
+            services.append(
+                MaintenanceRunner(
+                    services: WorkerMaintenance.periodic(
+                        store: store, schema: schema, configuration: configuration, logger: logger),
+                    tick: configuration.maintenanceInterval, pool: pool, wake: wake, logger: logger))
         }
-        services.append(MaintenanceRunner(
-            services: [WorkerMaintenance.heartbeat(store: store, configuration: configuration, running: running)],
-            tick: WorkerMaintenance.heartbeatPeriod(configuration), pool: pool, wake: wake, logger: logger))
+        services.append(
+            MaintenanceRunner(
+                services: [WorkerMaintenance.heartbeat(store: store, configuration: configuration, running: running)],
+                tick: WorkerMaintenance.heartbeatPeriod(configuration), pool: pool, wake: wake, logger: logger))
         let claimLoop = self.claimLoop
         services.append(Watchdog(jobTimeout: configuration.jobTimeout) { await claimLoop.expireOverdue() })
         return services
@@ -143,7 +159,8 @@ public final class QueueWorker: Sendable {
     private func registerWorker() async throws {
         let (sql, configuration) = (store.sql, self.configuration)
         try await pool.withConnection { connection in
-            try await connection.execute(sql.registerWorker, [configuration.id, configuration.queues, configuration.concurrency])
+            try await connection.execute(
+                sql.registerWorker, [configuration.id, configuration.queues, configuration.concurrency])
         }
     }
 

@@ -35,7 +35,8 @@ public struct ScheduleRow: Sendable {
 public struct ScheduleStore: Sendable {
     let schema: SchemaName
     private var table: String { schema.qualified("schedules") }
-    private static let columns = "name, cron, time_zone, kind, args, queue, priority, max_attempts, enabled, next_run_at, last_run_at"
+    private static let columns =
+        "name, cron, time_zone, kind, args, queue, priority, max_attempts, enabled, next_run_at, last_run_at"
 
     public init(schema: SchemaName) { self.schema = schema }
 
@@ -43,8 +44,10 @@ public struct ScheduleStore: Sendable {
     /// is the first after the database clock's now. Without `replace` (the default, for library
     /// callers as for the CLI), an existing name is refused: `schedules add inactivity_sweep …`
     /// once silently replaced the daily sweep.
-    public func upsert(name: String, cron: CronSchedule, kind: String, args: PGJSON, queue: String, priority: Int,
-                       maxAttempts: Int, replace: Bool = false, on connection: isolated PGConnection) throws -> ScheduleRow {
+    public func upsert(
+        name: String, cron: CronSchedule, kind: String, args: PGJSON, queue: String, priority: Int,
+        maxAttempts: Int, replace: Bool = false, on connection: isolated PGConnection
+    ) throws -> ScheduleRow {
         guard !name.isEmpty else { throw QueueError.invalid("schedule name is empty") }
         // The job every tick will enqueue, checked now: refused at a tick, it would fire never.
         try NewJob(kind: kind, args: args, queue: queue, priority: priority, maxAttempts: maxAttempts).validate()
@@ -52,19 +55,26 @@ public struct ScheduleStore: Sendable {
         guard let next = cron.next(after: now) else {
             throw QueueError.invalid("cron expression \"\(cron.expression)\" never fires")
         }
-        let onConflict = replace ? """
+        let onConflict =
+            replace
+            ? """
             DO UPDATE SET cron = excluded.cron, time_zone = excluded.time_zone, kind = excluded.kind,
                 args = excluded.args, queue = excluded.queue, priority = excluded.priority,
                 max_attempts = excluded.max_attempts, next_run_at = excluded.next_run_at, enabled = true
             """ : "DO NOTHING"
-        let inserted = try connection.query("""
+        let inserted = try connection.query(
+            """
             INSERT INTO \(table) (name, cron, time_zone, kind, args, queue, priority, max_attempts, next_run_at)
             VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9)
             ON CONFLICT (name) \(onConflict)
             RETURNING \(Self.columns)
-            """, [name, cron.expression, Self.zoneName(cron.timeZone), kind, args.text, queue, priority, maxAttempts, next]).first
+            """,
+            [name, cron.expression, Self.zoneName(cron.timeZone), kind, args.text, queue, priority, maxAttempts, next]
+        ).first
         guard let inserted else {
-            let builtin = try isBuiltin(name, on: connection) ? " (a built-in; `ebbflow schedules restore \(name)` puts back its definition)" : ""
+            let builtin =
+                try isBuiltin(name, on: connection)
+                ? " (a built-in; `ebbflow schedules restore \(name)` puts back its definition)" : ""
             throw QueueError.invalid("schedule \"\(name)\" already exists\(builtin); pass --replace to replace it")
         }
         return try ScheduleRow(inserted)
@@ -95,7 +105,8 @@ public struct ScheduleStore: Sendable {
     /// Why a command and not `migrate`: a migration runs once, and it must not undo a change
     /// an operator made on purpose; restoring is the operator's explicit choice.
     public func restoreBuiltins(_ name: String? = nil, on connection: isolated PGConnection) throws -> [String] {
-        let rows = try connection.query("""
+        let rows = try connection.query(
+            """
             SELECT name, cron, time_zone, kind, args::text AS args, queue, priority, max_attempts FROM \(builtins)
             WHERE $1::text IS NULL OR name = $1 ORDER BY name
             """, [name])
@@ -103,7 +114,10 @@ public struct ScheduleStore: Sendable {
             let known = try builtinNames(on: connection).joined(separator: ", ")
             throw QueueError.invalid("no built-in schedule named \"\(name)\"; the built-ins are \(known)")
         }
-        let onConflict = name == nil ? "DO NOTHING" : """
+        let onConflict =
+            name == nil
+            ? "DO NOTHING"
+            : """
             DO UPDATE SET cron = excluded.cron, time_zone = excluded.time_zone, kind = excluded.kind,
                 args = excluded.args, queue = excluded.queue, priority = excluded.priority,
                 max_attempts = excluded.max_attempts, enabled = true,
@@ -115,16 +129,25 @@ public struct ScheduleStore: Sendable {
         var restored: [String] = []
         for row in rows.rows {
             let zoneName: String = try row.decode("time_zone")
-            let cron = try CronSchedule(parsing: try row.decode("cron"), timeZone: TimeZone(identifier: zoneName) ?? .gmt)
-            guard let next = cron.next(after: now) else { throw QueueError.invalid("cron expression \"\(cron.expression)\" never fires") }
-            let inserted = try connection.query("""
+            let cron = try CronSchedule(
+                parsing: try row.decode("cron"), timeZone: TimeZone(identifier: zoneName) ?? .gmt)
+            guard let next = cron.next(after: now) else {
+                throw QueueError.invalid("cron expression \"\(cron.expression)\" never fires")
+            }
+            let inserted = try connection.query(
+                """
                 INSERT INTO \(table) AS s (name, cron, time_zone, kind, args, queue, priority, max_attempts, next_run_at)
                 VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9)
                 ON CONFLICT (name) \(onConflict)
                 RETURNING name
-                """, [try row.decode("name", as: String.self), cron.expression, zoneName, try row.decode("kind", as: String.self),
-                      try row.decode("args", as: String.self), try row.decode("queue", as: String.self),
-                      try row.decode("priority", as: Int.self), try row.decode("max_attempts", as: Int.self), next]).first
+                """,
+                [
+                    try row.decode("name", as: String.self), cron.expression, zoneName,
+                    try row.decode("kind", as: String.self),
+                    try row.decode("args", as: String.self), try row.decode("queue", as: String.self),
+                    try row.decode("priority", as: Int.self), try row.decode("max_attempts", as: Int.self), next,
+                ]
+            ).first
             if let inserted { restored.append(try inserted.decode("name")) }
         }
         return restored
@@ -154,8 +177,10 @@ public struct ScheduleStore: Sendable {
     /// schedule by that name.
     @discardableResult
     public func runNow(_ name: String, on connection: isolated PGConnection) throws -> Bool? {
-        try connection.query("UPDATE \(table) SET next_run_at = \(schema.qualified("clock_now"))() WHERE name = $1 RETURNING enabled",
-                             [name]).first?.decode("enabled")
+        try connection.query(
+            "UPDATE \(table) SET next_run_at = \(schema.qualified("clock_now"))() WHERE name = $1 RETURNING enabled",
+            [name]
+        ).first?.decode("enabled")
     }
 
     /// Brings back every tick that lies beyond the schedule's first tick after the database
@@ -169,8 +194,11 @@ public struct ScheduleStore: Sendable {
         let now = try DatabaseClock(schema: schema).now(on: connection)
         var moved = 0
         for schedule in try list(on: connection) {
-            guard let cron = try? CronSchedule(parsing: schedule.cron, timeZone: TimeZone(identifier: schedule.timeZone) ?? .gmt),
-                  let next = cron.next(after: now), next < schedule.nextRunAt else { continue }
+            guard
+                let cron = try? CronSchedule(
+                    parsing: schedule.cron, timeZone: TimeZone(identifier: schedule.timeZone) ?? .gmt),
+                let next = cron.next(after: now), next < schedule.nextRunAt
+            else { continue }
             try connection.execute("UPDATE \(table) SET next_run_at = $2 WHERE name = $1", [schedule.name, next])
             moved += 1
         }
@@ -178,13 +206,16 @@ public struct ScheduleStore: Sendable {
     }
 
     func lockDue(now: Date, on connection: isolated PGConnection) throws -> [ScheduleRow] {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT \(Self.columns) FROM \(table) WHERE enabled AND next_run_at <= $1
             ORDER BY next_run_at FOR UPDATE SKIP LOCKED
-            """, [now]).rows.map(ScheduleRow.init)
+            """, [now]
+        ).rows.map(ScheduleRow.init)
     }
 
     func advance(_ name: String, lastRunAt: Date, nextRunAt: Date, on connection: isolated PGConnection) throws {
-        try connection.execute("UPDATE \(table) SET last_run_at = $2, next_run_at = $3 WHERE name = $1", [name, lastRunAt, nextRunAt])
+        try connection.execute(
+            "UPDATE \(table) SET last_run_at = $2, next_run_at = $3 WHERE name = $1", [name, lastRunAt, nextRunAt])
     }
 }

@@ -28,7 +28,8 @@ public struct WorkerConfiguration: Sendable {
     public init(
         id: String = WorkerConfiguration.defaultID(), queues: [String] = ["default"], concurrency: Int = 10,
         pollInterval: Duration = .seconds(1), listen: Bool = true, leaseSeconds: Double = 30,
-        jobTimeout: Duration = .seconds(300), shutdownTimeout: Duration = .seconds(30), retryPolicy: RetryPolicy = RetryPolicy(),
+        jobTimeout: Duration = .seconds(300), shutdownTimeout: Duration = .seconds(30),
+        retryPolicy: RetryPolicy = RetryPolicy(),
         drain: Bool = false, maintenanceInterval: Duration = .seconds(1),
         completedRetention: Double = 86_400, discardedRetention: Double = 14 * 86_400
     ) {

@@ -18,9 +18,12 @@ public enum AudienceChart {
 
     /// The chart of `rows` (in any order; drawn by day) under `title`.
     public static func svg(_ rows: [DailyRow], title: String) -> String {
-        let sorted = rows.enumerated().sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }.map(\.element)
-        return StackedAreaChart.svg(days: sorted.map(\.day), bands: bands.map { band in
-            StackedAreaChart.Band(id: band.id, name: band.name, fill: band.fill, values: sorted.map(band.value))
-        }, title: title)
+        let sorted = rows.enumerated().sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }.map(
+            \.element)
+        return StackedAreaChart.svg(
+            days: sorted.map(\.day),
+            bands: bands.map { band in
+                StackedAreaChart.Band(id: band.id, name: band.name, fill: band.fill, values: sorted.map(band.value))
+            }, title: title)
     }
 }

@@ -22,8 +22,10 @@ public struct DailyRow: Sendable, Equatable {
     /// Clicks that day.
     public var clicks: Int
 
-    public init(day: Int, date: String, active: Int = 0, engaged: Int = 0, inactive: Int = 0, reactivated: Int = 0,
-                suppressed: Int = 0, movedToAds: Int = 0, sends: Int = 0, opens: Int = 0, clicks: Int = 0) {
+    public init(
+        day: Int, date: String, active: Int = 0, engaged: Int = 0, inactive: Int = 0, reactivated: Int = 0,
+        suppressed: Int = 0, movedToAds: Int = 0, sends: Int = 0, opens: Int = 0, clicks: Int = 0
+    ) {
         self.day = day
         self.date = date
         self.active = active
@@ -51,15 +53,19 @@ public enum SimulationCSV {
     public static func render(_ rows: [DailyRow]) -> String {
         var text = header + "\n"
         for row in rows {
-            let fields = [row.active, row.engaged, row.inactive, row.reactivated, row.suppressed, row.movedToAds,
-                          row.sends, row.opens, row.clicks].map(String.init)
+            let fields = [
+                row.active, row.engaged, row.inactive, row.reactivated, row.suppressed, row.movedToAds,
+                row.sends, row.opens, row.clicks,
+            ].map(String.init)
             text += ([String(row.day), quoted(row.date)] + fields).joined(separator: ",") + "\n"
         }
         return text
     }
 
     static func quoted(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return field }
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
+            return field
+        }
         return "\"" + field.map { $0 == "\"" ? "\"\"" : String($0) }.joined() + "\""
     }
 }

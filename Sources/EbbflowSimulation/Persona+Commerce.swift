@@ -16,7 +16,10 @@ extension Persona {
         /// Odds per day of opening a support ticket.
         public var ticketDailyOdds: Double
 
-        public init(purchaseAfterClickOdds: Double = 0, purchaseDailyOdds: Double = 0, returnOdds: Double = 0, ticketDailyOdds: Double = 0) {
+        public init(
+            purchaseAfterClickOdds: Double = 0, purchaseDailyOdds: Double = 0, returnOdds: Double = 0,
+            ticketDailyOdds: Double = 0
+        ) {
             self.purchaseAfterClickOdds = purchaseAfterClickOdds
             self.purchaseDailyOdds = purchaseDailyOdds
             self.returnOdds = returnOdds
@@ -34,10 +37,12 @@ extension Persona {
         /// Every field may be left out (0).
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            self.init(purchaseAfterClickOdds: try container.decodeIfPresent(Double.self, forKey: .purchaseAfterClickOdds) ?? 0,
-                      purchaseDailyOdds: try container.decodeIfPresent(Double.self, forKey: .purchaseDailyOdds) ?? 0,
-                      returnOdds: try container.decodeIfPresent(Double.self, forKey: .returnOdds) ?? 0,
-                      ticketDailyOdds: try container.decodeIfPresent(Double.self, forKey: .ticketDailyOdds) ?? 0)
+            self.init(
+                purchaseAfterClickOdds: try container.decodeIfPresent(Double.self, forKey: .purchaseAfterClickOdds)
+                    ?? 0,
+                purchaseDailyOdds: try container.decodeIfPresent(Double.self, forKey: .purchaseDailyOdds) ?? 0,
+                returnOdds: try container.decodeIfPresent(Double.self, forKey: .returnOdds) ?? 0,
+                ticketDailyOdds: try container.decodeIfPresent(Double.self, forKey: .ticketDailyOdds) ?? 0)
         }
     }
 
@@ -54,7 +59,8 @@ extension Persona {
     /// of that day; usually none. Depends on (seed, contactID, day) only.
     public func commerce(contactID: Int64, day: Int, seed: UInt64) -> [Reaction] {
         guard isAwake(day: day) else { return [] }
-        var random = SeededRandom.derive(seed: seed, CommerceStream.daily, SeededRandom.part(contactID), SeededRandom.part(day))
+        var random = SeededRandom.derive(
+            seed: seed, CommerceStream.daily, SeededRandom.part(contactID), SeededRandom.part(day))
         let buys = random.chance(commerce.purchaseDailyOdds)
         let writes = random.chance(commerce.ticketDailyOdds)
         let buyMinute = min(1_439, Int(random.unit() * 1_440))
@@ -88,7 +94,7 @@ extension Persona {
     public static func birthday(contactIndex: Int, seed: UInt64) -> String {
         var random = SeededRandom.derive(seed: seed, CommerceStream.birthday, SeededRandom.part(contactIndex))
         let year = 1950 + Int(random.unit() * 56)
-        let dayOfYear = Int(random.unit() * 365)  // a 365-day year: 29 February never drawn
+        let dayOfYear = Int(random.unit() * 365) // a 365-day year: 29 February never drawn
         let lengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         var month = 0, day = dayOfYear
         while day >= lengths[month] {
@@ -100,10 +106,10 @@ extension Persona {
 
     /// Tags that keep these draws apart from the email ones and from each other.
     enum CommerceStream {
-        static let afterClick: UInt64 = 0x62_7579  // "buy"
-        static let daily: UInt64 = 0x6461_696C_79  // "daily"
-        static let giveBack: UInt64 = 0x7265_7475_726E  // "return"
-        static let signup: UInt64 = 0x7369_676E_7570  // "signup"
-        static let birthday: UInt64 = 0x6269_7274_68  // "birth"
+        static let afterClick: UInt64 = 0x62_7579 // "buy"
+        static let daily: UInt64 = 0x6461_696C_79 // "daily"
+        static let giveBack: UInt64 = 0x7265_7475_726E // "return"
+        static let signup: UInt64 = 0x7369_676E_7570 // "signup"
+        static let birthday: UInt64 = 0x6269_7274_68 // "birth"
     }
 }

@@ -55,9 +55,11 @@ public struct Persona: Sendable, Equatable, Codable {
     /// Purchases, returns and support tickets, for simulations with streams.
     public var commerce: Commerce
 
-    public init(name: String, share: Double, openOdds: Double, clickOdds: Double, highIntentVisitOdds: Double,
-                spontaneousDailyOdds: Double, machineOpenOdds: Double, fadePerSend: Double = 1, wakesAfterDays: Int? = nil,
-                commerce: Commerce = .none) {
+    public init(
+        name: String, share: Double, openOdds: Double, clickOdds: Double, highIntentVisitOdds: Double,
+        spontaneousDailyOdds: Double, machineOpenOdds: Double, fadePerSend: Double = 1, wakesAfterDays: Int? = nil,
+        commerce: Commerce = .none
+    ) {
         self.name = name
         self.share = share
         self.openOdds = openOdds
@@ -71,7 +73,8 @@ public struct Persona: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, share, openOdds = "open_odds", clickOdds = "click_odds", highIntentVisitOdds = "high_intent_visit_odds"
+        case name, share, openOdds = "open_odds", clickOdds = "click_odds", highIntentVisitOdds =
+            "high_intent_visit_odds"
         case spontaneousDailyOdds = "spontaneous_daily_odds", machineOpenOdds = "machine_open_odds"
         case fadePerSend = "fade_per_send", wakesAfterDays = "wakes_after_days", commerce
     }
@@ -99,20 +102,29 @@ public struct Persona: Sendable, Equatable, Codable {
     /// then occasional) to exercise reactivation. Their commerce (used only with streams): the
     /// responsive buy most, the fading return most, the dormant do nothing.
     public static let defaults: [Persona] = [
-        Persona(name: "responsive", share: 0.15, openOdds: 0.45, clickOdds: 0.30, highIntentVisitOdds: 0.30,
-                spontaneousDailyOdds: 0.02, machineOpenOdds: 0.30,
-                commerce: Commerce(purchaseAfterClickOdds: 0.20, purchaseDailyOdds: 0.002, returnOdds: 0.12, ticketDailyOdds: 0.002)),
-        Persona(name: "occasional", share: 0.35, openOdds: 0.15, clickOdds: 0.15, highIntentVisitOdds: 0.15,
-                spontaneousDailyOdds: 0.004, machineOpenOdds: 0.30,
-                commerce: Commerce(purchaseAfterClickOdds: 0.10, purchaseDailyOdds: 0.0005, returnOdds: 0.10, ticketDailyOdds: 0.001)),
-        Persona(name: "fading", share: 0.20, openOdds: 0.40, clickOdds: 0.20, highIntentVisitOdds: 0.20,
-                spontaneousDailyOdds: 0.001, machineOpenOdds: 0.30, fadePerSend: 0.5,
-                commerce: Commerce(purchaseAfterClickOdds: 0.10, purchaseDailyOdds: 0.0002, returnOdds: 0.20, ticketDailyOdds: 0.001)),
-        Persona(name: "dormant", share: 0.20, openOdds: 0, clickOdds: 0, highIntentVisitOdds: 0,
-                spontaneousDailyOdds: 0, machineOpenOdds: 0),
-        Persona(name: "late_waker", share: 0.10, openOdds: 0.15, clickOdds: 0.15, highIntentVisitOdds: 0.15,
-                spontaneousDailyOdds: 0.004, machineOpenOdds: 0.30, wakesAfterDays: 60,
-                commerce: Commerce(purchaseAfterClickOdds: 0.10, purchaseDailyOdds: 0.0005, returnOdds: 0.10, ticketDailyOdds: 0.001)),
+        Persona(
+            name: "responsive", share: 0.15, openOdds: 0.45, clickOdds: 0.30, highIntentVisitOdds: 0.30,
+            spontaneousDailyOdds: 0.02, machineOpenOdds: 0.30,
+            commerce: Commerce(
+                purchaseAfterClickOdds: 0.20, purchaseDailyOdds: 0.002, returnOdds: 0.12, ticketDailyOdds: 0.002)),
+        Persona(
+            name: "occasional", share: 0.35, openOdds: 0.15, clickOdds: 0.15, highIntentVisitOdds: 0.15,
+            spontaneousDailyOdds: 0.004, machineOpenOdds: 0.30,
+            commerce: Commerce(
+                purchaseAfterClickOdds: 0.10, purchaseDailyOdds: 0.0005, returnOdds: 0.10, ticketDailyOdds: 0.001)),
+        Persona(
+            name: "fading", share: 0.20, openOdds: 0.40, clickOdds: 0.20, highIntentVisitOdds: 0.20,
+            spontaneousDailyOdds: 0.001, machineOpenOdds: 0.30, fadePerSend: 0.5,
+            commerce: Commerce(
+                purchaseAfterClickOdds: 0.10, purchaseDailyOdds: 0.0002, returnOdds: 0.20, ticketDailyOdds: 0.001)),
+        Persona(
+            name: "dormant", share: 0.20, openOdds: 0, clickOdds: 0, highIntentVisitOdds: 0,
+            spontaneousDailyOdds: 0, machineOpenOdds: 0),
+        Persona(
+            name: "late_waker", share: 0.10, openOdds: 0.15, clickOdds: 0.15, highIntentVisitOdds: 0.15,
+            spontaneousDailyOdds: 0.004, machineOpenOdds: 0.30, wakesAfterDays: 60,
+            commerce: Commerce(
+                purchaseAfterClickOdds: 0.10, purchaseDailyOdds: 0.0005, returnOdds: 0.10, ticketDailyOdds: 0.001)),
     ]
 
     /// The persona of contact number `contactIndex`, drawn by share from a stream of its own, so
@@ -153,16 +165,19 @@ public struct Persona: Sendable, Equatable, Codable {
     ///
     /// `appeal` multiplies the click odds: how much more (or less) this send's template makes
     /// people click than the persona's usual (1 = as usual; simulations set it per template).
-    public func reactions(toSendID sendID: Int64, contactID: Int64, sendsSoFar: Int, day: Int, seed: UInt64, appeal: Double = 1) -> [Reaction] {
+    public func reactions(
+        toSendID sendID: Int64, contactID: Int64, sendsSoFar: Int, day: Int, seed: UInt64, appeal: Double = 1
+    ) -> [Reaction] {
         guard isAwake(day: day) else { return [] }
-        var random = SeededRandom.derive(seed: seed, Stream.send, SeededRandom.part(sendID), SeededRandom.part(contactID))
+        var random = SeededRandom.derive(
+            seed: seed, Stream.send, SeededRandom.part(sendID), SeededRandom.part(contactID))
         // Every draw is made whatever the outcome, so each one always comes from the same place.
         let machine = random.chance(machineOpenOdds)
         let opened = random.chance(openOdds * fade(after: sendsSoFar))
         let clicked = opened && random.chance(clickOdds * appeal)
         let visited = clicked && random.chance(highIntentVisitOdds)
-        let machineDelay = Int(random.unit() * 5)  // 0–4 minutes: the client fetches on delivery
-        let openDelay = 5 + Self.waitMinutes(random.unit(), mean: 360, cap: 4_320)  // mostly hours, at most 3 days
+        let machineDelay = Int(random.unit() * 5) // 0–4 minutes: the client fetches on delivery
+        let openDelay = 5 + Self.waitMinutes(random.unit(), mean: 360, cap: 4_320) // mostly hours, at most 3 days
         let clickDelay = openDelay + 1 + Int(random.unit() * 20)
         let visitDelay = clickDelay + 1 + Int(random.unit() * 45)
 
@@ -178,7 +193,8 @@ public struct Persona: Sendable, Equatable, Codable {
     /// an old email or a page visit, at a minute of that day. Depends on (seed, contactID, day).
     public func spontaneous(contactID: Int64, day: Int, seed: UInt64) -> Reaction? {
         guard isAwake(day: day) else { return nil }
-        var random = SeededRandom.derive(seed: seed, Stream.spontaneous, SeededRandom.part(contactID), SeededRandom.part(day))
+        var random = SeededRandom.derive(
+            seed: seed, Stream.spontaneous, SeededRandom.part(contactID), SeededRandom.part(day))
         let engages = random.chance(spontaneousDailyOdds)
         let isOpen = random.chance(0.35)
         let minute = min(1_439, Int(random.unit() * 1_440))
@@ -194,15 +210,15 @@ public struct Persona: Sendable, Equatable, Codable {
 
     /// An exponentially distributed wait (most short, a few long), in whole minutes, capped.
     static func waitMinutes(_ unit: Double, mean: Double, cap: Int) -> Int {
-        let minutes = -log(1 - unit) * mean  // unit < 1, so the log is finite
+        let minutes = -log(1 - unit) * mean // unit < 1, so the log is finite
         guard minutes.isFinite, minutes >= 0 else { return 0 }
         return minutes >= Double(cap) ? cap : Int(minutes)
     }
 
     /// Tags that keep the streams of different kinds of decision apart.
     enum Stream {
-        static let assign: UInt64 = 0x6173_7369_676E  // "assign"
-        static let send: UInt64 = 0x73_656E_64  // "send"
-        static let spontaneous: UInt64 = 0x73_706F_6E74  // "spont"
+        static let assign: UInt64 = 0x6173_7369_676E // "assign"
+        static let send: UInt64 = 0x73_656E_64 // "send"
+        static let spontaneous: UInt64 = 0x73_706F_6E74 // "spont"
     }
 }

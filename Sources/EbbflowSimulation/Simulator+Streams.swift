@@ -13,8 +13,10 @@ extension Simulator {
     /// happened.
     func commerce(afterClickOn sendKey: UInt64, clickAt: Date, persona: Persona, index: Int) -> [PendingEvent] {
         let contactID = Int64(index + 1)
-        guard let delay = persona.purchase(afterClickOn: sendKey, contactID: contactID, seed: options.seed) else { return [] }
-        let purchaseKey = sendKey ^ 0x7075_7263_6861_7365  // "purchase": apart from the send's own key
+        guard let delay = persona.purchase(afterClickOn: sendKey, contactID: contactID, seed: options.seed) else {
+            return []
+        }
+        let purchaseKey = sendKey ^ 0x7075_7263_6861_7365 // "purchase": apart from the send's own key
         let at = clickAt.addingTimeInterval(Double(delay) * 60)
         return purchaseAndReturn(at: at, key: purchaseKey, providerID: "buy-\(sendKey)", persona: persona, index: index)
     }
@@ -25,28 +27,41 @@ extension Simulator {
         let externalID = Self.externalID(index)
         var events: [PendingEvent] = []
         if day == Persona.signupDay(contactIndex: index, seed: options.seed, within: options.signupDays) {
-            events.append(PendingEvent(externalID: externalID, kind: .signup, machineOpen: false,
-                                       occurredAt: midnight.addingTimeInterval(Double(60 + index % 1_200) * 60), providerID: "signup-\(index)"))
+            events.append(
+                PendingEvent(
+                    externalID: externalID, kind: .signup, machineOpen: false,
+                    occurredAt: midnight.addingTimeInterval(Double(60 + index % 1_200) * 60),
+                    providerID: "signup-\(index)"))
         }
         for reaction in persona.commerce(contactID: Int64(index + 1), day: day, seed: options.seed) {
             let at = midnight.addingTimeInterval(Double(reaction.delayMinutes) * 60)
             if reaction.kind == .purchase {
-                events += purchaseAndReturn(at: at, key: Self.stableKey("purchase", 0, index, day), providerID: "self-buy-\(index)-\(day)",
-                                            persona: persona, index: index)
+                events += purchaseAndReturn(
+                    at: at, key: Self.stableKey("purchase", 0, index, day), providerID: "self-buy-\(index)-\(day)",
+                    persona: persona, index: index)
             } else {
-                events.append(PendingEvent(externalID: externalID, kind: reaction.kind, machineOpen: false, occurredAt: at,
-                                           providerID: "ticket-\(index)-\(day)"))
+                events.append(
+                    PendingEvent(
+                        externalID: externalID, kind: reaction.kind, machineOpen: false, occurredAt: at,
+                        providerID: "ticket-\(index)-\(day)"))
             }
         }
         return events
     }
 
-    private func purchaseAndReturn(at: Date, key: UInt64, providerID: String, persona: Persona, index: Int) -> [PendingEvent] {
+    private func purchaseAndReturn(at: Date, key: UInt64, providerID: String, persona: Persona, index: Int)
+        -> [PendingEvent]
+    {
         let externalID = Self.externalID(index)
-        var events = [PendingEvent(externalID: externalID, kind: .purchase, machineOpen: false, occurredAt: at, providerID: providerID)]
+        var events = [
+            PendingEvent(
+                externalID: externalID, kind: .purchase, machineOpen: false, occurredAt: at, providerID: providerID)
+        ]
         if let delay = persona.returnDelay(ofPurchase: key, contactID: Int64(index + 1), seed: options.seed) {
-            events.append(PendingEvent(externalID: externalID, kind: .product_return, machineOpen: false,
-                                       occurredAt: at.addingTimeInterval(Double(delay) * 60), providerID: "return-\(providerID)"))
+            events.append(
+                PendingEvent(
+                    externalID: externalID, kind: .product_return, machineOpen: false,
+                    occurredAt: at.addingTimeInterval(Double(delay) * 60), providerID: "return-\(providerID)"))
         }
         return events
     }
@@ -59,22 +74,28 @@ extension Simulator {
 
     /// Today's membership per stream in `streams`' order, the rest in `none`, and today's
     /// business events (those just imported, `arrived`).
-    func streamRow(day: Int, date: String, streams: [String], arrived: [PendingEvent], _ connection: PGConnection) async throws -> StreamDailyRow {
+    func streamRow(day: Int, date: String, streams: [String], arrived: [PendingEvent], _ connection: PGConnection)
+        async throws -> StreamDailyRow
+    {
         var counts: [String: Int] = [:]
-        for row in try await connection.query(sql.streamMembers).rows { counts[try row.decode("stream")] = try row.decode("n") }
+        for row in try await connection.query(sql.streamMembers).rows {
+            counts[try row.decode("stream")] = try row.decode("n")
+        }
         let members = streams.map { counts[$0] ?? 0 }
-        return StreamDailyRow(day: day, date: date, members: members, none: max(0, options.contacts - members.reduce(0, +)),
-                              purchases: arrived.filter { $0.kind == .purchase }.count,
-                              returns: arrived.filter { $0.kind == .product_return }.count,
-                              tickets: arrived.filter { $0.kind == .support_ticket }.count)
+        return StreamDailyRow(
+            day: day, date: date, members: members, none: max(0, options.contacts - members.reduce(0, +)),
+            purchases: arrived.filter { $0.kind == .purchase }.count,
+            returns: arrived.filter { $0.kind == .product_return }.count,
+            tickets: arrived.filter { $0.kind == .support_ticket }.count)
     }
 
     /// What each stream did over the run.
     func streamTotals(_ connection: PGConnection) async throws -> [StreamTotals] {
         guard runsStreams else { return [] }
         return try await connection.query(sql.streamTotals).rows.map { row in
-            StreamTotals(stream: try row.decode("stream"), entered: try row.decode("entered"), exited: try row.decode("exited"),
-                         movedOut: try row.decode("moved_out"), sends: try row.decode("sends"), goals: try row.decode("goals"))
+            StreamTotals(
+                stream: try row.decode("stream"), entered: try row.decode("entered"), exited: try row.decode("exited"),
+                movedOut: try row.decode("moved_out"), sends: try row.decode("sends"), goals: try row.decode("goals"))
         }
     }
 }

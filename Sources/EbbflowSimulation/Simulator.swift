@@ -2,8 +2,8 @@
 import EbbflowCore
 import EbbflowEngine
 import EbbflowQueue
-import Logging
 import Foundation
+import Logging
 import PostgresClient
 
 /// What a simulation is asked to do.
@@ -22,7 +22,7 @@ public struct SimulationOptions: Sendable {
     public var campaignSends = 3
     public var campaignSendEveryDays = 3
     /// Day 0, a Monday at midnight UTC, so weeks in the table start on Mondays.
-    public var start = Date(timeIntervalSince1970: 1_767_571_200)  // 2026-01-05T00:00:00Z
+    public var start = Date(timeIntervalSince1970: 1_767_571_200) // 2026-01-05T00:00:00Z
     /// Kill one worker process on this day (tests: the numbers must not change).
     public var killWorkerOnDay: Int?
     public var leaseSeconds = 3.0
@@ -71,7 +71,10 @@ public struct Simulator: Sendable {
     let sql: SimulationSQL
     let logger: Logger
 
-    public init(options: SimulationOptions, database: PGConfiguration, schema: SchemaName, logger: Logger = Logger(label: "ebbflow.simulate")) {
+    public init(
+        options: SimulationOptions, database: PGConfiguration, schema: SchemaName,
+        logger: Logger = Logger(label: "ebbflow.simulate")
+    ) {
         self.options = options
         self.logger = logger
         self.database = database
@@ -94,7 +97,9 @@ public struct Simulator: Sendable {
             let row = try connection.query(sql.schemaState, [name, mark]).first!
             let (present, marked) = (try row.decode("present", as: Bool.self), try row.decode("marked", as: Bool.self))
             guard !present || marked else {
-                throw SimulationError("schema \"\(name)\" exists and was not created by ebbflow simulate; refusing to drop it: choose another --schema")
+                throw SimulationError(
+                    "schema \"\(name)\" exists and was not created by ebbflow simulate; refusing to drop it: choose another --schema"
+                )
             }
             if present {
                 _ = try connection.query(sql.dropTarget, [name, mark])
@@ -124,13 +129,17 @@ public struct Simulator: Sendable {
                         let persona = Persona.assign(contactIndex: index, seed: seed, personas: personas)
                         let externalID = Self.externalID(index)
                         let birthday = Persona.birthday(contactIndex: index, seed: seed)
-                        try writer.appendRow([externalID, "\(externalID)@example.com", segments[index % segments.count],
-                                              "{\"persona\": \"\(persona.name)\", \"birthday\": \"\(birthday)\"}", at, at])
+                        try writer.appendRow([
+                            externalID, "\(externalID)@example.com", segments[index % segments.count],
+                            "{\"persona\": \"\(persona.name)\", \"birthday\": \"\(birthday)\"}", at, at,
+                        ])
                     }
                 }
             }
         }
-        if let policy = options.policy { _ = try await connection.run { try PolicyStore(schema: schema).save(policy, on: $0) } }
+        if let policy = options.policy {
+            _ = try await connection.run { try PolicyStore(schema: schema).save(policy, on: $0) }
+        }
         if let streams = options.streams {
             _ = try await connection.withTransaction { try StreamStore(schema: schema).apply(streams, on: $0) }
         }
@@ -139,10 +148,14 @@ public struct Simulator: Sendable {
     static func externalID(_ index: Int) -> String { "c" + String(format: "%07d", index + 1) }
 
     /// Runs the days with `fleet`'s workers (already started) and returns the daily rows.
-    public func run(on connection: PGConnection, fleet: WorkerFleet,
-                    progress: @Sendable (SimulationProgress) -> Void = { _ in }) async throws -> SimulationResult {
+    public func run(
+        on connection: PGConnection, fleet: WorkerFleet,
+        progress: @Sendable (SimulationProgress) -> Void = { _ in }
+    ) async throws -> SimulationResult {
         let contacts = options.contacts
-        let personas = (0..<contacts).map { Persona.assign(contactIndex: $0, seed: options.seed, personas: options.personas) }
+        let personas = (0..<contacts).map {
+            Persona.assign(contactIndex: $0, seed: options.seed, personas: options.personas)
+        }
         var sendsSoFar = [Int](repeating: 0, count: contacts)
         var pending: [PendingEvent] = []
         var lastSendID: Int64 = 0
@@ -168,16 +181,24 @@ public struct Simulator: Sendable {
             // and a later import would run a send due at the stop before the engagement that
             // should have stopped it (a randomized run caught one such send).
             func moveClockAndImport(to clock: Date) async throws {
-                let setClock: @Sendable (isolated PGConnection) throws -> Void = { [schema] in try DatabaseClock(schema: schema).set(clock, on: $0) }
+                let setClock: @Sendable (isolated PGConnection) throws -> Void = { [schema] in
+                    try DatabaseClock(schema: schema).set(clock, on: $0)
+                }
                 let due = pending.filter { $0.occurredAt < clock }
                 guard !due.isEmpty else {
                     try await connection.run { try setClock($0) }
                     return
                 }
                 pending.removeAll { $0.occurredAt < clock }
-                let text = due.sorted { ($0.occurredAt, $0.providerID) < ($1.occurredAt, $1.providerID) }.map { $0.ndjson(isoFormatter) }.joined(separator: "\n")
-                let report = try await importer.importEvents(text, format: .ndjson, batchSize: due.count, inEachBatch: setClock, on: connection)
-                guard report.rejected.isEmpty else { throw SimulationError("event import rejected \(report.rejected.count) line(s): \(report.rejected[0])") }
+                let text = due.sorted { ($0.occurredAt, $0.providerID) < ($1.occurredAt, $1.providerID) }.map {
+                    $0.ndjson(isoFormatter)
+                }.joined(separator: "\n")
+                let report = try await importer.importEvents(
+                    text, format: .ndjson, batchSize: due.count, inEachBatch: setClock, on: connection)
+                guard report.rejected.isEmpty else {
+                    throw SimulationError(
+                        "event import rejected \(report.rejected.count) line(s): \(report.rejected[0])")
+                }
                 row.opens += due.filter { $0.kind == .open }.count
                 row.clicks += due.filter { $0.kind == .click }.count
                 arrived += due
@@ -197,15 +218,20 @@ public struct Simulator: Sendable {
                     let at: Date = try send.decode("at")
                     let key = Self.stableKey(flow, step, index, day)
                     let appeal = options.appeal[try send.decode("template", as: String.self)] ?? 1
-                    let reactions = personas[index].reactions(toSendID: Int64(bitPattern: key), contactID: contactID,
-                                                              sendsSoFar: sendsSoFar[index], day: day, seed: options.seed, appeal: appeal)
+                    let reactions = personas[index].reactions(
+                        toSendID: Int64(bitPattern: key), contactID: contactID,
+                        sendsSoFar: sendsSoFar[index], day: day, seed: options.seed, appeal: appeal)
                     sendsSoFar[index] += 1
                     for (n, reaction) in reactions.enumerated() {
                         let occurredAt = at.addingTimeInterval(Double(reaction.delayMinutes) * 60)
-                        pending.append(PendingEvent(externalID: Self.externalID(index), kind: reaction.kind, machineOpen: reaction.machineOpen,
-                                                    occurredAt: occurredAt, providerID: "send-\(key)-\(n)"))
+                        pending.append(
+                            PendingEvent(
+                                externalID: Self.externalID(index), kind: reaction.kind,
+                                machineOpen: reaction.machineOpen,
+                                occurredAt: occurredAt, providerID: "send-\(key)-\(n)"))
                         if runsStreams && reaction.kind == .click {
-                            pending += commerce(afterClickOn: key, clickAt: occurredAt, persona: personas[index], index: index)
+                            pending += commerce(
+                                afterClickOn: key, clickAt: occurredAt, persona: personas[index], index: index)
                         }
                     }
                 }
@@ -215,34 +241,50 @@ public struct Simulator: Sendable {
             // What contacts do of their own accord today, at minutes of the day; drawn first, so
             // those before a stop arrive at it (the draws depend on seed, contact and day only).
             for index in 0..<contacts {
-                guard let reaction = personas[index].spontaneous(contactID: Int64(index + 1), day: day, seed: options.seed) else { continue }
-                pending.append(PendingEvent(externalID: Self.externalID(index), kind: reaction.kind, machineOpen: reaction.machineOpen,
-                                            occurredAt: now.addingTimeInterval(Double(reaction.delayMinutes) * 60), providerID: "self-\(index)-\(day)"))
+                guard
+                    let reaction = personas[index].spontaneous(
+                        contactID: Int64(index + 1), day: day, seed: options.seed)
+                else { continue }
+                pending.append(
+                    PendingEvent(
+                        externalID: Self.externalID(index), kind: reaction.kind, machineOpen: reaction.machineOpen,
+                        occurredAt: now.addingTimeInterval(Double(reaction.delayMinutes) * 60),
+                        providerID: "self-\(index)-\(day)"))
             }
             if runsStreams {
-                for index in 0..<contacts { pending += dailyCommerce(day: day, midnight: now, persona: personas[index], index: index) }
+                for index in 0..<contacts {
+                    pending += dailyCommerce(day: day, midnight: now, persona: personas[index], index: index)
+                }
             }
             try await moveClockAndImport(to: now)
             if day % options.campaignEveryDays == 0 {
                 for segment in options.segments {
-                    let flow = FlowDefinition(name: "campaign-\(segment)-d\(day)", segment: segment, template: "newsletter-\(segment)",
-                                              everySeconds: Double(options.campaignSendEveryDays) * 86_400, maxSends: options.campaignSends)
+                    let flow = FlowDefinition(
+                        name: "campaign-\(segment)-d\(day)", segment: segment, template: "newsletter-\(segment)",
+                        everySeconds: Double(options.campaignSendEveryDays) * 86_400, maxSends: options.campaignSends)
                     _ = try await connection.withTransaction { try FlowStore(schema: schema).start(flow, on: $0) }
                 }
             }
-            try await runDay(from: now, killWorker: day == options.killWorkerOnDay, connection, fleet: fleet,
-                             moveClock: { stop in try await moveClockAndImport(to: stop) }, afterStop: { try await reactToNewSends() })
+            try await runDay(
+                from: now, killWorker: day == options.killWorkerOnDay, connection, fleet: fleet,
+                moveClock: { stop in try await moveClockAndImport(to: stop) },
+                afterStop: { try await reactToNewSends() })
             if runsStreams {
-                streamRows.append(try await streamRow(day: day, date: row.date, streams: streams, arrived: arrived, connection))
+                streamRows.append(
+                    try await streamRow(day: day, date: row.date, streams: streams, arrived: arrived, connection))
             }
             try await count(&row, connection)
             rows.append(row)
             let made: Int = try await connection.query(sql.jobsMade, [schema.qualified("jobs")]).first!.decode("n")
             let seconds = (ContinuousClock.now - started).seconds
-            progress(SimulationProgress(day: day + 1, days: options.days, jobsDone: made, jobsPerSecond: seconds > 0 ? Double(made) / seconds : 0, row: row))
+            progress(
+                SimulationProgress(
+                    day: day + 1, days: options.days, jobsDone: made,
+                    jobsPerSecond: seconds > 0 ? Double(made) / seconds : 0, row: row))
         }
-        return SimulationResult(rows: rows, summary: try await summarize(rows, connection), streams: streams, streamRows: streamRows,
-                                streamTotals: try await streamTotals(connection))
+        return SimulationResult(
+            rows: rows, summary: try await summarize(rows, connection), streams: streams, streamRows: streamRows,
+            streamTotals: try await streamTotals(connection))
     }
 
     /// The day's work, in the order its schedules tick: the clock stops at midnight, then at
@@ -256,8 +298,10 @@ public struct Simulator: Sendable {
     /// At each stop, `moveClock` sets the clock and brings the engagement that happened before
     /// the stop, in one transaction (so the 03:00 sweep sees the opens of the night's sends),
     /// and `afterStop` runs once the workers have drained (the stop's sends meet the personas).
-    private func runDay(from midnight: Date, killWorker: Bool, _ connection: PGConnection, fleet: WorkerFleet,
-                        moveClock: (Date) async throws -> Void, afterStop: () async throws -> Void) async throws {
+    private func runDay(
+        from midnight: Date, killWorker: Bool, _ connection: PGConnection, fleet: WorkerFleet,
+        moveClock: (Date) async throws -> Void, afterStop: () async throws -> Void
+    ) async throws {
         let end = midnight.addingTimeInterval(86_400)
         var stop = midnight
         var first = true
@@ -269,13 +313,15 @@ public struct Simulator: Sendable {
                 try JobStore(schema: schema).notify(queues: ["default", "sweeps"], on: connection)
             }
             if killWorker && first {
-                try await Task.sleep(for: .milliseconds(30))  // mid-drain, with jobs leased
+                try await Task.sleep(for: .milliseconds(30)) // mid-drain, with jobs leased
                 try fleet.killOneAndReplace()
             }
             first = false
             try await waitUntilDrained(connection, at: stop, fleet: fleet)
             try await afterStop()
-            guard let next: Date = try await connection.query(sql.nextStop, [stop, end]).first?.decode("at") else { break }
+            guard let next: Date = try await connection.query(sql.nextStop, [stop, end]).first?.decode("at") else {
+                break
+            }
             stop = next
         }
     }
@@ -287,7 +333,9 @@ public struct Simulator: Sendable {
         while true {
             let busy: Bool = try await connection.query(sql.outstanding, [clock]).first!.decode("busy")
             if !busy { return }
-            if let status = fleet.unexpectedExits.first { throw SimulationError("a worker process exited with status \(status)") }
+            if let status = fleet.unexpectedExits.first {
+                throw SimulationError("a worker process exited with status \(status)")
+            }
             try await Task.sleep(for: .milliseconds(pause))
             pause = min(pause * 2, 20)
         }
@@ -340,7 +388,8 @@ struct PendingEvent: Sendable {
     /// One NDJSON line; `formatter` is shared, as making one per event costs more than the line.
     func ndjson(_ formatter: ISO8601DateFormatter) -> String {
         let at = formatter.string(from: occurredAt)
-        return #"{"external_id": "\#(externalID)", "kind": "\#(kind.rawValue)", "occurred_at": "\#(at)", "machine_open": \#(machineOpen), "source": "simulation", "provider_event_id": "\#(providerID)"}"#
+        return
+            #"{"external_id": "\#(externalID)", "kind": "\#(kind.rawValue)", "occurred_at": "\#(at)", "machine_open": \#(machineOpen), "source": "simulation", "provider_event_id": "\#(providerID)"}"#
     }
 }
 

@@ -52,8 +52,11 @@ public enum StackedAreaChart {
             return out
         }
         // Each band's values, one per day, drawable: missing, negative or non-finite ones are 0.
-        var values = bands.map { band in dayNumbers.indices.map { index in
-            index < band.values.count && band.values[index].isFinite ? max(0, band.values[index]) : 0 } }
+        var values = bands.map { band in
+            dayNumbers.indices.map { index in
+                index < band.values.count && band.values[index].isFinite ? max(0, band.values[index]) : 0
+            }
+        }
         // One day has no width: spread it over a day centred on it, drawn at both ends.
         var days = dayNumbers.map(Double.init)
         if let first = days.first, let last = days.last, first == last {
@@ -73,11 +76,13 @@ public enum StackedAreaChart {
         // Gridlines first, so the bands sit on them; the axes go last, on top of everything.
         out += "<g id=\"grid\" stroke=\"\(gridColour)\" stroke-width=\"1\">\n"
         for tick in yTicks where tick > 0 {
-            out += "<line x1=\"\(number(plotLeft))\" y1=\"\(number(yOf(tick)))\" x2=\"\(number(plotRight))\" y2=\"\(number(yOf(tick)))\"/>\n"
+            out +=
+                "<line x1=\"\(number(plotLeft))\" y1=\"\(number(yOf(tick)))\" x2=\"\(number(plotRight))\" y2=\"\(number(yOf(tick)))\"/>\n"
         }
         let xTicks = dayTicks(from: xMin, to: xMax)
         for tick in xTicks {
-            out += "<line x1=\"\(number(xOf(tick)))\" y1=\"\(number(plotTop))\" x2=\"\(number(xOf(tick)))\" y2=\"\(number(plotBottom))\"/>\n"
+            out +=
+                "<line x1=\"\(number(xOf(tick)))\" y1=\"\(number(plotTop))\" x2=\"\(number(xOf(tick)))\" y2=\"\(number(plotBottom))\"/>\n"
         }
         out += "</g>\n"
 
@@ -87,8 +92,11 @@ public enum StackedAreaChart {
             let upper = zip(lower, bandValues).map { $0 + $1 }
             var points: [String] = []
             for (day, top) in zip(days, upper) { points.append("\(number(xOf(day))),\(number(yOf(top)))") }
-            for (day, bottom) in zip(days, lower).reversed() { points.append("\(number(xOf(day))),\(number(yOf(bottom)))") }
-            out += "<path id=\"series-\(band.id)\" class=\"series \(band.id)\" fill=\"\(band.fill)\" "
+            for (day, bottom) in zip(days, lower).reversed() {
+                points.append("\(number(xOf(day))),\(number(yOf(bottom)))")
+            }
+            out +=
+                "<path id=\"series-\(band.id)\" class=\"series \(band.id)\" fill=\"\(band.fill)\" "
                 + "d=\"M\(points.joined(separator: " L"))Z\"><title>\(escape(band.name))</title></path>\n"
             lower = upper
         }
@@ -96,27 +104,35 @@ public enum StackedAreaChart {
         // The bands hide the grid under them; faint white lines over them keep values readable.
         out += "<g id=\"grid-over\" stroke=\"#FFFFFF\" stroke-opacity=\"0.45\" stroke-width=\"1\">\n"
         for tick in yTicks where tick > 0 && tick < yTop {
-            out += "<line x1=\"\(number(plotLeft))\" y1=\"\(number(yOf(tick)))\" x2=\"\(number(plotRight))\" y2=\"\(number(yOf(tick)))\"/>\n"
+            out +=
+                "<line x1=\"\(number(plotLeft))\" y1=\"\(number(yOf(tick)))\" x2=\"\(number(plotRight))\" y2=\"\(number(yOf(tick)))\"/>\n"
         }
         out += "</g>\n"
 
         out += "<g id=\"axes\" fill=\"\(ink)\" font-size=\"12\">\n"
-        out += "<line x1=\"\(number(plotLeft))\" y1=\"\(number(plotBottom))\" x2=\"\(number(plotRight))\" y2=\"\(number(plotBottom))\" stroke=\"\(ink)\"/>\n"
-        out += "<line x1=\"\(number(plotLeft))\" y1=\"\(number(plotTop))\" x2=\"\(number(plotLeft))\" y2=\"\(number(plotBottom))\" stroke=\"\(ink)\"/>\n"
+        out +=
+            "<line x1=\"\(number(plotLeft))\" y1=\"\(number(plotBottom))\" x2=\"\(number(plotRight))\" y2=\"\(number(plotBottom))\" stroke=\"\(ink)\"/>\n"
+        out +=
+            "<line x1=\"\(number(plotLeft))\" y1=\"\(number(plotTop))\" x2=\"\(number(plotLeft))\" y2=\"\(number(plotBottom))\" stroke=\"\(ink)\"/>\n"
         for tick in xTicks {
             let x = number(xOf(tick))
-            out += "<line x1=\"\(x)\" y1=\"\(number(plotBottom))\" x2=\"\(x)\" y2=\"\(number(plotBottom + 5))\" stroke=\"\(ink)\"/>\n"
+            out +=
+                "<line x1=\"\(x)\" y1=\"\(number(plotBottom))\" x2=\"\(x)\" y2=\"\(number(plotBottom + 5))\" stroke=\"\(ink)\"/>\n"
             out += "<text x=\"\(x)\" y=\"\(number(plotBottom + 20))\" text-anchor=\"middle\">\(number(tick))</text>\n"
         }
         for tick in yTicks {
             let y = number(yOf(tick))
-            out += "<line x1=\"\(number(plotLeft - 5))\" y1=\"\(y)\" x2=\"\(number(plotLeft))\" y2=\"\(y)\" stroke=\"\(ink)\"/>\n"
-            out += "<text x=\"\(number(plotLeft - 9))\" y=\"\(number(yOf(tick) + 4))\" text-anchor=\"end\">\(contacts(tick, scale: yTop))</text>\n"
+            out +=
+                "<line x1=\"\(number(plotLeft - 5))\" y1=\"\(y)\" x2=\"\(number(plotLeft))\" y2=\"\(y)\" stroke=\"\(ink)\"/>\n"
+            out +=
+                "<text x=\"\(number(plotLeft - 9))\" y=\"\(number(yOf(tick) + 4))\" text-anchor=\"end\">\(contacts(tick, scale: yTop))</text>\n"
         }
-        out += "<text id=\"x-label\" x=\"\(number((plotLeft + plotRight) / 2))\" y=\"\(number(plotBottom + 46))\" "
+        out +=
+            "<text id=\"x-label\" x=\"\(number((plotLeft + plotRight) / 2))\" y=\"\(number(plotBottom + 46))\" "
             + "text-anchor=\"middle\" font-size=\"14\">day</text>\n"
         let middle = number((plotTop + plotBottom) / 2)
-        out += "<text id=\"y-label\" x=\"22\" y=\"\(middle)\" transform=\"rotate(-90 22 \(middle))\" "
+        out +=
+            "<text id=\"y-label\" x=\"22\" y=\"\(middle)\" transform=\"rotate(-90 22 \(middle))\" "
             + "text-anchor=\"middle\" font-size=\"14\">contacts</text>\n"
         out += "</g>\n</svg>\n"
         return out
@@ -128,7 +144,7 @@ public enum StackedAreaChart {
         var out = "<g id=\"legend\" font-size=\"13\" fill=\"\(ink)\">\n"
         var x = plotLeft, y = 54.0
         for band in bands {
-            let width = 20 + Double(band.name.count) * 7.5  // an estimate of the text's width: no font metrics here
+            let width = 20 + Double(band.name.count) * 7.5 // an estimate of the text's width: no font metrics here
             if x + width > plotRight && x > plotLeft {
                 guard y == 54 else {
                     out += "<text x=\"\(number(x))\" y=\"\(number(y + 12))\">…</text>\n"
@@ -146,7 +162,7 @@ public enum StackedAreaChart {
     /// Round ticks from 0 up to at least `maximum` (and 5): 5 or 6 of them, whole contacts, steps of
     /// 1, 1.5, 2, 2.5, 3, 4, 5 or 6 times a power of ten (that set always gives 4–5 intervals).
     static func niceTicks(maximum: Double) -> [Double] {
-        let maximum = maximum.isFinite ? max(maximum, 5) : 5  // at least 0–5: whole contacts, 6 ticks
+        let maximum = maximum.isFinite ? max(maximum, 5) : 5 // at least 0–5: whole contacts, 6 ticks
         var step = 1.0
         search: for power in 0...30 {
             var base = 1.0

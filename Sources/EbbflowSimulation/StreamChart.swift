@@ -10,10 +10,12 @@ public enum StreamChart {
 
     /// The chart of `rows` (in any order; drawn by day), whose `members` follow `streams`.
     public static func svg(_ rows: [StreamDailyRow], streams: [String], title: String) -> String {
-        let sorted = rows.enumerated().sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }.map(\.element)
+        let sorted = rows.enumerated().sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }.map(
+            \.element)
         let bands = streams.enumerated().map { index, name in
-            StackedAreaChart.Band(id: "stream-\(index)", name: name, fill: palette[index % palette.count],
-                                  values: sorted.map { index < $0.members.count ? Double($0.members[index]) : 0 })
+            StackedAreaChart.Band(
+                id: "stream-\(index)", name: name, fill: palette[index % palette.count],
+                values: sorted.map { index < $0.members.count ? Double($0.members[index]) : 0 })
         }
         return StackedAreaChart.svg(days: sorted.map(\.day), bands: bands, title: title)
     }

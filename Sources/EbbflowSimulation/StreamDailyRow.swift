@@ -12,7 +12,9 @@ public struct StreamDailyRow: Sendable, Equatable {
     public var returns: Int
     public var tickets: Int
 
-    public init(day: Int, date: String, members: [Int], none: Int, purchases: Int = 0, returns: Int = 0, tickets: Int = 0) {
+    public init(
+        day: Int, date: String, members: [Int], none: Int, purchases: Int = 0, returns: Int = 0, tickets: Int = 0
+    ) {
         self.day = day
         self.date = date
         self.members = members
@@ -56,8 +58,9 @@ public struct StreamTotals: Sendable, Equatable {
         var lines = [pad("stream", width, left: true) + "  entered   exited  moved out    sends    goals  goal/send"]
         for row in totals {
             let rate = row.sends > 0 ? String(format: "%.1f %%", row.conversion * 100) : "n/a"
-            lines.append(pad(row.stream, width, left: true) + pad("\(row.entered)", 9) + pad("\(row.exited)", 9)
-                         + pad("\(row.movedOut)", 11) + pad("\(row.sends)", 9) + pad("\(row.goals)", 9) + pad(rate, 11))
+            lines.append(
+                pad(row.stream, width, left: true) + pad("\(row.entered)", 9) + pad("\(row.exited)", 9)
+                    + pad("\(row.movedOut)", 11) + pad("\(row.sends)", 9) + pad("\(row.goals)", 9) + pad(rate, 11))
         }
         return lines.joined(separator: "\n")
     }

@@ -3,8 +3,10 @@
 /// A week-by-week summary for a terminal or a log, where 180 daily rows would be too many to
 /// read: each line shows the audience at the end of the week and the week's email activity.
 public enum WeeklyTable {
-    static let header = ["week", "days", "end date", "active", "engaged", "inactive", "reactivated", "suppressed", "ads",
-                         "sends", "opens", "clicks"]
+    static let header = [
+        "week", "days", "end date", "active", "engaged", "inactive", "reactivated", "suppressed", "ads",
+        "sends", "opens", "clicks",
+    ]
 
     /// Rows (in any order) are grouped by week from the first day: days first…first+6 are week
     /// 1, and so on; the last week may be short (its `days` column shows it). Status counts are
@@ -12,21 +14,29 @@ public enum WeeklyTable {
     /// right-aligned, text left-aligned, columns two spaces apart; `\n` after every line. No rows
     /// give the header alone.
     public static func render(_ rows: [DailyRow]) -> String {
-        let sorted = rows.enumerated().sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }.map(\.element)
+        let sorted = rows.enumerated().sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }.map(
+            \.element)
         var lines: [[String]] = []
         if let firstDay = sorted.first?.day {
             var weeks: [(number: Int, rows: [DailyRow])] = []
             for row in sorted {
                 let week = weekNumber(day: row.day, firstDay: firstDay)
-                if weeks.last?.number == week { weeks[weeks.count - 1].rows.append(row) } else { weeks.append((week, [row])) }
+                if weeks.last?.number == week {
+                    weeks[weeks.count - 1].rows.append(row)
+                } else {
+                    weeks.append((week, [row]))
+                }
             }
             for week in weeks {
                 guard let first = week.rows.first, let last = week.rows.last else { continue }
                 let days = first.day == last.day ? "\(first.day)" : "\(first.day)-\(last.day)"
-                lines.append(["\(week.number)", days, oneLine(last.date),
-                              "\(last.active)", "\(last.engaged)", "\(last.inactive)", "\(last.reactivated)",
-                              "\(last.suppressed)", "\(last.movedToAds)",
-                              "\(sum(week.rows.map(\.sends)))", "\(sum(week.rows.map(\.opens)))", "\(sum(week.rows.map(\.clicks)))"])
+                lines.append([
+                    "\(week.number)", days, oneLine(last.date),
+                    "\(last.active)", "\(last.engaged)", "\(last.inactive)", "\(last.reactivated)",
+                    "\(last.suppressed)", "\(last.movedToAds)",
+                    "\(sum(week.rows.map(\.sends)))", "\(sum(week.rows.map(\.opens)))",
+                    "\(sum(week.rows.map(\.clicks)))",
+                ])
             }
         }
         let textColumns: Set<Int> = [1, 2]

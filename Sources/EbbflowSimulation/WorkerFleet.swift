@@ -13,8 +13,10 @@ public final class WorkerFleet: @unchecked Sendable {
 
     public init(binary: String, databaseURL: String, schema: String, concurrency: Int, leaseSeconds: Double) {
         self.binary = binary
-        arguments = ["worker", "--queues", "default,sweeps", "--concurrency", "\(concurrency)", "--schema", schema,
-                     "--lease-seconds", "\(leaseSeconds)", "--completed-retention", "0", "--log-level", "error"]
+        arguments = [
+            "worker", "--queues", "default,sweeps", "--concurrency", "\(concurrency)", "--schema", schema,
+            "--lease-seconds", "\(leaseSeconds)", "--completed-retention", "0", "--log-level", "error",
+        ]
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = databaseURL
         self.environment = environment

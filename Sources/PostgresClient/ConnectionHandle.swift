@@ -18,11 +18,13 @@ final class ConnectionHandle: @unchecked Sendable {
         noticeSink = NoticeSink(logger: logger)
         // libpq prints NOTICEs ("relation already exists, skipping") to stderr by default;
         // they belong in the log, at debug level. The sink lives as long as this handle.
-        PQsetNoticeReceiver(pointer, { context, result in
-            guard let context, let result else { return }
-            let sink = Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue()
-            sink.receive(PGError.oneLine(String(cString: PQresultErrorMessage(result))))
-        }, Unmanaged.passUnretained(noticeSink).toOpaque())
+        PQsetNoticeReceiver(
+            pointer,
+            { context, result in
+                guard let context, let result else { return }
+                let sink = Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue()
+                sink.receive(PGError.oneLine(String(cString: PQresultErrorMessage(result))))
+            }, Unmanaged.passUnretained(noticeSink).toOpaque())
     }
 
     deinit {

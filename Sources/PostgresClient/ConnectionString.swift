@@ -43,16 +43,21 @@ struct ConnectionString: Sendable {
         } else if text.unicodeScalars.allSatisfy({ Self.databaseNameCharacters.contains($0) }) {
             form = .databaseName
         } else {
-            throw PGError(.invalidConfiguration,
-                          "the connection string is neither a postgresql:// URL nor key=value pairs \(Self.notShown)")
+            throw PGError(
+                .invalidConfiguration,
+                "the connection string is neither a postgresql:// URL nor key=value pairs \(Self.notShown)")
         }
         options = form == .databaseName ? [("dbname", text)] : try Self.parse(text, form: form)
         // In every form (a URL's `?dbname=` and path too): libpq quotes these values whole in
         // its errors (`database "…" does not exist`, `host name "…"`), so one that carries a
         // connection string or credentials would print the password.
-        if let misplaced = options.first(where: { Self.quotedByLibpq.contains($0.keyword) && Self.looksLikeCredentials($0.value) }) {
-            throw PGError(.invalidConfiguration,
-                          "\(misplaced.keyword)= holds a connection URL, key=value pairs or user:password@host credentials; give them as the connection string itself \(Self.notShown)")
+        if let misplaced = options.first(where: {
+            Self.quotedByLibpq.contains($0.keyword) && Self.looksLikeCredentials($0.value)
+        }) {
+            throw PGError(
+                .invalidConfiguration,
+                "\(misplaced.keyword)= holds a connection URL, key=value pairs or user:password@host credentials; give them as the connection string itself \(Self.notShown)"
+            )
         }
     }
 
@@ -69,7 +74,8 @@ struct ConnectionString: Sendable {
     }
 
     /// A bare database name as libpq would take it: nothing that looks like a mistyped URL.
-    static let databaseNameCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.$".unicodeScalars)
+    static let databaseNameCharacters = Set(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.$".unicodeScalars)
 
     /// Where libpq ends a URL's user info: it scans for the first `@` or `/` (a `?` does not
     /// stop it, so `u:pa?ss@h` has the password `pa?ss`); the `@`'s index when there is one.
@@ -86,8 +92,10 @@ struct ConnectionString: Sendable {
         let hostStart = userInfoEnd(text).map { text.index(after: $0) } ?? afterScheme
         let beforeQuery = text[hostStart...].prefix { $0 != "?" }
         if beforeQuery.contains("@") {
-            throw PGError(.invalidConfiguration,
-                          "the connection URL has a raw '@' or '/' in its user name or password; percent-encode them (%40, %2F) \(Self.notShown)")
+            throw PGError(
+                .invalidConfiguration,
+                "the connection URL has a raw '@' or '/' in its user name or password; percent-encode them (%40, %2F) \(Self.notShown)"
+            )
         }
     }
 
@@ -115,7 +123,9 @@ struct ConnectionString: Sendable {
         case .empty, .databaseName:
             return text
         case .keywordValue:
-            return options.map { "\($0.keyword)=\(Self.secretKeywords.contains($0.keyword) ? "***" : Self.quoted($0.value))" }.joined(separator: " ")
+            return options.map {
+                "\($0.keyword)=\(Self.secretKeywords.contains($0.keyword) ? "***" : Self.quoted($0.value))"
+            }.joined(separator: " ")
         case .url:
             return Self.redactedURL(text)
         }
@@ -142,7 +152,8 @@ struct ConnectionString: Sendable {
         let queryStart = text[hostStart...].firstIndex(of: "?") ?? text.endIndex
         head += text[hostStart..<queryStart]
         guard queryStart < text.endIndex else { return head }
-        let query = text[text.index(after: queryStart)...].split(separator: "&", omittingEmptySubsequences: false).map { pair in
+        let query = text[text.index(after: queryStart)...].split(separator: "&", omittingEmptySubsequences: false).map {
+            pair in
             let key = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
             let decoded = String(key).removingPercentEncoding ?? String(key)
             return secretKeywords.contains(decoded) ? "\(key)=***" : String(pair)

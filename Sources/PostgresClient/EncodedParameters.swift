@@ -40,19 +40,23 @@ struct EncodedParameters {
                 try binding.encode(into: &storage)
                 length = try .length(storage.count - start, of: "the value's length")
             } catch {
-                throw PGError(.encoding, "parameter $\(index + 1) (\(PGTypeOID.name(of: binding.pgType))) cannot be bound: \(error.reason)")
+                throw PGError(
+                    .encoding,
+                    "parameter $\(index + 1) (\(PGTypeOID.name(of: binding.pgType))) cannot be bound: \(error.reason)")
             }
-            if binding.pgFormat == .text { storage.append(0) }  // libpq reads text values up to NUL
+            if binding.pgFormat == .text { storage.append(0) } // libpq reads text values up to NUL
             offsets.append(start)
             types.append(binding.pgType)
             lengths.append(length)
             formats.append(binding.pgFormat.rawValue)
         }
-        storage.append(0)  // never empty, so the base address is never nil
+        storage.append(0) // never empty, so the base address is never nil
     }
 
     mutating func withPointers<R>(
-        _ body: (UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) throws -> R
+        _ body: (
+            UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?
+        ) throws -> R
     ) rethrows -> R {
         try storage.withUnsafeBytes { raw in
             let base = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
@@ -61,7 +65,9 @@ struct EncodedParameters {
                 try types.withUnsafeBufferPointer { typePointers in
                     try lengths.withUnsafeBufferPointer { lengthPointers in
                         try formats.withUnsafeBufferPointer { formatPointers in
-                            try body(typePointers.baseAddress, valuePointers.baseAddress, lengthPointers.baseAddress, formatPointers.baseAddress)
+                            try body(
+                                typePointers.baseAddress, valuePointers.baseAddress, lengthPointers.baseAddress,
+                                formatPointers.baseAddress)
                         }
                     }
                 }

@@ -60,7 +60,8 @@ extension Array: PGDecodable where Element: PGDecodable {
     public static func decode(from bytes: UnsafeRawBufferPointer, type: UInt32) throws(PGDecodingFailure) -> [Element] {
         switch type {
         case PGTypeOID.int2Array, PGTypeOID.int4Array, PGTypeOID.int8Array, PGTypeOID.textArray,
-             PGTypeOID.varcharArray, PGTypeOID.uuidArray, PGTypeOID.boolArray, PGTypeOID.float8Array, PGTypeOID.timestamptzArray:
+            PGTypeOID.varcharArray, PGTypeOID.uuidArray, PGTypeOID.boolArray, PGTypeOID.float8Array,
+            PGTypeOID.timestamptzArray:
             return try PGArrayCoding.decode(bytes, as: Element.self)
         default:
             if type >= PGTypeOID.firstUserDefined { return try PGArrayCoding.decode(bytes, as: Element.self) }

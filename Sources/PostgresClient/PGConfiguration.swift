@@ -62,8 +62,10 @@ struct Redactor: Sendable {
     init(conninfo: String) {
         var found: Set<String> = []
         if let parsed = try? ConnectionString(conninfo) {
-            for option in parsed.options where ConnectionString.secretKeywords.contains(option.keyword)
-                && option.value.count >= Self.minimumSecretLength {
+            for option in parsed.options
+            where ConnectionString.secretKeywords.contains(option.keyword)
+                && option.value.count >= Self.minimumSecretLength
+            {
                 found.insert(option.value)
             }
             if parsed.form == .url || parsed.form == .keywordValue { found.insert(conninfo) }

@@ -56,7 +56,9 @@ extension PGConnection {
                     var offset = 0
                     while offset < chars.count {
                         let piece = Swift.min(chars.count - offset, 1 << 20)
-                        guard PQputCopyData(handle.pointer, chars.baseAddress! + offset, Int32(piece)) == 1 else { return Int32(-1) }
+                        guard PQputCopyData(handle.pointer, chars.baseAddress! + offset, Int32(piece)) == 1 else {
+                            return Int32(-1)
+                        }
                         offset += piece
                     }
                     return Int32(1)

@@ -55,23 +55,30 @@ extension PGConnection {
     /// transactions run one after another, so one waiting on a row another session holds would
     /// hold back every transaction after it; with the bound it fails alone (SQLSTATE 55P03) and
     /// the rest are sent again.
-    public func commitGroup(_ transactions: [[PGStatement]], lockTimeout: Duration = .seconds(5)) throws -> [PGGroupOutcome] {
+    public func commitGroup(_ transactions: [[PGStatement]], lockTimeout: Duration = .seconds(5)) throws
+        -> [PGGroupOutcome]
+    {
         precondition(!inTransactionBlock, "commitGroup runs transactions of its own")
         guard !transactions.isEmpty else { return [] }
         let handle = try liveHandle(sendingBegin: false)
         var outcomes = [PGGroupOutcome](repeating: .notRun, count: transactions.count)
         var prepared = PreparedPipeline(generation: deallocations)
-        var owner: [Int?] = []  // the transaction of each item; nil for the closing flush
+        var owner: [Int?] = [] // the transaction of each item; nil for the closing flush
         var commitItems = Set<Int>()
         // One command per transaction for both settings, prepared once per session and timeout:
         // bound as a parameter instead, the timeout cost the drain about 5 % (counter 2 × 10,
         // side by side). The literal is an integer this function formats, never caller text.
         // Clamped to a day: `seconds * 1_000` of a huge timeout would trap.
-        let milliseconds = max(1, min(lockTimeout.components.seconds, 86_400) * 1_000 + lockTimeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = max(
+            1,
+            min(lockTimeout.components.seconds, 86_400) * 1_000 + lockTimeout.components.attoseconds
+                / 1_000_000_000_000_000)
         let settings = PipelineItem.command(
-            "SELECT FROM pg_catalog.set_config('synchronous_commit', 'off', true) AS s, pg_catalog.set_config('lock_timeout', '\(milliseconds)ms', true) AS l")
+            "SELECT FROM pg_catalog.set_config('synchronous_commit', 'off', true) AS s, pg_catalog.set_config('lock_timeout', '\(milliseconds)ms', true) AS l"
+        )
         for (index, statements) in transactions.enumerated() {
-            let own: [PipelineItem] = [.command("BEGIN"), settings]
+            let own: [PipelineItem] =
+                [.command("BEGIN"), settings]
                 + statements.map { .statement($0.sql, $0.bindings) } + [.command("COMMIT")]
             // A statement the server refuses to prepare (a syntax error, an unknown column), or
             // a value that cannot be bound (encoded first, before anything is prepared), fails
@@ -95,7 +102,7 @@ extension PGConnection {
         do {
             try send(handle, prepared)
         } catch let error as PGError where error.kind == .server {
-            return outcomes  // refused while preparing again, before anything was sent: none ran
+            return outcomes // refused while preparing again, before anything was sent: none ran
         }
         guard PQpipelineSync(handle.pointer) == 1 else { throw abandonPipeline(handle) }
         var flushed = false
@@ -124,7 +131,10 @@ extension PGConnection {
             // the flush changes nothing else.
             for attempt in 1...3 {
                 guard !handle.isBroken else {
-                    throw PGError(.connectionLost, "the connection was lost before a group of commits was flushed; whether they survived is unknown")
+                    throw PGError(
+                        .connectionLost,
+                        "the connection was lost before a group of commits was flushed; whether they survived is unknown"
+                    )
                 }
                 do {
                     _ = try checked(PQexec(handle.pointer, Self.flushingCommit), handle, sql: Self.flushingCommit)
@@ -146,8 +156,10 @@ extension PGConnection {
 
     /// Reads the group's results up to its sync point, reporting each statement that ran
     /// (skipped ones are left out).
-    private func collectGroup(_ handle: ConnectionHandle, _ items: [PipelineItem],
-                              _ report: (Int, Result<Void, PGError>) -> Void) throws {
+    private func collectGroup(
+        _ handle: ConnectionHandle, _ items: [PipelineItem],
+        _ report: (Int, Result<Void, PGError>) -> Void
+    ) throws {
         var position = 0
         while let raw = try nextPipelineResult(handle) {
             guard position < items.count else {
@@ -181,16 +193,20 @@ extension PGConnection {
     /// a queue's claim: `synchronous_commit` off (a claim lost in a server crash leaves its jobs
     /// available, and any later synchronous commit, such as a job's completion, flushes the WAL
     /// through it), and a plan choice (`plan_cache_mode`).
-    public func queryInOwnTransaction(_ sql: String, _ bindings: PGBindings = [], settings: KeyValuePairs<String, String>) throws -> PGResult {
+    public func queryInOwnTransaction(
+        _ sql: String, _ bindings: PGBindings = [], settings: KeyValuePairs<String, String>
+    ) throws -> PGResult {
         if inTransactionBlock { return try query(sql, bindings) }
         let handle = try liveHandle(sendingBegin: false)
-        let apply = PipelineItem.statement("SELECT pg_catalog.set_config(name, value, true) FROM unnest($1::text[], $2::text[]) AS s(name, value)",
-                                           [settings.map(\.key), settings.map(\.value)])
+        let apply = PipelineItem.statement(
+            "SELECT pg_catalog.set_config(name, value, true) FROM unnest($1::text[], $2::text[]) AS s(name, value)",
+            [settings.map(\.key), settings.map(\.value)])
         for attempt in 1...2 {
             do {
-                return try pipeline(handle, [.command("BEGIN"), apply, .statement(sql, bindings), .command("COMMIT")])[2]
+                return try pipeline(handle, [.command("BEGIN"), apply, .statement(sql, bindings), .command("COMMIT")])[
+                    2]
             } catch let error as PGError where error.sqlState == "26000" && attempt == 1 {
-                rollbackQuietly()  // the server forgot a prepared statement: nothing committed; prepare again
+                rollbackQuietly() // the server forgot a prepared statement: nothing committed; prepare again
             } catch {
                 rollbackQuietly()
                 throw error

@@ -1,9 +1,10 @@
 // LISTEN/NOTIFY: subscribe, send, and wait for notifications in poll(2) with a timeout, no busy loop.
 import CLibPQ
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A notification received on a channel.
@@ -58,7 +59,11 @@ extension PGConnection {
             let remaining = clock.now.duration(to: deadline)
             if remaining <= .zero { return [] }
             // At most a day per poll (the loop goes on): `seconds * 1000` of a huge timeout would trap.
-            let milliseconds = Int32(clamping: max(1, min(remaining.components.seconds, 86_400) * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+            let milliseconds = Int32(
+                clamping: max(
+                    1,
+                    min(remaining.components.seconds, 86_400) * 1000 + remaining.components.attoseconds
+                        / 1_000_000_000_000_000))
             var fds = [
                 pollfd(fd: PQsocket(handle.pointer), events: Int16(POLLIN), revents: 0),
                 pollfd(fd: waker.readFD, events: Int16(POLLIN), revents: 0),
@@ -79,8 +84,10 @@ extension PGConnection {
         _ = PQconsumeInput(handle.pointer)
         while let raw = PQnotifies(handle.pointer) {
             let notice = raw.pointee
-            result.append(PGNotification(
-                channel: String(cString: notice.relname), payload: String(cString: notice.extra), senderPID: notice.be_pid))
+            result.append(
+                PGNotification(
+                    channel: String(cString: notice.relname), payload: String(cString: notice.extra),
+                    senderPID: notice.be_pid))
             PQfreemem(raw)
         }
         return result

@@ -26,7 +26,9 @@ struct PreparedPipeline {
 
 extension Optional where Wrapped == EncodedParameters {
     /// The parameter types of a pipeline item for its preparation: a command has none.
-    mutating func withPointers<T>(_ item: PipelineItem, _ body: (UnsafePointer<UInt32>?, Int32) throws -> T) rethrows -> T {
+    mutating func withPointers<T>(_ item: PipelineItem, _ body: (UnsafePointer<UInt32>?, Int32) throws -> T) rethrows
+        -> T
+    {
         guard case .statement(_, let bindings) = item, self != nil else { return try body(nil, 0) }
         return try self!.withPointers { types, _, _, _ in try body(types, Int32(bindings.count)) }
     }
@@ -84,13 +86,17 @@ extension PGConnection {
             let sent: Int32
             switch item {
             case .command(let sql):
-                if let name = names[index] { sent = PQsendQueryPrepared(handle.pointer, name, 0, nil, nil, nil, 1) } else {
+                if let name = names[index] {
+                    sent = PQsendQueryPrepared(handle.pointer, name, 0, nil, nil, nil, 1)
+                } else {
                     sent = PQsendQueryParams(handle.pointer, sql, 0, nil, nil, nil, nil, 1)
                 }
             case .statement(let sql, let bindings):
                 let count = Int32(bindings.count)
                 sent = encoded[index]!.withPointers { types, values, lengths, formats in
-                    if let name = names[index] { return PQsendQueryPrepared(handle.pointer, name, count, values, lengths, formats, 1) }
+                    if let name = names[index] {
+                        return PQsendQueryPrepared(handle.pointer, name, count, values, lengths, formats, 1)
+                    }
                     return PQsendQueryParams(handle.pointer, sql, count, types, values, lengths, formats, 1)
                 }
             }
@@ -125,7 +131,9 @@ extension PGConnection {
 
     /// The name of a pipeline item prepared in this session, preparing it first if needed; nil
     /// when prepared statements are off.
-    private func preparedName(_ handle: ConnectionHandle, _ item: PipelineItem, _ encoded: inout EncodedParameters?) throws -> String? {
+    private func preparedName(_ handle: ConnectionHandle, _ item: PipelineItem, _ encoded: inout EncodedParameters?)
+        throws -> String?
+    {
         guard configuration.preparedStatements else { return nil }
         return try encoded.withPointers(item) { types, count in try preparedName(handle, item.sql, count, types) }
     }
@@ -172,7 +180,7 @@ extension PGConnection {
         statementsAtCommit = []
         if queued.isEmpty {
             if pendingBegin != nil {
-                pendingBegin = nil  // the server never saw this transaction
+                pendingBegin = nil // the server never saw this transaction
                 return
             }
             try simpleQuery("COMMIT")

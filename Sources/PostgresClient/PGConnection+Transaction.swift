@@ -64,8 +64,11 @@ extension PGConnection {
                 statementsAtCommit = []
                 rollbackQuietly()
                 inTransactionBlock = false
-                if let failure = error as? PGError, failure.isRetryableTransactionFailure, attempt < options.maxAttempts {
-                    logger.debug("retrying transaction", metadata: ["sqlstate": "\(failure.sqlState ?? "")", "attempt": "\(attempt)"])
+                if let failure = error as? PGError, failure.isRetryableTransactionFailure, attempt < options.maxAttempts
+                {
+                    logger.debug(
+                        "retrying transaction",
+                        metadata: ["sqlstate": "\(failure.sqlState ?? "")", "attempt": "\(attempt)"])
                     attempt += 1
                     try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
                     continue

@@ -89,7 +89,8 @@ public actor PGConnection {
             // All of it redacted: a mistyped URL can reach libpq as a database name, password included.
             throw PGError(
                 .connectionFailed,
-                redactor.redacted("could not connect to database \"\(database)\" on host \"\(host)\" as user \"\(user)\": \(reason)"))
+                redactor.redacted(
+                    "could not connect to database \"\(database)\" on host \"\(host)\" as user \"\(user)\": \(reason)"))
         }
         handle = candidate
         cancelTarget.set(candidate)
@@ -194,7 +195,9 @@ public actor PGConnection {
 
     /// The name of `sql` prepared for these parameter types in this session, preparing it
     /// first if needed (one round trip, once per session).
-    func preparedName(_ handle: ConnectionHandle, _ sql: String, _ count: Int32, _ types: UnsafePointer<Oid>?) throws -> String {
+    func preparedName(_ handle: ConnectionHandle, _ sql: String, _ count: Int32, _ types: UnsafePointer<Oid>?) throws
+        -> String
+    {
         let key = StatementKey(sql: sql, types: Array(UnsafeBufferPointer(start: types, count: Int(count))))
         if let known = statements[key] { return known }
         if statements.count >= Self.maxPreparedStatements {
@@ -224,8 +227,11 @@ public actor PGConnection {
     ) throws -> PGResult {
         let name = try preparedName(handle, sql, count, types)
         do {
-            return try checked(PQexecPrepared(handle.pointer, name, count, values, lengths, formats, 1), handle, sql: sql)
-        } catch let error as PGError where error.sqlState == "26000" && retryIfMissing && handle.transactionStatus == .idle {
+            return try checked(
+                PQexecPrepared(handle.pointer, name, count, values, lengths, formats, 1), handle, sql: sql)
+        } catch let error as PGError
+            where error.sqlState == "26000" && retryIfMissing && handle.transactionStatus == .idle
+        {
             // The server forgot the statement (DISCARD ALL, a pooler): prepare it again, once.
             statements.removeAll()
             return try executePrepared(handle, sql, count, types, values, lengths, formats, retryIfMissing: false)
@@ -233,7 +239,9 @@ public actor PGConnection {
     }
 
     /// Turns a libpq result into a `PGResult` or a typed error; frees it on error.
-    func checked(_ raw: OpaquePointer?, _ handle: ConnectionHandle, sql: String, accept: ExecStatusType? = nil) throws -> PGResult {
+    func checked(_ raw: OpaquePointer?, _ handle: ConnectionHandle, sql: String, accept: ExecStatusType? = nil) throws
+        -> PGResult
+    {
         guard let raw else { throw lostOrUnexpected(handle) }
         let status = PQresultStatus(raw)
         if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY || status == accept {
@@ -312,7 +320,11 @@ final class CancelTarget: @unchecked Sendable {
     func cancel() { lock.withLock { handle }?.cancel() }
     func setPending(_ value: Bool) { lock.withLock { pending = value } }
     /// Whether a cancel was pending; it is consumed.
-    func takePending() -> Bool { lock.withLock { defer { pending = false }; return pending } }
+    func takePending() -> Bool {
+        lock.withLock {
+            defer { pending = false }; return pending
+        }
+    }
 }
 
 /// Calls `body` with a NULL-terminated array of C strings that live for the call.
@@ -322,4 +334,3 @@ func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<C
     let pointers: [UnsafePointer<CChar>?] = duplicates.map { UnsafePointer($0) } + [nil]
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
-

@@ -11,7 +11,9 @@ extension Int64: PGDecodable {
         case PGTypeOID.oid: return Int64(try reader.read(UInt32.self))
         case PGTypeOID.numeric:
             let decimal = try PGNumeric.decode(bytes)
-            guard let exact = decimal.integerValue else { throw PGDecodingFailure("numeric \(decimal.doubleValue) is not an integer in Int64 range") }
+            guard let exact = decimal.integerValue else {
+                throw PGDecodingFailure("numeric \(decimal.doubleValue) is not an integer in Int64 range")
+            }
             return exact
         default: throw .unsupported(type)
         }
@@ -19,7 +21,9 @@ extension Int64: PGDecodable {
 }
 
 /// Narrower integers go through Int64 and fail, rather than wrap, when the value does not fit.
-private func narrowed<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, _ type: UInt32) throws(PGDecodingFailure) -> T {
+private func narrowed<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, _ type: UInt32) throws(PGDecodingFailure)
+    -> T
+{
     let wide = try Int64.decode(from: bytes, type: type)
     guard let value = T(exactly: wide) else { throw PGDecodingFailure("value \(wide) does not fit in \(T.self)") }
     return value
@@ -71,7 +75,7 @@ extension String: PGDecodable {
     public static func decode(from bytes: UnsafeRawBufferPointer, type: UInt32) throws(PGDecodingFailure) -> String {
         switch type {
         case PGTypeOID.text, PGTypeOID.varchar, PGTypeOID.bpchar, PGTypeOID.name, PGTypeOID.unknown,
-             PGTypeOID.json, PGTypeOID.xml, PGTypeOID.char:
+            PGTypeOID.json, PGTypeOID.xml, PGTypeOID.char:
             return String(decoding: bytes, as: UTF8.self)
         case PGTypeOID.jsonb:
             guard bytes.first == 1 else { throw PGDecodingFailure("unknown jsonb format version") }
@@ -98,7 +102,9 @@ extension Date: PGDecodable {
             if micros == Int64.max { return .distantFuture }
             if micros == Int64.min { return .distantPast }
             let seconds = micros.quotientAndRemainderFlooring(dividingBy: 1_000_000)
-            return Date(timeIntervalSince1970: Double(seconds.quotient + postgresEpochUnixSeconds) + Double(seconds.remainder) / 1e6)
+            return Date(
+                timeIntervalSince1970: Double(seconds.quotient + postgresEpochUnixSeconds) + Double(seconds.remainder)
+                    / 1e6)
         case PGTypeOID.date:
             let days = try reader.read(Int32.self)
             if days == Int32.max { return .distantFuture }

@@ -44,7 +44,9 @@ extension FixedWidthInteger {
 extension Int: PGEncodable {
     public var pgType: UInt32 { PGTypeOID.int8 }
     public var pgFormat: PGFormat { .binary }
-    public func encode(into buffer: inout [UInt8]) throws(PGEncodingFailure) { Int64(self).appendBigEndian(to: &buffer) }
+    public func encode(into buffer: inout [UInt8]) throws(PGEncodingFailure) {
+        Int64(self).appendBigEndian(to: &buffer)
+    }
 }
 
 extension Int64: PGEncodable {
@@ -118,9 +120,12 @@ extension Array: PGEncodable where Element: PGArrayElement {
     public var pgType: UInt32 { Element.arrayType }
     public var pgFormat: PGFormat { .binary }
     public func encode(into buffer: inout [UInt8]) throws(PGEncodingFailure) {
-        try PGArrayCoding.encode(self, elementType: Element.elementType, into: &buffer) { (item, out) throws(PGEncodingFailure) in
+        try PGArrayCoding.encode(self, elementType: Element.elementType, into: &buffer) {
+            (item, out) throws(PGEncodingFailure) in
             try item.encodeElement(into: &out)
-        } isNull: { $0.isNullElement }
+        } isNull: {
+            $0.isNullElement
+        }
     }
 }
 
@@ -140,7 +145,9 @@ extension PGArrayElement {
 extension Optional: PGArrayElement where Wrapped: PGArrayElement {
     public static var elementType: UInt32 { Wrapped.elementType }
     public static var arrayType: UInt32 { Wrapped.arrayType }
-    public func encodeElement(into buffer: inout [UInt8]) throws(PGEncodingFailure) { try self?.encodeElement(into: &buffer) }
+    public func encodeElement(into buffer: inout [UInt8]) throws(PGEncodingFailure) {
+        try self?.encodeElement(into: &buffer)
+    }
     public var isNullElement: Bool { self == nil }
 }
 

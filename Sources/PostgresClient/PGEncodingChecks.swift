@@ -20,8 +20,8 @@ enum PGTimestamp {
         let seconds = unix.rounded(.down)
         // Compared as Double first: `Int64(seconds)` itself traps beyond ±9.2e18.
         guard seconds.isFinite,
-              seconds >= Double(minMicroseconds / 1_000_000 + postgresEpochUnixSeconds),
-              seconds < Double(endMicroseconds / 1_000_000 + postgresEpochUnixSeconds)
+            seconds >= Double(minMicroseconds / 1_000_000 + postgresEpochUnixSeconds),
+            seconds < Double(endMicroseconds / 1_000_000 + postgresEpochUnixSeconds)
         else { throw outOfRange(unix) }
         let fraction = ((unix - seconds) * 1e6).rounded()
         let micros = (Int64(seconds) - postgresEpochUnixSeconds) * 1_000_000 + Int64(fraction)

@@ -41,7 +41,7 @@ public struct PGJSON: Sendable, Hashable, PGDecodable, PGEncodable {
     public var pgType: UInt32 { PGTypeOID.jsonb }
     public var pgFormat: PGFormat { .binary }
     public func encode(into buffer: inout [UInt8]) throws(PGEncodingFailure) {
-        buffer.append(1)  // jsonb binary format version
+        buffer.append(1) // jsonb binary format version
         buffer.append(contentsOf: bytes)
     }
 }

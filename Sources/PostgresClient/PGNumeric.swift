@@ -12,7 +12,7 @@ struct PGNumeric {
         let count = try reader.read(Int16.self)
         let weight = try reader.read(Int16.self)
         let sign = try reader.read(UInt16.self)
-        _ = try reader.read(Int16.self)  // display scale
+        _ = try reader.read(Int16.self) // display scale
         guard count >= 0 else { throw PGDecodingFailure("malformed numeric") }
         var digits: [Int16] = []
         digits.reserveCapacity(Int(count))
@@ -51,7 +51,11 @@ struct PGNumeric {
 
     private func pow10000(_ exponent: Int) -> Double {
         var result = 1.0
-        if exponent >= 0 { for _ in 0..<exponent { result *= 10_000 } } else { for _ in 0..<(-exponent) { result /= 10_000 } }
+        if exponent >= 0 {
+            for _ in 0..<exponent { result *= 10_000 }
+        } else {
+            for _ in 0..<(-exponent) { result /= 10_000 }
+        }
         return result
     }
 }

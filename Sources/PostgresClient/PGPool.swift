@@ -32,7 +32,9 @@ public actor PGPool {
 
     /// Lends a connection to `body` and takes it back afterwards, whatever happens.
     @discardableResult
-    public nonisolated func withConnection<T: Sendable>(_ body: @Sendable (PGConnection) async throws -> T) async throws -> T {
+    public nonisolated func withConnection<T: Sendable>(_ body: @Sendable (PGConnection) async throws -> T) async throws
+        -> T
+    {
         let connection = try await acquire()
         do {
             let value = try await body(connection)
@@ -82,7 +84,12 @@ public actor PGPool {
                 waiters.append((id, continuation))
                 Task { [weak self] in
                     try? await Task.sleep(for: timeout)
-                    await self?.expire(id, PGError(.poolTimeout, "no database connection became free within \(timeout) (pool of \(self?.maxConnections ?? 0))"))
+                    await self?.expire(
+                        id,
+                        PGError(
+                            .poolTimeout,
+                            "no database connection became free within \(timeout) (pool of \(self?.maxConnections ?? 0))"
+                        ))
                 }
             }
         } onCancel: {
@@ -139,7 +146,9 @@ public actor PGPool {
     /// Closes idle connections and refuses new acquisitions; lent ones close on return.
     public func close() async {
         closed = true
-        for waiter in waiters { waiter.continuation.resume(throwing: PGError(.poolClosed, "the connection pool is closed")) }
+        for waiter in waiters {
+            waiter.continuation.resume(throwing: PGError(.poolClosed, "the connection pool is closed"))
+        }
         waiters.removeAll()
         let toClose = idle
         idle.removeAll()

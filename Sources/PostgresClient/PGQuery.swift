@@ -62,7 +62,11 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
         /// is a `String` at a call site and splices its values into the SQL text, so a bare
         /// interpolation that binds in one literal and splices in the next would be a trap. Every
         /// value is written `\(bind: value)`, which only a `PGQuery` accepts.
-        @available(*, unavailable, message: "write \\(bind: value): a bare interpolation is spliced as SQL text wherever the literal is a String")
+        @available(
+            *, unavailable,
+            message:
+                "write \\(bind: value): a bare interpolation is spliced as SQL text wherever the literal is a String"
+        )
         public mutating func appendInterpolation(_ value: (some PGEncodable)?) { appendInterpolation(bind: value) }
 
         /// SQL text the program itself made (a schema-qualified, already quoted identifier such

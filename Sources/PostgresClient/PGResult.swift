@@ -45,7 +45,8 @@ public final class PGResult: @unchecked Sendable {
 
     func fieldNumber(_ column: String) throws -> Int32 {
         guard let field = columnIndex[column] else {
-            throw PGError(.decoding, "no column \"\(column)\" in the result (columns: \(columns.joined(separator: ", ")))")
+            throw PGError(
+                .decoding, "no column \"\(column)\" in the result (columns: \(columns.joined(separator: ", ")))")
         }
         return field
     }
@@ -54,7 +55,8 @@ public final class PGResult: @unchecked Sendable {
         let column = columns[Int(field)]
         if PQgetisnull(pointer, row, field) != 0 {
             do { return try T.decodeNull() } catch {
-                throw PGError(.decoding, "column \"\(column)\" is NULL; decode it as \(T.self)? to accept NULL", column: column)
+                throw PGError(
+                    .decoding, "column \"\(column)\" is NULL; decode it as \(T.self)? to accept NULL", column: column)
             }
         }
         let oid = PQftype(pointer, field)
@@ -94,7 +96,9 @@ public struct PGRow: Sendable {
         do {
             return try json.decode(type)
         } catch {
-            throw PGError(.decoding, "column \"\(column)\" holds JSON that does not decode as \(T.self): \(error)", column: column)
+            throw PGError(
+                .decoding, "column \"\(column)\" holds JSON that does not decode as \(T.self): \(error)", column: column
+            )
         }
     }
 }

@@ -1,9 +1,10 @@
 // A serial executor backed by one dedicated OS thread: where every libpq call of one connection runs.
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Runs the jobs of one `PGConnection` actor, one at a time, on a thread of its own.

@@ -1,8 +1,8 @@
 // A self-pipe that wakes a thread sleeping in poll(2), so notification waits can be interrupted.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Another thread writes a byte; the waiting thread polls the read end beside the socket.

@@ -7,7 +7,12 @@ struct Ebbflow: AsyncParsableCommand {
         commandName: "ebbflow",
         abstract: "Elastic CRM audiences on a PostgreSQL job queue.",
         version: "0.1.0",
-        subcommands: [MigrateCommand.self, WorkerCommand.self, JobsCommand.self, SchedulesCommand.self, ContactsCommand.self, EventsCommand.self, FlowsCommand.self, ReactivationCommand.self, AudienceCommand.self, SweepsCommand.self, PolicyCommand.self, SendsCommand.self, StreamsCommand.self, ExperimentsCommand.self, ClockCommand.self, SimulateCommand.self]
+        subcommands: [
+            MigrateCommand.self, WorkerCommand.self, JobsCommand.self, SchedulesCommand.self, ContactsCommand.self,
+            EventsCommand.self, FlowsCommand.self, ReactivationCommand.self, AudienceCommand.self, SweepsCommand.self,
+            PolicyCommand.self, SendsCommand.self, StreamsCommand.self, ExperimentsCommand.self, ClockCommand.self,
+            SimulateCommand.self,
+        ]
     )
 
     /// Refuses a command line that is not valid UTF-8 before parsing it (see `RawArguments`).

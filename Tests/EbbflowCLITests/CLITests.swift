@@ -9,19 +9,28 @@ import Testing
 
     @Test func clockAdvanceMovesSimulationAndRefusesProduction() async throws {
         let sim = TestDatabase.uniqueSchemaName("cli"), prod = TestDatabase.uniqueSchemaName("cli")
-        
+
         let url = try TestDatabase.url
-        #expect(try await EbbflowBinary.run(["migrate", "--simulation", "--schema", sim, "--database-url", url]).exitCode == 0)
-        #expect(try await EbbflowBinary.run(["clock", "set", "2026-01-01T00:00:00Z", "--schema", sim, "--database-url", url]).exitCode == 0)
+        #expect(
+            try await EbbflowBinary.run(["migrate", "--simulation", "--schema", sim, "--database-url", url]).exitCode
+                == 0)
+        #expect(
+            try await EbbflowBinary.run([
+                "clock", "set", "2026-01-01T00:00:00Z", "--schema", sim, "--database-url", url,
+            ]).exitCode == 0)
         let advanced = try await EbbflowBinary.run(["clock", "advance", "3d", "--schema", sim, "--database-url", url])
         #expect(advanced.exitCode == 0)
         #expect(advanced.stdout.contains("2026-01-04T00:00:00Z"), "\(advanced.output)")
 
-        #expect(try await EbbflowBinary.run(["migrate", "--schema", prod], environment: ["DATABASE_URL": url]).exitCode == 0)
-        let refused = try await EbbflowBinary.run(["clock", "advance", "3d", "--schema", prod], environment: ["DATABASE_URL": url])
+        #expect(
+            try await EbbflowBinary.run(["migrate", "--schema", prod], environment: ["DATABASE_URL": url]).exitCode == 0
+        )
+        let refused = try await EbbflowBinary.run(
+            ["clock", "advance", "3d", "--schema", prod], environment: ["DATABASE_URL": url])
         #expect(refused.exitCode == 1)
         #expect(refused.stderr.contains("not a simulation database"), "\(refused.output)")
-        let shown = try await EbbflowBinary.run(["clock", "show", "--schema", prod], environment: ["DATABASE_URL": url])
+        let shown = try await EbbflowBinary.run(
+            ["clock", "show", "--schema", prod], environment: ["DATABASE_URL": url])
         #expect(shown.stdout.contains("real time"), "\(shown.output)")
         await cleanUp(sim)
         await cleanUp(prod)
@@ -31,18 +40,23 @@ import Testing
         let schema = TestDatabase.uniqueSchemaName("cli")
         let url = try TestDatabase.url
         let results = try await withThrowingTaskGroup(of: CommandResult.self) { group in
-            for _ in 0..<8 { group.addTask { try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", url]) } }
+            for _ in 0..<8 {
+                group.addTask { try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", url]) }
+            }
             var all: [CommandResult] = []
             for try await result in group { all.append(result) }
             return all
         }
         #expect(results.allSatisfy { $0.exitCode == 0 }, "\(results.map(\.output))")
         // Each file as `line/NNNN_name.sql`, the name migrate prints.
-        let files = try FileManager.default.subpathsOfDirectory(atPath: Self.sqlDirectory).filter { $0.hasSuffix(".sql") }
+        let files = try FileManager.default.subpathsOfDirectory(atPath: Self.sqlDirectory).filter {
+            $0.hasSuffix(".sql")
+        }
         let appliedMentions = results.map { result in files.filter { result.stdout.contains($0) }.count }.reduce(0, +)
         #expect(appliedMentions == files.count, "each file applied by exactly one process: \(results.map(\.stdout))")
         let connection = try await TestDatabase.connect()
-        let recorded = try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".schema_migrations").first!.decode("n", as: Int.self)
+        let recorded = try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".schema_migrations").first!
+            .decode("n", as: Int.self)
         #expect(recorded == files.count)
         let again = try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", url])
         #expect(again.exitCode == 0 && again.stdout.contains("up to date"))
@@ -58,10 +72,12 @@ import Testing
         let url = try TestDatabase.url
         #expect(try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", url]).exitCode == 0)
         let connection = try await TestDatabase.connect()
-        try await connection.execute("UPDATE \"\(schema)\".schema_migrations SET checksum = 'edited' WHERE line = 'core' AND version = 1")
+        try await connection.execute(
+            "UPDATE \"\(schema)\".schema_migrations SET checksum = 'edited' WHERE line = 'core' AND version = 1")
         let refused = try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", url])
         #expect(refused.exitCode == 1)
-        #expect(refused.stderr.contains("core/0001_clock.sql") && refused.stderr.contains("changed"), "\(refused.output)")
+        #expect(
+            refused.stderr.contains("core/0001_clock.sql") && refused.stderr.contains("changed"), "\(refused.output)")
         let status = try await EbbflowBinary.run(["migrate", "--status", "--schema", schema, "--database-url", url])
         #expect(status.exitCode == 1 && status.stdout.contains("changed"))
         await cleanUp(schema)
@@ -70,7 +86,8 @@ import Testing
     @Test func connectionFailuresAreOneClearLine() async throws {
         let secret = "Sup3r-S3cret"
         let admin = try await TestDatabase.connect()
-        try await admin.simpleQuery("""
+        try await admin.simpleQuery(
+            """
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ebbflow_password_probe') THEN
                     CREATE ROLE ebbflow_password_probe LOGIN PASSWORD 'the-right-one';
@@ -99,21 +116,26 @@ import Testing
     /// A mistyped URL once came back whole, password included (libpq read it as a database
     /// name); `PGPASSWORD=o` once printed `unsupp***rted`. One line, nothing of the string.
     @Test func mistypedConnectionStringsAreNeverEchoed() async throws {
-        for url in ["postgresql//bob:Typo-S3cret@127.0.0.1:1/crm", "postgresql:/bob:Typo-S3cret@127.0.0.1:1/crm",
-                    "dbname=postgresql://bob:Typo-S3cret@127.0.0.1:1/crm", "postgresql://bob:Typo@S3cret@127.0.0.1:1/crm",
-                    "postgresql://127.0.0.1:1/?dbname=postgresql://bob:Typo-S3cret@db/app",
-                    "postgresql://127.0.0.1:1/?dbname=host%3Dx%20password%3DTypo-S3cret",
-                    "host=127.0.0.1 port=1 user=postgres dbname=bob:Typo-S3cret@db/app",
-                    "host=127.0.0.1 port=1 user=postgresql://bob:Typo-S3cret@db/app", "host=postgresql://bob:Typo-S3cret@db/app"] {
+        for url in [
+            "postgresql//bob:Typo-S3cret@127.0.0.1:1/crm", "postgresql:/bob:Typo-S3cret@127.0.0.1:1/crm",
+            "dbname=postgresql://bob:Typo-S3cret@127.0.0.1:1/crm", "postgresql://bob:Typo@S3cret@127.0.0.1:1/crm",
+            "postgresql://127.0.0.1:1/?dbname=postgresql://bob:Typo-S3cret@db/app",
+            "postgresql://127.0.0.1:1/?dbname=host%3Dx%20password%3DTypo-S3cret",
+            "host=127.0.0.1 port=1 user=postgres dbname=bob:Typo-S3cret@db/app",
+            "host=127.0.0.1 port=1 user=postgresql://bob:Typo-S3cret@db/app",
+            "host=postgresql://bob:Typo-S3cret@db/app",
+        ] {
             let result = try await EbbflowBinary.run(["migrate", "--status", "--database-url", url])
             #expect(result.exitCode == 1, "\(result.output)")
             #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
             #expect(result.stderr.contains("not shown"), "\(result.stderr)")
             #expect(!result.output.contains("S3cret") && !result.output.contains("Typo"), "leaked: \(result.output)")
         }
-        let short = try await EbbflowBinary.run(["migrate", "--status", "--database-url", "postgresql://u@127.0.0.1:1/crm?connect_timeout=3"],
-                                                environment: ["PGPASSWORD": "o"])
-        #expect(short.exitCode == 1 && !short.stderr.contains("***") && short.stderr.contains("\"crm\""), "\(short.stderr)")
+        let short = try await EbbflowBinary.run(
+            ["migrate", "--status", "--database-url", "postgresql://u@127.0.0.1:1/crm?connect_timeout=3"],
+            environment: ["PGPASSWORD": "o"])
+        #expect(
+            short.exitCode == 1 && !short.stderr.contains("***") && short.stderr.contains("\"crm\""), "\(short.stderr)")
     }
 
     @Test func badFlagsAreRefusedClearly() async throws {
@@ -126,7 +148,8 @@ import Testing
     }
 
     static var sqlDirectory: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("sql").path
     }
 }

@@ -2,8 +2,8 @@
 import EbbflowCore
 import EbbflowEngine
 import EbbflowTestSupport
-import PostgresClient
 import Foundation
+import PostgresClient
 import Testing
 
 @Suite struct EngineCLITests {
@@ -17,7 +17,8 @@ import Testing
         #expect(try await EbbflowBinary.run(["migrate", "--simulation"] + base).exitCode == 0)
         #expect(try await EbbflowBinary.run(["clock", "set", "2027-01-01T00:00:00Z"] + base).exitCode == 0)
         let connection = try await TestDatabase.connect()
-        try await connection.simpleQuery("""
+        try await connection.simpleQuery(
+            """
             INSERT INTO \(schema).contacts (external_id, email, segment, status_changed_at, created_at)
             VALUES ('quiet', 'quiet@example.com', 'retail', \(schema).clock_now(), \(schema).clock_now())
             """)
@@ -33,7 +34,8 @@ import Testing
         #expect(try await status() == "active", "day 89")
         try await advance("1d")
         #expect(try await status() == "inactive", "day 90: the sweep saw 90 days of silence")
-        let reason: String = try await connection.query("SELECT reason FROM \(schema).transitions").first!.decode("reason")
+        let reason: String = try await connection.query("SELECT reason FROM \(schema).transitions").first!.decode(
+            "reason")
         #expect(reason == "silence")
         try await TestDatabase.dropSchema(schema)
     }
@@ -46,7 +48,8 @@ import Testing
         let base = ["--schema", schema, "--database-url", url]
         #expect(try await EbbflowBinary.run(["migrate"] + base).exitCode == 0)
         let connection = try await TestDatabase.connect()
-        try await connection.simpleQuery("""
+        try await connection.simpleQuery(
+            """
             INSERT INTO \(schema).contacts (external_id, email, segment, status_changed_at, created_at)
             SELECT 'c-' || g, 'c' || g || '@example.com', 'retail', now(), now() FROM generate_series(1, 5) g;
             INSERT INTO \(schema).sends (contact_id, flow, step, template, channel, at)
@@ -63,16 +66,24 @@ import Testing
         #expect(first.exitCode == 0, "\(first.output)")
         let batch = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [[String: Any]])
         #expect(batch.compactMap { $0["external_id"] as? String } == ["c-3", "c-4"])
-        #expect(Set(batch.first?.keys.map { $0 } ?? []) == ["id", "external_id", "email", "flow", "step", "template", "channel", "at", "format", "variables"])
-        #expect(batch.first?["email"] as? String == "c3@example.com" && batch.first?["template"] as? String == "welcome_1")
+        #expect(
+            Set(batch.first?.keys.map { $0 } ?? []) == [
+                "id", "external_id", "email", "flow", "step", "template", "channel", "at", "format", "variables",
+            ])
+        #expect(
+            batch.first?["email"] as? String == "c3@example.com" && batch.first?["template"] as? String == "welcome_1")
         try await other.simpleQuery("COMMIT")
         let rest = try await EbbflowBinary.run(["sends", "next", "--limit", "10", "--json"] + base)
         let remaining = try #require(try JSONSerialization.jsonObject(with: Data(rest.stdout.utf8)) as? [[String: Any]])
-        #expect(remaining.compactMap { $0["external_id"] as? String } == ["c-5"], "the send due in 3 days stays: \(rest.stdout)")
+        #expect(
+            remaining.compactMap { $0["external_id"] as? String } == ["c-5"],
+            "the send due in 3 days stays: \(rest.stdout)")
         let none = try await EbbflowBinary.run(["sends", "next"] + base)
         #expect(none.exitCode == 0 && none.stdout.contains("no pending sends"))
-        let handed = try await connection.query("SELECT count(*) AS n FROM \(schema).sends WHERE state = 'handed_over' AND handed_over_at IS NOT NULL")
-            .first!.decode("n", as: Int.self)
+        let handed = try await connection.query(
+            "SELECT count(*) AS n FROM \(schema).sends WHERE state = 'handed_over' AND handed_over_at IS NOT NULL"
+        )
+        .first!.decode("n", as: Int.self)
         #expect(handed == 5)
         let badLimit = try await EbbflowBinary.run(["sends", "next", "--limit", "0"] + base)
         #expect(badLimit.exitCode != 0 && badLimit.stderr.contains("--limit 0: must be between 1 and 100000"))
@@ -92,7 +103,9 @@ import Testing
         #expect(try await EbbflowBinary.run(["policy", "set", good.path] + base).exitCode == 0)
         let refused = try await EbbflowBinary.run(["policy", "set", bad.path] + base)
         #expect(refused.exitCode == 1)
-        #expect(refused.stderr.contains("default.cooldown_days = 10") && refused.stderr.contains("unchanged"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("default.cooldown_days = 10") && refused.stderr.contains("unchanged"),
+            "\(refused.stderr)")
         let shown = try await EbbflowBinary.run(["policy", "show"] + base)
         #expect(shown.stdout.contains("\"cooldown_days\" : 60"), "the good policy is still in force: \(shown.stdout)")
         try await TestDatabase.dropSchema(schema)
@@ -104,7 +117,8 @@ import Testing
         let base = ["--schema", schema, "--database-url", url]
         #expect(try await EbbflowBinary.run(["migrate"] + base).exitCode == 0)
         let connection = try await TestDatabase.connect()
-        try await connection.simpleQuery("""
+        try await connection.simpleQuery(
+            """
             INSERT INTO \(schema).contacts (external_id, email, segment, campaign_status, engagement_score, last_engagement_at,
                                             status_changed_at, created_at)
             VALUES ('c-7', 'c7@example.com', 'retail', 'engaged', 30, now(), now(), now());
@@ -114,14 +128,18 @@ import Testing
         let shown = try await EbbflowBinary.run(["contacts", "show", "c-7", "--json"] + base)
         #expect(shown.exitCode == 0, "\(shown.output)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
-        for key in ["external_id", "email", "segment", "campaign_status", "engagement_score", "last_engagement_at",
-                    "reactivation_cycle", "channel", "transitions", "sends"] {
+        for key in [
+            "external_id", "email", "segment", "campaign_status", "engagement_score", "last_engagement_at",
+            "reactivation_cycle", "channel", "transitions", "sends",
+        ] {
             #expect(object[key] != nil, "missing \(key)")
         }
         #expect(object["campaign_status"] as? String == "engaged")
         #expect((object["engagement_score"] as? Double).map { abs($0 - 30) < 0.01 } == true)
         let transitions = try #require(object["transitions"] as? [[String: Any]])
-        #expect(transitions.first?["reason"] as? String == "score_threshold" && transitions.first?["to"] as? String == "engaged")
+        #expect(
+            transitions.first?["reason"] as? String == "score_threshold"
+                && transitions.first?["to"] as? String == "engaged")
         let missing = try await EbbflowBinary.run(["contacts", "show", "nobody"] + base)
         #expect(missing.exitCode == 1 && missing.stderr.contains("no contact with external id \"nobody\""))
         try await TestDatabase.dropSchema(schema)
@@ -137,23 +155,28 @@ import Testing
         let directory = try scratchDirectory(schema)
         defer { try? FileManager.default.removeItem(at: directory) }
         let contacts = directory.appendingPathComponent("contacts.csv")
-        try Data("""
+        try Data(
+            """
             external_id,email,segment,attributes
             c-1,c1@example.com,retail,"{""birthday"": ""1990-04-01""}"
             c-2,c2@example.com,b2b,
             ,nobody@example.com,retail,
             c-4,c4@example.com,retail,{not json}
             c-3,"broken,retail
-            """.utf8).write(to: contacts)
+            """.utf8
+        ).write(to: contacts)
         let imported = try await EbbflowBinary.run(["contacts", "import", contacts.path] + base)
         #expect(imported.exitCode == 2, "a rejected line makes the exit status 2: \(imported.output)")
-        #expect(imported.stdout.contains("read 5, inserted 2, updated 0 (status changed 0), rejected 3"), "\(imported.stdout)")
+        #expect(
+            imported.stdout.contains("read 5, inserted 2, updated 0 (status changed 0), rejected 3"),
+            "\(imported.stdout)")
         #expect(imported.stderr.contains("line 4: external_id is missing"), "\(imported.stderr)")
         #expect(imported.stderr.contains("line 5: attributes is not a JSON object"), "\(imported.stderr)")
         #expect(imported.stderr.contains("line 6: 2 fields, the header has 4"), "\(imported.stderr)")
 
         let events = directory.appendingPathComponent("events.ndjson")
-        try Data("""
+        try Data(
+            """
             {"external_id": "c-1", "kind": "open", "provider_event_id": "p1"}
             {"external_id": "c-1", "kind": "click", "provider_event_id": "p2"}
             {"external_id": "c-1", "kind": "click", "provider_event_id": "p2"}
@@ -162,17 +185,22 @@ import Testing
             {"external_id": "ghost", "kind": "open", "provider_event_id": "p4"}
             {"external_id": "c-1", "kind": "high_intent_visit", "provider_event_id": "p5", "occurred_at": "yesterday"}
             {"external_id": "c-1", "kind": "high_intent_visit", "provider_event_id": "p6"}
-            """.utf8).write(to: events)
+            """.utf8
+        ).write(to: events)
         let applied = try await EbbflowBinary.run(["events", "import", events.path] + base)
         #expect(applied.exitCode == 2, "\(applied.output)")
-        #expect(applied.stdout.contains("read 8, applied 3, duplicates 1, unknown contact 1, rejected 3"), "\(applied.stdout)")
+        #expect(
+            applied.stdout.contains("read 8, applied 3, duplicates 1, unknown contact 1, rejected 3"),
+            "\(applied.stdout)")
         #expect(applied.stderr.contains("line 4: unknown event kind \"teleport\""), "\(applied.stderr)")
         #expect(applied.stderr.contains("line 5: not a JSON object"), "\(applied.stderr)")
         #expect(applied.stderr.contains("line 7: occurred_at \"yesterday\""), "\(applied.stderr)")
         #expect(applied.stderr.contains("kept line 6: no contact with external id \"ghost\""), "\(applied.stderr)")
         let shown = try await EbbflowBinary.run(["contacts", "show", "c-1", "--json"] + base)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
-        #expect(object["campaign_status"] as? String == "engaged", "open 5 + click 10 + visit 15 = 30 ≥ 20: \(shown.stdout)")
+        #expect(
+            object["campaign_status"] as? String == "engaged", "open 5 + click 10 + visit 15 = 30 ≥ 20: \(shown.stdout)"
+        )
         #expect((object["transitions"] as? [[String: Any]])?.count == 1)
         let engaged = try await EbbflowBinary.run(["contacts", "list", "--status", "engaged", "--json"] + base)
         let list = try #require(try JSONSerialization.jsonObject(with: Data(engaged.stdout.utf8)) as? [[String: Any]])
@@ -198,17 +226,25 @@ import Testing
         let directory = try scratchDirectory(schema)
         defer { try? FileManager.default.removeItem(at: directory) }
         let contacts = directory.appendingPathComponent("contacts.CSV")
-        try Data([0xEF, 0xBB, 0xBF] + Array("External_ID,Email,Note\r\nc-1,c1@example.com,\"two\r\nlines\"\r\nc-2,c2@example.com,\r\n".utf8)).write(to: contacts)
+        try Data(
+            [0xEF, 0xBB, 0xBF]
+                + Array("External_ID,Email,Note\r\nc-1,c1@example.com,\"two\r\nlines\"\r\nc-2,c2@example.com,\r\n".utf8)
+        ).write(to: contacts)
         let imported = try await EbbflowBinary.run(["contacts", "import", contacts.path] + base)
         #expect(imported.exitCode == 0, "\(imported.output)")
         #expect(imported.stdout.contains("read 2, inserted 2"), "\(imported.stdout)")
         let events = directory.appendingPathComponent("events.ndjson")
-        try Data(("{\"external_id\": \"c-1\", \"kind\": \"open\", \"occurred_at\": \"2026-01-01T09:00:00Z\"}\r\n"
-                  + "{\"external_id\": \"c-2\", \"kind\": \"click\", \"occurred_at\": \"2026-01-01T09:00:00Z\"}\r\n").utf8).write(to: events)
+        try Data(
+            ("{\"external_id\": \"c-1\", \"kind\": \"open\", \"occurred_at\": \"2026-01-01T09:00:00Z\"}\r\n"
+                + "{\"external_id\": \"c-2\", \"kind\": \"click\", \"occurred_at\": \"2026-01-01T09:00:00Z\"}\r\n").utf8
+        ).write(to: events)
         let applied = try await EbbflowBinary.run(["events", "import", events.path] + base)
         #expect(applied.exitCode == 0 && applied.stdout.contains("read 2, applied 2"), "\(applied.output)")
-        let again = try await runReadingStandardInput(from: events, ["events", "import", "-", "--format", "ndjson"] + base)
-        #expect(again.exitCode == 0 && again.stdout.contains("read 2, applied 0, duplicates 2"), "re-running applies nothing twice: \(again.stdout)")
+        let again = try await runReadingStandardInput(
+            from: events, ["events", "import", "-", "--format", "ndjson"] + base)
+        #expect(
+            again.exitCode == 0 && again.stdout.contains("read 2, applied 0, duplicates 2"),
+            "re-running applies nothing twice: \(again.stdout)")
         try await TestDatabase.dropSchema(schema)
     }
 }

@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct EnsureDepsScriptTests {
     /// The repository root, from this file's place in it.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// What one run did: its exit status, apt-get's argument lines, and its stderr.
     struct Run {
@@ -15,42 +16,49 @@ import Testing
         /// The package names of the real (not dry-run) `apt-get install`, or nil when none ran.
         var installed: [String]? {
             guard let line = apt.first(where: { $0.hasPrefix("install ") && !$0.contains(" -s ") }) else { return nil }
-            return line.split(separator: " ").map(String.init).filter { !$0.hasPrefix("-") && $0 != "install" && !$0.hasPrefix("Dpkg::") }
+            return line.split(separator: " ").map(String.init).filter {
+                !$0.hasPrefix("-") && $0 != "install" && !$0.hasPrefix("Dpkg::")
+            }
         }
     }
 
     /// Runs `ebbflow_ensure_deps NEEDS` as root would, dpkg recording `installed`; the fake
     /// apt-get's dry run also reports `upgrading` as an upgrade when given.
     func ensure(_ needs: String, installed: [String], upgrading: String? = nil) throws -> Run {
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("deps-\(UUID().uuidString)", isDirectory: true)
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "deps-\(UUID().uuidString)", isDirectory: true)
         defer { try? FileManager.default.removeItem(at: state) }
         let bin = state.appendingPathComponent("bin"), dpkg = state.appendingPathComponent("installed")
-        for directory in [bin, dpkg] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
-        for name in installed { _ = FileManager.default.createFile(atPath: dpkg.appendingPathComponent(name).path, contents: Data()) }
+        for directory in [bin, dpkg] {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+        for name in installed {
+            _ = FileManager.default.createFile(atPath: dpkg.appendingPathComponent(name).path, contents: Data())
+        }
         let fakes = [
             "dpkg-query": """
-                #!/bin/bash
-                shift 2
-                for pattern in "$@"; do for f in "$FAKE_STATE"/installed/$pattern; do [ -e "$f" ] && echo installed; done; done
-                exit 0
-                """,
+            #!/bin/bash
+            shift 2
+            for pattern in "$@"; do for f in "$FAKE_STATE"/installed/$pattern; do [ -e "$f" ] && echo installed; done; done
+            exit 0
+            """,
             "apt-get": """
-                #!/bin/bash
-                echo "$*" >>"$FAKE_STATE/apt.log"
-                [ "$1" = install ] || exit 0
-                names=(); skip=false
-                for a in "${@:2}"; do
-                    if $skip; then skip=false; continue; fi
-                    case $a in -o) skip=true ;; -*) ;; *) names+=("$a") ;; esac
-                done
-                if [[ " $* " == *" -s "* ]]; then
-                    for n in "${names[@]}"; do echo "Inst $n (1.0 Debian:12)"; done
-                    [ -z "${FAKE_UPGRADE:-}" ] || echo "Inst $FAKE_UPGRADE [15.18-0+deb12u1] (15.20-0+deb12u1 Debian:12)"
-                else
-                    for n in "${names[@]}"; do touch "$FAKE_STATE/installed/$n"; done
-                fi
-                exit 0
-                """,
+            #!/bin/bash
+            echo "$*" >>"$FAKE_STATE/apt.log"
+            [ "$1" = install ] || exit 0
+            names=(); skip=false
+            for a in "${@:2}"; do
+                if $skip; then skip=false; continue; fi
+                case $a in -o) skip=true ;; -*) ;; *) names+=("$a") ;; esac
+            done
+            if [[ " $* " == *" -s "* ]]; then
+                for n in "${names[@]}"; do echo "Inst $n (1.0 Debian:12)"; done
+                [ -z "${FAKE_UPGRADE:-}" ] || echo "Inst $FAKE_UPGRADE [15.18-0+deb12u1] (15.20-0+deb12u1 Debian:12)"
+            else
+                for n in "${names[@]}"; do touch "$FAKE_STATE/installed/$n"; done
+            fi
+            exit 0
+            """,
         ]
         // The fakes are written by the child shell itself: a file this multi-threaded process
         // writes can be held open by a process another test forks meanwhile, and exec of it
@@ -64,8 +72,10 @@ import Testing
             ebbflow_is_root() { true; }
             ebbflow_ensure_deps \(needs)
             """
-        var environment = ["PATH": "\(bin.path):/usr/bin:/bin", "FAKE_STATE": state.path, "EBBFLOW_TEST_ROOT": Self.root.path,
-                           "EBBFLOW_CREATECLUSTER_CONF": state.appendingPathComponent("createcluster.conf").path]
+        var environment = [
+            "PATH": "\(bin.path):/usr/bin:/bin", "FAKE_STATE": state.path, "EBBFLOW_TEST_ROOT": Self.root.path,
+            "EBBFLOW_CREATECLUSTER_CONF": state.appendingPathComponent("createcluster.conf").path,
+        ]
         environment["FAKE_DPKG_QUERY"] = fakes["dpkg-query"]
         environment["FAKE_APT_GET"] = fakes["apt-get"]
         if let upgrading { environment["FAKE_UPGRADE"] = upgrading }
@@ -84,12 +94,14 @@ import Testing
         let tests = try ensure("build server pooler", installed: Self.serverAndBuild)
         #expect(tests.status == 0, "\(tests.stderr)")
         #expect(tests.installed == ["pgbouncer"], "\(tests.apt)")
-        #expect(tests.apt.filter { $0.hasPrefix("install ") }.allSatisfy { $0.contains("--no-upgrade") }, "\(tests.apt)")
+        #expect(
+            tests.apt.filter { $0.hasPrefix("install ") }.allSatisfy { $0.contains("--no-upgrade") }, "\(tests.apt)")
 
         let demo = try ensure("build server", installed: Self.serverAndBuild)
         #expect(demo.status == 0 && demo.apt.isEmpty, "the demo needs no pgbouncer: \(demo.apt)")
         let demoScript = try String(contentsOf: Self.root.appendingPathComponent("scripts/demo"), encoding: .utf8)
-        #expect(demoScript.contains("\nebbflow_ensure_deps build server\n"), "scripts/demo asks for what the demo needs")
+        #expect(
+            demoScript.contains("\nebbflow_ensure_deps build server\n"), "scripts/demo asks for what the demo needs")
     }
 
     /// A server installed as postgresql-15 alone (no metapackage) counts; pkgconf counts as
@@ -106,6 +118,9 @@ import Testing
         let run = try ensure("build server pooler", installed: Self.serverAndBuild, upgrading: "postgresql-15")
         #expect(run.status == 1)
         #expect(run.installed == nil, "no real install: \(run.apt)")
-        #expect(run.stderr.contains("error: installing pgbouncer would upgrade installed packages (postgresql-15); nothing was installed"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains(
+                "error: installing pgbouncer would upgrade installed packages (postgresql-15); nothing was installed"),
+            "\(run.stderr)")
     }
 }

@@ -12,17 +12,24 @@ import Testing
         for name in [holderSchema, schema] {
             #expect(try await EbbflowBinary.run(["migrate", "--schema", name, "--database-url", url]).exitCode == 0)
         }
-        #expect(try await EbbflowBinary.run(["jobs", "enqueue", "counter", "--count", "20", "--schema", schema, "--database-url", url]).exitCode == 0)
+        #expect(
+            try await EbbflowBinary.run([
+                "jobs", "enqueue", "counter", "--count", "20", "--schema", schema, "--database-url", url,
+            ]).exitCode == 0)
         let port = HTTPProbe.randomPort()
-        let (holder, _, _) = try EbbflowBinary.start(["worker", "--schema", holderSchema, "--database-url", url, "--metrics-port", "\(port)",
-                                                      "--log-level", "error"])
+        let (holder, _, _) = try EbbflowBinary.start([
+            "worker", "--schema", holderSchema, "--database-url", url, "--metrics-port", "\(port)",
+            "--log-level", "error",
+        ])
         var health = ""
         while holder.isRunning && !health.contains("200") {
             health = (try? await HTTPProbe.get(port: port, path: "/healthz")) ?? ""
             if !health.contains("200") { try await Task.sleep(for: .milliseconds(50)) }
         }
-        let refused = try await EbbflowBinary.run(["worker", "--schema", schema, "--database-url", url, "--metrics-port", "\(port)",
-                                                   "--log-level", "error"])
+        let refused = try await EbbflowBinary.run([
+            "worker", "--schema", schema, "--database-url", url, "--metrics-port", "\(port)",
+            "--log-level", "error",
+        ])
         holder.terminate()
         holder.waitUntilExit()
         let connection = try await TestDatabase.connect()
@@ -40,12 +47,20 @@ import Testing
         let schema = TestDatabase.uniqueSchemaName("mx")
         let url = try TestDatabase.url
         #expect(try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", url]).exitCode == 0)
-        #expect(try await EbbflowBinary.run(["jobs", "enqueue", "counter", "--count", "50", "--schema", schema, "--database-url", url]).exitCode == 0)
+        #expect(
+            try await EbbflowBinary.run([
+                "jobs", "enqueue", "counter", "--count", "50", "--schema", schema, "--database-url", url,
+            ]).exitCode == 0)
         // Undecodable args: thrown, never retried, so counted as the discard it is.
-        #expect(try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": \"soon\"}", "--schema", schema, "--database-url", url]).exitCode == 0)
+        #expect(
+            try await EbbflowBinary.run([
+                "jobs", "enqueue", "sleep", "--args", "{\"ms\": \"soon\"}", "--schema", schema, "--database-url", url,
+            ]).exitCode == 0)
         let port = HTTPProbe.randomPort()
-        let (worker, _, _) = try EbbflowBinary.start(["worker", "--schema", schema, "--database-url", url, "--metrics-port", "\(port)",
-                                                      "--metrics-host", "127.0.0.1", "--log-level", "error"])
+        let (worker, _, _) = try EbbflowBinary.start([
+            "worker", "--schema", schema, "--database-url", url, "--metrics-port", "\(port)",
+            "--metrics-host", "127.0.0.1", "--log-level", "error",
+        ])
         var metrics = ""
         var ready = ""
         for _ in 0..<100 {
@@ -53,7 +68,10 @@ import Testing
             ready = (try? await HTTPProbe.get(port: port, path: "/readyz")) ?? ""
             metrics = (try? await HTTPProbe.get(port: port, path: "/metrics")) ?? ""
             if metrics.contains("ebbflow_jobs_total{queue=\"default\",outcome=\"completed\"} 50")
-                && metrics.contains("outcome=\"discarded\"") { break }
+                && metrics.contains("outcome=\"discarded\"")
+            {
+                break
+            }
         }
         let health = (try? await HTTPProbe.get(port: port, path: "/healthz")) ?? ""
         worker.terminate()
@@ -61,13 +79,18 @@ import Testing
         try await TestDatabase.dropSchema(schema)
         #expect(ready.contains("200") && ready.contains("ready"), "\(ready)")
         #expect(health.contains("200"), "\(health)")
-        #expect(metrics.contains("ebbflow_jobs_total{queue=\"default\",outcome=\"completed\"} 50"), "\(metrics.prefix(2000))")
-        #expect(metrics.contains("ebbflow_jobs_total{queue=\"default\",outcome=\"discarded\"} 1"), "\(metrics.prefix(2000))")
+        #expect(
+            metrics.contains("ebbflow_jobs_total{queue=\"default\",outcome=\"completed\"} 50"),
+            "\(metrics.prefix(2000))")
+        #expect(
+            metrics.contains("ebbflow_jobs_total{queue=\"default\",outcome=\"discarded\"} 1"), "\(metrics.prefix(2000))"
+        )
         #expect(metrics.contains("# TYPE ebbflow_job_duration_seconds histogram"))
         #expect(metrics.contains("# HELP ebbflow_jobs_total"))
         // scripts/test finds or fetches promtool (EBBFLOW_PROMTOOL); run without it, the lint is
         // left out, and says so.
-        let promtool = ProcessInfo.processInfo.environment["EBBFLOW_PROMTOOL"].flatMap { $0.isEmpty ? nil : $0 }
+        let promtool =
+            ProcessInfo.processInfo.environment["EBBFLOW_PROMTOOL"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") ? "/usr/bin/promtool" : nil)
         if promtool == nil { print("MetricsEndpointCLITests: no promtool; /metrics not linted") }
         if let promtool {

@@ -13,8 +13,10 @@ import Testing
 
     @Test func workersDrainThroughTransactionPooling() async throws {
         // Fail (not skip): a silently skipped test would hide exactly the regressions it is for.
-        try #require(FileManager.default.isExecutableFile(atPath: Self.pgbouncerPath),
-                     "\(Self.pgbouncerPath) not found: install Debian's `pgbouncer` package (scripts/test installs it when run as root: apt-get install pgbouncer)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: Self.pgbouncerPath),
+            "\(Self.pgbouncerPath) not found: install Debian's `pgbouncer` package (scripts/test installs it when run as root: apt-get install pgbouncer)"
+        )
 
         let directURL = try TestDatabase.url
         let target = try DatabaseTarget(parsing: directURL)
@@ -37,27 +39,39 @@ import Testing
         let jobs = 2_000
         let migrated = try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", directURL])
         try #require(migrated.exitCode == 0, "migrate: \(migrated.output)")
-        let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "counter", "--count", "\(jobs)", "--schema", schema, "--database-url", directURL])
+        let enqueued = try await EbbflowBinary.run([
+            "jobs", "enqueue", "counter", "--count", "\(jobs)", "--schema", schema, "--database-url", directURL,
+        ])
         try #require(enqueued.exitCode == 0, "enqueue: \(enqueued.output)")
 
         // Not tested on purpose: that a worker *with* prepared statements fails here. Whether
         // it does depends on the pgbouncer version (1.21+ can track protocol-level statements).
-        let arguments = ["worker", "--schema", schema, "--database-url", bouncerURL,
-                         "--no-listen", "--no-prepared-statements", "--drain",
-                         "--concurrency", "8", "--poll-interval", "0.2", "--log-level", "error"]
+        let arguments = [
+            "worker", "--schema", schema, "--database-url", bouncerURL,
+            "--no-listen", "--no-prepared-statements", "--drain",
+            "--concurrency", "8", "--poll-interval", "0.2", "--log-level", "error",
+        ]
         async let first = EbbflowBinary.run(arguments, timeout: .seconds(120))
         async let second = EbbflowBinary.run(arguments, timeout: .seconds(120))
         let results = try await [first, second]
         for (index, result) in results.enumerated() {
             // The tail only: a worker failing on every job would otherwise bury the report.
-            #expect(result.exitCode == 0, "worker \(index + 1) through pgbouncer exited \(result.exitCode): …\(result.output.suffix(3_000))")
+            #expect(
+                result.exitCode == 0,
+                "worker \(index + 1) through pgbouncer exited \(result.exitCode): …\(result.output.suffix(3_000))")
         }
 
         // Checked over the direct connection, so pgbouncer cannot colour the answer.
         let connection = try await TestDatabase.connect()
-        let counter: Int = try await connection.query("SELECT coalesce(sum(value), 0)::int8 AS v FROM \"\(schema)\".counters").first!.decode("v")
-        let completed: Int = try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".finished_jobs WHERE state::text = 'completed' AND kind = 'counter'").first!.decode("n")
-        let remaining: Int = try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".jobs WHERE kind = 'counter'").first!.decode("n")
+        let counter: Int = try await connection.query(
+            "SELECT coalesce(sum(value), 0)::int8 AS v FROM \"\(schema)\".counters"
+        ).first!.decode("v")
+        let completed: Int = try await connection.query(
+            "SELECT count(*) AS n FROM \"\(schema)\".finished_jobs WHERE state::text = 'completed' AND kind = 'counter'"
+        ).first!.decode("n")
+        let remaining: Int = try await connection.query(
+            "SELECT count(*) AS n FROM \"\(schema)\".jobs WHERE kind = 'counter'"
+        ).first!.decode("n")
         await connection.close()
         #expect(counter == jobs, "each counter job adds 1 in its own transaction")
         #expect(completed == jobs)
@@ -78,12 +92,17 @@ private struct DatabaseTarget {
         var settings: [String: String] = [:]
         if let scheme = ["postgresql://", "postgres://"].first(where: { url.hasPrefix($0) }) {
             let rest = url.dropFirst(scheme.count)
-            let (beforeQuery, query) = rest.firstIndex(of: "?").map { (rest[..<$0], rest[rest.index(after: $0)...]) } ?? (rest, "")
-            let (authority, path) = beforeQuery.firstIndex(of: "/").map { (beforeQuery[..<$0], beforeQuery[beforeQuery.index(after: $0)...]) } ?? (beforeQuery, "")
+            let (beforeQuery, query) =
+                rest.firstIndex(of: "?").map { (rest[..<$0], rest[rest.index(after: $0)...]) } ?? (rest, "")
+            let (authority, path) =
+                beforeQuery.firstIndex(of: "/").map {
+                    (beforeQuery[..<$0], beforeQuery[beforeQuery.index(after: $0)...])
+                } ?? (beforeQuery, "")
             var hostPort = Substring(authority)
             if let at = authority.lastIndex(of: "@") {
                 let userInfo = authority[..<at]
-                settings["user"] = String(userInfo.split(separator: ":", maxSplits: 1).first ?? "").removingPercentEncoding
+                settings["user"] =
+                    String(userInfo.split(separator: ":", maxSplits: 1).first ?? "").removingPercentEncoding
                 hostPort = authority[authority.index(after: at)...]
             }
             if let colon = hostPort.lastIndex(of: ":"), !hostPort.hasSuffix("]") {
@@ -93,7 +112,9 @@ private struct DatabaseTarget {
             if !hostPort.isEmpty { settings["host"] = hostPort.removingPercentEncoding }
             if !path.isEmpty { settings["dbname"] = path.removingPercentEncoding }
             for pair in query.split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+                let parts = pair.split(separator: "=", maxSplits: 1).map {
+                    String($0).removingPercentEncoding ?? String($0)
+                }
                 if parts.count == 2 { settings[parts[0]] = parts[1] }
             }
         } else {
@@ -104,7 +125,8 @@ private struct DatabaseTarget {
             }
         }
         guard let host = settings["host"], !host.isEmpty else {
-            throw PGError(.invalidConfiguration, "DATABASE_URL names no host or socket directory for pgbouncer to reach: \(url)")
+            throw PGError(
+                .invalidConfiguration, "DATABASE_URL names no host or socket directory for pgbouncer to reach: \(url)")
         }
         self.host = host
         self.port = Int(settings["port"] ?? "") ?? 5432
@@ -167,7 +189,9 @@ private final class Pgbouncer: Sendable {
         var arguments = [ini.path]
         if isRoot {
             guard let account = getpwnam("postgres") else {
-                throw PGError(.invalidConfiguration, "running as root needs a `postgres` user to run pgbouncer as (it refuses root)")
+                throw PGError(
+                    .invalidConfiguration,
+                    "running as root needs a `postgres` user to run pgbouncer as (it refuses root)")
             }
             // The directory belongs to postgres so pgbouncer can still read its files after
             // switching user.
@@ -176,8 +200,10 @@ private final class Pgbouncer: Sendable {
             // reaps it instead of leaving a zombie for init when runuser exits first.
             arguments = ["-u", "postgres"] + arguments
         }
-        let pid = try CleanSpawn.start(PgbouncerTests.pgbouncerPath, arguments, environment: environment, outputPath: log.path)
-        let bouncer = Pgbouncer(pid: pid, url: "postgresql://\(target.user)@127.0.0.1:\(port)/\(target.dbname)", directory: directory)
+        let pid = try CleanSpawn.start(
+            PgbouncerTests.pgbouncerPath, arguments, environment: environment, outputPath: log.path)
+        let bouncer = Pgbouncer(
+            pid: pid, url: "postgresql://\(target.user)@127.0.0.1:\(port)/\(target.dbname)", directory: directory)
         do {
             try await bouncer.waitUntilReady(log: log)
         } catch {
@@ -213,7 +239,9 @@ private final class Pgbouncer: Sendable {
             }
         }
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        throw PGError(.connectionFailed, "pgbouncer at \(url) not ready after 120s (last error: \(String(describing: lastError))):\n\(output)")
+        throw PGError(
+            .connectionFailed,
+            "pgbouncer at \(url) not ready after 120s (last error: \(String(describing: lastError))):\n\(output)")
     }
 
     /// SIGTERM to its process group, SIGKILL after 5s; reaps it and

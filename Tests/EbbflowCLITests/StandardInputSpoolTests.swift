@@ -24,8 +24,12 @@ import Testing
         try process.run()
         try input.fileHandleForWriting.write(contentsOf: Data("external_id,email\nc-1,c1@example.com\n".utf8))
         let copy = try await spoolCopy(of: process.processIdentifier)
-        #expect(copy?.target.hasSuffix(" (deleted)") == true, "the copy keeps a name while the import runs: \(String(describing: copy))")
-        #expect(copy.map { $0.mode & 0o777 } == 0o600, "mode \(String(describing: copy.map { String($0.mode & 0o777, radix: 8) }))")
+        #expect(
+            copy?.target.hasSuffix(" (deleted)") == true,
+            "the copy keeps a name while the import runs: \(String(describing: copy))")
+        #expect(
+            copy.map { $0.mode & 0o777 } == 0o600,
+            "mode \(String(describing: copy.map { String($0.mode & 0o777, radix: 8) }))")
         #expect(leftovers(in: tmp).isEmpty)
         kill(process.processIdentifier, SIGTERM)
         await waitForExit(process)
@@ -48,7 +52,9 @@ import Testing
         let err = Pipe()
         process.standardError = err
         try process.run()
-        let stderr = await Task.detached { String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }.value
+        let stderr = await Task.detached {
+            String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }.value
         await waitForExit(process)
         #expect(process.terminationStatus != 0 && stderr.contains("standard input"), "\(stderr)")
         #expect(leftovers(in: tmp).isEmpty, "a failed copy left \(leftovers(in: tmp))")
@@ -57,7 +63,9 @@ import Testing
 
 /// The ebbflow-import files in `directory`.
 private func leftovers(in directory: URL) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasPrefix("ebbflow-import") }
+    ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter {
+        $0.hasPrefix("ebbflow-import")
+    }
 }
 
 /// The copy of standard input open in process `pid` (its /proc link and its file's mode), once
@@ -68,7 +76,9 @@ private func spoolCopy(of pid: Int32) async throws -> (target: String, mode: mod
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
         for fd in fds {
             let path = "/proc/\(pid)/fd/\(fd)"
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path), target.contains("/ebbflow-import") else { continue }
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path),
+                target.contains("/ebbflow-import")
+            else { continue }
             var info = stat()
             guard stat(path, &info) == 0 else { continue }
             seen = (target, info.st_mode)

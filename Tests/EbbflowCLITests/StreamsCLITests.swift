@@ -37,37 +37,52 @@ import Testing
         #expect(try await run(["migrate"]).exitCode == 0)
 
         let first = try await run(["streams", "apply", try file("streams.yaml", Self.streams)])
-        #expect(first.exitCode == 0 && first.stdout == "stream welcome created\nstream post_return created\n", "\(first.output)")
+        #expect(
+            first.exitCode == 0 && first.stdout == "stream welcome created\nstream post_return created\n",
+            "\(first.output)")
         let again = try await run(["streams", "apply", try file("streams.yaml", Self.streams)])
-        #expect(again.stdout.contains("stream welcome unchanged") && again.stdout.contains("stream post_return unchanged"))
+        #expect(
+            again.stdout.contains("stream welcome unchanged") && again.stdout.contains("stream post_return unchanged"))
         let edited = Self.streams.replacingOccurrences(of: "wait: 3d", with: "wait: 2d")
         let update = try await run(["streams", "apply", try file("edited.yaml", edited)])
-        #expect(update.stdout.contains("stream welcome updated (version 2)") && update.stdout.contains("stream post_return unchanged"))
+        #expect(
+            update.stdout.contains("stream welcome updated (version 2)")
+                && update.stdout.contains("stream post_return unchanged"))
 
         // A bad field in the second stream: refused, named, and the first stream not written either.
-        let bad = edited.replacingOccurrences(of: "wait: 2d", with: "wait: 5d").replacingOccurrences(of: "product_return}", with: "teleport}")
+        let bad = edited.replacingOccurrences(of: "wait: 2d", with: "wait: 5d").replacingOccurrences(
+            of: "product_return}", with: "teleport}")
         let refused = try await run(["streams", "apply", try file("bad.yaml", bad)])
         #expect(refused.exitCode == 1, "\(refused.output)")
-        #expect(refused.stderr.contains("stream post_return: entry.event: unknown event kind \"teleport\"") && refused.stderr.contains("unchanged"),
-                "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("stream post_return: entry.event: unknown event kind \"teleport\"")
+                && refused.stderr.contains("unchanged"),
+            "\(refused.stderr)")
         let shown = try await run(["streams", "show", "welcome"])
-        #expect(shown.exitCode == 0 && shown.stdout.contains("version 2") && shown.stdout.contains("wait 2d"), "\(shown.output)")
-        #expect(shown.stdout.contains("experiment welcome_subject on opens: a / b") && shown.stdout.contains("members: 0"))
+        #expect(
+            shown.exitCode == 0 && shown.stdout.contains("version 2") && shown.stdout.contains("wait 2d"),
+            "\(shown.output)")
+        #expect(
+            shown.stdout.contains("experiment welcome_subject on opens: a / b") && shown.stdout.contains("members: 0"))
 
         // A member of version 2 appears in show, in both forms.
         let connection = try await TestDatabase.connect()
-        try await connection.simpleQuery("""
+        try await connection.simpleQuery(
+            """
             INSERT INTO \(schema).contacts (external_id, email, segment, status_changed_at, created_at) VALUES ('cam', 'cam@example.com', 'retail', now(), now());
             INSERT INTO \(schema).stream_memberships (contact_id, stream, mode, entered_at, version)
             SELECT id, 'welcome', 'open', now(), 2 FROM \(schema).contacts;
             """)
         let json = try await run(["streams", "show", "welcome", "--json"])
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.output)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.output)")
         #expect(object["version"] as? Int == 2)
         #expect((object["members"] as? [[String: Any]])?.first?["members"] as? Int == 1)
         #expect(try await run(["streams", "show", "welcome"]).stdout.contains("members: 1 (version 2: 1)"))
         let list = try await run(["streams", "list"])
-        #expect(list.exitCode == 0 && list.stdout.contains("welcome") && list.stdout.contains("post_return") && list.stdout.contains("locked"))
+        #expect(
+            list.exitCode == 0 && list.stdout.contains("welcome") && list.stdout.contains("post_return")
+                && list.stdout.contains("locked"))
 
         let experiments = try await run(["experiments", "list"])
         #expect(experiments.exitCode == 0 && experiments.stdout.contains("welcome_subject"), "\(experiments.output)")

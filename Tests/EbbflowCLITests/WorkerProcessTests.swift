@@ -7,14 +7,18 @@ import Testing
 @Suite(.serialized) struct WorkerProcessTests {
     /// A migrated schema with `count` counter jobs, cleaned up afterwards.
     /// `url` defaults to the shared test database; the restart test passes its own cluster's.
-    func withCounterJobs<T: Sendable>(_ count: Int, kind: String = "counter", url: String? = nil,
-                                      _ body: (String, String) async throws -> T) async throws -> T {
+    func withCounterJobs<T: Sendable>(
+        _ count: Int, kind: String = "counter", url: String? = nil,
+        _ body: (String, String) async throws -> T
+    ) async throws -> T {
         let schema = TestDatabase.uniqueSchemaName("wp")
         let url = try url ?? TestDatabase.url
         let migrated = try await EbbflowBinary.run(["migrate", "--schema", schema, "--database-url", url])
         try #require(migrated.exitCode == 0, "\(migrated.output)")
         if count > 0 {
-            let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", kind, "--count", "\(count)", "--schema", schema, "--database-url", url])
+            let enqueued = try await EbbflowBinary.run([
+                "jobs", "enqueue", kind, "--count", "\(count)", "--schema", schema, "--database-url", url,
+            ])
             try #require(enqueued.exitCode == 0, "\(enqueued.output)")
         }
         do {
@@ -29,7 +33,8 @@ import Testing
 
     func counterValue(_ schema: String, url: String? = nil) async throws -> Int {
         let connection = try await TestDatabase.connect(url: url)
-        return try await connection.query("SELECT coalesce(sum(value), 0)::int8 AS v FROM \"\(schema)\".counters").first!.decode("v")
+        return try await connection.query("SELECT coalesce(sum(value), 0)::int8 AS v FROM \"\(schema)\".counters")
+            .first!.decode("v")
     }
 
     /// Only the test's own kinds: the engine's installed schedules may add a job of theirs
@@ -38,18 +43,26 @@ import Testing
 
     func finishedCount(_ schema: String, state: String = "completed", url: String? = nil) async throws -> Int {
         let connection = try await TestDatabase.connect(url: url)
-        return try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".finished_jobs WHERE state::text = $1 AND kind = ANY($2)",
-                                          [state, Self.testKinds]).first!.decode("n")
+        return try await connection.query(
+            "SELECT count(*) AS n FROM \"\(schema)\".finished_jobs WHERE state::text = $1 AND kind = ANY($2)",
+            [state, Self.testKinds]
+        ).first!.decode("n")
     }
 
     func remaining(_ schema: String, url: String? = nil) async throws -> Int {
         let connection = try await TestDatabase.connect(url: url)
-        return try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".jobs WHERE kind = ANY($1)", [Self.testKinds]).first!.decode("n")
+        return try await connection.query(
+            "SELECT count(*) AS n FROM \"\(schema)\".jobs WHERE kind = ANY($1)", [Self.testKinds]
+        ).first!.decode("n")
     }
 
     func startWorker(_ schema: String, _ url: String, _ extra: [String] = []) throws -> Process {
-        try EbbflowBinary.start(["worker", "--schema", schema, "--database-url", url, "--concurrency", "8",
-                                 "--lease-seconds", "3", "--poll-interval", "0.2", "--log-level", "error"] + extra).0
+        try EbbflowBinary.start(
+            [
+                "worker", "--schema", schema, "--database-url", url, "--concurrency", "8",
+                "--lease-seconds", "3", "--poll-interval", "0.2", "--log-level", "error",
+            ] + extra
+        ).0
     }
 
     /// Waits until no job is left unfinished (or the deadline passes).
@@ -100,7 +113,8 @@ import Testing
             for worker in workers { worker.waitUntilExit() }
             #expect(kills >= 2)
             #expect(restarted || !ownCluster)
-            #expect(try await counterValue(schema, url: url) == 20_000, "exactly once despite \(kills) kills and a restart")
+            #expect(
+                try await counterValue(schema, url: url) == 20_000, "exactly once despite \(kills) kills and a restart")
             #expect(try await finishedCount(schema, url: url) == 20_000)
         }
     }
@@ -108,14 +122,18 @@ import Testing
     /// /readyz answers 503 while the database is down and 200 again once it is back, without a
     /// restart of the worker, which exits 0 on SIGTERM afterwards. On the restart cluster.
     @Test(.timeLimit(.minutes(8))) func readinessFollowsTheDatabase() async throws {
-        guard TestCluster.directory != nil else { return }  // needs a cluster it may stop
+        guard TestCluster.directory != nil else { return } // needs a cluster it may stop
         try await withCounterJobs(0, kind: "noop", url: try TestCluster.url) { schema, url in
             let port = HTTPProbe.randomPort()
             let worker = try startWorker(schema, url, ["--metrics-port", "\(port)", "--metrics-host", "127.0.0.1"])
             func waitForReadyz(_ status: String, within limit: Duration) async throws -> Bool {
                 let deadline = ContinuousClock.now + limit
                 while ContinuousClock.now < deadline {
-                    if let answer = try? await HTTPProbe.get(port: port, path: "/readyz"), answer.hasPrefix("HTTP/1.1 \(status)") { return true }
+                    if let answer = try? await HTTPProbe.get(port: port, path: "/readyz"),
+                        answer.hasPrefix("HTTP/1.1 \(status)")
+                    {
+                        return true
+                    }
                     try await Task.sleep(for: .milliseconds(100))
                 }
                 return false
@@ -135,8 +153,10 @@ import Testing
 
     @Test func gracefulShutdownLetsRunningJobsFinish() async throws {
         try await withCounterJobs(0, kind: "noop") { schema, url in
-            let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": 2000}", "--count", "5",
-                                                        "--schema", schema, "--database-url", url])
+            let enqueued = try await EbbflowBinary.run([
+                "jobs", "enqueue", "sleep", "--args", "{\"ms\": 2000}", "--count", "5",
+                "--schema", schema, "--database-url", url,
+            ])
             try #require(enqueued.exitCode == 0)
             let worker = try startWorker(schema, url, ["--shutdown-timeout", "10"])
             try await waitForRunning(schema, 5)
@@ -149,8 +169,10 @@ import Testing
 
     @Test func shutdownTimeoutHandsJobsBackUncharged() async throws {
         try await withCounterJobs(0, kind: "noop") { schema, url in
-            let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": 3600000}", "--count", "5",
-                                                        "--schema", schema, "--database-url", url])
+            let enqueued = try await EbbflowBinary.run([
+                "jobs", "enqueue", "sleep", "--args", "{\"ms\": 3600000}", "--count", "5",
+                "--schema", schema, "--database-url", url,
+            ])
             try #require(enqueued.exitCode == 0)
             let worker = try startWorker(schema, url, ["--shutdown-timeout", "1"])
             try await waitForRunning(schema, 5)
@@ -160,9 +182,13 @@ import Testing
             // uncharged, is the proof (no wall-clock bound; it failed on a loaded machine).
             #expect(worker.terminationStatus == 0)
             let connection = try await TestDatabase.connect()
-            let rows = try await connection.query("SELECT state::text AS state, attempt FROM \"\(schema)\".jobs WHERE kind = 'sleep'")
+            let rows = try await connection.query(
+                "SELECT state::text AS state, attempt FROM \"\(schema)\".jobs WHERE kind = 'sleep'")
             #expect(rows.count == 5)
-            #expect(try rows.rows.allSatisfy { try $0.decode("state", as: String.self) == "available" && $0.decode("attempt", as: Int.self) == 0 })
+            #expect(
+                try rows.rows.allSatisfy {
+                    try $0.decode("state", as: String.self) == "available" && $0.decode("attempt", as: Int.self) == 0
+                })
         }
     }
 
@@ -170,16 +196,20 @@ import Testing
     /// jobs that sleep an hour under an hour's grace: the worker exiting at all is the proof.
     @Test func aSecondSignalExitsAtOnce() async throws {
         try await withCounterJobs(0, kind: "noop") { schema, url in
-            let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": 3600000}", "--count", "2",
-                                                        "--schema", schema, "--database-url", url])
+            let enqueued = try await EbbflowBinary.run([
+                "jobs", "enqueue", "sleep", "--args", "{\"ms\": 3600000}", "--count", "2",
+                "--schema", schema, "--database-url", url,
+            ])
             try #require(enqueued.exitCode == 0)
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(schema).log")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             defer { try? FileManager.default.removeItem(at: log) }
             let worker = Process()
             worker.executableURL = URL(fileURLWithPath: EbbflowBinary.path)
-            worker.arguments = ["worker", "--schema", schema, "--database-url", url, "--concurrency", "2", "--lease-seconds", "3",
-                                "--poll-interval", "0.2", "--shutdown-timeout", "3600", "--log-level", "info"]
+            worker.arguments = [
+                "worker", "--schema", schema, "--database-url", url, "--concurrency", "2", "--lease-seconds", "3",
+                "--poll-interval", "0.2", "--shutdown-timeout", "3600", "--log-level", "info",
+            ]
             worker.standardOutput = FileHandle.nullDevice
             worker.standardError = try FileHandle(forWritingTo: log)
             worker.standardInput = FileHandle.nullDevice
@@ -189,7 +219,9 @@ import Testing
             // The first signal taken (the worker says so) before the second is sent: two sent
             // together may arrive as one.
             func logged() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-            while worker.isRunning && !logged().contains("signal received") { try await Task.sleep(for: .milliseconds(20)) }
+            while worker.isRunning && !logged().contains("signal received") {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             try #require(worker.isRunning, "\(logged())")
             worker.terminate()
             worker.waitUntilExit()
@@ -199,8 +231,10 @@ import Testing
 
     @Test func killedWorkersJobsAreRescuedAndCompleteOnce() async throws {
         try await withCounterJobs(0, kind: "noop") { schema, url in
-            let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": 1500}", "--count", "8",
-                                                        "--schema", schema, "--database-url", url])
+            let enqueued = try await EbbflowBinary.run([
+                "jobs", "enqueue", "sleep", "--args", "{\"ms\": 1500}", "--count", "8",
+                "--schema", schema, "--database-url", url,
+            ])
             try #require(enqueued.exitCode == 0)
             let doomed = try startWorker(schema, url)
             try await waitForRunning(schema, 8)
@@ -213,7 +247,8 @@ import Testing
             #expect(try await finishedCount(schema) == 8)
             let connection = try await TestDatabase.connect()
             let rescued = try await connection.query(
-                "SELECT count(*) AS n FROM \"\(schema)\".finished_jobs WHERE errors @> '[{\"kind\": \"lease_expired\"}]'").first!.decode("n", as: Int.self)
+                "SELECT count(*) AS n FROM \"\(schema)\".finished_jobs WHERE errors @> '[{\"kind\": \"lease_expired\"}]'"
+            ).first!.decode("n", as: Int.self)
             #expect(rescued == 8)
         }
     }
@@ -223,20 +258,26 @@ import Testing
     /// deadline per job is a hang guard, sixty times shorter than the poll).
     @Test func notifyStartsJobsFarSoonerThanThePollInterval() async throws {
         try await withCounterJobs(0, kind: "noop") { schema, url in
-            let worker = try EbbflowBinary.start(["worker", "--schema", schema, "--database-url", url, "--poll-interval", "3600",
-                                                  "--log-level", "error"]).0
+            let worker = try EbbflowBinary.start([
+                "worker", "--schema", schema, "--database-url", url, "--poll-interval", "3600",
+                "--log-level", "error",
+            ]).0
             defer { worker.terminate(); worker.waitUntilExit() }
-            try await Task.sleep(for: .seconds(1.5))  // listening, idle
+            try await Task.sleep(for: .seconds(1.5)) // listening, idle
             let connection = try await TestDatabase.connect()
             for _ in 0..<5 {
                 let deadline = ContinuousClock.now + .seconds(60)
                 _ = try await connection.query("SELECT 1")
-                let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "noop", "--json", "--schema", schema, "--database-url", url])
+                let enqueued = try await EbbflowBinary.run([
+                    "jobs", "enqueue", "noop", "--json", "--schema", schema, "--database-url", url,
+                ])
                 try #require(enqueued.exitCode == 0, "\(enqueued.output)")
                 while try await remaining(schema) > 0 && ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(5))
                 }
-                #expect(try await remaining(schema) == 0, "a job waited for the hourly poll: NOTIFY did not wake the worker")
+                #expect(
+                    try await remaining(schema) == 0, "a job waited for the hourly poll: NOTIFY did not wake the worker"
+                )
             }
         }
     }
@@ -246,13 +287,17 @@ import Testing
     /// discarded after `max_attempts` deaths like any failing job, never claimed again.
     @Test(.timeLimit(.minutes(3))) func aJobThatKillsItsWorkerIsDiscardedAfterMaxAttempts() async throws {
         try await withCounterJobs(0, kind: "noop") { schema, url in
-            let enqueued = try await EbbflowBinary.run(["jobs", "enqueue", "sleep", "--args", "{\"ms\": 3600000}", "--max-attempts", "2",
-                                                        "--json", "--schema", schema, "--database-url", url])
+            let enqueued = try await EbbflowBinary.run([
+                "jobs", "enqueue", "sleep", "--args", "{\"ms\": 3600000}", "--max-attempts", "2",
+                "--json", "--schema", schema, "--database-url", url,
+            ])
             try #require(enqueued.exitCode == 0, "\(enqueued.output)")
             let connection = try await TestDatabase.connect()
             func attemptRunning() async throws -> Int? {
-                try await connection.query("SELECT attempt FROM \"\(schema)\".jobs WHERE kind = 'sleep' AND state = 'running'")
-                    .first.map { try $0.decode("attempt", as: Int.self) }
+                try await connection.query(
+                    "SELECT attempt FROM \"\(schema)\".jobs WHERE kind = 'sleep' AND state = 'running'"
+                )
+                .first.map { try $0.decode("attempt", as: Int.self) }
             }
             for attempt in 1...2 {
                 let worker = try startWorker(schema, url)
@@ -268,7 +313,8 @@ import Testing
             while finished == nil {
                 try await Task.sleep(for: .milliseconds(100))
                 finished = try await connection.query(
-                    "SELECT state::text AS state, attempt, errors::text AS errors FROM \"\(schema)\".finished_jobs WHERE kind = 'sleep'").first
+                    "SELECT state::text AS state, attempt, errors::text AS errors FROM \"\(schema)\".finished_jobs WHERE kind = 'sleep'"
+                ).first
                 #expect(try await attemptRunning() != 3, "claimed a third time")
             }
             let row = try #require(finished)
@@ -283,9 +329,11 @@ import Testing
 
     func waitForRunning(_ schema: String, _ count: Int) async throws {
         let connection = try await TestDatabase.connect()
-        let deadline = ContinuousClock.now + .seconds(120)  // a hang guard, not a speed bound
+        let deadline = ContinuousClock.now + .seconds(120) // a hang guard, not a speed bound
         while ContinuousClock.now < deadline {
-            let running: Int = try await connection.query("SELECT count(*) AS n FROM \"\(schema)\".jobs WHERE state = 'running' AND kind = 'sleep'").first!.decode("n")
+            let running: Int = try await connection.query(
+                "SELECT count(*) AS n FROM \"\(schema)\".jobs WHERE state = 'running' AND kind = 'sleep'"
+            ).first!.decode("n")
             if running >= count { return }
             try await Task.sleep(for: .milliseconds(50))
         }

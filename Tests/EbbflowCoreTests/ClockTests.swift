@@ -7,7 +7,9 @@ import Testing
 
 @Suite struct ClockTests {
     @discardableResult
-    func withSchema<T: Sendable>(simulation: Bool, _ body: (PGConnection, DatabaseClock, SchemaName) async throws -> T) async throws -> T {
+    func withSchema<T: Sendable>(simulation: Bool, _ body: (PGConnection, DatabaseClock, SchemaName) async throws -> T)
+        async throws -> T
+    {
         let schema = try SchemaName(TestDatabase.uniqueSchemaName("c"))
         let connection = try await TestDatabase.connect()
         _ = try await Migrator(schema: schema).migrate(on: connection, simulation: simulation)
@@ -42,7 +44,8 @@ import Testing
     @Test func nowExpressionAgreesWithTheClockFunction() async throws {
         for simulation in [true, false] {
             try await withSchema(simulation: simulation) { connection, clock, schema in
-                let compare = "SELECT \(DatabaseClock.nowExpression(schema: schema)) AS inline, \(schema.qualified("clock_now"))() AS function"
+                let compare =
+                    "SELECT \(DatabaseClock.nowExpression(schema: schema)) AS inline, \(schema.qualified("clock_now"))() AS function"
                 func agree(_ label: String) async throws {
                     let row = try await connection.query(compare).first!
                     let (inline, function): (Date, Date) = (try row.decode("inline"), try row.decode("function"))
@@ -60,7 +63,9 @@ import Testing
 
     @Test func productionClockRefusesToMove() async throws {
         try await withSchema(simulation: false) { connection, clock, _ in
-            await #expect(throws: ClockError.self) { try await connection.run { try clock.advance(by: 86_400, on: $0) } }
+            await #expect(throws: ClockError.self) {
+                try await connection.run { try clock.advance(by: 86_400, on: $0) }
+            }
             await #expect(throws: ClockError.self) { try await connection.run { try clock.set(Date(), on: $0) } }
             let status = try await connection.run { try clock.status(on: $0) }
             #expect(status.frozenAt == nil && !status.simulation)

@@ -7,8 +7,10 @@ import Testing
     /// 2026-01-01T09:00:00Z.
     static let nine = Date(timeIntervalSince1970: 1_767_258_000)
 
-    @Test(arguments: ["2026-01-01T09:00:00Z", "2026-01-01T11:00:00+02:00", "2026-01-01T11:00:00+0200",
-                      "2026-01-01T04:30:00-04:30", "2026-01-01 09:00:00Z", "2026-01-01t09:00:00z"])
+    @Test(arguments: [
+        "2026-01-01T09:00:00Z", "2026-01-01T11:00:00+02:00", "2026-01-01T11:00:00+0200",
+        "2026-01-01T04:30:00-04:30", "2026-01-01 09:00:00Z", "2026-01-01t09:00:00z",
+    ])
     func theSameInstantHoweverWritten(_ text: String) {
         #expect(ISO8601Text.parse(text) == Self.nine, "\(text)")
     }
@@ -27,18 +29,22 @@ import Testing
 
     /// Each of these was once read as some other instant without a word (the time dropped, the
     /// date rolled over); each is refused now.
-    @Test(arguments: ["2025-03-08T10:00:00", "2025-02-30T00:00:00Z", "2025-04-31", "2023-02-29", "1900-02-29",
-                      "2025-03-08T25:00:00Z", "2025-03-08T10:61:00Z", "2025-03-08T10:00:60Z", "2025-03-08T10:00:00+25:00",
-                      "2025-03-08T10:00:00Zjunk", "2025-03-08junk", "2025-3-8", "2025-03-08T10:00Z", "2025-03-08T10:00:00.Z",
-                      "", "tomorrow", "2025-13-01"])
+    @Test(arguments: [
+        "2025-03-08T10:00:00", "2025-02-30T00:00:00Z", "2025-04-31", "2023-02-29", "1900-02-29",
+        "2025-03-08T25:00:00Z", "2025-03-08T10:61:00Z", "2025-03-08T10:00:60Z", "2025-03-08T10:00:00+25:00",
+        "2025-03-08T10:00:00Zjunk", "2025-03-08junk", "2025-3-8", "2025-03-08T10:00Z", "2025-03-08T10:00:00.Z",
+        "", "tomorrow", "2025-13-01",
+    ])
     func impossibleOrAmbiguousTimesAreRefused(_ text: String) {
         #expect(ISO8601Text.parse(text) == nil, "\(text)")
     }
 
     /// Printed in the calendar it is parsed in (and PostgreSQL stores): Foundation's formatters
     /// switch to Julian before October 1582 and printed 0001-01-01 as 0001-01-03.
-    @Test(arguments: ["0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "1582-10-04T12:00:00Z", "1582-10-15T00:00:00Z",
-                      "1969-12-31T23:59:59Z", "2026-01-01T09:00:00Z", "9999-12-31T23:59:59Z"])
+    @Test(arguments: [
+        "0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "1582-10-04T12:00:00Z", "1582-10-15T00:00:00Z",
+        "1969-12-31T23:59:59Z", "2026-01-01T09:00:00Z", "9999-12-31T23:59:59Z",
+    ])
     func printedAsParsed(_ text: String) throws {
         let date = try #require(ISO8601Text.parse(text))
         #expect(ISO8601Text.string(date) == text)
@@ -48,8 +54,11 @@ import Testing
         let nine = Self.nine
         #expect(ISO8601Text.string(nine, in: TimeZone(identifier: "America/New_York")!) == "2026-01-01T04:00:00-05:00")
         #expect(ISO8601Text.string(nine, in: TimeZone(identifier: "Asia/Kolkata")!) == "2026-01-01T14:30:00+05:30")
-        #expect(ISO8601Text.string(nine.addingTimeInterval(0.25), fractionalSeconds: true) == "2026-01-01T09:00:00.250000Z")
-        #expect(ISO8601Text.string(nine.addingTimeInterval(-0.0000001), fractionalSeconds: true) == "2026-01-01T09:00:00.000000Z")
+        #expect(
+            ISO8601Text.string(nine.addingTimeInterval(0.25), fractionalSeconds: true) == "2026-01-01T09:00:00.250000Z")
+        #expect(
+            ISO8601Text.string(nine.addingTimeInterval(-0.0000001), fractionalSeconds: true)
+                == "2026-01-01T09:00:00.000000Z")
         #expect(ISO8601Text.string(ISO8601Text.lastPrintable) == "9999-12-31T23:59:59Z")
         #expect(ISO8601Text.string(ISO8601Text.firstPrintable) == "0000-01-01T00:00:00Z")
         #expect(ISO8601Text.string(ISO8601Text.lastPrintable.addingTimeInterval(1)) == "+10000-01-01T00:00:00Z")

@@ -9,7 +9,9 @@ import Testing
     }
 
     @Test func aDurationPastTenYearsNamesFieldValueAndBound() {
-        #expect(throws: BoundError(field: "--every", value: "\"99999999999d\"", bound: "must be at most 3650d (ten years)")) {
+        #expect(
+            throws: BoundError(field: "--every", value: "\"99999999999d\"", bound: "must be at most 3650d (ten years)")
+        ) {
             try InputBounds.duration("99999999999d", field: "--every")
         }
         #expect(throws: BoundError.self) { try InputBounds.duration("0s", field: "--every") }
@@ -31,7 +33,9 @@ import Testing
         #expect(throws: BoundError(field: "every", value: "1e+16s", bound: "must be at most 3650d (ten years)")) {
             try InputBounds.seconds(1e16, field: "every")
         }
-        #expect(throws: BoundError(field: "every", value: "nan", bound: "must be at least 1s")) { try InputBounds.seconds(.nan, field: "every") }
+        #expect(throws: BoundError(field: "every", value: "nan", bound: "must be at least 1s")) {
+            try InputBounds.seconds(.nan, field: "every")
+        }
         #expect(throws: BoundError(field: "inactive_for", value: "-5.0s", bound: "must be at least 0s")) {
             try InputBounds.seconds(-5, field: "inactive_for", minimum: 0)
         }

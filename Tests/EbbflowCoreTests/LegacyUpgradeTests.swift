@@ -64,15 +64,19 @@ import Testing
             [files.map(\.sql)]
         ).rows.map { try $0.decode("digest") }
         for (file, digest) in zip(files, digests) {
-            #expect(digest == Self.recordedChecksums[file.version], "\(file.name) was edited: old databases recorded another text")
+            #expect(
+                digest == Self.recordedChecksums[file.version],
+                "\(file.name) was edited: old databases recorded another text")
         }
     }
 
     /// What the old migrator did: its bookkeeping tables, then each file in its own
     /// transaction, recorded by version with its SHA-256; up to version `last`, as an older
     /// release that had only those files left it.
-    static func migrateTheOldWay(_ schema: SchemaName, upTo last: Int = .max, on connection: PGConnection) async throws {
-        try await connection.simpleQuery("""
+    static func migrateTheOldWay(_ schema: SchemaName, upTo last: Int = .max, on connection: PGConnection) async throws
+    {
+        try await connection.simpleQuery(
+            """
             CREATE SCHEMA \(schema.quoted);
             CREATE TABLE \(schema.qualified("schema_migrations")) (
                 version integer PRIMARY KEY, file_name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
@@ -85,7 +89,8 @@ import Testing
             try await connection.withTransaction { connection in
                 try connection.simpleQuery("SET LOCAL search_path TO \(schema.quoted), public")
                 try connection.simpleQuery(file.sql)
-                try connection.execute("""
+                try connection.execute(
+                    """
                     INSERT INTO \(schema.qualified("schema_migrations")) (version, file_name, checksum)
                     VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'))
                     """, [file.version, file.name, file.sql])
@@ -97,7 +102,8 @@ import Testing
     /// pending per-contact jobs of several kinds, a job of another kind whose args name a
     /// contact (not the engine's to label), finished jobs.
     static func fill(_ schema: SchemaName, on connection: PGConnection) async throws {
-        try await connection.simpleQuery("""
+        try await connection.simpleQuery(
+            """
             SET search_path TO \(schema.quoted), public;
             INSERT INTO contacts (external_id, email, segment, status_changed_at, created_at)
             SELECT 'c' || n, 'c' || n || '@example.com', 'retail', now(), now() FROM generate_series(1, 5) AS n;
@@ -122,16 +128,22 @@ import Testing
 
     /// Every row of every table of the schema but the migrator's own, as JSON, with `dropping`
     /// columns left out (those the upgrade adds).
-    static func contents(_ schema: SchemaName, on connection: PGConnection, dropping: [String] = []) async throws -> [String: [String]] {
-        let tables: [String] = try await connection.query("""
+    static func contents(_ schema: SchemaName, on connection: PGConnection, dropping: [String] = []) async throws
+        -> [String: [String]]
+    {
+        let tables: [String] = try await connection.query(
+            """
             SELECT c.relname AS name FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'r'
               AND c.relname NOT IN ('schema_migrations') ORDER BY 1
-            """, [schema.name]).rows.map { try $0.decode("name") }
+            """, [schema.name]
+        ).rows.map { try $0.decode("name") }
         var result: [String: [String]] = [:]
         for table in tables {
-            let rows: [String] = try await connection.query("""
+            let rows: [String] = try await connection.query(
+                """
                 SELECT (to_jsonb(t) - $1::text[])::text AS row FROM \(schema.qualified(table)) t ORDER BY 1
-                """, [dropping]).rows.map { try $0.decode("row") }
+                """, [dropping]
+            ).rows.map { try $0.decode("row") }
             result[table] = rows
         }
         return result
@@ -188,12 +200,16 @@ import Testing
                 try await Self.migrateTheOldWay(old, on: connection)
                 try await Self.fill(old, on: connection)
                 let before = try await Self.contents(old, on: connection)
-                #expect(before["jobs"]?.count == 9, "five flow steps, three other jobs and the trigger's apply_events job")
+                #expect(
+                    before["jobs"]?.count == 9, "five flow steps, three other jobs and the trigger's apply_events job")
 
                 // Before the upgrade, status reads the old bookkeeping through the map.
                 let migrator = try Migrator(schema: old)
                 let pendingBefore = try await migrator.status(on: connection).filter { $0.state != .applied }
-                #expect(pendingBefore.map(\.path) == ["queue/0006_job_subjects.sql", "engine/0020_jobs_through_the_queue.sql"])
+                #expect(
+                    pendingBefore.map(\.path) == [
+                        "queue/0006_job_subjects.sql", "engine/0020_jobs_through_the_queue.sql",
+                    ])
                 #expect(pendingBefore.allSatisfy { $0.state == .pending })
 
                 let report = try await migrator.migrate(on: connection)
@@ -206,31 +222,42 @@ import Testing
                 #expect(after == before)
 
                 // Pending per-contact jobs, and finished ones that can be put back, got their subject.
-                let subjects = try await connection.query("""
+                let subjects = try await connection.query(
+                    """
                     SELECT 'jobs' AS t, kind, args->>'contact_id' AS contact, subject FROM \(old.qualified("jobs"))
                     UNION ALL SELECT state::text, kind, args->>'contact_id', subject FROM \(old.qualified("finished_jobs"))
                     ORDER BY 1, 2, 3
-                    """).rows.map {
+                    """
+                ).rows.map {
                     "\(try $0.decode("t", as: String.self)) \(try $0.decode("kind", as: String.self)) "
                         + "\(try $0.decode("contact", as: String?.self) ?? "-") \(try $0.decode("subject", as: String?.self) ?? "nil")"
                 }
-                #expect(subjects == [
-                    "cancelled flow_step 2 contact:2", "completed flow_step 1 nil", "discarded noop 1 nil",
-                    "jobs apply_events - nil", "jobs flow_step 1 contact:1", "jobs flow_step 2 contact:2", "jobs flow_step 3 contact:3",
-                    "jobs flow_step 4 contact:4", "jobs flow_step 5 contact:5", "jobs noop 5 nil", "jobs reactivation_step 3 contact:3",
-                    "jobs stream_step 4 contact:4",
-                ], "the engine's four per-contact kinds only; noop's contact_id is another module's business")
+                #expect(
+                    subjects == [
+                        "cancelled flow_step 2 contact:2", "completed flow_step 1 nil", "discarded noop 1 nil",
+                        "jobs apply_events - nil", "jobs flow_step 1 contact:1", "jobs flow_step 2 contact:2",
+                        "jobs flow_step 3 contact:3",
+                        "jobs flow_step 4 contact:4", "jobs flow_step 5 contact:5", "jobs noop 5 nil",
+                        "jobs reactivation_step 3 contact:3",
+                        "jobs stream_step 4 contact:4",
+                    ], "the engine's four per-contact kinds only; noop's contact_id is another module's business")
 
                 // The schema is the one a fresh database gets, bookkeeping included.
                 _ = try await Migrator(schema: fresh).migrate(on: connection)
                 let oldShape = try await Self.shape(old, on: connection)
                 let freshShape = try await Self.shape(fresh, on: connection)
-                #expect(oldShape.count > 300 && oldShape.contains { $0.hasPrefix("column jobs.subject") }, "the catalogue was read")
+                #expect(
+                    oldShape.count > 300 && oldShape.contains { $0.hasPrefix("column jobs.subject") },
+                    "the catalogue was read")
                 #expect(Set(oldShape).symmetricDifference(freshShape).sorted() == [])
                 let bookkeeping = "SELECT line, version, file_name, checksum FROM %@ ORDER BY line, version"
-                let oldRows = try await connection.query(bookkeeping.replacingOccurrences(of: "%@", with: old.qualified("schema_migrations"))).rows
+                let oldRows = try await connection.query(
+                    bookkeeping.replacingOccurrences(of: "%@", with: old.qualified("schema_migrations"))
+                ).rows
                     .map { try $0.decode("file_name", as: String.self) + " " + $0.decode("checksum", as: String.self) }
-                let freshRows = try await connection.query(bookkeeping.replacingOccurrences(of: "%@", with: fresh.qualified("schema_migrations"))).rows
+                let freshRows = try await connection.query(
+                    bookkeeping.replacingOccurrences(of: "%@", with: fresh.qualified("schema_migrations"))
+                ).rows
                     .map { try $0.decode("file_name", as: String.self) + " " + $0.decode("checksum", as: String.self) }
                 #expect(oldRows == freshRows)
             }
@@ -249,7 +276,8 @@ import Testing
         try await TestDatabase.dropping(old.name) {
             try await TestDatabase.dropping(fresh.name) {
                 try await Self.migrateTheOldWay(old, upTo: last, on: connection)
-                let converted = Set(LegacyMigrations.places.filter { $0.version <= last }.map { "\($0.line.rawValue)/\($0.fileName)" })
+                let converted = Set(
+                    LegacyMigrations.places.filter { $0.version <= last }.map { "\($0.line.rawValue)/\($0.fileName)" })
                 let rest = try MigrationFile.embedded().map(\.path).filter { !converted.contains($0) }
                 #expect(!converted.isEmpty && !rest.isEmpty)
                 let migrator = try Migrator(schema: old)
@@ -257,7 +285,10 @@ import Testing
                 #expect(try await migrator.migrate(on: connection).applied == rest)
                 #expect(try await migrator.status(on: connection).allSatisfy { $0.state == .applied })
                 _ = try await Migrator(schema: fresh).migrate(on: connection)
-                #expect(Set(try await Self.shape(old, on: connection)).symmetricDifference(try await Self.shape(fresh, on: connection)).sorted() == [])
+                #expect(
+                    Set(try await Self.shape(old, on: connection)).symmetricDifference(
+                        try await Self.shape(fresh, on: connection)
+                    ).sorted() == [])
             }
         }
     }
@@ -282,9 +313,13 @@ import Testing
                 for try await names in group { all += names }
                 return all
             }
-            let converted = Set(LegacyMigrations.places.filter { $0.version <= 10 }.map { "\($0.line.rawValue)/\($0.fileName)" })
-            #expect(applied.sorted() == (try MigrationFile.embedded()).map(\.path).filter { !converted.contains($0) }.sorted())
-            let rows = try await connection.query("SELECT count(*) AS n FROM \(schema.qualified("schema_migrations"))").first!.decode("n", as: Int.self)
+            let converted = Set(
+                LegacyMigrations.places.filter { $0.version <= 10 }.map { "\($0.line.rawValue)/\($0.fileName)" })
+            #expect(
+                applied.sorted()
+                    == (try MigrationFile.embedded()).map(\.path).filter { !converted.contains($0) }.sorted())
+            let rows = try await connection.query("SELECT count(*) AS n FROM \(schema.qualified("schema_migrations"))")
+                .first!.decode("n", as: Int.self)
             #expect(rows == (try MigrationFile.embedded()).count)
         }
     }
@@ -296,15 +331,20 @@ import Testing
         let connection = try await TestDatabase.connect()
         try await TestDatabase.dropping(schema.name) {
             try await Self.migrateTheOldWay(schema, on: connection)
-            try await connection.execute("INSERT INTO \(schema.qualified("schema_migrations")) (version, file_name, checksum) VALUES (27, '0027_future.sql', 'x')")
+            try await connection.execute(
+                "INSERT INTO \(schema.qualified("schema_migrations")) (version, file_name, checksum) VALUES (27, '0027_future.sql', 'x')"
+            )
             await #expect {
                 _ = try await Migrator(schema: schema).migrate(on: connection)
             } throws: { "\($0)".contains("0027_future.sql") && "\($0)".contains("upgrade the binary") }
-            let lined = try await connection.query("""
+            let lined = try await connection.query(
+                """
                 SELECT count(*) AS n FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'line'
-                """, [schema.qualified("schema_migrations")]).first!.decode("n", as: Int.self)
+                """, [schema.qualified("schema_migrations")]
+            ).first!.decode("n", as: Int.self)
             #expect(lined == 0)
-            let rows = try await connection.query("SELECT count(*) AS n FROM \(schema.qualified("schema_migrations"))").first!.decode("n", as: Int.self)
+            let rows = try await connection.query("SELECT count(*) AS n FROM \(schema.qualified("schema_migrations"))")
+                .first!.decode("n", as: Int.self)
             #expect(rows == 26)
         }
     }
@@ -315,7 +355,8 @@ import Testing
         let connection = try await TestDatabase.connect()
         try await TestDatabase.dropping(schema.name) {
             try await Self.migrateTheOldWay(schema, on: connection)
-            try await connection.execute("UPDATE \(schema.qualified("schema_migrations")) SET checksum = 'edited' WHERE version = 5")
+            try await connection.execute(
+                "UPDATE \(schema.qualified("schema_migrations")) SET checksum = 'edited' WHERE version = 5")
             await #expect {
                 _ = try await Migrator(schema: schema).migrate(on: connection)
             } throws: { "\($0)".contains("engine/0003_flows.sql") && "\($0)".contains("changed after it was applied") }

@@ -13,14 +13,20 @@ extension ReactivationCycleTests {
         try await withInactiveContact { connection, schema, day in
             for step in [120.0, 127, 134] { try await day(step) }
             let importer = ContactImporter(schema: schema)
-            _ = try await importer.importContacts("external_id,campaign_status\nquiet,suppressed\n", format: .csv, on: connection)
-            _ = try await importer.importContacts("external_id,campaign_status\nquiet,active\n", format: .csv, on: connection)
-            let row = try await connection.query("SELECT campaign_status::text AS s, channel FROM \(schema.quoted).contacts").first!
+            _ = try await importer.importContacts(
+                "external_id,campaign_status\nquiet,suppressed\n", format: .csv, on: connection)
+            _ = try await importer.importContacts(
+                "external_id,campaign_status\nquiet,active\n", format: .csv, on: connection)
+            let row = try await connection.query(
+                "SELECT campaign_status::text AS s, channel FROM \(schema.quoted).contacts"
+            ).first!
             #expect(try row.decode("s", as: String.self) == "active")
             #expect(try row.decode("channel", as: String.self) == "email")
-            #expect(try await trail(connection, schema).suffix(2) == [
-                "inactive→suppressed manual_suppression event:false", "suppressed→active manual_reinstatement event:false",
-            ])
+            #expect(
+                try await trail(connection, schema).suffix(2) == [
+                    "inactive→suppressed manual_suppression event:false",
+                    "suppressed→active manual_reinstatement event:false",
+                ])
             #expect(StateMachine.channel(from: .suppressed, to: .active, current: "ads") == "email")
             #expect(StateMachine.channel(from: .inactive, to: .inactive, current: "ads") == "ads")
         }
@@ -36,17 +42,26 @@ extension ReactivationCycleTests {
             try await connection.withTransaction { connection in
                 let now = try store.now(on: connection)
                 let before = now.addingTimeInterval(-3 * 86_400)
-                guard case .stored(let id) = try store.record(IncomingEvent(externalID: "quiet", kind: "click", occurredAt: before,
-                                                                            providerEventID: "late-click"), now: now, on: connection) else {
+                guard
+                    case .stored(let id) = try store.record(
+                        IncomingEvent(
+                            externalID: "quiet", kind: "click", occurredAt: before,
+                            providerEventID: "late-click"), now: now, on: connection)
+                else {
                     Issue.record("not stored"); return
                 }
                 _ = try applier.apply(eventID: id, policies: policies, now: now, on: connection)
             }
-            let row = try await connection.query("SELECT campaign_status::text AS s, channel, engagement_score FROM \(schema.quoted).contacts").first!
+            let row = try await connection.query(
+                "SELECT campaign_status::text AS s, channel, engagement_score FROM \(schema.quoted).contacts"
+            ).first!
             #expect(try row.decode("s", as: String.self) == "inactive")
             #expect(try row.decode("channel", as: String.self) == "ads")
             #expect(try row.decode("engagement_score", as: Double.self) > 0, "the click still counts")
-            #expect(try await trail(connection, schema) == ["active→inactive silence event:false", "inactive→inactive moved_to_channel event:false"])
+            #expect(
+                try await trail(connection, schema) == [
+                    "active→inactive silence event:false", "inactive→inactive moved_to_channel event:false",
+                ])
         }
     }
 }

@@ -12,7 +12,8 @@ import Testing
     /// which a lost COMMIT cannot know; it now says the outcome is unknown and re-running is safe.
     @Test func aCommitLostOnEveryAttemptSaysTheOutcomeIsUnknown() async throws {
         try await MigratedSchema.with { connection, schema in
-            try await connection.simpleQuery("""
+            try await connection.simpleQuery(
+                """
                 CREATE FUNCTION \(schema.quoted).end_backend() RETURNS trigger LANGUAGE plpgsql AS
                 $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$;
                 CREATE CONSTRAINT TRIGGER end_at_commit AFTER INSERT ON \(schema.quoted).contacts
@@ -20,16 +21,21 @@ import Testing
                 """)
             let importer = ContactImporter(schema: schema)
             await #expect {
-                _ = try await importer.importContacts("external_id,email\nc-1,c1@example.com\n", format: .csv, on: connection)
+                _ = try await importer.importContacts(
+                    "external_id,email\nc-1,c1@example.com\n", format: .csv, on: connection)
             } throws: { error in
                 let text = "\(error)"
-                return text.contains("the import's outcome is unknown (the connection was lost while committing); re-running it is safe")
+                return text.contains(
+                    "the import's outcome is unknown (the connection was lost while committing); re-running it is safe")
                     && !text.contains("changed nothing")
             }
             // A failure before COMMIT still says it changed nothing.
-            try await connection.simpleQuery("DROP TRIGGER end_at_commit ON \(schema.quoted).contacts; ALTER TABLE \(schema.quoted).contacts RENAME TO contacts_gone")
+            try await connection.simpleQuery(
+                "DROP TRIGGER end_at_commit ON \(schema.quoted).contacts; ALTER TABLE \(schema.quoted).contacts RENAME TO contacts_gone"
+            )
             await #expect {
-                _ = try await importer.importContacts("external_id,email\nc-1,c1@example.com\n", format: .csv, on: connection)
+                _ = try await importer.importContacts(
+                    "external_id,email\nc-1,c1@example.com\n", format: .csv, on: connection)
             } throws: { error in "\(error)".contains("the import failed and changed nothing") }
         }
     }

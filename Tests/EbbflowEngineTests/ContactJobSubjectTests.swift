@@ -11,19 +11,25 @@ extension SendFlowTests {
     /// a job without its subject would escape `ContactJobs.cancel` when its contact engages.
     @Test func everyPerContactJobCarriesItsContactAsSubject() async throws {
         try await withContacts(["one", "two"]) { connection, schema, day in
-            _ = try await connection.withTransaction { try FlowStore(schema: schema).start(
-                FlowDefinition(name: "welcome", segment: "retail", template: "welcome_1"), on: $0) }
+            _ = try await connection.withTransaction {
+                try FlowStore(schema: schema).start(
+                    FlowDefinition(name: "welcome", segment: "retail", template: "welcome_1"), on: $0)
+            }
             var kinds: Set<String> = []
             for step in [0.0, 3, 6, 8, 9] {
                 try await day(step)
-                let rows = try await connection.query("""
+                let rows = try await connection.query(
+                    """
                     SELECT kind, subject, 'contact:' || (args->>'contact_id') AS expected FROM \(schema.qualified("jobs"))
                     WHERE args ? 'contact_id'
-                    """).rows
+                    """
+                ).rows
                 for row in rows {
                     let kind: String = try row.decode("kind")
                     kinds.insert(kind)
-                    #expect(try row.decode("subject", as: String?.self) == (try row.decode("expected", as: String.self)), "\(kind) on day \(step)")
+                    #expect(
+                        try row.decode("subject", as: String?.self) == (try row.decode("expected", as: String.self)),
+                        "\(kind) on day \(step)")
                 }
             }
             #expect(kinds == ["flow_step", "flow_wait_end", "reactivation_step"], "all three kinds were seen pending")
@@ -43,21 +49,32 @@ extension ReactivationCycleTests {
                 FROM \(schema.qualified("jobs")) WHERE kind = 'reactivation_step'
                 """
             let cooldown = try await connection.query(pending).first!
-            #expect(try cooldown.decode("n", as: Int.self) == 1 && cooldown.decode("labelled", as: Int.self) == 1, "the sweep's cooldown job")
+            #expect(
+                try cooldown.decode("n", as: Int.self) == 1 && cooldown.decode("labelled", as: Int.self) == 1,
+                "the sweep's cooldown job")
             try await day(121)
             let second = try await connection.query(pending).first!
-            #expect(try second.decode("n", as: Int.self) == 1 && second.decode("labelled", as: Int.self) == 1, "the step after email 1")
+            #expect(
+                try second.decode("n", as: Int.self) == 1 && second.decode("labelled", as: Int.self) == 1,
+                "the step after email 1")
             try await connection.withTransaction { connection in
                 let (store, applier) = (EventStore(schema: schema), EventApplier(schema: schema))
                 let now = try store.now(on: connection)
-                guard case .stored(let id) = try store.record(IncomingEvent(externalID: "quiet", kind: "click", providerEventID: "k1"), now: now,
-                                                              on: connection) else { Issue.record("the click was not stored"); return }
+                guard
+                    case .stored(let id) = try store.record(
+                        IncomingEvent(externalID: "quiet", kind: "click", providerEventID: "k1"), now: now,
+                        on: connection)
+                else { Issue.record("the click was not stored"); return }
                 _ = try applier.apply(eventID: id, policies: PolicyDocument(), now: now, on: connection)
             }
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'reactivation_step'") == 0)
-            let why: String = try await connection.query("""
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'reactivation_step'") == 0)
+            let why: String = try await connection.query(
+                """
                 SELECT errors->-1->>'message' AS m FROM \(schema.quoted).finished_jobs WHERE state = 'cancelled' AND kind = 'reactivation_step'
-                """).first!.decode("m")
+                """
+            ).first!.decode("m")
             #expect(why == "contact reactivated: its reactivation cycle ends")
         }
     }
@@ -73,18 +90,28 @@ extension ReactivationLauncherTests {
             try await connection.run { connection in
                 try DatabaseClock(schema: schema).set(start, on: connection)
                 for index in 0..<2 {
-                    try EventStore(schema: schema).upsertContact(externalID: "old-\(index)", email: nil, segment: "retail", now: start, on: connection)
+                    try EventStore(schema: schema).upsertContact(
+                        externalID: "old-\(index)", email: nil, segment: "retail", now: start, on: connection)
                 }
             }
-            try await connection.execute("UPDATE \(schema.quoted).contacts SET campaign_status = 'inactive', status_changed_at = $1",
-                                         [start.addingTimeInterval(-70 * 86_400)])
+            try await connection.execute(
+                "UPDATE \(schema.quoted).contacts SET campaign_status = 'inactive', status_changed_at = $1",
+                [start.addingTimeInterval(-70 * 86_400)])
             let launcher = ReactivationLauncher(schema: schema)
-            #expect(try await connection.withTransaction { try launcher.start(segment: "retail", inactiveFor: 60 * 86_400, dryRun: false, on: $0) }
+            #expect(
+                try await connection.withTransaction {
+                    try launcher.start(segment: "retail", inactiveFor: 60 * 86_400, dryRun: false, on: $0)
+                }
                 .contacts == 2)
-            #expect(try await MigratedSchema.count(connection, """
-                SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'reactivation_step' AND subject = 'contact:' || (args->>'contact_id')
-                """) == 2)
-            let dry = try await connection.withTransaction { try launcher.start(segment: "retail", inactiveFor: 60 * 86_400, dryRun: true, on: $0) }
+            #expect(
+                try await MigratedSchema.count(
+                    connection,
+                    """
+                    SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'reactivation_step' AND subject = 'contact:' || (args->>'contact_id')
+                    """) == 2)
+            let dry = try await connection.withTransaction {
+                try launcher.start(segment: "retail", inactiveFor: 60 * 86_400, dryRun: true, on: $0)
+            }
             #expect(dry.contacts == 0 && dry.sample.isEmpty)
         }
     }
@@ -101,10 +128,14 @@ extension StreamStepTests {
                 """
             try await event("cam", "signup")
             let first = try await connection.query(labelled).first!
-            #expect(try first.decode("n", as: Int.self) == 1 && first.decode("labelled", as: Int.self) == 1, "the first step")
+            #expect(
+                try first.decode("n", as: Int.self) == 1 && first.decode("labelled", as: Int.self) == 1,
+                "the first step")
             try await day(0)
             let next = try await connection.query(labelled).first!
-            #expect(try next.decode("n", as: Int.self) == 1 && next.decode("labelled", as: Int.self) == 1, "the step after the first send")
+            #expect(
+                try next.decode("n", as: Int.self) == 1 && next.decode("labelled", as: Int.self) == 1,
+                "the step after the first send")
         }
     }
 }

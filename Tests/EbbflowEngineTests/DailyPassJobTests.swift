@@ -15,32 +15,46 @@ import Testing
             let start = Date(timeIntervalSince1970: 1_800_000_000)
             try await connection.run { connection in
                 try DatabaseClock(schema: schema).set(start, on: connection)
-                try EventStore(schema: schema).upsertContact(externalID: "c", email: nil, segment: "retail", now: start, on: connection)
+                try EventStore(schema: schema).upsertContact(
+                    externalID: "c", email: nil, segment: "retail", now: start, on: connection)
             }
             let names = ["audience_snapshot", "stream_date_entries", "experiments_promote"]
             let stored = try await connection.query(
-                "SELECT kind, args::text AS args, queue FROM \(schema.quoted).schedules WHERE name = ANY($1) ORDER BY name", [names]).rows
+                "SELECT kind, args::text AS args, queue FROM \(schema.quoted).schedules WHERE name = ANY($1) ORDER BY name",
+                [names]
+            ).rows
             #expect(stored.count == 3)
-            #expect(Set(try stored.map { try $0.decode("kind", as: String.self) })
-                == [AudienceSnapshotJob.kind, StreamDateEntriesJob.kind, ExperimentPromotionJob.kind])
+            #expect(
+                Set(try stored.map { try $0.decode("kind", as: String.self) })
+                    == [AudienceSnapshotJob.kind, StreamDateEntriesJob.kind, ExperimentPromotionJob.kind])
             // The schedules themselves off: installed by the real clock, they would tick at once too.
             try await connection.execute("UPDATE \(schema.quoted).schedules SET enabled = false")
             try await connection.run { connection in
                 for row in stored {
-                    _ = try JobStore(schema: schema).enqueue(NewJob(kind: try row.decode("kind"), args: PGJSON(try row.decode("args", as: String.self)),
-                                                                    queue: try row.decode("queue")), on: connection)
+                    _ = try JobStore(schema: schema).enqueue(
+                        NewJob(
+                            kind: try row.decode("kind"), args: PGJSON(try row.decode("args", as: String.self)),
+                            queue: try row.decode("queue")), on: connection)
                 }
             }
             var registry = JobRegistry.builtins()
             registry.registerEngine(schema: schema)
-            let worker = QueueWorker(database: try TestDatabase.configuration, schema: schema, registry: registry,
-                                     configuration: WorkerConfiguration(queues: ["default", "sweeps"], listen: false, drain: true),
-                                     logger: QuietLogger.logger)
+            let worker = QueueWorker(
+                database: try TestDatabase.configuration, schema: schema, registry: registry,
+                configuration: WorkerConfiguration(queues: ["default", "sweeps"], listen: false, drain: true),
+                logger: QuietLogger.logger)
             try await worker.run()
-            #expect(try await MigratedSchema.count(
-                connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed' AND kind = ANY('{\(names.joined(separator: ","))}')") == 3)
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).audience_snapshots") == 1, "the snapshot was taken")
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs") == 0, "none left pending or retrying")
+            #expect(
+                try await MigratedSchema.count(
+                    connection,
+                    "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed' AND kind = ANY('{\(names.joined(separator: ","))}')"
+                ) == 3)
+            #expect(
+                try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).audience_snapshots") == 1,
+                "the snapshot was taken")
+            #expect(
+                try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs") == 0,
+                "none left pending or retrying")
         }
     }
 
@@ -50,7 +64,10 @@ import Testing
         try await MigratedSchema.with { connection, schema in
             var registry = JobRegistry.builtins()
             registry.registerEngine(schema: schema)
-            let kinds = Set(try await connection.query("SELECT DISTINCT kind FROM \(schema.quoted).schedules").rows.map { try $0.decode("kind", as: String.self) })
+            let kinds = Set(
+                try await connection.query("SELECT DISTINCT kind FROM \(schema.quoted).schedules").rows.map {
+                    try $0.decode("kind", as: String.self)
+                })
             #expect(!kinds.isEmpty)
             #expect(kinds.subtracting(registry.kinds).isEmpty, "unregistered: \(kinds.subtracting(registry.kinds))")
         }

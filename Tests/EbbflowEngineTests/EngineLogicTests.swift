@@ -1,7 +1,8 @@
-// Pure engine logic: the state machine's table, score decay maths, and policy validation.
-@testable import EbbflowEngine
 import Foundation
 import Testing
+
+// Pure engine logic: the state machine's table, score decay maths, and policy validation.
+@testable import EbbflowEngine
 
 @Suite struct StateMachineTests {
     @Test func legalAndIllegalTransitions() throws {
@@ -14,9 +15,13 @@ import Testing
         }
         #expect(!StateMachine.isLegal(from: .active, to: .engaged, reason: .silence), "right pair, wrong reason")
         #expect(!StateMachine.isLegal(from: .engaged, to: .engaged, reason: .scoreThreshold), "no self-loops")
-        #expect(StateMachine.isLegal(from: .inactive, to: .inactive, reason: .movedToChannel), "the one audit-only row: a channel move")
+        #expect(
+            StateMachine.isLegal(from: .inactive, to: .inactive, reason: .movedToChannel),
+            "the one audit-only row: a channel move")
         #expect(!StateMachine.isLegal(from: .active, to: .active, reason: .movedToChannel))
-        #expect(!StateMachine.isLegal(from: .inactive, to: .active, reason: .flowEntry), "inactive comes back only through reactivated")
+        #expect(
+            !StateMachine.isLegal(from: .inactive, to: .active, reason: .flowEntry),
+            "inactive comes back only through reactivated")
     }
 
     @Test func everyStatusCanBeLeftAndReached() {
@@ -27,11 +32,14 @@ import Testing
     }
 
     @Test func pathsAreCheckedStepByStep() {
-        #expect(StateMachine.isLegalPath([
-            (.active, .inactive, .noEngagementAfterSends), (.inactive, .reactivated, .engagedDuringReactivation),
-            (.reactivated, .engaged, .scoreThreshold),
-        ]))
-        #expect(!StateMachine.isLegalPath([(.active, .inactive, .silence), (.active, .engaged, .scoreThreshold)]), "steps must chain")
+        #expect(
+            StateMachine.isLegalPath([
+                (.active, .inactive, .noEngagementAfterSends), (.inactive, .reactivated, .engagedDuringReactivation),
+                (.reactivated, .engaged, .scoreThreshold),
+            ]))
+        #expect(
+            !StateMachine.isLegalPath([(.active, .inactive, .silence), (.active, .engaged, .scoreThreshold)]),
+            "steps must chain")
     }
 
     @Test func onlyActiveAudienceGetsFlowEmail() {
@@ -55,12 +63,16 @@ import Testing
 
     /// The cap defers to the moment the oldest counted send leaves the window, not a fixed delay.
     @Test func frequencyCapDefersUntilASlotFrees() {
-        let cap = EngagementPolicy().frequencyCap  // 3 per 7 days
+        let cap = EngagementPolicy().frequencyCap // 3 per 7 days
         let now = days(10)
         #expect(cap.deferral(recentSends: [days(4), days(9)], now: now) == nil)
-        #expect(cap.deferral(recentSends: [days(2), days(4), days(8), days(9)], now: now) == days(11), "days(2) is outside the window")
+        #expect(
+            cap.deferral(recentSends: [days(2), days(4), days(8), days(9)], now: now) == days(11),
+            "days(2) is outside the window")
         #expect(cap.deferral(recentSends: [days(4), days(8), days(9)], now: now) == days(11))
-        #expect(cap.deferral(recentSends: [days(5), days(6), days(8), days(9)], now: now) == days(13), "two must leave: 6 + 7")
+        #expect(
+            cap.deferral(recentSends: [days(5), days(6), days(8), days(9)], now: now) == days(13),
+            "two must leave: 6 + 7")
         #expect(cap.deferral(recentSends: [], now: now) == nil)
     }
 
@@ -96,7 +108,8 @@ import Testing
         #expect(policy.points(for: "high_intent_visit", machineOpen: false) == 15)
         #expect(policy.points(for: "teleport", machineOpen: false) == nil)
         #expect(policy.engagedThreshold == 20 && policy.inactiveAfterSends == 3 && policy.inactiveAfterDays == 90)
-        #expect(policy.cooldownDays == 30 && policy.reactivationWaitDays == 7 && policy.afterReactivation == .moveToChannel)
+        #expect(
+            policy.cooldownDays == 30 && policy.reactivationWaitDays == 7 && policy.afterReactivation == .moveToChannel)
         #expect(policy.frequencyCap.sends == 3 && policy.frequencyCap.perDays == 7)
     }
 
@@ -122,19 +135,25 @@ import Testing
                 cooldown_days: 60
                 after_reactivation: suppress
             """
-        let json = #"{"default": {"points": {"open": 4, "click": 9}, "frequency_cap": {"sends": 2, "per_days": 7}}, "segments": {"b2b": {"engaged_threshold": 15, "cooldown_days": 60, "after_reactivation": "suppress"}}}"#
+        let json =
+            #"{"default": {"points": {"open": 4, "click": 9}, "frequency_cap": {"sends": 2, "per_days": 7}}, "segments": {"b2b": {"engaged_threshold": 15, "cooldown_days": 60, "after_reactivation": "suppress"}}}"#
         #expect(try parse(yaml) == parse(json))
         let stored = try PolicyDocument.parseStored(Data(yaml.utf8)).json
         #expect(try JSONSerialization.jsonObject(with: stored) is [String: Any], "stored as JSON")
         #expect(try parse(yaml).policy(for: "b2b").afterReactivation == .suppress)
-        #expect(try parse("{default: {points: {open: 4, click: 9}}}").default.points == EngagementPolicy().points.merging(["open": 4, "click": 9]) { $1 },
-                "YAML's flow style starts with a brace too (and points merge key by key)")
+        #expect(
+            try parse("{default: {points: {open: 4, click: 9}}}").default.points
+                == EngagementPolicy().points.merging(["open": 4, "click": 9]) { $1 },
+            "YAML's flow style starts with a brace too (and points merge key by key)")
     }
 
     @Test func badValuesNameFieldAndValue() {
         let cases: [(String, String)] = [
             (#"{"default": {"points": {"open": -5}}}"#, "policy field default.points.open = -5"),
-            (#"{"default": {"cooldown_days": 10}}"#, "policy field default.cooldown_days = 10: must be between 30 and 90"),
+            (
+                #"{"default": {"cooldown_days": 10}}"#,
+                "policy field default.cooldown_days = 10: must be between 30 and 90"
+            ),
             (#"{"default": {"engaged_threshold": 0}}"#, "policy field default.engaged_threshold = 0"),
             (#"{"segments": {"b2b": {"cooldown_days": 120}}}"#, "policy field segments.b2b.cooldown_days = 120"),
             (#"{"default": {"points": {"Open Now": 5}}}"#, "policy field default.points = Open Now"),

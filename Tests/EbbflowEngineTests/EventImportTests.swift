@@ -10,7 +10,8 @@ import Testing
 @Suite struct EventImportTests {
     func withContacts(_ count: Int, _ body: (PGConnection, SchemaName) async throws -> Void) async throws {
         try await MigratedSchema.with { connection, schema in
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 INSERT INTO \(schema.quoted).contacts (external_id, segment, status_changed_at, created_at)
                 SELECT 'c-' || g, 'retail', now(), now() FROM generate_series(1, \(count)) g
                 """)
@@ -33,15 +34,22 @@ import Testing
                 #"{"external_id": "c-2", "kind": "click", "occurred_at": "2026-01-01T11:00:00Z", "properties": {"a": 2, "b": 1}}"#,
             ]
             let importer = EventImporter(schema: schema)
-            let first = try await importer.importEvents(lines.prefix(2).joined(separator: "\n"), format: .ndjson, on: connection)
+            let first = try await importer.importEvents(
+                lines.prefix(2).joined(separator: "\n"), format: .ndjson, on: connection)
             #expect(first.applied == 2)
-            let again = try await importer.importEvents(lines.joined(separator: "\n"), format: .ndjson, batchSize: 1, on: connection)
-            #expect(again.applied == 1 && again.duplicates == 3, "the same properties in another key order are the same event")
+            let again = try await importer.importEvents(
+                lines.joined(separator: "\n"), format: .ndjson, batchSize: 1, on: connection)
+            #expect(
+                again.applied == 1 && again.duplicates == 3,
+                "the same properties in another key order are the same event")
             #expect(again.committedLines == 4)
             #expect(try await eventCount(connection, schema) == 3)
-            let score: Double = try await connection.query("SELECT engagement_score FROM \(schema.quoted).contacts WHERE external_id = 'c-2'").first!.decode("engagement_score")
+            let score: Double = try await connection.query(
+                "SELECT engagement_score FROM \(schema.quoted).contacts WHERE external_id = 'c-2'"
+            ).first!.decode("engagement_score")
             #expect(score == 10)
-            let keys = try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).engagement_events WHERE idempotency_key IS NOT NULL")
+            let keys = try await MigratedSchema.count(
+                connection, "SELECT 1 FROM \(schema.quoted).engagement_events WHERE idempotency_key IS NOT NULL")
             #expect(keys == 3)
         }
     }
@@ -55,15 +63,19 @@ import Testing
         try await MigratedSchema.with(simulation: true) { connection, schema in
             try await connection.run { connection in
                 try DatabaseClock(schema: schema).set(Date(timeIntervalSince1970: 1_800_000_000), on: connection)
-                try EventStore(schema: schema).upsertContact(externalID: "c-1", email: nil, segment: "retail",
-                                                             now: Date(timeIntervalSince1970: 1_800_000_000), on: connection)
+                try EventStore(schema: schema).upsertContact(
+                    externalID: "c-1", email: nil, segment: "retail",
+                    now: Date(timeIntervalSince1970: 1_800_000_000), on: connection)
             }
             let click = #"{"external_id": "c-1", "kind": "click"}"#
             let importer = EventImporter(schema: schema)
-            let many = try await importer.importEvents(Array(repeating: click, count: 1_500).joined(separator: "\n"), format: .ndjson, on: connection)
-            #expect(many.applied == 1_500 && many.duplicates == 0, "\(many.applied) applied, \(many.duplicates) duplicates")
+            let many = try await importer.importEvents(
+                Array(repeating: click, count: 1_500).joined(separator: "\n"), format: .ndjson, on: connection)
+            #expect(
+                many.applied == 1_500 && many.duplicates == 0, "\(many.applied) applied, \(many.duplicates) duplicates")
             let again = try await importer.importEvents(click, format: .ndjson, on: connection)
-            #expect(again.applied == 1 && again.duplicates == 0, "a later import of the same undated line is a new event")
+            #expect(
+                again.applied == 1 && again.duplicates == 0, "a later import of the same undated line is a new event")
             #expect(try await eventCount(connection, schema) == 1_501)
         }
     }
@@ -72,9 +84,12 @@ import Testing
     /// rejected line of the import (so the exit status says so), not a silent non-event.
     @Test func aFutureDatedLineIsReportedRejected() async throws {
         try await withContacts(1) { connection, schema in
-            let lines = [#"{"external_id": "c-1", "kind": "open", "occurred_at": "2999-01-01T00:00:00Z"}"#,
-                         #"{"external_id": "c-1", "kind": "click", "occurred_at": "2020-01-01T00:00:00Z"}"#]
-            let report = try await EventImporter(schema: schema).importEvents(lines.joined(separator: "\n"), format: .ndjson, on: connection)
+            let lines = [
+                #"{"external_id": "c-1", "kind": "open", "occurred_at": "2999-01-01T00:00:00Z"}"#,
+                #"{"external_id": "c-1", "kind": "click", "occurred_at": "2020-01-01T00:00:00Z"}"#,
+            ]
+            let report = try await EventImporter(schema: schema).importEvents(
+                lines.joined(separator: "\n"), format: .ndjson, on: connection)
             #expect(report.applied == 1)
             #expect(report.rejected.map(\.line) == [1], "\(report.rejected)")
             #expect(report.rejected.first?.reason.contains("max_future_skew") == true, "\(report.rejected)")
@@ -87,10 +102,12 @@ import Testing
     func timeoutsAreRetriedNotRejected(setting: String) async throws {
         try await withContacts(1) { connection, schema in
             let holder = try await TestDatabase.connect()
-            try await holder.simpleQuery("BEGIN; SELECT 1 FROM \(schema.quoted).contacts WHERE external_id = 'c-1' FOR UPDATE")
+            try await holder.simpleQuery(
+                "BEGIN; SELECT 1 FROM \(schema.quoted).contacts WHERE external_id = 'c-1' FOR UPDATE")
             try await connection.simpleQuery("SET \(setting) = '100ms'")
             let importing = Task {
-                try await EventImporter(schema: schema).importEvents(#"{"external_id": "c-1", "kind": "click"}"#, format: .ndjson, on: connection)
+                try await EventImporter(schema: schema).importEvents(
+                    #"{"external_id": "c-1", "kind": "click"}"#, format: .ndjson, on: connection)
             }
             try await Task.sleep(for: .milliseconds(800))
             try await holder.simpleQuery("COMMIT")
@@ -108,7 +125,9 @@ import Testing
             let report = try await EventImporter(schema: schema).importEvents(
                 #"{"external_id": "c-1", "kind": "click"}"#, format: .ndjson,
                 inEachBatch: { connection in
-                    if killed.withLock({ done in defer { done = true }; return !done }) {
+                    if killed.withLock({ done in
+                        defer { done = true }; return !done
+                    }) {
                         try connection.simpleQuery("SELECT pg_terminate_backend(pg_backend_pid())")
                     }
                 }, on: connection)
@@ -120,15 +139,24 @@ import Testing
     /// lines were committed before it; re-running then applies each event once.
     @Test func aStoppedImportSaysHowManyLinesWereCommitted() async throws {
         try await withContacts(1) { connection, schema in
-            let lines = (1...5).map { #"{"external_id": "c-1", "kind": "open", "occurred_at": "2026-01-01T09:00:0\#($0)Z"}"# }.joined(separator: "\n")
+            let lines = (1...5).map {
+                #"{"external_id": "c-1", "kind": "open", "occurred_at": "2026-01-01T09:00:0\#($0)Z"}"#
+            }.joined(separator: "\n")
             let batches = Mutex(0)
             await #expect {
-                _ = try await EventImporter(schema: schema).importEvents(lines, format: .ndjson, batchSize: 2, inEachBatch: { connection in
-                    if batches.withLock({ count in count += 1; return count == 2 }) { try connection.simpleQuery("SELECT * FROM no_such_table") }
-                }, on: connection)
+                _ = try await EventImporter(schema: schema).importEvents(
+                    lines, format: .ndjson, batchSize: 2,
+                    inEachBatch: { connection in
+                        if batches.withLock({ count in
+                            count += 1; return count == 2
+                        }) {
+                            try connection.simpleQuery("SELECT * FROM no_such_table")
+                        }
+                    }, on: connection)
             } throws: { error in
                 let stopped = error as? ImportStopped
-                return stopped?.line == 3 && stopped?.committedLines == 2 && "\(error)".contains("2 line(s) before it were committed")
+                return stopped?.line == 3 && stopped?.committedLines == 2
+                    && "\(error)".contains("2 line(s) before it were committed")
             }
             let rerun = try await EventImporter(schema: schema).importEvents(lines, format: .ndjson, on: connection)
             #expect(rerun.applied == 3 && rerun.duplicates == 2)
@@ -143,12 +171,16 @@ import Testing
             func file(_ tag: String, reversed: Bool) -> String {
                 let ids = reversed ? Array((1...20).reversed()) : Array(1...20)
                 return (0..<15).flatMap { round in
-                    ids.map { #"{"external_id": "c-\#($0)", "kind": "open", "provider_event_id": "\#(tag)-\#(round)-\#($0)"}"# }
+                    ids.map {
+                        #"{"external_id": "c-\#($0)", "kind": "open", "provider_event_id": "\#(tag)-\#(round)-\#($0)"}"#
+                    }
                 }.joined(separator: "\n")
             }
             let other = try await TestDatabase.connect()
-            async let one = EventImporter(schema: schema).importEvents(file("a", reversed: false), format: .ndjson, batchSize: 40, on: connection)
-            async let two = EventImporter(schema: schema).importEvents(file("b", reversed: true), format: .ndjson, batchSize: 40, on: other)
+            async let one = EventImporter(schema: schema).importEvents(
+                file("a", reversed: false), format: .ndjson, batchSize: 40, on: connection)
+            async let two = EventImporter(schema: schema).importEvents(
+                file("b", reversed: true), format: .ndjson, batchSize: 40, on: other)
             let (a, b) = try await (one, two)
             #expect(a.rejected.isEmpty && b.rejected.isEmpty, "\(a.rejected.prefix(3)) \(b.rejected.prefix(3))")
             #expect(a.applied + b.applied == 600)

@@ -1,11 +1,12 @@
 // Events that must not be scored (unknown kind, dated past max_future_skew) are kept rejected with a reason, on every path.
 import EbbflowCore
 import EbbflowEngine
-@testable import EbbflowQueue
 import EbbflowTestSupport
 import Foundation
 import PostgresClient
 import Testing
+
+@testable import EbbflowQueue
 
 @Suite struct EventRejectionTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)
@@ -14,14 +15,20 @@ import Testing
     func drainEngine(_ schema: SchemaName) async throws {
         var registry = JobRegistry.builtins()
         registry.registerEngine(schema: schema)
-        try await QueueWorker(database: try TestDatabase.configuration, schema: schema, registry: registry,
-                              configuration: WorkerConfiguration(listen: false, drain: true), logger: QuietLogger.logger).run()
+        try await QueueWorker(
+            database: try TestDatabase.configuration, schema: schema, registry: registry,
+            configuration: WorkerConfiguration(listen: false, drain: true), logger: QuietLogger.logger
+        ).run()
     }
 
-    func contact(_ schema: SchemaName, _ connection: PGConnection) async throws -> (score: Double, last: Date?, now: Date) {
-        let row = try await connection.query("""
+    func contact(_ schema: SchemaName, _ connection: PGConnection) async throws -> (
+        score: Double, last: Date?, now: Date
+    ) {
+        let row = try await connection.query(
+            """
             SELECT engagement_score, last_engagement_at, \(schema.quoted).clock_now() AS now FROM \(schema.quoted).contacts WHERE external_id = 'k'
-            """).first!
+            """
+        ).first!
         return (try row.decode("engagement_score"), try row.decode("last_engagement_at"), try row.decode("now"))
     }
 
@@ -36,21 +43,30 @@ import Testing
                 try DatabaseClock(schema: schema).set(start, on: connection)
                 try store.upsertContact(externalID: "k", email: nil, segment: "retail", now: start, on: connection)
             }
-            try await connection.simpleQuery("""
+            try await connection.simpleQuery(
+                """
                 INSERT INTO \(schema.quoted).engagement_events (external_id, kind, occurred_at)
                 VALUES ('k', 'click', \(schema.quoted).clock_now()), ('k', 'opn', \(schema.quoted).clock_now())
                 """)
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'apply_events'") == 1,
-                    "the insert itself made the apply job: no wait for the minute poller")
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'apply_events'") == 1,
+                "the insert itself made the apply job: no wait for the minute poller")
             try await drainEngine(schema)
             #expect(try await contact(schema, connection).score == 10)
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT kind, points, applied_at IS NOT NULL AS settled, rejection FROM \(schema.quoted).engagement_events ORDER BY id
-                """).rows
+                """
+            ).rows
             #expect(rows.count == 2)
-            #expect(try rows[0].decode("points", as: Int?.self) == 10 && rows[0].decode("rejection", as: String?.self) == nil)
+            #expect(
+                try rows[0].decode("points", as: Int?.self) == 10
+                    && rows[0].decode("rejection", as: String?.self) == nil)
             let reason = try rows[1].decode("rejection", as: String?.self) ?? ""
-            #expect(try rows[1].decode("points", as: Int?.self) == nil && rows[1].decode("settled", as: Bool.self), "settled, not scored")
+            #expect(
+                try rows[1].decode("points", as: Int?.self) == nil && rows[1].decode("settled", as: Bool.self),
+                "settled, not scored")
             #expect(reason.hasPrefix("unknown event kind \"opn\" (accepted: "), "\(reason)")
             let listed = try await connection.run { try RejectedEventStore(schema: schema).list(limit: 10, on: $0) }
             #expect(listed.map(\.kind) == ["opn"] && listed.first?.reason == reason)
@@ -71,14 +87,19 @@ import Testing
                 try store.upsertContact(externalID: "k", email: nil, segment: "retail", now: start, on: connection)
             }
             let yearAhead = start.addingTimeInterval(365 * 86_400).formatted(.iso8601)
-            let lines = [#"{"external_id": "k", "kind": "open", "occurred_at": "\#(yearAhead)"}"#,
-                         #"{"external_id": "k", "kind": "click"}"#, #"{"external_id": "k", "kind": "click"}"#, #"{"external_id": "k", "kind": "click"}"#]
-            let report = try await EventImporter(schema: schema).importEvents(lines.joined(separator: "\n"), format: .ndjson, on: connection)
+            let lines = [
+                #"{"external_id": "k", "kind": "open", "occurred_at": "\#(yearAhead)"}"#,
+                #"{"external_id": "k", "kind": "click"}"#, #"{"external_id": "k", "kind": "click"}"#,
+                #"{"external_id": "k", "kind": "click"}"#,
+            ]
+            let report = try await EventImporter(schema: schema).importEvents(
+                lines.joined(separator: "\n"), format: .ndjson, on: connection)
             #expect(report.applied == 3, "the open is not applied")
             var state = try await contact(schema, connection)
             #expect(state.score == 30 && state.last == state.now, "\(state)")
             // Straight into the table: 2999 rejected, 5 minutes ahead applied as of now.
-            try await connection.simpleQuery("""
+            try await connection.simpleQuery(
+                """
                 INSERT INTO \(schema.quoted).engagement_events (external_id, kind, occurred_at) VALUES
                     ('k', 'open', timestamptz '2999-01-01 00:00:00+00'), ('k', 'open', \(schema.quoted).clock_now() + interval '5 minutes')
                 """)
@@ -86,9 +107,12 @@ import Testing
             state = try await contact(schema, connection)
             #expect(state.score == 35 && state.last == state.now, "never past the clock: \(state)")
             let reasons: [String] = try await connection.query(
-                "SELECT rejection FROM \(schema.quoted).engagement_events WHERE rejection IS NOT NULL ORDER BY id").rows.map { try $0.decode("rejection") }
+                "SELECT rejection FROM \(schema.quoted).engagement_events WHERE rejection IS NOT NULL ORDER BY id"
+            ).rows.map { try $0.decode("rejection") }
             #expect(reasons.count == 2, "\(reasons)")
-            #expect(reasons.allSatisfy { $0.contains("is more than max_future_skew 10m ahead of the database clock") }, "\(reasons)")
+            #expect(
+                reasons.allSatisfy { $0.contains("is more than max_future_skew 10m ahead of the database clock") },
+                "\(reasons)")
             #expect(reasons.last?.hasPrefix("occurred_at 2999-01-01T00:00:00Z ") == true, "\(reasons)")
         }
     }
@@ -98,7 +122,9 @@ import Testing
         let zero = try PolicyDocument.parse(Data(#"{"default": {"max_future_skew": "0s"}}"#.utf8))
         #expect(zero.default.maxFutureSkewSeconds == 0)
         #expect(PolicyDocument().default.maxFutureSkew == "10m")
-        for (text, reason) in [("2d", "must be at most 1d"), ("soon", "is not a duration such as 90s, 15m, 12h, 3d or 1d12h")] {
+        for (text, reason) in [
+            ("2d", "must be at most 1d"), ("soon", "is not a duration such as 90s, 15m, 12h, 3d or 1d12h"),
+        ] {
             do {
                 _ = try PolicyDocument.parse(Data(#"{"default": {"max_future_skew": "\#(text)"}}"#.utf8))
                 Issue.record("\(text) was accepted")

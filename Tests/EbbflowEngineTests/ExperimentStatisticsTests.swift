@@ -25,7 +25,9 @@ struct TestGenerator: RandomNumberGenerator {
         let expectedMean = alpha / (alpha + beta)
         let expectedVariance = alpha * beta / ((alpha + beta) * (alpha + beta) * (alpha + beta + 1))
         #expect(abs(mean - expectedMean) < 0.004, "mean \(mean), expected \(expectedMean)")
-        #expect(abs(variance - expectedVariance) / expectedVariance < 0.04, "variance \(variance), expected \(expectedVariance)")
+        #expect(
+            abs(variance - expectedVariance) / expectedVariance < 0.04,
+            "variance \(variance), expected \(expectedVariance)")
         #expect(draws.allSatisfy { $0 > 0 && $0 < 1 })
     }
 
@@ -39,11 +41,17 @@ struct TestGenerator: RandomNumberGenerator {
 
     @Test func probabilityToBeBest() {
         var generator = TestGenerator(state: 11)
-        let even = ExperimentStatistics.summarize([VariantTally(name: "a", sends: 1_000, conversions: 250),
-                                                  VariantTally(name: "b", sends: 1_000, conversions: 250)], using: &generator)
+        let even = ExperimentStatistics.summarize(
+            [
+                VariantTally(name: "a", sends: 1_000, conversions: 250),
+                VariantTally(name: "b", sends: 1_000, conversions: 250),
+            ], using: &generator)
         #expect(even.allSatisfy { abs($0.probabilityBest - 0.5) < 0.03 }, "\(even.map(\.probabilityBest))")
-        let clear = ExperimentStatistics.summarize([VariantTally(name: "curiosity", sends: 1_000, conversions: 300),
-                                                   VariantTally(name: "value", sends: 1_000, conversions: 200)], using: &generator)
+        let clear = ExperimentStatistics.summarize(
+            [
+                VariantTally(name: "curiosity", sends: 1_000, conversions: 300),
+                VariantTally(name: "value", sends: 1_000, conversions: 200),
+            ], using: &generator)
         #expect(clear[0].probabilityBest > 0.999 && abs(clear[0].rate - 0.3) < 1e-9)
         #expect(PromotionRule().winner(clear) == "curiosity")
         #expect(PromotionRule().winner(even) == nil)
@@ -55,7 +63,10 @@ struct TestGenerator: RandomNumberGenerator {
     @Test func betterVariantIsPromoted() {
         for seed in UInt64(1)...10 {
             var generator = TestGenerator(state: seed)
-            var tallies = [VariantTally(name: "curiosity", sends: 0, conversions: 0), VariantTally(name: "value", sends: 0, conversions: 0)]
+            var tallies = [
+                VariantTally(name: "curiosity", sends: 0, conversions: 0),
+                VariantTally(name: "value", sends: 0, conversions: 0),
+            ]
             var promoted: String?
             for _ in 0..<40 where promoted == nil {
                 for (index, rate) in [0.30, 0.20].enumerated() {
@@ -76,7 +87,10 @@ struct TestGenerator: RandomNumberGenerator {
         var promotions = 0
         for seed in UInt64(1)...20 {
             var generator = TestGenerator(state: seed &* 104_729)
-            var tallies = [VariantTally(name: "curiosity", sends: 0, conversions: 0), VariantTally(name: "value", sends: 0, conversions: 0)]
+            var tallies = [
+                VariantTally(name: "curiosity", sends: 0, conversions: 0),
+                VariantTally(name: "value", sends: 0, conversions: 0),
+            ]
             for _ in 0..<30 {
                 for index in 0..<2 {
                     for _ in 0..<100 {
@@ -84,7 +98,9 @@ struct TestGenerator: RandomNumberGenerator {
                         if Double.random(in: 0..<1, using: &generator) < 0.25 { tallies[index].conversions += 1 }
                     }
                 }
-                if PromotionRule().decide(tallies, draws: 4_000, using: &generator).winner != nil { promotions += 1; break }
+                if PromotionRule().decide(tallies, draws: 4_000, using: &generator).winner != nil {
+                    promotions += 1; break
+                }
             }
         }
         #expect(promotions <= 1, "\(promotions) of 20 experiments with no true difference promoted a winner")
@@ -97,7 +113,9 @@ struct TestGenerator: RandomNumberGenerator {
             #expect(ExperimentAssignment.variant(experiment: "subject", contactID: contact, weights: weights) == first)
         }
         let contacts = Int64(1)...30_000
-        let second = contacts.filter { ExperimentAssignment.variant(experiment: "subject", contactID: $0, weights: weights) == 1 }.count
+        let second = contacts.filter {
+            ExperimentAssignment.variant(experiment: "subject", contactID: $0, weights: weights) == 1
+        }.count
         #expect(abs(Double(second) / 30_000 - 2.0 / 3.0) < 0.015, "\(second) of 30,000 got the weight-2 variant")
         let both = contacts.filter {
             ExperimentAssignment.variant(experiment: "subject", contactID: $0, weights: [nil, nil]) == 0

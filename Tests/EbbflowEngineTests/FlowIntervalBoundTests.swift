@@ -12,7 +12,8 @@ import Testing
     @Test func theFlowsTableRefusesAnIntervalBeyondTenYears() async throws {
         try await MigratedSchema.with { connection, schema in
             do {
-                try await connection.simpleQuery("""
+                try await connection.simpleQuery(
+                    """
                     INSERT INTO \(schema.quoted).flows (name, segment, template, every_seconds, max_sends, created_at)
                     VALUES ('f1', 'b2c', 't1', 99999999999 * 86400.0, 3, now())
                     """)
@@ -22,7 +23,8 @@ import Testing
             }
             let refused = await #expect(throws: BoundError.self) {
                 try await connection.run {
-                    try FlowStore(schema: schema).start(FlowDefinition(name: "f2", segment: "b2c", template: "t1", everySeconds: 1e16), on: $0)
+                    try FlowStore(schema: schema).start(
+                        FlowDefinition(name: "f2", segment: "b2c", template: "t1", everySeconds: 1e16), on: $0)
                 }
             }
             #expect(refused?.description == "every 1e+16s: must be at most 3650d (ten years)")

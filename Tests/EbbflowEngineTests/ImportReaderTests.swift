@@ -20,7 +20,8 @@ import Testing
 
     @Test(arguments: ["\r\n", "\r", "\n"])
     func everyLineBreakReadsTheSameNDJSONRecords(lineBreak: String) throws {
-        let text = [#"{"external_id": "a", "kind": "open"}"#, #"{"external_id": "b", "kind": "click"}"#].joined(separator: lineBreak)
+        let text = [#"{"external_id": "a", "kind": "open"}"#, #"{"external_id": "b", "kind": "click"}"#].joined(
+            separator: lineBreak)
         let (records, rejected) = try read(Array(text.utf8), .ndjson)
         #expect(rejected.isEmpty)
         #expect(records.map(\.line) == [1, 2] && records.map { $0.fields["kind"] } == ["open", "click"])
@@ -39,15 +40,18 @@ import Testing
 
     /// One bad value anywhere rejects its own line, with its number; the lines around it read.
     @Test func badBytesRejectOnlyTheirCSVLine() throws {
-        var bytes = Array("external_id,email\na,a@example.com\nb,".utf8) + [0xFF, 0xFE] + Array("\nc,c@exa".utf8) + [0] + Array("mple.com\nd,d@example.com\ne\n".utf8)
+        var bytes =
+            Array("external_id,email\na,a@example.com\nb,".utf8) + [0xFF, 0xFE] + Array("\nc,c@exa".utf8) + [0]
+            + Array("mple.com\nd,d@example.com\ne\n".utf8)
         bytes += Array("f,f@example.com".utf8)
         let (records, rejected) = try read(bytes, .csv)
         #expect(records.map(\.line) == [2, 5, 7])
-        #expect(rejected == [
-            RejectedLine(line: 3, reason: "not valid UTF-8"),
-            RejectedLine(line: 4, reason: "email contains a NUL byte"),
-            RejectedLine(line: 6, reason: "1 fields, the header has 2"),
-        ])
+        #expect(
+            rejected == [
+                RejectedLine(line: 3, reason: "not valid UTF-8"),
+                RejectedLine(line: 4, reason: "email contains a NUL byte"),
+                RejectedLine(line: 6, reason: "1 fields, the header has 2"),
+            ])
     }
 
     @Test func badLinesRejectOnlyThemselvesInNDJSON() throws {

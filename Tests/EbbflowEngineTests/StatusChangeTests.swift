@@ -1,11 +1,12 @@
 // Every status change any SQL can write is legal in StateMachine: declared, checked, and seen in the audit table.
 import EbbflowCore
-@testable import EbbflowEngine
 import EbbflowQueue
 import EbbflowTestSupport
 import Foundation
 import PostgresClient
 import Testing
+
+@testable import EbbflowEngine
 
 @Suite struct StatusChangeTests {
     /// The declarations every status-changing statement of the engine takes its statuses and
@@ -14,7 +15,8 @@ import Testing
         #expect(!StatusChange.all.isEmpty)
         for change in StatusChange.all {
             for step in change.transitions {
-                #expect(StateMachine.isLegal(from: step.from, to: step.to, reason: step.reason), "\(change) writes \(step)")
+                #expect(
+                    StateMachine.isLegal(from: step.from, to: step.to, reason: step.reason), "\(change) writes \(step)")
             }
             #expect(change.isLegal)
         }
@@ -32,8 +34,11 @@ import Testing
             .matches(of: #/static let (\w+) = StatusChange\(/#).map { String($0.output.1) }
         #expect(declared.count == StatusChange.all.count, "declared \(declared), listed \(StatusChange.all.count)")
         var elsewhere: [String] = []
-        for file in Self.files(under: sources, ext: "swift") where file.lastPathComponent != declaring.lastPathComponent {
-            if try String(contentsOf: file, encoding: .utf8).contains("StatusChange(") { elsewhere.append(file.lastPathComponent) }
+        for file in Self.files(under: sources, ext: "swift") where file.lastPathComponent != declaring.lastPathComponent
+        {
+            if try String(contentsOf: file, encoding: .utf8).contains("StatusChange(") {
+                elsewhere.append(file.lastPathComponent)
+            }
         }
         #expect(elsewhere.isEmpty, "a StatusChange made outside StatusChange.swift: \(elsewhere)")
     }
@@ -47,7 +52,8 @@ import Testing
             let from = try #require(CampaignStatus(rawValue: legal.from[index]))
             let to = try #require(CampaignStatus(rawValue: legal.to[index]))
             let reason = try #require(TransitionReason(rawValue: legal.reason[index]))
-            #expect(StateMachine.isLegal(from: from, to: to, reason: reason), "import writes \(from) → \(to) (\(reason))")
+            #expect(
+                StateMachine.isLegal(from: from, to: to, reason: reason), "import writes \(from) → \(to) (\(reason))")
             #expect(ContactImportSQL.importReasons.contains(reason))
         }
     }
@@ -59,7 +65,9 @@ import Testing
         #expect(throws: IllegalTransition.self) { try StatusChange.silence.check(from: .suppressed) }
         #expect(throws: Never.self) { try StatusChange.silence.check(from: .engaged) }
         #expect(StatusChange.silence.fromSQL == "'active', 'engaged', 'reactivated'")
-        #expect(StatusChange.movedToChannel.onlyFromSQL == "'inactive'" && StatusChange.movedToChannel.reasonSQL == "'moved_to_channel'")
+        #expect(
+            StatusChange.movedToChannel.onlyFromSQL == "'inactive'"
+                && StatusChange.movedToChannel.reasonSQL == "'moved_to_channel'")
     }
 
     /// No status is typed into a statement that writes one: every SQL text in the engine, the
@@ -69,7 +77,8 @@ import Testing
     /// any statement of sql/ (migrations and their triggers). The benchmark's fixture
     /// (Sources/EbbflowBench) copies the sweep on purpose and is left out.
     @Test func noStatusWritingStatementTypesAStatus() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         var writers: Set<String> = []
         var offenders: [String] = []
         for module in ["EbbflowEngine", "EbbflowSimulation", "EbbflowQueue", "EbbflowCore", "ebbflow"] {
@@ -79,7 +88,9 @@ import Testing
                     let typed = Self.typedStatuses(statement)
                     guard let typed else { continue }
                     writers.insert(file.lastPathComponent)
-                    if !typed.isEmpty { offenders.append("\(file.lastPathComponent): \(typed) in \(statement.prefix(80))…") }
+                    if !typed.isEmpty {
+                        offenders.append("\(file.lastPathComponent): \(typed) in \(statement.prefix(80))…")
+                    }
                 }
             }
         }
@@ -94,8 +105,13 @@ import Testing
             }
         }
         // The scan sees every kind of writer, so an empty offender list is not vacuous.
-        let known: Set = ["InactivitySweep.swift", "FlowSQL.swift", "ReactivationSQL.swift", "EventSQL.swift", "ContactImportSQL.swift"]
-        #expect(known.subtracting(writers).isEmpty, "the scan missed writers: \(known.subtracting(writers)) (found \(writers))")
+        let known: Set = [
+            "InactivitySweep.swift", "FlowSQL.swift", "ReactivationSQL.swift", "EventSQL.swift",
+            "ContactImportSQL.swift",
+        ]
+        #expect(
+            known.subtracting(writers).isEmpty,
+            "the scan missed writers: \(known.subtracting(writers)) (found \(writers))")
         #expect(offenders.isEmpty, "\(offenders)")
     }
 
@@ -123,9 +139,9 @@ import Testing
     static func typedStatuses(_ statement: String) -> [String]? {
         let flat = statement.replacingOccurrences(of: "\n", with: " ")
         let writes = [
-            #"\bUPDATE\b.*\bSET\b.*\bcampaign_status\s*="#,  // an UPDATE of the status
-            #"\bcampaign_status\s*:="#,  // a trigger or function assigning it
-            #"\bINSERT\s+INTO\s+\S*transitions\S*\s*\(\s*contact_id"#,  // an audit row, however the table is spelled
+            #"\bUPDATE\b.*\bSET\b.*\bcampaign_status\s*="#, // an UPDATE of the status
+            #"\bcampaign_status\s*:="#, // a trigger or function assigning it
+            #"\bINSERT\s+INTO\s+\S*transitions\S*\s*\(\s*contact_id"#, // an audit row, however the table is spelled
         ].contains { flat.range(of: $0, options: [.regularExpression, .caseInsensitive]) != nil }
         guard writes else { return nil }
         let words = CampaignStatus.allCases.map(\.rawValue) + TransitionReason.allCases.map(\.rawValue)
@@ -136,13 +152,18 @@ import Testing
     /// (so a single-line statement counts too), comment lines left out.
     static func swiftStatements(_ text: String) -> [String] {
         text.components(separatedBy: "\"\"\"").enumerated().flatMap { index, part -> [String] in
-            index % 2 == 1 ? [part]
-                : part.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }
+            index % 2 == 1
+                ? [part]
+                : part.split(separator: "\n").map(String.init).filter {
+                    !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//")
+                }
         }
     }
 
     static func files(under directory: URL, ext: String) -> [URL] {
-        let all = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        let all =
+            FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL }
+            ?? []
         return all.filter { $0.pathExtension == ext }.sorted { $0.path < $1.path }
     }
 
@@ -161,11 +182,14 @@ import Testing
                     // Written as any writer would: the trigger fires whatever statement changes the status.
                     // The status first, then the channel: the trigger would already act on the first update.
                     _ = try await connection.execute(
-                        "UPDATE \(schema.quoted).contacts SET campaign_status = $1::text::\(schema.quoted).campaign_status", [from.rawValue])
+                        "UPDATE \(schema.quoted).contacts SET campaign_status = $1::text::\(schema.quoted).campaign_status",
+                        [from.rawValue])
                     _ = try await connection.execute("UPDATE \(schema.quoted).contacts SET channel = 'ads'")
                     _ = try await connection.execute(
-                        "UPDATE \(schema.quoted).contacts SET campaign_status = $1::text::\(schema.quoted).campaign_status", [to.rawValue])
-                    let channel: String = try await connection.query("SELECT channel FROM \(schema.quoted).contacts").first!.decode("channel")
+                        "UPDATE \(schema.quoted).contacts SET campaign_status = $1::text::\(schema.quoted).campaign_status",
+                        [to.rawValue])
+                    let channel: String = try await connection.query("SELECT channel FROM \(schema.quoted).contacts")
+                        .first!.decode("channel")
                     #expect(channel == StateMachine.channel(from: from, to: to, current: "ads"), "\(from) → \(to)")
                 }
             }
@@ -179,8 +203,8 @@ extension ReactivationCycleTests {
     /// the declarations (`StatusChange.all`, or the import's) say some statement can write.
     @Test func everyAuditedTransitionIsLegalAndDeclared() async throws {
         try await withInactiveContact { connection, schema, day in
-            try await day(120)  // reactivation email 1
-            try await clicks(1, tag: "a", connection, schema)  // inactive → reactivated (engaged_during_reactivation)
+            try await day(120) // reactivation email 1
+            try await clicks(1, tag: "a", connection, schema) // inactive → reactivated (engaged_during_reactivation)
             let flow = FlowDefinition(name: "f", segment: "retail", template: "t")
             _ = try await connection.withTransaction { try FlowStore(schema: schema).start(flow, on: $0) }
             // Flow entry, three unanswered sends, inactive, cooldown, both emails, moved to ads.
@@ -188,26 +212,37 @@ extension ReactivationCycleTests {
             // Back to email, then engaged by score; then suppressed and reinstated by an import.
             try await clicks(2, tag: "b", connection, schema)
             let importer = ContactImporter(schema: schema)
-            _ = try await importer.importContacts("external_id,campaign_status\nquiet,suppressed\n", format: .csv, on: connection)
-            _ = try await importer.importContacts("external_id,campaign_status\nquiet,active\n", format: .csv, on: connection)
+            _ = try await importer.importContacts(
+                "external_id,campaign_status\nquiet,suppressed\n", format: .csv, on: connection)
+            _ = try await importer.importContacts(
+                "external_id,campaign_status\nquiet,active\n", format: .csv, on: connection)
 
-            var declared = Set(StatusChange.all.flatMap { $0.transitions.map { "\($0.from.rawValue)→\($0.to.rawValue) \($0.reason.rawValue)" } })
+            var declared = Set(
+                StatusChange.all.flatMap {
+                    $0.transitions.map { "\($0.from.rawValue)→\($0.to.rawValue) \($0.reason.rawValue)" }
+                })
             let legal = ContactImportSQL.legalChanges
-            for index in legal.from.indices { declared.insert("\(legal.from[index])→\(legal.to[index]) \(legal.reason[index])") }
+            for index in legal.from.indices {
+                declared.insert("\(legal.from[index])→\(legal.to[index]) \(legal.reason[index])")
+            }
             var seen: Set<TransitionReason> = []
             let rows = try await connection.query(
-                "SELECT from_status::text AS f, to_status::text AS t, reason FROM \(schema.quoted).transitions ORDER BY id").rows
+                "SELECT from_status::text AS f, to_status::text AS t, reason FROM \(schema.quoted).transitions ORDER BY id"
+            ).rows
             for row in rows {
                 let from = try #require(CampaignStatus(rawValue: try row.decode("f")))
                 let to = try #require(CampaignStatus(rawValue: try row.decode("t")))
                 let reason = try #require(TransitionReason(rawValue: try row.decode("reason")))
                 #expect(StateMachine.isLegal(from: from, to: to, reason: reason), "\(from) → \(to) (\(reason))")
-                #expect(declared.contains("\(from.rawValue)→\(to.rawValue) \(reason.rawValue)"), "undeclared: \(from) → \(to) (\(reason))")
+                #expect(
+                    declared.contains("\(from.rawValue)→\(to.rawValue) \(reason.rawValue)"),
+                    "undeclared: \(from) → \(to) (\(reason))")
                 seen.insert(reason)
             }
             // The scenario reached every kind of writer, so the check above is not vacuous.
             let expected: Set<TransitionReason> = [
-                .silence, .engagedDuringReactivation, .flowEntry, .noEngagementAfterSends, .movedToChannel, .returnedToEmail,
+                .silence, .engagedDuringReactivation, .flowEntry, .noEngagementAfterSends, .movedToChannel,
+                .returnedToEmail,
                 .scoreThreshold, .manualSuppression, .manualReinstatement,
             ]
             let story = try await trail(connection, schema)
@@ -221,7 +256,9 @@ extension ReactivationCycleTests {
         let policies = try await connection.run { try PolicyStore(schema: schema).load(on: $0) }
         try await connection.withTransaction { connection in
             let now = try store.now(on: connection)
-            let events = (0..<count).map { IncomingEvent(externalID: "quiet", kind: "click", occurredAt: now, providerEventID: "\(tag)-\($0)") }
+            let events = (0..<count).map {
+                IncomingEvent(externalID: "quiet", kind: "click", occurredAt: now, providerEventID: "\(tag)-\($0)")
+            }
             let stored = try store.record(events, now: now, on: connection)
             try applier.apply(eventIDs: stored.map(\.id), policies: policies, now: now, on: connection)
         }

@@ -8,7 +8,10 @@ import Testing
         var generator = TestGenerator(state: 1)
         let decision = StreamArbiter.decide(
             current: CurrentMembership(stream: "birthday", mode: .locked),
-            candidates: [ArbiterCandidate(stream: "promotion", sends: 1_000, goals: 300), ArbiterCandidate(stream: "birthday", sends: 1_000, goals: 10)],
+            candidates: [
+                ArbiterCandidate(stream: "promotion", sends: 1_000, goals: 300),
+                ArbiterCandidate(stream: "birthday", sends: 1_000, goals: 10),
+            ],
             using: &generator)
         #expect(decision.chosen == "birthday" && decision.reason == .locked)
         #expect(decision.candidates.map(\.stream) == ["promotion", "birthday"], "the log keeps what was weighed")
@@ -19,9 +22,11 @@ import Testing
         for _ in 0..<50 {
             let decision = StreamArbiter.decide(
                 current: CurrentMembership(stream: "promotion", mode: .open),
-                candidates: [ArbiterCandidate(stream: "promotion", sends: 1_000, goals: 300),
-                             ArbiterCandidate(stream: "post_return", priority: 10, sends: 1_000, goals: 10),
-                             ArbiterCandidate(stream: "winback", priority: 5)],
+                candidates: [
+                    ArbiterCandidate(stream: "promotion", sends: 1_000, goals: 300),
+                    ArbiterCandidate(stream: "post_return", priority: 10, sends: 1_000, goals: 10),
+                    ArbiterCandidate(stream: "winback", priority: 5),
+                ],
                 using: &generator)
             #expect(decision.chosen == "post_return" && decision.reason == .manualPriority)
         }
@@ -29,7 +34,8 @@ import Testing
 
     @Test func noEligibleStreamMeansNone() {
         var generator = TestGenerator(state: 3)
-        let decision = StreamArbiter.decide(current: CurrentMembership(stream: "welcome", mode: .open), candidates: [], using: &generator)
+        let decision = StreamArbiter.decide(
+            current: CurrentMembership(stream: "welcome", mode: .open), candidates: [], using: &generator)
         #expect(decision.chosen == nil && decision.reason == .noEligibleStream)
     }
 
@@ -48,12 +54,16 @@ import Testing
                     let index = candidates.firstIndex { $0.stream == decision.chosen }!
                     #expect(decision.reason == .sampledEstimate)
                     candidates[index].sends += 1
-                    if Double.random(in: 0..<1, using: &generator) < truth[candidates[index].stream]! { candidates[index].goals += 1 }
+                    if Double.random(in: 0..<1, using: &generator) < truth[candidates[index].stream]! {
+                        candidates[index].goals += 1
+                    }
                     if day >= 60 { late += 1; if decision.chosen == "good" { lateGood += 1 } }
                     if day < 5, decision.chosen == "poor" { earlyPoor += 1 }
                 }
             }
-            #expect(Double(lateGood) / Double(late) > 0.8, "seed \(seed): \(lateGood) of \(late) late decisions to the better stream; \(candidates)")
+            #expect(
+                Double(lateGood) / Double(late) > 0.8,
+                "seed \(seed): \(lateGood) of \(late) late decisions to the better stream; \(candidates)")
             #expect(earlyPoor > 20, "seed \(seed): the poorer stream was explored early (\(earlyPoor) times)")
         }
     }
@@ -64,11 +74,15 @@ import Testing
     /// better estimate and even a manual priority; a locked membership still holds against it.
     @Test func lockedEntryWinsUnlessAlreadyLocked() {
         var generator = TestGenerator(state: 4)
-        let candidates = [ArbiterCandidate(stream: "promotion", priority: 50, sends: 1_000, goals: 300),
-                          ArbiterCandidate(stream: "post_return", lockedEntry: true)]
-        let entered = StreamArbiter.decide(current: CurrentMembership(stream: "promotion", mode: .open), candidates: candidates, using: &generator)
+        let candidates = [
+            ArbiterCandidate(stream: "promotion", priority: 50, sends: 1_000, goals: 300),
+            ArbiterCandidate(stream: "post_return", lockedEntry: true),
+        ]
+        let entered = StreamArbiter.decide(
+            current: CurrentMembership(stream: "promotion", mode: .open), candidates: candidates, using: &generator)
         #expect(entered.chosen == "post_return" && entered.reason == .lockedEntry)
-        let held = StreamArbiter.decide(current: CurrentMembership(stream: "birthday", mode: .locked), candidates: candidates, using: &generator)
+        let held = StreamArbiter.decide(
+            current: CurrentMembership(stream: "birthday", mode: .locked), candidates: candidates, using: &generator)
         #expect(held.chosen == "birthday" && held.reason == .locked)
     }
 }

@@ -42,8 +42,11 @@ import Testing
         #expect(stream.mode == .open && stream.exits == ["purchase"] && stream.entry.event == "signup")
         #expect(stream.steps.count == 6)
         #expect(stream.steps[1].action == .wait(3 * 86_400))
-        #expect(stream.steps[2].action == .branch(kind: "click", within: 3 * 86_400, then: "thanks", otherwise: "nudge"))
-        guard case .send(let template, let experiment) = stream.steps[3].action else { Issue.record("not a send"); return }
+        #expect(
+            stream.steps[2].action == .branch(kind: "click", within: 3 * 86_400, then: "thanks", otherwise: "nudge"))
+        guard case .send(let template, let experiment) = stream.steps[3].action else {
+            Issue.record("not a send"); return
+        }
         #expect(template == "welcome_2" && experiment?.variants.map(\.name) == ["curiosity", "value"])
         // What is stored (JSON) reads back the same.
         let stored = try JSONEncoder().encode(stream)
@@ -51,7 +54,8 @@ import Testing
     }
 
     @Test func severalStreamsInOneDocument() throws {
-        let streams = try parse("""
+        let streams = try parse(
+            """
             streams:
               - {name: birthday, mode: locked, priority: 10, entry: {date_attribute: birthday, offset_days: -3},
                  steps: [{send: birthday_1}, {wait: 3d}, {send: birthday_2}]}
@@ -64,14 +68,28 @@ import Testing
     /// Each bad field is refused with its name; the message says what is wrong.
     @Test(arguments: [
         ("name: a\nsteps: [{send: x}]\nexits: [teleport]", "exits[0]: unknown event kind \"teleport\""),
-        ("name: a\nentry: {event: signup, reentry_after: 10d}\nsteps: [{send: x}]", "entry.reentry_after: only a standing stream"),
-        ("name: a\nentry: {statuses: [active], reentry_after: soon}\nsteps: [{send: x}]", "entry.reentry_after: \"soon\": is not a duration"),
+        (
+            "name: a\nentry: {event: signup, reentry_after: 10d}\nsteps: [{send: x}]",
+            "entry.reentry_after: only a standing stream"
+        ),
+        (
+            "name: a\nentry: {statuses: [active], reentry_after: soon}\nsteps: [{send: x}]",
+            "entry.reentry_after: \"soon\": is not a duration"
+        ),
         ("name: a\nentry: {event: teleport}\nsteps: [{send: x}]", "entry.event: unknown event kind"),
-        ("name: a\nsteps: [{branch: {if: teleport, within: 1d, then: b, else: b}}, {id: b, send: x}]", "steps[0].branch.if: unknown event kind"),
+        (
+            "name: a\nsteps: [{branch: {if: teleport, within: 1d, then: b, else: b}}, {id: b, send: x}]",
+            "steps[0].branch.if: unknown event kind"
+        ),
         ("name: a\nsteps: [{send: x}, {end: true}, {send: y}]", "steps[2]: no step leads here"),
-        ("name: a\nsteps: [{id: top, wait: 1d}, {branch: {if: open, within: 1d, then: done, else: top}}, {id: done, send: x}]",
-         "steps[0]: a loop of waits and branches with no send"),
-        ("name: a\nmode: locked\nsteps: [{id: top, send: x}, {wait: 7d}, {goto: top}]", "mode: a locked stream must end"),
+        (
+            "name: a\nsteps: [{id: top, wait: 1d}, {branch: {if: open, within: 1d, then: done, else: top}}, {id: done, send: x}]",
+            "steps[0]: a loop of waits and branches with no send"
+        ),
+        (
+            "name: a\nmode: locked\nsteps: [{id: top, send: x}, {wait: 7d}, {goto: top}]",
+            "mode: a locked stream must end"
+        ),
         ("name: a\nsteps: [{id: top, send: x}, {goto: top}]", "a loop of sends with no wait"),
         ("name: a\nsteps: [{goto: nowhere}]", "steps[0].goto: no step has the id \"nowhere\""),
         ("name: a\nsteps: [{wait: soon}]", "steps[0].wait: \"soon\": is not a duration"),
@@ -81,13 +99,17 @@ import Testing
         ("name: Welcome Flow\nsteps: [{send: x}]", "name: \"Welcome Flow\""),
         ("name: a\nmode: sticky\nsteps: [{send: x}]", "mode"),
         ("steps: [{send: x}]", "name: is missing"),
-        ("name: a\nsteps: [{send: {template: x, experiment: {name: e, metric: opens, variants: [{name: v, template: t}]}}}]",
-         "steps[0].send.experiment.variants: an experiment needs at least two variants"),
+        (
+            "name: a\nsteps: [{send: {template: x, experiment: {name: e, metric: opens, variants: [{name: v, template: t}]}}}]",
+            "steps[0].send.experiment.variants: an experiment needs at least two variants"
+        ),
         ("name: a\nentry: {offset_days: 3}\nsteps: [{send: x}]", "entry.offset_days: needs entry.date_attribute"),
         ("name: a\nsteps: [{send: x}]\ngoal: {event: purchase, within: later}", "goal.within"),
         ("- just\n- a list", "not a JSON or YAML stream document"),
-        ("streams:\n  - {name: a, steps: [{send: {template: x, experiment: {name: e, metric: opens, variants: [{name: v, template: t}, {name: w, template: u}]}}}]}\n  - {name: b, steps: [{send: {template: y, experiment: {name: e, metric: opens, variants: [{name: v, template: t}, {name: w, template: u}]}}}]}",
-         "steps[0].send.experiment.name: \"e\" is already the experiment of a steps[0]"),
+        (
+            "streams:\n  - {name: a, steps: [{send: {template: x, experiment: {name: e, metric: opens, variants: [{name: v, template: t}, {name: w, template: u}]}}}]}\n  - {name: b, steps: [{send: {template: y, experiment: {name: e, metric: opens, variants: [{name: v, template: t}, {name: w, template: u}]}}}]}",
+            "steps[0].send.experiment.name: \"e\" is already the experiment of a steps[0]"
+        ),
     ])
     func badFieldsAreNamed(document: String, expected: String) {
         #expect { try parse(document) } throws: { error in
@@ -108,7 +130,8 @@ import Testing
             let changed = Self.welcome.replacingOccurrences(of: "wait: 3d", with: "wait: 4d")
             let updated = try await connection.withTransaction { try store.apply(Data(changed.utf8), on: $0) }
             #expect(updated.map(\.outcome) == [.updated(version: 2)])
-            let bad = "streams:\n  - {name: welcome, steps: [{send: other}]}\n  - {name: broken, steps: [{goto: nowhere}]}"
+            let bad =
+                "streams:\n  - {name: welcome, steps: [{send: other}]}\n  - {name: broken, steps: [{goto: nowhere}]}"
             await #expect(throws: StreamError.self) {
                 try await connection.withTransaction { try store.apply(Data(bad.utf8), on: $0) }
             }

@@ -24,11 +24,13 @@ import Testing
             let table = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)
             let listening = table.split(separator: "\n").dropFirst().compactMap { line -> String? in
                 let fields = line.split(separator: " ")
-                guard fields.count > 3, fields[3] == "0A" else { return nil }  // 0A: LISTEN
+                guard fields.count > 3, fields[3] == "0A" else { return nil } // 0A: LISTEN
                 return String(fields[1])
             }
             let suffix = ":" + String(port, radix: 16, uppercase: true).leftPadded(to: 4)
-            #expect(listening.contains("0100007F" + suffix), "listening sockets: \(listening.filter { $0.hasSuffix(suffix) })")
+            #expect(
+                listening.contains("0100007F" + suffix),
+                "listening sockets: \(listening.filter { $0.hasSuffix(suffix) })")
             #expect(!listening.contains("00000000" + suffix))
         }
     }
@@ -71,7 +73,8 @@ import Testing
     func nonGetIs405(method: String) async throws {
         try await RunningServer.with(routes) { port async throws in
             let body = method == "HEAD" ? "" : "Content-Length: 5\r\n"
-            let request = "\(method) /metrics HTTP/1.1\r\nHost: x\r\n\(body)Connection: close\r\n\r\n\(body.isEmpty ? "" : "hello")"
+            let request =
+                "\(method) /metrics HTTP/1.1\r\nHost: x\r\n\(body)Connection: close\r\n\r\n\(body.isEmpty ? "" : "hello")"
             let response = try RawHTTPClient.send(request, port: port)
             #expect(response.status == 405)
             #expect(response.headers["allow"] == "GET")

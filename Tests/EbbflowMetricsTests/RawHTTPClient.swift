@@ -20,8 +20,9 @@ enum RawHTTPClient {
     }
 
     static func get(_ path: String, port: Int, method: String = "GET") throws -> Response {
-        try send("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ebbflow-tests\r\nConnection: close\r\n\r\n",
-                 port: port)
+        try send(
+            "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ebbflow-tests\r\nConnection: close\r\n\r\n",
+            port: port)
     }
 
     static func send(_ request: String, port: Int) throws -> Response {
@@ -43,7 +44,9 @@ enum RawHTTPClient {
                 return response
             }
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
-            guard count > 0 else { throw count == 0 ? ClientError(description: "closed by the server") : .errno("recv") }
+            guard count > 0 else {
+                throw count == 0 ? ClientError(description: "closed by the server") : .errno("recv")
+            }
             received.append(contentsOf: chunk[0..<count])
         }
     }
@@ -52,7 +55,9 @@ enum RawHTTPClient {
         let bytes = Array(request.utf8)
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
             guard sent > 0 else { throw ClientError.errno("send") }
             offset += sent
         }
@@ -96,7 +101,8 @@ enum RawHTTPClient {
     static func parse(_ bytes: [UInt8]) throws -> Response {
         let separator = Array("\r\n\r\n".utf8)
         guard let split = bytes.indices.first(where: { bytes[$0...].starts(with: separator) }) else {
-            throw ClientError(description: "no end of head in \(bytes.count) bytes: \(String(decoding: bytes, as: UTF8.self))")
+            throw ClientError(
+                description: "no end of head in \(bytes.count) bytes: \(String(decoding: bytes, as: UTF8.self))")
         }
         let head = String(decoding: bytes[..<split], as: UTF8.self)
         let lines = head.split(separator: "\r\n")

@@ -60,7 +60,10 @@ struct SaturatedPoolProbe {
             let answer = try #require(gate.answer)
             #expect(try answer.get().status == 200)
             #expect(gate.blockedAtOnce >= threads, "every cooperative thread held by a blocker")
-            #expect(gate.canaryHadRun == false, "a cooperative thread was free during the request: the pool was not saturated (\(gate.blockedAtOnce) blocked)")
+            #expect(
+                gate.canaryHadRun == false,
+                "a cooperative thread was free during the request: the pool was not saturated (\(gate.blockedAtOnce) blocked)"
+            )
         }
     }
 }

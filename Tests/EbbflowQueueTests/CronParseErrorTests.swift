@@ -1,8 +1,8 @@
 // Tests that malformed expressions are rejected with messages naming the field and value.
 
+import EbbflowQueue
 import Foundation
 import Testing
-import EbbflowQueue
 
 struct CronParseErrorTests {
     private func message(_ expression: String) -> String? {
@@ -49,7 +49,10 @@ struct CronParseErrorTests {
         ("*/ * * * *", #"minute field "*/": step must be a whole number of at least 1"#),
         ("0 */-2 * * *", #"hour field "*/-2": step must be a whole number of at least 1"#),
         ("1/2/3 * * * *", #"minute field "1/2/3": more than one "/" step"#),
-        ("0 5-1 * * *", #"hour field "5-1": range start is greater than range end (wrap-around ranges are not supported)"#),
+        (
+            "0 5-1 * * *",
+            #"hour field "5-1": range start is greater than range end (wrap-around ranges are not supported)"#
+        ),
         ("0 0 1-2-3 * *", #"day-of-month field "1-2-3": malformed range"#),
         ("1,,2 * * * *", #"minute field "1,,2": empty item in list"#),
         ("1, * * * *", #"minute field "1,": empty item in list"#),
@@ -61,15 +64,21 @@ struct CronParseErrorTests {
     @Test func emptyAndWrongFieldCounts() {
         #expect(message("") == #"cron expression "": expression is empty"#)
         #expect(message("   \t ") == #"cron expression "": expression is empty"#)
-        #expect(message("* * * *")
-            == #"cron expression "* * * *": expected 5 fields (minute hour day-of-month month day-of-week), found 4"#)
-        #expect(message("0 * * * * *")
-            == #"cron expression "0 * * * * *": expected 5 fields (minute hour day-of-month month day-of-week), found 6"#)
+        #expect(
+            message("* * * *")
+                == #"cron expression "* * * *": expected 5 fields (minute hour day-of-month month day-of-week), found 4"#
+        )
+        #expect(
+            message("0 * * * * *")
+                == #"cron expression "0 * * * * *": expected 5 fields (minute hour day-of-month month day-of-week), found 6"#
+        )
     }
 
-    @Test(arguments: ["@reboot", "@fortnightly", "@", "@daily 5", "@every", "@every 0s", "@every 5x",
-                      "@every 30m1h", "@every 1h1h", "@every -5m", "@every 1.5h", "@every 15", "@every m",
-                      "@every 1h 30m"])
+    @Test(arguments: [
+        "@reboot", "@fortnightly", "@", "@daily 5", "@every", "@every 0s", "@every 5x",
+        "@every 30m1h", "@every 1h1h", "@every -5m", "@every 1.5h", "@every 15", "@every m",
+        "@every 1h 30m",
+    ])
     func badMacros(expression: String) throws {
         let error = try #require(message(expression))
         #expect(error.hasPrefix("cron expression \"\(expression)\": "))

@@ -1,10 +1,11 @@
 // Enqueueing: single, bulk and COPY; unique keys dedupe, also across concurrent transactions.
 import EbbflowCore
-@testable import EbbflowQueue
 import EbbflowTestSupport
 import Foundation
 import PostgresClient
 import Testing
+
+@testable import EbbflowQueue
 
 @Suite struct EnqueueTests {
     @Test func uniqueKeyReturnsExistingJob() async throws {
@@ -37,10 +38,15 @@ import Testing
                 try store.cancel(keyless, on: connection)
                 return (held, older, newer, keyless, holder)
             }
-            let moved = try await connection.withTransaction { try store.retryFinished([held, older, newer, keyless], on: $0) }
+            let moved = try await connection.withTransaction {
+                try store.retryFinished([held, older, newer, keyless], on: $0)
+            }
             #expect(Set(moved) == [newer, keyless])
             #expect(try await connection.run { try store.holder(ofUniqueKey: "held", on: $0) } == holder)
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE id = ANY($1)", [[held, older]]) == 2)
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE id = ANY($1)", [[held, older]]) == 2
+            )
         }
     }
 
@@ -58,10 +64,12 @@ import Testing
             try await enqueuer.simpleQuery("BEGIN")
             _ = try await enqueuer.run { try store.enqueue(NewJob(kind: "noop", uniqueKey: "raced"), on: $0) }
             let retry = Task { try await connection.withTransaction { try store.retryFinished([finished], on: $0) } }
-            try await Task.sleep(for: .milliseconds(200))  // the retry now waits on the uncommitted key
+            try await Task.sleep(for: .milliseconds(200)) // the retry now waits on the uncommitted key
             try await enqueuer.simpleQuery("COMMIT")
             #expect(try await retry.value.isEmpty)
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE id = $1", [finished]) == 1)
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE id = $1", [finished]) == 1)
             await enqueuer.close()
         }
     }
@@ -105,49 +113,67 @@ import Testing
     @Test func bulkAndCopyEnqueue() async throws {
         try await MigratedSchema.with { connection, schema in
             let store = JobStore(schema: schema)
-            let jobs = (0..<5000).map { NewJob(kind: "noop", args: PGJSON("{\"n\": \($0)}"), delay: $0 % 2 == 0 ? 0 : 60) }
+            let jobs = (0..<5000).map {
+                NewJob(kind: "noop", args: PGJSON("{\"n\": \($0)}"), delay: $0 % 2 == 0 ? 0 : 60)
+            }
             let bulk = try await connection.withTransaction { try store.enqueueMany(jobs, on: $0) }
             #expect(bulk.inserted == 5000)
             let copied = try await connection.withTransaction { try store.copyIn(jobs, on: $0) }
             #expect(copied == 5000)
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE state = 'scheduled'") == 5000)
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE args->>'n' = '4999'") == 2)
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE state = 'scheduled'") == 5000)
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE args->>'n' = '4999'") == 2)
             // An explicit run time wins over the delay, in both bulk paths.
-            let at = Date(timeIntervalSince1970: 4_102_444_800)  // 2100-01-01
+            let at = Date(timeIntervalSince1970: 4_102_444_800) // 2100-01-01
             let timed = [NewJob(kind: "timed", runAt: at, delay: 5), NewJob(kind: "timed", runAt: at)]
             _ = try await connection.withTransaction { try store.enqueueMany(timed, on: $0) }
             _ = try await connection.withTransaction { try store.copyIn(timed, on: $0) }
-            #expect(try await MigratedSchema.count(connection, """
-                SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'timed' AND state = 'scheduled' AND run_at = '2100-01-01T00:00:00Z'
-                """) == 4)
+            #expect(
+                try await MigratedSchema.count(
+                    connection,
+                    """
+                    SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'timed' AND state = 'scheduled' AND run_at = '2100-01-01T00:00:00Z'
+                    """) == 4)
         }
     }
 
     @Test func invalidJobsAreRefused() async throws {
         try await MigratedSchema.with { connection, schema in
             let store = JobStore(schema: schema)
-            for bad in [NewJob(kind: ""), NewJob(kind: "noop", queue: ""), NewJob(kind: "noop", maxAttempts: 0), NewJob(kind: "noop", delay: -1)] {
+            for bad in [
+                NewJob(kind: ""), NewJob(kind: "noop", queue: ""), NewJob(kind: "noop", maxAttempts: 0),
+                NewJob(kind: "noop", delay: -1),
+            ] {
                 await #expect(throws: QueueError.self) { try await connection.run { try store.enqueue(bad, on: $0) } }
             }
             // Before year 1: PostgreSQL's 1 BC, which the COPY path's text once wrote as year 0.
             // 0000-12-31T23:59:59Z
             let early = NewJob(kind: "noop", runAt: Date(timeIntervalSince1970: -62_135_596_801))
-            await #expect(throws: QueueError.self) { try await connection.run { try store.copyIn([early, early], on: $0) } }
+            await #expect(throws: QueueError.self) {
+                try await connection.run { try store.copyIn([early, early], on: $0) }
+            }
             await #expect(throws: QueueError.self) { try await connection.run { try store.enqueue(early, on: $0) } }
         }
     }
 
     /// A queue no worker's `--queues` can name (it splits on commas and trims spaces) is
     /// refused by the library too, on every enqueue path; a job there once waited for ever.
-    @Test(arguments: ["default,sweeps", " default", "default ", "sweeps\n", "a\u{2028}b", "a\u{2029}", "\u{00A0}mail",
-                      String(repeating: "q", count: 129), String(repeating: "q", count: 8_192)])
+    @Test(arguments: [
+        "default,sweeps", " default", "default ", "sweeps\n", "a\u{2028}b", "a\u{2029}", "\u{00A0}mail",
+        String(repeating: "q", count: 129), String(repeating: "q", count: 8_192),
+    ])
     func queueNamesNoWorkerCanClaimAreRefused(queue: String) async throws {
         try await MigratedSchema.with { (connection, schema) async throws in
             let store = JobStore(schema: schema)
             let job = NewJob(kind: "noop", queue: queue)
             await #expect(throws: BoundError.self) { try await connection.run { try store.enqueue(job, on: $0) } }
             await #expect(throws: BoundError.self) { try await connection.run { try store.enqueueMany([job], on: $0) } }
-            await #expect(throws: BoundError.self) { try await connection.run { try store.copyIn([job, job], on: $0) } }
+            await #expect(throws: BoundError.self) {
+                try await connection.run { try store.copyIn([job, job], on: $0) }
+            }
             #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs") == 0)
         }
     }
@@ -162,7 +188,9 @@ import Testing
             _ = try await connection.run { try store.enqueue(job, on: $0) }
             _ = try await connection.run { try store.enqueueMany([job], on: $0) }
             _ = try await connection.run { try store.copyIn([job, job], on: $0) }
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE queue = $1", [queue]) == 4)
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE queue = $1", [queue]) == 4)
         }
     }
 }

@@ -1,9 +1,10 @@
-// A job's task cancelled while its connection has no statement running: the cancel is not lost.
-@testable import EbbflowQueue
 import EbbflowTestSupport
 import Foundation
 import PostgresClient
 import Testing
+
+// A job's task cancelled while its connection has no statement running: the cancel is not lost.
+@testable import EbbflowQueue
 
 /// Each statement sleeps 30 s: were the cancel lost, the call would succeed and the expectation
 /// fail (no hang, and no wall-clock bound: refused statements return at once).

@@ -1,6 +1,5 @@
 // The maintenance runner over typed services: each on its own period, a failing one not stopping the others, wake-ups.
 import EbbflowCore
-@testable import EbbflowQueue
 import EbbflowTestSupport
 import Foundation
 import Logging
@@ -8,6 +7,8 @@ import PostgresClient
 import ServiceLifecycle
 import Synchronization
 import Testing
+
+@testable import EbbflowQueue
 
 @Suite struct MaintenanceRunnerTests {
     /// Runs per service name, counted on the connection's thread.
@@ -26,7 +27,8 @@ import Testing
         do {
             var logger = Logger(label: "test.maintenance")
             logger.logLevel = .critical
-            let pool = PGPool(try TestDatabase.configuration, maxConnections: 2, acquireTimeout: .seconds(60), logger: logger)
+            let pool = PGPool(
+                try TestDatabase.configuration, maxConnections: 2, acquireTimeout: .seconds(60), logger: logger)
             let runs = Runs()
             let wake = WakeSignal()
             let services = [
@@ -43,12 +45,13 @@ import Testing
                     return try connection.query("SELECT 1 AS one").count
                 },
             ]
-            let runner = MaintenanceRunner(services: services, tick: .milliseconds(5), pool: pool, wake: wake, logger: logger)
+            let runner = MaintenanceRunner(
+                services: services, tick: .milliseconds(5), pool: pool, wake: wake, logger: logger)
             let group = ServiceGroup(services: [runner], logger: logger)
             let running = Task { try await group.run() }
             while runs["every tick"] < 5 { try await Task.sleep(for: .milliseconds(5)) }
             await group.triggerGracefulShutdown()
-            try await running.value  // graceful shutdown ends the runner
+            try await running.value // graceful shutdown ends the runner
             await pool.close()
             #expect(runs["hourly"] == 1)
             #expect(runs["failing"] >= 4, "a throwing service is run again on its period")

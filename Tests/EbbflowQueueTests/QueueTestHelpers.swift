@@ -1,10 +1,11 @@
 // Shared pieces of the queue tests: handlers that fail on purpose, and running a worker in-process.
 import EbbflowCore
-@testable import EbbflowQueue
 import EbbflowTestSupport
 import Foundation
 import Logging
 import PostgresClient
+
+@testable import EbbflowQueue
 
 /// Always throws: for retry and discard tests.
 struct FailingJob: TransactionalJobHandler {
@@ -46,12 +47,15 @@ enum InProcess {
     }
 
     /// Runs a draining worker over `schema` until nothing is due.
-    static func drain(_ schema: SchemaName, registry: JobRegistry, concurrency: Int = 4,
-                      retry: RetryPolicy = RetryPolicy()) async throws {
+    static func drain(
+        _ schema: SchemaName, registry: JobRegistry, concurrency: Int = 4,
+        retry: RetryPolicy = RetryPolicy()
+    ) async throws {
         let worker = QueueWorker(
             database: try TestDatabase.configuration, schema: schema, registry: registry,
-            configuration: WorkerConfiguration(queues: ["default"], concurrency: concurrency, listen: false,
-                                               jobTimeout: .seconds(30), retryPolicy: retry, drain: true),
+            configuration: WorkerConfiguration(
+                queues: ["default"], concurrency: concurrency, listen: false,
+                jobTimeout: .seconds(30), retryPolicy: retry, drain: true),
             logger: logger)
         try await worker.run()
     }

@@ -42,22 +42,30 @@ private struct OtherJob: JobKind { static let kind = "other_probe" }
             let woken = try await Self.notifications(schema) {
                 let inserted = try await connection.withTransaction { connection in
                     let now = try store.now(on: connection)
-                    return try store.enqueue(ProbeJob.self, rowsOf: Self.rows, [now, 4, -3], columns: [.subject], now: now, on: connection)
+                    return try store.enqueue(
+                        ProbeJob.self, rowsOf: Self.rows, [now, 4, -3], columns: [.subject], now: now, on: connection)
                 }
                 #expect(inserted == 4)
             }
             #expect(woken == ["default"], "one NOTIFY for the queue, for the three rows due by now")
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT kind, args->>'n' AS n, state::text AS state, subject, unique_key, created_at <= run_at AS later
                 FROM \(schema.qualified("jobs")) ORDER BY (args->>'n')::int
-                """).rows.map {
-                [try $0.decode("kind", as: String.self), try $0.decode("n", as: String.self), try $0.decode("state", as: String.self),
-                 try $0.decode("subject", as: String?.self) ?? "nil", try $0.decode("unique_key", as: String?.self) ?? "nil"]
+                """
+            ).rows.map {
+                [
+                    try $0.decode("kind", as: String.self), try $0.decode("n", as: String.self),
+                    try $0.decode("state", as: String.self),
+                    try $0.decode("subject", as: String?.self) ?? "nil",
+                    try $0.decode("unique_key", as: String?.self) ?? "nil",
+                ]
             }
-            #expect(rows == [
-                ["probe", "1", "available", "thing:1", "nil"], ["probe", "2", "available", "thing:2", "nil"],
-                ["probe", "3", "available", "thing:3", "nil"], ["probe", "4", "scheduled", "thing:4", "nil"],
-            ], "due at or before now: available; later: scheduled; unique_key only when asked for")
+            #expect(
+                rows == [
+                    ["probe", "1", "available", "thing:1", "nil"], ["probe", "2", "available", "thing:2", "nil"],
+                    ["probe", "3", "available", "thing:3", "nil"], ["probe", "4", "scheduled", "thing:4", "nil"],
+                ], "due at or before now: available; later: scheduled; unique_key only when asked for")
         }
     }
 
@@ -71,7 +79,10 @@ private struct OtherJob: JobKind { static let kind = "other_probe" }
                 }
             }
             #expect(woken.isEmpty)
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE state = 'scheduled' AND subject IS NULL") == 3)
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE state = 'scheduled' AND subject IS NULL")
+                    == 3)
         }
     }
 
@@ -80,8 +91,10 @@ private struct OtherJob: JobKind { static let kind = "other_probe" }
             let store = JobStore(schema: schema)
             let counts = try await connection.withTransaction { connection in
                 let now = try store.now(on: connection)
-                let first = try store.enqueue(ProbeJob.self, rowsOf: Self.rows, [now, 2, 0], columns: [.uniqueKey], now: now, on: connection)
-                let again = try store.enqueue(ProbeJob.self, rowsOf: Self.rows, [now, 3, 0], columns: [.uniqueKey], now: now, on: connection)
+                let first = try store.enqueue(
+                    ProbeJob.self, rowsOf: Self.rows, [now, 2, 0], columns: [.uniqueKey], now: now, on: connection)
+                let again = try store.enqueue(
+                    ProbeJob.self, rowsOf: Self.rows, [now, 3, 0], columns: [.uniqueKey], now: now, on: connection)
                 return [first, again]
             }
             #expect(counts == [2, 1], "key:1 and key:2 were held; key:3 was free")
@@ -95,32 +108,44 @@ private struct OtherJob: JobKind { static let kind = "other_probe" }
             let store = JobStore(schema: schema)
             let cancelled = try await connection.withTransaction { connection in
                 let now = try store.now(on: connection)
-                try store.enqueue(ProbeJob.self, rowsOf: Self.rows, [now, 3, -10], columns: [.subject], now: now, on: connection)
-                try store.enqueue(OtherJob.self, rowsOf: Self.rows, [now, 1, -10], columns: [.subject], now: now, on: connection)
+                try store.enqueue(
+                    ProbeJob.self, rowsOf: Self.rows, [now, 3, -10], columns: [.subject], now: now, on: connection)
+                try store.enqueue(
+                    OtherJob.self, rowsOf: Self.rows, [now, 1, -10], columns: [.subject], now: now, on: connection)
                 return now
             }
             // thing:1's probe is running: a job already started is not cancelled.
-            let claimed = try await connection.run { try store.claim(queues: ["default"], kinds: [ProbeJob.kind], limit: 1, worker: "w",
-                                                                      leaseSeconds: 600, on: $0) }
+            let claimed = try await connection.run {
+                try store.claim(
+                    queues: ["default"], kinds: [ProbeJob.kind], limit: 1, worker: "w",
+                    leaseSeconds: 600, on: $0)
+            }
             #expect(claimed.rows.map(\.args.text) == [#"{"n": 1}"#])
             let count = try await connection.withTransaction { connection in
-                try store.cancelPending(kinds: [ProbeJob.self], subjects: ["thing:1", "thing:2", "thing:9"], now: cancelled,
-                                        reason: "it left", on: connection)
+                try store.cancelPending(
+                    kinds: [ProbeJob.self], subjects: ["thing:1", "thing:2", "thing:9"], now: cancelled,
+                    reason: "it left", on: connection)
             }
             #expect(count == 1)
-            let finished = try await connection.query("""
+            let finished = try await connection.query(
+                """
                 SELECT id, kind, subject, state::text AS state, errors->-1->>'message' AS message FROM \(schema.qualified("finished_jobs"))
-                """).rows
+                """
+            ).rows
             try #require(finished.count == 1)
             #expect(try finished[0].decode("subject", as: String.self) == "thing:2")
             #expect(try finished[0].decode("state", as: String.self) == "cancelled")
             #expect(try finished[0].decode("message", as: String.self) == "it left")
-            let left = try await connection.query("SELECT kind || ' ' || subject AS job FROM \(schema.qualified("jobs")) ORDER BY 1").rows
+            let left = try await connection.query(
+                "SELECT kind || ' ' || subject AS job FROM \(schema.qualified("jobs")) ORDER BY 1"
+            ).rows
                 .map { try $0.decode("job", as: String.self) }
             #expect(left == ["other_probe thing:1", "probe thing:1", "probe thing:3"])
             let id: Int64 = try finished[0].decode("id")
             _ = try await connection.withTransaction { try store.retryFinished([id], on: $0) }
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE id = $1 AND subject = 'thing:2'", [id]) == 1)
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE id = $1 AND subject = 'thing:2'", [id]) == 1)
         }
     }
 
@@ -131,11 +156,14 @@ private struct OtherJob: JobKind { static let kind = "other_probe" }
                 let now = try store.now(on: connection)
                 try store.enqueue(ProbeJob.self, rowsOf: Self.rows, [now, 3, 0], now: now, on: connection)
                 try store.enqueue(OtherJob.self, rowsOf: Self.rows, [now, 3, 0], now: now, on: connection)
-                return try store.cancelPending(kinds: [ProbeJob.self, OtherJob.self], argsContaining: PGJSON(#"{"n": 2}"#), now: now,
-                                               reason: "gone", on: connection)
+                return try store.cancelPending(
+                    kinds: [ProbeJob.self, OtherJob.self], argsContaining: PGJSON(#"{"n": 2}"#), now: now,
+                    reason: "gone", on: connection)
             }
             #expect(count == 2)
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE args->>'n' = '2'") == 0)
+            #expect(
+                try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE args->>'n' = '2'")
+                    == 0)
         }
     }
 
@@ -143,17 +171,24 @@ private struct OtherJob: JobKind { static let kind = "other_probe" }
     @Test func enqueueJobsFunctionMakesAvailableJobsAndWakesWorkers() async throws {
         try await MigratedSchema.with { connection, schema in
             let woken = try await Self.notifications(schema) {
-                let made: Int = try await connection.query("""
+                let made: Int = try await connection.query(
+                    """
                     SELECT \(schema.qualified("enqueue_jobs"))('probe', ARRAY['{"a": 1}'::jsonb, '{"a": 2}'::jsonb]) AS made
-                    """).first!.decode("made")
+                    """
+                ).first!.decode("made")
                 #expect(made == 2)
-                let none: Int = try await connection.query("SELECT \(schema.qualified("enqueue_jobs"))('probe', '{}') AS made").first!.decode("made")
+                let none: Int = try await connection.query(
+                    "SELECT \(schema.qualified("enqueue_jobs"))('probe', '{}') AS made"
+                ).first!.decode("made")
                 #expect(none == 0)
             }
             #expect(woken == ["default"])
-            #expect(try await MigratedSchema.count(connection, """
-                SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'probe' AND state = 'available' AND run_at = created_at
-                """) == 2)
+            #expect(
+                try await MigratedSchema.count(
+                    connection,
+                    """
+                    SELECT 1 FROM \(schema.quoted).jobs WHERE kind = 'probe' AND state = 'available' AND run_at = created_at
+                    """) == 2)
         }
     }
 }

@@ -1,11 +1,12 @@
 // Tables that outgrow their planner statistics are analyzed by the maintenance service, once per growth.
 import EbbflowCore
-@testable import EbbflowQueue
 import EbbflowTestSupport
 import Foundation
 import Logging
 import PostgresClient
 import Testing
+
+@testable import EbbflowQueue
 
 @Suite struct StatisticsRefresherTests {
     @Test func outgrownTableIsAnalyzedOnceThenLeftAlone() async throws {
@@ -17,11 +18,13 @@ import Testing
                 try store.copyIn((0..<30_000).map { NewJob(kind: "noop", args: PGJSON("{\"n\": \($0)}")) }, on: $0)
             }
             let before: Double = try await connection.query(
-                "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = '\(schema.qualified("jobs"))'::regclass").first!.decode("n")
+                "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = '\(schema.qualified("jobs"))'::regclass"
+            ).first!.decode("n")
             #expect(before <= 0, "no statistics yet: \(before)")
             #expect(try await connection.run { try refresher.run(on: $0) } >= 1)
             let after: Double = try await connection.query(
-                "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = '\(schema.qualified("jobs"))'::regclass").first!.decode("n")
+                "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = '\(schema.qualified("jobs"))'::regclass"
+            ).first!.decode("n")
             #expect(after > 25_000, "analyzed: \(after)")
             #expect(try await connection.run { try refresher.run(on: $0) } == 0, "statistics now match the table")
         }
@@ -37,7 +40,8 @@ import Testing
                 try store.copyIn((0..<30_000).map { NewJob(kind: "noop", args: PGJSON("{\"n\": \($0)}")) }, on: $0)
             }
             let role = "ebbflow_stats_probe"
-            try await connection.simpleQuery("""
+            try await connection.simpleQuery(
+                """
                 DO $$ BEGIN
                     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '\(role)') THEN CREATE ROLE \(role) NOLOGIN; END IF;
                 END $$;
@@ -49,10 +53,13 @@ import Testing
             try await asProbe.simpleQuery("SET ROLE \(role)")
             #expect(try await asProbe.run { try refresher.run(on: $0) } == 0, "nothing analyzed as a non-owner")
             let tuples: Double = try await connection.query(
-                "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = '\(schema.qualified("jobs"))'::regclass").first!.decode("n")
+                "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = '\(schema.qualified("jobs"))'::regclass"
+            ).first!.decode("n")
             #expect(tuples <= 0, "the statistics did not change: \(tuples)")
             await asProbe.close()
-            try await connection.simpleQuery("REVOKE ALL ON ALL TABLES IN SCHEMA \(schema.quoted) FROM \(role); REVOKE USAGE ON SCHEMA \(schema.quoted) FROM \(role)")
+            try await connection.simpleQuery(
+                "REVOKE ALL ON ALL TABLES IN SCHEMA \(schema.quoted) FROM \(role); REVOKE USAGE ON SCHEMA \(schema.quoted) FROM \(role)"
+            )
             #expect(try await connection.run { try refresher.run(on: $0) } >= 1, "the owner analyzes")
         }
     }
@@ -65,7 +72,8 @@ import Testing
         let admin = try await TestDatabase.connect()
         let role = "ebbflow_stats_dbowner"
         let database = "ebbflow_stats_\(TestDatabase.uniqueSchemaName("db"))"
-        try await admin.simpleQuery("""
+        try await admin.simpleQuery(
+            """
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '\(role)') THEN CREATE ROLE \(role) NOLOGIN; END IF;
             END $$
@@ -84,7 +92,8 @@ import Testing
             let refresher = StatisticsRefresher(store: store, logger: InProcess.logger)
             #expect(try await connection.run { try refresher.run(on: $0) } >= 1, "the database owner analyzes")
             let tuples: Double = try await connection.query(
-                "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = '\(schema.qualified("jobs"))'::regclass").first!.decode("n")
+                "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = '\(schema.qualified("jobs"))'::regclass"
+            ).first!.decode("n")
             #expect(tuples > 25_000, "analyzed: \(tuples)")
             await connection.close()
         } catch {
@@ -104,7 +113,8 @@ import Testing
             }
             let other = try await TestDatabase.connect()
             try await other.simpleQuery("BEGIN")
-            try await other.execute("SELECT pg_advisory_xact_lock(hashtext('ebbflow.statistics'), hashtext($1))", [schema.name])
+            try await other.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('ebbflow.statistics'), hashtext($1))", [schema.name])
             let refresher = StatisticsRefresher(store: store, logger: InProcess.logger)
             #expect(try await connection.run { try refresher.run(on: $0) } == 0)
             try await other.simpleQuery("COMMIT")

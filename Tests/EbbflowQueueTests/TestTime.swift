@@ -2,6 +2,7 @@
 
 import EbbflowCore
 import Foundation
+
 @testable import EbbflowQueue
 
 /// Exact, locale-free conversions between instants and `2024-03-10T03:00:00-04:00`
@@ -24,8 +25,9 @@ enum TestTime {
             Int(String(decoding: chars[start..<start + length], as: UTF8.self))!
         }
         precondition(chars.count >= 20, "bad ISO 8601 text \(text)")
-        let wall = CronCivilTime(year: number(0, 4), month: number(5, 2), day: number(8, 2),
-                                 hour: number(11, 2), minute: number(14, 2))
+        let wall = CronCivilTime(
+            year: number(0, 4), month: number(5, 2), day: number(8, 2),
+            hour: number(11, 2), minute: number(14, 2))
         var offset = 0
         if chars[19] != UInt8(ascii: "Z") {
             let sign = chars[19] == UInt8(ascii: "-") ? -1 : 1
@@ -48,8 +50,10 @@ enum TestTime {
     }
 
     /// The next `count` fire times of `expression` after `start`, as ISO text in `zone`.
-    static func fires(_ expression: String, in zone: TimeZone = utc, after start: String,
-                      count: Int = 5) throws -> [String] {
+    static func fires(
+        _ expression: String, in zone: TimeZone = utc, after start: String,
+        count: Int = 5
+    ) throws -> [String] {
         let schedule = try CronSchedule(parsing: expression, timeZone: zone)
         return schedule.nextTimes(after: date(start), count: count).map { iso($0, zone) }
     }

@@ -1,18 +1,23 @@
 // In-process worker behaviour: retries with growing delays, chunks isolating poison, bad kinds.
 import EbbflowCore
-@testable import EbbflowQueue
 import EbbflowTestSupport
 import Foundation
 import PostgresClient
 import ServiceLifecycle
 import Testing
 
+@testable import EbbflowQueue
+
 @Suite struct WorkerBehaviourTests {
     @Test func throwingHandlerRetriesWithGrowingDelaysThenDiscards() async throws {
         try await MigratedSchema.with(simulation: true) { connection, schema in
             let store = JobStore(schema: schema)
-            try await connection.run { try DatabaseClock(schema: schema).set(Date(timeIntervalSince1970: 1_800_000_000), on: $0) }
-            let id = try await connection.run { try store.enqueue(NewJob(kind: FailingJob.kind, maxAttempts: 4), on: $0) }.id
+            try await connection.run {
+                try DatabaseClock(schema: schema).set(Date(timeIntervalSince1970: 1_800_000_000), on: $0)
+            }
+            let id = try await connection.run {
+                try store.enqueue(NewJob(kind: FailingJob.kind, maxAttempts: 4), on: $0)
+            }.id
             var registry = JobRegistry()
             registry.register(FailingJob())
             let policy = RetryPolicy(base: 10, factor: 3, maxDelay: 10_000, jitter: 0)
@@ -40,18 +45,28 @@ import Testing
     @Test func chunkWithPoisonCompletesTheRestAndIsolatesThePoison() async throws {
         try await MigratedSchema.with(simulation: true) { connection, schema in
             let store = JobStore(schema: schema)
-            let jobs = (0..<100).map { try! NewJob(kind: PoisonableChunkJob.kind, encoding: PoisonableChunkJob.Args(poison: $0 == 37), maxAttempts: 2) }
+            let jobs = (0..<100).map {
+                try! NewJob(
+                    kind: PoisonableChunkJob.kind, encoding: PoisonableChunkJob.Args(poison: $0 == 37), maxAttempts: 2)
+            }
             try await connection.withTransaction { try store.enqueueMany(jobs, on: $0) }
             let log = RecordLog<Int>()
             var registry = JobRegistry()
             registry.register(PoisonableChunkJob(log: log))
-            try await InProcess.drain(schema, registry: registry, concurrency: 100, retry: RetryPolicy(base: 60, jitter: 0))
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed'") == 99)
-            let counted: Int = try await connection.query("SELECT value FROM \(schema.quoted).counters WHERE name = 'chunked'").first!.decode("value")
+            try await InProcess.drain(
+                schema, registry: registry, concurrency: 100, retry: RetryPolicy(base: 60, jitter: 0))
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed'") == 99)
+            let counted: Int = try await connection.query(
+                "SELECT value FROM \(schema.quoted).counters WHERE name = 'chunked'"
+            ).first!.decode("value")
             #expect(counted == 99, "only committed chunks count")
             #expect(log.all.first == 100, "the first attempt was one chunk of 100")
             #expect(log.all.filter { $0 > 1 }.count >= 2, "completions happened in chunk transactions, not one by one")
-            let poison: Int64 = try await connection.query("SELECT id FROM \(schema.quoted).jobs WHERE args->>'poison' = 'true'").first!.decode("id")
+            let poison: Int64 = try await connection.query(
+                "SELECT id FROM \(schema.quoted).jobs WHERE args->>'poison' = 'true'"
+            ).first!.decode("id")
             #expect(try await connection.run { try store.find(poison, on: $0) }?.state == "retryable")
             try await InProcess.advance(connection, schema, seconds: 3600)
             try await InProcess.drain(schema, registry: registry, concurrency: 100)
@@ -65,7 +80,8 @@ import Testing
     @Test func chunksFillUpWhateverTheSlots() async throws {
         try await MigratedSchema.with(simulation: true) { connection, schema in
             let store = JobStore(schema: schema)
-            let jobs = (0..<1_000).map { _ in NewJob(kind: PoisonableChunkJob.kind, args: PGJSON("{\"poison\": false}")) }
+            let jobs = (0..<1_000).map { _ in NewJob(kind: PoisonableChunkJob.kind, args: PGJSON("{\"poison\": false}"))
+            }
             try await connection.withTransaction { try store.enqueueMany(jobs, on: $0) }
             let log = RecordLog<Int>()
             var registry = JobRegistry()
@@ -87,7 +103,9 @@ import Testing
             let names = (0..<300).map { String(format: "c%03d", ($0 * 7919) % 300) }
             let sql = JobStore(schema: schema).sql.counterIncrementMany
             try await connection.execute(sql, [names])
-            let stored: [String] = try await connection.query("SELECT name FROM \(schema.quoted).counters ORDER BY ctid").rows.map { try $0.decode("name") }
+            let stored: [String] = try await connection.query(
+                "SELECT name FROM \(schema.quoted).counters ORDER BY ctid"
+            ).rows.map { try $0.decode("name") }
             #expect(stored == names.sorted())
         }
     }
@@ -96,7 +114,9 @@ import Testing
         try await MigratedSchema.with { connection, schema in
             let store = JobStore(schema: schema)
             let unknown = try await connection.run { try store.enqueue(NewJob(kind: "no_such_kind"), on: $0) }.id
-            let bad = try await connection.run { try store.enqueue(NewJob(kind: "sleep", args: PGJSON("{\"ms\": \"soon\"}")), on: $0) }.id
+            let bad = try await connection.run {
+                try store.enqueue(NewJob(kind: "sleep", args: PGJSON("{\"ms\": \"soon\"}")), on: $0)
+            }.id
             let good = try await connection.run { try store.enqueue(NewJob(kind: "counter"), on: $0) }.id
             try await InProcess.drain(schema, registry: .builtins())
             let unknownJob = try #require(try await connection.run { try store.find(unknown, on: $0) })
@@ -128,7 +148,8 @@ import Testing
             let id = try await connection.run { try store.enqueue(NewJob(kind: "noop"), on: $0) }.id
             try await connection.run { connection in
                 let now = try store.now(on: connection)
-                _ = try store.claim(queues: ["default"], limit: 1, worker: "w", leaseSeconds: 30, now: now, on: connection)
+                _ = try store.claim(
+                    queues: ["default"], limit: 1, worker: "w", leaseSeconds: 30, now: now, on: connection)
                 try store.snooze(id, worker: "w", until: now.addingTimeInterval(60), on: connection)
             }
             let job = try #require(try await connection.run { try store.find(id, on: $0) })
@@ -166,13 +187,18 @@ struct SlowTransactionalJob: TransactionalJobHandler {
     @Test(.timeLimit(.minutes(3))) func timeoutsCancelHandlersRollBackAndRecordTheError() async throws {
         try await MigratedSchema.with { connection, schema in
             let store = JobStore(schema: schema)
-            let sleeper = try await connection.run { try store.enqueue(NewJob(kind: "sleep", args: PGJSON("{\"ms\": 3600000}"), maxAttempts: 1), on: $0) }.id
-            let blocked = try await connection.run { try store.enqueue(NewJob(kind: SlowTransactionalJob.kind, maxAttempts: 1), on: $0) }.id
+            let sleeper = try await connection.run {
+                try store.enqueue(NewJob(kind: "sleep", args: PGJSON("{\"ms\": 3600000}"), maxAttempts: 1), on: $0)
+            }.id
+            let blocked = try await connection.run {
+                try store.enqueue(NewJob(kind: SlowTransactionalJob.kind, maxAttempts: 1), on: $0)
+            }.id
             var registry = JobRegistry.builtins()
             registry.register(SlowTransactionalJob())
             let worker = QueueWorker(
                 database: try TestDatabase.configuration, schema: schema, registry: registry,
-                configuration: WorkerConfiguration(concurrency: 4, listen: false, jobTimeout: .milliseconds(400), drain: true),
+                configuration: WorkerConfiguration(
+                    concurrency: 4, listen: false, jobTimeout: .milliseconds(400), drain: true),
                 logger: InProcess.logger)
             try await worker.run()
             for id in [sleeper, blocked] {
@@ -180,7 +206,9 @@ struct SlowTransactionalJob: TransactionalJobHandler {
                 #expect(job.state == "discarded", "\(job.kind)")
                 #expect(job.errors.first?.kind == .timeout, "\(job.kind): \(job.errors)")
             }
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).counters") == 0, "effects rolled back")
+            #expect(
+                try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).counters") == 0,
+                "effects rolled back")
         }
     }
 }
@@ -190,16 +218,24 @@ struct SlowTransactionalJob: TransactionalJobHandler {
     @Test func zeroRetentionDeletesCompletedJobs() async throws {
         try await MigratedSchema.with { connection, schema in
             let store = JobStore(schema: schema)
-            let jobs = (0..<300).map { NewJob(kind: $0 % 3 == 0 ? "noop" : ($0 % 3 == 1 ? "counter" : "counter_chunk")) }
+            let jobs = (0..<300).map {
+                NewJob(kind: $0 % 3 == 0 ? "noop" : ($0 % 3 == 1 ? "counter" : "counter_chunk"))
+            }
             try await connection.withTransaction { try store.enqueueMany(jobs, on: $0) }
             let worker = QueueWorker(
                 database: try TestDatabase.configuration, schema: schema, registry: .builtins(),
                 configuration: WorkerConfiguration(concurrency: 8, listen: false, drain: true, completedRetention: 0),
                 logger: InProcess.logger)
             try await worker.run()
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE queue = 'default'") == 0)
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE queue = 'default'") == 0)
-            let counted: Int = try await connection.query("SELECT value FROM \(schema.quoted).counters WHERE name = 'default'").first!.decode("value")
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE queue = 'default'") == 0)
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE queue = 'default'") == 0)
+            let counted: Int = try await connection.query(
+                "SELECT value FROM \(schema.quoted).counters WHERE name = 'default'"
+            ).first!.decode("value")
             #expect(counted == 200)
         }
     }
@@ -213,7 +249,8 @@ struct RescuedMidRunJob: TransactionalJobHandler {
     func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
         try connection.execute(context.store.sql.counterIncrement, ["rescued"])
         let other = try await PGConnection.connect(try TestDatabase.configuration)
-        try await other.execute("UPDATE \(schema.qualified("jobs")) SET locked_by = 'another-worker' WHERE id = $1", [job.id])
+        try await other.execute(
+            "UPDATE \(schema.qualified("jobs")) SET locked_by = 'another-worker' WHERE id = $1", [job.id])
         await other.close()
         return .completed
     }
@@ -234,13 +271,19 @@ struct RescuedMidRunJob: TransactionalJobHandler {
                     registry.register(RescuedBeforeCommitWriteJob(schema: schema))
                     let worker = QueueWorker(
                         database: try TestDatabase.configuration, schema: schema, registry: registry,
-                        configuration: WorkerConfiguration(concurrency: 1, listen: false, drain: true, completedRetention: retention),
+                        configuration: WorkerConfiguration(
+                            concurrency: 1, listen: false, drain: true, completedRetention: retention),
                         logger: InProcess.logger)
                     try await worker.run()
-                    #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).counters") == 0, "\(kind), retention \(retention)")
+                    #expect(
+                        try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).counters") == 0,
+                        "\(kind), retention \(retention)")
                     let job = try #require(try await connection.run { try store.find(id, on: $0) })
-                    #expect(job.state == "running" && job.lockedBy == "another-worker" && job.errors.isEmpty, "\(kind), retention \(retention): \(job.state)")
-                    #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs") == 0)
+                    #expect(
+                        job.state == "running" && job.lockedBy == "another-worker" && job.errors.isEmpty,
+                        "\(kind), retention \(retention): \(job.state)")
+                    #expect(
+                        try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs") == 0)
                 }
             }
         }
@@ -251,16 +294,26 @@ struct RescuedMidRunJob: TransactionalJobHandler {
         for retention in [0.0, 3600] {
             try await MigratedSchema.with { connection, schema in
                 let store = JobStore(schema: schema)
-                try await connection.withTransaction { try store.enqueueMany((0..<50).map { _ in NewJob(kind: "counter") }, on: $0) }
+                try await connection.withTransaction {
+                    try store.enqueueMany((0..<50).map { _ in NewJob(kind: "counter") }, on: $0)
+                }
                 let worker = QueueWorker(
                     database: try TestDatabase.configuration, schema: schema, registry: .builtins(),
-                    configuration: WorkerConfiguration(concurrency: 4, listen: false, drain: true, completedRetention: retention),
+                    configuration: WorkerConfiguration(
+                        concurrency: 4, listen: false, drain: true, completedRetention: retention),
                     logger: InProcess.logger)
                 try await worker.run()
-                let counted: Int = try await connection.query("SELECT value FROM \(schema.quoted).counters WHERE name = 'default'").first!.decode("value")
+                let counted: Int = try await connection.query(
+                    "SELECT value FROM \(schema.quoted).counters WHERE name = 'default'"
+                ).first!.decode("value")
                 #expect(counted == 50)
-                #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE queue = 'default'") == 0)
-                #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed'") == (retention > 0 ? 50 : 0))
+                #expect(
+                    try await MigratedSchema.count(
+                        connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE queue = 'default'") == 0)
+                #expect(
+                    try await MigratedSchema.count(
+                        connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed'")
+                        == (retention > 0 ? 50 : 0))
             }
         }
     }
@@ -273,33 +326,43 @@ struct RescuedMidRunJob: TransactionalJobHandler {
     @Test(.timeLimit(.minutes(1))) func aJobClaimedAgainWhileItRunsHereIsNotRunTwice() async throws {
         try await MigratedSchema.with(simulation: true) { connection, schema in
             let store = JobStore(schema: schema)
-            try await connection.withTransaction { try store.enqueueMany([try NewJob(kind: SlowCountedJob.kind, encoding: SlowCountedJob.Args())], on: $0) }
+            try await connection.withTransaction {
+                try store.enqueueMany([try NewJob(kind: SlowCountedJob.kind, encoding: SlowCountedJob.Args())], on: $0)
+            }
             let runs = RunCounter()
             var registry = JobRegistry()
             registry.register(SlowCountedJob(runs: runs))
             let worker = QueueWorker(
                 database: try TestDatabase.configuration, schema: schema, registry: registry,
-                configuration: WorkerConfiguration(queues: ["default"], concurrency: 4, pollInterval: .milliseconds(50), listen: false,
-                                                   jobTimeout: .seconds(30), drain: true),
+                configuration: WorkerConfiguration(
+                    queues: ["default"], concurrency: 4, pollInterval: .milliseconds(50), listen: false,
+                    jobTimeout: .seconds(30), drain: true),
                 logger: InProcess.logger)
             let drained = Task { try await worker.run() }
             while runs.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
             // What a lost claim leaves behind: the job available again, held by nobody.
-            try await connection.execute("""
+            try await connection.execute(
+                """
                 UPDATE \(schema.qualified("jobs")) SET state = 'available', locked_by = NULL, lease_expires_at = NULL
                 """)
             // The first run goes on until the worker has claimed the job again.
-            while try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE state = 'running' AND attempt = 2") == 0 {
+            while try await MigratedSchema.count(
+                connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE state = 'running' AND attempt = 2") == 0
+            {
                 try await Task.sleep(for: .milliseconds(10))
             }
             runs.release()
             try await drained.value
             #expect(runs.count == 1, "the job ran \(runs.count) times")
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed' AND kind = $1",
-                                                [SlowCountedJob.kind]) == 1)
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed' AND kind = $1",
+                    [SlowCountedJob.kind]) == 1)
             // Its own kind only: a schedule of the engine's that ticked as the drain began leaves
             // a job in a queue this worker does not work.
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE kind = $1", [SlowCountedJob.kind]) == 0)
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).jobs WHERE kind = $1", [SlowCountedJob.kind]) == 0)
         }
     }
 }
@@ -335,7 +398,8 @@ final class RunCounter: @unchecked Sendable {
             let seen = RecordLog<Bool>()
             let worker = QueueWorker(
                 database: try TestDatabase.configuration, schema: schema, registry: .builtins(),
-                configuration: WorkerConfiguration(queues: ["default"], concurrency: 2, pollInterval: .milliseconds(50), listen: false),
+                configuration: WorkerConfiguration(
+                    queues: ["default"], concurrency: 2, pollInterval: .milliseconds(50), listen: false),
                 logger: InProcess.logger, onReadiness: { seen.record($0) })
             let running = Task { try await worker.run() }
             while seen.all.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
@@ -370,7 +434,9 @@ final class RunCounter: @unchecked Sendable {
     @Test(.timeLimit(.minutes(5))) func drainShutsDownTheServicesBesideTheWorkerLast() async throws {
         try await MigratedSchema.with { connection, schema in
             let store = JobStore(schema: schema)
-            _ = try await connection.run { try store.enqueueMany(Array(repeating: NewJob(kind: "noop"), count: 20), on: $0) }
+            _ = try await connection.run {
+                try store.enqueueMany(Array(repeating: NewJob(kind: "noop"), count: 20), on: $0)
+            }
             let readiness = RecordLog<Bool>()
             let beside = Beside(started: RecordLog(), readyAtShutdown: RecordLog(), readiness: readiness)
             let worker = QueueWorker(

@@ -1,10 +1,11 @@
 // Write-only handlers and the group committer: many jobs' transactions per round trip, each still alone.
 import EbbflowCore
-@testable import EbbflowQueue
 import EbbflowTestSupport
 import Foundation
 import PostgresClient
 import Testing
+
+@testable import EbbflowQueue
 
 /// Counts; a poison job's transaction fails at its last statement, a `discard` one gives up
 /// with its write kept.
@@ -16,7 +17,9 @@ struct PoisonableWriteJob: WriteOnlyJobHandler {
     static let kind = "poisonable_write"
     func run(_ job: Job<Args>, context: JobContext) async throws -> JobWrites {
         if job.args.discard {
-            return JobWrites([PGStatement(context.store.sql.counterIncrement, ["discarded"])], outcome: .discard(reason: "not wanted"))
+            return JobWrites(
+                [PGStatement(context.store.sql.counterIncrement, ["discarded"])],
+                outcome: .discard(reason: "not wanted"))
         }
         var statements = [PGStatement(context.store.sql.counterIncrement, ["grouped"])]
         if job.args.poison { statements.append(PGStatement("SELECT 1 / 0")) }
@@ -32,7 +35,8 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
     let schema: SchemaName
     func run(_ job: Job<Args>, context: JobContext) async throws -> JobWrites {
         let other = try await PGConnection.connect(try TestDatabase.configuration)
-        try await other.execute("UPDATE \(schema.qualified("jobs")) SET locked_by = 'another-worker' WHERE id = $1", [job.id])
+        try await other.execute(
+            "UPDATE \(schema.qualified("jobs")) SET locked_by = 'another-worker' WHERE id = $1", [job.id])
         await other.close()
         return JobWrites([PGStatement(context.store.sql.counterIncrement, ["rescued"])])
     }
@@ -66,8 +70,12 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
                 return failures
             }
             #expect(failures == [57: "22012"])
-            #expect(try await connection.query("SELECT count(*)::int AS n FROM items").first!.decode("n", as: Int.self) == 199)
-            #expect(try await connection.query("SELECT count(*)::int AS n FROM items WHERE id = 57").first!.decode("n", as: Int.self) == 0)
+            #expect(
+                try await connection.query("SELECT count(*)::int AS n FROM items").first!.decode("n", as: Int.self)
+                    == 199)
+            #expect(
+                try await connection.query("SELECT count(*)::int AS n FROM items WHERE id = 57").first!.decode(
+                    "n", as: Int.self) == 0)
             let groups = await committer.groupsSent
             #expect(groups < 100, "200 concurrent commits went out in \(groups) groups")
             await pool.close()
@@ -88,7 +96,9 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
             await #expect(throws: (any Error).self) { try await blocked.value }
             try await behind.value
             try await committer.commit([PGStatement(insert, [9])])
-            let ids: [Int] = try await connection.query("SELECT id FROM items ORDER BY id").rows.map { try $0.decode("id") }
+            let ids: [Int] = try await connection.query("SELECT id FROM items ORDER BY id").rows.map {
+                try $0.decode("id")
+            }
             #expect(ids == [7, 9])
         }
     }
@@ -121,7 +131,9 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
             try await behind.value
             // Both returned while the holder still holds item 5 (it lets go only after this
             // closure): the bound ended the wait, not the holder. No wall-clock assertion.
-            let ids: [Int] = try await connection.query("SELECT id FROM items ORDER BY id").rows.map { try $0.decode("id") }
+            let ids: [Int] = try await connection.query("SELECT id FROM items ORDER BY id").rows.map {
+                try $0.decode("id")
+            }
             #expect(ids == [7])
         }
     }
@@ -131,7 +143,8 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
     /// sends instead of being sent again for ever, and commits behind it go through.
     @Test(.timeLimit(.minutes(1))) func aTransactionThatNeverRunsIsFailedAfterBoundedResends() async throws {
         try await TestDatabase.withSchema { connection, schema in
-            try await connection.simpleQuery("""
+            try await connection.simpleQuery(
+                """
                 CREATE TABLE items (id int PRIMARY KEY);
                 CREATE FUNCTION \(schema).forgets() RETURNS void LANGUAGE plpgsql AS
                 $$ BEGIN RAISE EXCEPTION 'no such prepared statement' USING ERRCODE = '26000'; END $$
@@ -143,7 +156,9 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
             let groups = await committer.groupsSent
             #expect(groups <= 6, "sent \(groups) times")
             try await committer.commit([PGStatement("INSERT INTO \(schema).items VALUES ($1)", [1])])
-            #expect(try await connection.query("SELECT count(*)::int AS n FROM items").first!.decode("n", as: Int.self) == 1)
+            #expect(
+                try await connection.query("SELECT count(*)::int AS n FROM items").first!.decode("n", as: Int.self) == 1
+            )
             await pool.close()
         }
     }
@@ -153,15 +168,25 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
     @Test func poisonJobAmongGroupedOnesIsRetriedAloneThenDiscarded() async throws {
         try await MigratedSchema.with(simulation: true) { connection, schema in
             let store = JobStore(schema: schema)
-            let jobs = try (0..<300).map { try NewJob(kind: PoisonableWriteJob.kind, encoding: PoisonableWriteJob.Args(poison: $0 == 123), maxAttempts: 2) }
+            let jobs = try (0..<300).map {
+                try NewJob(
+                    kind: PoisonableWriteJob.kind, encoding: PoisonableWriteJob.Args(poison: $0 == 123), maxAttempts: 2)
+            }
             try await connection.withTransaction { try store.enqueueMany(jobs, on: $0) }
             var registry = JobRegistry()
             registry.register(PoisonableWriteJob())
-            try await InProcess.drain(schema, registry: registry, concurrency: 50, retry: RetryPolicy(base: 60, jitter: 0))
-            #expect(try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed'") == 299)
-            let counted: Int = try await connection.query("SELECT value FROM \(schema.quoted).counters WHERE name = 'grouped'").first!.decode("value")
+            try await InProcess.drain(
+                schema, registry: registry, concurrency: 50, retry: RetryPolicy(base: 60, jitter: 0))
+            #expect(
+                try await MigratedSchema.count(
+                    connection, "SELECT 1 FROM \(schema.quoted).finished_jobs WHERE state = 'completed'") == 299)
+            let counted: Int = try await connection.query(
+                "SELECT value FROM \(schema.quoted).counters WHERE name = 'grouped'"
+            ).first!.decode("value")
             #expect(counted == 299, "the poison's write rolled back")
-            let poison: Int64 = try await connection.query("SELECT id FROM \(schema.quoted).jobs WHERE args->>'poison' = 'true'").first!.decode("id")
+            let poison: Int64 = try await connection.query(
+                "SELECT id FROM \(schema.quoted).jobs WHERE args->>'poison' = 'true'"
+            ).first!.decode("id")
             let retried = try #require(try await connection.run { try store.find(poison, on: $0) })
             #expect(retried.state == "retryable")
             #expect(retried.errors.first?.message.contains("division by zero") == true)
@@ -178,14 +203,17 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
         try await MigratedSchema.with { connection, schema in
             let store = JobStore(schema: schema)
             let id = try await connection.run {
-                try store.enqueue(try NewJob(kind: PoisonableWriteJob.kind, encoding: PoisonableWriteJob.Args(discard: true)), on: $0)
+                try store.enqueue(
+                    try NewJob(kind: PoisonableWriteJob.kind, encoding: PoisonableWriteJob.Args(discard: true)), on: $0)
             }.id
             var registry = JobRegistry()
             registry.register(PoisonableWriteJob())
             try await InProcess.drain(schema, registry: registry)
             let job = try #require(try await connection.run { try store.find(id, on: $0) })
             #expect(job.state == "discarded" && job.errors.first?.message == "not wanted")
-            let counted: Int = try await connection.query("SELECT value FROM \(schema.quoted).counters WHERE name = 'discarded'").first!.decode("value")
+            let counted: Int = try await connection.query(
+                "SELECT value FROM \(schema.quoted).counters WHERE name = 'discarded'"
+            ).first!.decode("value")
             #expect(counted == 1)
         }
     }

@@ -2,24 +2,28 @@
 import EbbflowTestSupport
 import Foundation
 import PostgresClient
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 @Suite struct SimulateCommandTests {
     @Test func simulateWritesTableSummaryFilesAndProgress() async throws {
         let schema = TestDatabase.uniqueSchemaName("simcli")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent(schema, isDirectory: true)
         defer { try? FileManager.default.removeItem(at: out) }
-        let result = try await EbbflowBinary.run([
-            "simulate", "--contacts", "300", "--days", "30", "--workers", "1", "--seed", "7", "--out", out.path,
-            "--schema", schema, "--database-url", try TestDatabase.url, "--log-level", "warning",
-        ], timeout: .seconds(600))
+        let result = try await EbbflowBinary.run(
+            [
+                "simulate", "--contacts", "300", "--days", "30", "--workers", "1", "--seed", "7", "--out", out.path,
+                "--schema", schema, "--database-url", try TestDatabase.url, "--log-level", "warning",
+            ], timeout: .seconds(600))
         try await TestDatabase.dropSchema(schema)
         #expect(result.exitCode == 0, "\(result.output)")
         // Not a terminal: plain progress lines every 7 days and on the last, on stderr.
-        for day in [7, 14, 21, 28, 30] { #expect(result.stderr.contains("simulate: day \(day)/30 · "), "\(result.stderr)") }
+        for day in [7, 14, 21, 28, 30] {
+            #expect(result.stderr.contains("simulate: day \(day)/30 · "), "\(result.stderr)")
+        }
         #expect(!result.stderr.contains("applied migration"), "--log-level warning keeps migration lines out")
         #expect(result.stdout.contains("week  days"))
         #expect(result.stdout.contains("300 contacts over 30 simulated days"))
@@ -58,12 +62,16 @@ import Testing
             (["--streams", file.path, "--appeal", "promo=-1"], "is not TEMPLATE=FACTOR"),
         ]
         for (arguments, expected) in cases {
-            let result = try await EbbflowBinary.run(["simulate", "--contacts", "10", "--days", "2", "--schema", schema,
-                                                      "--database-url", try TestDatabase.url] + arguments)
+            let result = try await EbbflowBinary.run(
+                [
+                    "simulate", "--contacts", "10", "--days", "2", "--schema", schema,
+                    "--database-url", try TestDatabase.url,
+                ] + arguments)
             #expect(result.exitCode == 1 && result.stderr.contains(expected), "\(arguments): \(result.output)")
         }
         let connection = try await TestDatabase.connect()
-        let made = try await connection.query("SELECT count(*) AS n FROM pg_namespace WHERE nspname = $1", [schema]).first!.decode("n", as: Int.self)
+        let made = try await connection.query("SELECT count(*) AS n FROM pg_namespace WHERE nspname = $1", [schema])
+            .first!.decode("n", as: Int.self)
         #expect(made == 0, "nothing was made")
     }
 }
@@ -79,29 +87,43 @@ extension SimulateCommandTests {
         let empty = TestDatabase.uniqueSchemaName("simempty")
         let migrated = TestDatabase.uniqueSchemaName("simmigr")
         defer { Task { for schema in [mine, theirs, empty, migrated] { try? await TestDatabase.dropSchema(schema) } } }
-        try await connection.simpleQuery("CREATE SCHEMA \(theirs); CREATE TABLE \(theirs).customers (id int); INSERT INTO \(theirs).customers VALUES (1)")
+        try await connection.simpleQuery(
+            "CREATE SCHEMA \(theirs); CREATE TABLE \(theirs).customers (id int); INSERT INTO \(theirs).customers VALUES (1)"
+        )
         try await connection.simpleQuery("CREATE SCHEMA \(empty)")
         let url = try TestDatabase.url
-        let migrate = try await EbbflowBinary.run(["migrate", "--simulation", "--schema", migrated, "--database-url", url, "--log-level", "warning"])
+        let migrate = try await EbbflowBinary.run([
+            "migrate", "--simulation", "--schema", migrated, "--database-url", url, "--log-level", "warning",
+        ])
         #expect(migrate.exitCode == 0, "\(migrate.output)")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent(mine, isDirectory: true)
         defer { try? FileManager.default.removeItem(at: out) }
         func simulate(_ schema: String) async throws -> CommandResult {
-            try await EbbflowBinary.run(["simulate", "--contacts", "20", "--days", "1", "--workers", "1", "--out", out.path,
-                                         "--schema", schema, "--database-url", url, "--log-level", "warning"], timeout: .seconds(300))
+            try await EbbflowBinary.run(
+                [
+                    "simulate", "--contacts", "20", "--days", "1", "--workers", "1", "--out", out.path,
+                    "--schema", schema, "--database-url", url, "--log-level", "warning",
+                ], timeout: .seconds(300))
         }
         for schema in [theirs, empty, migrated] {
             let result = try await simulate(schema)
             #expect(result.exitCode == 1, "\(schema): \(result.output)")
-            #expect(result.stderr.contains("schema \"\(schema)\" exists and was not created by ebbflow simulate; refusing to drop it"), "\(result.output)")
+            #expect(
+                result.stderr.contains(
+                    "schema \"\(schema)\" exists and was not created by ebbflow simulate; refusing to drop it"),
+                "\(result.output)")
             #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
         }
-        let kept = try await connection.query("SELECT count(*) AS n FROM \(theirs).customers").first!.decode("n", as: Int.self)
+        let kept = try await connection.query("SELECT count(*) AS n FROM \(theirs).customers").first!.decode(
+            "n", as: Int.self)
         #expect(kept == 1, "the user's table is untouched")
-        let tables = try await connection.query("SELECT count(*) AS n FROM pg_tables WHERE schemaname = $1", [migrated]).first!.decode("n", as: Int.self)
+        let tables = try await connection.query("SELECT count(*) AS n FROM pg_tables WHERE schemaname = $1", [migrated])
+            .first!.decode("n", as: Int.self)
         #expect(tables > 5, "the migrated database is untouched")
         let publicRun = try await simulate("public")
-        #expect(publicRun.exitCode == 1 && publicRun.stderr.contains("schema \"public\" is never used by simulate"), "\(publicRun.output)")
+        #expect(
+            publicRun.exitCode == 1 && publicRun.stderr.contains("schema \"public\" is never used by simulate"),
+            "\(publicRun.output)")
         // Its own schema: created with the mark on the first run, recreated on the second.
         for run in 1...2 {
             let result = try await simulate(mine)
@@ -114,7 +136,10 @@ extension SimulateCommandTests {
 final class SVGReader: NSObject, XMLParserDelegate {
     var elements: [String: Int] = [:]
     var texts: [String] = []
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         elements[name, default: 0] += 1
     }
     func parser(_ parser: XMLParser, foundCharacters string: String) {

@@ -1,7 +1,8 @@
-// The simulator's pure parts: seeded streams, personas, CSV, the audience chart and the weekly table.
-@testable import EbbflowSimulation
 import Foundation
 import Testing
+
+// The simulator's pure parts: seeded streams, personas, CSV, the audience chart and the weekly table.
+@testable import EbbflowSimulation
 
 @Suite struct SeededRandomTests {
     @Test func deriveIsDeterministicAndKeyedByEveryPart() {
@@ -56,7 +57,9 @@ import Testing
         for persona in Persona.defaults {
             #expect(abs(Double(counts[persona.name, default: 0]) / 20_000 - persona.share) < 0.02, "\(persona.name)")
         }
-        #expect(Persona.assign(contactIndex: 3, seed: 42, personas: []) == Persona.assign(contactIndex: 3, seed: 42, personas: Persona.defaults))
+        #expect(
+            Persona.assign(contactIndex: 3, seed: 42, personas: [])
+                == Persona.assign(contactIndex: 3, seed: 42, personas: Persona.defaults))
         let noShares = Persona.defaults.map { persona -> Persona in
             var persona = persona
             persona.share = 0
@@ -69,9 +72,15 @@ import Testing
         guard let responsive = Persona.defaults.first else { Issue.record("no personas"); return }
         var reacted = 0
         for contact in Int64(1)...2_000 {
-            let reactions = responsive.reactions(toSendID: contact * 31, contactID: contact, sendsSoFar: 2, day: 10, seed: 42)
-            #expect(reactions == responsive.reactions(toSendID: contact * 31, contactID: contact, sendsSoFar: 2, day: 10, seed: 42))
-            #expect(responsive.spontaneous(contactID: contact, day: 5, seed: 42) == responsive.spontaneous(contactID: contact, day: 5, seed: 42))
+            let reactions = responsive.reactions(
+                toSendID: contact * 31, contactID: contact, sendsSoFar: 2, day: 10, seed: 42)
+            #expect(
+                reactions
+                    == responsive.reactions(
+                        toSendID: contact * 31, contactID: contact, sendsSoFar: 2, day: 10, seed: 42))
+            #expect(
+                responsive.spontaneous(contactID: contact, day: 5, seed: 42)
+                    == responsive.spontaneous(contactID: contact, day: 5, seed: 42))
             #expect(reactions.filter { $0.kind == .open }.count <= 1, "one open event per send")
             #expect(reactions.map(\.delayMinutes) == reactions.map(\.delayMinutes).sorted(), "in time order")
             if let click = reactions.firstIndex(where: { $0.kind == .click }) {
@@ -89,7 +98,8 @@ import Testing
         let dormant = try #require(dormant)
         for contact in Int64(1)...5_000 {
             let day = Int(contact % 365)
-            #expect(dormant.reactions(toSendID: contact * 7, contactID: contact, sendsSoFar: 0, day: day, seed: 42).isEmpty)
+            #expect(
+                dormant.reactions(toSendID: contact * 7, contactID: contact, sendsSoFar: 0, day: day, seed: 42).isEmpty)
             #expect(dormant.spontaneous(contactID: contact, day: day, seed: 42) == nil)
         }
     }
@@ -98,9 +108,12 @@ import Testing
         let lateWaker = try #require(lateWaker)
         var awake = 0
         for contact in Int64(1)...3_000 {
-            #expect(lateWaker.reactions(toSendID: contact, contactID: contact, sendsSoFar: 0, day: 59, seed: 42).isEmpty)
+            #expect(
+                lateWaker.reactions(toSendID: contact, contactID: contact, sendsSoFar: 0, day: 59, seed: 42).isEmpty)
             #expect(lateWaker.spontaneous(contactID: contact, day: 59, seed: 42) == nil)
-            if !lateWaker.reactions(toSendID: contact, contactID: contact, sendsSoFar: 0, day: 60, seed: 42).isEmpty { awake += 1 }
+            if !lateWaker.reactions(toSendID: contact, contactID: contact, sendsSoFar: 0, day: 60, seed: 42).isEmpty {
+                awake += 1
+            }
         }
         #expect(awake > 0)
     }
@@ -119,7 +132,8 @@ import Testing
     @Test func codableWithSnakeCaseKeysAndDefaults() throws {
         let decoded = try JSONDecoder().decode([Persona].self, from: JSONEncoder().encode(Persona.defaults))
         #expect(decoded == Persona.defaults)
-        let minimal = #"{"name":"x","share":1,"open_odds":0.1,"click_odds":0.1,"high_intent_visit_odds":0,"spontaneous_daily_odds":0,"machine_open_odds":0}"#
+        let minimal =
+            #"{"name":"x","share":1,"open_odds":0.1,"click_odds":0.1,"high_intent_visit_odds":0,"spontaneous_daily_odds":0,"machine_open_odds":0}"#
         let persona = try JSONDecoder().decode(Persona.self, from: Data(minimal.utf8))
         #expect(persona.fadePerSend == 1 && persona.wakesAfterDays == nil)
     }
@@ -128,19 +142,23 @@ import Testing
 @Suite struct SimulationOutputTests {
     static func rows(days: Int) -> [DailyRow] {
         (0..<days).map { day in
-            DailyRow(day: day, date: "2026-01-\(day % 28 + 1)", active: 2_000 - day * 5, engaged: day * 2, inactive: day * 2,
-                     reactivated: day / 2, suppressed: day / 4, movedToAds: day / 4, sends: 600, opens: 150, clicks: 20)
+            DailyRow(
+                day: day, date: "2026-01-\(day % 28 + 1)", active: 2_000 - day * 5, engaged: day * 2, inactive: day * 2,
+                reactivated: day / 2, suppressed: day / 4, movedToAds: day / 4, sends: 600, opens: 150, clicks: 20)
         }
     }
 
     @Test func csvHeaderAndLines() {
         let csv = SimulationCSV.render(Self.rows(days: 180))
         let lines = csv.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.first == "day,date,active,engaged,inactive,reactivated,suppressed,moved_to_ads,sends,opens,clicks")
+        #expect(
+            lines.first == "day,date,active,engaged,inactive,reactivated,suppressed,moved_to_ads,sends,opens,clicks")
         #expect(lines.count == 182 && lines.last == "", "header, 180 rows, and a final line ending")
         #expect(lines[1] == "0,2026-01-1,2000,0,0,0,0,0,600,150,20")
         #expect(!csv.contains("\r"))
-        #expect(Self.rows(days: 1)[0].audience == 2_000 && DailyRow(day: 0, date: "", active: .max, engaged: 1).audience == .max)
+        #expect(
+            Self.rows(days: 1)[0].audience == 2_000
+                && DailyRow(day: 0, date: "", active: .max, engaged: 1).audience == .max)
         #expect(SimulationCSV.render([]) == SimulationCSV.header + "\n")
         #expect(SimulationCSV.render([DailyRow(day: 1, date: "a,\"b\"")]).contains("1,\"a,\"\"b\"\"\",0"))
     }
@@ -148,9 +166,13 @@ import Testing
     @Test func chartIsAWellFormedLookingSVG() {
         let svg = AudienceChart.svg(Self.rows(days: 180), title: "Audience <A & B>")
         #expect(svg.hasPrefix("<?xml") || svg.hasPrefix("<svg"))
-        #expect(svg.contains("xmlns=\"http://www.w3.org/2000/svg\"") && svg.contains("width=\"960\"") && svg.contains("height=\"540\""))
+        #expect(
+            svg.contains("xmlns=\"http://www.w3.org/2000/svg\"") && svg.contains("width=\"960\"")
+                && svg.contains("height=\"540\""))
         #expect(svg.components(separatedBy: "<path").count - 1 == 5)
-        for id in ["active", "reactivated", "engaged", "inactive", "suppressed-ads"] { #expect(svg.contains("id=\"series-\(id)\"")) }
+        for id in ["active", "reactivated", "engaged", "inactive", "suppressed-ads"] {
+            #expect(svg.contains("id=\"series-\(id)\""))
+        }
         #expect(svg.contains("suppressed / ads") && svg.contains(">day<") && svg.contains(">contacts<"))
         #expect(svg.contains("Audience &lt;A &amp; B&gt;") && !svg.contains("<A & B>"))
         #expect(!svg.lowercased().contains("nan") && !svg.lowercased().contains("inf"))
@@ -162,8 +184,11 @@ import Testing
         #expect(empty.hasPrefix("<?xml") && empty.contains("no data") && empty.hasSuffix("</svg>\n"))
         let one = AudienceChart.svg(Array(Self.rows(days: 1)), title: "one")
         let zeros = AudienceChart.svg((0..<30).map { DailyRow(day: $0, date: "d") }, title: "zeros")
-        let extreme = AudienceChart.svg([DailyRow(day: .min, date: "x", active: .max, engaged: .max, inactive: -4),
-                                         DailyRow(day: .max, date: "y", suppressed: .max)], title: "\u{0}extreme")
+        let extreme = AudienceChart.svg(
+            [
+                DailyRow(day: .min, date: "x", active: .max, engaged: .max, inactive: -4),
+                DailyRow(day: .max, date: "y", suppressed: .max),
+            ], title: "\u{0}extreme")
         for svg in [one, zeros, extreme] {
             #expect(svg.components(separatedBy: "<path").count - 1 == 5)
             #expect(!svg.lowercased().contains("nan") && !svg.lowercased().contains("inf"))
@@ -174,9 +199,13 @@ import Testing
     @Test func numbersAreLocaleFreeWithOneDecimalAtMost() {
         #expect(StackedAreaChart.number(1.25) == "1.3")
         #expect(StackedAreaChart.number(-0.4) == "-0.4" && StackedAreaChart.number(-0.04) == "0")
-        #expect(StackedAreaChart.number(12) == "12" && StackedAreaChart.number(.nan) == "0" && StackedAreaChart.number(.infinity) == "0")
+        #expect(
+            StackedAreaChart.number(12) == "12" && StackedAreaChart.number(.nan) == "0"
+                && StackedAreaChart.number(.infinity) == "0")
         #expect(StackedAreaChart.contacts(1_500, scale: 2_000) == "1,500")
-        #expect(StackedAreaChart.contacts(12_500, scale: 15_000) == "12.5k" && StackedAreaChart.contacts(0, scale: 15_000) == "0")
+        #expect(
+            StackedAreaChart.contacts(12_500, scale: 15_000) == "12.5k"
+                && StackedAreaChart.contacts(0, scale: 15_000) == "0")
         for maximum in [1.0, 7, 26, 260, 2_000, 5_200, 123_456] {
             let ticks = StackedAreaChart.niceTicks(maximum: maximum)
             #expect((5...6).contains(ticks.count), "\(maximum): \(ticks)")
@@ -191,7 +220,8 @@ import Testing
         #expect(lines[0].hasPrefix("week"))
         #expect(Set(lines.map(\.count)).count == 1, "fixed width: every line as long as the header")
         let firstWeek = lines[1].split(separator: " ")
-        #expect(firstWeek.prefix(4) == ["1", "0-6", "2026-01-7", "1970"], "week, days, end date, active at the week's end")
+        #expect(
+            firstWeek.prefix(4) == ["1", "0-6", "2026-01-7", "1970"], "week, days, end date, active at the week's end")
         #expect(firstWeek.suffix(3) == ["4200", "1050", "140"], "sends, opens, clicks summed over the week")
         #expect(lines[26].contains("175-179"))
         #expect(WeeklyTable.render([]).split(separator: "\n").count == 1)

@@ -9,15 +9,18 @@ import Testing
 
 @Suite(.serialized) struct SimulationRunTests {
     /// Runs a simulation in a fresh schema and hands the connection to `check` before the schema goes.
-    func simulate(_ options: SimulationOptions, workers: Int,
-                  check: (PGConnection, SchemaName) async throws -> Void = { _, _ in }) async throws -> SimulationResult {
+    func simulate(
+        _ options: SimulationOptions, workers: Int,
+        check: (PGConnection, SchemaName) async throws -> Void = { _, _ in }
+    ) async throws -> SimulationResult {
         let schema = try SchemaName(TestDatabase.uniqueSchemaName("sim"))
         let connection = try await TestDatabase.connect()
         var options = options
         options.workers = workers
         let simulator = Simulator(options: options, database: try TestDatabase.configuration, schema: schema)
-        let fleet = WorkerFleet(binary: EbbflowBinary.path, databaseURL: try TestDatabase.configuration.conninfo, schema: schema.name,
-                                concurrency: 4, leaseSeconds: options.leaseSeconds)
+        let fleet = WorkerFleet(
+            binary: EbbflowBinary.path, databaseURL: try TestDatabase.configuration.conninfo, schema: schema.name,
+            concurrency: 4, leaseSeconds: options.leaseSeconds)
         defer { fleet.stop() }
         return try await TestDatabase.dropping(schema.name) {
             try await simulator.prepare(on: connection)
@@ -40,10 +43,13 @@ import Testing
             // The daily schedules fire on simulated days (they were installed by the real
             // clock): the 03:00 sweep made contacts inactive for silence, and the last tick
             // each ran is the last simulated day's.
-            let silence = try await connection.query("SELECT count(*) AS n FROM \(schema.quoted).transitions WHERE reason = 'silence'")
+            let silence = try await connection.query(
+                "SELECT count(*) AS n FROM \(schema.quoted).transitions WHERE reason = 'silence'")
             #expect(try silence.first!.decode("n", as: Int.self) > 0, "the inactivity sweep ran")
-            let lastSweep: Date? = try await connection.query("SELECT last_run_at FROM \(schema.quoted).schedules WHERE name = 'inactivity_sweep'")
-                .first!.decode("last_run_at")
+            let lastSweep: Date? = try await connection.query(
+                "SELECT last_run_at FROM \(schema.quoted).schedules WHERE name = 'inactivity_sweep'"
+            )
+            .first!.decode("last_run_at")
             #expect(lastSweep == options.start.addingTimeInterval(119 * 86_400 + 3 * 3_600))
         }
         let three = try await simulate(options, workers: 3)
@@ -51,10 +57,13 @@ import Testing
         #expect(one.summary == three.summary)
         options.killWorkerOnDay = 20
         let killed = try await simulate(options, workers: 2)
-        #expect(SimulationCSV.render(one.rows) == SimulationCSV.render(killed.rows), "a SIGKILLed worker changes nothing")
+        #expect(
+            SimulationCSV.render(one.rows) == SimulationCSV.render(killed.rows), "a SIGKILLed worker changes nothing")
         let last = try #require(one.rows.last)
-        #expect(last.active + last.engaged + last.inactive + last.reactivated + last.suppressed + last.movedToAds == 2_000)
-        #expect(last.engaged > 0 && last.movedToAds > 0 && one.summary.reactivated > 0, "the audience breathes: \(last)")
+        #expect(
+            last.active + last.engaged + last.inactive + last.reactivated + last.suppressed + last.movedToAds == 2_000)
+        #expect(
+            last.engaged > 0 && last.movedToAds > 0 && one.summary.reactivated > 0, "the audience breathes: \(last)")
         #expect(one.streamRows.isEmpty && one.streamTotals.isEmpty, "no streams, no stream output")
     }
 
@@ -64,7 +73,9 @@ import Testing
     /// the cap, and every contact's story a legal path.
     @Test func randomizedRunKeepsTheLaws() async throws {
         // EBBFLOW_TEST_SEED replays a printed seed.
-        let seed = ProcessInfo.processInfo.environment["EBBFLOW_TEST_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...UInt64(UInt32.max))
+        let seed =
+            ProcessInfo.processInfo.environment["EBBFLOW_TEST_SEED"].flatMap { UInt64($0) }
+            ?? UInt64.random(in: 1...UInt64(UInt32.max))
         var random = SeededRandom(seed: seed)
         var options = SimulationOptions()
         options.contacts = 5_000
@@ -84,31 +95,42 @@ import Testing
             try await Self.checkLaws(connection, schema)
         }
         let last = try #require(result.rows.last, "seed \(seed)")
-        #expect(last.active + last.engaged + last.inactive + last.reactivated + last.suppressed + last.movedToAds == 5_000, "seed \(seed)")
+        #expect(
+            last.active + last.engaged + last.inactive + last.reactivated + last.suppressed + last.movedToAds == 5_000,
+            "seed \(seed)")
     }
 
     /// No contact over the frequency cap; every contact's transitions a legal path from
     /// `active`; no send to a contact whose status before the send forbade it.
     static func checkLaws(_ connection: PGConnection, _ schema: SchemaName) async throws {
         let s = schema.quoted
-        let overCap = try await connection.query("""
+        let overCap = try await connection.query(
+            """
             SELECT count(*) AS n FROM (
                 SELECT count(*) OVER (PARTITION BY contact_id ORDER BY at
                                       RANGE BETWEEN interval '7 days' - interval '1 microsecond' PRECEDING AND CURRENT ROW) AS sends
                 FROM \(s).sends) w
             WHERE sends > 3
-            """).first!.decode("n", as: Int.self)
+            """
+        ).first!.decode("n", as: Int.self)
         #expect(overCap == 0, "sends over the cap of 3 per 7 days")
         var last: [Int64: CampaignStatus] = [:]
         var illegal: [String] = []
-        for row in try await connection.query("""
+        for row in try await connection.query(
+            """
             SELECT contact_id, from_status::text AS f, to_status::text AS t, reason FROM \(s).transitions ORDER BY contact_id, id
-            """).rows {
+            """
+        ).rows {
             let contact: Int64 = try row.decode("contact_id")
-            let from = CampaignStatus(rawValue: try row.decode("f"))!, to = CampaignStatus(rawValue: try row.decode("t"))!
+            let from = CampaignStatus(rawValue: try row.decode("f"))!,
+                to = CampaignStatus(rawValue: try row.decode("t"))!
             let reason = TransitionReason(rawValue: try row.decode("reason"))!
-            if (last[contact] ?? .active) != from { illegal.append("contact \(contact): \(from) after \(last[contact] ?? .active)") }
-            do { try StateMachine.check(from: from, to: to, reason: reason) } catch { illegal.append("contact \(contact): \(error)") }
+            if (last[contact] ?? .active) != from {
+                illegal.append("contact \(contact): \(from) after \(last[contact] ?? .active)")
+            }
+            do { try StateMachine.check(from: from, to: to, reason: reason) } catch {
+                illegal.append("contact \(contact): \(error)")
+            }
             last[contact] = to
         }
         #expect(illegal.isEmpty, "\(illegal.prefix(5))")
@@ -117,7 +139,8 @@ import Testing
         // name no other statuses). At the send's own instant, events come first (they are imported
         // before the day's jobs run); job-made transitions at that instant are ambiguous in order
         // and left out.
-        let forbiddenSends = try await connection.query("""
+        let forbiddenSends = try await connection.query(
+            """
             SELECT x.contact_id, x.flow, x.step, x.at, b.status FROM \(s).sends x
             CROSS JOIN LATERAL (
                 SELECT coalesce((SELECT t.to_status::text FROM \(s).transitions t WHERE t.contact_id = x.contact_id
@@ -129,7 +152,8 @@ import Testing
                OR (x.flow = 'reactivation' AND b.status <> 'inactive')
                OR (k.by_stream AND b.status NOT IN ('active', 'reactivated', 'engaged'))
             ORDER BY x.at LIMIT 5
-            """).rows
+            """
+        ).rows
         let forbidden = forbiddenSends.count
         let described = try forbiddenSends.map { row in
             "contact \(try row.decode("contact_id", as: Int64.self)) \(try row.decode("flow", as: String.self)) step \(try row.decode("step", as: Int.self)) at \(try row.decode("at", as: Date.self)) while \(try row.decode("status", as: String.self))"
@@ -140,17 +164,20 @@ import Testing
         // reinstatement: StateMachine.channel, sql/engine/0019),
         // reactivation email 1 never comes before the cooldown after the contact went
         // inactive, and email 2 never within the wait after email 1.
-        let afterMove = try await connection.query("""
+        let afterMove = try await connection.query(
+            """
             SELECT count(*) AS n FROM \(s).sends x
             WHERE x.channel = 'email' AND EXISTS (
                 SELECT 1 FROM \(s).transitions t WHERE t.contact_id = x.contact_id AND t.reason = 'moved_to_channel' AND t.at < x.at
                   AND NOT EXISTS (SELECT 1 FROM \(s).transitions r WHERE r.contact_id = x.contact_id
                                   AND r.to_status IN ('active', 'reactivated') AND r.from_status <> r.to_status
                                   AND r.at >= t.at AND r.at <= x.at))
-            """).first!.decode("n", as: Int.self)
+            """
+        ).first!.decode("n", as: Int.self)
         #expect(afterMove == 0, "email sends after a move to the alternative channel")
         let policy = PolicyDocument().default
-        let early = try await connection.query("""
+        let early = try await connection.query(
+            """
             SELECT count(*) AS n FROM \(s).sends x
             WHERE x.flow = 'reactivation' AND (
                 (x.step = 1 AND x.at < (SELECT max(t.at) FROM \(s).transitions t WHERE t.contact_id = x.contact_id
@@ -159,7 +186,8 @@ import Testing
              OR (x.step = 2 AND x.at < (SELECT max(y.at) FROM \(s).sends y WHERE y.contact_id = x.contact_id
                                          AND y.flow = 'reactivation' AND y.step = 1 AND y.at <= x.at)
                                         + make_interval(days => $2::int)))
-            """, [policy.cooldownDays, policy.reactivationWaitDays]).first!.decode("n", as: Int.self)
+            """, [policy.cooldownDays, policy.reactivationWaitDays]
+        ).first!.decode("n", as: Int.self)
         #expect(early == 0, "reactivation emails before their cooldown or wait")
     }
 
@@ -171,19 +199,35 @@ import Testing
         var options = SimulationOptions()
         options.contacts = 300
         options.days = 60
-        options.personas = [Persona(name: "dormant", share: 1, openOdds: 0, clickOdds: 0, highIntentVisitOdds: 0, spontaneousDailyOdds: 0, machineOpenOdds: 0)]
+        options.personas = [
+            Persona(
+                name: "dormant", share: 1, openOdds: 0, clickOdds: 0, highIntentVisitOdds: 0, spontaneousDailyOdds: 0,
+                machineOpenOdds: 0)
+        ]
         let dormant = try await simulate(options, workers: 2)
-        #expect(dormant.rows[52].movedToAds == 0 && dormant.rows[53].movedToAds == 300, "\(dormant.rows[52]) \(dormant.rows[53])")
+        #expect(
+            dormant.rows[52].movedToAds == 0 && dormant.rows[53].movedToAds == 300,
+            "\(dormant.rows[52]) \(dormant.rows[53])")
         #expect(dormant.rows[8].inactive == 0 && dormant.rows[9].inactive == 300)
-        #expect(dormant.rows.reduce(0) { $0 + $1.sends } == 300 * 5, "three campaign sends and two reactivation emails each")
+        #expect(
+            dormant.rows.reduce(0) { $0 + $1.sends } == 300 * 5, "three campaign sends and two reactivation emails each"
+        )
 
-        options.personas = [Persona(name: "responsive", share: 1, openOdds: 1, clickOdds: 1, highIntentVisitOdds: 1, spontaneousDailyOdds: 0.2, machineOpenOdds: 0)]
+        options.personas = [
+            Persona(
+                name: "responsive", share: 1, openOdds: 1, clickOdds: 1, highIntentVisitOdds: 1,
+                spontaneousDailyOdds: 0.2, machineOpenOdds: 0)
+        ]
         _ = try await simulate(options, workers: 2) { connection, schema in
             let s = schema.quoted
-            #expect(try await connection.query("SELECT count(*) AS n FROM \(s).contacts WHERE campaign_status = 'engaged'").first!.decode("n", as: Int.self) == 300)
-            let late = try await connection.query("""
+            #expect(
+                try await connection.query("SELECT count(*) AS n FROM \(s).contacts WHERE campaign_status = 'engaged'")
+                    .first!.decode("n", as: Int.self) == 300)
+            let late = try await connection.query(
+                """
                 SELECT count(*) AS n FROM \(s).sends x JOIN \(s).transitions t ON t.contact_id = x.contact_id AND t.to_status = 'engaged' AND x.at > t.at
-                """).first!.decode("n", as: Int.self)
+                """
+            ).first!.decode("n", as: Int.self)
             #expect(late == 0, "sends after engaging")
         }
     }

@@ -23,30 +23,45 @@ import Testing
         let result = try await SimulationRunTests().simulate(options, workers: 2) { connection, schema in
             try await SimulationRunTests.checkLaws(connection, schema)
             let s = schema.quoted
-            let afterExit = try await connection.query("""
+            let afterExit = try await connection.query(
+                """
                 SELECT count(*) AS n FROM \(s).stream_decisions d
                 JOIN \(s).sends x ON x.contact_id = d.contact_id AND x.flow = d.previous AND x.at >= d.at
                 WHERE d.trigger LIKE 'exit:%'
                   AND NOT EXISTS (SELECT 1 FROM \(s).stream_decisions r WHERE r.contact_id = d.contact_id AND r.chosen = d.previous AND r.id > d.id)
-                """).first!.decode("n", as: Int.self)
+                """
+            ).first!.decode("n", as: Int.self)
             #expect(afterExit == 0, "stream sends after an exit ended the membership")
-            let businessKinds = try await connection.query("""
+            let businessKinds = try await connection.query(
+                """
                 SELECT count(DISTINCT kind) AS n FROM \(s).engagement_events WHERE kind IN ('signup', 'purchase', 'product_return', 'support_ticket')
-                """).first!.decode("n", as: Int.self)
+                """
+            ).first!.decode("n", as: Int.self)
             #expect(businessKinds == 4, "the personas made every kind of business event")
         }
-        #expect(result.streams == ["birthday", "post_purchase", "post_return", "promo_content", "promo_offer", "support_follow_up", "welcome"])
+        #expect(
+            result.streams == [
+                "birthday", "post_purchase", "post_return", "promo_content", "promo_offer", "support_follow_up",
+                "welcome",
+            ])
         #expect(result.streamRows.count == 45)
         for row in result.streamRows {
-            #expect(row.members.count == result.streams.count && row.members.reduce(row.none, +) == 1_500, "day \(row.day): \(row)")
+            #expect(
+                row.members.count == result.streams.count && row.members.reduce(row.none, +) == 1_500,
+                "day \(row.day): \(row)")
         }
         for totals in result.streamTotals {
             #expect(totals.entered > 0, "\(totals.stream) got contacts")
         }
         #expect(result.streamTotals.first { $0.stream == "welcome" }!.sends > 0)
-        #expect(result.streamRows.reduce(0) { $0 + $1.returns } > 0 && result.streamRows.reduce(0) { $0 + $1.purchases } > 0)
+        #expect(
+            result.streamRows.reduce(0) { $0 + $1.returns } > 0 && result.streamRows.reduce(0) { $0 + $1.purchases } > 0
+        )
         let csv = StreamCSV.render(result.streamRows, streams: result.streams)
-        #expect(csv.hasPrefix("day,date,birthday,post_purchase,post_return,promo_content,promo_offer,support_follow_up,welcome,none,purchases,returns,tickets\n"))
+        #expect(
+            csv.hasPrefix(
+                "day,date,birthday,post_purchase,post_return,promo_content,promo_offer,support_follow_up,welcome,none,purchases,returns,tickets\n"
+            ))
         let svg = StreamChart.svg(result.streamRows, streams: result.streams, title: "streams")
         #expect(svg.components(separatedBy: "<path").count - 1 == 7 && svg.contains(">support_follow_up<"))
     }

@@ -1,8 +1,9 @@
+import EbbflowTestSupport
 // Connection failures give one safe line naming host and database, and never the password.
 import Foundation
-@testable import PostgresClient
 import Testing
-import EbbflowTestSupport
+
+@testable import PostgresClient
 
 @Suite struct ConnectionFailureTests {
     @Test func unreachableHostNamesHostAndHidesPassword() async throws {
@@ -56,23 +57,31 @@ import EbbflowTestSupport
         } throws: { error in
             guard let error = error as? PGError else { return false }
             let text = error.description
-            return error.kind == .connectionFailed && text.contains("127.0.0.1") && !text.contains("p@ss") && !text.contains("p%40ss")
+            return error.kind == .connectionFailed && text.contains("127.0.0.1") && !text.contains("p@ss")
+                && !text.contains("p%40ss")
         }
-        #expect(PGConfiguration(conninfo: conninfo).description == "postgresql://alice:***@127.0.0.1:1/crm?connect_timeout=3")
+        #expect(
+            PGConfiguration(conninfo: conninfo).description
+                == "postgresql://alice:***@127.0.0.1:1/crm?connect_timeout=3")
     }
 
     /// Redaction by position: a one-letter password once turned `unsupported` into
     /// `unsupp***rted` and `PGPASSWORD=o` garbled every message.
     @Test func shortPasswordsDoNotGarbleMessages() async throws {
-        for conninfo in ["postgresql://u:o@127.0.0.1:1/crm?connect_timeout=3", "host=127.0.0.1 port=1 password=o dbname=crm connect_timeout=3"] {
+        for conninfo in [
+            "postgresql://u:o@127.0.0.1:1/crm?connect_timeout=3",
+            "host=127.0.0.1 port=1 password=o dbname=crm connect_timeout=3",
+        ] {
             let redactor = Redactor(conninfo: conninfo)
-            #expect(redactor.redacted("unsupported frontend protocol; database \"crm\" on host \"127.0.0.1\"")
+            #expect(
+                redactor.redacted("unsupported frontend protocol; database \"crm\" on host \"127.0.0.1\"")
                     == "unsupported frontend protocol; database \"crm\" on host \"127.0.0.1\"")
             await #expect {
                 _ = try await PGConnection.connect(PGConfiguration(conninfo: conninfo))
             } throws: { error in
                 let text = "\(error)"
-                return text.contains("\"crm\"") && text.contains("127.0.0.1") && text.contains("refused") && !text.contains("***")
+                return text.contains("\"crm\"") && text.contains("127.0.0.1") && text.contains("refused")
+                    && !text.contains("***")
             }
         }
     }
@@ -99,13 +108,19 @@ import EbbflowTestSupport
         for (conninfo, secret) in cases {
             let redactor = Redactor(conninfo: conninfo)
             // A quoted value that is the whole string or the password (how libpq quotes them).
-            #expect(redactor.redacted("failed for \"\(conninfo)\" with \"\(secret)\"") == "failed for \"***\" with \"***\"", "\(conninfo)")
+            #expect(
+                redactor.redacted("failed for \"\(conninfo)\" with \"\(secret)\"") == "failed for \"***\" with \"***\"",
+                "\(conninfo)")
             #expect(!PGConfiguration(conninfo: conninfo).description.contains(secret))
         }
         // key=value strings are shown as libpq parsed them (its option order), password masked.
-        #expect(Set(PGConfiguration(conninfo: "host=db password='quoted secret' dbname=app").description.split(separator: " "))
+        #expect(
+            Set(
+                PGConfiguration(conninfo: "host=db password='quoted secret' dbname=app").description.split(
+                    separator: " "))
                 == ["host=db", "password=***", "dbname=app"])
-        #expect(PGConfiguration(conninfo: "postgresql://db/app?password=hunter4&sslmode=disable").description
+        #expect(
+            PGConfiguration(conninfo: "postgresql://db/app?password=hunter4&sslmode=disable").description
                 == "postgresql://db/app?password=***&sslmode=disable")
     }
 
@@ -128,7 +143,8 @@ import EbbflowTestSupport
         } throws: { error in
             guard let error = error as? PGError else { return false }
             let text = error.description
-            return error.kind == .invalidConfiguration && text.contains("not shown") && !text.contains("\n") && !text.contains("Hunter2")
+            return error.kind == .invalidConfiguration && text.contains("not shown") && !text.contains("\n")
+                && !text.contains("Hunter2")
         }
         #expect(!PGConfiguration(conninfo: conninfo).description.contains("Hunter2"))
     }
@@ -152,9 +168,12 @@ import EbbflowTestSupport
     /// (`PGDATABASE` set to a URL never passes through the check above).
     @Test func credentialShapedQuotedValuesAreMasked() {
         let redactor = Redactor(conninfo: "")
-        #expect(redactor.redacted("database \"postgresql://bob:Hunter2Secret@db/app\" does not exist")
+        #expect(
+            redactor.redacted("database \"postgresql://bob:Hunter2Secret@db/app\" does not exist")
                 == "database \"***\" does not exist")
-        #expect(redactor.redacted("database \"host=x password=Hunter2Secret\" does not exist") == "database \"***\" does not exist")
+        #expect(
+            redactor.redacted("database \"host=x password=Hunter2Secret\" does not exist")
+                == "database \"***\" does not exist")
         #expect(redactor.redacted("column \"a=b\" on host \"[::1]:5432\"") == "column \"a=b\" on host \"[::1]:5432\"")
     }
 
@@ -163,12 +182,15 @@ import EbbflowTestSupport
     /// `relation "(the connection string)_alt.builtin_schedules"`.
     @Test func aBareDatabaseNameIsNeverMasked() {
         let redactor = Redactor(conninfo: "ebbflow")
-        for message in ["relation \"ebbflow_alt.builtin_schedules\" does not exist", "database \"ebbflow\" does not exist",
-                        "schema ebbflow already exists"] {
+        for message in [
+            "relation \"ebbflow_alt.builtin_schedules\" does not exist", "database \"ebbflow\" does not exist",
+            "schema ebbflow already exists",
+        ] {
             #expect(redactor.redacted(message) == message)
         }
         let keywords = Redactor(conninfo: "dbname=ebbflow password=Hunter2Secret")
-        #expect(keywords.redacted("relation \"ebbflow.jobs\": \"Hunter2Secret\", \"Hunter2Secret_x\"")
+        #expect(
+            keywords.redacted("relation \"ebbflow.jobs\": \"Hunter2Secret\", \"Hunter2Secret_x\"")
                 == "relation \"ebbflow.jobs\": \"***\", \"Hunter2Secret_x\"")
     }
 
@@ -177,18 +199,28 @@ import EbbflowTestSupport
     /// percent-decoded before libpq looks it up.
     @Test func descriptionMasksEveryPasswordLibpqReads() {
         #expect(PGConfiguration(conninfo: "postgresql://u:pa?ss@h/db").description == "postgresql://u:***@h/db")
-        #expect(PGConfiguration(conninfo: "postgresql://u:Hunter?2Secret@h/db?sslmode=disable").description
+        #expect(
+            PGConfiguration(conninfo: "postgresql://u:Hunter?2Secret@h/db?sslmode=disable").description
                 == "postgresql://u:***@h/db?sslmode=disable")
-        #expect(PGConfiguration(conninfo: "postgresql://h/db?pass%77ord=Hunter2Secret").description == "postgresql://h/db?pass%77ord=***")
-        #expect(PGConfiguration(conninfo: "postgresql://h/db?sslpassword=Hunter2Secret&sslmode=require").description
+        #expect(
+            PGConfiguration(conninfo: "postgresql://h/db?pass%77ord=Hunter2Secret").description
+                == "postgresql://h/db?pass%77ord=***")
+        #expect(
+            PGConfiguration(conninfo: "postgresql://h/db?sslpassword=Hunter2Secret&sslmode=require").description
                 == "postgresql://h/db?sslpassword=***&sslmode=require")
-        #expect(!PGConfiguration(conninfo: "host=h sslpassword=Hunter2Secret dbname=db").description.contains("Hunter2"))
-        #expect(Redactor(conninfo: "host=h sslpassword=Hunter2Secret").redacted("key \"Hunter2Secret\"") == "key \"***\"")
+        #expect(
+            !PGConfiguration(conninfo: "host=h sslpassword=Hunter2Secret dbname=db").description.contains("Hunter2"))
+        #expect(
+            Redactor(conninfo: "host=h sslpassword=Hunter2Secret").redacted("key \"Hunter2Secret\"") == "key \"***\"")
     }
 
     @Test func resolveOrder() {
-        #expect(PGConfiguration.resolve(explicit: "postgres://flag", environment: ["DATABASE_URL": "postgres://env"]).conninfo == "postgres://flag")
-        #expect(PGConfiguration.resolve(explicit: nil, environment: ["DATABASE_URL": "postgres://env"]).conninfo == "postgres://env")
+        #expect(
+            PGConfiguration.resolve(explicit: "postgres://flag", environment: ["DATABASE_URL": "postgres://env"])
+                .conninfo == "postgres://flag")
+        #expect(
+            PGConfiguration.resolve(explicit: nil, environment: ["DATABASE_URL": "postgres://env"]).conninfo
+                == "postgres://env")
         #expect(PGConfiguration.resolve(explicit: nil, environment: [:]).conninfo == "")
     }
 }

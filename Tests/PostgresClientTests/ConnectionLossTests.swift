@@ -1,8 +1,8 @@
+import EbbflowTestSupport
 // A killed backend: the call in flight gets a typed connection error, the next call a fresh connection.
 import Foundation
 import PostgresClient
 import Testing
-import EbbflowTestSupport
 
 @Suite struct ConnectionLossTests {
     @Test func terminatedBackendReconnectsOnNextCall() async throws {
@@ -26,7 +26,7 @@ import EbbflowTestSupport
         _ = try await other.query("SELECT pg_terminate_backend($1)", [try await listener.backendPID()])
         try await Task.sleep(for: .milliseconds(100))
         _ = try? await listener.query("SELECT 1")
-        _ = try await listener.query("SELECT 1")  // reconnected, LISTEN issued again
+        _ = try await listener.query("SELECT 1") // reconnected, LISTEN issued again
         try await other.notify("after_reconnect", payload: "still here")
         // a hang guard: it returns on arrival
         let notes = try await listener.waitForNotifications(timeout: .seconds(120))
@@ -42,8 +42,8 @@ import EbbflowTestSupport
                 try connection.query("SELECT 1")
                 _ = try await killer.query("SELECT pg_terminate_backend($1)", [pid])
                 try await Task.sleep(for: .milliseconds(100))
-                _ = try? connection.query("SELECT 2")  // detects the loss
-                try connection.query("SELECT 3")   // must not reconnect into autocommit
+                _ = try? connection.query("SELECT 2") // detects the loss
+                try connection.query("SELECT 3") // must not reconnect into autocommit
             }
         } throws: { ($0 as? PGError)?.kind == .connectionLost }
         #expect(try await connection.query("SELECT 4 AS four").first!.decode("four", as: Int.self) == 4)

@@ -1,8 +1,8 @@
+import EbbflowTestSupport
 // COPY FROM STDIN loads many rows at once and escapes awkward text; an aborted COPY loads nothing.
 import Foundation
 import PostgresClient
 import Testing
-import EbbflowTestSupport
 
 @Suite struct CopyTests {
     @Test func bulkLoadWithEscapes() async throws {
@@ -11,7 +11,8 @@ import EbbflowTestSupport
             let loaded = try await connection.run { connection in
                 try connection.copyIn("COPY contacts (id, email, note) FROM STDIN") { writer in
                     for id in 0..<200_000 {
-                        let note: String? = id % 1000 == 0 ? nil : (id == 7 ? "tab\there\nnew line \\ back ✓" : "n\(id)")
+                        let note: String? =
+                            id % 1000 == 0 ? nil : (id == 7 ? "tab\there\nnew line \\ back ✓" : "n\(id)")
                         try writer.appendRow(["\(id)", "c\(id)@example.com", note])
                     }
                 }

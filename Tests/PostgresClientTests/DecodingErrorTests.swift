@@ -1,8 +1,8 @@
+import EbbflowTestSupport
 // Decoding mistakes name the column and say what is wrong.
 import Foundation
 import PostgresClient
 import Testing
-import EbbflowTestSupport
 
 @Suite struct DecodingErrorTests {
     @Test func missingColumnIsNamed() async throws {

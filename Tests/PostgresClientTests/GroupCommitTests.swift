@@ -1,8 +1,8 @@
+import EbbflowTestSupport
 // commitGroup: many write transactions in one round trip, each atomic alone, durable on return.
 import Foundation
 import PostgresClient
 import Testing
-import EbbflowTestSupport
 
 @Suite struct GroupCommitTests {
     /// A failing transaction rolls back alone; the ones before it commit, the ones after it are
@@ -13,13 +13,15 @@ import EbbflowTestSupport
                 let outcomes = try await connection.run {
                     try $0.commitGroup([
                         [PGStatement(insert, [1])],
-                        [PGStatement(insert, [2]), PGStatement(insert, [1])],  // 23505: rolls back its 2 as well
+                        [PGStatement(insert, [2]), PGStatement(insert, [1])], // 23505: rolls back its 2 as well
                         [PGStatement(insert, [3])],
                     ])
                 }
                 #expect(outcomes.count == 3)
                 #expect(outcomes[0].isCommitted)
-                guard case .failed(let error) = outcomes[1] else { Issue.record("expected a failure, got \(outcomes[1])"); return }
+                guard case .failed(let error) = outcomes[1] else {
+                    Issue.record("expected a failure, got \(outcomes[1])"); return
+                }
                 #expect(error.sqlState == "23505")
                 guard case .notRun = outcomes[2] else { Issue.record("expected not run, got \(outcomes[2])"); return }
                 #expect(await connection.transactionStatus == .idle)
@@ -50,8 +52,12 @@ import EbbflowTestSupport
                 let group = [[PGStatement(mark, [round * 2])], last]
                 let outcomes = try await connection.run { try $0.commitGroup(group) }
                 #expect(outcomes.map(\.isCommitted) == [true, !lastFails])
-                let notFlushed = try await count(connection, "SELECT 1 FROM marks WHERE lsn > pg_current_wal_flush_lsn()")
-                #expect(notFlushed == 0, "round \(round) (last fails: \(lastFails)): a committed transaction was not flushed when the group returned")
+                let notFlushed = try await count(
+                    connection, "SELECT 1 FROM marks WHERE lsn > pg_current_wal_flush_lsn()")
+                #expect(
+                    notFlushed == 0,
+                    "round \(round) (last fails: \(lastFails)): a committed transaction was not flushed when the group returned"
+                )
             }
         }
     }
@@ -63,9 +69,14 @@ import EbbflowTestSupport
         for prepared in [true, false] {
             try await withItems(preparedStatements: prepared) { connection in
                 let outcomes = try await connection.run {
-                    try $0.commitGroup([[PGStatement(insert, [1])], [PGStatement("INSERT INTO no_such_table VALUES ($1)", [2])], [PGStatement(insert, [3])]])
+                    try $0.commitGroup([
+                        [PGStatement(insert, [1])], [PGStatement("INSERT INTO no_such_table VALUES ($1)", [2])],
+                        [PGStatement(insert, [3])],
+                    ])
                 }
-                guard case .failed(let error) = outcomes[1] else { Issue.record("expected a failure, got \(outcomes[1])"); return }
+                guard case .failed(let error) = outcomes[1] else {
+                    Issue.record("expected a failure, got \(outcomes[1])"); return
+                }
                 #expect(error.sqlState == "42P01")
                 #expect(outcomes[0].isCommitted)
                 #expect(outcomes[2].isCommitted == prepared, "prepared statements: \(prepared)")
@@ -81,9 +92,14 @@ import EbbflowTestSupport
         for prepared in [true, false] {
             try await withItems(preparedStatements: prepared) { connection in
                 let outcomes = try await connection.run {
-                    try $0.commitGroup([[PGStatement(insert, [1])], [PGStatement("SELECT $1::text", ["bad\u{0}"])], [PGStatement(insert, [3])]])
+                    try $0.commitGroup([
+                        [PGStatement(insert, [1])], [PGStatement("SELECT $1::text", ["bad\u{0}"])],
+                        [PGStatement(insert, [3])],
+                    ])
                 }
-                guard case .failed(let error) = outcomes[1] else { Issue.record("expected a failure, got \(outcomes[1])"); return }
+                guard case .failed(let error) = outcomes[1] else {
+                    Issue.record("expected a failure, got \(outcomes[1])"); return
+                }
                 #expect(error.kind == .encoding)
                 #expect(outcomes[0].isCommitted && outcomes[2].isCommitted, "prepared statements: \(prepared)")
                 #expect(try await ids(connection) == [1, 3])
@@ -99,13 +115,19 @@ import EbbflowTestSupport
         try await withItems { connection in
             _ = try await connection.run { try $0.commitGroup([[PGStatement(insert, [1])]]) }
             try await connection.simpleQuery("DEALLOCATE ALL")
-            let outcomes = try await connection.run { try $0.commitGroup([[PGStatement(insert, [2])], [PGStatement(insert, [3])]]) }
+            let outcomes = try await connection.run {
+                try $0.commitGroup([[PGStatement(insert, [2])], [PGStatement(insert, [3])]])
+            }
             #expect(outcomes.allSatisfy { if case .notRun = $0 { true } else { false } }, "\(outcomes)")
-            let again = try await connection.run { try $0.commitGroup([[PGStatement(insert, [2])], [PGStatement(insert, [3])]]) }
+            let again = try await connection.run {
+                try $0.commitGroup([[PGStatement(insert, [2])], [PGStatement(insert, [3])]])
+            }
             #expect(again.map(\.isCommitted) == [true, true])
             try await connection.simpleQuery("DEALLOCATE ALL")
             let count: Int = try await connection.run {
-                try $0.queryInOwnTransaction("SELECT count(*)::int AS n FROM items", settings: ["synchronous_commit": "off"]).first!.decode("n")
+                try $0.queryInOwnTransaction(
+                    "SELECT count(*)::int AS n FROM items", settings: ["synchronous_commit": "off"]
+                ).first!.decode("n")
             }
             #expect(count == 3)
         }
@@ -122,18 +144,24 @@ import EbbflowTestSupport
     /// The settings hold for the statement only; a failure leaves a clean connection.
     @Test func ownTransactionAppliesItsSettingsToItsStatementOnly() async throws {
         try await TestDatabase.withSchema { connection, _ in
-            let before: String = try await connection.query("SELECT current_setting('synchronous_commit') AS value").first!.decode("value")
+            let before: String = try await connection.query("SELECT current_setting('synchronous_commit') AS value")
+                .first!.decode("value")
             try await connection.simpleQuery("SET synchronous_commit TO on")
             let inside: String = try await connection.run {
-                try $0.queryInOwnTransaction("SELECT current_setting('synchronous_commit') AS value",
-                                             settings: ["synchronous_commit": "off", "plan_cache_mode": "force_generic_plan"]).first!.decode("value")
+                try $0.queryInOwnTransaction(
+                    "SELECT current_setting('synchronous_commit') AS value",
+                    settings: ["synchronous_commit": "off", "plan_cache_mode": "force_generic_plan"]
+                ).first!.decode("value")
             }
             #expect(inside == "off")
-            let after: String = try await connection.query("SELECT current_setting('synchronous_commit') AS value").first!.decode("value")
+            let after: String = try await connection.query("SELECT current_setting('synchronous_commit') AS value")
+                .first!.decode("value")
             #expect(after == "on")
             try await connection.simpleQuery("SET synchronous_commit TO \(before)")
             await #expect {
-                try await connection.run { try $0.queryInOwnTransaction("SELECT 1 / 0", settings: ["synchronous_commit": "off"]) }
+                try await connection.run {
+                    try $0.queryInOwnTransaction("SELECT 1 / 0", settings: ["synchronous_commit": "off"])
+                }
             } throws: { ($0 as? PGError)?.sqlState == "22012" }
             #expect(await connection.transactionStatus == .idle)
             let seven: Int = try await connection.query("SELECT 7 AS n").first!.decode("n")

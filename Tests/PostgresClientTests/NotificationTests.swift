@@ -1,8 +1,8 @@
+import EbbflowTestSupport
 // LISTEN/NOTIFY: a notification wakes a waiting listener at once, not at its timeout.
 import Foundation
 import PostgresClient
 import Testing
-import EbbflowTestSupport
 
 @Suite struct NotificationTests {
     @Test(.timeLimit(.minutes(2))) func notifyWakesListenerBeforeTimeout() async throws {

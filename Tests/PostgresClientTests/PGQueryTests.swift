@@ -11,7 +11,10 @@ import Testing
         let missing: String? = nil
         let query: PGQuery =
             "SELECT * FROM \(identifier: "\"s\".\"jobs\"") WHERE id = \(bind: id) AND name = \(bind: name) AND note IS NOT DISTINCT FROM \(bind: missing) AND ids = ANY(\(bind: [1, 2] as [Int64]))"
-        #expect(query.sql == "SELECT * FROM \"s\".\"jobs\" WHERE id = $1 AND name = $2 AND note IS NOT DISTINCT FROM $3 AND ids = ANY($4)")
+        #expect(
+            query.sql
+                == "SELECT * FROM \"s\".\"jobs\" WHERE id = $1 AND name = $2 AND note IS NOT DISTINCT FROM $3 AND ids = ANY($4)"
+        )
         #expect(query.bindings.count == 4)
         #expect(query.bindings[0] as? Int64 == 7)
         #expect(query.bindings[1] as? String == name)
@@ -28,7 +31,8 @@ import Testing
 
     @Test func tenOrMoreValuesGetTwoDigitPlaceholders() {
         let a = 1, b = 2, c = 3, d = 4, e = 5, f = 6, g = 7, h = 8, i = 9, j = 10, k = 11
-        let query: PGQuery = "SELECT \(bind: a), \(bind: b), \(bind: c), \(bind: d), \(bind: e), \(bind: f), \(bind: g), \(bind: h), \(bind: i), \(bind: j), \(bind: k)"
+        let query: PGQuery =
+            "SELECT \(bind: a), \(bind: b), \(bind: c), \(bind: d), \(bind: e), \(bind: f), \(bind: g), \(bind: h), \(bind: i), \(bind: j), \(bind: k)"
         #expect(query.sql == "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11")
         #expect(query.bindings.map { $0 as? Int } == Array(1...11))
     }

@@ -1,16 +1,18 @@
+import EbbflowTestSupport
 // withTransaction's round-trip savings: BEGIN rides with the first statement, executeAtCommit with COMMIT.
 import Foundation
 import PostgresClient
 import Testing
-import EbbflowTestSupport
 
 @Suite struct PipelineTests {
     /// The isolation level proves BEGIN reached the server before the first statement ran,
     /// though both went in one round trip.
     @Test func beginTravelsWithTheFirstStatement() async throws {
         try await TestDatabase.withSchema { connection, _ in
-            let level = try await connection.withTransaction(PGTransactionOptions(isolation: .serializable)) { connection in
-                try connection.query("SHOW transaction_isolation").first!.decode("transaction_isolation", as: String.self)
+            let level = try await connection.withTransaction(PGTransactionOptions(isolation: .serializable)) {
+                connection in
+                try connection.query("SHOW transaction_isolation").first!.decode(
+                    "transaction_isolation", as: String.self)
             }
             #expect(level == "serializable")
             #expect(await connection.transactionStatus == .idle)
@@ -26,7 +28,9 @@ import EbbflowTestSupport
                     connection.executeAtCommit("INSERT INTO items VALUES ($1)", [2])
                     connection.executeAtCommit("INSERT INTO items VALUES ($1)", [3])
                 }
-                let ids: [Int] = try await connection.query("SELECT id FROM items ORDER BY id").rows.map { try $0.decode("id") }
+                let ids: [Int] = try await connection.query("SELECT id FROM items ORDER BY id").rows.map {
+                    try $0.decode("id")
+                }
                 #expect(ids == [1, 2, 3], "prepared statements: \(prepared)")
             }
         }

@@ -1,8 +1,9 @@
+import EbbflowTestSupport
 // The pool bounds connections, times out waiters, and never blocks the cooperative thread pool.
 import Foundation
-@testable import PostgresClient
 import Testing
-import EbbflowTestSupport
+
+@testable import PostgresClient
 
 @Suite struct PoolTests {
     /// Four queries that would sleep an hour hold four pool connections, more than the
@@ -14,9 +15,11 @@ import EbbflowTestSupport
         let tag = "pool_block_\(UInt32.random(in: 0...UInt32.max))"
         let sleepers = (0..<4).map { _ in Task { try await pool.query("SELECT pg_sleep(3600) /* \(tag) */") } }
         let observer = try await TestDatabase.connect()
-        while try await observer.query("""
+        while try await observer.query(
+            """
             SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid() AND wait_event = 'PgSleep'
-            """, [tag]).first!.decode("n", as: Int.self) < 4 {
+            """, [tag]
+        ).first!.decode("n", as: Int.self) < 4 {
             await Task.yield()
         }
         // All four sleep now; a task on the cooperative pool still runs to its end.
@@ -27,7 +30,8 @@ import EbbflowTestSupport
                 group.addTask {
                     var sum = 0
                     for index in 0..<100 {
-                        sum += try await pool.query("SELECT $1::int AS v", [task * 1000 + index]).first!.decode("v", as: Int.self)
+                        sum += try await pool.query("SELECT $1::int AS v", [task * 1000 + index]).first!.decode(
+                            "v", as: Int.self)
                     }
                     return sum
                 }
@@ -37,7 +41,8 @@ import EbbflowTestSupport
             let expected = (0..<64).reduce(0) { $0 + 100 * $1 * 1000 + (0..<100).reduce(0, +) }
             #expect(total == expected)
         }
-        _ = try await observer.query("""
+        _ = try await observer.query(
+            """
             SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()
             """, [tag])
         for sleeper in sleepers { _ = try? await sleeper.value }
@@ -63,7 +68,8 @@ import EbbflowTestSupport
         }
         let status = try await pool.withConnection { await $0.transactionStatus }
         #expect(status == .idle)
-        let exists = try await pool.query("SELECT to_regclass('pg_temp.leftover') IS NOT NULL AS e").first!.decode("e", as: Bool.self)
+        let exists = try await pool.query("SELECT to_regclass('pg_temp.leftover') IS NOT NULL AS e").first!.decode(
+            "e", as: Bool.self)
         #expect(exists == false)
         await pool.close()
     }

@@ -1,8 +1,8 @@
+import EbbflowTestSupport
 // Server errors arrive typed, with SQLSTATE, constraint and position.
 import Foundation
 import PostgresClient
 import Testing
-import EbbflowTestSupport
 
 @Suite struct ServerErrorTests {
     @Test func uniqueViolationCarriesConstraint() async throws {
@@ -17,7 +17,8 @@ import EbbflowTestSupport
                     && error.kind == .server && error.table == "people"
             }
             // The connection is still usable afterwards.
-            #expect(try await connection.query("SELECT count(*) AS n FROM people").first!.decode("n", as: Int.self) == 1)
+            #expect(
+                try await connection.query("SELECT count(*) AS n FROM people").first!.decode("n", as: Int.self) == 1)
         }
     }
 
@@ -39,8 +40,10 @@ import EbbflowTestSupport
         // Cancel once the server runs it: a cancel that arrives first is ignored (a fixed 300 ms
         // wait was not always enough on a loaded CI machine, and the sleep then ran its 30 s).
         let observer = try await TestDatabase.connect()
-        while try await observer.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = $1 AND state = 'active'", [probe])
-            .first!.decode("n", as: Int.self) == 0 {
+        while try await observer.query(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = $1 AND state = 'active'", [probe]
+        )
+        .first!.decode("n", as: Int.self) == 0 {
             try await Task.sleep(for: .milliseconds(20))
         }
         await observer.close()
@@ -52,7 +55,9 @@ import EbbflowTestSupport
         let connection = try await TestDatabase.connect()
         connection.requestCancel()
         // Thirty seconds were the request lost: the call then succeeds and the expectation fails.
-        await #expect { try await connection.query("SELECT pg_sleep(30)") } throws: { ($0 as? PGError)?.sqlState == "57014" }
+        await #expect { try await connection.query("SELECT pg_sleep(30)") } throws: {
+            ($0 as? PGError)?.sqlState == "57014"
+        }
         #expect(try await connection.query("SELECT 1 AS n").first!.decode("n", as: Int.self) == 1)
         connection.requestCancel()
         connection.withdrawCancel()

@@ -1,8 +1,8 @@
+import EbbflowTestSupport
 // withTransaction commits on return, rolls back on throw, and retries serialization failures on request.
 import Foundation
 import PostgresClient
 import Testing
-import EbbflowTestSupport
 
 @Suite struct TransactionTests {
     struct Boom: Error {}
@@ -43,7 +43,7 @@ import EbbflowTestSupport
     @Test func serializationFailureIsNotRetriedByDefault() async throws {
         let connection = try await TestDatabase.connect()
         let attempts = Counter()
-        await #expect { 
+        await #expect {
             try await connection.withTransaction { connection in
                 _ = attempts.increment()
                 try connection.simpleQuery("DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$")
@@ -55,22 +55,26 @@ import EbbflowTestSupport
     /// A real write-skew conflict between two serializable transactions is retried to success.
     @Test func realSerializationConflictResolvesWithRetry() async throws {
         try await TestDatabase.withSchema { setup, schema in
-            try await setup.simpleQuery("CREATE TABLE doctors (name text, on_call bool); INSERT INTO doctors VALUES ('a', true), ('b', true)")
+            try await setup.simpleQuery(
+                "CREATE TABLE doctors (name text, on_call bool); INSERT INTO doctors VALUES ('a', true), ('b', true)")
             let first = try await TestDatabase.connect(), second = try await TestDatabase.connect()
             for connection in [first, second] { try await connection.simpleQuery("SET search_path TO \(schema)") }
             let gate = Gate()
             async let a: Void = first.withTransaction(.retrying(5, isolation: .serializable)) { connection in
-                let n = try connection.query("SELECT count(*) AS n FROM doctors WHERE on_call").first!.decode("n", as: Int.self)
+                let n = try connection.query("SELECT count(*) AS n FROM doctors WHERE on_call").first!.decode(
+                    "n", as: Int.self)
                 await gate.arrive()
                 if n > 1 { try connection.execute("UPDATE doctors SET on_call = false WHERE name = 'a'") }
             }
             async let b: Void = second.withTransaction(.retrying(5, isolation: .serializable)) { connection in
-                let n = try connection.query("SELECT count(*) AS n FROM doctors WHERE on_call").first!.decode("n", as: Int.self)
+                let n = try connection.query("SELECT count(*) AS n FROM doctors WHERE on_call").first!.decode(
+                    "n", as: Int.self)
                 await gate.arrive()
                 if n > 1 { try connection.execute("UPDATE doctors SET on_call = false WHERE name = 'b'") }
             }
             _ = try await (a, b)
-            let onCall = try await setup.query("SELECT count(*) AS n FROM doctors WHERE on_call").first!.decode("n", as: Int.self)
+            let onCall = try await setup.query("SELECT count(*) AS n FROM doctors WHERE on_call").first!.decode(
+                "n", as: Int.self)
             #expect(onCall == 1)
         }
     }
@@ -80,7 +84,11 @@ import EbbflowTestSupport
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
-    func increment() -> Int { lock.withLock { count += 1; return count } }
+    func increment() -> Int {
+        lock.withLock {
+            count += 1; return count
+        }
+    }
     var value: Int { lock.withLock { count } }
 }
 

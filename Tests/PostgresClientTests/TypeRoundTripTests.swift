@@ -1,8 +1,8 @@
+import EbbflowTestSupport
 // Every supported type goes to the server and back unchanged, NULLs included.
 import Foundation
 import PostgresClient
 import Testing
-import EbbflowTestSupport
 
 @Suite struct TypeRoundTripTests {
     struct Profile: Codable, Equatable, Sendable {
@@ -14,7 +14,7 @@ import EbbflowTestSupport
     @Test func scalarsRoundTrip() async throws {
         let connection = try await TestDatabase.connect()
         let date = Date(timeIntervalSince1970: 1_790_000_000.123456)
-        let early = Date(timeIntervalSince1970: -86_400 * 400 + 0.5)  // before 2000 and before 1970
+        let early = Date(timeIntervalSince1970: -86_400 * 400 + 0.5) // before 2000 and before 1970
         let id = UUID()
         let row = try await connection.query(
             """
@@ -39,14 +39,18 @@ import EbbflowTestSupport
     @Test func timestampMatchesServerText() async throws {
         let connection = try await TestDatabase.connect()
         let date = Date(timeIntervalSince1970: 1_790_000_000.25)
-        let row = try await connection.query("SELECT to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') AS text", [date]).first!
+        let row = try await connection.query(
+            "SELECT to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') AS text", [date]
+        ).first!
         #expect(try row.decode("text", as: String.self) == "2026-09-21 14:13:20.250")
     }
 
     @Test func nullsDecodeAsOptionals() async throws {
         let connection = try await TestDatabase.connect()
         let none: Int? = nil
-        let row = try await connection.query("SELECT $1::int8 AS a, $2::text AS b, NULL::uuid AS c, NULL::timestamptz AS d", [none, nil]).first!
+        let row = try await connection.query(
+            "SELECT $1::int8 AS a, $2::text AS b, NULL::uuid AS c, NULL::timestamptz AS d", [none, nil]
+        ).first!
         #expect(try row.decode("a", as: Int?.self) == nil)
         #expect(try row.decode("b", as: String?.self) == nil)
         #expect(try row.decode("c", as: UUID?.self) == nil)
@@ -73,27 +77,35 @@ import EbbflowTestSupport
     @Test func arraysForAny() async throws {
         let connection = try await TestDatabase.connect()
         let ids: [Int64] = [3, 1, 2]
-        let rows = try await connection.query("SELECT x FROM generate_series(1, 5) x WHERE x = ANY($1) ORDER BY x", [ids])
+        let rows = try await connection.query(
+            "SELECT x FROM generate_series(1, 5) x WHERE x = ANY($1) ORDER BY x", [ids])
         #expect(try rows.rows.map { try $0.decode("x", as: Int.self) } == [1, 2, 3])
         let names = ["a", "b'c", "δ", ""]
-        let back = try await connection.query("SELECT $1::text[] AS names, $2::int8[] AS empty, $3::text[] AS none", [names, [Int64](), [String]()]).first!
+        let back = try await connection.query(
+            "SELECT $1::text[] AS names, $2::int8[] AS empty, $3::text[] AS none", [names, [Int64](), [String]()]
+        ).first!
         #expect(try back.decode("names", as: [String].self) == names)
         #expect(try back.decode("empty", as: [Int64].self) == [])
         #expect(try back.decode("none", as: [String].self) == [])
         let withNull = try await connection.query("SELECT ARRAY[1, NULL, 3]::int4[] AS a").first!
         #expect(try withNull.decode("a", as: [Int?].self) == [1, nil, 3])
         let uuids = [UUID(), UUID()]
-        #expect(try await connection.query("SELECT $1::uuid[] AS u", [uuids]).first!.decode("u", as: [UUID].self) == uuids)
+        #expect(
+            try await connection.query("SELECT $1::uuid[] AS u", [uuids]).first!.decode("u", as: [UUID].self) == uuids)
         // The element types the engine binds for set-based writes through unnest.
         let dates = [Date(timeIntervalSince1970: 1_700_000_000.25), Date(timeIntervalSince1970: 0)]
-        let typed = try await connection.query("SELECT $1::bool[] AS b, $2::float8[] AS f, $3::timestamptz[] AS t, $4::int4[] AS i",
-                                                [[true, false], [1.5, -0.25], dates, [Int32(7), Int32(-1)]]).first!
+        let typed = try await connection.query(
+            "SELECT $1::bool[] AS b, $2::float8[] AS f, $3::timestamptz[] AS t, $4::int4[] AS i",
+            [[true, false], [1.5, -0.25], dates, [Int32(7), Int32(-1)]]
+        ).first!
         #expect(try typed.decode("b", as: [Bool].self) == [true, false])
         #expect(try typed.decode("f", as: [Double].self) == [1.5, -0.25])
         #expect(try typed.decode("t", as: [Date].self) == dates)
         #expect(try typed.decode("i", as: [Int32].self) == [7, -1])
         let optionalDates: [Date?] = [nil, dates[0]]
-        #expect(try await connection.query("SELECT $1::timestamptz[] AS t", [optionalDates]).first!.decode("t", as: [Date?].self) == optionalDates)
+        #expect(
+            try await connection.query("SELECT $1::timestamptz[] AS t", [optionalDates]).first!.decode(
+                "t", as: [Date?].self) == optionalDates)
     }
 
     @Test func numericAggregates() async throws {
@@ -113,7 +125,9 @@ import EbbflowTestSupport
         var bytes = Data(count: 10 * 1024 * 1024)
         for index in stride(from: 0, to: bytes.count, by: 4099) { bytes[index] = UInt8(index % 251) }
         bytes[bytes.count - 1] = 0
-        let row = try await connection.query("SELECT $1::text AS t, $2::bytea AS b, length($2::bytea) AS n", [text, bytes]).first!
+        let row = try await connection.query(
+            "SELECT $1::text AS t, $2::bytea AS b, length($2::bytea) AS n", [text, bytes]
+        ).first!
         #expect(try row.decode("t", as: String.self) == text)
         #expect(try row.decode("b", as: Data.self) == bytes)
         #expect(try row.decode("n", as: Int.self) == 10 * 1024 * 1024)
@@ -122,7 +136,8 @@ import EbbflowTestSupport
     @Test func unnamedStatementsWork() async throws {
         let connection = try await TestDatabase.connect(preparedStatements: false)
         for value in 0..<20 {
-            #expect(try await connection.query("SELECT $1::int AS v", [value]).first!.decode("v", as: Int.self) == value)
+            #expect(
+                try await connection.query("SELECT $1::int AS v", [value]).first!.decode("v", as: Int.self) == value)
         }
         let named = try await connection.query("SELECT count(*) AS n FROM pg_prepared_statements").first!
         #expect(try named.decode("n", as: Int.self) == 0)
@@ -131,7 +146,9 @@ import EbbflowTestSupport
     @Test func preparedStatementsAreReused() async throws {
         let connection = try await TestDatabase.connect()
         for value in 0..<20 { _ = try await connection.query("SELECT $1::int AS v", [value]) }
-        let named = try await connection.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int AS v%'").first!
+        let named = try await connection.query(
+            "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int AS v%'"
+        ).first!
         #expect(try named.decode("n", as: Int.self) == 1)
     }
 }

@@ -16,12 +16,16 @@ public enum CleanSpawn {
     /// Starts `path ARGS` in the background in a process group of its own (so a kill of the
     /// group reaches anything it forks), stdout and stderr appended to `outputPath`; returns
     /// its pid. The caller must kill and `waitpid` it.
-    public static func start(_ path: String, _ arguments: [String], environment: [String: String], outputPath: String) throws -> pid_t {
+    public static func start(_ path: String, _ arguments: [String], environment: [String: String], outputPath: String)
+        throws -> pid_t
+    {
         try spawn(path, arguments, environment: environment, outputPath: outputPath, newProcessGroup: true)
     }
 
-    private static func spawn(_ path: String, _ arguments: [String], environment: [String: String],
-                              outputPath: String, newProcessGroup: Bool) throws -> pid_t {
+    private static func spawn(
+        _ path: String, _ arguments: [String], environment: [String: String],
+        outputPath: String, newProcessGroup: Bool
+    ) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -30,7 +34,9 @@ public enum CleanSpawn {
         posix_spawnattr_setsigmask(&attributes, &empty)
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGCHLD, SIGPIPE, SIGALRM, SIGHUP, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
+        for signal in [SIGTERM, SIGINT, SIGCHLD, SIGPIPE, SIGALRM, SIGHUP, SIGUSR1, SIGUSR2] {
+            sigaddset(&defaults, signal)
+        }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
         if newProcessGroup {

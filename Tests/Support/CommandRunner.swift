@@ -13,12 +13,14 @@ public enum EbbflowBinary {
     /// `EBBFLOW_BIN` (set by scripts/test), else the debug build next to the package.
     public static var path: String {
         if let path = ProcessInfo.processInfo.environment["EBBFLOW_BIN"], !path.isEmpty { return path }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return packageRoot.appendingPathComponent(".build/debug/ebbflow").path
     }
 
     /// Starts `ebbflow ARGS` and returns the process, for tests that signal or run many at once.
-    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe)
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -36,7 +38,9 @@ public enum EbbflowBinary {
     /// Runs `ebbflow ARGS` to completion off the cooperative pool. With a `timeout`, a child
     /// still running then is SIGKILLed (exit code 128 + signal, and a line saying so), so a
     /// wedged child fails its test instead of hanging the suite.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Duration? = nil) async throws -> CommandResult {
+    public static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Duration? = nil)
+        async throws -> CommandResult
+    {
         let (process, out, err) = try start(arguments, environment: environment)
         let pid = process.processIdentifier
         let watchdog = timeout.map { timeout in
@@ -59,10 +63,12 @@ public enum EbbflowBinary {
                 stderrDone.wait()
                 process.waitUntilExit()
                 let killed = timeout != nil && process.terminationReason == .uncaughtSignal
-                continuation.resume(returning: CommandResult(
-                    exitCode: killed ? 128 + process.terminationStatus : process.terminationStatus,
-                    stdout: String(decoding: stdout, as: UTF8.self),
-                    stderr: String(decoding: stderr, as: UTF8.self) + (killed ? "\n[killed by signal \(process.terminationStatus): timed out?]" : "")))
+                continuation.resume(
+                    returning: CommandResult(
+                        exitCode: killed ? 128 + process.terminationStatus : process.terminationStatus,
+                        stdout: String(decoding: stdout, as: UTF8.self),
+                        stderr: String(decoding: stderr, as: UTF8.self)
+                            + (killed ? "\n[killed by signal \(process.terminationStatus): timed out?]" : "")))
             }
         }
     }

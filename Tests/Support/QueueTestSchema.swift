@@ -17,7 +17,8 @@ public enum MigratedSchema {
     }
 
     /// `SELECT count(*)` of a query's rows, for assertions.
-    public static func count(_ connection: PGConnection, _ sql: String, _ bindings: PGBindings = []) async throws -> Int {
+    public static func count(_ connection: PGConnection, _ sql: String, _ bindings: PGBindings = []) async throws -> Int
+    {
         try await connection.query("SELECT count(*) AS n FROM (\(sql)) AS q", bindings).first!.decode("n")
     }
 }
@@ -36,8 +37,10 @@ public enum TestCluster {
     public static var url: String {
         get throws {
             guard directory != nil, let url = environment["EBBFLOW_RESTART_DATABASE_URL"], !url.isEmpty else {
-                throw PGError(.invalidConfiguration,
-                              "EBBFLOW_RESTART_PG_DIR and EBBFLOW_RESTART_DATABASE_URL are not set; run the tests through scripts/test")
+                throw PGError(
+                    .invalidConfiguration,
+                    "EBBFLOW_RESTART_PG_DIR and EBBFLOW_RESTART_DATABASE_URL are not set; run the tests through scripts/test"
+                )
             }
             return url
         }
@@ -53,9 +56,13 @@ public enum TestCluster {
     public static func start() throws { try devDB("start") }
 
     private static func devDB(_ command: String) throws {
-        guard let directory else { throw PGError(.invalidConfiguration, "EBBFLOW_RESTART_PG_DIR is not set; run through scripts/test") }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let status = try CleanSpawn.run(root.appendingPathComponent("scripts/dev-db").path, [command],
+        guard let directory else {
+            throw PGError(.invalidConfiguration, "EBBFLOW_RESTART_PG_DIR is not set; run through scripts/test")
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let status = try CleanSpawn.run(
+            root.appendingPathComponent("scripts/dev-db").path, [command],
             environment: environment.merging(["EBBFLOW_PG_DIR": directory]) { $1 })
         guard status == 0 else { throw PGError(.unexpected, "scripts/dev-db \(command) exited \(status)") }
     }

@@ -7,7 +7,9 @@ public enum TestDatabase {
     public static var url: String {
         get throws {
             guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
-                throw PGError(.invalidConfiguration, "DATABASE_URL is not set: run the tests through scripts/test, which starts a private PostgreSQL")
+                throw PGError(
+                    .invalidConfiguration,
+                    "DATABASE_URL is not set: run the tests through scripts/test, which starts a private PostgreSQL")
             }
             return url
         }

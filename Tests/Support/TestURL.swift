@@ -54,7 +54,8 @@ public struct TestURL: Sendable, Equatable, CustomStringConvertible {
     public func with(user: String, password: String) -> TestURL {
         var copy = self
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-        copy.userInfo = (user.addingPercentEncoding(withAllowedCharacters: allowed) ?? user) + ":"
+        copy.userInfo =
+            (user.addingPercentEncoding(withAllowedCharacters: allowed) ?? user) + ":"
             + (password.addingPercentEncoding(withAllowedCharacters: allowed) ?? password)
         return copy
     }
@@ -65,7 +66,9 @@ extension TestDatabase {
     public static var parts: TestURL {
         get throws {
             let url = try url
-            guard let parts = TestURL(url) else { throw TestURLError(reason: "DATABASE_URL is not a postgresql:// URL") }
+            guard let parts = TestURL(url) else {
+                throw TestURLError(reason: "DATABASE_URL is not a postgresql:// URL")
+            }
             return parts
         }
     }

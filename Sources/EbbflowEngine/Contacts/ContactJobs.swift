@@ -22,8 +22,11 @@ struct ContactJobs: Sendable {
     /// in the caller's transaction: an engaged contact leaves the send flow at once, a
     /// reactivated one ends its reactivation cycle (a stale step must not resume it should the
     /// contact go inactive again), one that left a stream loses its pending steps.
-    func cancel(_ contacts: [Int64], kinds: [any JobKind.Type], now: Date, reason: String, on connection: isolated PGConnection) throws {
-        try JobStore(schema: schema).cancelPending(kinds: kinds, subjects: contacts.map(Self.subject), now: now, reason: reason,
-                                                   on: connection)
+    func cancel(
+        _ contacts: [Int64], kinds: [any JobKind.Type], now: Date, reason: String, on connection: isolated PGConnection
+    ) throws {
+        try JobStore(schema: schema).cancelPending(
+            kinds: kinds, subjects: contacts.map(Self.subject), now: now, reason: reason,
+            on: connection)
     }
 }

@@ -37,51 +37,80 @@ public struct ContactStore: Sendable {
     public init(schema: SchemaName) { self.schema = schema }
 
     /// One contact with its transitions and sends, oldest first; nil if unknown.
-    public func show(externalID: String, policies: PolicyDocument, on connection: isolated PGConnection) throws -> ContactView? {
-        guard let row = try connection.query("""
-            SELECT c.id, c.external_id, c.email, c.segment, c.campaign_status::text AS status, c.engagement_score,
-                   c.last_engagement_at, c.score_as_of, c.reactivation_cycle, c.channel, c.attributes,
-                   \(identifier: schema.qualified("clock_now"))() AS now
-            FROM \(identifier: schema.qualified("contacts")) c WHERE c.external_id = \(bind: externalID)
-            """).first else { return nil }
+    public func show(externalID: String, policies: PolicyDocument, on connection: isolated PGConnection) throws
+        -> ContactView?
+    {
+        guard
+            let row = try connection.query(
+                """
+                SELECT c.id, c.external_id, c.email, c.segment, c.campaign_status::text AS status, c.engagement_score,
+                       c.last_engagement_at, c.score_as_of, c.reactivation_cycle, c.channel, c.attributes,
+                       \(identifier: schema.qualified("clock_now"))() AS now
+                FROM \(identifier: schema.qualified("contacts")) c WHERE c.external_id = \(bind: externalID)
+                """
+            ).first
+        else { return nil }
         let id: Int64 = try row.decode("id")
         let segment: String = try row.decode("segment")
         let last: Date? = try row.decode("last_engagement_at")
-        let score = policies.policy(for: segment).decay.score(try row.decode("engagement_score"), asOf: try row.decode("score_as_of"),
-                                                              lastEngagement: last, now: try row.decode("now"))
-        let transitions = try connection.query("""
+        let score = policies.policy(for: segment).decay.score(
+            try row.decode("engagement_score"), asOf: try row.decode("score_as_of"),
+            lastEngagement: last, now: try row.decode("now"))
+        let transitions = try connection.query(
+            """
             SELECT from_status::text AS f, to_status::text AS t, reason, at FROM \(identifier: schema.qualified("transitions"))
             WHERE contact_id = \(bind: id) ORDER BY id
-            """).rows.map { (try $0.decode("f", as: String.self), try $0.decode("t", as: String.self),
-                                   try $0.decode("reason", as: String.self), try $0.decode("at", as: Date.self)) }
-        let sends = try connection.query("""
+            """
+        ).rows.map {
+            (
+                try $0.decode("f", as: String.self), try $0.decode("t", as: String.self),
+                try $0.decode("reason", as: String.self), try $0.decode("at", as: Date.self)
+            )
+        }
+        let sends = try connection.query(
+            """
             SELECT flow, step, template, channel, at FROM \(identifier: schema.qualified("sends"))
             WHERE contact_id = \(bind: id) ORDER BY at, id
-            """).rows.map { (try $0.decode("flow", as: String.self), try $0.decode("step", as: Int.self),
-                                   try $0.decode("template", as: String.self), try $0.decode("channel", as: String.self),
-                                   try $0.decode("at", as: Date.self)) }
+            """
+        ).rows.map {
+            (
+                try $0.decode("flow", as: String.self), try $0.decode("step", as: Int.self),
+                try $0.decode("template", as: String.self), try $0.decode("channel", as: String.self),
+                try $0.decode("at", as: Date.self)
+            )
+        }
         let contact = ContactSummary(
             externalID: try row.decode("external_id"), email: try row.decode("email"), segment: segment,
-            status: CampaignStatus(rawValue: try row.decode("status")) ?? .active, engagementScore: score, lastEngagementAt: last,
+            status: CampaignStatus(rawValue: try row.decode("status")) ?? .active, engagementScore: score,
+            lastEngagementAt: last,
             channel: try row.decode("channel"))
         let streamSQL = StreamSQL(schema: schema)
         let stream = try connection.query(streamSQL.membershipOf, [id]).first.map {
             (name: try $0.decode("stream", as: String.self), since: try $0.decode("entered_at", as: Date.self))
         }
         let decisions = try connection.query(streamSQL.decisionsOf, [id]).rows.map {
-            StreamDecisionView(at: try $0.decode("at"), trigger: try $0.decode("trigger"), previous: try $0.decode("previous"),
-                               chosen: try $0.decode("chosen"), reason: try $0.decode("reason"), candidates: try $0.decode("candidates"))
+            StreamDecisionView(
+                at: try $0.decode("at"), trigger: try $0.decode("trigger"), previous: try $0.decode("previous"),
+                chosen: try $0.decode("chosen"), reason: try $0.decode("reason"),
+                candidates: try $0.decode("candidates"))
         }
-        let events = try connection.query("""
+        let events = try connection.query(
+            """
             SELECT id, kind, occurred_at, source, points, machine_open, url, rejection, applied_at
             FROM \(identifier: schema.qualified("engagement_events")) WHERE contact_id = \(bind: id) ORDER BY occurred_at, id
-            """).rows.map {
-            ContactEventView(id: try $0.decode("id"), kind: try $0.decode("kind"), occurredAt: try $0.decode("occurred_at"),
-                             source: try $0.decode("source"), points: try $0.decode("points"), machineOpen: try $0.decode("machine_open"),
-                             url: try $0.decode("url"), rejection: try $0.decode("rejection"), settledAt: try $0.decode("applied_at"))
+            """
+        ).rows.map {
+            ContactEventView(
+                id: try $0.decode("id"), kind: try $0.decode("kind"), occurredAt: try $0.decode("occurred_at"),
+                source: try $0.decode("source"), points: try $0.decode("points"),
+                machineOpen: try $0.decode("machine_open"),
+                url: try $0.decode("url"), rejection: try $0.decode("rejection"), settledAt: try $0.decode("applied_at")
+            )
         }
-        return ContactView(contact: contact, reactivationCycle: try row.decode("reactivation_cycle"), transitions: transitions, sends: sends,
-                           stream: stream, streamDecisions: decisions, attributes: try row.decode("attributes"), events: events)
+        return ContactView(
+            contact: contact, reactivationCycle: try row.decode("reactivation_cycle"), transitions: transitions,
+            sends: sends,
+            stream: stream, streamDecisions: decisions, attributes: try row.decode("attributes"), events: events)
     }
 }
 
@@ -105,37 +134,45 @@ public struct AudienceCount: Sendable {
 
 extension ContactStore {
     /// Contacts filtered by status and segment, in external id order (keyset-friendly).
-    public func list(status: CampaignStatus?, segment: String?, limit: Int, policies: PolicyDocument,
-                     on connection: isolated PGConnection) throws -> [ContactSummary] {
-        let rows = try connection.query("""
+    public func list(
+        status: CampaignStatus?, segment: String?, limit: Int, policies: PolicyDocument,
+        on connection: isolated PGConnection
+    ) throws -> [ContactSummary] {
+        let rows = try connection.query(
+            """
             SELECT external_id, email, segment, campaign_status::text AS status, engagement_score, last_engagement_at, score_as_of, channel,
                    \(identifier: schema.qualified("clock_now"))() AS now
             FROM \(identifier: schema.qualified("contacts"))
             WHERE (\(bind: status?.rawValue)::text IS NULL OR campaign_status::text = \(bind: status?.rawValue))
               AND (\(bind: segment)::text IS NULL OR segment = \(bind: segment))
             ORDER BY external_id LIMIT \(bind: limit)
-            """).rows
+            """
+        ).rows
         return try rows.map { row in
             let segment: String = try row.decode("segment")
             let last: Date? = try row.decode("last_engagement_at")
             return ContactSummary(
                 externalID: try row.decode("external_id"), email: try row.decode("email"), segment: segment,
                 status: CampaignStatus(rawValue: try row.decode("status")) ?? .active,
-                engagementScore: policies.policy(for: segment).decay.score(try row.decode("engagement_score"), asOf: try row.decode("score_as_of"),
-                                                                           lastEngagement: last, now: try row.decode("now")),
+                engagementScore: policies.policy(for: segment).decay.score(
+                    try row.decode("engagement_score"), asOf: try row.decode("score_as_of"),
+                    lastEngagement: last, now: try row.decode("now")),
                 lastEngagementAt: last, channel: try row.decode("channel"))
         }
     }
 
     /// Counts by segment and status (optionally one segment): the audience as it stands.
     public func audience(segment: String?, on connection: isolated PGConnection) throws -> [AudienceCount] {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT segment, campaign_status::text AS status, count(*) AS contacts FROM \(identifier: schema.qualified("contacts"))
             WHERE \(bind: segment)::text IS NULL OR segment = \(bind: segment)
             GROUP BY segment, campaign_status ORDER BY segment, campaign_status
-            """).rows.map {
-            AudienceCount(segment: try $0.decode("segment"), status: CampaignStatus(rawValue: try $0.decode("status")) ?? .active,
-                          contacts: try $0.decode("contacts"))
+            """
+        ).rows.map {
+            AudienceCount(
+                segment: try $0.decode("segment"), status: CampaignStatus(rawValue: try $0.decode("status")) ?? .active,
+                contacts: try $0.decode("contacts"))
         }
     }
 }

@@ -47,9 +47,14 @@ extension ContactView {
         }
         for step in transitions { add(step.at, "transition", 1, "\(step.from) → \(step.to) (\(step.reason))") }
         for decision in streamDecisions {
-            add(decision.at, "stream_decision", 2, "stream \(decision.trigger): \(decision.previous ?? "none") → \(decision.chosen ?? "none") (\(decision.reason))")
+            add(
+                decision.at, "stream_decision", 2,
+                "stream \(decision.trigger): \(decision.previous ?? "none") → \(decision.chosen ?? "none") (\(decision.reason))"
+            )
         }
-        for send in sends { add(send.at, "send", 3, "sent \(send.template) (\(send.flow) step \(send.step), \(send.channel))") }
+        for send in sends {
+            add(send.at, "send", 3, "sent \(send.template) (\(send.flow) step \(send.step), \(send.channel))")
+        }
         return entries.sorted { ($0.entry.at, $0.rank, $0.order) < ($1.entry.at, $1.rank, $1.order) }.map(\.entry)
     }
 }

@@ -36,7 +36,7 @@ public enum StateMachine {
             .suppressed: [.reactivationExhausted, .manualSuppression],
         ],
         .suppressed: [
-            .active: [.manualReinstatement],
+            .active: [.manualReinstatement]
         ],
     ]
 
@@ -54,12 +54,18 @@ public enum StateMachine {
     }
 
     /// Throws `IllegalTransition` unless the change is in `rules`.
-    public static func check(from: CampaignStatus, to: CampaignStatus, reason: TransitionReason) throws(IllegalTransition) {
-        guard isLegal(from: from, to: to, reason: reason) else { throw IllegalTransition(from: from, to: to, reason: reason) }
+    public static func check(from: CampaignStatus, to: CampaignStatus, reason: TransitionReason)
+        throws(IllegalTransition)
+    {
+        guard isLegal(from: from, to: to, reason: reason) else {
+            throw IllegalTransition(from: from, to: to, reason: reason)
+        }
     }
 
     /// Whether a sequence of statuses (a contact's history, oldest first) is a legal path.
-    public static func isLegalPath(_ steps: [(from: CampaignStatus, to: CampaignStatus, reason: TransitionReason)]) -> Bool {
+    public static func isLegalPath(_ steps: [(from: CampaignStatus, to: CampaignStatus, reason: TransitionReason)])
+        -> Bool
+    {
         for (index, step) in steps.enumerated() {
             if !isLegal(from: step.from, to: step.to, reason: step.reason) { return false }
             if index > 0 && steps[index - 1].to != step.from { return false }

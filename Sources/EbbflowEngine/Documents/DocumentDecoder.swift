@@ -31,13 +31,17 @@ public enum DocumentDecoder {
     /// Decodes a document that was accepted when it was stored: a key its type no longer knows
     /// (written under an older release's rules) is skipped and its path returned instead of
     /// refused, so an upgrade never stops the engine over a key that changes nothing.
-    public static func decodeStored<T: Decodable>(_ type: T.Type, from value: DocumentValue) throws(DocumentFieldError) -> (T, ignoredKeys: [String]) {
+    public static func decodeStored<T: Decodable>(_ type: T.Type, from value: DocumentValue) throws(DocumentFieldError)
+        -> (T, ignoredKeys: [String])
+    {
         let unknown = UnknownKeys()
         let decoded = try decode(type, from: value, unknownKeys: unknown)
         return (decoded, unknown.paths)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from value: DocumentValue, unknownKeys: UnknownKeys?) throws(DocumentFieldError) -> T {
+    static func decode<T: Decodable>(_ type: T.Type, from value: DocumentValue, unknownKeys: UnknownKeys?)
+        throws(DocumentFieldError) -> T
+    {
         do {
             return try TreeDecoder(value: value, codingPath: [], unknownKeys: unknownKeys).unbox(T.self)
         } catch let error as DocumentFieldError {
@@ -45,7 +49,8 @@ public enum DocumentDecoder {
         } catch let DecodingError.keyNotFound(key, context) {
             throw DocumentFieldError(path: path(context.codingPath + [key]), reason: "is missing")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
-                let DecodingError.dataCorrupted(context) {
+            let DecodingError.dataCorrupted(context)
+        {
             throw DocumentFieldError(path: path(context.codingPath), reason: context.debugDescription)
         } catch {
             throw DocumentFieldError(path: "", reason: "\(error)")
@@ -55,7 +60,9 @@ public enum DocumentDecoder {
     /// `steps[2].branch.if`: keys joined by dots, list positions in brackets.
     public static func path(_ keys: [any CodingKey]) -> String {
         keys.reduce("") { text, key in
-            if let index = key.intValue, key is ListIndex || key.stringValue == "Index \(index)" { return "\(text)[\(index)]" }
+            if let index = key.intValue, key is ListIndex || key.stringValue == "Index \(index)" {
+                return "\(text)[\(index)]"
+            }
             return text.isEmpty ? key.stringValue : "\(text).\(key.stringValue)"
         }
     }
@@ -89,17 +96,21 @@ struct TreeDecoder: Decoder {
         if let enumType = T.self as? any (CaseIterable & RawRepresentable<String>).Type {
             let valid = enumValues(enumType)
             guard case .string(let text) = value, valid.contains(text) else {
-                throw DocumentFieldError(path: DocumentDecoder.path(codingPath),
-                                         reason: "\(value.shown) is not one of \(valid.joined(separator: ", "))")
+                throw DocumentFieldError(
+                    path: DocumentDecoder.path(codingPath),
+                    reason: "\(value.shown) is not one of \(valid.joined(separator: ", "))")
             }
         }
         return try T(from: self)
     }
 
-    func child(_ value: DocumentValue, _ key: any CodingKey) -> TreeDecoder { TreeDecoder(value: value, codingPath: codingPath + [key], unknownKeys: unknownKeys) }
+    func child(_ value: DocumentValue, _ key: any CodingKey) -> TreeDecoder {
+        TreeDecoder(value: value, codingPath: codingPath + [key], unknownKeys: unknownKeys)
+    }
 
     func mismatch(_ type: Any.Type, _ expected: String) -> DecodingError {
-        .typeMismatch(type, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(value.shown)"))
+        .typeMismatch(
+            type, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(value.shown)"))
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
@@ -112,8 +123,9 @@ struct TreeDecoder: Decoder {
             }
         } else if let unknown = fields.keys.sorted().first(where: { Key(stringValue: $0) == nil }) {
             let place = DocumentDecoder.path(codingPath)
-            throw DocumentFieldError(path: place.isEmpty ? unknown : "\(place).\(unknown)",
-                                     reason: "unknown key \"\(unknown)\"\(place.isEmpty ? "" : " in \(place)")")
+            throw DocumentFieldError(
+                path: place.isEmpty ? unknown : "\(place).\(unknown)",
+                reason: "unknown key \"\(unknown)\"\(place.isEmpty ? "" : " in \(place)")")
         }
         return KeyedDecodingContainer(TreeKeyedContainer<Key>(decoder: self, fields: fields))
     }
@@ -160,7 +172,9 @@ struct TreeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     // An optional field may be left out, but not written as null: `cooldown_days:` with no
     // value is a slip, refused as the wrong type instead of silently meaning the default.
-    func present<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T? { fields[key.stringValue] == nil ? nil : try field(key).unbox(type) }
+    func present<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T? {
+        fields[key.stringValue] == nil ? nil : try field(key).unbox(type)
+    }
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? { try present(type, key) }
     func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try present(type, key) }
     func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try present(type, key) }
@@ -177,10 +191,14 @@ struct TreeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) throws -> UInt32? { try present(type, key) }
     func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? { try present(type, key) }
 
-    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
         try field(key).container(keyedBy: type)
     }
-    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer { try field(key).unkeyedContainer() }
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        try field(key).unkeyedContainer()
+    }
     func superDecoder() throws -> any Decoder { decoder }
     func superDecoder(forKey key: Key) throws -> any Decoder { try field(key) }
 }
@@ -200,7 +218,9 @@ struct TreeUnkeyedContainer: UnkeyedDecodingContainer {
 
     mutating func next() throws -> TreeDecoder {
         guard !isAtEnd else {
-            throw DecodingError.valueNotFound(Any.self, .init(codingPath: codingPath + [ListIndex(currentIndex)], debugDescription: "the list ends early"))
+            throw DecodingError.valueNotFound(
+                Any.self,
+                .init(codingPath: codingPath + [ListIndex(currentIndex)], debugDescription: "the list ends early"))
         }
         defer { currentIndex += 1 }
         return decoder.child(items[currentIndex], ListIndex(currentIndex))
@@ -226,7 +246,9 @@ struct TreeUnkeyedContainer: UnkeyedDecodingContainer {
     mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try next().unbox(type) }
     mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try next().unbox(type) }
     mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try next().unbox(type) }
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<
+        NestedKey
+    > {
         try next().container(keyedBy: type)
     }
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer { try next().unkeyedContainer() }

@@ -45,14 +45,17 @@ public enum DocumentText {
                 _ = try JSONSerialization.jsonObject(with: data)
                 parsed = true
             } catch {
-                jsonError = DocumentError("not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")")
+                jsonError = DocumentError(
+                    "not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")"
+                )
             }
             if parsed {
                 if JSONDepth.exceeds(maxDepth, in: data) {
                     throw DocumentError("the document nests deeper than \(maxDepth) levels: at most \(maxDepth)")
                 }
                 if let (key, path) = JSONDuplicateKeys.first(in: data) {
-                    throw DocumentError("the key \"\(key)\" appears twice in \(path.isEmpty ? "the top-level mapping" : path)")
+                    throw DocumentError(
+                        "the key \"\(key)\" appears twice in \(path.isEmpty ? "the top-level mapping" : path)")
                 }
                 return data
             }
@@ -66,7 +69,9 @@ public enum DocumentText {
 
     private static func yaml(_ data: Data) throws(DocumentError) -> Data {
         guard let text = String(data: data, encoding: .utf8) else { throw DocumentError("not UTF-8 text") }
-        if let error = YAMLBudget.check(data, limits: .init(values: maxValues, bytes: maxExpandedBytes, depth: maxDepth)) {
+        if let error = YAMLBudget.check(
+            data, limits: .init(values: maxValues, bytes: maxExpandedBytes, depth: maxDepth))
+        {
             throw error
         }
         let node: Node?
@@ -77,7 +82,9 @@ public enum DocumentText {
         }
         guard let node else { throw DocumentError("the document is empty") }
         let object = try YAMLObjects.object(node, path: "")
-        guard object is [String: Any] else { throw DocumentError("the document must be a mapping of fields, not a single value or a list") }
+        guard object is [String: Any] else {
+            throw DocumentError("the document must be a mapping of fields, not a single value or a list")
+        }
         do {
             return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         } catch {
@@ -90,10 +97,11 @@ public enum DocumentText {
     static func oneLine(_ error: any Error) -> String {
         switch error as? YamlError {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .composer(let context, let problem, let mark, _):
             return "line \(mark.line), column \(mark.column): \(problem)" + (context.map { " (\($0.text))" } ?? "")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return "line \(context.mark.line), column \(context.mark.column): the key \(duplicates.sorted().joined(separator: ", ")) appears twice in one mapping"
+            return
+                "line \(context.mark.line), column \(context.mark.column): the key \(duplicates.sorted().joined(separator: ", ")) appears twice in one mapping"
         default:
             let text = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
             return text.count > 200 ? String(text.prefix(200)) + "…" : text

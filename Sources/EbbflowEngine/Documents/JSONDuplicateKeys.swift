@@ -28,7 +28,11 @@ enum JSONDuplicateKeys {
             case UInt8(ascii: "["): stack.append(Frame(isObject: false, expectingKey: false))
             case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = stack.popLast()
             case UInt8(ascii: ","):
-                if stack.last?.isObject == true { stack[stack.count - 1].expectingKey = true } else if !stack.isEmpty { stack[stack.count - 1].index += 1 }
+                if stack.last?.isObject == true {
+                    stack[stack.count - 1].expectingKey = true
+                } else if !stack.isEmpty {
+                    stack[stack.count - 1].index += 1
+                }
             case UInt8(ascii: "\""):
                 let start = position + 1
                 position = start
@@ -52,7 +56,8 @@ enum JSONDuplicateKeys {
     private static func text(_ raw: ArraySlice<UInt8>) -> String {
         guard raw.contains(UInt8(ascii: "\\")) else { return String(decoding: raw, as: UTF8.self) }
         let quoted = Data([UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")])
-        return (try? JSONSerialization.jsonObject(with: quoted, options: .fragmentsAllowed)) as? String ?? String(decoding: raw, as: UTF8.self)
+        return (try? JSONSerialization.jsonObject(with: quoted, options: .fragmentsAllowed)) as? String
+            ?? String(decoding: raw, as: UTF8.self)
     }
 
     private static func path(_ frames: ArraySlice<Frame>) -> String {

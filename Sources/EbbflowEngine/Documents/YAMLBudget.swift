@@ -72,11 +72,17 @@ enum YAMLBudget {
                 added = cost
             case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
                 let isMapping = event.type == YAML_MAPPING_START_EVENT
-                if isKey { return DocumentError("\(place): a mapping key must be plain text, not a \(isMapping ? "mapping" : "list")") }
+                if isKey {
+                    return DocumentError(
+                        "\(place): a mapping key must be plain text, not a \(isMapping ? "mapping" : "list")")
+                }
                 let anchor = isMapping ? name(event.data.mapping_start.anchor) : name(event.data.sequence_start.anchor)
                 stack.append(Frame(isMapping: isMapping, anchor: anchor))
                 total.values += 1
-                if stack.count > limits.depth { return DocumentError("the document nests deeper than \(limits.depth) levels: at most \(limits.depth)") }
+                if stack.count > limits.depth {
+                    return DocumentError(
+                        "the document nests deeper than \(limits.depth) levels: at most \(limits.depth)")
+                }
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 guard var frame = stack.popLast() else { return nil }
                 frame.cost.values += 1
@@ -95,10 +101,14 @@ enum YAMLBudget {
                 return DocumentError("the document nests deeper than \(limits.depth) levels: at most \(limits.depth)")
             }
             if total.values > limits.values {
-                return DocumentError("the document stands for more than \(limits.values) values once its YAML aliases are expanded: at most \(limits.values)")
+                return DocumentError(
+                    "the document stands for more than \(limits.values) values once its YAML aliases are expanded: at most \(limits.values)"
+                )
             }
             if total.bytes > limits.bytes {
-                return DocumentError("the document stands for more than \(limits.bytes) bytes of text once its YAML aliases are expanded: at most \(limits.bytes) (1 MiB)")
+                return DocumentError(
+                    "the document stands for more than \(limits.bytes) bytes of text once its YAML aliases are expanded: at most \(limits.bytes) (1 MiB)"
+                )
             }
             if !stack.isEmpty { include(cost, in: &stack[stack.count - 1]) }
         }

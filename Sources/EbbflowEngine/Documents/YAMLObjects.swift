@@ -23,7 +23,9 @@ enum YAMLObjects {
                     continue
                 }
                 let name = scalar.string
-                guard object[name] == nil else { throw DocumentError("the key \"\(name)\" appears twice in \(place(path))") }
+                guard object[name] == nil else {
+                    throw DocumentError("the key \"\(name)\" appears twice in \(place(path))")
+                }
                 object[name] = try self.object(value, path: path.isEmpty ? name : "\(path).\(name)")
             }
             for source in merged.flatMap(sources) {

@@ -31,8 +31,10 @@ public struct ApplyEventsJob: ChunkJobHandler {
 
     public func run(_ jobs: [Job<Args>], context: JobContext, connection: isolated PGConnection) async throws {
         let sql = EventSQL(schema: schema)
-        let ids: [Int64] = try connection.query(sql.pendingEventsInRanges, [jobs.map(\.args.firstID), jobs.map(\.args.lastID)])
-            .rows.map { try $0.decode("id") }
+        let ids: [Int64] = try connection.query(
+            sql.pendingEventsInRanges, [jobs.map(\.args.firstID), jobs.map(\.args.lastID)]
+        )
+        .rows.map { try $0.decode("id") }
         guard !ids.isEmpty else { return }
         let policies = try PolicyStore(schema: schema).load(on: connection)
         try EventApplier(schema: schema).apply(eventIDs: ids, policies: policies, now: context.now, on: connection)

@@ -15,13 +15,15 @@ struct ContactJobCancellation: AppliedEventsConsumer {
         let moves = batch.applied.filter { $0.reason != nil }
         let engaged = Array(Set(moves.filter { $0.to == .engaged }.map(\.contactID)))
         if !engaged.isEmpty {
-            try jobs.cancel(engaged, kinds: [FlowStepJob.self, FlowWaitEndJob.self], now: now,
-                           reason: "contact engaged: it left the send flow", on: connection)
+            try jobs.cancel(
+                engaged, kinds: [FlowStepJob.self, FlowWaitEndJob.self], now: now,
+                reason: "contact engaged: it left the send flow", on: connection)
         }
         let reactivated = Array(Set(moves.filter { $0.to == .reactivated }.map(\.contactID)))
         if !reactivated.isEmpty {
-            try jobs.cancel(reactivated, kinds: [ReactivationStepJob.self], now: now,
-                           reason: "contact reactivated: its reactivation cycle ends", on: connection)
+            try jobs.cancel(
+                reactivated, kinds: [ReactivationStepJob.self], now: now,
+                reason: "contact reactivated: its reactivation cycle ends", on: connection)
         }
     }
 }

@@ -50,14 +50,18 @@ public struct EventApplier: Sendable {
     }
 
     /// Applies event `id`; nil if it was applied already or its contact is unknown.
-    public func apply(eventID id: Int64, policies: PolicyDocument, now: Date, on connection: isolated PGConnection) throws -> AppliedEvent? {
+    public func apply(eventID id: Int64, policies: PolicyDocument, now: Date, on connection: isolated PGConnection)
+        throws -> AppliedEvent?
+    {
         try apply(eventIDs: [id], policies: policies, now: now, on: connection).first
     }
 
     /// Applies every event of `ids` not applied yet and linked to a contact; returns what each
     /// did. Events rejected instead (see `settle`) are not among them.
     @discardableResult
-    public func apply(eventIDs ids: [Int64], policies: PolicyDocument, now: Date, on connection: isolated PGConnection) throws -> [AppliedEvent] {
+    public func apply(eventIDs ids: [Int64], policies: PolicyDocument, now: Date, on connection: isolated PGConnection)
+        throws -> [AppliedEvent]
+    {
         try settle(eventIDs: ids, policies: policies, now: now, on: connection).applied
     }
 
@@ -67,7 +71,8 @@ public struct EventApplier: Sendable {
     /// systems insert and the poller all settle events through this one call, so no path can
     /// score an unknown kind 0 or let a future date freeze a contact's score.
     public func settle(eventIDs ids: [Int64], policies: PolicyDocument, now: Date, on connection: isolated PGConnection)
-        throws -> (applied: [AppliedEvent], rejected: [RejectedEvent]) {
+        throws -> (applied: [AppliedEvent], rejected: [RejectedEvent])
+    {
         guard !ids.isEmpty else { return ([], []) }
         let rows = try connection.query(sql.lockEventsAndContacts, [ids]).rows
         guard !rows.isEmpty else { return ([], []) }
@@ -85,13 +90,15 @@ public struct EventApplier: Sendable {
             let kind: String = try row.decode("kind")
             let occurredAt: Date = try row.decode("occurred_at")
             if let reason = Self.rejection(kind: kind, occurredAt: occurredAt, now: now, policy: policy, known: known) {
-                rejected.append(RejectedEvent(eventID: try row.decode("event_id"), contactID: contactID, reason: reason))
+                rejected.append(
+                    RejectedEvent(eventID: try row.decode("event_id"), contactID: contactID, reason: reason))
                 continue
             }
             if states[contactID] == nil {
                 order.append(contactID)
                 states[contactID] = ContactScoreState(
-                    segment: segment, status: CampaignStatus(rawValue: try row.decode("status", as: String.self)) ?? .active,
+                    segment: segment,
+                    status: CampaignStatus(rawValue: try row.decode("status", as: String.self)) ?? .active,
                     score: try row.decode("engagement_score"), lastEngagement: try row.decode("last_engagement_at"),
                     scoreAsOf: try row.decode("score_as_of"), channel: try row.decode("channel"))
                 states[contactID]!.channelMovedAt = try row.decode("channel_moved_at")
@@ -101,26 +108,36 @@ public struct EventApplier: Sendable {
             // Within the allowed skew an event counts as happening now: no date moves past the clock.
             let at = min(occurredAt, now)
             let result = try states[contactID]!.fold(points: earned, occurredAt: at, now: now, policy: policy)
-            applied.append(AppliedEvent(eventID: eventID, contactID: contactID, points: earned, score: result.score,
-                                        from: result.from, to: result.to, reason: result.reason))
-            points.append(StreamEventPoint(eventID: eventID, contactID: contactID, kind: kind, segment: segment,
-                                           status: result.to, occurredAt: at))
+            applied.append(
+                AppliedEvent(
+                    eventID: eventID, contactID: contactID, points: earned, score: result.score,
+                    from: result.from, to: result.to, reason: result.reason))
+            points.append(
+                StreamEventPoint(
+                    eventID: eventID, contactID: contactID, kind: kind, segment: segment,
+                    status: result.to, occurredAt: at))
         }
         if !rejected.isEmpty {
             try connection.execute(sql.markRejected, [rejected.map(\.eventID), rejected.map(\.reason), now])
         }
         guard !applied.isEmpty else { return ([], rejected) }
         let final = order.map { states[$0]! }
-        try connection.execute(sql.updateContacts, [
-            order, final.map(\.score), final.map(\.lastEngagement), final.map(\.scoreAsOf), final.map(\.status.rawValue),
-            final.map(\.statusChanged), final.map(\.answered), now, final.map(\.channel),
-        ])
+        try connection.execute(
+            sql.updateContacts,
+            [
+                order, final.map(\.score), final.map(\.lastEngagement), final.map(\.scoreAsOf),
+                final.map(\.status.rawValue),
+                final.map(\.statusChanged), final.map(\.answered), now, final.map(\.channel),
+            ])
         let moves = applied.filter { $0.reason != nil }
         if !moves.isEmpty {
-            try connection.execute(sql.insertEventTransitions, [
-                moves.map(\.contactID), moves.map(\.from.rawValue), moves.map(\.to.rawValue), moves.map { $0.reason!.rawValue },
-                moves.map(\.eventID), now,
-            ])
+            try connection.execute(
+                sql.insertEventTransitions,
+                [
+                    moves.map(\.contactID), moves.map(\.from.rawValue), moves.map(\.to.rawValue),
+                    moves.map { $0.reason!.rawValue },
+                    moves.map(\.eventID), now,
+                ])
         }
         try connection.execute(sql.markApplied, [applied.map(\.eventID), applied.map { Int32($0.points) }, now])
         // Whatever else follows from these events (job cancellation, stream decisions), in their own transaction.
@@ -130,13 +147,16 @@ public struct EventApplier: Sendable {
     }
 
     /// Why an event must not be applied, or nil. `known` is the document's accepted kinds.
-    static func rejection(kind: String, occurredAt: Date, now: Date, policy: EngagementPolicy, known: Set<String>) -> String? {
+    static func rejection(kind: String, occurredAt: Date, now: Date, policy: EngagementPolicy, known: Set<String>)
+        -> String?
+    {
         guard known.contains(kind) else {
             return "unknown event kind \"\(kind)\" (accepted: \(known.sorted().joined(separator: ", ")))"
         }
         let skew = policy.maxFutureSkewSeconds
         guard occurredAt.timeIntervalSince(now) <= skew else {
-            return "occurred_at \(occurredAt.formatted(.iso8601)) is more than max_future_skew \(policy.maxFutureSkew) ahead of the database clock \(now.formatted(.iso8601))"
+            return
+                "occurred_at \(occurredAt.formatted(.iso8601)) is more than max_future_skew \(policy.maxFutureSkew) ahead of the database clock \(now.formatted(.iso8601))"
         }
         return nil
     }
@@ -157,7 +177,10 @@ struct ContactScoreState {
     var statusChanged = false
     var answered = false
 
-    init(segment: String, status: CampaignStatus, score: Double, lastEngagement: Date?, scoreAsOf: Date?, channel: String = "email") {
+    init(
+        segment: String, status: CampaignStatus, score: Double, lastEngagement: Date?, scoreAsOf: Date?,
+        channel: String = "email"
+    ) {
         self.channel = channel
         self.segment = segment
         self.status = status
@@ -170,7 +193,8 @@ struct ContactScoreState {
     /// moment, the later of the newest engagement and the time the score was last decayed;
     /// an older event adds its points decayed to that moment and leaves the date where it was.
     mutating func fold(points earned: Int, occurredAt: Date, now: Date, policy: EngagementPolicy)
-        throws -> (score: Double, from: CampaignStatus, to: CampaignStatus, reason: TransitionReason?) {
+        throws -> (score: Double, from: CampaignStatus, to: CampaignStatus, reason: TransitionReason?)
+    {
         let from = status
         guard earned > 0 else { return (score, from, from, nil) }
         let newest = max(occurredAt, lastEngagement ?? occurredAt)

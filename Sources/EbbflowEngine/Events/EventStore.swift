@@ -18,8 +18,10 @@ public struct IncomingEvent: Sendable {
     /// store it once while a later import of the same line is a new event.
     public var place: String?
 
-    public init(externalID: String, kind: String, occurredAt: Date? = nil, source: String = "import",
-                providerEventID: String? = nil, machineOpen: Bool = false, url: String? = nil, properties: PGJSON = PGJSON("{}")) {
+    public init(
+        externalID: String, kind: String, occurredAt: Date? = nil, source: String = "import",
+        providerEventID: String? = nil, machineOpen: Bool = false, url: String? = nil, properties: PGJSON = PGJSON("{}")
+    ) {
         self.externalID = externalID
         self.kind = kind
         self.occurredAt = occurredAt
@@ -64,8 +66,10 @@ public struct EventStore: Sendable {
 
     /// Inserts or updates a contact by external id; returns its id and whether it is new.
     @discardableResult
-    public func upsertContact(externalID: String, email: String?, segment: String, now: Date,
-                              on connection: isolated PGConnection) throws -> (id: Int64, inserted: Bool) {
+    public func upsertContact(
+        externalID: String, email: String?, segment: String, now: Date,
+        on connection: isolated PGConnection
+    ) throws -> (id: Int64, inserted: Bool) {
         let upsert = ContactSQL(schema: sql.schema).upsertContact
         let row = try connection.query(upsert, [externalID, email, segment, now]).first!
         return (try row.decode("id"), try row.decode("inserted"))
@@ -74,21 +78,30 @@ public struct EventStore: Sendable {
     /// Records many events in one statement and marks this transaction's events as applied
     /// inline (the caller applies them; no `apply_events` job is made). Duplicates (by
     /// idempotency key, see `EventSQL.insertEvents`) return nothing.
-    public func record(_ events: [IncomingEvent], now: Date, on connection: isolated PGConnection) throws -> [StoredEvent] {
+    public func record(_ events: [IncomingEvent], now: Date, on connection: isolated PGConnection) throws
+        -> [StoredEvent]
+    {
         guard !events.isEmpty else { return [] }
         try connection.execute(sql.applyInline)
-        return try connection.query(sql.insertEvents, [
-            events.map(\.externalID), events.map(\.kind), events.map(\.occurredAt), events.map(\.source), events.map(\.providerEventID),
-            events.map(\.machineOpen), events.map(\.url), events.map(\.properties.text), now, events.map(\.place),
-        ]).rows.map {
-            StoredEvent(id: try $0.decode("id"), contactID: try $0.decode("contact_id"), externalID: try $0.decode("external_id"),
-                        source: try $0.decode("source"), providerEventID: try $0.decode("provider_event_id"),
-                        ordinal: try $0.decode("ord"))
+        return try connection.query(
+            sql.insertEvents,
+            [
+                events.map(\.externalID), events.map(\.kind), events.map(\.occurredAt), events.map(\.source),
+                events.map(\.providerEventID),
+                events.map(\.machineOpen), events.map(\.url), events.map(\.properties.text), now, events.map(\.place),
+            ]
+        ).rows.map {
+            StoredEvent(
+                id: try $0.decode("id"), contactID: try $0.decode("contact_id"),
+                externalID: try $0.decode("external_id"),
+                source: try $0.decode("source"), providerEventID: try $0.decode("provider_event_id"),
+                ordinal: try $0.decode("ord"))
         }
     }
 
     /// Records one event through the batch path; the caller applies it in the same transaction.
-    public func record(_ event: IncomingEvent, now: Date, on connection: isolated PGConnection) throws -> RecordedEvent {
+    public func record(_ event: IncomingEvent, now: Date, on connection: isolated PGConnection) throws -> RecordedEvent
+    {
         guard let stored = try record([event], now: now, on: connection).first else { return .duplicate }
         return stored.contactID == nil ? .unknownContact(id: stored.id) : .stored(id: stored.id)
     }

@@ -20,7 +20,8 @@ public struct ApplyPendingEventsJob: TransactionalJobHandler {
 
     public init(schema: SchemaName) { self.schema = schema }
 
-    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
+    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome
+    {
         let batch = job.args.batch ?? 1_000
         let sql = EventSQL(schema: schema)
         try connection.execute(sql.linkUnlinkedEvents)
@@ -28,7 +29,8 @@ public struct ApplyPendingEventsJob: TransactionalJobHandler {
         let policies = try PolicyStore(schema: schema).load(on: connection)
         try EventApplier(schema: schema).apply(eventIDs: ids, policies: policies, now: context.now, on: connection)
         if ids.count == batch {
-            try context.store.enqueue(try NewJob(kind: Self.kind, encoding: job.args, queue: job.row.queue), on: connection)
+            try context.store.enqueue(
+                try NewJob(kind: Self.kind, encoding: job.args, queue: job.row.queue), on: connection)
         }
         return .completed
     }

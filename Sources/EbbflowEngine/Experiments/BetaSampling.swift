@@ -15,7 +15,9 @@ public enum BetaSampling {
     }
 
     /// A draw from the posterior of a rate after `conversions` of `trials` (uniform prior).
-    public static func posteriorDraw(conversions: Int, trials: Int, using generator: inout some RandomNumberGenerator) -> Double {
+    public static func posteriorDraw(conversions: Int, trials: Int, using generator: inout some RandomNumberGenerator)
+        -> Double
+    {
         draw(alpha: 1 + Double(conversions), beta: 1 + Double(max(0, trials - conversions)), using: &generator)
     }
 

@@ -24,7 +24,9 @@ public enum ExperimentAssignment {
     static func unit(experiment: String, contactID: Int64) -> Double {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in experiment.utf8 + [0] { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        for shift in stride(from: 0, to: 64, by: 8) { hash = (hash ^ (UInt64(bitPattern: contactID) >> UInt64(shift) & 0xff)) &* 0x0000_0100_0000_01b3 }
+        for shift in stride(from: 0, to: 64, by: 8) {
+            hash = (hash ^ (UInt64(bitPattern: contactID) >> UInt64(shift) & 0xff)) &* 0x0000_0100_0000_01b3
+        }
         hash = (hash ^ (hash >> 30)) &* 0xbf58_476d_1ce4_e5b9
         hash = (hash ^ (hash >> 27)) &* 0x94d0_49bb_1331_11eb
         hash ^= hash >> 31

@@ -25,7 +25,8 @@ public struct ExperimentPromotion: Sendable {
         for info in try store.list(on: connection) where info.promoted == nil {
             let (winner, summaries) = rule.decide(try store.tallies(info, on: connection), using: &generator)
             guard let winner else { continue }
-            try store.promote(info.experiment.name, variant: winner, automatic: true, evidence: summaries, now: now, on: connection)
+            try store.promote(
+                info.experiment.name, variant: winner, automatic: true, evidence: summaries, now: now, on: connection)
             promoted.append(info.experiment.name)
         }
         return promoted

@@ -36,23 +36,29 @@ public enum ExperimentStatistics {
     /// in a third of experiments (measured; see the note of issue 7). A difference too small to
     /// matter never becomes 95 % likely however long one looks, so requiring a minimum lift keeps
     /// false promotions rare while a real difference is still found.
-    public static func summarize(_ tallies: [VariantTally], draws: Int = 10_000, minimumLift: Double = 0,
-                                 using generator: inout some RandomNumberGenerator) -> [VariantSummary] {
+    public static func summarize(
+        _ tallies: [VariantTally], draws: Int = 10_000, minimumLift: Double = 0,
+        using generator: inout some RandomNumberGenerator
+    ) -> [VariantSummary] {
         var wins = [Int](repeating: 0, count: tallies.count)
         var values = [Double](repeating: 0, count: tallies.count)
         for _ in 0..<draws {
             var best = 0
             for (index, tally) in tallies.enumerated() {
-                values[index] = BetaSampling.posteriorDraw(conversions: tally.conversions, trials: tally.sends, using: &generator)
+                values[index] = BetaSampling.posteriorDraw(
+                    conversions: tally.conversions, trials: tally.sends, using: &generator)
                 if values[index] > values[best] { best = index }
             }
-            if tallies.indices.allSatisfy({ $0 == best || values[best] >= values[$0] * (1 + minimumLift) }) { wins[best] += 1 }
+            if tallies.indices.allSatisfy({ $0 == best || values[best] >= values[$0] * (1 + minimumLift) }) {
+                wins[best] += 1
+            }
         }
         return tallies.enumerated().map { index, tally in
             let (low, high) = wilson(conversions: tally.conversions, trials: tally.sends)
-            return VariantSummary(name: tally.name, sends: tally.sends, conversions: tally.conversions,
-                                  rate: tally.sends == 0 ? 0 : Double(tally.conversions) / Double(tally.sends),
-                                  low: low, high: high, probabilityBest: Double(wins[index]) / Double(draws))
+            return VariantSummary(
+                name: tally.name, sends: tally.sends, conversions: tally.conversions,
+                rate: tally.sends == 0 ? 0 : Double(tally.conversions) / Double(tally.sends),
+                low: low, high: high, probabilityBest: Double(wins[index]) / Double(draws))
         }
     }
 
@@ -86,17 +92,21 @@ public struct PromotionRule: Sendable, Equatable, Codable {
     }
 
     /// The summaries the rule judges (probability to be best by the minimum lift) and the winner, if any.
-    public func decide(_ tallies: [VariantTally], draws: Int = 10_000,
-                       using generator: inout some RandomNumberGenerator) -> (winner: String?, summaries: [VariantSummary]) {
-        let summaries = ExperimentStatistics.summarize(tallies, draws: draws, minimumLift: minimumLift, using: &generator)
+    public func decide(
+        _ tallies: [VariantTally], draws: Int = 10_000,
+        using generator: inout some RandomNumberGenerator
+    ) -> (winner: String?, summaries: [VariantSummary]) {
+        let summaries = ExperimentStatistics.summarize(
+            tallies, draws: draws, minimumLift: minimumLift, using: &generator)
         return (winner(summaries), summaries)
     }
 
     /// The winner's name if the rule is met by these summaries, else nil.
     public func winner(_ summaries: [VariantSummary]) -> String? {
         guard summaries.count >= 2, summaries.allSatisfy({ $0.sends >= minimumSendsPerVariant }),
-              let best = summaries.max(by: { $0.probabilityBest < $1.probabilityBest }),
-              best.probabilityBest >= probabilityBest else { return nil }
+            let best = summaries.max(by: { $0.probabilityBest < $1.probabilityBest }),
+            best.probabilityBest >= probabilityBest
+        else { return nil }
         return best.name
     }
 }

@@ -28,16 +28,23 @@ public struct ExperimentStore: Sendable {
     public func list(on connection: isolated PGConnection) throws -> [ExperimentInfo] {
         var promotions: [String: (String, String, Bool, Date)] = [:]
         let promotionRows = try connection.query(
-            "SELECT experiment, variant, template, automatic, promoted_at FROM \(identifier: schema.qualified("experiment_promotions"))")
+            "SELECT experiment, variant, template, automatic, promoted_at FROM \(identifier: schema.qualified("experiment_promotions"))"
+        )
         for row in promotionRows.rows {
-            promotions[try row.decode("experiment")] = (try row.decode("variant"), try row.decode("template"), try row.decode("automatic"), try row.decode("promoted_at"))
+            promotions[try row.decode("experiment")] = (
+                try row.decode("variant"), try row.decode("template"), try row.decode("automatic"),
+                try row.decode("promoted_at")
+            )
         }
         var found: [ExperimentInfo] = []
         for stream in try StreamStore(schema: schema).list(on: connection).map(\.definition) {
             for (index, step) in stream.steps.enumerated() {
                 guard case .send(_, let experiment?) = step.action else { continue }
-                let promoted = promotions[experiment.name].map { (variant: $0.0, template: $0.1, automatic: $0.2, at: $0.3) }
-                found.append(ExperimentInfo(experiment: experiment, stream: stream.name, step: index, promoted: promoted))
+                let promoted = promotions[experiment.name].map {
+                    (variant: $0.0, template: $0.1, automatic: $0.2, at: $0.3)
+                }
+                found.append(
+                    ExperimentInfo(experiment: experiment, stream: stream.name, step: index, promoted: promoted))
             }
         }
         return found.sorted { $0.experiment.name < $1.experiment.name }
@@ -62,30 +69,44 @@ public struct ExperimentStore: Sendable {
                 """
         }
         var counts: [String: (Int, Int)] = [:]
-        for row in try connection.query("""
+        for row in try connection.query(
+            """
             SELECT s.variant, count(*) AS sends, count(*) FILTER (WHERE \(conversion)) AS conversions
             FROM \(schema.qualified("sends")) s WHERE s.experiment = $1 GROUP BY s.variant
-            """, bindings).rows {
+            """, bindings
+        ).rows {
             counts[try row.decode("variant")] = (try row.decode("sends"), try row.decode("conversions"))
         }
-        return info.experiment.variants.map { VariantTally(name: $0.name, sends: counts[$0.name]?.0 ?? 0, conversions: counts[$0.name]?.1 ?? 0) }
+        return info.experiment.variants.map {
+            VariantTally(name: $0.name, sends: counts[$0.name]?.0 ?? 0, conversions: counts[$0.name]?.1 ?? 0)
+        }
     }
 
     /// Makes `variant` the template of its step from now on, with its evidence. An automatic
     /// promotion never replaces an earlier promotion; a promotion by hand does. Throws
     /// `ExperimentError` for an unknown experiment or variant.
-    public func promote(_ name: String, variant: String, automatic: Bool, evidence: [VariantSummary], now: Date,
-                        on connection: isolated PGConnection) throws {
+    public func promote(
+        _ name: String, variant: String, automatic: Bool, evidence: [VariantSummary], now: Date,
+        on connection: isolated PGConnection
+    ) throws {
         guard let info = try list(on: connection).first(where: { $0.experiment.name == name }) else {
             throw ExperimentError("no experiment named \"\(name)\"")
         }
         guard let chosen = info.experiment.variants.first(where: { $0.name == variant }) else {
-            throw ExperimentError("experiment \(name) has no variant \"\(variant)\" (variants: \(info.experiment.variants.map(\.name).joined(separator: ", ")))")
+            throw ExperimentError(
+                "experiment \(name) has no variant \"\(variant)\" (variants: \(info.experiment.variants.map(\.name).joined(separator: ", ")))"
+            )
         }
-        let proof = evidence.map { ["variant": $0.name, "sends": $0.sends, "conversions": $0.conversions, "rate": $0.rate,
-                                    "low": $0.low, "high": $0.high, "probability_best": $0.probabilityBest] as [String: Any] }
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: proof, options: [.sortedKeys]), as: UTF8.self)
-        try connection.execute("""
+        let proof = evidence.map {
+            [
+                "variant": $0.name, "sends": $0.sends, "conversions": $0.conversions, "rate": $0.rate,
+                "low": $0.low, "high": $0.high, "probability_best": $0.probabilityBest,
+            ] as [String: Any]
+        }
+        let json = String(
+            decoding: try JSONSerialization.data(withJSONObject: proof, options: [.sortedKeys]), as: UTF8.self)
+        try connection.execute(
+            """
             INSERT INTO \(schema.qualified("experiment_promotions")) (experiment, variant, template, automatic, evidence, promoted_at)
             VALUES ($1, $2, $3, $4, $5::jsonb, $6)
             ON CONFLICT (experiment) DO UPDATE SET variant = excluded.variant, template = excluded.template, automatic = excluded.automatic,
@@ -97,8 +118,9 @@ public struct ExperimentStore: Sendable {
     /// The promoted variant of experiment `name`, if any.
     func promoted(_ name: String, on connection: isolated PGConnection) throws -> (variant: String, template: String)? {
         try connection.query(
-            "SELECT variant, template FROM \(identifier: schema.qualified("experiment_promotions")) WHERE experiment = \(bind: name)")
-            .first.map { (try $0.decode("variant", as: String.self), try $0.decode("template", as: String.self)) }
+            "SELECT variant, template FROM \(identifier: schema.qualified("experiment_promotions")) WHERE experiment = \(bind: name)"
+        )
+        .first.map { (try $0.decode("variant", as: String.self), try $0.decode("template", as: String.self)) }
     }
 }
 

@@ -69,15 +69,15 @@ struct FlowSQL: Sendable {
     var reenterActive: String {
         let change = StatusChange.flowEntry
         return """
-        WITH moved AS (
-            UPDATE \(contacts) c SET campaign_status = \(change.toSQL), status_changed_at = $3
-            FROM unnest($1::int8[], $2::int8[]) AS u(id, job_id)
-            WHERE c.id = u.id AND c.campaign_status = \(change.onlyFromSQL)
-            RETURNING c.id, u.job_id
-        )
-        INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-        SELECT id, \(change.onlyFromSQL), \(change.toSQL), \(change.reasonSQL), job_id, $3 FROM moved
-        """
+            WITH moved AS (
+                UPDATE \(contacts) c SET campaign_status = \(change.toSQL), status_changed_at = $3
+                FROM unnest($1::int8[], $2::int8[]) AS u(id, job_id)
+                WHERE c.id = u.id AND c.campaign_status = \(change.onlyFromSQL)
+                RETURNING c.id, u.job_id
+            )
+            INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
+            SELECT id, \(change.onlyFromSQL), \(change.toSQL), \(change.reasonSQL), job_id, $3 FROM moved
+            """
     }
 
     /// Decided sends: $1 contacts, $2 flows, $3 steps, $4 templates, $5 at (channel email).
@@ -106,12 +106,12 @@ struct FlowSQL: Sendable {
     var flowEndsInactive: String {
         let change = StatusChange.flowEndsUnanswered
         return """
-        WITH moved AS (
-            UPDATE \(contacts) SET campaign_status = \(change.toSQL), status_changed_at = $2, flow_sends_unanswered = 0 WHERE id = $1
-            RETURNING id
-        )
-        INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-        SELECT id, \(change.onlyFromSQL), \(change.toSQL), \(change.reasonSQL), $3, $2 FROM moved
-        """
+            WITH moved AS (
+                UPDATE \(contacts) SET campaign_status = \(change.toSQL), status_changed_at = $2, flow_sends_unanswered = 0 WHERE id = $1
+                RETURNING id
+            )
+            INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
+            SELECT id, \(change.onlyFromSQL), \(change.toSQL), \(change.reasonSQL), $3, $2 FROM moved
+            """
     }
 }

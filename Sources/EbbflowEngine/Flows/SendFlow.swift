@@ -40,12 +40,14 @@ public struct FlowStore: Sendable {
         _ = try InputBounds.integer(flow.maxSends, field: "max_sends", in: FlowDefinition.maxSendsRange)
         let now = try DatabaseClock(schema: schema).now(on: connection)
         do {
-            try connection.execute(sql.insertFlow, [flow.name, flow.segment, flow.template, flow.everySeconds, flow.maxSends, now])
+            try connection.execute(
+                sql.insertFlow, [flow.name, flow.segment, flow.template, flow.everySeconds, flow.maxSends, now])
         } catch let error as PGError where error.isUniqueViolation {
             throw QueueError.invalid("a flow named \"\(flow.name)\" exists already")
         }
-        return try JobStore(schema: schema).enqueue(FlowStepJob.self, rowsOf: sql.enroll, [flow.name, flow.segment, now], columns: [.subject],
-                                                    now: now, on: connection)
+        return try JobStore(schema: schema).enqueue(
+            FlowStepJob.self, rowsOf: sql.enroll, [flow.name, flow.segment, now], columns: [.subject],
+            now: now, on: connection)
     }
 
     /// Stops a flow: its pending steps skip with the reason "flow stopped".
@@ -64,15 +66,23 @@ public struct FlowStore: Sendable {
     public func remove(_ name: String, on connection: isolated PGConnection) throws -> Int? {
         try connection.execute(sql.lockFlow, [name])
         let now = try DatabaseClock(schema: schema).now(on: connection)
-        guard try connection.query(sql.removeFlow, [name]).first!.decode("removed", as: Int.self) == 1 else { return nil }
-        return try JobStore(schema: schema).cancelPending(kinds: [FlowStepJob.self, FlowWaitEndJob.self],
-                                                          argsContaining: try PGJSON(encoding: ["flow": name]), now: now,
-                                                          reason: "flow removed", on: connection)
+        guard try connection.query(sql.removeFlow, [name]).first!.decode("removed", as: Int.self) == 1 else {
+            return nil
+        }
+        return try JobStore(schema: schema).cancelPending(
+            kinds: [FlowStepJob.self, FlowWaitEndJob.self],
+            argsContaining: try PGJSON(encoding: ["flow": name]), now: now,
+            reason: "flow removed", on: connection)
     }
 
-    public func list(on connection: isolated PGConnection) throws -> [(name: String, segment: String, template: String, state: String, sends: Int)] {
+    public func list(on connection: isolated PGConnection) throws -> [(
+        name: String, segment: String, template: String, state: String, sends: Int
+    )] {
         try connection.query(sql.listFlows).rows.map {
-            (try $0.decode("name"), try $0.decode("segment"), try $0.decode("template"), try $0.decode("state"), try $0.decode("sends"))
+            (
+                try $0.decode("name"), try $0.decode("segment"), try $0.decode("template"), try $0.decode("state"),
+                try $0.decode("sends")
+            )
         }
     }
 }
@@ -121,13 +131,20 @@ public struct FlowStepJob: ChunkJobHandler {
         // while `flows remove` committed once still sent and enqueued its next step.
         var flows: [String: Flow] = [:]
         for row in try connection.query(sql.flowsNamed, [Array(Set(jobs.map(\.args.flow)))]).rows {
-            flows[try row.decode("name")] = Flow(template: try row.decode("template"), every: try row.decode("every_seconds"),
-                                                 maxSends: try row.decode("max_sends"), running: try row.decode("state", as: String.self) == "running")
+            flows[try row.decode("name")] = Flow(
+                template: try row.decode("template"), every: try row.decode("every_seconds"),
+                maxSends: try row.decode("max_sends"), running: try row.decode("state", as: String.self) == "running")
         }
-        for row in try connection.query(contactSQL.contactsWithRecentSends, [Array(Set(jobs.map(\.args.contactID))).sorted(),
-                                                                          now.addingTimeInterval(-policies.longestCapWindow)]).rows {
-            contacts[try row.decode("id")] = Contact(status: try row.decode("status"), channel: try row.decode("channel"),
-                                                     segment: try row.decode("segment"), recentSends: try row.decode("recent_sends"))
+        for row in try connection.query(
+            contactSQL.contactsWithRecentSends,
+            [
+                Array(Set(jobs.map(\.args.contactID))).sorted(),
+                now.addingTimeInterval(-policies.longestCapWindow),
+            ]
+        ).rows {
+            contacts[try row.decode("id")] = Contact(
+                status: try row.decode("status"), channel: try row.decode("channel"),
+                segment: try row.decode("segment"), recentSends: try row.decode("recent_sends"))
         }
         var skips: (flows: [String], contacts: [Int64], steps: [Int32], reasons: [String]) = ([], [], [], [])
         var reentered: (contacts: [Int64], jobs: [Int64]) = ([], [])
@@ -140,18 +157,28 @@ public struct FlowStepJob: ChunkJobHandler {
             let cap = policies.policy(for: contact.segment).frequencyCap
             let eligible = contact.status == "active" || contact.status == "reactivated"
             let deferral = cap.deferral(recentSends: contact.recentSends, now: now)
-            let skip: String? = !flow.running ? "flow stopped"
-                : contact.status == "engaged" ? "contact engaged"
-                : !eligible ? "contact \(contact.status)"
-                : contact.channel != "email" ? "contact moved to \(contact.channel)"
-                : deferral != nil ? cap.reason
-                : nil
+            let skip: String? =
+                !flow.running
+                ? "flow stopped"
+                : contact.status == "engaged"
+                    ? "contact engaged"
+                    : !eligible
+                        ? "contact \(contact.status)"
+                        : contact.channel != "email"
+                            ? "contact moved to \(contact.channel)"
+                            : deferral != nil
+                                ? cap.reason
+                                : nil
             if let skip {
-                skips.flows.append(args.flow); skips.contacts.append(args.contactID); skips.steps.append(Int32(args.step)); skips.reasons.append(skip)
+                skips.flows.append(args.flow); skips.contacts.append(args.contactID);
+                skips.steps.append(Int32(args.step)); skips.reasons.append(skip)
                 // A capped step is deferred until a slot frees, not dropped. Any other reason
                 // ends this contact's flow.
                 if let deferral, flow.running, eligible, contact.channel == "email" {
-                    next.append(try NewJob(kind: Self.kind, encoding: args, runAt: deferral, subject: ContactJobs.subject(args.contactID)))
+                    next.append(
+                        try NewJob(
+                            kind: Self.kind, encoding: args, runAt: deferral,
+                            subject: ContactJobs.subject(args.contactID)))
                 }
                 continue
             }
@@ -160,18 +187,28 @@ public struct FlowStepJob: ChunkJobHandler {
                 reentered.contacts.append(args.contactID); reentered.jobs.append(job.id)
                 contact.status = "active"
             }
-            sends.contacts.append(args.contactID); sends.flows.append(args.flow); sends.steps.append(Int32(args.step)); sends.templates.append(flow.template)
+            sends.contacts.append(args.contactID); sends.flows.append(args.flow); sends.steps.append(Int32(args.step));
+            sends.templates.append(flow.template)
             contact.recentSends.append(now)
             contacts[args.contactID] = contact
             unanswered[args.contactID, default: 0] += 1
-            next.append(args.step < flow.maxSends
-                ? try NewJob(kind: Self.kind, encoding: Args(flow: args.flow, contactID: args.contactID, step: args.step + 1),
-                             runAt: now.addingTimeInterval(flow.every), subject: ContactJobs.subject(args.contactID))
-                : try NewJob(kind: FlowWaitEndJob.kind, encoding: FlowWaitEndJob.Args(flow: args.flow, contactID: args.contactID),
-                             runAt: now.addingTimeInterval(flow.every), subject: ContactJobs.subject(args.contactID)))
+            next.append(
+                args.step < flow.maxSends
+                    ? try NewJob(
+                        kind: Self.kind,
+                        encoding: Args(flow: args.flow, contactID: args.contactID, step: args.step + 1),
+                        runAt: now.addingTimeInterval(flow.every), subject: ContactJobs.subject(args.contactID))
+                    : try NewJob(
+                        kind: FlowWaitEndJob.kind,
+                        encoding: FlowWaitEndJob.Args(flow: args.flow, contactID: args.contactID),
+                        runAt: now.addingTimeInterval(flow.every), subject: ContactJobs.subject(args.contactID)))
         }
-        if !skips.flows.isEmpty { try connection.execute(sql.insertSkips, [skips.flows, skips.contacts, skips.steps, skips.reasons, now]) }
-        if !reentered.contacts.isEmpty { try connection.execute(sql.reenterActive, [reentered.contacts, reentered.jobs, now]) }
+        if !skips.flows.isEmpty {
+            try connection.execute(sql.insertSkips, [skips.flows, skips.contacts, skips.steps, skips.reasons, now])
+        }
+        if !reentered.contacts.isEmpty {
+            try connection.execute(sql.reenterActive, [reentered.contacts, reentered.jobs, now])
+        }
         if !sends.contacts.isEmpty {
             try connection.execute(sql.insertSends, [sends.contacts, sends.flows, sends.steps, sends.templates, now])
             try connection.execute(sql.countUnanswered, [Array(unanswered.keys), Array(unanswered.values)])
@@ -194,19 +231,25 @@ public struct FlowWaitEndJob: TransactionalJobHandler {
 
     public init(schema: SchemaName) { self.schema = schema }
 
-    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
+    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome
+    {
         let sql = FlowSQL(schema: schema)
         guard let row = try connection.query(sql.lockContact, [job.args.contactID]).first,
-              try connection.query(sql.flowExists, [job.args.flow]).first != nil else { return .completed }
+            try connection.query(sql.flowExists, [job.args.flow]).first != nil
+        else { return .completed }
         let policy = try PolicyStore(schema: schema).load(on: connection).policy(for: try row.decode("segment"))
         guard try row.decode("status", as: String.self) == "active",
-              try row.decode("flow_sends_unanswered", as: Int.self) >= policy.inactiveAfterSends else { return .completed }
+            try row.decode("flow_sends_unanswered", as: Int.self) >= policy.inactiveAfterSends
+        else { return .completed }
         try StatusChange.flowEndsUnanswered.check(from: .active)
         let now = context.now
         try connection.execute(sql.flowEndsInactive, [job.args.contactID, now, job.id])
-        try context.store.enqueue(try NewJob(kind: ReactivationStepJob.kind, encoding: ReactivationStepJob.Args(contactID: job.args.contactID, step: 1),
-                                             runAt: now.addingTimeInterval(Double(policy.cooldownDays) * 86_400),
-                                             subject: ContactJobs.subject(job.args.contactID)), on: connection)
+        try context.store.enqueue(
+            try NewJob(
+                kind: ReactivationStepJob.kind,
+                encoding: ReactivationStepJob.Args(contactID: job.args.contactID, step: 1),
+                runAt: now.addingTimeInterval(Double(policy.cooldownDays) * 86_400),
+                subject: ContactJobs.subject(job.args.contactID)), on: connection)
         return .completed
     }
 }

@@ -67,7 +67,8 @@ struct CSVRecordDecoder: Decoder {
         }
 
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
-            -> KeyedDecodingContainer<NestedKey> {
+            -> KeyedDecodingContainer<NestedKey>
+        {
             throw mismatch([String: Any].self, [key], "a CSV field is text")
         }
 

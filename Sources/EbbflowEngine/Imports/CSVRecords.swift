@@ -26,7 +26,9 @@ final class CSVRecords: RecordSource {
             return
         }
         let span = Self.lineBreaks(in: row)
-        if let bad = stream.badLine(in: 1...(1 + span)) { throw ImportError("line \(bad.line) (the header): \(bad.reason)") }
+        if let bad = stream.badLine(in: 1...(1 + span)) {
+            throw ImportError("line \(bad.line) (the header): \(bad.reason)")
+        }
         nextLine = 2 + span
         stream.mark()
         var names: [String] = []
@@ -56,7 +58,9 @@ final class CSVRecords: RecordSource {
             func reject(_ reason: String) -> RecordItem { .rejected(RejectedLine(line: line, reason: reason)) }
             if stream.cut {
                 done = true
-                return reject("a record longer than \(RecordReader.maxRecordBytes) bytes (is a closing quote missing?); the file was not read past it")
+                return reject(
+                    "a record longer than \(RecordReader.maxRecordBytes) bytes (is a closing quote missing?); the file was not read past it"
+                )
             }
             if let bad = stream.badLine(in: line...(line + span)) {
                 return reject(bad.line == line ? bad.reason : "line \(bad.line) of this record is \(bad.reason)")
@@ -75,7 +79,8 @@ final class CSVRecords: RecordSource {
     /// Linux it costs about a microsecond a call, five a line; most fields have nothing to trim.
     static func trimmed(_ field: String) -> String {
         guard let first = field.utf8.first, let last = field.utf8.last,
-              first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 else { return field }
+            first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09
+        else { return field }
         return field.trimmingCharacters(in: .whitespaces)
     }
 

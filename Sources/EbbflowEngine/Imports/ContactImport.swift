@@ -20,7 +20,9 @@ public struct ContactImporter: Sendable {
     public init(schema: SchemaName) { sql = ContactImportSQL(schema: schema) }
 
     /// `text` in memory (tests): see `importContacts(from:)`.
-    public func importContacts(_ text: String, format: InputFormat, on connection: PGConnection) async throws -> ContactImportReport {
+    public func importContacts(_ text: String, format: InputFormat, on connection: PGConnection) async throws
+        -> ContactImportReport
+    {
         try await importContacts(from: .text(text), format: format, on: connection)
     }
 
@@ -31,7 +33,9 @@ public struct ContactImporter: Sendable {
     /// `campaign_status` goes through the state machine with its transition row, or the line
     /// is rejected with the reason. A transient database error retries the whole transaction
     /// (the file is read again); any other stops the import with `ImportStopped`.
-    public func importContacts(from source: ImportSource, format: InputFormat, on connection: PGConnection) async throws -> ContactImportReport {
+    public func importContacts(from source: ImportSource, format: InputFormat, on connection: PGConnection) async throws
+        -> ContactImportReport
+    {
         let sql = self.sql
         return try await connection.run { connection in
             // Whether an attempt lost its connection while committing: that attempt may have
@@ -49,21 +53,28 @@ public struct ContactImporter: Sendable {
                                     report.read += 1
                                     switch item {
                                     case .rejected(let rejection): report.rejectedLines.append(rejection)
-                                    case .line(let line, let contact): try writer.appendRow(contact.row(line: line).values)
+                                    case .line(let line, let contact):
+                                        try writer.appendRow(contact.row(line: line).values)
                                     }
                                 }
                             }
                             // The planner knows nothing of a fresh temporary table; a sampled ANALYZE is cheap.
                             try connection.simpleQuery("ANALYZE contact_import")
                             for row in try connection.query(sql.rejectRepeatedIDs).rows {
-                                report.rejectedLines.append(RejectedLine(
-                                    line: try row.decode("line"),
-                                    reason: "external_id \"\(try row.decode("external_id", as: String.self))\" appears twice in this file (first on line \(try row.decode("first", as: Int.self)))"))
+                                report.rejectedLines.append(
+                                    RejectedLine(
+                                        line: try row.decode("line"),
+                                        reason:
+                                            "external_id \"\(try row.decode("external_id", as: String.self))\" appears twice in this file (first on line \(try row.decode("first", as: Int.self)))"
+                                    ))
                             }
                             for row in try connection.query(sql.rejectIllegalStatusChanges).rows {
                                 let from = CampaignStatus(rawValue: try row.decode("from_status")) ?? .active
                                 let to = CampaignStatus(rawValue: try row.decode("to_status")) ?? .active
-                                report.rejectedLines.append(RejectedLine(line: try row.decode("line"), reason: ContactImportSQL.refusal(from: from, to: to)))
+                                report.rejectedLines.append(
+                                    RejectedLine(
+                                        line: try row.decode("line"),
+                                        reason: ContactImportSQL.refusal(from: from, to: to)))
                             }
                             let updated = try connection.query(sql.updateExisting).first!
                             report.updated = try updated.decode("updated")

@@ -43,7 +43,8 @@ struct ContactImportSQL: Sendable {
         let targets = zip(allowed.from, zip(allowed.to, allowed.reason)).filter { $0.0 == from.rawValue }
             .map { "\($0.1.0) (\($0.1.1))" }.sorted()
         let options = targets.isEmpty ? "none" : targets.joined(separator: ", ")
-        return "campaign_status \(from.rawValue) → \(to.rawValue) is not a change an import may make; from \(from.rawValue) it may set: \(options)"
+        return
+            "campaign_status \(from.rawValue) → \(to.rawValue) is not a change an import may make; from \(from.rawValue) it may set: \(options)"
     }
 
     /// Every line after the first with the same external id leaves the staging table.

@@ -4,7 +4,8 @@ import Foundation
 
 /// The contact fields an import knows; every other column is an attribute.
 public enum ContactField: String, CaseIterable, Sendable {
-    case externalID = "external_id", email, segment, campaignStatus = "campaign_status", engagementScore = "engagement_score"
+    case externalID = "external_id", email, segment, campaignStatus = "campaign_status", engagementScore =
+        "engagement_score"
     case lastEngagementAt = "last_engagement_at", reactivationCycle = "reactivation_cycle", attributes
 }
 
@@ -47,10 +48,12 @@ struct ContactLine: Decodable {
 
     /// The staging table's columns for COPY (see `ContactImportSQL.createStaging`).
     func row(line: Int) -> ContactRow {
-        ContactRow(line: line, values: [
-            "\(line)", externalID, email, segment, campaignStatus?.rawValue, engagementScore.map { "\($0)" },
-            lastEngagementAt.map { "\($0.timeIntervalSince1970)" }, reactivationCycle.map { "\($0)" }, attributes,
-        ])
+        ContactRow(
+            line: line,
+            values: [
+                "\(line)", externalID, email, segment, campaignStatus?.rawValue, engagementScore.map { "\($0)" },
+                lastEngagementAt.map { "\($0.timeIntervalSince1970)" }, reactivationCycle.map { "\($0)" }, attributes,
+            ])
     }
 
     /// The `attributes` column (a JSON object) merged with every column that is not a contact

@@ -30,10 +30,13 @@ public struct EventImporter: Sendable {
     }
 
     /// `text` in memory (the simulator, tests): see `importEvents(from:)`.
-    public func importEvents(_ text: String, format: InputFormat, batchSize: Int = 1_000,
-                             inEachBatch: (@Sendable (isolated PGConnection) throws -> Void)? = nil,
-                             on connection: PGConnection) async throws -> EventImportReport {
-        try await importEvents(from: .text(text), format: format, batchSize: batchSize, inEachBatch: inEachBatch, on: connection)
+    public func importEvents(
+        _ text: String, format: InputFormat, batchSize: Int = 1_000,
+        inEachBatch: (@Sendable (isolated PGConnection) throws -> Void)? = nil,
+        on connection: PGConnection
+    ) async throws -> EventImportReport {
+        try await importEvents(
+            from: .text(text), format: format, batchSize: batchSize, inEachBatch: inEachBatch, on: connection)
     }
 
     /// Reads `source` as a stream and records and applies good lines in batches of `batchSize`,
@@ -51,9 +54,11 @@ public struct EventImporter: Sendable {
     /// that batch's events: the simulator moves its clock this way, so that no worker sees the
     /// new time before the events that happened before it have arrived. It must be idempotent
     /// (a failed batch is retried).
-    public func importEvents(from source: ImportSource, format: InputFormat, batchSize: Int = 1_000,
-                             inEachBatch: (@Sendable (isolated PGConnection) throws -> Void)? = nil,
-                             on connection: PGConnection) async throws -> EventImportReport {
+    public func importEvents(
+        from source: ImportSource, format: InputFormat, batchSize: Int = 1_000,
+        inEachBatch: (@Sendable (isolated PGConnection) throws -> Void)? = nil,
+        on connection: PGConnection
+    ) async throws -> EventImportReport {
         try await connection.run { [self] connection in
             let document = try await TransientRetry.run { try policies.load(on: connection) }
             // The accepted kinds, once per import rather than once per line.
@@ -70,17 +75,23 @@ public struct EventImporter: Sendable {
             func commit() async throws {
                 defer { batch.removeAll(keepingCapacity: true) }
                 do {
-                    try await commitBatch(batch, document: document, prelude: inEachBatch, into: &report, on: connection)
+                    try await commitBatch(
+                        batch, document: document, prelude: inEachBatch, into: &report, on: connection)
                 } catch let error as PGError where error.isCausedByRowData && batch.count == 1 && inEachBatch == nil {
                     // A batch of one line (a one-line file, the last line of a 1,001-line one):
                     // its own data was refused, so it is a rejected line, not a stopped import.
-                    report.rejectedLines.append(RejectedLine(line: batch[0].line, reason: "the database refused it: \(error.message)"))
+                    report.rejectedLines.append(
+                        RejectedLine(line: batch[0].line, reason: "the database refused it: \(error.message)"))
                 } catch let error as PGError where error.isCausedByRowData && batch.count > 1 && inEachBatch == nil {
                     // Line by line would commit `inEachBatch` with the first line alone, ahead of
                     // the rest of its batch; with it, the batch's failure is the caller's to see.
                     for item in batch {
-                        do { try await commitBatch([item], document: document, prelude: nil, into: &report, on: connection) } catch let error as PGError where error.isCausedByRowData {
-                            report.rejectedLines.append(RejectedLine(line: item.line, reason: "the database refused it: \(error.message)"))
+                        do {
+                            try await commitBatch(
+                                [item], document: document, prelude: nil, into: &report, on: connection)
+                        } catch let error as PGError where error.isCausedByRowData {
+                            report.rejectedLines.append(
+                                RejectedLine(line: item.line, reason: "the database refused it: \(error.message)"))
                         }
                     }
                 }
@@ -89,8 +100,9 @@ public struct EventImporter: Sendable {
                 firstPendingLine = 0
             }
             do {
-                let lines = try RecordReader.lines(source, format: format, as: EventLine.self,
-                                                   userInfo: [.acceptedEventKinds: known])
+                let lines = try RecordReader.lines(
+                    source, format: format, as: EventLine.self,
+                    userInfo: [.acceptedEventKinds: known])
                 while let item = try lines.next() {
                     report.read += 1
                     pendingLines += 1
@@ -110,7 +122,9 @@ public struct EventImporter: Sendable {
             } catch let error as ImportError where report.committedLines == 0 {
                 throw error
             } catch {
-                throw ImportStopped(line: firstPendingLine == 0 ? lastLine + 1 : firstPendingLine, committedLines: report.committedLines, reason: "\(error)")
+                throw ImportStopped(
+                    line: firstPendingLine == 0 ? lastLine + 1 : firstPendingLine,
+                    committedLines: report.committedLines, reason: "\(error)")
             }
             report.rejectedLines.sort()
             report.unknownContactLines.sort()
@@ -120,9 +134,11 @@ public struct EventImporter: Sendable {
 
     /// One transaction, retried through transient errors: insert the batch, apply what was
     /// stored for known contacts, then count.
-    private func commitBatch(_ batch: [(line: Int, event: IncomingEvent)], document: PolicyDocument,
-                             prelude: (@Sendable (isolated PGConnection) throws -> Void)?,
-                             into report: inout EventImportReport, on connection: isolated PGConnection) async throws {
+    private func commitBatch(
+        _ batch: [(line: Int, event: IncomingEvent)], document: PolicyDocument,
+        prelude: (@Sendable (isolated PGConnection) throws -> Void)?,
+        into report: inout EventImportReport, on connection: isolated PGConnection
+    ) async throws {
         guard !batch.isEmpty else { return }
         let events = batch.map(\.event)
         let (stored, appliedCount, refused) = try await TransientRetry.run {
@@ -148,9 +164,13 @@ public struct EventImporter: Sendable {
                 continue
             }
             if let reason = refusals[row.id] {
-                report.rejectedLines.append(RejectedLine(line: item.line, reason: "\(reason) (event kept, not applied)"))
+                report.rejectedLines.append(
+                    RejectedLine(line: item.line, reason: "\(reason) (event kept, not applied)"))
             } else if row.contactID == nil {
-                report.unknownContactLines.append(RejectedLine(line: item.line, reason: "no contact with external id \"\(item.event.externalID)\" (event kept)"))
+                report.unknownContactLines.append(
+                    RejectedLine(
+                        line: item.line, reason: "no contact with external id \"\(item.event.externalID)\" (event kept)"
+                    ))
             }
         }
         report.applied += appliedCount

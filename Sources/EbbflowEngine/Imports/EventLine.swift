@@ -52,7 +52,8 @@ struct EventLine: Decodable {
 
     /// The event to record: `source` defaults to "import".
     var event: IncomingEvent {
-        IncomingEvent(externalID: externalID, kind: kind, occurredAt: occurredAt, source: source ?? "import",
-                      providerEventID: providerEventID, machineOpen: machineOpen, url: url, properties: properties)
+        IncomingEvent(
+            externalID: externalID, kind: kind, occurredAt: occurredAt, source: source ?? "import",
+            providerEventID: providerEventID, machineOpen: machineOpen, url: url, properties: properties)
     }
 }

@@ -94,7 +94,8 @@ struct ImportFields {
     /// a visible ASCII character, as nearly all do, is taken as it is.
     static func trimmed(_ key: String) -> String {
         guard let first = key.utf8.first, let last = key.utf8.last,
-              first > 0x20, first < 0x80, last > 0x20, last < 0x80 else { return key.trimmingCharacters(in: .whitespaces) }
+            first > 0x20, first < 0x80, last > 0x20, last < 0x80
+        else { return key.trimmingCharacters(in: .whitespaces) }
         return key
     }
 
@@ -147,7 +148,8 @@ struct ImportFields {
     where Value.RawValue == String {
         guard let text = text(name) else { return nil }
         guard let value = Value(rawValue: text) else {
-            throw LineProblem("\(name) \"\(text)\" is not one of \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw LineProblem(
+                "\(name) \"\(text)\" is not one of \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return value
     }
@@ -166,8 +168,10 @@ struct ImportFields {
         }
     }
 
-    private func bounded<Value>(_ name: String, notA kind: String, _ parse: (String) -> Value?,
-                                _ check: (Value) throws(BoundError) -> Value) throws -> Value? {
+    private func bounded<Value>(
+        _ name: String, notA kind: String, _ parse: (String) -> Value?,
+        _ check: (Value) throws(BoundError) -> Value
+    ) throws -> Value? {
         guard let text = text(name) else { return nil }
         do throws(BoundError) {
             guard let value = parse(text) else { throw BoundError(field: name, value: "", bound: "is not \(kind)") }
@@ -185,7 +189,9 @@ struct ImportFields {
         case .json: throw LineProblem("\(name) is not a JSON object")
         case .text(let text):
             do {
-                guard let members = try JSONValue.parseObject(text) else { throw LineProblem("\(name) is not a JSON object") }
+                guard let members = try JSONValue.parseObject(text) else {
+                    throw LineProblem("\(name) is not a JSON object")
+                }
                 // The decoder keeps one value of a key written twice without a word.
                 if let (key, path) = JSONDuplicateKeys.first(in: Array(text.utf8)) {
                     throw LineProblem("the key \"\(key)\" appears twice in \(path.isEmpty ? name : "\(name).\(path)")")

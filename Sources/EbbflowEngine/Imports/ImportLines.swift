@@ -37,13 +37,15 @@ final class ImportLines<Line: Decodable> {
             do {
                 switch record {
                 case .csv(let header, let fields):
-                    return .line(line, try Line(from: CSVRecordDecoder(header: header, fields: fields, userInfo: userInfo)))
+                    return .line(
+                        line, try Line(from: CSVRecordDecoder(header: header, fields: fields, userInfo: userInfo)))
                 case .json(let bytes):
                     // JSONDecoder keeps one value of a key written twice and drops the other
                     // without a word, so an exact repeat is refused before it decodes (a repeat
                     // in another case is refused by ImportFields).
                     if let (key, path) = JSONDuplicateKeys.first(in: bytes) {
-                        let reason = path.isEmpty
+                        let reason =
+                            path.isEmpty
                             ? "the key \"\(ImportFields.trimmed(key).lowercased())\" appears twice (keys match without regard to case)"
                             : "the key \"\(key)\" appears twice in \(path)"
                         return .rejected(RejectedLine(line: line, reason: reason))

@@ -1,9 +1,10 @@
 // Where an import's bytes come from (a file, an open descriptor or bytes in memory), read in fixed-size chunks.
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The input of an import, by reference: a file is opened and read in chunks, never loaded
@@ -76,7 +77,9 @@ final class ByteChunks {
                     offset += off_t(count)
                     return Array(chunk.prefix(count))
                 }
-                if errno != EINTR { throw ImportError("cannot read the copy of standard input: \(String(cString: strerror(errno)))") }
+                if errno != EINTR {
+                    throw ImportError("cannot read the copy of standard input: \(String(cString: strerror(errno)))")
+                }
             }
         }
         let chunk = remaining.prefix(Self.chunkSize)

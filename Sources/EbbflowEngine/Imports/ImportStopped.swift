@@ -17,10 +17,12 @@ public struct ImportStopped: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         if line == 0 && outcomeUnknown {
-            return "the import's outcome is unknown (the connection was lost while committing); re-running it is safe: \(reason)"
+            return
+                "the import's outcome is unknown (the connection was lost while committing); re-running it is safe: \(reason)"
         }
         if line == 0 { return "the import failed and changed nothing: \(reason)" }
-        return "import stopped at line \(line): \(reason); \(committedLines) line(s) before it were committed, and re-running the import applies each of them once"
+        return
+            "import stopped at line \(line): \(reason); \(committedLines) line(s) before it were committed, and re-running the import applies each of them once"
     }
 }
 

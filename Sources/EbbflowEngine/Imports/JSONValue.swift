@@ -34,7 +34,8 @@ indirect enum JSONValue: Decodable, Sendable, Equatable {
             if abs(number) >= 9_007_199_254_740_992, let whole = try? single.decode(Int64.self) {
                 self = .integer(whole)
             } else if abs(number) >= 9_007_199_254_740_992, let exact = try? single.decode(Decimal.self),
-                      exact.isFinite, exact.exponent >= 0 {
+                exact.isFinite, exact.exponent >= 0
+            {
                 self = .decimal(exact)
             } else {
                 self = .number(number)
@@ -80,7 +81,11 @@ indirect enum JSONValue: Decodable, Sendable, Equatable {
         case .decimal(let whole): out += whole.description
         case .number(let number):
             // A whole Double writes without ".0", as JSON writers (and NSNumber) do.
-            if number == number.rounded(), abs(number) < 1e15 { out += String(Int64(number)) } else { out += "\(number)" }
+            if number == number.rounded(), abs(number) < 1e15 {
+                out += String(Int64(number))
+            } else {
+                out += "\(number)"
+            }
         case .string(let text): out += JSONText.quoted(text)
         case .array(let items):
             out += "["

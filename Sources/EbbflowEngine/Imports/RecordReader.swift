@@ -86,13 +86,17 @@ public enum RecordReader {
     }
 
     /// Opens `source` as a stream of lines decoded as `Line` (see `ImportLines`).
-    static func lines<Line: Decodable>(_ source: ImportSource, format: InputFormat, as: Line.Type,
-                                       userInfo: [CodingUserInfoKey: any Sendable] = [:]) throws -> ImportLines<Line> {
+    static func lines<Line: Decodable>(
+        _ source: ImportSource, format: InputFormat, as: Line.Type,
+        userInfo: [CodingUserInfoKey: any Sendable] = [:]
+    ) throws -> ImportLines<Line> {
         ImportLines(try open(source, format: format), userInfo: userInfo)
     }
 
     /// Every record of `source` at once: for tests and small inputs only.
-    public static func read(_ source: ImportSource, format: InputFormat) throws -> (records: [InputRecord], rejected: [RejectedLine]) {
+    public static func read(_ source: ImportSource, format: InputFormat) throws -> (
+        records: [InputRecord], rejected: [RejectedLine]
+    ) {
         let stream = try lines(source, format: format, as: InputRecord.self)
         var records: [InputRecord] = []
         var rejected: [RejectedLine] = []

@@ -11,7 +11,8 @@ extension PGError {
     var isTransientDatabaseError: Bool {
         if kind == .connectionLost || kind == .connectionFailed || kind == .poolTimeout { return true }
         guard let sqlState else { return false }
-        return ["40P01", "40001", "55P03", "57014", "57P01", "57P02", "57P03", "53300"].contains(sqlState) || sqlState.hasPrefix("08")
+        return ["40P01", "40001", "55P03", "57014", "57P01", "57P02", "57P03", "53300"].contains(sqlState)
+            || sqlState.hasPrefix("08")
     }
 
     /// An error caused by the values of the rows written: data exceptions (class 22), integrity
@@ -42,7 +43,9 @@ enum TransientRetry {
     static func run<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async throws -> T {
         var attempt = 1
         while true {
-            do { return try await body() } catch let error as PGError where error.isTransientDatabaseError && attempt < attempts {
+            do { return try await body() } catch let error as PGError
+                where error.isTransientDatabaseError && attempt < attempts
+            {
                 try await Task.sleep(for: pause(after: attempt))
                 attempt += 1
             }

@@ -35,10 +35,11 @@ public struct SendOutbox: Sendable {
     public func next(limit: Int, on connection: isolated PGConnection) throws -> [HandedOverSend] {
         guard limit > 0 else { return [] }
         return try connection.query(OutboxSQL(schema: schema).claimSends, [limit]).rows.map { row in
-            HandedOverSend(id: try row.decode("id"), externalID: try row.decode("external_id"), email: try row.decode("email"),
-                           flow: try row.decode("flow"), step: try row.decode("step"), template: try row.decode("template"),
-                           channel: try row.decode("channel"), at: try row.decode("at"), format: try row.decode("format"),
-                           variables: try row.decode("variables"))
+            HandedOverSend(
+                id: try row.decode("id"), externalID: try row.decode("external_id"), email: try row.decode("email"),
+                flow: try row.decode("flow"), step: try row.decode("step"), template: try row.decode("template"),
+                channel: try row.decode("channel"), at: try row.decode("at"), format: try row.decode("format"),
+                variables: try row.decode("variables"))
         }
     }
 }

@@ -19,7 +19,8 @@ public struct AudienceHistory: Sendable {
 
     @discardableResult
     public func snapshot(now: Date, on connection: isolated PGConnection) throws -> Int {
-        try connection.execute("""
+        try connection.execute(
+            """
             INSERT INTO \(schema.qualified("audience_snapshots")) (taken_on, segment, status, contacts)
             SELECT ($1::timestamptz AT TIME ZONE 'UTC')::date, segment, campaign_status, count(*) FROM \(schema.qualified("contacts"))
             GROUP BY segment, campaign_status
@@ -28,15 +29,21 @@ public struct AudienceHistory: Sendable {
     }
 
     /// Snapshots of the last `days` days (by the database clock), oldest first.
-    public func history(days: Int, segment: String?, on connection: isolated PGConnection) throws -> [AudienceSnapshotRow] {
-        try connection.query("""
+    public func history(days: Int, segment: String?, on connection: isolated PGConnection) throws
+        -> [AudienceSnapshotRow]
+    {
+        try connection.query(
+            """
             SELECT taken_on::timestamp AT TIME ZONE 'UTC' AS day, segment, status::text AS status, contacts
             FROM \(schema.qualified("audience_snapshots"))
             WHERE taken_on > (\(schema.qualified("clock_now"))() AT TIME ZONE 'UTC')::date - $1::int AND ($2::text IS NULL OR segment = $2)
             ORDER BY taken_on, segment, status
-            """, [days, segment]).rows.map {
-            AudienceSnapshotRow(day: try $0.decode("day"), segment: try $0.decode("segment"),
-                                status: CampaignStatus(rawValue: try $0.decode("status")) ?? .active, contacts: try $0.decode("contacts"))
+            """, [days, segment]
+        ).rows.map {
+            AudienceSnapshotRow(
+                day: try $0.decode("day"), segment: try $0.decode("segment"),
+                status: CampaignStatus(rawValue: try $0.decode("status")) ?? .active,
+                contacts: try $0.decode("contacts"))
         }
     }
 }

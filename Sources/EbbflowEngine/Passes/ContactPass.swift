@@ -25,16 +25,20 @@ public protocol ContactPass: Sendable {
     /// The statement's parameters from $4 on: `segments` is the policy document's segments in
     /// name order (the order every per-segment array is bound in); `jobID` the running job, if any;
     /// `now` the batch's one reading of the clock (the same value as $3).
-    func batchParameters(policies: PolicyDocument, segments: [(key: String, value: EngagementPolicy)],
-                         jobID: Int64?, now: Date) -> PGBindings
+    func batchParameters(
+        policies: PolicyDocument, segments: [(key: String, value: EngagementPolicy)],
+        jobID: Int64?, now: Date
+    ) -> PGBindings
 }
 
 extension ContactPass {
     /// One batch after `cursor` (a contact id): the next cursor (nil when done) and how many
     /// changed. The setup every pass shares: the segments in one order, the batch statement with
     /// the common $1–$3 and the pass's own parameters, and its summary row read back.
-    public func runBatch(after cursor: Int64, now: Date, policies: PolicyDocument, jobID: Int64?,
-                         on connection: isolated PGConnection) throws -> (next: Int64?, changed: Int) {
+    public func runBatch(
+        after cursor: Int64, now: Date, policies: PolicyDocument, jobID: Int64?,
+        on connection: isolated PGConnection
+    ) throws -> (next: Int64?, changed: Int) {
         let segments = policies.segments.sorted { $0.key < $1.key }
         let common: PGBindings = [cursor, batchSize, now]
         let own = batchParameters(policies: policies, segments: segments, jobID: jobID, now: now)
@@ -71,7 +75,9 @@ extension ContactPass {
     }
 
     /// Every batch, each in its own transaction. `now` nil reads the clock once per batch.
-    public func runAll(now: Date?, policies: PolicyDocument, on connection: isolated PGConnection) throws -> (changed: Int, batches: Int) {
+    public func runAll(now: Date?, policies: PolicyDocument, on connection: isolated PGConnection) throws -> (
+        changed: Int, batches: Int
+    ) {
         var cursor: Int64 = 0, changed = 0, batches = 0
         while true {
             let (next, count) = try connection.withTransactionSync {
@@ -99,12 +105,17 @@ public struct ContactPassArgs: Codable, Sendable {
 extension ContactPass {
     /// One batch as one job: the next batch is enqueued (same kind and queue) in the job's own
     /// transaction, so the pass survives a crash and never runs a batch twice.
-    public func runStep(_ job: Job<ContactPassArgs>, context: JobContext, on connection: isolated PGConnection) throws -> JobOutcome {
+    public func runStep(_ job: Job<ContactPassArgs>, context: JobContext, on connection: isolated PGConnection) throws
+        -> JobOutcome
+    {
         let policies = try PolicyStore(schema: schema).load(on: connection)
-        let (next, _) = try runBatch(after: job.args.cursor ?? 0, now: context.now, policies: policies, jobID: job.id, on: connection)
+        let (next, _) = try runBatch(
+            after: job.args.cursor ?? 0, now: context.now, policies: policies, jobID: job.id, on: connection)
         if let next {
-            try context.store.enqueue(try NewJob(kind: job.row.kind, encoding: ContactPassArgs(cursor: next, batchSize: job.args.batchSize),
-                                                 queue: job.row.queue), on: connection)
+            try context.store.enqueue(
+                try NewJob(
+                    kind: job.row.kind, encoding: ContactPassArgs(cursor: next, batchSize: job.args.batchSize),
+                    queue: job.row.queue), on: connection)
         }
         return .completed
     }
@@ -119,7 +130,9 @@ public struct ContactPassJob<Pass: ContactPass>: TransactionalJobHandler {
 
     public init(schema: SchemaName) { self.schema = schema }
 
-    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
-        try Pass(schema: schema, batchSize: job.args.batchSize ?? Pass.defaultBatchSize).runStep(job, context: context, on: connection)
+    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome
+    {
+        try Pass(schema: schema, batchSize: job.args.batchSize ?? Pass.defaultBatchSize).runStep(
+            job, context: context, on: connection)
     }
 }

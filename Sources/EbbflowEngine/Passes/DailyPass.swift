@@ -30,7 +30,8 @@ public struct DailyPassJob<Pass: DailyPass>: TransactionalJobHandler {
 
     public init(schema: SchemaName) { self.schema = schema }
 
-    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
+    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome
+    {
         try Pass(schema: schema).runDaily(now: context.now, on: connection)
         return .completed
     }

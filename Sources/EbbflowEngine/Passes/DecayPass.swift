@@ -26,8 +26,10 @@ public struct DecayPass: ContactPass {
     }
 
     /// $4 segments, $5 their grace days, $6 their half-lives, $7 and $8 the default's.
-    public func batchParameters(policies: PolicyDocument, segments: [(key: String, value: EngagementPolicy)],
-                                jobID: Int64?, now: Date) -> PGBindings {
+    public func batchParameters(
+        policies: PolicyDocument, segments: [(key: String, value: EngagementPolicy)],
+        jobID: Int64?, now: Date
+    ) -> PGBindings {
         [
             segments.map(\.key), segments.map(\.value.decay.graceDays), segments.map(\.value.decay.halfLifeDays),
             policies.default.decay.graceDays, policies.default.decay.halfLifeDays,

@@ -29,11 +29,14 @@ public struct InactivitySweep: ContactPass {
 
     /// $4 job, $5 segments, $6 their inactive_after_days, $7 the default's, $8 the segments'
     /// cooldown_days, $9 the default's; $10 on, what the queue's insert of the cooldown jobs binds.
-    public func batchParameters(policies: PolicyDocument, segments: [(key: String, value: EngagementPolicy)],
-                                jobID: Int64?, now: Date) -> PGBindings {
+    public func batchParameters(
+        policies: PolicyDocument, segments: [(key: String, value: EngagementPolicy)],
+        jobID: Int64?, now: Date
+    ) -> PGBindings {
         [
             jobID, segments.map(\.key), segments.map { Int64($0.value.inactiveAfterDays) },
-            Int64(policies.default.inactiveAfterDays), segments.map { Int64($0.value.cooldownDays) }, Int64(policies.default.cooldownDays),
+            Int64(policies.default.inactiveAfterDays), segments.map { Int64($0.value.cooldownDays) },
+            Int64(policies.default.cooldownDays),
         ] + JobStore.insertBindings(ReactivationStepJob.self, now: now)
     }
 

@@ -6,7 +6,9 @@ import Foundation
 /// default below, which is the practice this project implements.
 public struct EngagementPolicy: Codable, Sendable, Equatable {
     /// Points per event kind. Kinds named here are the kinds ebbflow accepts.
-    public var points: [String: Int] = ["open": 5, "click": 10, "high_intent_visit": 15, "form_submit": 15, "page_visit": 1]
+    public var points: [String: Int] = [
+        "open": 5, "click": 10, "high_intent_visit": 15, "form_submit": 15, "page_visit": 1,
+    ]
     /// Points for an open flagged as a machine open (Apple Mail Privacy Protection).
     public var machineOpenPoints: Int = 0
     /// Score at which a contact becomes `engaged` and leaves the send flow.
@@ -88,19 +90,30 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         let defaults = EngagementPolicy()
         let container = try decoder.container(keyedBy: CodingKeys.self)
         points = try container.decodeIfPresent([String: Int].self, forKey: .points) ?? defaults.points
-        machineOpenPoints = try container.decodeIfPresent(Int.self, forKey: .machineOpenPoints) ?? defaults.machineOpenPoints
-        engagedThreshold = try container.decodeIfPresent(Int.self, forKey: .engagedThreshold) ?? defaults.engagedThreshold
-        inactiveAfterSends = try container.decodeIfPresent(Int.self, forKey: .inactiveAfterSends) ?? defaults.inactiveAfterSends
-        inactiveAfterDays = try container.decodeIfPresent(Int.self, forKey: .inactiveAfterDays) ?? defaults.inactiveAfterDays
+        machineOpenPoints =
+            try container.decodeIfPresent(Int.self, forKey: .machineOpenPoints) ?? defaults.machineOpenPoints
+        engagedThreshold =
+            try container.decodeIfPresent(Int.self, forKey: .engagedThreshold) ?? defaults.engagedThreshold
+        inactiveAfterSends =
+            try container.decodeIfPresent(Int.self, forKey: .inactiveAfterSends) ?? defaults.inactiveAfterSends
+        inactiveAfterDays =
+            try container.decodeIfPresent(Int.self, forKey: .inactiveAfterDays) ?? defaults.inactiveAfterDays
         cooldownDays = try container.decodeIfPresent(Int.self, forKey: .cooldownDays) ?? defaults.cooldownDays
-        reactivationWaitDays = try container.decodeIfPresent(Int.self, forKey: .reactivationWaitDays) ?? defaults.reactivationWaitDays
-        afterReactivation = try container.decodeIfPresent(AfterReactivation.self, forKey: .afterReactivation) ?? defaults.afterReactivation
-        alternativeChannel = try container.decodeIfPresent(String.self, forKey: .alternativeChannel) ?? defaults.alternativeChannel
+        reactivationWaitDays =
+            try container.decodeIfPresent(Int.self, forKey: .reactivationWaitDays) ?? defaults.reactivationWaitDays
+        afterReactivation =
+            try container.decodeIfPresent(AfterReactivation.self, forKey: .afterReactivation)
+            ?? defaults.afterReactivation
+        alternativeChannel =
+            try container.decodeIfPresent(String.self, forKey: .alternativeChannel) ?? defaults.alternativeChannel
         decay = try container.decodeIfPresent(ScoreDecay.self, forKey: .decay) ?? defaults.decay
         frequencyCap = try container.decodeIfPresent(FrequencyCap.self, forKey: .frequencyCap) ?? defaults.frequencyCap
-        reactivationFormats = try container.decodeIfPresent([SendFormat].self, forKey: .reactivationFormats) ?? defaults.reactivationFormats
+        reactivationFormats =
+            try container.decodeIfPresent([SendFormat].self, forKey: .reactivationFormats)
+            ?? defaults.reactivationFormats
         maxFutureSkew = try container.decodeIfPresent(String.self, forKey: .maxFutureSkew) ?? defaults.maxFutureSkew
-        onEngagementAfterChannelMove = try container.decodeIfPresent(ChannelMoveEngagement.self, forKey: .onEngagementAfterChannelMove)
+        onEngagementAfterChannelMove =
+            try container.decodeIfPresent(ChannelMoveEngagement.self, forKey: .onEngagementAfterChannelMove)
             ?? defaults.onEngagementAfterChannelMove
     }
 
@@ -128,13 +141,19 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         func check(_ value: Double, _ name: String, _ range: ClosedRange<Double>) throws(PolicyError) {
             do { _ = try InputBounds.number(value, field: field(name), in: range) } catch { throw PolicyError(error) }
         }
-        guard !points.isEmpty else { throw PolicyError(field: field("points"), value: "{}", reason: "must name at least one event kind") }
+        guard !points.isEmpty else {
+            throw PolicyError(field: field("points"), value: "{}", reason: "must name at least one event kind")
+        }
         guard reactivationFormats.count == 2 else {
-            throw PolicyError(field: field("reactivation_formats"), value: "\(reactivationFormats.map(\.rawValue))", reason: "names the formats of emails 1 and 2: two values")
+            throw PolicyError(
+                field: field("reactivation_formats"), value: "\(reactivationFormats.map(\.rawValue))",
+                reason: "names the formats of emails 1 and 2: two values")
         }
         for (kind, value) in points.sorted(by: { $0.key < $1.key }) {
             guard Self.isKindName(kind) else {
-                throw PolicyError(field: field("points"), value: kind, reason: "event kinds are lower-case letters, digits and underscores")
+                throw PolicyError(
+                    field: field("points"), value: kind,
+                    reason: "event kinds are lower-case letters, digits and underscores")
             }
             try check(value, "points.\(kind)", Bounds.points)
         }
@@ -145,14 +164,17 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         try check(cooldownDays, "cooldown_days", Bounds.cooldownDays)
         try check(reactivationWaitDays, "reactivation_wait_days", Bounds.days)
         guard Self.isKindName(alternativeChannel), alternativeChannel != "email" else {
-            throw PolicyError(field: field("alternative_channel"), value: alternativeChannel, reason: "must be a channel name other than email")
+            throw PolicyError(
+                field: field("alternative_channel"), value: alternativeChannel,
+                reason: "must be a channel name other than email")
         }
         try check(decay.graceDays, "decay.grace_days", Bounds.graceDays)
         try check(decay.halfLifeDays, "decay.half_life_days", Bounds.halfLifeDays)
         try check(frequencyCap.sends, "frequency_cap.sends", Bounds.capSends)
         try check(frequencyCap.perDays, "frequency_cap.per_days", Bounds.days)
         do {
-            _ = try InputBounds.duration(maxFutureSkew, field: field("max_future_skew"), minimum: 0, maximum: Self.maxFutureSkewBound)
+            _ = try InputBounds.duration(
+                maxFutureSkew, field: field("max_future_skew"), minimum: 0, maximum: Self.maxFutureSkewBound)
         } catch {
             throw PolicyError(field: error.field, value: error.value, reason: error.bound)
         }
@@ -176,7 +198,9 @@ public struct PolicyError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The value as written; empty when the field has none to show (an unknown key, a wrong type).
     public var value: String
     public var reason: String
-    public var description: String { value.isEmpty ? "policy field \(field): \(reason)" : "policy field \(field) = \(value): \(reason)" }
+    public var description: String {
+        value.isEmpty ? "policy field \(field): \(reason)" : "policy field \(field) = \(value): \(reason)"
+    }
 }
 
 extension PolicyError {
@@ -240,13 +264,15 @@ public struct PolicyDocument: Codable, Sendable, Equatable {
         do {
             written = try DocumentValue.parse(json: json)
         } catch {
-            throw PolicyError(field: "(document)", value: "", reason: "the stored policy is not a JSON document (\(error)); \(fix)")
+            throw PolicyError(
+                field: "(document)", value: "", reason: "the stored policy is not a JSON document (\(error)); \(fix)")
         }
         let decoded: (PolicyDocument, ignoredKeys: [String])
         do {
             decoded = try DocumentDecoder.decodeStored(PolicyDocument.self, from: merged(written))
         } catch {
-            throw PolicyError(field: error.path.isEmpty ? "(document)" : error.path, value: "", reason: "\(error.reason); \(fix)")
+            throw PolicyError(
+                field: error.path.isEmpty ? "(document)" : error.path, value: "", reason: "\(error.reason); \(fix)")
         }
         do {
             try decoded.0.validate()
@@ -277,7 +303,9 @@ public struct PolicyDocument: Codable, Sendable, Equatable {
 
     public func validate() throws(PolicyError) {
         try self.default.validate(prefix: "default")
-        for (name, policy) in segments.sorted(by: { $0.key < $1.key }) { try policy.validate(prefix: "segments.\(name)") }
+        for (name, policy) in segments.sorted(by: { $0.key < $1.key }) {
+            try policy.validate(prefix: "segments.\(name)")
+        }
     }
 
     /// Business events that enter, end or measure journeys. They are accepted whether or not a

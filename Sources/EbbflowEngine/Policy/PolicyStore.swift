@@ -27,7 +27,9 @@ public struct PolicyStore: Sendable {
         if let cached = Self.cache.withLock({ $0 }), cached.json == bytes { return cached.document }
         let (document, ignored) = try PolicyDocument.stored(json: json.bytes)
         for path in ignored {
-            Self.logger.warning("the stored policy has a key this release does not know, ignored: \(path) (ebbflow policy set without it silences this)")
+            Self.logger.warning(
+                "the stored policy has a key this release does not know, ignored: \(path) (ebbflow policy set without it silences this)"
+            )
         }
         Self.cache.withLock { $0 = (bytes, document) }
         return document
@@ -51,7 +53,8 @@ public struct PolicyStore: Sendable {
     @discardableResult
     public func save(_ data: Data, on connection: isolated PGConnection) throws -> PolicyDocument {
         let (document, json) = try PolicyDocument.parseStored(data)
-        try connection.execute("""
+        try connection.execute(
+            """
             INSERT INTO \(table) (document) VALUES ($1::jsonb)
             ON CONFLICT (singleton) DO UPDATE SET document = excluded.document, updated_at = now()
             """, [PGJSON(bytes: json).text])

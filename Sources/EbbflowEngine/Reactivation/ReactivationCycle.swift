@@ -26,32 +26,46 @@ public struct ReactivationStepJob: TransactionalJobHandler {
 
     public init(schema: SchemaName) { self.schema = schema }
 
-    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
+    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome
+    {
         let (sql, contactSQL) = (ReactivationSQL(schema: schema), ContactSQL(schema: schema))
         let contactID = job.args.contactID
         let now = context.now
         let policies = try PolicyStore(schema: schema).load(on: connection)
         // The contact, locked, with its recent sends for the cap: one round trip.
         try connection.execute(contactSQL.lockContacts, [[contactID]])
-        guard let row = try connection.query(contactSQL.contactsWithRecentSends, [[contactID], now.addingTimeInterval(-policies.longestCapWindow)]).first else {
+        guard
+            let row = try connection.query(
+                contactSQL.contactsWithRecentSends, [[contactID], now.addingTimeInterval(-policies.longestCapWindow)]
+            ).first
+        else {
             return .discard(reason: "contact \(contactID) no longer exists")
         }
         guard try row.decode("status", as: String.self) == CampaignStatus.inactive.rawValue,
-              try row.decode("channel", as: String.self) == "email" else {
-            return .completed  // engaged, suppressed or moved off email meanwhile: the cycle ends here
+            try row.decode("channel", as: String.self) == "email"
+        else {
+            return .completed // engaged, suppressed or moved off email meanwhile: the cycle ends here
         }
         let policy = policies.policy(for: try row.decode("segment", as: String.self))
         switch job.args.step {
         case 1, 2:
             // Reactivation emails count against the frequency cap like any marketing send:
             // a capped email waits until a slot frees (no attempt used), then goes.
-            if let deferral = policy.frequencyCap.deferral(recentSends: try row.decode("recent_sends"), now: now) { return .snooze(deferral.timeIntervalSince(now)) }
+            if let deferral = policy.frequencyCap.deferral(recentSends: try row.decode("recent_sends"), now: now) {
+                return .snooze(deferral.timeIntervalSince(now))
+            }
             if job.args.step == 1 { try connection.execute(sql.startCycle, [contactID]) }
-            try connection.execute(sql.insertReactivationSend, [contactID, job.args.step, Self.templates[job.args.step]!, now,
-                                                                policy.reactivationFormats[job.args.step - 1].rawValue])
-            try context.store.enqueue(try NewJob(kind: Self.kind, encoding: Args(contactID: contactID, step: job.args.step + 1),
-                                                 runAt: now.addingTimeInterval(Double(policy.reactivationWaitDays) * 86_400),
-                                                 subject: ContactJobs.subject(contactID)), on: connection)
+            try connection.execute(
+                sql.insertReactivationSend,
+                [
+                    contactID, job.args.step, Self.templates[job.args.step]!, now,
+                    policy.reactivationFormats[job.args.step - 1].rawValue,
+                ])
+            try context.store.enqueue(
+                try NewJob(
+                    kind: Self.kind, encoding: Args(contactID: contactID, step: job.args.step + 1),
+                    runAt: now.addingTimeInterval(Double(policy.reactivationWaitDays) * 86_400),
+                    subject: ContactJobs.subject(contactID)), on: connection)
         case 3:
             switch policy.afterReactivation {
             case .suppress:
@@ -61,7 +75,8 @@ public struct ReactivationStepJob: TransactionalJobHandler {
             case .moveToChannel:
                 let change = StatusChange.movedToChannel
                 try change.check(from: .inactive)
-                try connection.execute(sql.moveToChannel, [contactID, policy.alternativeChannel, change.reason.rawValue, job.id, now])
+                try connection.execute(
+                    sql.moveToChannel, [contactID, policy.alternativeChannel, change.reason.rawValue, job.id, now])
             }
         default:
             return .discard(reason: "unknown reactivation step \(job.args.step)")
@@ -80,7 +95,8 @@ public struct ReactivationLauncher: Sendable {
     /// cycle already (no pending reactivation step). Without `dryRun`, step 1 is enqueued for
     /// each, due now, set-based; the unique key per contact and cycle makes a repeat harmless.
     public func start(segment: String, inactiveFor: Double, dryRun: Bool, on connection: isolated PGConnection)
-        throws -> (contacts: Int, sample: [String]) {
+        throws -> (contacts: Int, sample: [String])
+    {
         // Bounded before the date arithmetic below: 99999999999d once trapped the CLI.
         _ = try InputBounds.seconds(inactiveFor, field: "inactive_for", minimum: 0)
         let now = try DatabaseClock(schema: schema).now(on: connection)
@@ -93,18 +109,22 @@ public struct ReactivationLauncher: Sendable {
             """
         let cutoff = now.addingTimeInterval(-inactiveFor)
         let kind = ReactivationStepJob.kind
-        let sample: [String] = try connection.query("\(group) ORDER BY c.id LIMIT 5", [segment, cutoff, kind]).rows.map {
+        let sample: [String] = try connection.query("\(group) ORDER BY c.id LIMIT 5", [segment, cutoff, kind]).rows.map
+        {
             try $0.decode("external_id")
         }
         if dryRun {
-            let count: Int = try connection.query("SELECT count(*) AS n FROM (\(group)) g", [segment, cutoff, kind]).first!.decode("n")
+            let count: Int = try connection.query("SELECT count(*) AS n FROM (\(group)) g", [segment, cutoff, kind])
+                .first!.decode("n")
             return (count, sample)
         }
-        let count = try store.enqueue(ReactivationStepJob.self, rowsOf: """
-            SELECT jsonb_build_object('contact_id', g.id, 'step', 1) AS args, $4::timestamptz AS run_at,
-                   \(ContactJobs.subject(sql: "g.id")) AS subject, 'reactivation:' || g.id || ':' || (g.reactivation_cycle + 1) AS unique_key
-            FROM (\(group)) g
-            """, [segment, cutoff, kind, now], columns: [.subject, .uniqueKey], now: now, on: connection)
+        let count = try store.enqueue(
+            ReactivationStepJob.self,
+            rowsOf: """
+                SELECT jsonb_build_object('contact_id', g.id, 'step', 1) AS args, $4::timestamptz AS run_at,
+                       \(ContactJobs.subject(sql: "g.id")) AS subject, 'reactivation:' || g.id || ':' || (g.reactivation_cycle + 1) AS unique_key
+                FROM (\(group)) g
+                """, [segment, cutoff, kind, now], columns: [.subject, .uniqueKey], now: now, on: connection)
         return (count, sample)
     }
 }

@@ -29,12 +29,12 @@ struct ReactivationSQL: Sendable {
     var suppress: String {
         let change = StatusChange.reactivationExhausted
         return """
-        WITH moved AS (
-            UPDATE \(contacts) SET campaign_status = \(change.toSQL), status_changed_at = $2 WHERE id = $1 RETURNING id
-        )
-        INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-        SELECT id, \(change.onlyFromSQL), \(change.toSQL), $3, $4, $2 FROM moved
-        """
+            WITH moved AS (
+                UPDATE \(contacts) SET campaign_status = \(change.toSQL), status_changed_at = $2 WHERE id = $1 RETURNING id
+            )
+            INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
+            SELECT id, \(change.onlyFromSQL), \(change.toSQL), $3, $4, $2 FROM moved
+            """
     }
 
     /// The cycle gave up: moved to the alternative channel ($1 contact, $2 channel), with an
@@ -42,11 +42,11 @@ struct ReactivationSQL: Sendable {
     var moveToChannel: String {
         let change = StatusChange.movedToChannel
         return """
-        WITH moved AS (
-            UPDATE \(contacts) SET channel = $2 WHERE id = $1 RETURNING id
-        )
-        INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
-        SELECT id, \(change.onlyFromSQL), \(change.toSQL), $3, $4, $5 FROM moved
-        """
+            WITH moved AS (
+                UPDATE \(contacts) SET channel = $2 WHERE id = $1 RETURNING id
+            )
+            INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
+            SELECT id, \(change.onlyFromSQL), \(change.toSQL), $3, $4, $5 FROM moved
+            """
     }
 }

@@ -69,22 +69,31 @@ public struct ArbiterDecision: Sendable, Equatable {
 /// emotionally sensitive journeys (a birthday, after a product return) get their whole course
 /// and that people can put a stream first when they know better than the data.
 public enum StreamArbiter {
-    public static func decide(current: CurrentMembership?, candidates: [ArbiterCandidate],
-                              using generator: inout some RandomNumberGenerator) -> ArbiterDecision {
+    public static func decide(
+        current: CurrentMembership?, candidates: [ArbiterCandidate],
+        using generator: inout some RandomNumberGenerator
+    ) -> ArbiterDecision {
         let weighed = candidates.map {
-            ArbiterDecision.Weighed(stream: $0.stream, priority: $0.priority,
-                                    mean: Double(1 + $0.goals) / Double(2 + max($0.sends, $0.goals)), draw: nil)
+            ArbiterDecision.Weighed(
+                stream: $0.stream, priority: $0.priority,
+                mean: Double(1 + $0.goals) / Double(2 + max($0.sends, $0.goals)), draw: nil)
         }
         if let current, current.mode == .locked {
             return ArbiterDecision(chosen: current.stream, reason: .locked, candidates: weighed)
         }
-        guard !candidates.isEmpty else { return ArbiterDecision(chosen: nil, reason: .noEligibleStream, candidates: []) }
-        let draws = candidates.map { BetaSampling.posteriorDraw(conversions: $0.goals, trials: max($0.sends, $0.goals), using: &generator) }
+        guard !candidates.isEmpty else {
+            return ArbiterDecision(chosen: nil, reason: .noEligibleStream, candidates: [])
+        }
+        let draws = candidates.map {
+            BetaSampling.posteriorDraw(conversions: $0.goals, trials: max($0.sends, $0.goals), using: &generator)
+        }
         var withDraws = weighed
         for index in withDraws.indices { withDraws[index].draw = draws[index] }
         let entering = candidates.indices.filter { candidates[$0].lockedEntry }
         if !entering.isEmpty {
-            let best = entering.max { (candidates[$0].priority ?? -1, draws[$0]) < (candidates[$1].priority ?? -1, draws[$1]) }!
+            let best = entering.max {
+                (candidates[$0].priority ?? -1, draws[$0]) < (candidates[$1].priority ?? -1, draws[$1])
+            }!
             return ArbiterDecision(chosen: candidates[best].stream, reason: .lockedEntry, candidates: withDraws)
         }
         if let top = candidates.compactMap(\.priority).max() {

@@ -25,10 +25,14 @@ public struct StreamDateEntries: Sendable {
             guard let attribute = stream.entry.dateAttribute else { continue }
             let key = "\(attribute)|\(stream.entry.offsetDays ?? 0)"
             guard seen.insert(key).inserted else { continue }
-            for row in try connection.query(StreamSQL(schema: schema).contactsOnDate, [attribute, now, stream.entry.offsetDays ?? 0]).rows {
-                points.append(StreamEventPoint(eventID: nil, contactID: try row.decode("id"), kind: stream.entryKind!,
-                                               segment: try row.decode("segment"),
-                                               status: CampaignStatus(rawValue: try row.decode("status")) ?? .active, occurredAt: now))
+            for row in try connection.query(
+                StreamSQL(schema: schema).contactsOnDate, [attribute, now, stream.entry.offsetDays ?? 0]
+            ).rows {
+                points.append(
+                    StreamEventPoint(
+                        eventID: nil, contactID: try row.decode("id"), kind: stream.entryKind!,
+                        segment: try row.decode("segment"),
+                        status: CampaignStatus(rawValue: try row.decode("status")) ?? .active, occurredAt: now))
             }
         }
         // All of today's contacts locked in one statement in id order, the engine's lock order.

@@ -42,8 +42,10 @@ public struct StreamDefinition: Codable, Sendable, Equatable {
         /// contact out it may take the contact back (a duration such as `30d`; default 30 days).
         /// Without it, a contact who bought would be put back in `nurture` at its next open.
         public var reentryAfter: String?
-        public init(segments: [String]? = nil, statuses: [CampaignStatus]? = nil, event: String? = nil,
-                    dateAttribute: String? = nil, offsetDays: Int? = nil, reentryAfter: String? = nil) {
+        public init(
+            segments: [String]? = nil, statuses: [CampaignStatus]? = nil, event: String? = nil,
+            dateAttribute: String? = nil, offsetDays: Int? = nil, reentryAfter: String? = nil
+        ) {
             self.segments = segments
             self.statuses = statuses
             self.event = event
@@ -54,7 +56,8 @@ public struct StreamDefinition: Codable, Sendable, Equatable {
         /// Seconds before a standing stream may take back a contact its exit took out.
         public var reentrySeconds: Double { reentryAfter.flatMap(DurationText.seconds) ?? 30 * 86_400 }
         enum CodingKeys: String, CodingKey {
-            case segments, statuses, event, dateAttribute = "date_attribute", offsetDays = "offset_days", reentryAfter = "reentry_after"
+            case segments, statuses, event, dateAttribute = "date_attribute", offsetDays = "offset_days", reentryAfter =
+                "reentry_after"
         }
     }
 
@@ -152,8 +155,12 @@ struct StepText: Codable {
         let id = try container.decodeIfPresent(String.self, forKey: .id)
         let actions = container.allKeys.filter { $0 != .id }
         guard actions.count == 1, let action = actions.first else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "a step has exactly one of send, wait, branch, goto, end (found \(actions.map(\.stringValue).sorted()))"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription:
+                        "a step has exactly one of send, wait, branch, goto, end (found \(actions.map(\.stringValue).sorted()))"
+                ))
         }
         switch action {
         case .send:
@@ -164,17 +171,27 @@ struct StepText: Codable {
                 step = .init(id: id, action: .send(template: send.template, experiment: send.experiment))
             }
         case .wait:
-            step = .init(id: id, action: .wait(try Self.seconds(container.decode(String.self, forKey: .wait), decoder.codingPath + [Keys.wait])))
+            step = .init(
+                id: id,
+                action: .wait(
+                    try Self.seconds(container.decode(String.self, forKey: .wait), decoder.codingPath + [Keys.wait])))
         case .branch:
             let branch = try container.decode(Branch.self, forKey: .branch)
-            step = .init(id: id, action: .branch(kind: branch.kind, within: try Self.seconds(branch.within, decoder.codingPath + [Keys.branch, Branch.CodingKeys.within]),
-                                                 then: branch.then, otherwise: branch.otherwise))
+            step = .init(
+                id: id,
+                action: .branch(
+                    kind: branch.kind,
+                    within: try Self.seconds(
+                        branch.within, decoder.codingPath + [Keys.branch, Branch.CodingKeys.within]),
+                    then: branch.then, otherwise: branch.otherwise))
         case .goto:
             step = .init(id: id, action: .goto(try container.decode(String.self, forKey: .goto)))
         case .end, .id:
             // `end: false` reads as "do not end", which no step means: refused, not ended.
             guard try container.decode(Bool.self, forKey: .end) else {
-                throw DocumentFieldError(path: DocumentDecoder.path(decoder.codingPath + [Keys.end]), reason: "an end step is written end: true")
+                throw DocumentFieldError(
+                    path: DocumentDecoder.path(decoder.codingPath + [Keys.end]),
+                    reason: "an end step is written end: true")
             }
             step = .init(id: id, action: .end)
         }
@@ -184,10 +201,12 @@ struct StepText: Codable {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encodeIfPresent(step.id, forKey: .id)
         switch step.action {
-        case .send(let template, let experiment): try container.encode(Send(template: template, experiment: experiment), forKey: .send)
+        case .send(let template, let experiment):
+            try container.encode(Send(template: template, experiment: experiment), forKey: .send)
         case .wait(let seconds): try container.encode("\(Int(seconds))s", forKey: .wait)
         case .branch(let kind, let within, let then, let otherwise):
-            try container.encode(Branch(kind: kind, within: "\(Int(within))s", then: then, otherwise: otherwise), forKey: .branch)
+            try container.encode(
+                Branch(kind: kind, within: "\(Int(within))s", then: then, otherwise: otherwise), forKey: .branch)
         case .goto(let target): try container.encode(target, forKey: .goto)
         case .end: try container.encode(true, forKey: .end)
         }

@@ -39,7 +39,9 @@ struct StreamRuntime: Sendable {
     /// Decides at `events`; returns the contacts whose stream changed. `stored` is the stored
     /// streams when the caller already read them (a step job does), else they are read here.
     @discardableResult
-    func decide(at events: [StreamEventPoint], now: Date, stored: [StoredStream]? = nil, on connection: isolated PGConnection) throws -> Set<Int64> {
+    func decide(
+        at events: [StreamEventPoint], now: Date, stored: [StoredStream]? = nil, on connection: isolated PGConnection
+    ) throws -> Set<Int64> {
         guard !events.isEmpty else { return [] }
         let read = try stored ?? StreamStore(schema: schema).list(on: connection)
         let streams = read.map(\.definition)
@@ -55,7 +57,7 @@ struct StreamRuntime: Sendable {
         let points = events.filter {
             !standing.isEmpty || entryKinds.contains($0.kind) || exitKinds.contains($0.kind)
         }
-            .sorted { ($0.contactID, $0.eventID ?? 0) < ($1.contactID, $1.eventID ?? 0) }
+        .sorted { ($0.contactID, $0.eventID ?? 0) < ($1.contactID, $1.eventID ?? 0) }
         guard !points.isEmpty else { return [] }
         let contactIDs = Array(Set(points.map(\.contactID))).sorted()
         var membership: [Int64: String] = [:]
@@ -72,7 +74,8 @@ struct StreamRuntime: Sendable {
         }
         var outcomes: [String: (sends: Int, goals: Int)] = [:]
         for row in try connection.query(sql.outcomesFor, [Array(Set(points.map(\.segment)))]).rows {
-            let key = "\(try row.decode("stream", as: String.self))|\(try row.decode("segment", as: String.self))|\(try row.decode("status", as: String.self))"
+            let key =
+                "\(try row.decode("stream", as: String.self))|\(try row.decode("segment", as: String.self))|\(try row.decode("status", as: String.self))"
             outcomes[key] = (try row.decode("sends"), try row.decode("goals"))
         }
         var generator = SystemRandomNumberGenerator()
@@ -101,7 +104,10 @@ struct StreamRuntime: Sendable {
                 guard current == nil else { continue }
             }
             let candidates = streams.filter { stream in
-                guard stream.name != previous && (stream.entryKind == point.kind || stream.entryKind == nil) && Self.admits(stream.entry, point) else {
+                guard
+                    stream.name != previous && (stream.entryKind == point.kind || stream.entryKind == nil)
+                        && Self.admits(stream.entry, point)
+                else {
                     return false
                 }
                 guard stream.entryKind == nil, let left = exitedAt[point.contactID]?[stream.name] else { return true }
@@ -122,15 +128,19 @@ struct StreamRuntime: Sendable {
             }
             var weighed = candidates.map { stream in
                 let known = outcomes["\(stream.name)|\(point.segment)|\(point.status.rawValue)"] ?? (0, 0)
-                return ArbiterCandidate(stream: stream.name, priority: stream.priority, lockedEntry: stream.mode == .locked,
-                                        sends: known.sends, goals: known.goals)
+                return ArbiterCandidate(
+                    stream: stream.name, priority: stream.priority, lockedEntry: stream.mode == .locked,
+                    sends: known.sends, goals: known.goals)
             }
             if let stream = current, stream.mode == .open, incumbentAdmitted {
                 let known = outcomes["\(stream.name)|\(point.segment)|\(point.status.rawValue)"] ?? (0, 0)
-                weighed.append(ArbiterCandidate(stream: stream.name, priority: stream.priority, sends: known.sends, goals: known.goals))
+                weighed.append(
+                    ArbiterCandidate(
+                        stream: stream.name, priority: stream.priority, sends: known.sends, goals: known.goals))
             }
-            let decision = StreamArbiter.decide(current: current.map { CurrentMembership(stream: $0.name, mode: $0.mode) },
-                                                candidates: weighed, using: &generator)
+            let decision = StreamArbiter.decide(
+                current: current.map { CurrentMembership(stream: $0.name, mode: $0.mode) },
+                candidates: weighed, using: &generator)
             if decision.chosen != previous { changed.insert(point.contactID) }
             membership[point.contactID] = decision.chosen
             log.append((point.contactID, trigger, point.eventID, previous, decision))
@@ -143,54 +153,80 @@ struct StreamRuntime: Sendable {
         let left = moved.filter { before[$0] != nil }
         if !left.isEmpty {
             try connection.execute(sql.leaveStreams, [left])
-            try ContactJobs(schema: schema).cancel(left, kinds: [StreamStepJob.self], now: now, reason: "contact left the stream",
-                                                   on: connection)
+            try ContactJobs(schema: schema).cancel(
+                left, kinds: [StreamStepJob.self], now: now, reason: "contact left the stream",
+                on: connection)
         }
         let entered = moved.compactMap { id in membership[id].map { (id, $0) } }
         if !entered.isEmpty {
             var entries: [Int64: Int64] = [:]
-            for row in try connection.query(sql.placeInStreams, [entered.map(\.0), entered.map(\.1), entered.map { byName[$0.1]!.mode.rawValue },
-                                                                now, entered.map { Int32(versions[$0.1]!) }]).rows {
+            for row in try connection.query(
+                sql.placeInStreams,
+                [
+                    entered.map(\.0), entered.map(\.1), entered.map { byName[$0.1]!.mode.rawValue },
+                    now, entered.map { Int32(versions[$0.1]!) },
+                ]
+            ).rows {
                 entries[try row.decode("contact_id")] = try row.decode("entry")
             }
             // A leading wait needs no job to compute: the first job is due when it ends.
             let starts = entered.map { _, name -> (Int32, Date) in
-                if case .wait(let seconds) = byName[name]!.steps[0].action { return (1, now.addingTimeInterval(seconds)) }
+                if case .wait(let seconds) = byName[name]!.steps[0].action {
+                    return (1, now.addingTimeInterval(seconds))
+                }
                 return (0, now)
             }
-            try JobStore(schema: schema).enqueue(StreamStepJob.self, rowsOf: sql.enqueueFirstSteps, [
-                entered.map(\.0), entered.map(\.1), starts.map(\.0), starts.map(\.1), entered.map { entries[$0.0] },
-            ], columns: [.subject], now: now, on: connection)
+            try JobStore(schema: schema).enqueue(
+                StreamStepJob.self, rowsOf: sql.enqueueFirstSteps,
+                [
+                    entered.map(\.0), entered.map(\.1), starts.map(\.0), starts.map(\.1), entered.map { entries[$0.0] },
+                ], columns: [.subject], now: now, on: connection)
         }
-        try connection.execute(sql.recordDecisions, [
-            log.map(\.contact), log.map(\.trigger), log.map(\.event), log.map(\.previous), log.map(\.decision.chosen),
-            log.map(\.decision.reason.rawValue), try log.map { try Self.candidatesJSON($0.decision) }, now,
-        ])
+        try connection.execute(
+            sql.recordDecisions,
+            [
+                log.map(\.contact), log.map(\.trigger), log.map(\.event), log.map(\.previous),
+                log.map(\.decision.chosen),
+                log.map(\.decision.reason.rawValue), try log.map { try Self.candidatesJSON($0.decision) }, now,
+            ])
         return changed
     }
 
     /// Goal events credit the stream sends they follow within the stream's window, once per
     /// send: that is what the arbiter's estimates learn from.
-    private func creditGoals(_ events: [StreamEventPoint], streams: [StreamDefinition], on connection: isolated PGConnection) throws {
-        let goals = streams.compactMap { stream in stream.goal.flatMap { goal in DurationText.seconds(goal.within).map { (stream.name, goal.event, $0) } } }
+    private func creditGoals(
+        _ events: [StreamEventPoint], streams: [StreamDefinition], on connection: isolated PGConnection
+    ) throws {
+        let goals = streams.compactMap { stream in
+            stream.goal.flatMap { goal in DurationText.seconds(goal.within).map { (stream.name, goal.event, $0) } }
+        }
         let goalKinds = Set(goals.map(\.1))
         let hits = events.filter { goalKinds.contains($0.kind) }
         guard !hits.isEmpty else { return }
-        try connection.execute(sql.creditGoals, [hits.map(\.contactID), hits.map(\.kind), hits.map(\.occurredAt),
-                                                 goals.map(\.0), goals.map(\.1), goals.map(\.2)])
+        try connection.execute(
+            sql.creditGoals,
+            [
+                hits.map(\.contactID), hits.map(\.kind), hits.map(\.occurredAt),
+                goals.map(\.0), goals.map(\.1), goals.map(\.2),
+            ])
     }
 
     /// A contact reached the end of `stream`: it leaves it, and the decision log says so.
     func end(contactID: Int64, stream: String, jobID: Int64, now: Date, on connection: isolated PGConnection) throws {
         try connection.execute(sql.leaveStreams, [[contactID]])
         let decision = ArbiterDecision(chosen: nil, reason: .streamEnded, candidates: [])
-        try connection.execute(sql.recordDecisions, [[contactID], ["end:\(stream)"], [Int64?.none], [stream], [String?.none],
-                                                     [decision.reason.rawValue], [try Self.candidatesJSON(decision)], now])
+        try connection.execute(
+            sql.recordDecisions,
+            [
+                [contactID], ["end:\(stream)"], [Int64?.none], [stream], [String?.none],
+                [decision.reason.rawValue], [try Self.candidatesJSON(decision)], now,
+            ])
     }
 
     /// Whether a stream's entry criteria (segments, statuses) admit the contact.
     static func admits(_ entry: StreamDefinition.Entry, _ point: StreamEventPoint) -> Bool {
-        (entry.segments.map { $0.contains(point.segment) } ?? true) && (entry.statuses.map { $0.contains(point.status) } ?? true)
+        (entry.segments.map { $0.contains(point.segment) } ?? true)
+            && (entry.statuses.map { $0.contains(point.status) } ?? true)
     }
 
     /// The candidates as the decision log stores them. Written by hand rather than through

@@ -22,18 +22,25 @@ public struct StreamStepJob: TransactionalJobHandler {
         /// The membership's entry number (sql/engine/0015): a job of an earlier entry into the same
         /// stream stops. Nil in jobs made before entries were numbered.
         public var entry: Int64?
-        enum CodingKeys: String, CodingKey { case stream, contactID = "contact_id", step, branchSince = "branch_since", entry }
+        enum CodingKeys: String, CodingKey {
+            case stream, contactID = "contact_id", step, branchSince = "branch_since", entry
+        }
     }
     public static let kind = "stream_step"
     let schema: SchemaName
 
     public init(schema: SchemaName) { self.schema = schema }
 
-    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome {
+    public func run(_ job: Job<Args>, context: JobContext, connection: isolated PGConnection) async throws -> JobOutcome
+    {
         let sql = StreamSQL(schema: schema), now = context.now, args = job.args
         let policies = try PolicyStore(schema: schema).load(on: connection)
         try connection.execute(ContactSQL(schema: schema).lockContacts, [[args.contactID]])
-        guard let row = try connection.query(sql.contactForStep, [args.contactID, now.addingTimeInterval(-policies.longestCapWindow)]).first else {
+        guard
+            let row = try connection.query(
+                sql.contactForStep, [args.contactID, now.addingTimeInterval(-policies.longestCapWindow)]
+            ).first
+        else {
             return .discard(reason: "contact \(args.contactID) does not exist")
         }
         // Left the stream (an exit, or the arbiter moved it): nothing more to do here.
@@ -64,24 +71,31 @@ public struct StreamStepJob: TransactionalJobHandler {
         // A due step of an open stream is a decision point: a standing stream may win the
         // contact (StreamRuntime.swift); if one does, this stream's steps are over for it.
         if stream.mode == .open && stored.contains(where: { $0.definition.entryKind == nil }) {
-            let point = StreamEventPoint(eventID: nil, contactID: args.contactID, kind: StreamRuntime.dueStep, segment: segment,
-                                         status: status, occurredAt: now)
-            if try StreamRuntime(schema: schema).decide(at: [point], now: now, stored: stored, on: connection).contains(args.contactID) {
+            let point = StreamEventPoint(
+                eventID: nil, contactID: args.contactID, kind: StreamRuntime.dueStep, segment: segment,
+                status: status, occurredAt: now)
+            if try StreamRuntime(schema: schema).decide(at: [point], now: now, stored: stored, on: connection).contains(
+                args.contactID)
+            {
                 return .completed
             }
         }
         // Who may be mailed by a stream: never a suppressed contact; the statuses the stream
         // admits when it names them; else the active audience and engaged contacts (a
         // post-purchase journey is for engaged customers too), not those in a reactivation cycle.
-        let mayReceive = status != .suppressed
+        let mayReceive =
+            status != .suppressed
             && (stream.entry.statuses.map { $0.contains(status) } ?? [.active, .reactivated, .engaged].contains(status))
         var ids: [String: Int] = [:]
         for (index, step) in stream.steps.enumerated() { if let id = step.id { ids[id] = index } }
         var index = args.step, branchSince = args.branchSince
         func next(_ step: Int, at: Date, since: Date? = nil) throws {
-            let follow = Args(stream: args.stream, contactID: args.contactID, step: step, branchSince: since, entry: args.entry)
-            _ = try context.store.enqueue(NewJob(kind: Self.kind, args: try PGJSON(encoding: follow), runAt: at,
-                                                 subject: ContactJobs.subject(args.contactID)), on: connection)
+            let follow = Args(
+                stream: args.stream, contactID: args.contactID, step: step, branchSince: since, entry: args.entry)
+            _ = try context.store.enqueue(
+                NewJob(
+                    kind: Self.kind, args: try PGJSON(encoding: follow), runAt: at,
+                    subject: ContactJobs.subject(args.contactID)), on: connection)
         }
         for _ in 0..<64 {
             guard index < stream.steps.count else { break }
@@ -96,7 +110,8 @@ public struct StreamStepJob: TransactionalJobHandler {
                 }
                 if !mayReceive || channel != "email" {
                     let reason = !mayReceive ? "contact is \(status.rawValue)" : "contact is on \(channel)"
-                    try connection.execute(sql.insertStreamSkip, [args.stream, args.contactID, Int32(index), reason, now])
+                    try connection.execute(
+                        sql.insertStreamSkip, [args.stream, args.contactID, Int32(index), reason, now])
                 } else {
                     var chosen = template, variant: String?
                     if let experiment {
@@ -104,14 +119,21 @@ public struct StreamStepJob: TransactionalJobHandler {
                             // The experiment was decided: every later send uses the winner.
                             (chosen, variant) = (winner.template, winner.variant)
                         } else {
-                            let pick = ExperimentAssignment.variant(experiment: experiment.name, contactID: args.contactID,
-                                                                    weights: experiment.variants.map(\.weight))
+                            let pick = ExperimentAssignment.variant(
+                                experiment: experiment.name, contactID: args.contactID,
+                                weights: experiment.variants.map(\.weight))
                             (chosen, variant) = (experiment.variants[pick].template, experiment.variants[pick].name)
                         }
                     }
-                    try connection.execute(sql.insertStreamSend, [args.contactID, args.stream, Int32(index), chosen, now, experiment?.name, variant,
-                                                                  segment, status.rawValue])
-                    if stream.goal != nil { try connection.execute(sql.countSend, [args.stream, segment, status.rawValue]) }
+                    try connection.execute(
+                        sql.insertStreamSend,
+                        [
+                            args.contactID, args.stream, Int32(index), chosen, now, experiment?.name, variant,
+                            segment, status.rawValue,
+                        ])
+                    if stream.goal != nil {
+                        try connection.execute(sql.countSend, [args.stream, segment, status.rawValue])
+                    }
                     recentSends.append(now)
                 }
                 index += 1
@@ -125,7 +147,8 @@ public struct StreamStepJob: TransactionalJobHandler {
                 }
                 // The window is `within` from its start, even when this job runs late.
                 let windowEnd = min(now, since.addingTimeInterval(within))
-                let had: Bool = try connection.query(sql.hadEvent, [args.contactID, kind, since, windowEnd]).first!.decode("had")
+                let had: Bool = try connection.query(sql.hadEvent, [args.contactID, kind, since, windowEnd]).first!
+                    .decode("had")
                 index = ids[had ? then : otherwise]!
                 branchSince = nil
             case .goto(let target):
@@ -135,10 +158,11 @@ public struct StreamStepJob: TransactionalJobHandler {
             }
         }
         if index < stream.steps.count {
-            try next(index, at: now)  // many instant steps in a row: go on in a new job
+            try next(index, at: now) // many instant steps in a row: go on in a new job
             return .completed
         }
-        try StreamRuntime(schema: schema).end(contactID: args.contactID, stream: args.stream, jobID: job.id, now: now, on: connection)
+        try StreamRuntime(schema: schema).end(
+            contactID: args.contactID, stream: args.stream, jobID: job.id, now: now, on: connection)
         return .completed
     }
 }

@@ -36,7 +36,9 @@ public struct StreamStore: Sendable {
     /// Validates every stream of `data` against the kinds the stored policy names, then writes
     /// them all in the caller's transaction. A bad field throws `StreamError` before anything is
     /// written, so the stored streams stay as they were.
-    public func apply(_ data: Data, on connection: isolated PGConnection) throws -> [(name: String, outcome: StreamApplyOutcome)] {
+    public func apply(_ data: Data, on connection: isolated PGConnection) throws -> [(
+        name: String, outcome: StreamApplyOutcome
+    )] {
         let policy = try PolicyStore(schema: schema).load(on: connection)
         let streams = try StreamDefinition.parse(data, knownKinds: policy.acceptedEventKinds)
         let now = try DatabaseClock(schema: schema).now(on: connection)
@@ -44,7 +46,11 @@ public struct StreamStore: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         return try streams.map { stream in
             let json = String(decoding: try encoder.encode(stream), as: UTF8.self)
-            guard let row = try connection.query(sql.upsert, [stream.name, stream.mode.rawValue, stream.priority, json, now]).first else {
+            guard
+                let row = try connection.query(
+                    sql.upsert, [stream.name, stream.mode.rawValue, stream.priority, json, now]
+                ).first
+            else {
                 return (stream.name, .unchanged)
             }
             let created: Bool = try row.decode("created")
@@ -59,7 +65,9 @@ public struct StreamStore: Sendable {
     }
 
     /// The streams that run, and those left out with why, for `streams list`.
-    public func listChecked(on connection: isolated PGConnection) throws -> (streams: [StoredStream], broken: [BrokenStream]) {
+    public func listChecked(on connection: isolated PGConnection) throws -> (
+        streams: [StoredStream], broken: [BrokenStream]
+    ) {
         var streams: [StoredStream] = [], broken: [BrokenStream] = []
         for row in try connection.query(sql.list).rows {
             switch try Self.stored(row) {
@@ -71,19 +79,28 @@ public struct StreamStore: Sendable {
     }
 
     /// One stored stream, or why it does not run; nil when no stream has that name.
-    public func find(_ name: String, on connection: isolated PGConnection) throws -> Result<StoredStream, BrokenStream>? {
+    public func find(_ name: String, on connection: isolated PGConnection) throws -> Result<StoredStream, BrokenStream>?
+    {
         try connection.query(sql.find, [name]).rows.first.map(Self.stored)
     }
 
     /// How many contacts are in the stream, per version they follow (newest first): after an
     /// edit, the older versions drain as their members finish.
-    public func membersByVersion(_ name: String, on connection: isolated PGConnection) throws -> [(version: Int, members: Int)] {
-        try connection.query(sql.membersByVersion, [name]).rows.map { (try $0.decode("version"), try $0.decode("members")) }
+    public func membersByVersion(_ name: String, on connection: isolated PGConnection) throws -> [(
+        version: Int, members: Int
+    )] {
+        try connection.query(sql.membersByVersion, [name]).rows.map {
+            (try $0.decode("version"), try $0.decode("members"))
+        }
     }
 
     /// Version `version` of a stream's definition, the one its members entered; nil if unknown.
-    public func definition(_ name: String, version: Int, on connection: isolated PGConnection) throws -> StreamDefinition? {
-        guard let json: PGJSON = try connection.query(sql.versionDefinition, [name, version]).first?.decode("definition") else { return nil }
+    public func definition(_ name: String, version: Int, on connection: isolated PGConnection) throws
+        -> StreamDefinition?
+    {
+        guard
+            let json: PGJSON = try connection.query(sql.versionDefinition, [name, version]).first?.decode("definition")
+        else { return nil }
         guard case .success(let definition) = Self.checked(json.bytes) else { return nil }
         return definition
     }
@@ -97,7 +114,8 @@ public struct StreamStore: Sendable {
         let name: String = try row.decode("name"), version: Int = try row.decode("version")
         switch checked(json.bytes) {
         case .success(let definition):
-            return .success(StoredStream(definition: definition, version: version, updatedAt: try row.decode("updated_at")))
+            return .success(
+                StoredStream(definition: definition, version: version, updatedAt: try row.decode("updated_at")))
         case .failure(let error):
             let problem = "\(error.description); it does not run until ebbflow streams apply corrects it"
             if logged.withLock({ $0.insert("\(name) \(version) \(problem)").inserted }) {
@@ -115,7 +133,8 @@ public struct StreamStore: Sendable {
         do {
             definition = try JSONDecoder().decode(StreamDefinition.self, from: json)
         } catch {
-            return .failure(StoredStreamError(description: "the stored definition does not decode: \(DocumentText.oneLine(error))"))
+            return .failure(
+                StoredStreamError(description: "the stored definition does not decode: \(DocumentText.oneLine(error))"))
         }
         if let problem = definition.storedBoundsProblem() { return .failure(StoredStreamError(description: problem)) }
         return .success(definition)

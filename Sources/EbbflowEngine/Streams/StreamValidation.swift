@@ -18,17 +18,21 @@ extension StreamDefinition {
         do {
             written = try DocumentValue.parse(json: try DocumentText.json(from: data))
         } catch {
-            throw StreamError(stream: "(document)", field: "(document)", reason: "not a JSON or YAML stream document: \(error)")
+            throw StreamError(
+                stream: "(document)", field: "(document)", reason: "not a JSON or YAML stream document: \(error)")
         }
         // Each stream is decoded on its own, strictly (DocumentDecoder), so an error names the
         // stream and the field within it: `stream welcome: steps[1].wait: …`.
         var items: [(index: Int?, value: DocumentValue)] = [(nil, written)]
         if case .object(let top) = written, let list = top["streams"] {
             if let other = top.keys.sorted().first(where: { $0 != "streams" }) {
-                throw StreamError(stream: "(document)", field: other,
-                                  reason: "unknown key \"\(other)\" beside streams (a document is one stream, or streams: [...])")
+                throw StreamError(
+                    stream: "(document)", field: other,
+                    reason: "unknown key \"\(other)\" beside streams (a document is one stream, or streams: [...])")
             }
-            guard case .list(let values) = list else { throw StreamError(stream: "(document)", field: "streams", reason: "expected a list of streams") }
+            guard case .list(let values) = list else {
+                throw StreamError(stream: "(document)", field: "streams", reason: "expected a list of streams")
+            }
             items = values.enumerated().map { ($0.offset, $0.element) }
         }
         var streams: [StreamDefinition] = []
@@ -36,23 +40,32 @@ extension StreamDefinition {
             do {
                 streams.append(try DocumentDecoder.decode(StreamDefinition.self, from: value))
             } catch {
-                let name: String = if case .string(let name)? = value["name"] { name } else { index.map { "streams[\($0)]" } ?? "(document)" }
-                throw StreamError(stream: name, field: error.path.isEmpty ? "(document)" : error.path, reason: error.reason)
+                let name: String =
+                    if case .string(let name)? = value["name"] { name } else {
+                        index.map { "streams[\($0)]" } ?? "(document)"
+                    }
+                throw StreamError(
+                    stream: name, field: error.path.isEmpty ? "(document)" : error.path, reason: error.reason)
             }
         }
-        guard !streams.isEmpty else { throw StreamError(stream: "(document)", field: "streams", reason: "no stream defined") }
+        guard !streams.isEmpty else {
+            throw StreamError(stream: "(document)", field: "streams", reason: "no stream defined")
+        }
         var names = Set<String>()
         var experiments: [String: String] = [:]
         for stream in streams {
-            guard names.insert(stream.name).inserted else { throw StreamError(stream: stream.name, field: "name", reason: "defined twice in this document") }
+            guard names.insert(stream.name).inserted else {
+                throw StreamError(stream: stream.name, field: "name", reason: "defined twice in this document")
+            }
             try stream.validate(knownKinds: knownKinds)
             // An experiment's results are counted by name: two steps sharing one would mix them.
             for (index, step) in stream.steps.enumerated() {
                 guard case .send(_, let experiment?) = step.action else { continue }
                 let place = "\(stream.name) steps[\(index)]"
                 if let other = experiments[experiment.name] {
-                    throw StreamError(stream: stream.name, field: "steps[\(index)].send.experiment.name",
-                                      reason: "\"\(experiment.name)\" is already the experiment of \(other)")
+                    throw StreamError(
+                        stream: stream.name, field: "steps[\(index)].send.experiment.name",
+                        reason: "\"\(experiment.name)\" is already the experiment of \(other)")
                 }
                 experiments[experiment.name] = place
             }
@@ -66,7 +79,9 @@ extension StreamDefinition {
     func storedBoundsProblem() -> String? {
         do {
             if let priority { _ = try InputBounds.integer(priority, field: "priority", in: Self.priorityBounds) }
-            if let offset = entry.offsetDays { _ = try InputBounds.integer(offset, field: "entry.offset_days", in: -366...366) }
+            if let offset = entry.offsetDays {
+                _ = try InputBounds.integer(offset, field: "entry.offset_days", in: -366...366)
+            }
             if let reentry = entry.reentryAfter { _ = try InputBounds.duration(reentry, field: "entry.reentry_after") }
             if let goal { _ = try InputBounds.duration(goal.within, field: "goal.within") }
         } catch {
@@ -77,7 +92,9 @@ extension StreamDefinition {
 
     /// Checks every field; throws the first bad one.
     public func validate(knownKinds: Set<String>) throws(StreamError) {
-        func fail(_ field: String, _ reason: String) -> StreamError { StreamError(stream: name, field: field, reason: reason) }
+        func fail(_ field: String, _ reason: String) -> StreamError {
+            StreamError(stream: name, field: field, reason: reason)
+        }
         let kinds = knownKinds.union(PolicyDocument.businessEventKinds)
         func checkKind(_ kind: String, _ field: String) throws(StreamError) {
             guard kinds.contains(kind) else {
@@ -90,15 +107,23 @@ extension StreamDefinition {
         func bounded(_ check: () throws(BoundError) -> Void) throws(StreamError) {
             do { try check() } catch { throw fail(error.field, "\(error.value): \(error.bound)") }
         }
-        if let priority { try bounded { () throws(BoundError) in _ = try InputBounds.integer(priority, field: "priority", in: Self.priorityBounds) } }
+        if let priority {
+            try bounded { () throws(BoundError) in
+                _ = try InputBounds.integer(priority, field: "priority", in: Self.priorityBounds)
+            }
+        }
         if let event = entry.event { try checkKind(event, "entry.event") }
         if let offset = entry.offsetDays {
             guard entry.dateAttribute != nil else { throw fail("entry.offset_days", "needs entry.date_attribute") }
-            try bounded { () throws(BoundError) in _ = try InputBounds.integer(offset, field: "entry.offset_days", in: -366...366) }
+            try bounded { () throws(BoundError) in
+                _ = try InputBounds.integer(offset, field: "entry.offset_days", in: -366...366)
+            }
         }
         if let reentry = entry.reentryAfter {
             guard entry.event == nil && entry.dateAttribute == nil else {
-                throw fail("entry.reentry_after", "only a standing stream (no entry event, no date) takes contacts back by itself")
+                throw fail(
+                    "entry.reentry_after",
+                    "only a standing stream (no entry event, no date) takes contacts back by itself")
             }
             try bounded { () throws(BoundError) in _ = try InputBounds.duration(reentry, field: "entry.reentry_after") }
         }
@@ -110,13 +135,17 @@ extension StreamDefinition {
         try validateSteps(checkKind: checkKind, fail: fail)
     }
 
-    private func validateSteps(checkKind: (String, String) throws(StreamError) -> Void,
-                               fail: (String, String) -> StreamError) throws(StreamError) {
+    private func validateSteps(
+        checkKind: (String, String) throws(StreamError) -> Void,
+        fail: (String, String) -> StreamError
+    ) throws(StreamError) {
         guard !steps.isEmpty else { throw fail("steps", "a stream needs at least one step") }
         var ids: [String: Int] = [:]
         for (index, step) in steps.enumerated() {
             guard let id = step.id else { continue }
-            guard ids[id] == nil else { throw fail("steps[\(index)].id", "\"\(id)\" is already the id of steps[\(ids[id]!)]") }
+            guard ids[id] == nil else {
+                throw fail("steps[\(index)].id", "\"\(id)\" is already the id of steps[\(ids[id]!)]")
+            }
             ids[id] = index
         }
         func target(_ id: String, _ field: String) throws(StreamError) -> Int {
@@ -136,7 +165,10 @@ extension StreamDefinition {
                 next.append(following)
             case .branch(let kind, _, let then, let otherwise):
                 try checkKind(kind, "steps[\(index)].branch.if")
-                next.append([try target(then, "steps[\(index)].branch.then"), try target(otherwise, "steps[\(index)].branch.else")])
+                next.append([
+                    try target(then, "steps[\(index)].branch.then"),
+                    try target(otherwise, "steps[\(index)].branch.else"),
+                ])
             case .goto(let id):
                 next.append([try target(id, "steps[\(index)].goto")])
             case .end:
@@ -158,7 +190,10 @@ extension StreamDefinition {
                 throw fail("mode", "a locked stream must end, but steps[\(loop.max()!)] leads back to steps[\(first)]")
             }
             if !loop.contains(where: { if case .send = steps[$0].action { true } else { false } }) {
-                throw fail("steps[\(first)]", "a loop of waits and branches with no send (steps \(loop.sorted().map(String.init).joined(separator: ", ")))")
+                throw fail(
+                    "steps[\(first)]",
+                    "a loop of waits and branches with no send (steps \(loop.sorted().map(String.init).joined(separator: ", ")))"
+                )
             }
             if !loop.contains(where: { if case .wait = steps[$0].action { true } else { false } }) {
                 throw fail("steps[\(first)]", "a loop of sends with no wait would mail the contact without pause")
@@ -166,15 +201,25 @@ extension StreamDefinition {
         }
     }
 
-    private func validate(_ experiment: Experiment, field: String, fail: (String, String) -> StreamError) throws(StreamError) {
+    private func validate(_ experiment: Experiment, field: String, fail: (String, String) -> StreamError)
+        throws(StreamError)
+    {
         guard !experiment.name.isEmpty else { throw fail("\(field).name", "an experiment needs a name") }
-        guard experiment.variants.count >= 2 else { throw fail("\(field).variants", "an experiment needs at least two variants") }
+        guard experiment.variants.count >= 2 else {
+            throw fail("\(field).variants", "an experiment needs at least two variants")
+        }
         var names = Set<String>()
         for (index, variant) in experiment.variants.enumerated() {
-            guard names.insert(variant.name).inserted else { throw fail("\(field).variants[\(index)].name", "\"\(variant.name)\" appears twice") }
-            guard !variant.template.isEmpty else { throw fail("\(field).variants[\(index)].template", "a variant needs a template") }
+            guard names.insert(variant.name).inserted else {
+                throw fail("\(field).variants[\(index)].name", "\"\(variant.name)\" appears twice")
+            }
+            guard !variant.template.isEmpty else {
+                throw fail("\(field).variants[\(index)].template", "a variant needs a template")
+            }
             if let weight = variant.weight, !(weight > 0 && weight <= Self.maxWeight) {
-                throw fail("\(field).variants[\(index)].weight", "\(weight): must be more than 0 and at most \(Int(Self.maxWeight))")
+                throw fail(
+                    "\(field).variants[\(index)].weight",
+                    "\(weight): must be more than 0 and at most \(Int(Self.maxWeight))")
             }
         }
     }

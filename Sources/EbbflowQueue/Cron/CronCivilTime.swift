@@ -28,8 +28,9 @@ struct CronCivilTime: Sendable, Hashable {
         let days = CivilCalendar.floorDiv(minutes, 1_440)
         let minuteOfDay = minutes - days * 1_440
         let date = CivilCalendar.civil(fromDays: days)
-        self.init(year: date.year, month: date.month, day: date.day,
-                  hour: minuteOfDay / 60, minute: minuteOfDay % 60)
+        self.init(
+            year: date.year, month: date.month, day: date.day,
+            hour: minuteOfDay / 60, minute: minuteOfDay % 60)
     }
 
     /// Minutes since 1970-01-01 00:00 (wall time).

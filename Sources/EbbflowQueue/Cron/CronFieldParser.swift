@@ -34,9 +34,11 @@ enum CronFieldParser {
         if parts.count == 2 {
             let stepText = parts[1]
             guard !stepText.isEmpty, stepText.allSatisfy(\.isASCIIDigit),
-                  let parsed = Int(stepText), parsed >= 1 else {
-                throw CronParseError(field: kind.name, value: item,
-                                     reason: "step must be a whole number of at least 1")
+                let parsed = Int(stepText), parsed >= 1
+            else {
+                throw CronParseError(
+                    field: kind.name, value: item,
+                    reason: "step must be a whole number of at least 1")
             }
             step = parsed
         }
@@ -65,8 +67,9 @@ enum CronFieldParser {
                 high = try value(ends[1], kind: kind, item: item)
                 if kind == .dayOfWeek && high == 0 && low > 0 { high = 7 }
                 guard low <= high else {
-                    throw CronParseError(field: kind.name, value: item,
-                                         reason: "range start is greater than range end (wrap-around ranges are not supported)")
+                    throw CronParseError(
+                        field: kind.name, value: item,
+                        reason: "range start is greater than range end (wrap-around ranges are not supported)")
                 }
             default:
                 throw CronParseError(field: kind.name, value: item, reason: "malformed range")
@@ -82,19 +85,21 @@ enum CronFieldParser {
         let range = kind.writableRange
         if text.allSatisfy(\.isASCIIDigit) {
             guard let number = Int(text), range.contains(number) else {
-                throw CronParseError(field: kind.name, value: String(text),
-                                     reason: "value out of range \(range.lowerBound)-\(range.upperBound)")
+                throw CronParseError(
+                    field: kind.name, value: String(text),
+                    reason: "value out of range \(range.lowerBound)-\(range.upperBound)")
             }
             return number
         }
         if let named = kind.names[text.uppercased()] {
             return named
         }
-        let reason = switch kind {
-        case .month: "unknown month name (expected JAN-DEC or 1-12)"
-        case .dayOfWeek: "unknown day name (expected SUN-SAT or 0-7)"
-        default: "not a number"
-        }
+        let reason =
+            switch kind {
+            case .month: "unknown month name (expected JAN-DEC or 1-12)"
+            case .dayOfWeek: "unknown day name (expected SUN-SAT or 0-7)"
+            default: "not a number"
+            }
         throw CronParseError(field: kind.name, value: String(text), reason: reason)
     }
 }

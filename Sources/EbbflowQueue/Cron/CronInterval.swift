@@ -44,7 +44,8 @@ struct CronInterval: Sendable, Hashable {
                 continue
             }
             guard !digits.isEmpty, digits.count <= 9, let amount = Int(digits),
-                  let unit = units[nextUnit...].firstIndex(where: { $0.0 == character }) else {
+                let unit = units[nextUnit...].firstIndex(where: { $0.0 == character })
+            else {
                 return nil
             }
             total += amount * units[unit].1

@@ -30,18 +30,27 @@ enum CronParser {
         return .fields(try parseFields(words, expression: expression))
     }
 
-    private static func parseMacro(_ name: String, arguments: ArraySlice<Substring>,
-                                   expression: String) throws(CronParseError) -> CronRule {
+    private static func parseMacro(
+        _ name: String, arguments: ArraySlice<Substring>,
+        expression: String
+    ) throws(CronParseError) -> CronRule {
         if name == "@every" {
-            guard arguments.count == 1, let interval = CronInterval.parseDuration(arguments[arguments.startIndex]) else {
-                throw CronParseError(field: nil, value: expression,
-                                     reason: "@every needs one positive duration such as 90s, 15m, 1h30m or 2d (units d, h, m, s, largest first)")
+            guard arguments.count == 1, let interval = CronInterval.parseDuration(arguments[arguments.startIndex])
+            else {
+                throw CronParseError(
+                    field: nil, value: expression,
+                    reason:
+                        "@every needs one positive duration such as 90s, 15m, 1h30m or 2d (units d, h, m, s, largest first)"
+                )
             }
             return .interval(interval)
         }
         guard let expansion = macros[name] else {
-            throw CronParseError(field: nil, value: expression,
-                                 reason: "unknown macro (expected @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every DURATION)")
+            throw CronParseError(
+                field: nil, value: expression,
+                reason:
+                    "unknown macro (expected @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every DURATION)"
+            )
         }
         guard arguments.isEmpty else {
             throw CronParseError(field: nil, value: expression, reason: "\(name) takes no arguments")
@@ -51,8 +60,9 @@ enum CronParser {
 
     private static func parseFields(_ words: [Substring], expression: String) throws(CronParseError) -> CronFieldSet {
         guard words.count == 5 else {
-            throw CronParseError(field: nil, value: expression,
-                                 reason: "expected 5 fields (minute hour day-of-month month day-of-week), found \(words.count)")
+            throw CronParseError(
+                field: nil, value: expression,
+                reason: "expected 5 fields (minute hour day-of-month month day-of-week), found \(words.count)")
         }
         return CronFieldSet(
             minute: try CronFieldParser.parse(words[0], kind: .minute),

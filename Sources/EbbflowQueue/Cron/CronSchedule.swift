@@ -33,8 +33,10 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
     let rule: CronRule
 
     /// Parses `expression`; throws a `CronParseError` naming the bad field and value.
-    public init(parsing expression: String,
-                timeZone: TimeZone = TimeZone(identifier: "UTC")!) throws(CronParseError) {
+    public init(
+        parsing expression: String,
+        timeZone: TimeZone = TimeZone(identifier: "UTC")!
+    ) throws(CronParseError) {
         let trimmed = expression.trimmingCharacters(in: .whitespacesAndNewlines)
         self.rule = try CronParser.parse(trimmed)
         self.expression = trimmed

@@ -43,7 +43,8 @@ struct MaintenanceRunner: Service {
             return count
         } catch {
             if !Task.isCancelled {
-                logger.warning("maintenance step failed", metadata: ["service": "\(service.name)", "error": "\(error)"])
+                logger.warning(
+                    "maintenance step failed", metadata: ["service": "\(service.name)", "error": "\(error)"])
             }
             return 0
         }

@@ -14,7 +14,9 @@ struct Pruner: Sendable {
     func run(on connection: isolated PGConnection) throws -> Int {
         let now = try store.now(on: connection)
         var deleted = 0
-        for (state, retention) in [("completed", completedRetention), ("discarded", discardedRetention), ("cancelled", discardedRetention)] {
+        for (state, retention) in [
+            ("completed", completedRetention), ("discarded", discardedRetention), ("cancelled", discardedRetention),
+        ] {
             for _ in 0..<maxBatchesPerPass {
                 let count = try connection.execute(store.sql.prune, [state, now.addingTimeInterval(-retention), batch])
                 deleted += count

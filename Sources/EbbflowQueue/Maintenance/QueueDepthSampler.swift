@@ -25,5 +25,9 @@ final class DepthMemory: @unchecked Sendable {
     private let lock = NSLock()
     private var keys = Set<[String]>()
     /// Stores `new` and returns what was there before.
-    func replace(with new: Set<[String]>) -> Set<[String]> { lock.withLock { defer { keys = new }; return keys } }
+    func replace(with new: Set<[String]>) -> Set<[String]> {
+        lock.withLock {
+            defer { keys = new }; return keys
+        }
+    }
 }

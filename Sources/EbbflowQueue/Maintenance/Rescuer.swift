@@ -15,11 +15,14 @@ struct Rescuer: Sendable {
         try connection.withTransactionSync {
             let now = try store.now(on: connection)
             let rescued = try connection.query(store.sql.rescue, [now, batch]).count
-            let exhausted: [(id: Int64, attempt: Int)] = try connection.query(store.sql.expiredExhausted, [batch]).rows.map {
-                (try $0.decode("id"), try $0.decode("attempt"))
-            }
+            let exhausted: [(id: Int64, attempt: Int)] = try connection.query(store.sql.expiredExhausted, [batch]).rows
+                .map {
+                    (try $0.decode("id"), try $0.decode("attempt"))
+                }
             for (id, attempt) in exhausted {
-                let error = JobError(at: now, attempt: attempt, kind: .leaseExpired, message: "the worker holding it stopped renewing its lease on the last attempt")
+                let error = JobError(
+                    at: now, attempt: attempt, kind: .leaseExpired,
+                    message: "the worker holding it stopped renewing its lease on the last attempt")
                 try store.discard(id, worker: nil, now: now, error: error, on: connection)
             }
             try connection.execute(store.sql.forgetDeadWorkers, [3600.0])

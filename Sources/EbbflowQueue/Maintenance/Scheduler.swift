@@ -36,9 +36,10 @@ public struct Scheduler: Sendable {
             var fired = 0
             for schedule in try schedules.lockDue(now: now, on: connection) {
                 let tick = schedule.nextRunAt
-                let job = NewJob(kind: schedule.kind, args: schedule.args, queue: schedule.queue, priority: schedule.priority,
-                                 maxAttempts: schedule.maxAttempts,
-                                 uniqueKey: "schedule:\(schedule.name):\(Int64(tick.timeIntervalSince1970))")
+                let job = NewJob(
+                    kind: schedule.kind, args: schedule.args, queue: schedule.queue, priority: schedule.priority,
+                    maxAttempts: schedule.maxAttempts,
+                    uniqueKey: "schedule:\(schedule.name):\(Int64(tick.timeIntervalSince1970))")
                 let cron: CronSchedule
                 do {
                     guard let zone = TimeZone(identifier: schedule.timeZone) else {
@@ -48,7 +49,9 @@ public struct Scheduler: Sendable {
                     try job.validate()
                 } catch {
                     try schedules.setEnabled(schedule.name, false, on: connection)
-                    logger?.error("schedule disabled: it cannot fire", metadata: ["schedule": "\(schedule.name)", "error": "\(error)"])
+                    logger?.error(
+                        "schedule disabled: it cannot fire",
+                        metadata: ["schedule": "\(schedule.name)", "error": "\(error)"])
                     continue
                 }
                 try store.enqueue(job, on: connection)

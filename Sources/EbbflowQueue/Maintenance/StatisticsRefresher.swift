@@ -28,10 +28,13 @@ struct StatisticsRefresher: Sendable {
             let table: String = try row.decode("table")
             if try row.decode("analyzed", as: Bool.self) { analyzed.append(table) } else { skipped.append(table) }
         }
-        if !analyzed.isEmpty { logger.info("refreshed planner statistics", metadata: ["tables": "\(analyzed.joined(separator: ","))"]) }
+        if !analyzed.isEmpty {
+            logger.info("refreshed planner statistics", metadata: ["tables": "\(analyzed.joined(separator: ","))"])
+        }
         if !skipped.isEmpty {
-            logger.debug("outgrown planner statistics not refreshed: PostgreSQL skipped ANALYZE (this role may not analyze them)",
-                         metadata: ["tables": "\(skipped.joined(separator: ","))"])
+            logger.debug(
+                "outgrown planner statistics not refreshed: PostgreSQL skipped ANALYZE (this role may not analyze them)",
+                metadata: ["tables": "\(skipped.joined(separator: ","))"])
         }
         return analyzed.count
     }

@@ -4,8 +4,11 @@ import Logging
 
 enum WorkerMaintenance {
     /// Extends the leases of the jobs running here, every third of the lease.
-    static func heartbeat(store: JobStore, configuration: WorkerConfiguration, running: RunningJobs) -> MaintenanceService {
-        let heartbeat = LeaseHeartbeat(store: store, workerID: configuration.id, leaseSeconds: configuration.leaseSeconds)
+    static func heartbeat(store: JobStore, configuration: WorkerConfiguration, running: RunningJobs)
+        -> MaintenanceService
+    {
+        let heartbeat = LeaseHeartbeat(
+            store: store, workerID: configuration.id, leaseSeconds: configuration.leaseSeconds)
         return MaintenanceService(name: "heartbeat", period: heartbeatPeriod(configuration), makesWorkDue: false) {
             try heartbeat.run(running: running.ids, on: $0)
         }
@@ -20,14 +23,17 @@ enum WorkerMaintenance {
         -> [MaintenanceService]
     {
         let rescuer = Rescuer(store: store)
-        let pruner = Pruner(store: store, completedRetention: configuration.completedRetention,
-                            discardedRetention: configuration.discardedRetention)
+        let pruner = Pruner(
+            store: store, completedRetention: configuration.completedRetention,
+            discardedRetention: configuration.discardedRetention)
         let scheduler = Scheduler(store: store, schedules: ScheduleStore(schema: schema), logger: logger)
         let depth = QueueDepthSampler(store: store, previous: DepthMemory())
         let statistics = StatisticsRefresher(store: store, logger: logger)
         return [
-            MaintenanceService(name: "rescuer", period: .seconds(max(1, min(5, configuration.leaseSeconds / 3))),
-                               makesWorkDue: true) { try rescuer.run(on: $0) },
+            MaintenanceService(
+                name: "rescuer", period: .seconds(max(1, min(5, configuration.leaseSeconds / 3))),
+                makesWorkDue: true
+            ) { try rescuer.run(on: $0) },
             MaintenanceService(name: "pruner", period: .seconds(60), makesWorkDue: false) { try pruner.run(on: $0) },
             MaintenanceService(name: "scheduler", period: configuration.maintenanceInterval, makesWorkDue: true) {
                 try scheduler.run(on: $0)

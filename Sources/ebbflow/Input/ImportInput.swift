@@ -9,7 +9,9 @@ struct ImportInput: ParsableArguments {
 
     /// An unknown --format is refused, not replaced by a guess from the file's extension.
     func validate() throws {
-        if let format, InputFormat(rawValue: format) == nil { throw InputError("--format must be csv or ndjson, got \"\(format)\"") }
+        if let format, InputFormat(rawValue: format) == nil {
+            throw InputError("--format must be csv or ndjson, got \"\(format)\"")
+        }
     }
 
     /// The input as a stream source, never loaded whole. Standard input is first copied to a
@@ -18,8 +20,10 @@ struct ImportInput: ParsableArguments {
     /// read only once.
     func source() throws -> (ImportSource, InputFormat) {
         guard let chosen = format.flatMap(InputFormat.init(rawValue:)) ?? InputFormat.guess(path: file) else {
-            throw InputError(format == nil ? "cannot tell the format of \(file); pass --format csv or --format ndjson"
-                                           : "--format must be csv or ndjson, got \(format!)")
+            throw InputError(
+                format == nil
+                    ? "cannot tell the format of \(file); pass --format csv or --format ndjson"
+                    : "--format must be csv or ndjson, got \(format!)")
         }
         guard file == "-" else {
             guard FileManager.default.isReadableFile(atPath: file) else { throw InputError("cannot read \(file)") }
@@ -50,7 +54,8 @@ struct ImportInput: ParsableArguments {
 func printLines(_ lines: ListedLines, label: String = "rejected") {
     for line in lines.lines { FileHandle.standardError.write(Data("\(label) \(line)\n".utf8)) }
     if lines.count > lines.lines.count {
-        FileHandle.standardError.write(Data("\(label): \(lines.count - lines.lines.count) more line(s) not listed\n".utf8))
+        FileHandle.standardError.write(
+            Data("\(label): \(lines.count - lines.lines.count) more line(s) not listed\n".utf8))
     }
 }
 

@@ -12,7 +12,9 @@ enum RawArguments {
         let count = Int(CommandLine.argc)
         guard count > 1 else { return nil }
         for index in 1..<count {
-            guard let pointer = CommandLine.unsafeArgv[index], String(validatingCString: pointer) == nil else { continue }
+            guard let pointer = CommandLine.unsafeArgv[index], String(validatingCString: pointer) == nil else {
+                continue
+            }
             let previous = index > 1 ? CommandLine.unsafeArgv[index - 1].flatMap { String(validatingCString: $0) } : nil
             if let previous, previous.hasPrefix("-") { return "argument \(index) (the value of \(previous))" }
             return "argument \(index)"

@@ -1,10 +1,11 @@
 // Standard input's private copy for an import: a file only this process can read, and no name.
 import EbbflowEngine
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Copies standard input, chunk by chunk, to a file made with mkstemp (mode 0600, a random name
@@ -17,10 +18,13 @@ import Darwin
 enum StandardInputSpool {
     static func copy(from input: FileHandle = .standardInput) throws -> Int32 {
         let directory = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast()) + Array("ebbflow-import-XXXXXX".utf8CString)
+        var template =
+            Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast())
+            + Array("ebbflow-import-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
-            throw InputError("cannot make a temporary copy of standard input in \(directory): \(String(cString: strerror(errno)))")
+            throw InputError(
+                "cannot make a temporary copy of standard input in \(directory): \(String(cString: strerror(errno)))")
         }
         // Unlinked before a single byte is copied: nothing can be left behind from here on.
         _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
@@ -29,7 +33,8 @@ enum StandardInputSpool {
             while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { try out.write(contentsOf: chunk) }
         } catch {
             close(fd)
-            throw InputError("cannot copy standard input to a temporary file in \(directory): \(error.localizedDescription)")
+            throw InputError(
+                "cannot copy standard input to a temporary file in \(directory): \(error.localizedDescription)")
         }
         return fd
     }

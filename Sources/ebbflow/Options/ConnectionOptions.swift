@@ -7,9 +7,11 @@ import PostgresClient
 
 /// Shared by every command that talks to the database (`@OptionGroup`).
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "PostgreSQL URL or key=value conninfo. Default: $DATABASE_URL, else libpq's PG* variables.",
-        valueName: "url"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "PostgreSQL URL or key=value conninfo. Default: $DATABASE_URL, else libpq's PG* variables.",
+            valueName: "url"))
     var databaseURL: String?
 
     @Option(name: .long, help: "Schema holding ebbflow's tables. Default: $EBBFLOW_SCHEMA or ebbflow.")
@@ -34,7 +36,8 @@ struct ConnectionOptions: ParsableArguments {
     var postgres: PGConfiguration {
         var configuration = PGConfiguration.resolve(explicit: databaseURL)
         let environmentSays = ProcessInfo.processInfo.environment["EBBFLOW_PREPARED_STATEMENTS"]
-        configuration.preparedStatements = !(noPreparedStatements || environmentSays == "0" || environmentSays == "false")
+        configuration.preparedStatements =
+            !(noPreparedStatements || environmentSays == "0" || environmentSays == "false")
         return configuration
     }
 

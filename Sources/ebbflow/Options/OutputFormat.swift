@@ -7,7 +7,11 @@ enum Output {
     /// Aligned columns for people.
     static func table(_ headers: [String], _ rows: [[String]]) -> String {
         var widths = headers.map(\.count)
-        for row in rows { for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) } }
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in
                 index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
@@ -18,7 +22,8 @@ enum Output {
 
     /// Pretty, key-sorted JSON for scripts.
     static func json(_ value: Any) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        let data = try JSONSerialization.data(
+            withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -32,7 +37,10 @@ enum Output {
             "args": (try? JSONSerialization.jsonObject(with: row.args.bytes, options: [.fragmentsAllowed])) ?? NSNull(),
             "priority": row.priority, "attempt": row.attempt, "max_attempts": row.maxAttempts,
             "run_at": time(row.runAt), "created_at": time(row.createdAt),
-            "errors": row.errors.map { ["at": time($0.at), "attempt": $0.attempt, "kind": $0.kind.rawValue, "message": $0.message] as [String: Any] },
+            "errors": row.errors.map {
+                ["at": time($0.at), "attempt": $0.attempt, "kind": $0.kind.rawValue, "message": $0.message]
+                    as [String: Any]
+            },
         ]
         if let attemptedAt = row.attemptedAt { object["attempted_at"] = time(attemptedAt) }
         if let finishedAt = row.finishedAt { object["finished_at"] = time(finishedAt) }
@@ -41,4 +49,3 @@ enum Output {
         return object
     }
 }
-

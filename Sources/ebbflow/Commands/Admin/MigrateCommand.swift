@@ -39,7 +39,9 @@ struct MigrateCommand: AsyncParsableCommand {
         if report.applied.isEmpty {
             print("schema \(schema) is up to date\(mode)")
         } else {
-            print("applied \(report.applied.count) migration(s) to schema \(schema)\(mode): \(report.applied.joined(separator: ", "))")
+            print(
+                "applied \(report.applied.count) migration(s) to schema \(schema)\(mode): \(report.applied.joined(separator: ", "))"
+            )
         }
         try await warnAboutStoredDocuments(schema: schema, database: database)
     }
@@ -50,11 +52,16 @@ struct MigrateCommand: AsyncParsableCommand {
     /// do (the engine refuses such a policy and does not run such a stream).
     private func warnAboutStoredDocuments(schema: SchemaName, database: PGConnection) async throws {
         let (policy, broken) = try await database.run { connection in
-            (try PolicyStore(schema: schema).stored(on: connection)?.problem, try StreamStore(schema: schema).listChecked(on: connection).broken)
+            (
+                try PolicyStore(schema: schema).stored(on: connection)?.problem,
+                try StreamStore(schema: schema).listChecked(on: connection).broken
+            )
         }
         var lines: [String] = []
         if let policy { lines.append("warning: the stored policy: \(policy) (ebbflow policy show prints it)") }
-        for stream in broken { lines.append("warning: stream \(stream.name) version \(stream.version): \(stream.problem)") }
+        for stream in broken {
+            lines.append("warning: stream \(stream.name) version \(stream.version): \(stream.problem)")
+        }
         for line in lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 }

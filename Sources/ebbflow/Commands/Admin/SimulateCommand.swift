@@ -8,7 +8,8 @@ import Foundation
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Simulate contacts with behaviour personas over days, with real workers; print the weekly table and write CSV and SVG.",
+        abstract:
+            "Simulate contacts with behaviour personas over days, with real workers; print the weekly table and write CSV and SVG.",
         discussion: """
             Uses its own simulation schema (default ebbflow_sim): created and marked as a simulation on the first \
             run, dropped and recreated on later ones. Any other existing schema is refused, never dropped, and \
@@ -31,17 +32,24 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "A policy document (JSON or YAML) to simulate instead of the defaults.") var policy: String?
     @Option(help: "Directory for simulation.csv and audience.svg.") var out = "simulation-out"
     @Option(help: "Kill one worker process with SIGKILL on this day (resilience check).") var killWorkerOnDay: Int?
-    @Option(help: "A stream document (YAML or JSON) to run: personas then buy, return and open tickets.") var streams: String?
-    @Option(help: ArgumentHelp("Clicks on TEMPLATE's sends are FACTOR times the persona's usual (repeatable; needs --streams).",
-                               valueName: "TEMPLATE=FACTOR")) var appeal: [String] = []
+    @Option(help: "A stream document (YAML or JSON) to run: personas then buy, return and open tickets.") var streams:
+        String?
+    @Option(
+        help: ArgumentHelp(
+            "Clicks on TEMPLATE's sends are FACTOR times the persona's usual (repeatable; needs --streams).",
+            valueName: "TEMPLATE=FACTOR")) var appeal: [String] = []
 
     func validate() throws {
         _ = try InputBounds.integer(contacts, field: "--contacts", in: 1...5_000_000)
         _ = try InputBounds.integer(days, field: "--days", in: 1...InputBounds.maxDays)
         _ = try InputBounds.integer(workers, field: "--workers", in: 1...32)
         _ = try InputBounds.integer(concurrency, field: "--concurrency", in: 1...256)
-        if let policy, !FileManager.default.isReadableFile(atPath: policy) { throw InputError("cannot read the policy file \(policy)") }
-        if let day = killWorkerOnDay { _ = try InputBounds.integer(day, field: "--kill-worker-on-day", in: 0...(days - 1)) }
+        if let policy, !FileManager.default.isReadableFile(atPath: policy) {
+            throw InputError("cannot read the policy file \(policy)")
+        }
+        if let day = killWorkerOnDay {
+            _ = try InputBounds.integer(day, field: "--kill-worker-on-day", in: 0...(days - 1))
+        }
         _ = try appeals()
         guard streams != nil || appeal.isEmpty else { throw InputError("--appeal needs --streams") }
         _ = try streamDocument()
@@ -52,7 +60,8 @@ struct SimulateCommand: AsyncParsableCommand {
         var result: [String: Double] = [:]
         for pair in appeal {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, let factor = Double(parts[1]), factor.isFinite, factor >= 0 else {
+            guard parts.count == 2, !parts[0].isEmpty, let factor = Double(parts[1]), factor.isFinite, factor >= 0
+            else {
                 throw InputError("--appeal \"\(pair)\" is not TEMPLATE=FACTOR with a factor of 0 or more")
             }
             result[parts[0]] = try InputBounds.number(factor, field: "--appeal \(parts[0])", in: 0...1_000)
@@ -64,14 +73,18 @@ struct SimulateCommand: AsyncParsableCommand {
     /// database is touched, so a bad field is one clear line and nothing is dropped or made.
     func streamDocument() throws -> Data? {
         guard let streams else { return nil }
-        guard let data = FileManager.default.contents(atPath: streams) else { throw InputError("cannot read the streams file \(streams)") }
+        guard let data = FileManager.default.contents(atPath: streams) else {
+            throw InputError("cannot read the streams file \(streams)")
+        }
         let policyDocument: PolicyDocument
         if let policy, let text = FileManager.default.contents(atPath: policy) {
             do { policyDocument = try PolicyDocument.parse(text) } catch { throw InputError("\(policy): \(error)") }
         } else {
             policyDocument = PolicyDocument()
         }
-        do { _ = try StreamDefinition.parse(data, knownKinds: policyDocument.acceptedEventKinds) } catch { throw InputError("\(streams): \(error)") }
+        do { _ = try StreamDefinition.parse(data, knownKinds: policyDocument.acceptedEventKinds) } catch {
+            throw InputError("\(streams): \(error)")
+        }
         return data
     }
 
@@ -91,18 +104,23 @@ struct SimulateCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
 
         let database = try await connection.connect()
-        let simulator = Simulator(options: options, database: connection.postgres, schema: schema, logger: connection.logger("ebbflow.migrate"))
+        let simulator = Simulator(
+            options: options, database: connection.postgres, schema: schema,
+            logger: connection.logger("ebbflow.migrate"))
         try await simulator.prepare(on: database)
         let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        let fleet = WorkerFleet(binary: binary, databaseURL: connection.postgres.conninfo, schema: schema.name,
-                                concurrency: concurrency, leaseSeconds: options.leaseSeconds)
+        let fleet = WorkerFleet(
+            binary: binary, databaseURL: connection.postgres.conninfo, schema: schema.name,
+            concurrency: concurrency, leaseSeconds: options.leaseSeconds)
         try fleet.start(count: workers)
         defer { fleet.stop() }
         let live = isatty(STDERR_FILENO) == 1
         let result = try await simulator.run(on: database, fleet: fleet) { progress in
-            let line = String(format: "day %d/%d · %d jobs · %.0f jobs/s · active %d engaged %d inactive %d",
-                              progress.day, progress.days, progress.jobsDone, progress.jobsPerSecond,
-                              progress.row.active + progress.row.reactivated, progress.row.engaged, progress.row.inactive + progress.row.movedToAds)
+            let line = String(
+                format: "day %d/%d · %d jobs · %.0f jobs/s · active %d engaged %d inactive %d",
+                progress.day, progress.days, progress.jobsDone, progress.jobsPerSecond,
+                progress.row.active + progress.row.reactivated, progress.row.engaged,
+                progress.row.inactive + progress.row.movedToAds)
             if live {
                 FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
             } else if progress.day % 7 == 0 || progress.day == progress.days {
@@ -114,7 +132,8 @@ struct SimulateCommand: AsyncParsableCommand {
         let csv = outDirectory.appendingPathComponent("simulation.csv")
         let svg = outDirectory.appendingPathComponent("audience.svg")
         try Data(SimulationCSV.render(result.rows).utf8).write(to: csv)
-        let title = "ebbflow: \(contacts) contacts over \(days) days (seed \(seed), \(workers) worker\(workers == 1 ? "" : "s"))"
+        let title =
+            "ebbflow: \(contacts) contacts over \(days) days (seed \(seed), \(workers) worker\(workers == 1 ? "" : "s"))"
         try Data(AudienceChart.svg(result.rows, title: title).utf8).write(to: svg)
         print(WeeklyTable.render(result.rows))
         print(result.summary.text)
@@ -125,8 +144,13 @@ struct SimulateCommand: AsyncParsableCommand {
         let streamsCSV = outDirectory.appendingPathComponent("streams.csv")
         let streamsSVG = outDirectory.appendingPathComponent("streams.svg")
         try Data(StreamCSV.render(result.streamRows, streams: result.streams).utf8).write(to: streamsCSV)
-        try Data(StreamChart.svg(result.streamRows, streams: result.streams, title: "ebbflow: contacts in each stream, \(contacts) contacts over \(days) days (seed \(seed))").utf8)
-            .write(to: streamsSVG)
+        try Data(
+            StreamChart.svg(
+                result.streamRows, streams: result.streams,
+                title: "ebbflow: contacts in each stream, \(contacts) contacts over \(days) days (seed \(seed))"
+            ).utf8
+        )
+        .write(to: streamsSVG)
         print()
         print(StreamTotals.table(result.streamTotals))
         print("wrote \(csv.path), \(svg.path), \(streamsCSV.path) and \(streamsSVG.path)")

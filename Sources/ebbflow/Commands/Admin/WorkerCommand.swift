@@ -23,18 +23,24 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(help: "Run what is due now (and what that makes due), fire due schedules, then exit.") var drain = false
     @Flag(help: "Do not LISTEN for enqueues; poll only (pgbouncer transaction pooling).") var noListen = false
     @Option(help: "Seconds between claims when idle.") var pollInterval = 1.0
-    @Option(help: "Seconds running jobs get to finish after SIGTERM before they are handed back.") var shutdownTimeout = 30.0
+    @Option(help: "Seconds running jobs get to finish after SIGTERM before they are handed back.") var shutdownTimeout =
+        30.0
     @Option(help: "Seconds a job may run before it is cancelled and retried.") var jobTimeout = 300.0
     @Option(help: "Seconds a claimed job stays leased without a heartbeat.") var leaseSeconds = 30.0
     @Option(help: "Keep completed jobs this long (90s, 12h, 1d…); 0 deletes them on completion, the fastest.")
     var completedRetention = "1d"
     @Option(help: "Keep discarded and cancelled jobs this long.") var discardedRetention = "14d"
     @Option(help: "Serve /metrics (Prometheus), /healthz and /readyz on this port (0: off).") var metricsPort = 0
-    @Option(help: "Address the metrics port binds to (0.0.0.0: every interface, for a scraper on another host).") var metricsHost = "127.0.0.1"
+    @Option(help: "Address the metrics port binds to (0.0.0.0: every interface, for a scraper on another host).")
+    var metricsHost = "127.0.0.1"
 
     func validate() throws {
-        for (flag, value) in [("--completed-retention", completedRetention), ("--discarded-retention", discardedRetention)] where value != "0" {
-            guard DurationText.seconds(value) != nil else { throw InputError("\(flag) \"\(value)\" is not a duration such as 12h, 1d or 0") }
+        for (flag, value) in [
+            ("--completed-retention", completedRetention), ("--discarded-retention", discardedRetention),
+        ] where value != "0" {
+            guard DurationText.seconds(value) != nil else {
+                throw InputError("\(flag) \"\(value)\" is not a duration such as 12h, 1d or 0")
+            }
             // The shared bound (ten years): the pruner subtracts it from the clock in SQL.
             _ = try InputBounds.duration(value, field: flag, minimum: 0)
         }
@@ -43,17 +49,26 @@ struct WorkerCommand: AsyncParsableCommand {
         // Shown in logs, `jobs show` and the workers table, one line each: no control characters,
         // nor U+2028/U+2029, which break a line as surely as a newline in many log viewers.
         if let id, id.count > 128 || id.unicodeScalars.contains(where: QueueName.isLineBreakOrControl) {
-            throw InputError("--id must be at most 128 characters without control or line-break characters such as a newline")
+            throw InputError(
+                "--id must be at most 128 characters without control or line-break characters such as a newline")
         }
-        guard concurrency > 0 && concurrency <= 1000 else { throw InputError("--concurrency must be 1...1000, got \(concurrency)") }
+        guard concurrency > 0 && concurrency <= 1000 else {
+            throw InputError("--concurrency must be 1...1000, got \(concurrency)")
+        }
         // Bounded above too: an infinite or huge value would overflow the milliseconds it becomes.
-        for (flag, value, range) in [("--poll-interval", pollInterval, 0.001...3_600), ("--shutdown-timeout", shutdownTimeout, 0...86_400),
-                                     ("--job-timeout", jobTimeout, 0.001...604_800), ("--lease-seconds", leaseSeconds, 3...86_400)]
+        for (flag, value, range) in [
+            ("--poll-interval", pollInterval, 0.001...3_600), ("--shutdown-timeout", shutdownTimeout, 0...86_400),
+            ("--job-timeout", jobTimeout, 0.001...604_800), ("--lease-seconds", leaseSeconds, 3...86_400),
+        ]
         where !range.contains(value) {
-            throw InputError("\(flag) must be \(String(format: "%g", range.lowerBound))...\(String(format: "%g", range.upperBound)) seconds, got \(value)")
+            throw InputError(
+                "\(flag) must be \(String(format: "%g", range.lowerBound))...\(String(format: "%g", range.upperBound)) seconds, got \(value)"
+            )
         }
         let names = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }) else { throw InputError("--queues needs at least one name, e.g. default,sweeps") }
+        guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }) else {
+            throw InputError("--queues needs at least one name, e.g. default,sweeps")
+        }
         for name in names { try QueueName.check(name, field: "--queues") }
     }
 
@@ -80,8 +95,10 @@ struct WorkerCommand: AsyncParsableCommand {
         // server last. ServiceGroup's signal source also works when a parent started us with
         // the signals blocked (children of Swift processes inherit such a mask).
         do {
-            try await worker.run(alongside: [SecondSignalExit(logger: logger)] + metricsServer(readiness: readiness, claimGate: claimGate, logger: logger),
-                                 gracefulShutdownSignals: [.sigterm, .sigint])
+            try await worker.run(
+                alongside: [SecondSignalExit(logger: logger)]
+                    + metricsServer(readiness: readiness, claimGate: claimGate, logger: logger),
+                gracefulShutdownSignals: [.sigterm, .sigint])
         } catch let error as HTTPServerError {
             throw InputError("cannot serve metrics: \(error)")
         }
@@ -90,15 +107,19 @@ struct WorkerCommand: AsyncParsableCommand {
     /// /metrics, /healthz and /readyz, when a port is given; the Prometheus backend is installed first.
     private func metricsServer(readiness: Readiness, claimGate: ClaimGate, logger: Logger) -> [any Service] {
         guard metricsPort > 0 else { return [] }
-        let registry = EbbflowMetrics.bootstrapOnce(registry: PrometheusCollectorRegistry(), help: QueueMetrics.help) { factory in
+        let registry = EbbflowMetrics.bootstrapOnce(registry: PrometheusCollectorRegistry(), help: QueueMetrics.help) {
+            factory in
             factory.durationHistogramBuckets["ebbflow_job_duration_seconds"] = [
                 .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
                 .seconds(1), .seconds(5), .seconds(30), .seconds(120), .seconds(600),
             ]
         }
-        return [HTTPServer(host: metricsHost, port: metricsPort,
-                           routes: [MetricsRoutes(registry: registry), ProbeRoutes(readiness: readiness)], logger: logger,
-                           onListening: { _ in claimGate.open() })]
+        return [
+            HTTPServer(
+                host: metricsHost, port: metricsPort,
+                routes: [MetricsRoutes(registry: registry), ProbeRoutes(readiness: readiness)], logger: logger,
+                onListening: { _ in claimGate.open() })
+        ]
     }
 }
 

@@ -5,7 +5,8 @@ import EbbflowEngine
 import Foundation
 
 struct AudienceCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audience", abstract: "Contacts by segment and status, now.")
+    static let configuration = CommandConfiguration(
+        commandName: "audience", abstract: "Contacts by segment and status, now.")
 
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Only this segment.") var segment: String?
@@ -25,20 +26,36 @@ struct AudienceCommand: AsyncParsableCommand {
             let store = AudienceHistory(schema: try connection.schemaName)
             let rows = try await database.run { try store.history(days: days, segment: segment, on: $0) }
             if json {
-                print(try Output.json(rows.map { ["day": Output.time($0.day), "segment": $0.segment, "status": $0.status.rawValue, "contacts": $0.contacts] as [String: Any] }))
+                print(
+                    try Output.json(
+                        rows.map {
+                            [
+                                "day": Output.time($0.day), "segment": $0.segment, "status": $0.status.rawValue,
+                                "contacts": $0.contacts,
+                            ] as [String: Any]
+                        }))
             } else {
-                print(Output.table(["DAY", "SEGMENT", "STATUS", "CONTACTS"], rows.map {
-                    [String(Output.time($0.day).prefix(10)), $0.segment, $0.status.rawValue, "\($0.contacts)"]
-                }))
+                print(
+                    Output.table(
+                        ["DAY", "SEGMENT", "STATUS", "CONTACTS"],
+                        rows.map {
+                            [String(Output.time($0.day).prefix(10)), $0.segment, $0.status.rawValue, "\($0.contacts)"]
+                        }))
             }
             return
         }
         let counts = try await database.run { try contacts.audience(segment: segment, on: $0) }
         if json {
-            print(try Output.json(counts.map { ["segment": $0.segment, "status": $0.status.rawValue, "contacts": $0.contacts] as [String: Any] }))
+            print(
+                try Output.json(
+                    counts.map {
+                        ["segment": $0.segment, "status": $0.status.rawValue, "contacts": $0.contacts] as [String: Any]
+                    }))
             return
         }
-        print(Output.table(["SEGMENT", "STATUS", "CONTACTS"], counts.map { [$0.segment, $0.status.rawValue, "\($0.contacts)"] }))
+        print(
+            Output.table(
+                ["SEGMENT", "STATUS", "CONTACTS"], counts.map { [$0.segment, $0.status.rawValue, "\($0.contacts)"] }))
         let total = counts.reduce(0) { $0 + $1.contacts }
         let reachable = counts.filter { $0.status.mayReceiveFlowEmail }.reduce(0) { $0 + $1.contacts }
         print("\(total) contacts, \(reachable) in the active audience (active or reactivated)")

@@ -3,7 +3,8 @@ import ArgumentParser
 import EbbflowCore
 
 struct ClockAdvanceCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "advance", abstract: "Move the clock forward (simulation only).")
+    static let configuration = CommandConfiguration(
+        commandName: "advance", abstract: "Move the clock forward (simulation only).")
 
     @OptionGroup var connection: ConnectionOptions
 

@@ -5,7 +5,8 @@ import EbbflowQueue
 import Foundation
 
 struct ClockSetCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "set", abstract: "Freeze the clock at TIME (simulation only).")
+    static let configuration = CommandConfiguration(
+        commandName: "set", abstract: "Freeze the clock at TIME (simulation only).")
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -13,7 +14,9 @@ struct ClockSetCommand: AsyncParsableCommand {
     var time: String
 
     func validate() throws {
-        guard ISO8601Text.parse(time) != nil else { throw InputError("\"\(time)\" is not an ISO 8601 time such as 2026-01-01T09:00:00Z") }
+        guard ISO8601Text.parse(time) != nil else {
+            throw InputError("\"\(time)\" is not an ISO 8601 time such as 2026-01-01T09:00:00Z")
+        }
     }
 
     func run() async throws {
@@ -29,4 +32,3 @@ struct ClockSetCommand: AsyncParsableCommand {
         print("clock set to \(Output.time(now))")
     }
 }
-

@@ -5,5 +5,6 @@ import Foundation
 
 struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "contacts", abstract: "Import and inspect contacts.", subcommands: [ContactsImportCommand.self, ContactsShowCommand.self, ContactsListCommand.self])
+        commandName: "contacts", abstract: "Import and inspect contacts.",
+        subcommands: [ContactsImportCommand.self, ContactsShowCommand.self, ContactsListCommand.self])
 }

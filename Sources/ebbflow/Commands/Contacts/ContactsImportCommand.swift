@@ -5,7 +5,8 @@ import Foundation
 
 struct ContactsImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Upsert contacts by external id (CSV or NDJSON); exit 2 if any line was rejected.")
+        commandName: "import",
+        abstract: "Upsert contacts by external id (CSV or NDJSON); exit 2 if any line was rejected.")
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var input: ImportInput
@@ -15,7 +16,9 @@ struct ContactsImportCommand: AsyncParsableCommand {
         let report = try await input.run { source, format in
             try await importer.importContacts(from: source, format: format, on: try await connection.connect())
         }
-        print("read \(report.read), inserted \(report.inserted), updated \(report.updated) (status changed \(report.statusChanges)), rejected \(report.rejectedLines.count)")
+        print(
+            "read \(report.read), inserted \(report.inserted), updated \(report.updated) (status changed \(report.statusChanges)), rejected \(report.rejectedLines.count)"
+        )
         printLines(report.rejectedLines)
         if report.rejectedLines.count > 0 { throw rejectedLinesExitCode }
     }

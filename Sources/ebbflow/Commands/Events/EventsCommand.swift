@@ -4,5 +4,7 @@ import EbbflowEngine
 import Foundation
 
 struct EventsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "events", abstract: "Engagement events.", subcommands: [EventsImportCommand.self, EventsRejectedCommand.self])
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "Engagement events.",
+        subcommands: [EventsImportCommand.self, EventsRejectedCommand.self])
 }

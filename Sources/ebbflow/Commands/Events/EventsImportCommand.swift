@@ -5,7 +5,8 @@ import Foundation
 
 struct EventsImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import events; each good line is applied exactly once; exit 2 if any line was rejected.")
+        commandName: "import",
+        abstract: "Import events; each good line is applied exactly once; exit 2 if any line was rejected.")
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var input: ImportInput
@@ -15,7 +16,9 @@ struct EventsImportCommand: AsyncParsableCommand {
         let report = try await input.run { source, format in
             try await importer.importEvents(from: source, format: format, on: try await connection.connect())
         }
-        print("read \(report.read), applied \(report.applied), duplicates \(report.duplicates), unknown contact \(report.unknownContactLines.count), rejected \(report.rejectedLines.count)")
+        print(
+            "read \(report.read), applied \(report.applied), duplicates \(report.duplicates), unknown contact \(report.unknownContactLines.count), rejected \(report.rejectedLines.count)"
+        )
         printLines(report.unknownContactLines, label: "kept")
         printLines(report.rejectedLines)
         if report.rejectedLines.count > 0 { throw rejectedLinesExitCode }

@@ -2,6 +2,7 @@
 import ArgumentParser
 
 struct ExperimentsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "experiments", abstract: "A/B tests in stream steps: list, show results, promote a winner.",
-                                                    subcommands: [ExperimentsListCommand.self, ExperimentsShowCommand.self, ExperimentsPromoteCommand.self])
+    static let configuration = CommandConfiguration(
+        commandName: "experiments", abstract: "A/B tests in stream steps: list, show results, promote a winner.",
+        subcommands: [ExperimentsListCommand.self, ExperimentsShowCommand.self, ExperimentsPromoteCommand.self])
 }

@@ -5,7 +5,8 @@ import EbbflowEngine
 import Foundation
 
 struct ExperimentsPromoteCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "promote", abstract: "Make VARIANT the step's template from now on (recorded with its evidence).")
+    static let configuration = CommandConfiguration(
+        commandName: "promote", abstract: "Make VARIANT the step's template from now on (recorded with its evidence).")
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The experiment's name.") var name: String
@@ -22,9 +23,11 @@ struct ExperimentsPromoteCommand: AsyncParsableCommand {
                     throw ExperimentError("no experiment named \"\(name)\"")
                 }
                 var generator = SystemRandomNumberGenerator()
-                let evidence = ExperimentStatistics.summarize(try store.tallies(info, on: connection), using: &generator)
-                try store.promote(name, variant: variant, automatic: false, evidence: evidence,
-                                  now: try DatabaseClock(schema: schema).now(on: connection), on: connection)
+                let evidence = ExperimentStatistics.summarize(
+                    try store.tallies(info, on: connection), using: &generator)
+                try store.promote(
+                    name, variant: variant, automatic: false, evidence: evidence,
+                    now: try DatabaseClock(schema: schema).now(on: connection), on: connection)
             }
         } catch let error as ExperimentError {
             throw InputError("\(error)")

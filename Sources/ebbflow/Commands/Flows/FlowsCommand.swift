@@ -5,6 +5,7 @@ import EbbflowEngine
 import Foundation
 
 struct FlowsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "flows", abstract: "Send flows.",
-                                                    subcommands: [FlowsStartCommand.self, FlowsListCommand.self, FlowsStopCommand.self, FlowsRemoveCommand.self])
+    static let configuration = CommandConfiguration(
+        commandName: "flows", abstract: "Send flows.",
+        subcommands: [FlowsStartCommand.self, FlowsListCommand.self, FlowsStopCommand.self, FlowsRemoveCommand.self])
 }

@@ -13,6 +13,9 @@ struct FlowsListCommand: AsyncParsableCommand {
         let flows = FlowStore(schema: try connection.schemaName)
         let database = try await connection.connect()
         let rows = try await database.run { try flows.list(on: $0) }
-        print(Output.table(["NAME", "SEGMENT", "TEMPLATE", "STATE", "SENDS"], rows.map { [$0.name, $0.segment, $0.template, $0.state, "\($0.sends)"] }))
+        print(
+            Output.table(
+                ["NAME", "SEGMENT", "TEMPLATE", "STATE", "SENDS"],
+                rows.map { [$0.name, $0.segment, $0.template, $0.state, "\($0.sends)"] }))
     }
 }

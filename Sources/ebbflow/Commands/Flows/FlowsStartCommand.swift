@@ -5,7 +5,8 @@ import EbbflowEngine
 import Foundation
 
 struct FlowsStartCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "start", abstract: "Enroll a segment's active audience in a flow.")
+    static let configuration = CommandConfiguration(
+        commandName: "start", abstract: "Enroll a segment's active audience in a flow.")
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Flow name.") var name: String
@@ -21,7 +22,9 @@ struct FlowsStartCommand: AsyncParsableCommand {
 
     func run() async throws {
         let flows = FlowStore(schema: try connection.schemaName)
-        let flow = FlowDefinition(name: name, segment: segment, template: template, everySeconds: try InputBounds.duration(every, field: "--every"), maxSends: maxSends)
+        let flow = FlowDefinition(
+            name: name, segment: segment, template: template,
+            everySeconds: try InputBounds.duration(every, field: "--every"), maxSends: maxSends)
         let contacts = ContactStore(schema: try connection.schemaName)
         let (name, segment) = (self.name, self.segment)
         let database = try await connection.connect()
@@ -33,9 +36,13 @@ struct FlowsStartCommand: AsyncParsableCommand {
                 let counts = try contacts.audience(segment: nil, on: connection)
                 guard counts.contains(where: { $0.segment == segment }) else {
                     let known = Set(counts.map(\.segment)).sorted()
-                    throw InputError("segment \"\(segment)\" has no contacts (segments with contacts: \(known.isEmpty ? "none" : known.joined(separator: ", "))); flow \(name) not started")
+                    throw InputError(
+                        "segment \"\(segment)\" has no contacts (segments with contacts: \(known.isEmpty ? "none" : known.joined(separator: ", "))); flow \(name) not started"
+                    )
                 }
-                throw InputError("segment \"\(segment)\" has no contacts in the active audience (active or reactivated); flow \(name) not started")
+                throw InputError(
+                    "segment \"\(segment)\" has no contacts in the active audience (active or reactivated); flow \(name) not started"
+                )
             }
             return enrolled
         }

@@ -5,7 +5,8 @@ import EbbflowEngine
 import Foundation
 
 struct FlowsStopCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop a flow; its pending steps skip.")
+    static let configuration = CommandConfiguration(
+        commandName: "stop", abstract: "Stop a flow; its pending steps skip.")
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Flow name.") var name: String
@@ -14,7 +15,9 @@ struct FlowsStopCommand: AsyncParsableCommand {
         let flows = FlowStore(schema: try connection.schemaName)
         let database = try await connection.connect()
         let name = self.name
-        guard try await database.run({ try flows.stop(name, on: $0) }) else { throw InputError("no flow named \"\(name)\"") }
+        guard try await database.run({ try flows.stop(name, on: $0) }) else {
+            throw InputError("no flow named \"\(name)\"")
+        }
         print("flow \(name) stopped")
     }
 }

@@ -3,7 +3,8 @@ import ArgumentParser
 import EbbflowQueue
 
 struct JobsCancelCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a job that is not running.")
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Cancel a job that is not running.")
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Job id.") var id: Int64

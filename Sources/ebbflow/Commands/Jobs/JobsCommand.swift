@@ -4,6 +4,8 @@ import ArgumentParser
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs", abstract: "Enqueue and inspect jobs.",
-        subcommands: [JobsEnqueueCommand.self, JobsListCommand.self, JobsShowCommand.self, JobsRetryCommand.self,
-                      JobsCancelCommand.self, JobsStatsCommand.self])
+        subcommands: [
+            JobsEnqueueCommand.self, JobsListCommand.self, JobsShowCommand.self, JobsRetryCommand.self,
+            JobsCancelCommand.self, JobsStatsCommand.self,
+        ])
 }

@@ -3,7 +3,8 @@ import ArgumentParser
 import EbbflowQueue
 
 struct JobsRetryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "retry", abstract: "Run discarded or cancelled jobs again.")
+    static let configuration = CommandConfiguration(
+        commandName: "retry", abstract: "Run discarded or cancelled jobs again.")
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Job id.") var id: Int64?
@@ -22,10 +23,15 @@ struct JobsRetryCommand: AsyncParsableCommand {
         let (moved, kept) = try await database.withTransaction { connection in
             if let id {
                 guard let job = try store.find(id, on: connection) else { throw QueueError.notFound(id) }
-                guard ["discarded", "cancelled"].contains(job.state) else { throw QueueError.wrongState(id, job.state, "retry") }
+                guard ["discarded", "cancelled"].contains(job.state) else {
+                    throw QueueError.wrongState(id, job.state, "retry")
+                }
                 let moved = try store.retryFinished([id], on: connection)
-                if moved.isEmpty, let key = job.uniqueKey, let holder = try store.holder(ofUniqueKey: key, on: connection) {
-                    throw QueueError.invalid("job \(id) was not retried: its unique key \"\(key)\" is held by unfinished job \(holder)")
+                if moved.isEmpty, let key = job.uniqueKey,
+                    let holder = try store.holder(ofUniqueKey: key, on: connection)
+                {
+                    throw QueueError.invalid(
+                        "job \(id) was not retried: its unique key \"\(key)\" is held by unfinished job \(holder)")
                 }
                 return (moved, 0)
             }
@@ -34,7 +40,9 @@ struct JobsRetryCommand: AsyncParsableCommand {
             return (moved, candidates.count - moved.count)
         }
         var report = "requeued \(moved.count) job(s)"
-        if kept > 0 { report += "; \(kept) left discarded: an unfinished job (or a newer discarded one) holds their unique key" }
+        if kept > 0 {
+            report += "; \(kept) left discarded: an unfinished job (or a newer discarded one) holds their unique key"
+        }
         print(report)
     }
 }

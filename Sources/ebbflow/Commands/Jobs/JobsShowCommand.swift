@@ -19,7 +19,8 @@ struct JobsShowCommand: AsyncParsableCommand {
             print(try Output.json(Output.jobObject(row)))
             return
         }
-        print("""
+        print(
+            """
             job \(row.id): \(row.kind) on queue \(row.queue), \(row.state)
               args:       \(row.args.text)
               attempt:    \(row.attempt) of \(row.maxAttempts), priority \(row.priority)
@@ -32,7 +33,9 @@ struct JobsShowCommand: AsyncParsableCommand {
             """)
         if row.errors.isEmpty { print("  errors:     none") }
         for error in row.errors {
-            print("  error (attempt \(error.attempt), \(error.kind.rawValue), \(Output.time(error.at))): \(error.message)")
+            print(
+                "  error (attempt \(error.attempt), \(error.kind.rawValue), \(Output.time(error.at))): \(error.message)"
+            )
         }
     }
 }

@@ -15,11 +15,15 @@ struct JobsStatsCommand: AsyncParsableCommand {
         let database = try await connection.connect()
         let stats = try await database.run { try store.stats(on: $0) }
         if json {
-            print(try Output.json([
-                "now": Output.time(stats.now),
-                "counts": stats.counts.map { ["queue": $0.queue, "state": $0.state, "jobs": $0.jobs] as [String: Any] },
-                "oldest_due_seconds": stats.oldestDue,
-            ] as [String: Any]))
+            print(
+                try Output.json(
+                    [
+                        "now": Output.time(stats.now),
+                        "counts": stats.counts.map {
+                            ["queue": $0.queue, "state": $0.state, "jobs": $0.jobs] as [String: Any]
+                        },
+                        "oldest_due_seconds": stats.oldestDue,
+                    ] as [String: Any]))
             return
         }
         print(Output.table(["QUEUE", "STATE", "JOBS"], stats.counts.map { [$0.queue, $0.state, "\($0.jobs)"] }))

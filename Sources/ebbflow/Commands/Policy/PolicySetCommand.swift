@@ -4,10 +4,12 @@ import EbbflowEngine
 import Foundation
 
 struct PolicySetCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "set", abstract: "Validate and store a policy document (FILE or - for stdin).")
+    static let configuration = CommandConfiguration(
+        commandName: "set", abstract: "Validate and store a policy document (FILE or - for stdin).")
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "A YAML or JSON policy document: {\"default\": {...}, \"segments\": {\"b2b\": {...}}}.") var file: String
+    @Argument(help: "A YAML or JSON policy document: {\"default\": {...}, \"segments\": {\"b2b\": {...}}}.") var file:
+        String
 
     func run() async throws {
         let data = try readDocument(file)

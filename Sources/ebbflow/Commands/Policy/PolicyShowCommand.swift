@@ -4,7 +4,8 @@ import EbbflowEngine
 import Foundation
 
 struct PolicyShowCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the policy in force (defaults filled in).")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Print the policy in force (defaults filled in).")
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -28,8 +29,10 @@ struct PolicyShowCommand: AsyncParsableCommand {
             return
         }
         guard let stored else { return }
-        let pretty = (try? JSONSerialization.jsonObject(with: stored.json))
-            .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.prettyPrinted, .sortedKeys]) } ?? stored.json
+        let pretty =
+            (try? JSONSerialization.jsonObject(with: stored.json))
+            .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.prettyPrinted, .sortedKeys]) }
+            ?? stored.json
         print(String(decoding: pretty, as: UTF8.self))
         FileHandle.standardError.write(Data("error: \(stored.problem ?? "the stored policy does not load")\n".utf8))
         throw ExitCode.failure

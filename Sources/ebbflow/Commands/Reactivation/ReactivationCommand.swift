@@ -2,6 +2,7 @@
 import ArgumentParser
 
 struct ReactivationCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reactivation", abstract: "Reactivation cycles.",
-                                                    subcommands: [ReactivationStartCommand.self])
+    static let configuration = CommandConfiguration(
+        commandName: "reactivation", abstract: "Reactivation cycles.",
+        subcommands: [ReactivationStartCommand.self])
 }

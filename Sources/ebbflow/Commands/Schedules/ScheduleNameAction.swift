@@ -4,8 +4,10 @@ import PostgresClient
 
 extension ConnectionOptions {
     /// Runs `action` on schedule `name`; a false result means no schedule has that name.
-    func actOnSchedule(_ name: String, done: String,
-                       _ action: @escaping @Sendable (ScheduleStore, isolated PGConnection) throws -> Bool) async throws {
+    func actOnSchedule(
+        _ name: String, done: String,
+        _ action: @escaping @Sendable (ScheduleStore, isolated PGConnection) throws -> Bool
+    ) async throws {
         let schedules = ScheduleStore(schema: try schemaName)
         let database = try await connect()
         guard try await database.run({ try action(schedules, $0) }) else {

@@ -6,8 +6,12 @@ import Foundation
 struct SchedulesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedules", abstract: "Recurring jobs on cron expressions.",
-        subcommands: [SchedulesAddCommand.self, SchedulesListCommand.self, SchedulesEnableCommand.self, SchedulesDisableCommand.self,
-                      SchedulesRemoveCommand.self, SchedulesRestoreCommand.self, SchedulesRunNowCommand.self, SchedulesPreviewCommand.self])
+        subcommands: [
+            SchedulesAddCommand.self, SchedulesListCommand.self, SchedulesEnableCommand.self,
+            SchedulesDisableCommand.self,
+            SchedulesRemoveCommand.self, SchedulesRestoreCommand.self, SchedulesRunNowCommand.self,
+            SchedulesPreviewCommand.self,
+        ])
 }
 
 /// The cron expression and zone of `add` and `preview`, checked the same way.
@@ -18,7 +22,8 @@ struct CronOptions: ParsableArguments {
         let zone = try Self.zone(named: tz)
         do { return try CronSchedule(parsing: expression, timeZone: zone) } catch {
             // A whole-expression error already quotes the expression; a field error names its field.
-            throw InputError(error.field == nil ? "invalid \(error)" : "invalid cron expression \"\(expression)\": \(error)")
+            throw InputError(
+                error.field == nil ? "invalid \(error)" : "invalid cron expression \"\(expression)\": \(error)")
         }
     }
 
@@ -26,10 +31,13 @@ struct CronOptions: ParsableArguments {
     /// `GMT+5`-style names are refused: Foundation reads them as UTC+5 while the IANA name
     /// `Etc/GMT+5` means UTC−5, so either reading would surprise someone.
     static func zone(named name: String) throws -> TimeZone {
-        if ["utc", "etc/utc", "z", "gmt", "etc/gmt"].contains(name.lowercased()) { return TimeZone(identifier: "UTC")! }
+        if ["utc", "etc/utc", "z", "gmt", "etc/gmt"].contains(name.lowercased()) {
+            return TimeZone(identifier: "UTC")!
+        }
         let upper = name.uppercased()
         if upper.hasPrefix("GMT+") || upper.hasPrefix("GMT-") || upper.hasPrefix("UTC+") || upper.hasPrefix("UTC-") {
-            throw InputError("time zone \"\(name)\" is ambiguous about its sign; use a place's IANA name such as Asia/Karachi")
+            throw InputError(
+                "time zone \"\(name)\" is ambiguous about its sign; use a place's IANA name such as Asia/Karachi")
         }
         let canonical = TimeZone.knownTimeZoneIdentifiers.first { $0.lowercased() == name.lowercased() } ?? name
         guard let zone = TimeZone(identifier: canonical) else {
@@ -38,4 +46,3 @@ struct CronOptions: ParsableArguments {
         return zone
     }
 }
-

@@ -10,6 +10,8 @@ struct SchedulesEnableCommand: AsyncParsableCommand {
 
     func run() async throws {
         let name = self.name
-        try await connection.actOnSchedule(name, done: "enabled") { schedules, connection in try schedules.setEnabled(name, true, on: connection) }
+        try await connection.actOnSchedule(name, done: "enabled") { schedules, connection in
+            try schedules.setEnabled(name, true, on: connection)
+        }
     }
 }

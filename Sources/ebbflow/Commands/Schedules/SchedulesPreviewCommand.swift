@@ -5,7 +5,8 @@ import EbbflowQueue
 import Foundation
 
 struct SchedulesPreviewCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "preview", abstract: "Print the next fire times of a cron expression.")
+    static let configuration = CommandConfiguration(
+        commandName: "preview", abstract: "Print the next fire times of a cron expression.")
 
     @OptionGroup var cronOptions: CronOptions
     @Argument(help: "Cron expression.") var expression: String
@@ -15,7 +16,9 @@ struct SchedulesPreviewCommand: ParsableCommand {
 
     func validate() throws {
         _ = try cronOptions.schedule(expression)
-        if let from, ISO8601Text.parse(from) == nil { throw InputError("--from \"\(from)\" is not an ISO 8601 time with its zone, such as 2026-01-01T09:00:00Z") }
+        if let from, ISO8601Text.parse(from) == nil {
+            throw InputError("--from \"\(from)\" is not an ISO 8601 time with its zone, such as 2026-01-01T09:00:00Z")
+        }
         guard count > 0 && count <= 10_000 else { throw InputError("--count must be 1...10000") }
     }
 
@@ -30,7 +33,9 @@ struct SchedulesPreviewCommand: ParsableCommand {
             .filter { $0 > start }
             .map { ISO8601Text.string($0, in: schedule.timeZone) }
         guard !times.isEmpty else {
-            throw InputError("cron expression \"\(expression)\" never fires after \(ISO8601Text.string(start, in: schedule.timeZone)) before the year 10000")
+            throw InputError(
+                "cron expression \"\(expression)\" never fires after \(ISO8601Text.string(start, in: schedule.timeZone)) before the year 10000"
+            )
         }
         print(json ? try Output.json(Array(times)) : times.joined(separator: "\n"))
     }

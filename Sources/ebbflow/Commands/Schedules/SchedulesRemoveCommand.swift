@@ -10,6 +10,8 @@ struct SchedulesRemoveCommand: AsyncParsableCommand {
 
     func run() async throws {
         let name = self.name
-        try await connection.actOnSchedule(name, done: "removed") { schedules, connection in try schedules.remove(name, on: connection) }
+        try await connection.actOnSchedule(name, done: "removed") { schedules, connection in
+            try schedules.remove(name, on: connection)
+        }
     }
 }

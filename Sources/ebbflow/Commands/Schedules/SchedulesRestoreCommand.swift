@@ -5,10 +5,14 @@ import EbbflowQueue
 struct SchedulesRestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Restore a built-in schedule as shipped, enabled; without NAME, re-insert only the missing built-ins.")
+        abstract: "Restore a built-in schedule as shipped, enabled; without NAME, re-insert only the missing built-ins."
+    )
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "A built-in schedule's name, e.g. inactivity_sweep. Default: every missing built-in (present ones are left as they are).") var name: String?
+    @Argument(
+        help:
+            "A built-in schedule's name, e.g. inactivity_sweep. Default: every missing built-in (present ones are left as they are)."
+    ) var name: String?
 
     func run() async throws {
         let schedules = ScheduleStore(schema: try connection.schemaName)

@@ -3,7 +3,8 @@ import ArgumentParser
 import EbbflowQueue
 
 struct SchedulesRunNowCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run-now", abstract: "Make a schedule due now; the next scheduler pass enqueues it.")
+    static let configuration = CommandConfiguration(
+        commandName: "run-now", abstract: "Make a schedule due now; the next scheduler pass enqueues it.")
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Schedule name.") var name: String

@@ -2,6 +2,7 @@
 import ArgumentParser
 
 struct SendsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sends", abstract: "The outbox of decided sends.",
-                                                    subcommands: [SendsNextCommand.self])
+    static let configuration = CommandConfiguration(
+        commandName: "sends", abstract: "The outbox of decided sends.",
+        subcommands: [SendsNextCommand.self])
 }

@@ -4,7 +4,9 @@ import EbbflowEngine
 import Foundation
 
 struct StreamsApplyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "apply", abstract: "Validate and store the streams of a YAML or JSON document (FILE or -), all or none.")
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Validate and store the streams of a YAML or JSON document (FILE or -), all or none.")
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "One stream, or {streams: [...]}, in YAML or JSON.") var file: String

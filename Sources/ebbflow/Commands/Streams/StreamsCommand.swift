@@ -2,6 +2,7 @@
 import ArgumentParser
 
 struct StreamsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "streams", abstract: "Streams (journeys): apply definitions, list, show.",
-                                                    subcommands: [StreamsApplyCommand.self, StreamsListCommand.self, StreamsShowCommand.self])
+    static let configuration = CommandConfiguration(
+        commandName: "streams", abstract: "Streams (journeys): apply definitions, list, show.",
+        subcommands: [StreamsApplyCommand.self, StreamsListCommand.self, StreamsShowCommand.self])
 }

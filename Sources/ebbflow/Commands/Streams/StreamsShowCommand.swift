@@ -4,7 +4,8 @@ import EbbflowEngine
 import Foundation
 
 struct StreamsShowCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one stored stream's definition.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show one stored stream's definition.")
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The stream's name.") var name: String
@@ -13,38 +14,53 @@ struct StreamsShowCommand: AsyncParsableCommand {
     func run() async throws {
         let store = StreamStore(schema: try connection.schemaName)
         let database = try await connection.connect()
-        guard let found = try await database.run({ try store.find(name, on: $0) }) else { throw InputError("no stream named \"\(name)\"") }
+        guard let found = try await database.run({ try store.find(name, on: $0) }) else {
+            throw InputError("no stream named \"\(name)\"")
+        }
         let stream: StoredStream
         switch found {
         case .success(let good): stream = good
-        case .failure(let broken): throw InputError("stream \(broken.name) version \(broken.version) is not running: \(broken.problem)")
+        case .failure(let broken):
+            throw InputError("stream \(broken.name) version \(broken.version) is not running: \(broken.problem)")
         }
         let members = try await database.run { [name] in try store.membersByVersion(name, on: $0) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let definition = String(decoding: try encoder.encode(stream.definition), as: UTF8.self)
         if json {
-            let byVersion = members.map { "{\"version\": \($0.version), \"members\": \($0.members)}" }.joined(separator: ", ")
-            print("{\"version\": \(stream.version), \"updated_at\": \"\(Output.time(stream.updatedAt))\", \"members\": [\(byVersion)], \"definition\": \(definition)}")
+            let byVersion = members.map { "{\"version\": \($0.version), \"members\": \($0.members)}" }.joined(
+                separator: ", ")
+            print(
+                "{\"version\": \(stream.version), \"updated_at\": \"\(Output.time(stream.updatedAt))\", \"members\": [\(byVersion)], \"definition\": \(definition)}"
+            )
             return
         }
-        print("stream \(stream.definition.name) · \(stream.definition.mode.rawValue)"
-              + (stream.definition.priority.map { " · priority \($0)" } ?? "") + " · version \(stream.version) · updated \(Output.time(stream.updatedAt))")
+        print(
+            "stream \(stream.definition.name) · \(stream.definition.mode.rawValue)"
+                + (stream.definition.priority.map { " · priority \($0)" } ?? "")
+                + " · version \(stream.version) · updated \(Output.time(stream.updatedAt))")
         for (index, step) in stream.definition.steps.enumerated() {
             print("  \(index). \(step.id.map { "[\($0)] " } ?? "")\(Self.describe(step.action))")
         }
         if !stream.definition.exits.isEmpty { print("exits: \(stream.definition.exits.joined(separator: ", "))") }
         if let goal = stream.definition.goal { print("goal: \(goal.event) within \(goal.within)") }
         let total = members.reduce(0) { $0 + $1.members }
-        print("members: \(total)" + (members.isEmpty ? "" : " (" + members.map { "version \($0.version): \($0.members)" }.joined(separator: ", ") + ")"))
+        print(
+            "members: \(total)"
+                + (members.isEmpty
+                    ? "" : " (" + members.map { "version \($0.version): \($0.members)" }.joined(separator: ", ") + ")"))
     }
 
     static func describe(_ action: StreamDefinition.Action) -> String {
         switch action {
         case .send(let template, let experiment):
-            "send \(template)" + (experiment.map { " (experiment \($0.name) on \($0.metric.rawValue): \($0.variants.map(\.name).joined(separator: " / ")))" } ?? "")
+            "send \(template)"
+                + (experiment.map {
+                    " (experiment \($0.name) on \($0.metric.rawValue): \($0.variants.map(\.name).joined(separator: " / ")))"
+                } ?? "")
         case .wait(let seconds): "wait \(DurationFormat.text(seconds))"
-        case .branch(let kind, let within, let then, let otherwise): "if \(kind) within \(DurationFormat.text(within)) go to \(then), else \(otherwise)"
+        case .branch(let kind, let within, let then, let otherwise):
+            "if \(kind) within \(DurationFormat.text(within)) go to \(then), else \(otherwise)"
         case .goto(let target): "go to \(target)"
         case .end: "end"
         }
@@ -54,7 +70,8 @@ struct StreamsShowCommand: AsyncParsableCommand {
 /// Seconds as the largest whole unit: 259200 → 3d.
 enum DurationFormat {
     static func text(_ seconds: Double) -> String {
-        for (unit, size) in [("w", 604_800.0), ("d", 86_400.0), ("h", 3_600.0), ("m", 60.0)] where seconds >= size && seconds.truncatingRemainder(dividingBy: size) == 0 {
+        for (unit, size) in [("w", 604_800.0), ("d", 86_400.0), ("h", 3_600.0), ("m", 60.0)]
+        where seconds >= size && seconds.truncatingRemainder(dividingBy: size) == 0 {
             return "\(Int(seconds / size))\(unit)"
         }
         return "\(Int(seconds))s"

@@ -4,6 +4,7 @@ import EbbflowEngine
 import Foundation
 
 struct SweepsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sweeps", abstract: "Run the engine's sweeps by hand.",
-                                                    subcommands: [SweepsRunCommand.self])
+    static let configuration = CommandConfiguration(
+        commandName: "sweeps", abstract: "Run the engine's sweeps by hand.",
+        subcommands: [SweepsRunCommand.self])
 }

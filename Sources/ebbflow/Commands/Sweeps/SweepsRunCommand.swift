@@ -5,22 +5,29 @@ import EbbflowEngine
 import Foundation
 
 struct SweepsRunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run one sweep now (inactivity or decay).")
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run one sweep now (inactivity or decay).")
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "Which sweep: inactivity (silent contacts become inactive) or decay (stored scores decayed to now).") var sweep: String
+    @Argument(
+        help: "Which sweep: inactivity (silent contacts become inactive) or decay (stored scores decayed to now).")
+    var sweep: String
     @Option(help: "Contacts per transaction.") var batchSize = InactivitySweep.defaultBatchSize
 
     static let sweeps = ["inactivity", "decay"]
 
     func validate() throws {
-        guard Self.sweeps.contains(sweep) else { throw InputError("unknown sweep \"\(sweep)\"; available: \(Self.sweeps.joined(separator: ", "))") }
+        guard Self.sweeps.contains(sweep) else {
+            throw InputError("unknown sweep \"\(sweep)\"; available: \(Self.sweeps.joined(separator: ", "))")
+        }
         guard batchSize > 0 && batchSize <= 1_000_000 else { throw InputError("--batch-size must be 1...1000000") }
     }
 
     func run() async throws {
         let schema = try connection.schemaName
-        let pass: any ContactPass = sweep == "decay" ? DecayPass(schema: schema, batchSize: batchSize) : InactivitySweep(schema: schema, batchSize: batchSize)
+        let pass: any ContactPass =
+            sweep == "decay"
+            ? DecayPass(schema: schema, batchSize: batchSize) : InactivitySweep(schema: schema, batchSize: batchSize)
         let policies = PolicyStore(schema: schema)
         let database = try await connection.connect()
         let started = ContinuousClock.now
