@@ -36,7 +36,10 @@ struct EngineFixture: Sendable {
         let started = ContinuousClock.now
         try await connection.run { connection in
             try connection.copyIn(
-                "COPY \(schema.qualified("contacts")) (external_id, email, segment, last_engagement_at, engagement_score, status_changed_at, created_at) FROM STDIN"
+                """
+                COPY \(schema.qualified("contacts")) (external_id, email, segment, last_engagement_at, engagement_score, \
+                status_changed_at, created_at) FROM STDIN
+                """
             ) { writer in
                 let created = "2026-01-01 00:00:00+00"
                 for index in 0..<contacts {
@@ -64,7 +67,11 @@ struct EngineFixture: Sendable {
     func reset() async throws {
         let contactsTable = schema.qualified("contacts")
         for statement in [
-            "TRUNCATE \(schema.qualified("transitions")), \(schema.qualified("sends")), \(schema.qualified("flow_skips")), \(schema.qualified("flows")), \(schema.qualified("engagement_events")), \(schema.qualified("jobs")), \(schema.qualified("stream_decisions")), \(schema.qualified("stream_memberships")), \(schema.qualified("stream_outcomes"))",
+            """
+            TRUNCATE \(schema.qualified("transitions")), \(schema.qualified("sends")), \(schema.qualified("flow_skips")), \
+            \(schema.qualified("flows")), \(schema.qualified("engagement_events")), \(schema.qualified("jobs")), \
+            \(schema.qualified("stream_decisions")), \(schema.qualified("stream_memberships")), \(schema.qualified("stream_outcomes"))
+            """,
             """
             UPDATE \(contactsTable) c SET campaign_status = 'active', engagement_score = 10, score_as_of = NULL, flow_sends_unanswered = 0,
                 last_engagement_at = x.expected, status_changed_at = '2026-01-01 00:00:00+00'

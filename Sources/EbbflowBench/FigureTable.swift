@@ -18,7 +18,10 @@ struct FigureTable {
         for row in rows {
             let format = row.unit.hasSuffix("/s") ? "%.0f" : "%.2f"
             Swift.print(
-                "| \(row.name) | \(String(format: format, median(row.values))) | \(String(format: format, row.values.min()!)) – \(String(format: format, row.values.max()!)) | \(row.unit) |"
+                """
+                | \(row.name) | \(String(format: format, median(row.values))) | \
+                \(String(format: format, row.values.min()!)) – \(String(format: format, row.values.max()!)) | \(row.unit) |
+                """
             )
         }
     }

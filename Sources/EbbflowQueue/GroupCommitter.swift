@@ -163,7 +163,10 @@ actor GroupCommitter {
                     entry.continuation.resume(
                         throwing: PGError(
                             .unexpected,
-                            "a write-only job's transaction came back not run \(entry.sentBack) times (skipped behind failing ones, or a statement the server kept forgetting)"
+                            """
+                            a write-only job's transaction came back not run \(entry.sentBack) times \
+                            (skipped behind failing ones, or a statement the server kept forgetting)
+                            """
                         ))
                 case .notRun:
                     entry.sentBack += 1

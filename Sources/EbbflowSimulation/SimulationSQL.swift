@@ -13,7 +13,10 @@ struct SimulationSQL: Sendable {
 
     /// Whether the schema exists, and whether it carries the mark. $1 the schema name.
     var schemaState: String {
-        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS present, coalesce((SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $1) = $2, false) AS marked"
+        """
+        SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS present, \
+        coalesce((SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $1) = $2, false) AS marked
+        """
     }
 
     /// Names the schema and the mark for `dropMarked` ($1 the schema, $2 the mark), for the

@@ -19,7 +19,8 @@ public struct SimulationSummary: Sendable, Equatable {
         let median = medianDaysToEngage.map { String(format: "%.1f days", $0) } ?? "n/a (nobody engaged)"
         return """
             \(contacts) contacts over \(days) simulated days
-            sends: \(sends) against \(staticListSends) for a static list that mails everyone at every step (\(String(format: "%.1f", sendsSavedFraction * 100)) % saved)
+            sends: \(sends) against \(staticListSends) for a static list \
+            that mails everyone at every step (\(String(format: "%.1f", sendsSavedFraction * 100)) % saved)
             reactivation: \(reactivated) of \(wentInactive) contacts that went inactive came back (\(String(format: "%.1f", reactivationRate * 100)) %)
             median time from first send to engaged: \(median)
             """

@@ -389,7 +389,10 @@ struct PendingEvent: Sendable {
     func ndjson(_ formatter: ISO8601DateFormatter) -> String {
         let at = formatter.string(from: occurredAt)
         return
-            #"{"external_id": "\#(externalID)", "kind": "\#(kind.rawValue)", "occurred_at": "\#(at)", "machine_open": \#(machineOpen), "source": "simulation", "provider_event_id": "\#(providerID)"}"#
+            #"""
+            {"external_id": "\#(externalID)", "kind": "\#(kind.rawValue)", "occurred_at": "\#(at)", \#
+            "machine_open": \#(machineOpen), "source": "simulation", "provider_event_id": "\#(providerID)"}
+            """#
     }
 }
 

@@ -56,7 +56,10 @@ struct ConnectionString: Sendable {
         }) {
             throw PGError(
                 .invalidConfiguration,
-                "\(misplaced.keyword)= holds a connection URL, key=value pairs or user:password@host credentials; give them as the connection string itself \(Self.notShown)"
+                """
+                \(misplaced.keyword)= holds a connection URL, key=value pairs or user:password@host credentials; \
+                give them as the connection string itself \(Self.notShown)
+                """
             )
         }
     }

@@ -69,7 +69,8 @@ import Testing
         let connection = try await TestDatabase.connect()
         try await connection.simpleQuery(
             """
-            INSERT INTO \(schema).contacts (external_id, email, segment, status_changed_at, created_at) VALUES ('cam', 'cam@example.com', 'retail', now(), now());
+            INSERT INTO \(schema).contacts (external_id, email, segment, status_changed_at, created_at)
+                VALUES ('cam', 'cam@example.com', 'retail', now(), now());
             INSERT INTO \(schema).stream_memberships (contact_id, stream, mode, entered_at, version)
             SELECT id, 'welcome', 'open', now(), 2 FROM \(schema).contacts;
             """)

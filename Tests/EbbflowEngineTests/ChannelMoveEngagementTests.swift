@@ -33,7 +33,10 @@ extension ReactivationCycleTests {
         try await connection.query(
             "SELECT from_status::text AS f, to_status::text AS t, reason, event_id IS NOT NULL AS by_event FROM \(schema.quoted).transitions ORDER BY id"
         ).rows.map {
-            "\(try $0.decode("f", as: String.self))→\(try $0.decode("t", as: String.self)) \(try $0.decode("reason", as: String.self)) event:\(try $0.decode("by_event", as: Bool.self))"
+            """
+            \(try $0.decode("f", as: String.self))→\(try $0.decode("t", as: String.self)) \(try $0.decode("reason", as: String.self)) \
+            event:\(try $0.decode("by_event", as: Bool.self))
+            """
         }
     }
 

@@ -29,7 +29,10 @@ import Testing
         var yaml = "x0: &x0 {open: 1, click: 2, page_visit: 3, form_submit: 4}\n"
         for level in 1...6 {
             yaml +=
-                "x\(level): &x\(level) [*x\(level - 1), *x\(level - 1), *x\(level - 1), *x\(level - 1), *x\(level - 1), *x\(level - 1), *x\(level - 1), *x\(level - 1)]\n"
+                """
+                x\(level): &x\(level) [*x\(level - 1), *x\(level - 1), *x\(level - 1), *x\(level - 1), \
+                *x\(level - 1), *x\(level - 1), *x\(level - 1), *x\(level - 1)]\n
+                """
         }
         #expect(yaml.utf8.count < 600)
         #expect { try PolicyDocument.parse(Data(yaml.utf8)) } throws: {

@@ -136,7 +136,10 @@ import Testing
                 after_reactivation: suppress
             """
         let json =
-            #"{"default": {"points": {"open": 4, "click": 9}, "frequency_cap": {"sends": 2, "per_days": 7}}, "segments": {"b2b": {"engaged_threshold": 15, "cooldown_days": 60, "after_reactivation": "suppress"}}}"#
+            #"""
+            {"default": {"points": {"open": 4, "click": 9}, "frequency_cap": {"sends": 2, "per_days": 7}}, \#
+            "segments": {"b2b": {"engaged_threshold": 15, "cooldown_days": 60, "after_reactivation": "suppress"}}}
+            """#
         #expect(try parse(yaml) == parse(json))
         let stored = try PolicyDocument.parseStored(Data(yaml.utf8)).json
         #expect(try JSONSerialization.jsonObject(with: stored) is [String: Any], "stored as JSON")

@@ -31,7 +31,8 @@ import Testing
             """, .csv, as: EventLine.self)
         let json = try lines(
             """
-            {"external_id": "c-1", "Kind": "open", "occurred_at": "2026-01-01T09:00:00Z", "machine_open": true, "properties": {"a": 1}, "source": "esp", "extra": [1]}
+            {"external_id": "c-1", "Kind": "open", "occurred_at": "2026-01-01T09:00:00Z", "machine_open": true, \
+            "properties": {"a": 1}, "source": "esp", "extra": [1]}
             """, .ndjson, as: EventLine.self)
         #expect(csv.rejected.isEmpty && json.rejected.isEmpty)
         for line in [csv.lines[2], json.lines[1]] {
@@ -158,7 +159,9 @@ import Testing
             """, .csv, as: ContactLine.self)
         let json = try lines(
             """
-            {"external_id": "c-1", "segment": "retail", "campaign_status": "suppressed", "engagement_score": 12.5, "reactivation_cycle": 2, "last_engagement_at": "2026-01-01T09:00:00Z", "Country": "NZ", "attributes": {"tier": "gold", "n": 1}}
+            {"external_id": "c-1", "segment": "retail", "campaign_status": "suppressed", "engagement_score": 12.5, \
+            "reactivation_cycle": 2, "last_engagement_at": "2026-01-01T09:00:00Z", "Country": "NZ", "attributes": \
+            {"tier": "gold", "n": 1}}
             """, .ndjson, as: ContactLine.self)
         let expected: [String?] = [
             "7", "c-1", nil, "retail", "suppressed", "12.5", "1767258000.0", "2",

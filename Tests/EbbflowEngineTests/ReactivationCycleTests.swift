@@ -86,7 +86,10 @@ import Testing
             let trail = try await connection.query(
                 "SELECT from_status::text AS f, to_status::text AS t, reason, job_id IS NOT NULL AS by_job FROM \(schema.quoted).transitions ORDER BY id"
             ).rows.map {
-                "\(try $0.decode("f", as: String.self))→\(try $0.decode("t", as: String.self)) \(try $0.decode("reason", as: String.self)) job:\(try $0.decode("by_job", as: Bool.self))"
+                """
+                \(try $0.decode("f", as: String.self))→\(try $0.decode("t", as: String.self)) \(try $0.decode("reason", as: String.self)) \
+                job:\(try $0.decode("by_job", as: Bool.self))
+                """
             }
             #expect(
                 trail == ["active→inactive silence job:false", "inactive→inactive moved_to_channel job:true"],

@@ -107,7 +107,11 @@ import Testing
         ("name: a\nsteps: [{send: x}]\ngoal: {event: purchase, within: later}", "goal.within"),
         ("- just\n- a list", "not a JSON or YAML stream document"),
         (
-            "streams:\n  - {name: a, steps: [{send: {template: x, experiment: {name: e, metric: opens, variants: [{name: v, template: t}, {name: w, template: u}]}}}]}\n  - {name: b, steps: [{send: {template: y, experiment: {name: e, metric: opens, variants: [{name: v, template: t}, {name: w, template: u}]}}}]}",
+            """
+            streams:\n  - {name: a, steps: [{send: {template: x, experiment: {name: e, metric: opens, variants: \
+            [{name: v, template: t}, {name: w, template: u}]}}}]}\n  - {name: b, steps: [{send: {template: y, \
+            experiment: {name: e, metric: opens, variants: [{name: v, template: t}, {name: w, template: u}]}}}]}
+            """,
             "steps[0].send.experiment.name: \"e\" is already the experiment of a steps[0]"
         ),
     ])

@@ -95,7 +95,10 @@ import Testing
             "stream s: entry.offset_days: 400: must be between -366 and 366"
         ),
         (
-            "name: s\nsteps: [{send: {template: w, experiment: {name: e, metric: opens, variants: [{name: a, template: a, weight: 1e12}, {name: b, template: b}]}}}]",
+            """
+            name: s\nsteps: [{send: {template: w, experiment: {name: e, metric: opens, variants: [{name: a, template: \
+            a, weight: 1e12}, {name: b, template: b}]}}}]
+            """,
             "stream s: steps[0].send.experiment.variants[0].weight: 1000000000000.0: must be more than 0 and at most 1000"
         ),
     ])

@@ -15,7 +15,10 @@ import Testing
           - {name: post_return, mode: locked, entry: {event: product_return}, steps: [{send: sorry}, {wait: 7d}, {send: follow_up}]}
         """
     static let policy =
-        #"{"default": {"points": {"open": 5, "click": 10, "high_intent_visit": 15, "form_submit": 15, "page_visit": 1, "signup": 0, "purchase": 0, "product_return": 0}}}"#
+        #"""
+        {"default": {"points": {"open": 5, "click": 10, "high_intent_visit": 15, "form_submit": 15, "page_visit": 1, \#
+        "signup": 0, "purchase": 0, "product_return": 0}}}
+        """#
 
     func stream(_ connection: PGConnection, _ schema: SchemaName, _ contact: String) async throws -> String? {
         try await connection.query(
@@ -32,7 +35,10 @@ import Testing
             FROM \(schema.quoted).stream_decisions d JOIN \(schema.quoted).contacts c ON c.id = d.contact_id WHERE c.external_id = $1 ORDER BY d.id
             """, [contact]
         ).rows.map {
-            "\(try $0.decode("trigger", as: String.self)) \(try $0.decode("previous", as: String.self))→\(try $0.decode("chosen", as: String.self)) \(try $0.decode("reason", as: String.self))"
+            """
+            \(try $0.decode("trigger", as: String.self)) \(try $0.decode("previous", as: String.self))→\(try $0.decode("chosen", as: String.self)) \
+            \(try $0.decode("reason", as: String.self))
+            """
         }
     }
 

@@ -491,7 +491,10 @@ import Testing
                 SELECT c.external_id, s.template, s.at FROM \(schema.quoted).sends s JOIN \(schema.quoted).contacts c ON c.id = s.contact_id ORDER BY s.at
                 """
             ).rows.map {
-                "\(try $0.decode("external_id", as: String.self)):\(try $0.decode("template", as: String.self))@\(Int((try $0.decode("at", as: Date.self)).timeIntervalSince(Self.start) / 86_400))"
+                """
+                \(try $0.decode("external_id", as: String.self)):\(try $0.decode("template", as: String.self))\
+                @\(Int((try $0.decode("at", as: Date.self)).timeIntervalSince(Self.start) / 86_400))
+                """
             }
             #expect(rows == ["cam:birthday_1@0", "cam:birthday_2@3"])
             let first = try #require(

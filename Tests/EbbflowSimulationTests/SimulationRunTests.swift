@@ -156,7 +156,10 @@ import Testing
         ).rows
         let forbidden = forbiddenSends.count
         let described = try forbiddenSends.map { row in
-            "contact \(try row.decode("contact_id", as: Int64.self)) \(try row.decode("flow", as: String.self)) step \(try row.decode("step", as: Int.self)) at \(try row.decode("at", as: Date.self)) while \(try row.decode("status", as: String.self))"
+            """
+            contact \(try row.decode("contact_id", as: Int64.self)) \(try row.decode("flow", as: String.self)) step \(try row.decode("step", as: Int.self)) \
+            at \(try row.decode("at", as: Date.self)) while \(try row.decode("status", as: String.self))
+            """
         }
         #expect(forbidden == 0, "sends to contacts whose status forbade them: \(described)")
         // Channel and timing: nothing goes by email after a move to the alternative channel

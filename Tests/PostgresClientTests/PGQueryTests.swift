@@ -10,7 +10,10 @@ import Testing
         let name = "o'brien; DROP TABLE x"
         let missing: String? = nil
         let query: PGQuery =
-            "SELECT * FROM \(identifier: "\"s\".\"jobs\"") WHERE id = \(bind: id) AND name = \(bind: name) AND note IS NOT DISTINCT FROM \(bind: missing) AND ids = ANY(\(bind: [1, 2] as [Int64]))"
+            """
+            SELECT * FROM \(identifier: "\"s\".\"jobs\"") WHERE id = \(bind: id) AND name = \(bind: name) \
+            AND note IS NOT DISTINCT FROM \(bind: missing) AND ids = ANY(\(bind: [1, 2] as [Int64]))
+            """
         #expect(
             query.sql
                 == "SELECT * FROM \"s\".\"jobs\" WHERE id = $1 AND name = $2 AND note IS NOT DISTINCT FROM $3 AND ids = ANY($4)"

@@ -156,7 +156,10 @@ public struct EventApplier: Sendable {
         let skew = policy.maxFutureSkewSeconds
         guard occurredAt.timeIntervalSince(now) <= skew else {
             return
-                "occurred_at \(occurredAt.formatted(.iso8601)) is more than max_future_skew \(policy.maxFutureSkew) ahead of the database clock \(now.formatted(.iso8601))"
+                """
+                occurred_at \(occurredAt.formatted(.iso8601)) is more than max_future_skew \(policy.maxFutureSkew) \
+                ahead of the database clock \(now.formatted(.iso8601))
+                """
         }
         return nil
     }

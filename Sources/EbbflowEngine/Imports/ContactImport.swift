@@ -65,7 +65,10 @@ public struct ContactImporter: Sendable {
                                     RejectedLine(
                                         line: try row.decode("line"),
                                         reason:
-                                            "external_id \"\(try row.decode("external_id", as: String.self))\" appears twice in this file (first on line \(try row.decode("first", as: Int.self)))"
+                                            """
+                                            external_id \"\(try row.decode("external_id", as: String.self))\" appears twice \
+                                            in this file (first on line \(try row.decode("first", as: Int.self)))
+                                            """
                                     ))
                             }
                             for row in try connection.query(sql.rejectIllegalStatusChanges).rows {

@@ -11,8 +11,9 @@ import PostgresClient
 /// downtime gives the same scores. A score that falls under 0.01 becomes 0, so silent contacts
 /// stop being rewritten. The maths is total over every stored row: however old the last
 /// engagement the score reaches 0 without an underflow, and a row with an infinite time is
-/// left alone rather than failing the batch, so one contact's bad value never stops the pass. Rows an event holds right now are skipped (`SKIP LOCKED`): the event
-/// decays that score itself.
+/// left alone rather than failing the batch, so one contact's bad value never stops the pass.
+/// Rows an event holds right now are skipped (`SKIP LOCKED`): the event decays that score
+/// itself.
 public struct DecayPass: ContactPass {
     public static let jobKind = "decay_scores"
     /// 5,000: a decay batch only rewrites scores, so it is quick; smaller batches cost more per contact.
@@ -47,7 +48,8 @@ public struct DecayPass: ContactPass {
                 FROM \(contacts) c
                 CROSS JOIN LATERAL (
                     SELECT coalesce((SELECT s.grace FROM unnest($4::text[], $5::float8[]) AS s(segment, grace) WHERE s.segment = c.segment), $7) AS grace,
-                           coalesce((SELECT s.half_life FROM unnest($4::text[], $6::float8[]) AS s(segment, half_life) WHERE s.segment = c.segment), $8) AS half_life
+                           coalesce((SELECT s.half_life FROM unnest($4::text[], $6::float8[]) AS s(segment, half_life)
+                                     WHERE s.segment = c.segment), $8) AS half_life
                 ) p
                 WHERE \(inBatch)
                   AND c.engagement_score > 0 AND c.last_engagement_at IS NOT NULL

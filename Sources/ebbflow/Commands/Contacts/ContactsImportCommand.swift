@@ -17,7 +17,10 @@ struct ContactsImportCommand: AsyncParsableCommand {
             try await importer.importContacts(from: source, format: format, on: try await connection.connect())
         }
         print(
-            "read \(report.read), inserted \(report.inserted), updated \(report.updated) (status changed \(report.statusChanges)), rejected \(report.rejectedLines.count)"
+            """
+            read \(report.read), inserted \(report.inserted), updated \(report.updated) (status changed \(report.statusChanges)), \
+            rejected \(report.rejectedLines.count)
+            """
         )
         printLines(report.rejectedLines)
         if report.rejectedLines.count > 0 { throw rejectedLinesExitCode }

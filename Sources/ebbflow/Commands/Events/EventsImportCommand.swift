@@ -17,7 +17,10 @@ struct EventsImportCommand: AsyncParsableCommand {
             try await importer.importEvents(from: source, format: format, on: try await connection.connect())
         }
         print(
-            "read \(report.read), applied \(report.applied), duplicates \(report.duplicates), unknown contact \(report.unknownContactLines.count), rejected \(report.rejectedLines.count)"
+            """
+            read \(report.read), applied \(report.applied), duplicates \(report.duplicates), \
+            unknown contact \(report.unknownContactLines.count), rejected \(report.rejectedLines.count)
+            """
         )
         printLines(report.unknownContactLines, label: "kept")
         printLines(report.rejectedLines)

@@ -31,7 +31,10 @@ struct ExperimentsShowCommand: AsyncParsableCommand {
             info.promoted.map { "promoted: \($0.variant)\($0.automatic ? " (automatically)" : "")" }
             ?? judged.winner.map { "the rule is met: \($0) will be promoted at the next daily judgement" }
             ?? "collecting: the rule needs \(rule.minimumSendsPerVariant) sends per variant and one variant \(Int(rule.minimumLift * 100)) % better "
-            + "than the others with a probability of \(Int(rule.probabilityBest * 100)) % (now \(judged.summaries.map { "\($0.name) \(String(format: "%.1f", $0.probabilityBest * 100)) %" }.joined(separator: ", ")))"
+                + """
+                than the others with a probability of \(Int(rule.probabilityBest * 100)) % (now \
+                \(judged.summaries.map { "\($0.name) \(String(format: "%.1f", $0.probabilityBest * 100)) %" }.joined(separator: ", ")))
+                """
         if json {
             print(
                 try Output.json(

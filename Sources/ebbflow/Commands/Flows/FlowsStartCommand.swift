@@ -37,7 +37,10 @@ struct FlowsStartCommand: AsyncParsableCommand {
                 guard counts.contains(where: { $0.segment == segment }) else {
                     let known = Set(counts.map(\.segment)).sorted()
                     throw InputError(
-                        "segment \"\(segment)\" has no contacts (segments with contacts: \(known.isEmpty ? "none" : known.joined(separator: ", "))); flow \(name) not started"
+                        """
+                        segment \"\(segment)\" has no contacts (segments with contacts: \
+                        \(known.isEmpty ? "none" : known.joined(separator: ", "))); flow \(name) not started
+                        """
                     )
                 }
                 throw InputError(

@@ -31,7 +31,10 @@ struct StreamsShowCommand: AsyncParsableCommand {
             let byVersion = members.map { "{\"version\": \($0.version), \"members\": \($0.members)}" }.joined(
                 separator: ", ")
             print(
-                "{\"version\": \(stream.version), \"updated_at\": \"\(Output.time(stream.updatedAt))\", \"members\": [\(byVersion)], \"definition\": \(definition)}"
+                """
+                {\"version\": \(stream.version), \"updated_at\": \"\(Output.time(stream.updatedAt))\", \
+                \"members\": [\(byVersion)], \"definition\": \(definition)}
+                """
             )
             return
         }
