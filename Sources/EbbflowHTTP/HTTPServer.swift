@@ -12,8 +12,8 @@ import Synchronization
 /// `/healthz` back 10.5 s). Its tasks run on `HTTPExecutor`, so it answers while the
 /// cooperative pool is saturated by jobs.
 public struct HTTPServer: Service {
-    /// Loopback by default, so nothing is exposed beyond the machine unless asked:
-    /// "0.0.0.0" lets a scraper on another host reach it.
+    /// Loopback by default, so nothing is exposed beyond the machine unless asked: only an
+    /// address the caller names (another interface's, or the any-address) reaches further.
     public let host: String
     /// 0 lets the kernel choose (tests); `onListening` is told the port in use.
     public let port: Int
@@ -36,8 +36,18 @@ public struct HTTPServer: Service {
         self.onListening = onListening
     }
 
+    /// Whether `host` names an address. An empty or blank one is refused: the resolver reads it
+    /// as the wildcard, which would listen on every interface without anyone asking for it.
+    public static func isExplicitHost(_ host: String) -> Bool {
+        !host.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+    }
+
     public func run() async throws {
         let (host, port, logger, onListening) = (self.host, self.port, self.logger, self.onListening)
+        guard Self.isExplicitHost(host) else {
+            throw HTTPServerError(
+                host: host, port: port, reason: "no address named (an empty host would mean every interface)")
+        }
         let listening = Atomic<Bool>(false)
         let application = Application(
             router: HTTPRouter.serving(routes),

@@ -57,6 +57,14 @@ import Testing
                 ),
                 (["worker", "--drain", "--queues", "default, sweeps,a\u{2028}b"], "--queues \"a\\u{2028}b\""),
                 (
+                    ["worker", "--drain", "--metrics-port", "9464", "--metrics-host", ""],
+                    "--metrics-host must name an address, such as 127.0.0.1"
+                ),
+                (
+                    ["worker", "--drain", "--metrics-port", "9464", "--metrics-host", " "],
+                    "--metrics-host must name an address, such as 127.0.0.1"
+                ),
+                (
                     ["worker", "--drain", "--completed-retention", "99999999999d"],
                     "--completed-retention \"99999999999d\": must be at most 3650d (ten years)"
                 ),

@@ -31,7 +31,11 @@ struct WorkerCommand: AsyncParsableCommand {
     var completedRetention = "1d"
     @Option(help: "Keep discarded and cancelled jobs this long.") var discardedRetention = "14d"
     @Option(help: "Serve /metrics (Prometheus), /healthz and /readyz on this port (0: off).") var metricsPort = 0
-    @Option(help: "Address the metrics port binds to (0.0.0.0: every interface, for a scraper on another host).")
+    @Option(
+        help: """
+            Address the metrics port binds to: this machine only unless you name another interface's \
+            address (or the any-address, for a scraper on another host).
+            """)
     var metricsHost = "127.0.0.1"
 
     func validate() throws {
@@ -45,6 +49,10 @@ struct WorkerCommand: AsyncParsableCommand {
             _ = try InputBounds.duration(value, field: flag, minimum: 0)
         }
         guard (0...65535).contains(metricsPort) else { throw InputError("--metrics-port must be 0...65535") }
+        // An empty host is the resolver's wildcard: it would listen on every interface unasked.
+        guard HTTPServer.isExplicitHost(metricsHost) else {
+            throw InputError("--metrics-host must name an address, such as 127.0.0.1")
+        }
         if id == "" { throw InputError("--id must not be empty") }
         // Shown in logs, `jobs show` and the workers table, one line each: no control characters,
         // nor U+2028/U+2029, which break a line as surely as a newline in many log viewers.
