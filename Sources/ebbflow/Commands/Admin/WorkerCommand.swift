@@ -73,11 +73,16 @@ struct WorkerCommand: AsyncParsableCommand {
                 "\(flag) must be \(String(format: "%g", range.lowerBound))...\(String(format: "%g", range.upperBound)) seconds, got \(value)"
             )
         }
-        let names = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = queueNames
         guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }) else {
             throw InputError("--queues needs at least one name, e.g. default,sweeps")
         }
         for name in names { try QueueName.check(name, field: "--queues") }
+    }
+
+    /// `--queues` as names, split and trimmed in one place for `validate` and `run`.
+    private var queueNames: [String] {
+        queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
     func run() async throws {
@@ -91,7 +96,7 @@ struct WorkerCommand: AsyncParsableCommand {
             database: connection.postgres, schema: try connection.schemaName, registry: registry,
             configuration: WorkerConfiguration(
                 id: id ?? WorkerConfiguration.defaultID(),
-                queues: queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                queues: queueNames,
                 concurrency: concurrency, pollInterval: .milliseconds(Int(pollInterval * 1000)), listen: !noListen,
                 leaseSeconds: leaseSeconds, jobTimeout: .milliseconds(Int(jobTimeout * 1000)),
                 shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)), drain: drain,
