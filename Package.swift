@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // The HTTP layer (/metrics, /healthz, /readyz today; the API of `ebbflow serve` next), on SwiftNIO.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // SHA-256 of API keys now; the providers' webhook signatures (HMAC, ECDSA P-256) next.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // libpq, the only database client, as a system library found through pkg-config.
@@ -45,6 +47,9 @@ let package = Package(
         // Turns sql/*.sql into Swift source at build time, so the binary carries its schema.
         .executableTarget(name: "SQLEmbedder", path: "Plugins/SQLEmbedder"),
         .plugin(name: "EmbedSQL", capability: .buildTool(), dependencies: ["SQLEmbedder"]),
+        // Turns openapi.yaml into Swift source at build time, so `ebbflow serve` serves the file it was built with.
+        .executableTarget(name: "TextEmbedder", path: "Plugins/TextEmbedder"),
+        .plugin(name: "EmbedOpenAPI", capability: .buildTool(), dependencies: ["TextEmbedder"]),
         // Schema, migrations and the one clock: what every ebbflow module stands on.
         .target(
             name: "EbbflowCore",
@@ -102,12 +107,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The HTTP API of `ebbflow serve`: keys and their scopes, ingest, read and admin routes.
+        .target(
+            name: "EbbflowAPI",
+            dependencies: [
+                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowHTTP", "PostgresClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict,
+            plugins: ["EmbedOpenAPI"]
+        ),
         // The thin command-line face: one subcommand per file.
         .executableTarget(
             name: "ebbflow",
             dependencies: [
-                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMetrics", "EbbflowHTTP", "EbbflowSimulation",
-                "PostgresClient",
+                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMetrics", "EbbflowHTTP", "EbbflowAPI",
+                "EbbflowSimulation", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -173,6 +191,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EbbflowAPITests",
+            dependencies: ["PostgresClient", "EbbflowCore", "EbbflowTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

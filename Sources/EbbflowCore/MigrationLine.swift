@@ -10,6 +10,8 @@ public enum MigrationLine: String, Sendable, CaseIterable, Comparable {
     case queue
     /// The engagement engine: contacts, events, flows, streams, experiments.
     case engine
+    /// The HTTP API of `ebbflow serve`: its keys.
+    case api
 
     /// Lines apply in this order: each may use what the lines before it created, never after.
     public var rank: Int { Self.allCases.firstIndex(of: self)! }

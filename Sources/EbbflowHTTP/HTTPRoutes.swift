@@ -1,9 +1,46 @@
 // The one way a module serves HTTP: a group of routes it adds to the process's shared router.
 import Hummingbird
 
-/// The request context every route of the process sees. One name, so a later context (an
-/// authenticated API caller, issue 16) changes one line, not every route group.
-public typealias HTTPContext = BasicRequestContext
+/// The request context every route of the process sees: Hummingbird's core storage and, once
+/// the API's authenticator has verified a key, who is calling.
+public struct HTTPContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by the API's authentication middleware; nil on open routes (probes, metrics).
+    public var caller: HTTPCaller?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = CoreRequestContextStorage(source: source)
+        caller = nil
+    }
+}
+
+/// The verified key a request came with: its name (for logs; never the key itself) and scope.
+public struct HTTPCaller: Sendable, Equatable {
+    public let keyName: String
+    public let scope: Scope
+    /// Requests per second this key may make to one process.
+    public let rateLimit: Int
+
+    public init(keyName: String, scope: Scope, rateLimit: Int) {
+        self.keyName = keyName
+        self.scope = scope
+        self.rateLimit = rateLimit
+    }
+
+    /// What a key may do. `admin` implies `read`; `ingest` only sends events and reads nothing.
+    public enum Scope: String, Sendable, CaseIterable {
+        case ingest, read, admin
+
+        /// Whether a key of this scope may use a route that needs `required`.
+        public func allows(_ required: Scope) -> Bool {
+            switch required {
+            case .ingest: self == .ingest || self == .admin
+            case .read: self == .read || self == .admin
+            case .admin: self == .admin
+            }
+        }
+    }
+}
 
 /// The router that route groups fill and `HTTPServer` serves.
 public typealias HTTPRouter = Router<HTTPContext>
@@ -18,10 +55,13 @@ public protocol HTTPRoutes: Sendable {
 }
 
 extension HTTPRouter {
-    /// A router holding `groups`, answering what they do not match in plain text (see `PlainTextErrors`).
+    /// A router holding `groups`, answering what they do not match with 404 or 405 (see `RouteMisses`).
     public static func serving(_ groups: [any HTTPRoutes]) -> HTTPRouter {
-        let router = HTTPRouter()
-        router.add(middleware: PlainTextErrors())
+        // Filled while the groups add their routes; read by `RouteMisses` only once serving.
+        let builder = HTTPRouter(context: HTTPContext.self)
+        for group in groups { group.add(to: builder) }
+        let router = HTTPRouter(context: HTTPContext.self)
+        router.add(middleware: RouteMisses(table: RouteTable(builder.routes)))
         for group in groups { group.add(to: router) }
         return router
     }

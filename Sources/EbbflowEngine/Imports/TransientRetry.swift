@@ -8,7 +8,7 @@ extension PGError {
     /// statement timeouts and cancels (57014), a server shutting down or starting (57P01–57P03),
     /// too many connections (53300), any connection exception (class 08), and a lost or
     /// refused connection.
-    var isTransientDatabaseError: Bool {
+    public var isTransientDatabaseError: Bool {
         if kind == .connectionLost || kind == .connectionFailed || kind == .poolTimeout { return true }
         guard let sqlState else { return false }
         return ["40P01", "40001", "55P03", "57014", "57P01", "57P02", "57P03", "53300"].contains(sqlState)

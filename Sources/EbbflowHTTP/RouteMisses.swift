@@ -1,0 +1,86 @@
+// Answers requests no route takes: 404 when the path is unknown, 405 with Allow when only the method is wrong.
+import Hummingbird
+
+/// Why: Hummingbird answers both an unknown path and a known path asked with another method
+/// with an empty 404. A caller must learn which mistake it made: a probe sent with POST, or an
+/// API client that GETs an action, gets 405 and the methods the path takes (`Allow`). The API's
+/// paths (under `/v1/`) answer in JSON like every API error; the others (probes, metrics, the
+/// OpenAPI file) in a word of plain text, as they always have.
+struct RouteMisses: RouterMiddleware {
+    typealias Context = HTTPContext
+
+    let table: RouteTable
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && context.endpointPath == "NotFound" {
+            let path = request.uri.path
+            let json = APIPaths.isAPI(path)
+            let allowed = table.methods(matching: path)
+            guard !allowed.isEmpty else {
+                return json
+                    ? ErrorBody.response(.notFound, "no such endpoint: \(path)")
+                    : PlainText.response(.notFound, "not found")
+            }
+            let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
+            var response =
+                json
+                ? ErrorBody.response(.methodNotAllowed, "\(request.method.rawValue) is not served here; use \(allow)")
+                : PlainText.response(.methodNotAllowed, "method not allowed")
+            response.headers[.allow] = allow
+            return response
+        }
+    }
+}
+
+/// The paths and methods the router serves, read once after every group added its routes.
+final class RouteTable: Sendable {
+    private struct Route: Sendable {
+        /// Path components; nil where the route captures a parameter.
+        let components: [String?]
+        let method: HTTPRequest.Method
+    }
+
+    private let routes: [Route]
+
+    init(_ descriptions: [HTTPRouter.RouteDescription]) {
+        routes = descriptions.map { description in
+            Route(
+                components: "\(description.path)".split(separator: "/").map { part in
+                    part.hasPrefix(":") || part.hasPrefix("{") || part.hasPrefix("*") ? nil : String(part)
+                }, method: description.method)
+        }
+    }
+
+    /// The methods of the routes whose path template matches `path`.
+    func methods(matching path: String) -> [HTTPRequest.Method] {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        var methods: [HTTPRequest.Method] = []
+        for route in routes where route.components.count == parts.count {
+            if zip(route.components, parts).allSatisfy({ $0 == nil || $0! == $1 }), !methods.contains(route.method) {
+                methods.append(route.method)
+            }
+        }
+        return methods
+    }
+}
+
+/// Which paths belong to the JSON API.
+public enum APIPaths {
+    public static func isAPI(_ path: String) -> Bool { path == "/v1" || path.hasPrefix("/v1/") }
+}
+
+/// Small text answers with an explicit content type, as the probes have always sent.
+enum PlainText {
+    static let contentType = "text/plain; charset=utf-8"
+
+    static func response(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: contentType],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
+        )
+    }
+}
