@@ -16,6 +16,9 @@ public struct APIRoutes: HTTPRoutes {
     let keys: KeyVerifier
     let logger: Logger
 
+    /// `# HELP` texts of the metrics the API records, for `EbbflowMetrics.bootstrapOnce`.
+    public static let metricsHelp = RequestMetrics.help
+
     public init(schema: SchemaName, database: APIDatabase, logger: Logger) {
         self.schema = schema
         self.database = database
@@ -25,15 +28,15 @@ public struct APIRoutes: HTTPRoutes {
 
     public func add(to router: HTTPRouter) {
         let ingest = router.group("v1")
-            .add(middleware: InternalErrors(logger: logger))
+            .add(middleware: RequestMetrics()).add(middleware: InternalErrors(logger: logger))
             .add(middleware: Authenticate(keys: keys, scope: .ingest, acceptsBasic: true))
         _ = ingest
         let read = router.group("v1")
-            .add(middleware: InternalErrors(logger: logger))
+            .add(middleware: RequestMetrics()).add(middleware: InternalErrors(logger: logger))
             .add(middleware: Authenticate(keys: keys, scope: .read, acceptsBasic: false))
         _ = read
         let admin = router.group("v1")
-            .add(middleware: InternalErrors(logger: logger))
+            .add(middleware: RequestMetrics()).add(middleware: InternalErrors(logger: logger))
             .add(middleware: Authenticate(keys: keys, scope: .admin, acceptsBasic: false))
         _ = admin
     }

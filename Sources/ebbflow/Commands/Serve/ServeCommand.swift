@@ -75,7 +75,8 @@ struct ServeCommand: AsyncParsableCommand {
             logger: connection.logger("ebbflow.postgres"))
         let database = APIDatabase(pool: pool, logger: logger)
         let readiness = Readiness()
-        let registry = EbbflowMetrics.bootstrapOnce(registry: PrometheusCollectorRegistry(), help: [:]) { _ in }
+        let registry = EbbflowMetrics.bootstrapOnce(
+            registry: PrometheusCollectorRegistry(), help: APIRoutes.metricsHelp)
         let server = HTTPServer(
             host: host, port: port,
             routes: [
