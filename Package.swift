@@ -201,7 +201,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EbbflowCLITests",
-            dependencies: ["PostgresClient", "EbbflowCore", "EbbflowEngine", "EbbflowTestSupport"],
+            dependencies: [
+                "PostgresClient", "EbbflowCore", "EbbflowEngine", "EbbflowTestSupport",
+                // APIContractFilesTests reads openapi.yaml and docker-compose.yml.
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict
         ),
     ],
