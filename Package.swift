@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "ebbflow", targets: ["ebbflow"]),
         .library(name: "PostgresClient", targets: ["PostgresClient"]),
         .library(name: "EbbflowCore", targets: ["EbbflowCore"]),
+        .library(name: "EbbflowOperations", targets: ["EbbflowOperations"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -102,12 +103,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The CLI's read and admin operations as one implementation the HTTP API shares:
+        // validation, messages, transactions and the documents `--json` prints.
+        .target(
+            name: "EbbflowOperations",
+            dependencies: [
+                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The thin command-line face: one subcommand per file.
         .executableTarget(
             name: "ebbflow",
             dependencies: [
                 "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMetrics", "EbbflowHTTP", "EbbflowSimulation",
-                "PostgresClient",
+                "EbbflowOperations", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -172,6 +183,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EbbflowOperationsTests",
+            dependencies: [
+                "EbbflowOperations", "EbbflowEngine", "EbbflowQueue", "EbbflowCore", "PostgresClient",
+                "EbbflowTestSupport",
             ],
             swiftSettings: strict
         ),
