@@ -1,6 +1,7 @@
 // OperationError's messages and fields, and the checks every front door shares (states, bounds, ids, days).
 import EbbflowEngine
 import EbbflowOperations
+import Foundation
 import Testing
 
 @Suite struct OperationErrorTests {
@@ -56,5 +57,31 @@ import Testing
         #expect(throws: OperationError.invalid("days 3661: must be between 1 and 3660", field: "days")) {
             try AudienceOperations.days(3_661)
         }
+    }
+}
+
+@Suite struct OperationInputTests {
+    @Test func queryNumbers() throws {
+        #expect(try OperationInput.integer(nil, field: "limit") == nil)
+        #expect(try OperationInput.integer("25", field: "limit") == 25)
+        for bad in ["ten", "1.5", "", " 3", "99999999999999999999"] {
+            #expect(throws: OperationError.invalid("limit \"\(bad)\" is not a whole number", field: "limit")) {
+                try OperationInput.integer(bad, field: "limit")
+            }
+        }
+    }
+
+    @Test func promoteBody() throws {
+        #expect(try OperationInput.variant(fromBody: Data(#"{"variant": "b"}"#.utf8)) == "b")
+        for bad in [#"{}"#, #"{"variant": ""}"#, #"{"variant": 3}"#, #"["b"]"#, "not json", ""] {
+            #expect {
+                try OperationInput.variant(fromBody: Data(bad.utf8))
+            } throws: { ($0 as? OperationError)?.field == "variant" }
+        }
+        #expect(
+            throws: OperationError.invalid(
+                "unknown key \"winner\" in the body; the body must be a JSON object {\"variant\": \"…\"}",
+                field: "winner")
+        ) { try OperationInput.variant(fromBody: Data(#"{"variant": "b", "winner": true}"#.utf8)) }
     }
 }
