@@ -206,4 +206,33 @@ import Testing
             #expect(again.accepted == 2 && again.duplicates == 2)
         }
     }
+
+    /// A message the server refuses (here: a CHECK the test adds; every value ingest knows to be
+    /// unstorable it refuses itself) is retried alone and reported, its batch-mates committed;
+    /// at a single-message endpoint it is the request's refusal, with nothing stored.
+    @Test func aMessageTheDatabaseRefusesIsIsolated() async throws {
+        try await withContacts(["c-1"]) { connection, schema, ingest in
+            try await connection.execute(
+                """
+                ALTER TABLE \(schema.quoted).engagement_events ADD CONSTRAINT no_teapots CHECK (url IS DISTINCT FROM '/teapot')
+                """)
+            let pages = [
+                page("a", #""properties": {"path": "/pricing"}"#), page("b", #""properties": {"path": "/teapot"}"#),
+                #"{"type": "identify", "userId": "c-2", "traits": {"plan": "pro"}}"#,
+            ]
+            let report = try await ingest.ingest(
+                IngestRequest(endpoint: .batch, body: #"{"batch": [\#(pages.joined(separator: ", "))]}"#),
+                on: connection)
+            #expect(report.accepted == 2)
+            #expect(report.rejected.map(\.index) == [1] && report.rejected.map(\.messageID) == ["b"])
+            #expect(report.rejected.first?.reason.hasPrefix("the database refused it: ") == true, "\(report.rejected)")
+            #expect(try await stored(connection, schema).map(\.kind) == ["high_intent_visit"])
+            let single = IngestRequest(endpoint: .page, body: page("c", #""properties": {"path": "/teapot"}"#))
+            await #expect(throws: IngestError.self) { try await ingest.ingest(single, on: connection) }
+            let after = try await stored(connection, schema)
+            #expect(after.count == 1)
+            let contacts = try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema.quoted).contacts")
+            #expect(contacts == 2)
+        }
+    }
 }
