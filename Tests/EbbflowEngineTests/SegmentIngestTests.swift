@@ -247,3 +247,20 @@ import Testing
         }
     }
 }
+
+/// The report encodes as the answer the contract names.
+@Test func anIngestReportEncodesAsTheContractsAnswer() throws {
+    let report = IngestReport(
+        accepted: 2, duplicates: 1,
+        rejected: [
+            IngestRejection(index: 1, messageID: "m-1", reason: "userId is missing"),
+            IngestRejection(index: 3, messageID: nil, reason: "not a JSON object"),
+        ])
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    let text = String(decoding: try encoder.encode(report), as: UTF8.self)
+    #expect(
+        text
+            == #"{"accepted":2,"rejected":[{"index":1,"messageId":"m-1","reason":"userId is missing"},{"index":3,"reason":"not a JSON object"}]}"#
+    )
+}
