@@ -173,7 +173,7 @@ import Testing
                 batch([
                     #"{"type": "track", "userId": "c-1", "event": "open", "messageId": "ok-1"}"#,
                     #"{"type": "track", "anonymousId": "anon", "event": "open", "messageId": "m-1"}"#,
-                    #"{"type": "track", "userId": "c-1", "event": "open", "messageId": "m-2", "userID": "c-2"}"#,
+                    #"{"type": "track", "userId": "c-1", "event": "open", "messageId": "m-2", "userID": null}"#,
                     #"{"type": "track", "userId": "c-1", "event": "open", "messageId": "m-3", "properties": {"a": "\#(big)"}}"#,
                     #"{"type": "track", "userId": "c-1", "event": "open", "messageId": "m-4", "properties": {"n": 1e400}}"#,
                     #"{"type": "track", "userId": "c-1", "event": "open", "messageId": "m-5", "properties": {"a": 1, "a": 2}}"#,
@@ -215,6 +215,10 @@ import Testing
                 #"type "page" sent to the track endpoint"#, "type"
             ),
             (.page, #"{"userId": "c-1", "userId": "c-2"}"#, #"the key "userId" appears twice"#, "userId"),
+            (
+                .page, #"{"userId": "c-1", "messageId": ""}"#,
+                "messageId is empty: leave it out, or give each message its own", "messageId"
+            ),
             (.events, "\n\n", "the body holds no events (one JSON object a line)", nil),
             (
                 .batch, #"{"batch": [{"type": "track", "userId": "c-1", "event": "open"}], "bat": 1}"#,

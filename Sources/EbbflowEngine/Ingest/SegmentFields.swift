@@ -19,10 +19,13 @@ struct MessageProblem: Error, Equatable {
 /// refusals (`properties.url`).
 struct SegmentFields {
     let members: [String: JSONValue]
+    /// Every key as written, `null` members too: an unknown key is refused even when null.
+    let keys: [String]
     let path: String
 
     init(_ members: [String: JSONValue], path: String = "") {
         self.members = members.filter { $0.value != .null }
+        keys = Array(members.keys)
         self.path = path
     }
 
@@ -31,7 +34,7 @@ struct SegmentFields {
     subscript(_ key: String) -> JSONValue? { members[key] }
 
     /// Keys not among `known`, sorted.
-    func unknownKeys(_ known: Set<String>) -> [String] { members.keys.filter { !known.contains($0) }.sorted() }
+    func unknownKeys(_ known: Set<String>) -> [String] { keys.filter { !known.contains($0) }.sorted() }
 
     /// A string, if given: at most `maxBytes` long, with no NUL.
     func text(_ key: String, maxBytes: Int = .max) throws(MessageProblem) -> String? {

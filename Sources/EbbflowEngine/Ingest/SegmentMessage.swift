@@ -71,6 +71,10 @@ enum SegmentMessage {
                 field: "userId")
         }
         let messageID = try fields.text("messageId", maxBytes: EventLine.maxKeyBytes)
+        if messageID?.isEmpty == true {
+            // Every empty id would be the same id: all but the first message dropped as repeats.
+            throw MessageProblem("messageId is empty: leave it out, or give each message its own", field: "messageId")
+        }
         for key in ["channel", "writeKey", "rudderId", "request_ip"] {
             _ = try fields.text(key, maxBytes: EventLine.maxKeyBytes)
         }
