@@ -78,6 +78,22 @@ import Testing
         }
     }
 
+    /// A page is high intent when its URL's path is a listed path or lies under one.
+    @Test func highIntentPagesMatchByPath() {
+        var policy = EngagementPolicy()
+        let yes = [
+            "/pricing", "/pricing/", "/pricing/teams?x=1", "https://example.com/demo#book", "//example.com/pricing",
+        ]
+        let no = ["/pricingx", "/blog/pricing", "https://example.com/", "pricing", "https://example.com/Pricing", ""]
+        #expect(yes.allSatisfy(policy.isHighIntentPage) && !no.contains(where: policy.isHighIntentPage))
+        policy.highIntentPages = ["/plans/"]
+        #expect(
+            policy.isHighIntentPage("/plans") && policy.isHighIntentPage("/plans/pro")
+                && !policy.isHighIntentPage("/pricing"))
+        policy.highIntentPages = []
+        #expect(!policy.isHighIntentPage("/pricing"))
+    }
+
     /// `high_intent_pages` is bounded and checked like every policy field.
     @Test func highIntentPagesAreValidated() throws {
         #expect(EngagementPolicy().highIntentPages == ["/pricing", "/demo"])

@@ -232,7 +232,9 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         if url.hasPrefix("/") && !url.hasPrefix("//") {
             return String(url.prefix { $0 != "?" && $0 != "#" })
         }
-        guard let components = URLComponents(string: url), components.scheme != nil else { return nil }
+        // A protocol-relative URL (`//example.com/pricing`) is read as https.
+        let absolute = url.hasPrefix("//") ? "https:" + url : url
+        guard let components = URLComponents(string: absolute), components.scheme != nil else { return nil }
         let path = components.percentEncodedPath
         return path.isEmpty ? "/" : path
     }
