@@ -49,7 +49,9 @@ final class ServeProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         let pid = try CleanSpawn.start(
-            EbbflowBinary.path, ["serve", "--schema", schema, "--port", "0"] + arguments, environment: env,
+            EbbflowBinary.path,
+            // A small pool: the suites run side by side against one cluster's connection limit.
+            ["serve", "--schema", schema, "--port", "0", "--connections", "4"] + arguments, environment: env,
             outputPath: logPath)
         // The server logs "listening on 127.0.0.1:PORT" once its socket is bound.
         for _ in 0..<600 {
