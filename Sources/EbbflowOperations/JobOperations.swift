@@ -62,8 +62,11 @@ public struct JobOperations: Sendable {
             return id
         }
         let store = JobStore(schema: schema)
-        // One row more than asked says whether a next page exists without a count.
-        var rows = try await database.run {
+        // One row more than asked says whether a next page exists without a count. One snapshot
+        // for both tables: a job that finishes (or is retried) between a read of `jobs` and one
+        // of `finished_jobs` would otherwise be listed twice on a page, or not at all.
+        var rows = try await database.withTransaction(PGTransactionOptions(isolation: .repeatableRead, readOnly: true))
+        {
             try store.list(state: state, queue: queue, kind: kind, before: before, limit: limit + 1, on: $0)
         }
         let more = rows.count > limit

@@ -164,6 +164,42 @@ import Testing
         }
     }
 
+    /// An identify is applied once by messageId too: a client's retry of an older identify
+    /// (its answer lost) does not write its traits over a newer one's, and of one id twice in a
+    /// batch the first is applied, as with events.
+    @Test func aRepeatedIdentifyIsAcceptedAndAppliedOnce() async throws {
+        try await withContact { connection, schema, ingest in
+            let old = IngestRequest(endpoint: .identify, body: Self.identify("i-1", plan: "free"))
+            let first = try await ingest.ingest(old, on: connection)
+            #expect(first == IngestReport(accepted: 1))
+            let newer = IngestRequest(endpoint: .identify, body: Self.identify("i-2", plan: "pro"))
+            let second = try await ingest.ingest(newer, on: connection)
+            #expect(second == IngestReport(accepted: 1))
+            let retried = try await ingest.ingest(old, on: connection)
+            #expect(retried == IngestReport(accepted: 1, duplicates: 1))
+            let afterRetry = try await plan(connection, schema)
+            #expect(afterRetry == "pro", "the retried older identify is not applied again")
+            let twice = batch([
+                Self.identify("i-3", plan: "team"), Self.identify("i-3", plan: "enterprise"),
+                Self.identify("i-2", plan: "free"),
+            ])
+            let report = try await ingest.ingest(twice, on: connection)
+            #expect(report == IngestReport(accepted: 3, duplicates: 2), "\(report)")
+            let afterBatch = try await plan(connection, schema)
+            #expect(afterBatch == "team")
+        }
+    }
+
+    static func identify(_ id: String, plan: String) -> String {
+        #"{"type": "identify", "userId": "c-1", "messageId": "\#(id)", "traits": {"plan": "\#(plan)"}}"#
+    }
+
+    func plan(_ connection: PGConnection, _ schema: SchemaName) async throws -> String? {
+        try await connection.query(
+            "SELECT attributes->>'plan' AS plan FROM \(schema.quoted).contacts WHERE external_id = 'c-1'"
+        ).first?.decode("plan")
+    }
+
     /// The good messages of a batch are stored; each bad one is reported with its index,
     /// messageId and reason, and nothing of it is stored.
     @Test func aPartialBatchStoresTheGoodMessages() async throws {
@@ -184,7 +220,7 @@ import Testing
                 ]), on: connection)
             #expect(report.accepted == 2)
             #expect(report.rejected.map(\.index) == Array(1...8), "\(report.rejected)")
-            #expect(report.rejected.map(\.messageID) == ["m-1", "m-2", "m-3", nil, "m-5", "m-6", "m-7", "m-8"])
+            #expect(report.rejected.map(\.messageID) == ["m-1", "m-2", "m-3", "m-4", "m-5", "m-6", "m-7", "m-8"])
             let reasons = report.rejected.map(\.reason)
             #expect(
                 reasons[0]

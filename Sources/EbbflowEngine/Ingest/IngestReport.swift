@@ -27,7 +27,8 @@ public struct IngestRejection: Sendable, Equatable, Encodable, CustomStringConve
 /// past `max_future_skew`) is in `rejected`, never in `accepted`.
 public struct IngestReport: Sendable, Equatable, Encodable {
     public var accepted = 0
-    /// Accepted messages whose event was stored before (same `messageId`): counted once.
+    /// Accepted messages whose event was stored, or whose identify applied, before (same
+    /// `messageId`): counted once.
     public var duplicates = 0
     /// In index order.
     public var rejected: [IngestRejection] = []

@@ -113,33 +113,40 @@ public struct IngestService: Sendable {
         return (items, rejected)
     }
 
-    /// One transaction, retried whole through transient errors: upsert the identified contacts,
-    /// record the events, settle those of known contacts, then count.
+    /// One transaction, retried whole through transient errors: upsert the identified contacts
+    /// (each identify once by messageId), record the events, settle those of known contacts,
+    /// then count.
     private func commit(
         _ items: [IngestItem], document: PolicyDocument, receipt: Receipt, into report: inout IngestReport,
         on connection: isolated PGConnection
     ) async throws {
         guard !items.isEmpty else { return }
-        let (stored, refused, events) = try await TransientRetry.run {
+        let (stored, refused, events, repeatedIdentifies) = try await TransientRetry.run {
             try await connection.withTransaction { [self] connection in
                 let now = try store.now(on: connection)
                 let receivedAt = receipt.first(now)
-                var identifies: [(externalID: String, traits: [String: JSONValue])] = []
+                var identifies: [(messageID: String?, externalID: String, traits: [String: JSONValue])] = []
                 var events: [(item: IngestItem, event: IncomingEvent, isPage: Bool)] = []
                 for item in items {
                     switch item.action {
-                    case .identify(let externalID, let traits): identifies.append((externalID, traits))
+                    case .identify(let externalID, let traits): identifies.append((item.messageID, externalID, traits))
                     case .event(var event, let timing, let isPage):
                         event.occurredAt = timing.occurredAt(receivedAt: receivedAt)
                         events.append((item, event, isPage))
                     }
                 }
-                try IdentifyTraits.upsert(identifies, schema: schema, on: connection)
+                // An identify whose messageId was applied before is a repeat: accepted, not re-applied.
+                let firstTimes = try IdentifyMessages.firstTimes(
+                    identifies.map { ($0.messageID, $0.externalID) }, now: now, schema: schema, on: connection)
+                let applied = zip(identifies, firstTimes).filter(\.1).map {
+                    (externalID: $0.0.externalID, traits: $0.0.traits)
+                }
+                try IdentifyTraits.upsert(applied, schema: schema, on: connection)
                 let incoming = try pageKinds(events.map { ($0.event, $0.isPage) }, document: document, on: connection)
                 let stored = try store.record(incoming, now: now, on: connection)
                 let known = stored.filter { $0.contactID != nil }.map(\.id)
                 let settled = try applier.settle(eventIDs: known, policies: document, now: now, on: connection)
-                return (stored, settled.rejected, events.map(\.item))
+                return (stored, settled.rejected, events.map(\.item), identifies.count - applied.count)
             }
         }
         var refusals: [Int64: String] = [:]
@@ -147,6 +154,7 @@ public struct IngestService: Sendable {
         var storedByOrdinal: [Int: StoredEvent] = [:]
         for row in stored { storedByOrdinal[row.ordinal] = row }
         report.accepted += items.count - events.count
+        report.duplicates += repeatedIdentifies
         for (position, item) in events.enumerated() {
             guard let row = storedByOrdinal[position + 1] else {
                 // Its idempotency key (its messageId) was stored before, or earlier in this request.

@@ -98,9 +98,11 @@ enum SegmentBody {
         messages.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
             guard let value = item.value else {
+                // Its in-range members are kept so the rejection can still name its messageId.
                 messages.append(
                     BodyMessage(
-                        index: index, object: [:], problem: MessageProblem("a number is out of range", field: nil)))
+                        index: index, object: item.membersInRange,
+                        problem: MessageProblem("a number is out of range", field: nil)))
                 continue
             }
             guard case .object(let object) = value else {
@@ -151,6 +153,16 @@ enum LenientJSON: Decodable {
             } else {
                 self = .outOfRange
             }
+        }
+    }
+
+    /// An object's members that hold no out-of-range number (all of them for a whole object),
+    /// empty for anything else: enough to read a refused message's `messageId`.
+    var membersInRange: [String: JSONValue] {
+        switch self {
+        case .value(.object(let object)): object
+        case .members(let members): members.compactMapValues(\.value)
+        default: [:]
         }
     }
 
