@@ -255,11 +255,13 @@ struct QueueSQL: Sendable {
     var showFinished: String { "SELECT \(Self.finishedColumns) FROM \(finished) WHERE id = $1" }
 
     /// $1 state (nullable), $2 queue (nullable), $3 kind (nullable), $4 limit, $5 only ids below (nullable: a keyset page).
+    /// The cursor is a range bound even when absent (coalesce, not `$5 IS NULL OR`), so a generic
+    /// plan of the prepared statement still walks the primary key instead of scanning the table.
     var listUnfinished: String {
         """
         SELECT \(Self.columns) FROM \(jobs)
         WHERE ($1::text IS NULL OR state::text = $1) AND ($2::text IS NULL OR queue = $2) AND ($3::text IS NULL OR kind = $3)
-          AND ($5::bigint IS NULL OR id < $5)
+          AND id < coalesce($5::bigint, 9223372036854775807)
         ORDER BY id DESC LIMIT $4
         """
     }
@@ -268,7 +270,7 @@ struct QueueSQL: Sendable {
         """
         SELECT \(Self.finishedColumns) FROM \(finished)
         WHERE ($1::text IS NULL OR state::text = $1) AND ($2::text IS NULL OR queue = $2) AND ($3::text IS NULL OR kind = $3)
-          AND ($5::bigint IS NULL OR id < $5)
+          AND id < coalesce($5::bigint, 9223372036854775807)
         ORDER BY id DESC LIMIT $4
         """
     }
