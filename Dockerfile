@@ -2,11 +2,13 @@
 # Dockerfile: builds the `ebbflow` binary and ships it in a small runtime image.
 #
 #   docker build -t ebbflow .            docker run --rm -e DATABASE_URL=... ebbflow migrate
+#   docker run --rm -e DATABASE_URL=... -p 127.0.0.1:8080:8080 ebbflow serve --host 0.0.0.0 --port 8080
 #
 # Why two stages: the Swift toolchain and libpq headers are only needed to build;
 # the runtime image carries just the Swift runtime (the -slim image), libpq5 and
-# the binary, which runs as an unprivileged user. The SQL schema is compiled into
-# the binary, so nothing else needs copying. Keep both tags on the same Swift version.
+# the binary, which runs as an unprivileged user. The SQL schema (and openapi.yaml, which
+# `serve` answers at /openapi.yaml) is compiled into the binary or carried in a resource
+# bundle copied beside it, so nothing else needs copying. Keep both tags on the same Swift version.
 ARG SWIFT_VERSION=6.3
 
 FROM swift:${SWIFT_VERSION}-bookworm AS build
@@ -32,5 +34,7 @@ RUN apt-get update \
 # The binary, plus any SwiftPM resource bundles, which must sit next to it.
 COPY --from=build /out/ /usr/local/bin/
 USER ebbflow:ebbflow
+# `ebbflow serve`'s port in docker-compose.yml (the worker's optional --metrics-port is its own choice).
+EXPOSE 8080
 ENTRYPOINT ["ebbflow"]
 CMD ["worker"]

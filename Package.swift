@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "ebbflow", targets: ["ebbflow"]),
         .library(name: "PostgresClient", targets: ["PostgresClient"]),
         .library(name: "EbbflowCore", targets: ["EbbflowCore"]),
+        .library(name: "EbbflowOperations", targets: ["EbbflowOperations"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -107,11 +108,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The CLI's read and admin operations as one implementation the HTTP API shares:
+        // validation, messages, transactions and the documents `--json` prints.
+        .target(
+            name: "EbbflowOperations",
+            dependencies: [
+                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The HTTP API of `ebbflow serve`: keys and their scopes, ingest, read and admin routes.
         .target(
             name: "EbbflowAPI",
             dependencies: [
-                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowHTTP", "PostgresClient",
+                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowOperations", "EbbflowHTTP", "PostgresClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,7 +137,7 @@ let package = Package(
             name: "ebbflow",
             dependencies: [
                 "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMetrics", "EbbflowHTTP", "EbbflowAPI",
-                "EbbflowSimulation", "PostgresClient",
+                "EbbflowSimulation", "EbbflowOperations", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -200,8 +211,20 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "EbbflowOperationsTests",
+            dependencies: [
+                "EbbflowOperations", "EbbflowEngine", "EbbflowQueue", "EbbflowCore", "PostgresClient",
+                "EbbflowTestSupport",
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "EbbflowCLITests",
-            dependencies: ["PostgresClient", "EbbflowCore", "EbbflowEngine", "EbbflowTestSupport"],
+            dependencies: [
+                "PostgresClient", "EbbflowCore", "EbbflowEngine", "EbbflowTestSupport",
+                // APIContractFilesTests reads openapi.yaml and docker-compose.yml.
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict
         ),
     ],

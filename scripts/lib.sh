@@ -10,10 +10,11 @@
 EBBFLOW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 
 # The Debian/Ubuntu packages ebbflow needs, by need: "server" (postgresql, for scripts/dev-db),
-# "build" (libpq plus pkg-config; Package.swift finds libpq via pkg-config) and "pooler"
+# "build" (libpq plus pkg-config; Package.swift finds libpq via pkg-config), "pooler"
 # (pgbouncer, which Tests/EbbflowCLITests/PgbouncerTests.swift starts itself; only the tests
-# need it, never the demo).
-EBBFLOW_APT_PACKAGES=(postgresql libpq-dev pkg-config pgbouncer)
+# need it, never the demo) and "python" (python3 with venv, for the virtual environment in
+# .ebbflow/venv where scripts/api-contract installs schemathesis from PyPI; only the tests).
+EBBFLOW_APT_PACKAGES=(postgresql libpq-dev pkg-config pgbouncer python3 python3-venv)
 
 # Progress and errors go to stderr, so stdout stays free for values (URLs, paths).
 ebbflow_log() { printf '%s: %s\n' "${EBBFLOW_PROG:-ebbflow}" "$*" >&2; }
@@ -57,8 +58,10 @@ ebbflow_dpkg_installed() {
 
 # Prints the packages (from EBBFLOW_APT_PACKAGES) that are missing, one a line. Arguments name
 # what is needed: "server" (initdb, pg_ctl, psql, pg_isready), "build" (pkg-config and libpq's
-# headers and .pc file) and/or "pooler" (pgbouncer). On Debian/Ubuntu each package is checked
-# with dpkg-query (any installed postgresql-NN is a server); elsewhere, by its tools.
+# headers and .pc file), "pooler" (pgbouncer) and/or "python" (a python3 that can make a venv
+# with pip). On Debian/Ubuntu each package is checked with dpkg-query (any installed
+# postgresql-NN is a server); elsewhere, by its tools. "python" is checked by what it does
+# first everywhere: a python3 that already makes venvs (pyenv, a source build) needs nothing.
 ebbflow_missing_packages() {
     local want dpkg=true
     command -v dpkg-query >/dev/null 2>&1 || dpkg=false
@@ -80,6 +83,16 @@ ebbflow_missing_packages() {
                 [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || echo pgbouncer
             fi
             ;;
+        python)
+            if command -v python3 >/dev/null 2>&1 && python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+                :
+            elif $dpkg; then
+                ebbflow_dpkg_installed python3 || echo python3
+                ebbflow_dpkg_installed python3-venv || echo python3-venv
+            else
+                echo python3-venv
+            fi
+            ;;
         build)
             if $dpkg; then
                 ebbflow_dpkg_installed pkg-config pkgconf || echo pkg-config
@@ -96,7 +109,7 @@ ebbflow_missing_packages() {
     done
 }
 
-# Makes sure the packages for each named need ("server", "build", "pooler") are installed.
+# Makes sure the packages for each named need ("server", "build", "pooler", "python") are installed.
 # As root with apt-get, installs the missing ones and only those: `apt-get install
 # --no-upgrade` with just their names, after a dry run shows it would upgrade nothing already
 # installed. Why: asking apt for the whole list once upgraded the running postgresql-15 under
@@ -184,4 +197,34 @@ ebbflow_find_promtool() {
     fi
     rm -rf "$work"
     [ -n "$EBBFLOW_PROMTOOL" ]
+}
+
+# The Python tools the tests take from PyPI, as pip requirements, each with the module that
+# shows it is installed. schemathesis is pinned to 4.x: its command-line flags differ from 3.x
+# and scripts/api-contract uses the 4.x ones.
+EBBFLOW_PIP_REQUIREMENTS=("schemathesis>=4,<5" "openapi-spec-validator>=0.7,<1")
+EBBFLOW_PIP_MODULES=(schemathesis openapi_spec_validator)
+
+# Sets EBBFLOW_VENV to .ebbflow/venv, a virtual environment holding EBBFLOW_PIP_REQUIREMENTS:
+# makes it if missing (python3-venv first, through ebbflow_ensure_deps python) and pip-installs
+# only the requirements whose module does not import. Why a venv under .ebbflow: nothing is
+# installed into the system's Python, and deleting .ebbflow removes it with the clusters.
+ebbflow_ensure_venv() {
+    EBBFLOW_VENV=$EBBFLOW_ROOT/.ebbflow/venv
+    if [ ! -x "$EBBFLOW_VENV/bin/python" ]; then
+        ebbflow_ensure_deps python
+        ebbflow_log "creating the Python virtual environment $EBBFLOW_VENV"
+        mkdir -p "$EBBFLOW_ROOT/.ebbflow"
+        python3 -m venv "$EBBFLOW_VENV" >&2 || ebbflow_die "python3 -m venv $EBBFLOW_VENV failed"
+    fi
+    local i
+    local -a missing=()
+    for i in "${!EBBFLOW_PIP_MODULES[@]}"; do
+        "$EBBFLOW_VENV/bin/python" -c "import ${EBBFLOW_PIP_MODULES[$i]}" >/dev/null 2>&1 ||
+            missing+=("${EBBFLOW_PIP_REQUIREMENTS[$i]}")
+    done
+    [ "${#missing[@]}" = 0 ] && return 0
+    ebbflow_log "installing from PyPI into $EBBFLOW_VENV: ${missing[*]}"
+    "$EBBFLOW_VENV/bin/python" -m pip install -q --disable-pip-version-check "${missing[@]}" >&2 ||
+        ebbflow_die "pip install ${missing[*]} failed"
 }

@@ -191,17 +191,21 @@ public struct JobStore: Sendable {
         return nil
     }
 
-    /// Newest first; finished states come from `finished_jobs`.
-    public func list(state: String?, queue: String?, kind: String?, limit: Int, on connection: isolated PGConnection)
-        throws -> [JobRow]
-    {
+    /// Newest first; finished states come from `finished_jobs`. With `before`, only ids below it:
+    /// a keyset page (ids are never reused, and a job keeps its id when it finishes).
+    public func list(
+        state: String?, queue: String?, kind: String?, before: Int64? = nil, limit: Int,
+        on connection: isolated PGConnection
+    ) throws -> [JobRow] {
         let finishedStates: Set<String> = ["completed", "discarded", "cancelled"]
         var rows: [JobRow] = []
         if state == nil || !finishedStates.contains(state!) {
-            rows += try connection.query(sql.listUnfinished, [state, queue, kind, limit]).rows.map { try JobRow($0) }
+            rows += try connection.query(sql.listUnfinished, [state, queue, kind, limit, before]).rows.map {
+                try JobRow($0)
+            }
         }
         if state == nil || finishedStates.contains(state!) {
-            rows += try connection.query(sql.listFinished, [state, queue, kind, limit]).rows.map {
+            rows += try connection.query(sql.listFinished, [state, queue, kind, limit, before]).rows.map {
                 try JobRow($0, finished: true)
             }
         }

@@ -254,11 +254,12 @@ struct QueueSQL: Sendable {
     var showUnfinished: String { "SELECT \(Self.columns) FROM \(jobs) WHERE id = $1" }
     var showFinished: String { "SELECT \(Self.finishedColumns) FROM \(finished) WHERE id = $1" }
 
-    /// $1 state (nullable), $2 queue (nullable), $3 kind (nullable), $4 limit.
+    /// $1 state (nullable), $2 queue (nullable), $3 kind (nullable), $4 limit, $5 only ids below (nullable: a keyset page).
     var listUnfinished: String {
         """
         SELECT \(Self.columns) FROM \(jobs)
         WHERE ($1::text IS NULL OR state::text = $1) AND ($2::text IS NULL OR queue = $2) AND ($3::text IS NULL OR kind = $3)
+          AND ($5::bigint IS NULL OR id < $5)
         ORDER BY id DESC LIMIT $4
         """
     }
@@ -267,6 +268,7 @@ struct QueueSQL: Sendable {
         """
         SELECT \(Self.finishedColumns) FROM \(finished)
         WHERE ($1::text IS NULL OR state::text = $1) AND ($2::text IS NULL OR queue = $2) AND ($3::text IS NULL OR kind = $3)
+          AND ($5::bigint IS NULL OR id < $5)
         ORDER BY id DESC LIMIT $4
         """
     }

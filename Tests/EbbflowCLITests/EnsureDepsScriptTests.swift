@@ -24,7 +24,10 @@ import Testing
 
     /// Runs `ebbflow_ensure_deps NEEDS` as root would, dpkg recording `installed`; the fake
     /// apt-get's dry run also reports `upgrading` as an upgrade when given.
-    func ensure(_ needs: String, installed: [String], upgrading: String? = nil) throws -> Run {
+    /// With `venvlessPython`, the python3 on PATH is one that cannot make a venv.
+    func ensure(_ needs: String, installed: [String], upgrading: String? = nil, venvlessPython: Bool = false) throws
+        -> Run
+    {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent(
             "deps-\(UUID().uuidString)", isDirectory: true)
         defer { try? FileManager.default.removeItem(at: state) }
@@ -68,6 +71,10 @@ import Testing
             printf '%s\\n' "$FAKE_DPKG_QUERY" >"$FAKE_STATE/bin/dpkg-query"
             printf '%s\\n' "$FAKE_APT_GET" >"$FAKE_STATE/bin/apt-get"
             chmod +x "$FAKE_STATE/bin/dpkg-query" "$FAKE_STATE/bin/apt-get"
+            if [ -n "${FAKE_NO_VENV:-}" ]; then
+                printf '#!/bin/sh\nexit 1\n' >"$FAKE_STATE/bin/python3"
+                chmod +x "$FAKE_STATE/bin/python3"
+            fi
             . "$EBBFLOW_TEST_ROOT/scripts/lib.sh"
             ebbflow_is_root() { true; }
             ebbflow_ensure_deps \(needs)
@@ -79,6 +86,7 @@ import Testing
         environment["FAKE_DPKG_QUERY"] = fakes["dpkg-query"]
         environment["FAKE_APT_GET"] = fakes["apt-get"]
         if let upgrading { environment["FAKE_UPGRADE"] = upgrading }
+        if venvlessPython { environment["FAKE_NO_VENV"] = "1" }
         let status = try CleanSpawn.run("/bin/bash", ["-c", script], environment: environment)
         let log = (try? String(contentsOf: state.appendingPathComponent("apt.log"), encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOf: state.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
@@ -122,5 +130,19 @@ import Testing
             run.stderr.contains(
                 "error: installing pgbouncer would upgrade installed packages (postgresql-15); nothing was installed"),
             "\(run.stderr)")
+    }
+
+    /// scripts/api-contract's venv: a python3 that cannot make one gets python3-venv, and only
+    /// that when dpkg has python3 already; the other needs ask for nothing more.
+    @Test func thePythonNeedAsksForVenvOnlyWhenMissing() throws {
+        let run = try ensure(
+            "build server pooler python", installed: Self.serverAndBuild + ["pgbouncer", "python3"],
+            venvlessPython: true)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.installed == ["python3-venv"], "\(run.apt)")
+        let none = try ensure(
+            "build server pooler python", installed: Self.serverAndBuild + ["pgbouncer", "python3", "python3-venv"],
+            venvlessPython: true)
+        #expect(none.status == 0 && none.apt.isEmpty, "\(none.apt)")
     }
 }

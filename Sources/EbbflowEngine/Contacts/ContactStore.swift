@@ -133,9 +133,10 @@ public struct AudienceCount: Sendable {
 }
 
 extension ContactStore {
-    /// Contacts filtered by status and segment, in external id order (keyset-friendly).
+    /// Contacts filtered by status and segment, in external id order, after `after` when given:
+    /// a keyset page (the unique index on external_id serves the order and the bound).
     public func list(
-        status: CampaignStatus?, segment: String?, limit: Int, policies: PolicyDocument,
+        status: CampaignStatus?, segment: String?, after: String? = nil, limit: Int, policies: PolicyDocument,
         on connection: isolated PGConnection
     ) throws -> [ContactSummary] {
         let rows = try connection.query(
@@ -145,6 +146,7 @@ extension ContactStore {
             FROM \(identifier: schema.qualified("contacts"))
             WHERE (\(bind: status?.rawValue)::text IS NULL OR campaign_status::text = \(bind: status?.rawValue))
               AND (\(bind: segment)::text IS NULL OR segment = \(bind: segment))
+              AND (\(bind: after)::text IS NULL OR external_id > \(bind: after))
             ORDER BY external_id LIMIT \(bind: limit)
             """
         ).rows

@@ -20,6 +20,17 @@ enum JSONDuplicateKeys {
 
     /// As `first(in:)` for bytes already in an array (an import's NDJSON line, without a copy).
     static func first(in bytes: [UInt8]) -> (key: String, path: String)? {
+        scan(bytes, stopAtFirst: true).first
+    }
+
+    /// Every repeated key, in text order, each with the path of its object: an ingest batch
+    /// refuses each message that holds one and keeps the others.
+    static func all(in bytes: [UInt8]) -> [(key: String, path: String)] {
+        scan(bytes, stopAtFirst: false)
+    }
+
+    private static func scan(_ bytes: [UInt8], stopAtFirst: Bool) -> [(key: String, path: String)] {
+        var found: [(key: String, path: String)] = []
         var stack: [Frame] = []
         var position = 0
         while position < bytes.count {
@@ -43,13 +54,16 @@ enum JSONDuplicateKeys {
                 let key = text(bytes[start..<min(position, bytes.count)])
                 stack[stack.count - 1].expectingKey = false
                 stack[stack.count - 1].key = key
-                if !stack[stack.count - 1].keys.insert(key).inserted { return (key, path(stack.dropLast())) }
+                if !stack[stack.count - 1].keys.insert(key).inserted {
+                    found.append((key, path(stack.dropLast())))
+                    if stopAtFirst { return found }
+                }
             default:
                 break
             }
             position += 1
         }
-        return nil
+        return found
     }
 
     /// A key's text with its escapes resolved, so `"a"` and `"\u0061"` are the same key.

@@ -44,6 +44,11 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
     /// default returns it to email: the practice's advice is to branch re-engaged contacts back
     /// to the active audience; left on ads, a contact who clicked was never mailed again.
     public var onEngagementAfterChannelMove: ChannelMoveEngagement = .returnToEmail
+    /// URL paths whose visit is high intent: a Segment `page` whose URL's path is one of these
+    /// or lies under one (`/pricing` matches `/pricing` and `/pricing/teams`, not `/pricingx`)
+    /// is recorded as `high_intent_visit`, any other page as `page` (0 points by default). Why
+    /// in the policy: which pages show intent is the CRM team's call, per segment if need be.
+    public var highIntentPages: [String] = ["/pricing", "/demo"]
 
     public init() {}
 
@@ -84,6 +89,7 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         case decay, frequencyCap = "frequency_cap", reactivationFormats = "reactivation_formats"
         case maxFutureSkew = "max_future_skew"
         case onEngagementAfterChannelMove = "on_engagement_after_channel_move"
+        case highIntentPages = "high_intent_pages"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -115,6 +121,8 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         onEngagementAfterChannelMove =
             try container.decodeIfPresent(ChannelMoveEngagement.self, forKey: .onEngagementAfterChannelMove)
             ?? defaults.onEngagementAfterChannelMove
+        highIntentPages =
+            try container.decodeIfPresent([String].self, forKey: .highIntentPages) ?? defaults.highIntentPages
     }
 
     /// The bounds of every number, in one table so `docs/bad-input.md` can list them. Why
@@ -130,6 +138,9 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         public static let graceDays = 0.0...Double(InputBounds.maxDays)
         public static let halfLifeDays = 0.01...Double(InputBounds.maxDays)
         public static let capSends = 1...1_000
+        /// At most this many `high_intent_pages`, each a path of 1 to `pagePathBytes` bytes.
+        public static let highIntentPages = 0...100
+        public static let pagePathBytes = 256
     }
 
     /// Refuses a bad value with the field's JSON name, the value and the bound.
@@ -178,6 +189,54 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         } catch {
             throw PolicyError(field: error.field, value: error.value, reason: error.bound)
         }
+        try validateHighIntentPages(field("high_intent_pages"))
+    }
+
+    /// Each page a path (`/` first, no white space, control character, `?` or `#`), bounded in
+    /// count and length: they are compared with every `page` message's URL.
+    private func validateHighIntentPages(_ name: String) throws(PolicyError) {
+        guard Bounds.highIntentPages.contains(highIntentPages.count) else {
+            throw PolicyError(
+                field: name, value: "\(highIntentPages.count) paths",
+                reason: "must list at most \(Bounds.highIntentPages.upperBound) paths")
+        }
+        for (index, path) in highIntentPages.enumerated() {
+            let bytes = path.utf8
+            let clean = !bytes.contains {
+                $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#")
+            }
+            guard bytes.first == UInt8(ascii: "/"), bytes.count <= Bounds.pagePathBytes, clean else {
+                throw PolicyError(
+                    field: "\(name)[\(index)]", value: JSONText.quoted(String(path.prefix(64))),
+                    reason:
+                        """
+                        must be a URL path: "/" first, at most \(Bounds.pagePathBytes) bytes, \
+                        no white space, control character, "?" or "#"
+                        """)
+            }
+        }
+    }
+
+    /// Whether `url` (absolute, or a path) is a high-intent page: its path equals one of
+    /// `highIntentPages` or lies under one. A URL that cannot be read is not.
+    public func isHighIntentPage(_ url: String) -> Bool {
+        guard let path = Self.path(of: url) else { return false }
+        return highIntentPages.contains { page in
+            let prefix = page.hasSuffix("/") && page.count > 1 ? String(page.dropLast()) : page
+            return path == prefix || prefix == "/" || path.hasPrefix(prefix + "/")
+        }
+    }
+
+    /// The path of an absolute URL or of a path (`/pricing?plan=pro` → `/pricing`); an empty path is `/`.
+    static func path(of url: String) -> String? {
+        if url.hasPrefix("/") && !url.hasPrefix("//") {
+            return String(url.prefix { $0 != "?" && $0 != "#" })
+        }
+        // A protocol-relative URL (`//example.com/pricing`) is read as https.
+        let absolute = url.hasPrefix("//") ? "https:" + url : url
+        guard let components = URLComponents(string: absolute), components.scheme != nil else { return nil }
+        let path = components.percentEncodedPath
+        return path.isEmpty ? "/" : path
     }
 
     /// Points for an event; nil for a kind the policy does not name.
@@ -313,11 +372,19 @@ public struct PolicyDocument: Codable, Sendable, Equatable {
     /// (a kind the policy does not name earns 0 and moves no status).
     public static let businessEventKinds: Set<String> = ["purchase", "product_return", "support_ticket", "signup"]
 
-    /// Every event kind ebbflow accepts: the kinds any policy scores, and the business kinds.
+    /// Kinds that arrive from a customer data pipeline (Segment's email spec and `page`): an
+    /// unsubscribe, a bounce, a spam complaint, and a page that is not high intent. Accepted
+    /// whether or not a policy scores them (0 points unless it does) so they are stored and
+    /// never lost: consent kinds must be on record before anything acts on them.
+    public static let unscoredEventKinds: Set<String> = ["unsubscribe", "bounce", "complaint", "page"]
+
+    /// Every event kind ebbflow accepts: the kinds any policy scores, the business kinds and the
+    /// unscored ones.
     /// Import and stream validation both ask this, so a stream can never name a kind that
     /// import would refuse.
     public var acceptedEventKinds: Set<String> {
         Set(self.default.points.keys).union(segments.values.flatMap { $0.points.keys }).union(Self.businessEventKinds)
+            .union(Self.unscoredEventKinds)
     }
 
     /// The policy for a segment, or the default.

@@ -95,7 +95,7 @@ extension StreamDefinition {
         func fail(_ field: String, _ reason: String) -> StreamError {
             StreamError(stream: name, field: field, reason: reason)
         }
-        let kinds = knownKinds.union(PolicyDocument.businessEventKinds)
+        let kinds = knownKinds.union(PolicyDocument.businessEventKinds).union(PolicyDocument.unscoredEventKinds)
         func checkKind(_ kind: String, _ field: String) throws(StreamError) {
             guard kinds.contains(kind) else {
                 throw fail(field, "unknown event kind \"\(kind)\" (known: \(kinds.sorted().joined(separator: ", ")))")

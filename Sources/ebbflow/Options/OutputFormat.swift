@@ -1,6 +1,5 @@
 // Human tables and JSON for admin commands: one place decides how rows are printed.
-import EbbflowCore
-import EbbflowQueue
+import EbbflowOperations
 import Foundation
 
 enum Output {
@@ -27,25 +26,9 @@ enum Output {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Proleptic Gregorian, as stored: Foundation's `.iso8601` printed 0001-01-01 as 0001-01-03.
-    static func time(_ date: Date?) -> String { date.map { ISO8601Text.string($0) } ?? "-" }
+    /// An operation's document, printed the way `json(_:)` prints (the library owns the format).
+    static func json(_ document: JSONDocument) throws -> String { try document.encoded() }
 
-    /// A job as `--json` prints it; `args` stays a JSON object, not a string.
-    static func jobObject(_ row: JobRow) -> [String: Any] {
-        var object: [String: Any] = [
-            "id": row.id, "state": row.state, "queue": row.queue, "kind": row.kind,
-            "args": (try? JSONSerialization.jsonObject(with: row.args.bytes, options: [.fragmentsAllowed])) ?? NSNull(),
-            "priority": row.priority, "attempt": row.attempt, "max_attempts": row.maxAttempts,
-            "run_at": time(row.runAt), "created_at": time(row.createdAt),
-            "errors": row.errors.map {
-                ["at": time($0.at), "attempt": $0.attempt, "kind": $0.kind.rawValue, "message": $0.message]
-                    as [String: Any]
-            },
-        ]
-        if let attemptedAt = row.attemptedAt { object["attempted_at"] = time(attemptedAt) }
-        if let finishedAt = row.finishedAt { object["finished_at"] = time(finishedAt) }
-        if let worker = row.lockedBy { object["worker"] = worker }
-        if let key = row.uniqueKey { object["unique_key"] = key }
-        return object
-    }
+    /// Proleptic Gregorian, as stored (one text form, shared with the operations' documents).
+    static func time(_ date: Date?) -> String { OperationTime.text(date) }
 }

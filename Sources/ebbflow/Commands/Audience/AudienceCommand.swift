@@ -2,6 +2,7 @@
 import ArgumentParser
 import EbbflowCore
 import EbbflowEngine
+import EbbflowOperations
 import Foundation
 
 struct AudienceCommand: AsyncParsableCommand {
@@ -18,41 +19,29 @@ struct AudienceCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let contacts = ContactStore(schema: try connection.schemaName)
-        let segment = self.segment
+        let operations = AudienceOperations(schema: try connection.schemaName)
         let database = try await connection.connect()
         if let history {
             let days = Int(try InputBounds.duration(history, field: "--history", minimum: 86_400) / 86_400)
-            let store = AudienceHistory(schema: try connection.schemaName)
-            let rows = try await database.run { try store.history(days: days, segment: segment, on: $0) }
+            let shown = try await operations.history(days: days, segment: segment, on: database)
             if json {
-                print(
-                    try Output.json(
-                        rows.map {
-                            [
-                                "day": Output.time($0.day), "segment": $0.segment, "status": $0.status.rawValue,
-                                "contacts": $0.contacts,
-                            ] as [String: Any]
-                        }))
+                print(try Output.json(shown.document))
             } else {
                 print(
                     Output.table(
                         ["DAY", "SEGMENT", "STATUS", "CONTACTS"],
-                        rows.map {
+                        shown.model.map {
                             [String(Output.time($0.day).prefix(10)), $0.segment, $0.status.rawValue, "\($0.contacts)"]
                         }))
             }
             return
         }
-        let counts = try await database.run { try contacts.audience(segment: segment, on: $0) }
+        let shown = try await operations.now(segment: segment, on: database)
         if json {
-            print(
-                try Output.json(
-                    counts.map {
-                        ["segment": $0.segment, "status": $0.status.rawValue, "contacts": $0.contacts] as [String: Any]
-                    }))
+            print(try Output.json(shown.document))
             return
         }
+        let counts = shown.model
         print(
             Output.table(
                 ["SEGMENT", "STATUS", "CONTACTS"], counts.map { [$0.segment, $0.status.rawValue, "\($0.contacts)"] }))

@@ -2,11 +2,15 @@
 import ArgumentParser
 import EbbflowCore
 import EbbflowEngine
+import EbbflowOperations
 import Foundation
 
 struct ContactsListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List contacts by status and segment.")
+
+    /// The command line reads one page as large as asked (the API's pages are smaller).
+    static let maximumLimit = 1_000_000
 
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "active, engaged, inactive, reactivated or suppressed.") var status: String?
@@ -15,42 +19,23 @@ struct ContactsListCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
-        if let status, CampaignStatus(rawValue: status) == nil {
-            throw InputError(
-                "--status must be one of \(CampaignStatus.allCases.map(\.rawValue).joined(separator: ", ")); got \(status)"
-            )
-        }
-        _ = try InputBounds.integer(limit, field: "--limit", in: 1...1_000_000)
+        _ = try ContactOperations.status(status)
+        _ = try ContactOperations.limit(limit, maximum: Self.maximumLimit)
     }
 
     func run() async throws {
-        let schema = try connection.schemaName
-        let (contacts, policies) = (ContactStore(schema: schema), PolicyStore(schema: schema))
-        let (status, segment, limit) = (self.status.flatMap(CampaignStatus.init(rawValue:)), self.segment, self.limit)
-        let database = try await connection.connect()
-        let rows = try await database.run { connection in
-            try contacts.list(
-                status: status, segment: segment, limit: limit, policies: try policies.load(on: connection),
-                on: connection)
-        }
+        let operations = ContactOperations(schema: try connection.schemaName)
+        let page = try await operations.list(
+            status: status, segment: segment, limit: limit, maximumLimit: Self.maximumLimit,
+            on: try await connection.connect())
         if json {
-            print(
-                try Output.json(
-                    rows.map {
-                        [
-                            "external_id": $0.externalID, "email": $0.email ?? NSNull(), "segment": $0.segment,
-                            "campaign_status": $0.status.rawValue,
-                            "engagement_score": $0.engagementScore,
-                            "last_engagement_at": $0.lastEngagementAt.map { Output.time($0) } ?? NSNull(),
-                            "channel": $0.channel,
-                        ] as [String: Any]
-                    }))
+            print(try Output.json(page.itemsDocument))
             return
         }
         print(
             Output.table(
                 ["EXTERNAL ID", "SEGMENT", "STATUS", "SCORE", "LAST ENGAGEMENT", "CHANNEL"],
-                rows.map {
+                page.rows.map {
                     [
                         $0.externalID, $0.segment, $0.status.rawValue, String(format: "%.1f", $0.engagementScore),
                         Output.time($0.lastEngagementAt), $0.channel,

@@ -1,6 +1,7 @@
 // `ebbflow experiments list`: Every experiment of the stored streams, with its sends and promoted winner.
 import ArgumentParser
 import EbbflowEngine
+import EbbflowOperations
 import Foundation
 
 struct ExperimentsListCommand: AsyncParsableCommand {
@@ -11,24 +12,13 @@ struct ExperimentsListCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let store = ExperimentStore(schema: try connection.schemaName)
-        let database = try await connection.connect()
-        let rows = try await database.run { connection in
-            try store.list(on: connection).map { info in (info, try store.tallies(info, on: connection)) }
-        }
+        let operations = ExperimentOperations(schema: try connection.schemaName)
+        let shown = try await operations.list(on: try await connection.connect())
         if json {
-            print(
-                try Output.json(
-                    rows.map { info, tallies -> [String: Any] in
-                        [
-                            "name": info.experiment.name, "stream": info.stream, "step": info.step,
-                            "metric": info.experiment.metric.rawValue,
-                            "variants": tallies.map { ["name": $0.name, "sends": $0.sends] as [String: Any] },
-                            "promoted": info.promoted?.variant ?? NSNull(),
-                        ]
-                    }))
+            print(try Output.json(shown.document))
             return
         }
+        let rows = shown.model.map { ($0.info, $0.tallies) }
         print(
             Output.table(
                 ["NAME", "STREAM", "STEP", "METRIC", "SENDS", "PROMOTED"],

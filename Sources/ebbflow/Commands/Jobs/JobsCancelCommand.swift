@@ -1,6 +1,6 @@
 // `ebbflow jobs cancel ID`: cancel a job that has not started.
 import ArgumentParser
-import EbbflowQueue
+import EbbflowOperations
 
 struct JobsCancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,10 +10,7 @@ struct JobsCancelCommand: AsyncParsableCommand {
     @Argument(help: "Job id.") var id: Int64
 
     func run() async throws {
-        let store = JobStore(schema: try connection.schemaName)
-        let database = try await connection.connect()
-        let id = self.id
-        try await database.withTransaction { try store.cancel(id, on: $0) }
-        print("cancelled job \(id)")
+        let operations = JobOperations(schema: try connection.schemaName)
+        print(try await operations.cancel(id: id, on: try await connection.connect()).message)
     }
 }

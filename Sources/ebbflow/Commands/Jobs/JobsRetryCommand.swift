@@ -1,5 +1,6 @@
 // `ebbflow jobs retry ID | --discarded [--kind K]`: put discarded or cancelled jobs back in the queue.
 import ArgumentParser
+import EbbflowOperations
 import EbbflowQueue
 
 struct JobsRetryCommand: AsyncParsableCommand {
@@ -17,24 +18,15 @@ struct JobsRetryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = JobStore(schema: try connection.schemaName)
         let database = try await connection.connect()
-        let (id, kind) = (self.id, self.kind)
+        if let id {
+            let operations = JobOperations(schema: try connection.schemaName)
+            print(try await operations.retry(id: id, on: database).message)
+            return
+        }
+        let store = JobStore(schema: try connection.schemaName)
+        let kind = self.kind
         let (moved, kept) = try await database.withTransaction { connection in
-            if let id {
-                guard let job = try store.find(id, on: connection) else { throw QueueError.notFound(id) }
-                guard ["discarded", "cancelled"].contains(job.state) else {
-                    throw QueueError.wrongState(id, job.state, "retry")
-                }
-                let moved = try store.retryFinished([id], on: connection)
-                if moved.isEmpty, let key = job.uniqueKey,
-                    let holder = try store.holder(ofUniqueKey: key, on: connection)
-                {
-                    throw QueueError.invalid(
-                        "job \(id) was not retried: its unique key \"\(key)\" is held by unfinished job \(holder)")
-                }
-                return (moved, 0)
-            }
             let candidates = try store.discardedIDs(kind: kind, limit: 1_000_000, on: connection)
             let moved = try store.retryFinished(candidates, on: connection)
             return (moved, candidates.count - moved.count)

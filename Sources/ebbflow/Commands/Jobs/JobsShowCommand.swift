@@ -1,5 +1,6 @@
 // `ebbflow jobs show ID`: a job's args, timings and every attempt's error.
 import ArgumentParser
+import EbbflowOperations
 import EbbflowQueue
 import Foundation
 
@@ -11,14 +12,13 @@ struct JobsShowCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let store = JobStore(schema: try connection.schemaName)
-        let database = try await connection.connect()
-        let id = self.id
-        guard let row = try await database.run({ try store.find(id, on: $0) }) else { throw QueueError.notFound(id) }
+        let operations = JobOperations(schema: try connection.schemaName)
+        let shown = try await operations.show(id: id, on: try await connection.connect())
         if json {
-            print(try Output.json(Output.jobObject(row)))
+            print(try Output.json(shown.document))
             return
         }
+        let row = shown.model
         print(
             """
             job \(row.id): \(row.kind) on queue \(row.queue), \(row.state)

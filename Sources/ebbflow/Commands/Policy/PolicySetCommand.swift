@@ -1,6 +1,6 @@
 // `ebbflow policy set`: Validate and store a policy document (FILE or - for stdin).
 import ArgumentParser
-import EbbflowEngine
+import EbbflowOperations
 import Foundation
 
 struct PolicySetCommand: AsyncParsableCommand {
@@ -13,10 +13,7 @@ struct PolicySetCommand: AsyncParsableCommand {
 
     func run() async throws {
         let data = try readDocument(file)
-        do { _ = try PolicyDocument.parse(data) } catch { throw InputError("\(error); the stored policy is unchanged") }
-        let store = PolicyStore(schema: try connection.schemaName)
-        let database = try await connection.connect()
-        _ = try await database.run { try store.save(data, on: $0) }
-        print("policy stored")
+        let operations = PolicyOperations(schema: try connection.schemaName)
+        print(try await operations.set(document: data, on: try await connection.connect()).message)
     }
 }

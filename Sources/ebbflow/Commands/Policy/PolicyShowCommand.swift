@@ -1,6 +1,6 @@
 // `ebbflow policy show`: Print the policy in force (defaults filled in), or the stored one with why it no longer loads.
 import ArgumentParser
-import EbbflowEngine
+import EbbflowOperations
 import Foundation
 
 struct PolicyShowCommand: AsyncParsableCommand {
@@ -15,26 +15,20 @@ struct PolicyShowCommand: AsyncParsableCommand {
     /// the engine refuses that policy until `policy set` replaces it. Keys the release ignores
     /// are a warning only (exit 0).
     func run() async throws {
-        let store = PolicyStore(schema: try connection.schemaName)
-        let database = try await connection.connect()
-        let (stored, document) = try await database.run { connection in
-            let stored = try store.stored(on: connection)
-            return (stored, try? store.load(on: connection))
-        }
-        if let document {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(document), as: UTF8.self))
-            if let problem = stored?.problem { FileHandle.standardError.write(Data("warning: \(problem)\n".utf8)) }
+        let operations = PolicyOperations(schema: try connection.schemaName)
+        let view = try await operations.show(on: try await connection.connect()).model
+        if let policy = view.policy {
+            print(String(decoding: try PolicyOperations.policyText(policy), as: UTF8.self))
+            if let problem = view.problem { FileHandle.standardError.write(Data("warning: \(problem)\n".utf8)) }
             return
         }
-        guard let stored else { return }
+        guard let stored = view.stored else { return }
         let pretty =
-            (try? JSONSerialization.jsonObject(with: stored.json))
+            (try? JSONSerialization.jsonObject(with: stored))
             .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.prettyPrinted, .sortedKeys]) }
-            ?? stored.json
+            ?? stored
         print(String(decoding: pretty, as: UTF8.self))
-        FileHandle.standardError.write(Data("error: \(stored.problem ?? "the stored policy does not load")\n".utf8))
+        FileHandle.standardError.write(Data("error: \(view.problem ?? "the stored policy does not load")\n".utf8))
         throw ExitCode.failure
     }
 }

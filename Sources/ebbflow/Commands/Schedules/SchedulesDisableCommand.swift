@@ -1,6 +1,6 @@
 // `ebbflow schedules disable NAME`: Disable a schedule (it keeps its definition).
 import ArgumentParser
-import EbbflowQueue
+import EbbflowOperations
 
 struct SchedulesDisableCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,9 +10,7 @@ struct SchedulesDisableCommand: AsyncParsableCommand {
     @Argument(help: "Schedule name.") var name: String
 
     func run() async throws {
-        let name = self.name
-        try await connection.actOnSchedule(name, done: "disabled") { schedules, connection in
-            try schedules.setEnabled(name, false, on: connection)
-        }
+        let operations = ScheduleOperations(schema: try connection.schemaName)
+        print(try await operations.setEnabled(name: name, false, on: try await connection.connect()).message)
     }
 }

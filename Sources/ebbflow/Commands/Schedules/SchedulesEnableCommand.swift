@@ -1,6 +1,6 @@
 // `ebbflow schedules enable NAME`: Enable a schedule.
 import ArgumentParser
-import EbbflowQueue
+import EbbflowOperations
 
 struct SchedulesEnableCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "enable", abstract: "Enable a schedule.")
@@ -9,9 +9,7 @@ struct SchedulesEnableCommand: AsyncParsableCommand {
     @Argument(help: "Schedule name.") var name: String
 
     func run() async throws {
-        let name = self.name
-        try await connection.actOnSchedule(name, done: "enabled") { schedules, connection in
-            try schedules.setEnabled(name, true, on: connection)
-        }
+        let operations = ScheduleOperations(schema: try connection.schemaName)
+        print(try await operations.setEnabled(name: name, true, on: try await connection.connect()).message)
     }
 }

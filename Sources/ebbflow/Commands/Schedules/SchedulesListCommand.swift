@@ -1,5 +1,6 @@
 // `ebbflow schedules list`: every schedule with its next and last run.
 import ArgumentParser
+import EbbflowOperations
 import EbbflowQueue
 import Foundation
 
@@ -10,26 +11,13 @@ struct SchedulesListCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let schedules = ScheduleStore(schema: try connection.schemaName)
-        let database = try await connection.connect()
-        let rows = try await database.run { try schedules.list(on: $0) }
+        let operations = ScheduleOperations(schema: try connection.schemaName)
+        let shown = try await operations.list(on: try await connection.connect())
         if json {
-            print(
-                try Output.json(
-                    rows.map {
-                        [
-                            "name": $0.name, "cron": $0.cron, "tz": $0.timeZone, "kind": $0.kind, "queue": $0.queue,
-                            "enabled": $0.enabled,
-                            "args":
-                                (try? JSONSerialization.jsonObject(with: $0.args.bytes, options: [.fragmentsAllowed]))
-                                ?? NSNull(),
-                            "priority": $0.priority, "max_attempts": $0.maxAttempts,
-                            "next_run_at": Output.time($0.nextRunAt),
-                            "last_run_at": $0.lastRunAt.map { Output.time($0) } ?? NSNull(),
-                        ] as [String: Any]
-                    }))
+            print(try Output.json(shown.document))
             return
         }
+        let rows = shown.model
         print(
             Output.table(
                 ["NAME", "CRON", "TZ", "KIND", "ENABLED", "NEXT RUN", "LAST RUN"],

@@ -1,6 +1,6 @@
 // `ebbflow schedules run-now NAME`: Make a schedule due now; the next scheduler pass enqueues it.
 import ArgumentParser
-import EbbflowQueue
+import EbbflowOperations
 
 struct SchedulesRunNowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,12 +10,7 @@ struct SchedulesRunNowCommand: AsyncParsableCommand {
     @Argument(help: "Schedule name.") var name: String
 
     func run() async throws {
-        let schedules = ScheduleStore(schema: try connection.schemaName)
-        let database = try await connection.connect()
-        let name = self.name
-        let enabled = try await database.run { try schedules.runNow(name, on: $0) }
-        guard let enabled else { throw QueueError.invalid("no schedule named \"\(name)\"") }
-        // A disabled schedule is never fired: say so rather than promise a run that will not come.
-        print(enabled ? "schedule \(name) due now" : "schedule \(name) due now, but disabled: it fires once enabled")
+        let operations = ScheduleOperations(schema: try connection.schemaName)
+        print(try await operations.runNow(name: name, on: try await connection.connect()).message)
     }
 }

@@ -1,6 +1,7 @@
 // `ebbflow streams list`: The stored streams, highest manual priority first.
 import ArgumentParser
 import EbbflowEngine
+import EbbflowOperations
 import Foundation
 
 struct StreamsListCommand: AsyncParsableCommand {
@@ -11,23 +12,13 @@ struct StreamsListCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let store = StreamStore(schema: try connection.schemaName)
-        let database = try await connection.connect()
-        let (streams, broken) = try await database.run { try store.listChecked(on: $0) }
+        let operations = StreamOperations(schema: try connection.schemaName)
+        let shown = try await operations.list(on: try await connection.connect())
         if json {
-            print(
-                try Output.json(
-                    streams.map { stream -> [String: Any] in
-                        [
-                            "name": stream.definition.name, "mode": stream.definition.mode.rawValue,
-                            "priority": stream.definition.priority ?? NSNull(),
-                            "version": stream.version, "steps": stream.definition.steps.count,
-                            "exits": stream.definition.exits,
-                            "updated_at": Output.time(stream.updatedAt),
-                        ]
-                    } + broken.map { ["name": $0.name, "version": $0.version, "not_running": $0.problem] }))
+            print(try Output.json(shown.document))
             return
         }
+        let (streams, broken) = (shown.model.streams, shown.model.broken)
         // A stored stream today's bounds refuse is not run; said here so it is not missed.
         defer {
             for stream in broken {

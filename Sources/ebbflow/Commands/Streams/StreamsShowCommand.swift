@@ -1,6 +1,7 @@
 // `ebbflow streams show`: one stored stream: its definition as stored, its version, and its members per version.
 import ArgumentParser
 import EbbflowEngine
+import EbbflowOperations
 import Foundation
 
 struct StreamsShowCommand: AsyncParsableCommand {
@@ -12,22 +13,13 @@ struct StreamsShowCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let store = StreamStore(schema: try connection.schemaName)
-        let database = try await connection.connect()
-        guard let found = try await database.run({ try store.find(name, on: $0) }) else {
-            throw InputError("no stream named \"\(name)\"")
-        }
-        let stream: StoredStream
-        switch found {
-        case .success(let good): stream = good
-        case .failure(let broken):
-            throw InputError("stream \(broken.name) version \(broken.version) is not running: \(broken.problem)")
-        }
-        let members = try await database.run { [name] in try store.membersByVersion(name, on: $0) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let definition = String(decoding: try encoder.encode(stream.definition), as: UTF8.self)
+        let operations = StreamOperations(schema: try connection.schemaName)
+        let shown = try await operations.show(name: name, on: try await connection.connect())
+        let (stream, members) = (shown.model.stream, shown.model.members)
         if json {
+            // The layout this command has always printed (one line, the definition pretty); the
+            // API sends `shown.document`, the same fields.
+            let definition = String(decoding: try StreamOperations.definitionText(stream.definition), as: UTF8.self)
             let byVersion = members.map { "{\"version\": \($0.version), \"members\": \($0.members)}" }.joined(
                 separator: ", ")
             print(

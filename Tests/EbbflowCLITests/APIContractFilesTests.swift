@@ -1,0 +1,107 @@
+// openapi.yaml, docker-compose.yml and the Dockerfile say what issue 16 promises about `ebbflow serve`.
+import Foundation
+import Testing
+import Yams
+
+@Suite struct APIContractFilesTests {
+    /// The repository root, from this file's place in it.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func yaml(_ name: String) throws -> [String: Any] {
+        let text = try String(contentsOf: root.appendingPathComponent(name), encoding: .utf8)
+        return try #require(try Yams.load(yaml: text) as? [String: Any], "\(name) is a mapping")
+    }
+
+    /// Every route of the issue, with the scope it needs: what the server, the tests and the
+    /// README are built to. A route renamed or dropped here breaks clients, so it fails first.
+    static let routes: [(method: String, path: String, scope: String)] = [
+        ("get", "/healthz", "none"), ("get", "/readyz", "none"), ("get", "/metrics", "none"),
+        ("get", "/openapi.yaml", "none"),
+        ("post", "/v1/track", "ingest"), ("post", "/v1/identify", "ingest"), ("post", "/v1/page", "ingest"),
+        ("post", "/v1/batch", "ingest"), ("post", "/v1/events", "ingest"),
+        ("get", "/v1/contacts/{external_id}", "read"), ("get", "/v1/contacts", "read"),
+        ("get", "/v1/audience", "read"), ("get", "/v1/audience/history", "read"), ("get", "/v1/jobs", "read"),
+        ("get", "/v1/jobs/{id}", "read"), ("get", "/v1/schedules", "read"), ("get", "/v1/streams", "read"),
+        ("get", "/v1/streams/{name}", "read"), ("get", "/v1/experiments", "read"),
+        ("get", "/v1/experiments/{name}", "read"),
+        ("post", "/v1/jobs/{id}/retry", "admin"), ("post", "/v1/jobs/{id}/cancel", "admin"),
+        ("post", "/v1/schedules/{name}/run", "admin"), ("post", "/v1/schedules/{name}/enable", "admin"),
+        ("post", "/v1/schedules/{name}/disable", "admin"), ("put", "/v1/policy", "admin"),
+        ("put", "/v1/streams", "admin"), ("post", "/v1/experiments/{name}/promote", "admin"),
+    ]
+
+    /// The names of a security requirement list (`[{bearerAuth: []}, {basicAuth: []}]`).
+    static func schemes(_ value: Any?) -> Set<String> {
+        Set(((value as? [[String: Any]]) ?? []).flatMap(\.keys))
+    }
+
+    /// The keys of a mapping, or none.
+    static func keys(_ value: Any?) -> Set<String> { Set(((value as? [String: Any]) ?? [:]).keys) }
+
+    @Test func openAPIDescribesEveryRouteWithItsAuthAndAnswers() throws {
+        let document = try Self.yaml("openapi.yaml")
+        #expect(document["openapi"] as? String == "3.1.0")
+        let paths = try #require(document["paths"] as? [String: Any])
+        let described = paths.flatMap { path, item in
+            ((item as? [String: Any]) ?? [:]).keys.filter { ["get", "post", "put", "delete", "patch"].contains($0) }
+                .map { "\($0) \(path)" }
+        }
+        #expect(Set(described) == Set(Self.routes.map { "\($0.method) \($0.path)" }), "no route more or less")
+        for route in Self.routes {
+            let operation = try #require(
+                (paths[route.path] as? [String: Any])?[route.method] as? [String: Any], "\(route)")
+            let security = Self.schemes(operation["security"] ?? document["security"])
+            let codes = Self.keys(operation["responses"])
+            switch route.scope {
+            case "none":
+                #expect(security.isEmpty, "\(route.path) needs no key")
+            case "ingest":
+                #expect(security == ["bearerAuth", "basicAuth"], "\(route.path): bearer or Segment's Basic")
+                #expect(codes.isSuperset(of: ["200", "400", "401", "403", "413", "415", "429"]), "\(route.path)")
+            default:
+                #expect(security == ["bearerAuth"], "\(route.path): bearer only")
+                #expect(codes.isSuperset(of: ["200", "401", "403", "429"]), "\(route.path)")
+                if route.path.contains("{") { #expect(codes.contains("404"), "\(route.path)") }
+            }
+        }
+        let components = try #require(document["components"] as? [String: Any])
+        let schemes = try #require(components["securitySchemes"] as? [String: [String: Any]])
+        #expect(schemes["bearerAuth"]?["scheme"] as? String == "bearer")
+        #expect(schemes["basicAuth"]?["scheme"] as? String == "basic")
+        let responses = try #require(components["responses"] as? [String: [String: Any]])
+        let tooMany = try #require(responses["TooManyRequests"]?["headers"] as? [String: Any])
+        #expect(tooMany["Retry-After"] != nil, "429 carries Retry-After")
+        let schemas = try #require(components["schemas"] as? [String: [String: Any]])
+        #expect(schemas["Error"]?["required"] as? [String] == ["error"])
+        #expect(Self.keys(schemas["Error"]?["properties"]) == ["error", "field"])
+        #expect(schemas["IngestReport"]?["required"] as? [String] == ["accepted", "rejected"])
+        #expect(Self.keys(schemas["RejectedMessage"]?["properties"]) == ["index", "messageId", "reason"])
+        #expect(schemas["MessageCommon"]?["required"] as? [String] == ["userId"], "ebbflow requires userId")
+        #expect(schemas["ContactPage"]?["required"] as? [String] == ["contacts", "next_cursor"])
+        #expect(schemas["JobPage"]?["required"] as? [String] == ["jobs", "next_cursor"])
+    }
+
+    /// The compose `serve` service: the worker's image, 0.0.0.0 inside its private network but
+    /// published on the host's loopback only, healthy only when /readyz says so, after migrate.
+    @Test func composeRunsServeOnLoopbackAfterMigrate() throws {
+        let services = try #require(try Self.yaml("docker-compose.yml")["services"] as? [String: [String: Any]])
+        let serve = try #require(services["serve"], "a serve service")
+        let worker = try #require(services["worker"])
+        #expect(serve["image"] as? String == worker["image"] as? String && serve["image"] != nil, "the worker's image")
+        #expect(serve["command"] as? [String] == ["serve", "--host", "0.0.0.0", "--port", "8080"])
+        for (name, service) in services {
+            for port in (service["ports"] as? [String]) ?? [] {
+                #expect(port.hasPrefix("127.0.0.1:"), "\(name) publishes \(port) beyond the host's loopback")
+            }
+        }
+        #expect((serve["ports"] as? [String])?.first?.hasSuffix(":8080") == true)
+        let check = ((serve["healthcheck"] as? [String: Any])?["test"] as? [String])?.joined(separator: " ") ?? ""
+        #expect(check.contains("/readyz"), "\(check)")
+        let dependsOn = serve["depends_on"] as? [String: [String: String]]
+        #expect(dependsOn?["migrate"]?["condition"] == "service_completed_successfully")
+        #expect(dependsOn?["postgres"]?["condition"] == "service_healthy")
+        let dockerfile = try String(contentsOf: Self.root.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        #expect(dockerfile.split(separator: "\n").contains("EXPOSE 8080"))
+    }
+}
