@@ -9,17 +9,22 @@ struct BatchLoad {
     let requests: [[UInt8]]
     let eventsPerRequest: [Int]
     let connections: Int
+    let servePID: Int32
 
     struct Outcome {
         var seconds: Double
         var accepted: Int
         var reconnects: Int
+        /// CPU seconds of the serve process and of this generator during the load.
+        var serveCPU: Double
+        var generatorCPU: Double
     }
 
     func run() async throws -> Outcome {
         let counter = RequestCounter()
         let (requests, expected, port) = (self.requests, self.eventsPerRequest, self.port)
         let clients = try (0..<connections).map { _ in SendableConnection(try HTTPLoadConnection(port: port)) }
+        let cpuBefore = (ProcessCPU.seconds(pid: servePID) ?? .nan, ProcessCPU.seconds(pid: getpid()) ?? .nan)
         let started = Monotonic.now()
         let totals = try await LoadThreads.run(connections, name: "batch") {
             thread -> (accepted: Int, reconnects: Int) in
@@ -42,7 +47,9 @@ struct BatchLoad {
         let seconds = Double(Monotonic.now() - started) / 1e9
         return Outcome(
             seconds: seconds, accepted: totals.reduce(0) { $0 + $1.accepted },
-            reconnects: totals.reduce(0) { $0 + $1.reconnects })
+            reconnects: totals.reduce(0) { $0 + $1.reconnects },
+            serveCPU: (ProcessCPU.seconds(pid: servePID) ?? .nan) - cpuBefore.0,
+            generatorCPU: (ProcessCPU.seconds(pid: getpid()) ?? .nan) - cpuBefore.1)
     }
 
     /// N of `{"accepted": N, "rejected": []}`; nil for any other answer (a rejected message included).

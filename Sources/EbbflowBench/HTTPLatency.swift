@@ -64,6 +64,7 @@ struct HTTPLatency {
         let loadBefore = HTTPBenchReport.loadAverage()
         phase("latency: \(total) tracks at \(settings.rate)/s over \(settings.latencyConnections) connections")
         let sampler = MemorySampler(pid: serve.pid)
+        let cpuBefore = (ProcessCPU.seconds(pid: serve.pid) ?? .nan, ProcessCPU.seconds(pid: getpid()) ?? .nan)
         let outcome = try await OpenLoopLoad(
             port: serve.port, requests: requests, intervalNanoseconds: UInt64(1_000_000_000 / settings.rate),
             connections: settings.latencyConnections,
@@ -75,6 +76,10 @@ struct HTTPLatency {
                 }
             }
         ).run()
+        let cpu = (
+            (ProcessCPU.seconds(pid: serve.pid) ?? .nan) - cpuBefore.0,
+            (ProcessCPU.seconds(pid: getpid()) ?? .nan) - cpuBefore.1
+        )
         let memory = sampler.stop()
         let peak = ProcessMemory.read(pid: serve.pid)?.peak ?? .nan
         let loadAfter = HTTPBenchReport.loadAverage()
@@ -98,7 +103,9 @@ struct HTTPLatency {
             "rep \(rep): \(measured.count) tracks measured after \(warmup) of warm-up (load \(loadBefore) → \(loadAfter)); "
                 + "the generator sent them \(String(format: "%.2f", lags.at(0.5))) ms (p50), "
                 + "\(String(format: "%.2f", lags.at(0.99))) ms (p99), \(String(format: "%.2f", lags.max)) ms (max) after their "
-                + "scheduled time (late when every connection was still waiting); \(outcome.reconnects) reconnects")
+                + "scheduled time (late when every connection was still waiting); \(outcome.reconnects) reconnects; "
+                + "CPU over the \(total) tracks: serve \(String(format: "%.1f", cpu.0)) s, generator and checker \(String(format: "%.1f", cpu.1)) s"
+        )
         let visible = await checker.visible
         let checked = await checker.checked
         let delays = Percentiles(await checker.readDelays)

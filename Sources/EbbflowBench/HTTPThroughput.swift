@@ -34,12 +34,8 @@ struct HTTPThroughput {
             base: Date().addingTimeInterval(-86_400 - Double(count) / 1000),
             idPrefix: "m")
 
-        phase("throughput: preparing \(httpSchema) (migrate, \(settings.contacts) contacts, key)")
-        try await fixture.prepare(httpSchema)
-        let key = try fixture.ingestKey(httpSchema)
-        let http = try await postBatches(events, rep: rep, schema: httpSchema, key: key, into: &report)
-
-        phase("throughput: writing the NDJSON file, preparing \(importSchema)")
+        // The import first, then the API: each into its own fresh schema after a checkpoint.
+        phase("throughput: writing the NDJSON file, preparing \(importSchema) (migrate, \(settings.contacts) contacts)")
         let file = directory.appendingPathComponent("events.ndjson")
         try events.writeNDJSON(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
@@ -51,6 +47,11 @@ struct HTTPThroughput {
         report.notes.append(
             "rep \(rep): events import took \(String(format: "%.1f", imported.seconds)) s (load \(loadBefore) → \(HTTPBenchReport.loadAverage())): "
                 + (imported.output.split(separator: "\n").last.map(String.init) ?? ""))
+
+        phase("throughput: preparing \(httpSchema) (migrate, \(settings.contacts) contacts, key)")
+        try await fixture.prepare(httpSchema)
+        let key = try fixture.ingestKey(httpSchema)
+        let http = try await postBatches(events, rep: rep, schema: httpSchema, key: key, into: &report)
 
         phase("throughput: checking both schemas")
         let connection = try await PGConnection.connect(fixture.database)
@@ -103,7 +104,7 @@ struct HTTPThroughput {
             let sampler = MemorySampler(pid: serve.pid)
             let outcome = try await BatchLoad(
                 port: serve.port, requests: requests, eventsPerRequest: ranges.map(\.count),
-                connections: settings.connections
+                connections: settings.connections, servePID: serve.pid
             ).run()
             let sampled = sampler.stop()
             let peak = ProcessMemory.read(pid: serve.pid)?.peak ?? .nan
@@ -112,7 +113,9 @@ struct HTTPThroughput {
                 outcome.accepted == events.count,
                 "rep \(rep): /v1/batch accepted \(outcome.accepted) of \(events.count) in \(String(format: "%.1f", outcome.seconds)) s "
                     + "(load \(loadBefore) → \(HTTPBenchReport.loadAverage()); \(outcome.reconnects) reconnects; "
-                    + "VmRSS sampled \(sampled.samples)×, highest \(String(format: "%.1f", sampled.maxRSS)) MB)")
+                    + "VmRSS sampled \(sampled.samples)×, highest \(String(format: "%.1f", sampled.maxRSS)) MB; "
+                    + "CPU: serve \(String(format: "%.1f", outcome.serveCPU)) s, generator \(String(format: "%.1f", outcome.generatorCPU)) s)"
+            )
             return (Double(outcome.accepted) / outcome.seconds, peak)
         } catch {
             serve.kill()

@@ -112,6 +112,20 @@ enum ProcessMemory {
     }
 }
 
+/// CPU seconds a process has used (user + system), from /proc/PID/stat: with the wall time of a
+/// phase, how much of the two cores the server and the generator each took.
+enum ProcessCPU {
+    static func seconds(pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        // Fields after the command's closing parenthesis: state is the 3rd field, utime the 14th.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
+
 /// Samples a process's VmRSS every 100 ms on a thread of its own until stopped.
 final class MemorySampler: Sendable {
     private let samples = Mutex<[Double]>([])
