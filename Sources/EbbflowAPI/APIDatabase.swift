@@ -8,7 +8,9 @@ import PostgresClient
 /// Why one gateway: every route reaches PostgreSQL the same way (the pool, libpq on the
 /// connection's own thread, never the cooperative pool), and every route must answer a down
 /// or overloaded database the same way: 503 with `Retry-After`, so a client or a pipeline
-/// like Segment's retries later instead of dropping the data as refused.
+/// like Segment's retries later instead of dropping the data as refused. A commit whose outcome
+/// is unknown (the connection broke during COMMIT) is a 503 too: the client sends again, and
+/// `messageId` makes the repeat store nothing twice.
 public struct APIDatabase: Sendable {
     public let pool: PGPool
     let logger: Logger
@@ -22,9 +24,16 @@ public struct APIDatabase: Sendable {
     public func run<T: Sendable>(_ body: @escaping @Sendable (isolated PGConnection) async throws -> T) async throws
         -> T
     {
+        try await withConnection { connection in try await connection.run(body) }
+    }
+
+    /// Lends a pooled connection to `body`, for library code that hops to its thread itself.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PGConnection) async throws -> T) async throws
+        -> T
+    {
         do {
-            return try await pool.withConnection { connection in try await connection.run(body) }
-        } catch let error as PGError where error.isTransientDatabaseError || error.kind != .server {
+            return try await pool.withConnection(body)
+        } catch let error as PGError where error.isTransientDatabaseError || error.kind == .poolClosed {
             logger.warning("database unavailable for a request", metadata: ["error": "\(error)"])
             throw APIError(
                 .serviceUnavailable, "the database is unavailable; retry later",

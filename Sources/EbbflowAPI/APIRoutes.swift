@@ -1,5 +1,6 @@
 // Every route of the API under /v1/, grouped by the scope a key needs, each group behind authentication.
 import EbbflowCore
+import EbbflowEngine
 import EbbflowHTTP
 import Hummingbird
 import Logging
@@ -17,7 +18,7 @@ public struct APIRoutes: HTTPRoutes {
     let logger: Logger
 
     /// `# HELP` texts of the metrics the API records, for `EbbflowMetrics.bootstrapOnce`.
-    public static let metricsHelp = RequestMetrics.help
+    public static let metricsHelp = RequestMetrics.help.merging(IngestRoutes.help) { first, _ in first }
 
     public init(schema: SchemaName, database: APIDatabase, logger: Logger) {
         self.schema = schema
@@ -30,14 +31,14 @@ public struct APIRoutes: HTTPRoutes {
         let ingest = router.group("v1")
             .add(middleware: RequestMetrics()).add(middleware: InternalErrors(logger: logger))
             .add(middleware: Authenticate(keys: keys, scope: .ingest, acceptsBasic: true))
-        _ = ingest
+        IngestRoutes(service: IngestService(schema: schema), database: database).add(to: ingest)
         let read = router.group("v1")
             .add(middleware: RequestMetrics()).add(middleware: InternalErrors(logger: logger))
             .add(middleware: Authenticate(keys: keys, scope: .read, acceptsBasic: false))
-        _ = read
+        ReadRoutes(schema: schema, database: database).add(to: read)
         let admin = router.group("v1")
             .add(middleware: RequestMetrics()).add(middleware: InternalErrors(logger: logger))
             .add(middleware: Authenticate(keys: keys, scope: .admin, acceptsBasic: false))
-        _ = admin
+        AdminRoutes(schema: schema, database: database).add(to: admin)
     }
 }

@@ -6,6 +6,8 @@ import Synchronization
 /// Why the checks in this order: a request without a valid key learns nothing else (not even
 /// whether the route's scope would have matched); a valid key learns it has the wrong scope
 /// before it spends its rate; only a request that would be served counts against the limit.
+/// A 401 challenges with `Bearer` alone, even where Basic is taken: a `Basic` challenge makes
+/// browsers pop up a password dialog, and Segment's clients send their credentials unasked.
 struct Authenticate: RouterMiddleware {
     typealias Context = HTTPContext
 
@@ -23,7 +25,7 @@ struct Authenticate: RouterMiddleware {
                 acceptsBasic
                     ? "an API key is required: send Authorization: Bearer KEY (or HTTP Basic with the key as user name)"
                     : "an API key is required: send Authorization: Bearer KEY",
-                headers: [.wwwAuthenticate: acceptsBasic ? #"Bearer, Basic realm="ebbflow""# : "Bearer"])
+                headers: [.wwwAuthenticate: "Bearer"])
         }
         guard let caller = try await keys.verify(presented) else {
             throw APIError(

@@ -1,0 +1,77 @@
+// POST and PUT routes of the admin scope: retry and cancel a job, run and switch a schedule, set the policy, apply streams, promote.
+import EbbflowCore
+import EbbflowHTTP
+import EbbflowOperations
+import Foundation
+import Hummingbird
+
+/// Each is the CLI's operation with its validation and messages; the answer is the action's
+/// document (`{"message": "<the line the CLI prints>", ...}`). No action is reachable by GET:
+/// a link, a prefetch or a crawler must never change anything.
+struct AdminRoutes {
+    let schema: SchemaName
+    let database: APIDatabase
+
+    /// Policy and stream documents: generous for a hand-written file, bounded for the server.
+    static let documentLimit = 1_024 * 1_024
+
+    func add(to group: RouterGroup<HTTPContext>) {
+        let (schema, database) = (self.schema, self.database)
+        group.post("jobs/{id}/retry") { request, context in
+            _ = try QueryParameters(request, known: [])
+            let text = try request.pathParameter("id", context)
+            let id = try OperationAnswers.input { try JobOperations.id(text) }
+            return try await answer(database) { try await JobOperations(schema: schema).retry(id: id, on: $0).document }
+        }
+        group.post("jobs/{id}/cancel") { request, context in
+            _ = try QueryParameters(request, known: [])
+            let text = try request.pathParameter("id", context)
+            let id = try OperationAnswers.input { try JobOperations.id(text) }
+            return try await answer(database) {
+                try await JobOperations(schema: schema).cancel(id: id, on: $0).document
+            }
+        }
+        group.post("schedules/{name}/run") { request, context in
+            _ = try QueryParameters(request, known: [])
+            let name = try request.pathParameter("name", context)
+            return try await answer(database) {
+                try await ScheduleOperations(schema: schema).runNow(name: name, on: $0).document
+            }
+        }
+        for (action, enabled) in [("enable", true), ("disable", false)] {
+            group.post(RouterPath(stringLiteral: "schedules/{name}/\(action)")) { request, context in
+                _ = try QueryParameters(request, known: [])
+                let name = try request.pathParameter("name", context)
+                return try await answer(database) {
+                    try await ScheduleOperations(schema: schema).setEnabled(name: name, enabled, on: $0).document
+                }
+            }
+        }
+        group.put("policy") { request, _ in
+            _ = try QueryParameters(request, known: [])
+            _ = try MediaTypes.document.check(request)
+            let body = Data(try await RequestBody.bytes(request, limit: Self.documentLimit))
+            return try await answer(database) {
+                try await PolicyOperations(schema: schema).set(document: body, on: $0).document
+            }
+        }
+        group.put("streams") { request, _ in
+            _ = try QueryParameters(request, known: [])
+            _ = try MediaTypes.document.check(request)
+            let body = Data(try await RequestBody.bytes(request, limit: Self.documentLimit))
+            return try await answer(database) {
+                try await StreamOperations(schema: schema).apply(document: body, on: $0).document
+            }
+        }
+        group.post("experiments/{name}/promote") { request, context in
+            _ = try QueryParameters(request, known: [])
+            _ = try MediaTypes.json.check(request)
+            let name = try request.pathParameter("name", context)
+            let body = Data(try await RequestBody.bytes(request, limit: BodyLimit.message))
+            let variant = try OperationAnswers.input { try OperationInput.variant(fromBody: body) }
+            return try await answer(database) {
+                try await ExperimentOperations(schema: schema).promote(name: name, variant: variant, on: $0).document
+            }
+        }
+    }
+}
