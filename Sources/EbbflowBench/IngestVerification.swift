@@ -13,19 +13,25 @@ enum IngestVerification {
         var rows: Int
         var distinctIDs: Int
         var unapplied: Int
-        var description: String { "\(rows) rows, \(distinctIDs) distinct message ids, \(unapplied) not applied" }
+        /// Jobs left queued (an `apply_events` job per insert would mean the events were not applied inline).
+        var jobs: Int
+        var description: String {
+            "\(rows) rows, \(distinctIDs) distinct message ids, \(unapplied) not applied, \(jobs) jobs queued"
+        }
     }
 
     static func stored(_ schema: SchemaName, on connection: PGConnection) async throws -> Stored {
         let row = try await connection.query(
             """
             SELECT count(*) AS rows, count(DISTINCT provider_event_id) AS ids,
-                   count(*) FILTER (WHERE applied_at IS NULL OR points IS NULL) AS unapplied
+                   count(*) FILTER (WHERE applied_at IS NULL OR points IS NULL) AS unapplied,
+                   (SELECT count(*) FROM \(schema.qualified("jobs"))) AS jobs
             FROM \(schema.qualified("engagement_events"))
             """
         ).rows[0]
         return Stored(
-            rows: try row.decode("rows"), distinctIDs: try row.decode("ids"), unapplied: try row.decode("unapplied"))
+            rows: try row.decode("rows"), distinctIDs: try row.decode("ids"), unapplied: try row.decode("unapplied"),
+            jobs: try row.decode("jobs"))
     }
 
     struct Comparison: CustomStringConvertible {
@@ -45,7 +51,7 @@ enum IngestVerification {
     {
         let (a, b) = (left.qualified("contacts"), right.qualified("contacts"))
         let differs = """
-            a.external_id IS NULL OR b.external_id IS NULL OR a.campaign_status IS DISTINCT FROM b.campaign_status
+            a.external_id IS NULL OR b.external_id IS NULL OR a.campaign_status::text IS DISTINCT FROM b.campaign_status::text
             OR abs(a.engagement_score - b.engagement_score) > 1e-6 OR a.last_engagement_at IS DISTINCT FROM b.last_engagement_at
             """
         let row = try await connection.query(
