@@ -69,7 +69,9 @@ struct HTTPBenchmark: AsyncParsableCommand {
     }
 
     private var ebbflowPath: String {
-        ebbflow ?? Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("ebbflow").path
+        ebbflow
+            ?? Bundle.main.executableURL.map { $0.deletingLastPathComponent().appendingPathComponent("ebbflow").path }
+            ?? ".build/release/ebbflow"
     }
 
     func run() async throws {
