@@ -9,6 +9,11 @@ struct EventSQL: Sendable {
 
     /// Events $1 not applied yet, each with its contact, all locked, in contact then event
     /// order: every applier locks contacts in id order, so concurrent batches cannot deadlock.
+    /// NO KEY UPDATE, not UPDATE: no key changes here, and FOR UPDATE also waits on the KEY
+    /// SHARE locks that inserting events takes on their contacts (the foreign key check). The API
+    /// inserts and applies in one transaction, so two batches sharing two contacts each held the
+    /// other's KEY SHARE and deadlocked (a second lost each time, at deadlock_timeout) whatever
+    /// the order.
     var lockEventsAndContacts: String {
         """
         SELECT e.id AS event_id, e.kind, e.occurred_at, e.machine_open, c.id AS contact_id, c.segment,
@@ -18,7 +23,7 @@ struct EventSQL: Sendable {
         FROM \(events) e JOIN \(contacts) c ON c.id = e.contact_id
         WHERE e.id = ANY($1) AND e.applied_at IS NULL
         ORDER BY c.id, e.id
-        FOR UPDATE OF e, c
+        FOR NO KEY UPDATE OF e, c
         """
     }
 
