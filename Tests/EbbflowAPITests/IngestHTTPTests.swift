@@ -50,6 +50,15 @@ import Testing
                 .status == 401)
             // Revoked, the key is refused on its next request; nothing in the log shows a key.
             #expect(try await server.ebbflow(["keys", "revoke", "site"]).exitCode == 0)
+            // A process remembers a verified key for a second: refused within it, for good.
+            var refusedAfter: Int? = nil
+            for attempt in 0..<100 where refusedAfter == nil {
+                if try await client.post("/v1/track", key: ingest, json: message).status == 401 {
+                    refusedAfter = attempt
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(refusedAfter != nil)
             #expect(try await client.post("/v1/track", key: ingest, json: message).status == 401)
             #expect(!server.log.contains(ingest.split(separator: "_").last!))
             #expect(!server.log.contains(read.split(separator: "_").last!))

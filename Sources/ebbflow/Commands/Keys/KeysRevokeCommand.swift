@@ -1,10 +1,11 @@
-// `ebbflow keys revoke NAME`: the key stops working at once, for every serve process (each request checks it).
+// `ebbflow keys revoke NAME`: the key stops working within a second, for every serve process.
 import ArgumentParser
 import EbbflowAPI
 
 struct KeysRevokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "revoke", abstract: "Revoke the active key called NAME: its next request is refused.")
+        commandName: "revoke",
+        abstract: "Revoke the active key called NAME: refused by every serve process within a second.")
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The key's name.") var name: String

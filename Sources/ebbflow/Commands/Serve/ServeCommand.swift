@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
     var host: String?
     @Option(help: "Port to listen on (0: any free port, logged). Default: $EBBFLOW_HTTP_PORT, else 8080.")
     var port: Int?
-    @Option(help: "Database connections shared by the requests in flight (1...500).") var connections = 10
+    @Option(help: "Database connections shared by the requests in flight (1...500).") var connections = 20
     @Option(help: "Seconds requests in flight get to finish after SIGTERM (0...3600).") var shutdownTimeout = 30.0
 
     func validate() throws {
