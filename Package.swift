@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // The HTTP layer (/metrics, /healthz, /readyz today; the API of `ebbflow serve` next), on SwiftNIO.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Hummingbird's own networking, named for the one channel handler the server adds (ClosingResponses).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
         // SHA-256 of API keys now; the providers' webhook signatures (HMAC, ECDSA P-256) next.
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
@@ -102,6 +105,8 @@ let package = Package(
             dependencies: [
                 "EbbflowMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,6 +129,8 @@ let package = Package(
             dependencies: [
                 "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowOperations", "EbbflowHTTP", "PostgresClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

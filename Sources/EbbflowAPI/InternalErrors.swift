@@ -1,4 +1,4 @@
-// The last guard of every /v1/ route: an error that is not an API answer becomes a logged 500 in JSON, its details kept in the log.
+// The last guard of every /v1/ route: Hummingbird's refusals in JSON, and any other error a logged 500 in JSON, its details in the log.
 import EbbflowHTTP
 import Hummingbird
 import Logging
@@ -16,6 +16,11 @@ struct InternalErrors: RouterMiddleware {
     {
         do {
             return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPError {
+            // Hummingbird's own refusals answer in the API's shape too, status and headers kept.
+            throw APIError(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
         } catch let error as any HTTPResponseError {
             throw error
         } catch {

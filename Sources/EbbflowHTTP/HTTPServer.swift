@@ -51,7 +51,10 @@ public struct HTTPServer: Service {
         let listening = Atomic<Bool>(false)
         let application = Application(
             router: HTTPRouter.serving(routes),
-            server: .http1(configuration: .init(idleTimeout: .nanoseconds(Self.nanoseconds(idleTimeout)))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [ClosingResponses()],
+                    idleTimeout: .nanoseconds(Self.nanoseconds(idleTimeout)))),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
             onServerRunning: { channel in
                 listening.store(true, ordering: .releasing)

@@ -36,6 +36,34 @@ import Testing
         }
     }
 
+    @Test func sigtermFinishesARequestInFlightAndTakesNoNewOnes() async throws {
+        try await ServeProcess.with { server in
+            let key = try await server.createKey("site", scope: "ingest")
+            let body = #"{"userId": "c-slow", "event": "click", "messageId": "in-flight-1"}"#
+            let connection = try RawHTTPConnection(port: server.port)
+            let head =
+                "POST /v1/track HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer \(key)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+            // The request is in flight: its head and half its body are in, the rest comes after SIGTERM.
+            #expect(connection.send(head + body.prefix(10)))
+            try await Task.sleep(for: .milliseconds(200))
+            server.kill(SIGTERM)
+            // Shutting down: not ready, then no new connection is answered.
+            let client = APIClient(server: server)
+            var refused = false
+            for _ in 0..<600 where !refused {
+                refused = (try? await client.send("GET", "/readyz"))?.status != 200
+                if !refused { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(refused)
+            #expect(connection.send(String(body.dropFirst(10))))
+            let response = connection.responseAfterEnd()
+            #expect(response.hasPrefix("HTTP/1.1 200"), "\(response.prefix(300))")
+            #expect(server.waitForExit() == 0)
+            #expect(try await IngestHTTPTests.storedCount(server, messageIDs: ["in-flight-1"]) == 1)
+        }
+    }
+
     @Test func anUnmigratedSchemaIsRefusedInOneLine() async throws {
         let schema = TestDatabase.uniqueSchemaName("bare")
         let result = try await EbbflowBinary.run(["serve", "--schema", schema, "--port", "0"], timeout: .seconds(60))
