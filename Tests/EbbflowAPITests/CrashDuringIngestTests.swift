@@ -32,7 +32,7 @@ import Testing
             }
             // Kill once a few batches are in, while both clients have one in flight.
             while tally.acknowledged.withLock({ $0.count }) < 2_000 { try await Task.sleep(for: .milliseconds(5)) }
-            server.kill(SIGKILL)
+            await server.kill(SIGKILL)
             for sender in senders { await sender.value }
             let acked = tally.acknowledged.withLock { $0 }
             #expect(tally.failed.withLock { $0 } >= 1, "the kill should have cut a request short")

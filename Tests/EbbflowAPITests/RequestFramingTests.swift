@@ -14,13 +14,13 @@ import Testing
         try await ServeProcess.with { server in
             let key = try await server.createKey("site", scope: "ingest")
             let connection = try RawHTTPConnection(port: server.port)
-            #expect(connection.send(Self.chunkedHead("/v1/batch", key: key)))
+            #expect(await connection.send(Self.chunkedHead("/v1/batch", key: key)))
             // 64 KB chunks, up to 64 MB: far past 500 KB, and more than any socket buffers hold.
             let chunk =
                 Array("10000\r\n".utf8) + [UInt8](repeating: UInt8(ascii: " "), count: 65_536) + Array("\r\n".utf8)
             var sent = 0
-            while sent < 1_024, connection.send(chunk) { sent += 1 }
-            let response = connection.responseAfterEnd()
+            while sent < 1_024, await connection.send(chunk) { sent += 1 }
+            let response = await connection.responseAfterEnd()
             #expect(response.hasPrefix("HTTP/1.1 413"), "\(response.prefix(300))")
             #expect(response.lowercased().contains("connection: close"))
             #expect(response.contains("larger than 500 KB"))
@@ -33,8 +33,8 @@ import Testing
         try await ServeProcess.with { server in
             let key = try await server.createKey("site", scope: "ingest")
             let connection = try RawHTTPConnection(port: server.port)
-            #expect(connection.send(Self.chunkedHead("/v1/track", key: key) + "zz\r\n{}\r\n0\r\n\r\n"))
-            let response = connection.responseAfterEnd()
+            #expect(await connection.send(Self.chunkedHead("/v1/track", key: key) + "zz\r\n{}\r\n0\r\n\r\n"))
+            let response = await connection.responseAfterEnd()
             #expect(response.hasPrefix("HTTP/1.1 400"), "\(response.prefix(300))")
             #expect(response.contains("{\"error\":\"the request body could not be read"))
             #expect(!server.log.contains("request failed"))

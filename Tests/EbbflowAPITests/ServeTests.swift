@@ -31,8 +31,8 @@ import Testing
 
     @Test func sigtermExitsZero() async throws {
         try await ServeProcess.with { server in
-            server.kill(SIGTERM)
-            #expect(server.waitForExit() == 0)
+            await server.kill(SIGTERM)
+            #expect(await server.waitForExit() == 0)
         }
     }
 
@@ -45,9 +45,9 @@ import Testing
                 "POST /v1/track HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer \(key)\r\n"
                 + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
             // The request is in flight: its head and half its body are in, the rest comes after SIGTERM.
-            #expect(connection.send(head + body.prefix(10)))
+            #expect(await connection.send(head + body.prefix(10)))
             try await Task.sleep(for: .milliseconds(200))
-            server.kill(SIGTERM)
+            await server.kill(SIGTERM)
             // Shutting down: not ready, then no new connection is answered.
             let client = APIClient(server: server)
             var refused = false
@@ -56,10 +56,10 @@ import Testing
                 if !refused { try await Task.sleep(for: .milliseconds(50)) }
             }
             #expect(refused)
-            #expect(connection.send(String(body.dropFirst(10))))
-            let response = connection.responseAfterEnd()
+            #expect(await connection.send(String(body.dropFirst(10))))
+            let response = await connection.responseAfterEnd()
             #expect(response.hasPrefix("HTTP/1.1 200"), "\(response.prefix(300))")
-            #expect(server.waitForExit() == 0)
+            #expect(await server.waitForExit() == 0)
             #expect(try await IngestHTTPTests.storedCount(server, messageIDs: ["in-flight-1"]) == 1)
         }
     }

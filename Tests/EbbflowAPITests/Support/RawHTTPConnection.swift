@@ -43,8 +43,11 @@ final class RawHTTPConnection: @unchecked Sendable {
     deinit { close(socket) }
 
     /// Sends all of `bytes`; false once the server has closed or reset the connection (or a
-    /// send waited 30 s).
-    func send(_ bytes: [UInt8]) -> Bool {
+    /// send waited 30 s). On a thread of its own: a blocking send on the tests' cooperative
+    /// pool (two threads here) would stall every other suite running beside this one.
+    func send(_ bytes: [UInt8]) async -> Bool { await OffPool.run { self.sendBlocking(bytes) } }
+
+    private func sendBlocking(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes {
@@ -56,10 +59,13 @@ final class RawHTTPConnection: @unchecked Sendable {
         return true
     }
 
-    func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+    func send(_ text: String) async -> Bool { await send(Array(text.utf8)) }
 
-    /// Everything the server sent, once it ended the connection (or after 30 s of silence).
-    func responseAfterEnd() -> String {
+    /// Everything the server sent, once it ended the connection (or after 30 s of silence);
+    /// waited for off the cooperative pool, like `send`.
+    func responseAfterEnd() async -> String { await OffPool.run { self.responseAfterEndBlocking() } }
+
+    private func responseAfterEndBlocking() -> String {
         done.wait()
         done.signal()
         return lock.withLock { String(decoding: received, as: UTF8.self) }
@@ -77,5 +83,14 @@ final class RawHTTPConnection: @unchecked Sendable {
         }
         lock.withLock { ended = true }
         done.signal()
+    }
+}
+
+/// Blocking work (a socket, a semaphore, waitpid) on a thread of its own, awaited.
+enum OffPool {
+    static func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: work()) }.start()
+        }
     }
 }

@@ -32,10 +32,10 @@ final class ServeProcess: @unchecked Sendable {
             let server = try await start(schema: schema, arguments: arguments, environment: environment)
             do {
                 let value = try await body(server)
-                server.kill(SIGKILL)
+                await server.kill(SIGKILL)
                 return value
             } catch {
-                server.kill(SIGKILL)
+                await server.kill(SIGKILL)
                 throw error
             }
         }
@@ -80,21 +80,22 @@ final class ServeProcess: @unchecked Sendable {
         throw ServeFailure("serve never became ready: \(log)")
     }
 
-    func kill(_ signal: Int32) {
+    func kill(_ signal: Int32) async {
         Foundation.kill(pid, signal)
-        if signal == SIGKILL { _ = waitForExit() }
+        if signal == SIGKILL { await waitForExit() }
     }
 
     /// Waits for the process to end (at most 60 s) and returns its exit status, or nil if it
-    /// was killed by a signal or did not end.
+    /// was killed by a signal or did not end. Polls with `Task.sleep`: a blocking wait would hold
+    /// one of the cooperative pool's two threads and stall the suites running beside it.
     @discardableResult
-    func waitForExit() -> Int32? {
+    func waitForExit() async -> Int32? {
         var status: Int32 = 0
         for _ in 0..<6_000 {
             let result = waitpid(pid, &status, WNOHANG)
             if result == pid { return (status & 0x7f) == 0 ? (status >> 8) & 0xff : nil }
             if result < 0 { return nil }
-            usleep(10_000)
+            try? await Task.sleep(for: .milliseconds(10))
         }
         return nil
     }
