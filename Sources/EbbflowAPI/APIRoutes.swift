@@ -20,10 +20,15 @@ public struct APIRoutes: HTTPRoutes {
     /// `# HELP` texts of the metrics the API records, for `EbbflowMetrics.bootstrapOnce`.
     public static let metricsHelp = RequestMetrics.help.merging(IngestRoutes.help) { first, _ in first }
 
-    public init(schema: SchemaName, database: APIDatabase, logger: Logger) {
+    /// Lookups a second of keys the process has not verified before (see `KeyVerifier.lookupRate`).
+    public static let defaultKeyLookupRate = KeyVerifier.defaultLookupRate
+
+    public init(
+        schema: SchemaName, database: APIDatabase, keyLookupRate: Int = APIRoutes.defaultKeyLookupRate, logger: Logger
+    ) {
         self.schema = schema
         self.database = database
-        self.keys = KeyVerifier(store: APIKeyStore(schema: schema), database: database)
+        self.keys = KeyVerifier(store: APIKeyStore(schema: schema), database: database, lookupRate: keyLookupRate)
         self.logger = logger
     }
 

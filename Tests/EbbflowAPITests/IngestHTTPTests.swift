@@ -66,6 +66,33 @@ import Testing
         }
     }
 
+    /// Made-up keys spend a small budget of database lookups (429 past it), and a key the
+    /// server verified before is served through such a flood.
+    @Test func aFloodOfMadeUpKeysCannotCrowdOutARealOne() async throws {
+        try await ServeProcess.with(arguments: ["--key-lookup-rate", "1"]) { server in
+            let client = APIClient(server: server)
+            let key = try await server.createKey("site", scope: "ingest")
+            let message: [String: Any] = ["userId": "c-9", "event": "click", "messageId": "flood-0"]
+            #expect(try await client.post("/v1/track", key: key, json: message).status == 200)
+            let body = try JSONSerialization.data(withJSONObject: message)
+            let answers = try await withThrowingTaskGroup(of: APIResponse.self) { group in
+                for index in 0..<20 {
+                    let fake = "ebf_" + String(format: "%012d", index) + "_" + String(repeating: "A", count: 43)
+                    group.addTask {
+                        try await client.send(
+                            "POST", "/v1/track", key: fake, body: body, contentType: "application/json")
+                    }
+                }
+                return try await group.reduce(into: [APIResponse]()) { $0.append($1) }
+            }
+            let limited = answers.filter { $0.status == 429 }
+            #expect(limited.count >= 10, "\(answers.map(\.status))")
+            #expect(answers.allSatisfy { $0.status == 401 || $0.status == 429 })
+            #expect(limited.allSatisfy { $0.header("Retry-After") != nil })
+            #expect(try await client.post("/v1/track", key: key, json: message).status == 200)
+        }
+    }
+
     @Test func aRepeatedMessageIsAcceptedAndStoredOnce() async throws {
         try await ServeProcess.with { server in
             let client = APIClient(server: server)

@@ -64,26 +64,42 @@ final class KeyVerifier: Sendable {
     /// cannot grow it).
     static let maxRemembered = 10_000
 
+    /// Lookups a second of keys this process has not verified before, unless told otherwise.
+    public static let defaultLookupRate = 200
+
     let store: APIKeyStore
     let database: APIDatabase
     let limiter = RateLimiter()
+    /// Why a budget for unfamiliar keys: every well-formed key that is not in memory costs a
+    /// pooled connection, so a flood of made-up keys could take the connections from every
+    /// real caller (each then answered 503). Keys verified before (their entry expired but
+    /// kept) never spend it, so during such a flood real clients go on; a new key waits out at
+    /// most a second of 429.
+    let lookupRate: Int
     private let touched = Mutex<[Int64: ContinuousClock.Instant]>([:])
     private let verified = Mutex<[[UInt8]: (caller: HTTPCaller, at: ContinuousClock.Instant)]>([:])
 
-    init(store: APIKeyStore, database: APIDatabase) {
+    init(store: APIKeyStore, database: APIDatabase, lookupRate: Int = defaultLookupRate) {
         self.store = store
         self.database = database
+        self.lookupRate = lookupRate
     }
 
     func verify(_ presented: Substring) async throws -> HTTPCaller? {
         let text = String(presented)
         let now = ContinuousClock.now
         let digest = Array(SHA256.hash(data: Array(text.utf8)))
-        if let caller = verified.withLock({ memory -> HTTPCaller? in
-            guard let entry = memory[digest], now - entry.at < Self.freshFor else { return nil }
-            return entry.caller
-        }) {
-            return caller
+        let (fresh, familiar) = verified.withLock { memory -> (HTTPCaller?, Bool) in
+            guard let entry = memory[digest] else { return (nil, false) }
+            return (now - entry.at < Self.freshFor ? entry.caller : nil, true)
+        }
+        if let fresh { return fresh }
+        // "<lookup>" cannot be a key's name (names start with a letter or digit).
+        if !familiar, let wait = limiter.take(key: "<lookup>", ratePerSecond: lookupRate) {
+            throw APIError(
+                .tooManyRequests,
+                "too many requests with keys this server has not seen yet; retry after \(wait) s",
+                headers: [.retryAfter: "\(wait)"])
         }
         let store = self.store
         let found = try await database.run { connection in try store.verify(text, on: connection) }

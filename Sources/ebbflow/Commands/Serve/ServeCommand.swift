@@ -30,12 +30,21 @@ struct ServeCommand: AsyncParsableCommand {
     var port: Int?
     @Option(help: "Database connections shared by the requests in flight (1...500).") var connections = 20
     @Option(help: "Seconds requests in flight get to finish after SIGTERM (0...3600).") var shutdownTimeout = 30.0
+    @Option(
+        help: """
+            Database lookups a second of API keys this process has not verified before (1...100000); past it \
+            such requests get 429, so a flood of made-up keys cannot take the connections of real callers.
+            """)
+    var keyLookupRate = APIRoutes.defaultKeyLookupRate
 
     func validate() throws {
         _ = try resolvedHost()
         _ = try resolvedPort()
         guard (1...500).contains(connections) else {
             throw InputError("--connections must be 1...500, got \(connections)")
+        }
+        guard (1...100_000).contains(keyLookupRate) else {
+            throw InputError("--key-lookup-rate must be 1...100000 a second, got \(keyLookupRate)")
         }
         guard (0...3_600).contains(shutdownTimeout) else {
             throw InputError("--shutdown-timeout must be 0...3600 seconds, got \(shutdownTimeout)")
@@ -81,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port,
             routes: [
                 ProbeRoutes(readiness: readiness), MetricsRoutes(registry: registry), OpenAPIRoutes(),
-                APIRoutes(schema: schema, database: database, logger: logger),
+                APIRoutes(schema: schema, database: database, keyLookupRate: keyLookupRate, logger: logger),
             ],
             logger: logger,
             onListening: { port in logger.notice("listening on \(host):\(port)") })
