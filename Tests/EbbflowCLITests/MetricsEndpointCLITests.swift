@@ -31,7 +31,7 @@ import Testing
             "--log-level", "error",
         ])
         holder.terminate()
-        holder.waitUntilExit()
+        await OffPool.waitForExit(holder)
         let connection = try await TestDatabase.connect()
         let untouched = try await connection.query(
             "SELECT count(*)::int AS n FROM \"\(schema)\".jobs WHERE kind = 'counter' AND state::text = 'available' AND attempt = 0"
@@ -75,7 +75,7 @@ import Testing
         }
         let health = (try? await HTTPProbe.get(port: port, path: "/healthz")) ?? ""
         worker.terminate()
-        worker.waitUntilExit()
+        await OffPool.waitForExit(worker)
         try await TestDatabase.dropSchema(schema)
         #expect(ready.contains("200") && ready.contains("ready"), "\(ready)")
         #expect(health.contains("200"), "\(health)")
@@ -105,7 +105,7 @@ import Testing
             try check.run()
             input.fileHandleForWriting.write(Data(body.utf8))
             try input.fileHandleForWriting.close()
-            check.waitUntilExit()
+            await OffPool.waitForExit(check)
             let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             #expect(check.terminationStatus == 0, "promtool: \(said)")
         }

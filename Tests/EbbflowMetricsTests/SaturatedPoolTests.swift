@@ -24,7 +24,13 @@ let saturatedPoolProbeSwitch = "EBBFLOW_SATURATED_POOL_PROBE"
         let exited = AsyncStream<Int32>.makeStream()
         child.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
         try child.run()
-        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        // Read on a thread of its own: the child runs for seconds, and a pool thread blocked
+        // that long stalls every suite beside this one.
+        let reader = output.fileHandleForReading
+        let said = await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)) }
+                .start()
+        }
         let status = await exited.stream.first { _ in true }
         #expect(status == 0, "\(said)")
         #expect(said.contains("healthzAnswersWhileEveryCooperativeThreadIsBlocked() passed"), "\(said)")

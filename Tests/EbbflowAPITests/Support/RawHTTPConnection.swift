@@ -1,4 +1,5 @@
 // A bare TCP connection to `ebbflow serve`, for requests no HTTP client library will send (endless chunked bodies, bad chunks).
+import EbbflowTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -83,14 +84,5 @@ final class RawHTTPConnection: @unchecked Sendable {
         }
         lock.withLock { ended = true }
         done.signal()
-    }
-}
-
-/// Blocking work (a socket, a semaphore, waitpid) on a thread of its own, awaited.
-enum OffPool {
-    static func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: work()) }.start()
-        }
     }
 }
