@@ -3,6 +3,7 @@ import EbbflowHTTP
 import EbbflowOperations
 import Foundation
 import Hummingbird
+import PostgresClient
 
 /// Why one place: the read and admin routes are the CLI's operations, so they answer with the
 /// documents `--json` prints and refuse with the messages the CLI prints; only the status
@@ -20,6 +21,10 @@ enum OperationAnswers {
             return try await body()
         } catch let error as OperationError {
             throw apiError(error)
+        } catch let error as PGError where error.kind == .server && (error.sqlState ?? "").hasPrefix("22") {
+            // A data exception is about a value the client sent (the checks above should have
+            // refused it first): the client's 400, never a 500.
+            throw APIError(.badRequest, "a value in the request cannot be used: \(error.message)")
         }
     }
 
@@ -54,6 +59,9 @@ struct QueryParameters {
             guard values[key] == nil else {
                 throw APIError(.badRequest, "query parameter \(key) is given twice", field: key)
             }
+            guard !value.utf8.contains(0) else {
+                throw APIError(.badRequest, "query parameter \(key) contains a NUL byte", field: key)
+            }
             guard value.utf8.count <= 1_024 else {
                 throw APIError(.badRequest, "query parameter \(key) is longer than 1024 bytes", field: key)
             }
@@ -70,6 +78,10 @@ extension Request {
         guard let value = context.parameters.get(name) else {
             throw APIError(.badRequest, "the path has no \(name)", field: name)
         }
-        return value.removingPercentEncoding ?? value
+        let decoded = value.removingPercentEncoding ?? value
+        guard !decoded.utf8.contains(0) else {
+            throw APIError(.badRequest, "the path's \(name) contains a NUL byte", field: name)
+        }
+        return decoded
     }
 }
