@@ -110,7 +110,7 @@ import Testing
             process.standardOutput = FileHandle.nullDevice
             try process.run()
             let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            await OffPool.waitForExit(process)
             #expect(process.terminationStatus == 1, "\(stderr)")
             #expect(stderr == "Error: argument 5 (the value of --args) is not valid UTF-8 text\n", "\(stderr)")
             let stats = try await EbbflowBinary.run(["jobs", "stats", "--json"] + base)

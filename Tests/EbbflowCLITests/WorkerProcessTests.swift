@@ -79,7 +79,7 @@ import Testing
             let workers = try (0..<3).map { _ in try startWorker(schema, url) }
             try await waitUntilDrained(schema, timeout: .seconds(240))
             for worker in workers { worker.terminate() }
-            for worker in workers { worker.waitUntilExit() }
+            for worker in workers { await OffPool.waitForExit(worker) }
             #expect(workers.allSatisfy { $0.terminationStatus == 0 }, "graceful exits")
             #expect(try await counterValue(schema) == 20_000)
             #expect(try await finishedCount(schema) == 20_000)
@@ -99,7 +99,7 @@ import Testing
             while try await remaining(schema, url: url) > 0 && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .seconds(2))
                 kill(workers[0].processIdentifier, SIGKILL)
-                workers[0].waitUntilExit()
+                await OffPool.waitForExit(workers[0])
                 workers.removeFirst()
                 workers.append(try startWorker(schema, url))
                 kills += 1
@@ -110,7 +110,7 @@ import Testing
             }
             try await waitUntilDrained(schema, url: url, timeout: .seconds(60))
             for worker in workers { worker.terminate() }
-            for worker in workers { worker.waitUntilExit() }
+            for worker in workers { await OffPool.waitForExit(worker) }
             #expect(kills >= 2)
             #expect(restarted || !ownCluster)
             #expect(
@@ -146,7 +146,7 @@ import Testing
             #expect(wentUnready, "not ready while the database is down")
             #expect(try await waitForReadyz("200", within: .seconds(120)), "ready again once it is back")
             worker.terminate()
-            worker.waitUntilExit()
+            await OffPool.waitForExit(worker)
             #expect(worker.terminationStatus == 0)
         }
     }
@@ -161,7 +161,7 @@ import Testing
             let worker = try startWorker(schema, url, ["--shutdown-timeout", "10"])
             try await waitForRunning(schema, 5)
             worker.terminate()
-            worker.waitUntilExit()
+            await OffPool.waitForExit(worker)
             #expect(worker.terminationStatus == 0)
             #expect(try await finishedCount(schema) == 5)
         }
@@ -177,7 +177,7 @@ import Testing
             let worker = try startWorker(schema, url, ["--shutdown-timeout", "1"])
             try await waitForRunning(schema, 5)
             worker.terminate()
-            worker.waitUntilExit()
+            await OffPool.waitForExit(worker)
             // The jobs sleep an hour: the worker exiting at all, with them back in the queue
             // uncharged, is the proof (no wall-clock bound; it failed on a loaded machine).
             #expect(worker.terminationStatus == 0)
@@ -224,7 +224,7 @@ import Testing
             }
             try #require(worker.isRunning, "\(logged())")
             worker.terminate()
-            worker.waitUntilExit()
+            await OffPool.waitForExit(worker)
             #expect(worker.terminationStatus == 1, "\(logged())")
         }
     }
@@ -239,11 +239,11 @@ import Testing
             let doomed = try startWorker(schema, url)
             try await waitForRunning(schema, 8)
             kill(doomed.processIdentifier, SIGKILL)
-            doomed.waitUntilExit()
+            await OffPool.waitForExit(doomed)
             let rescuer = try startWorker(schema, url)
             try await waitUntilDrained(schema, timeout: .seconds(120))
             rescuer.terminate()
-            rescuer.waitUntilExit()
+            await OffPool.waitForExit(rescuer)
             #expect(try await finishedCount(schema) == 8)
             let connection = try await TestDatabase.connect()
             let rescued = try await connection.query(
@@ -303,7 +303,7 @@ import Testing
                 let worker = try startWorker(schema, url)
                 while try await attemptRunning() != attempt { try await Task.sleep(for: .milliseconds(50)) }
                 kill(worker.processIdentifier, SIGKILL)
-                worker.waitUntilExit()
+                await OffPool.waitForExit(worker)
                 #expect(worker.terminationReason == .uncaughtSignal)
             }
             // A third worker's rescuer finds the lapsed lease on the last attempt: discarded.
