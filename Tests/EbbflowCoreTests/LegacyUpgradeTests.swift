@@ -208,7 +208,8 @@ import Testing
                 // Every file after the single sequence, in line order.
                 let newer = [
                     "queue/0006_job_subjects.sql", "engine/0020_jobs_through_the_queue.sql",
-                    "engine/0021_ingest_identify_messages.sql", "api/0001_api_keys.sql",
+                    "engine/0021_ingest_identify_messages.sql", "engine/0022_consent_columns.sql",
+                    "api/0001_api_keys.sql",
                 ]
                 let pendingBefore = try await migrator.status(on: connection).filter { $0.state != .applied }
                 #expect(pendingBefore.map(\.path) == newer)
@@ -219,9 +220,10 @@ import Testing
                 #expect(try await migrator.migrate(on: connection).applied.isEmpty)
                 #expect(try await migrator.status(on: connection).allSatisfy { $0.state == .applied })
 
-                // Nothing lost: every row of every table is there, unchanged but for the new column;
+                // Nothing lost: every row of every table is there, unchanged but for the new columns;
                 // the tables the newer files create start empty.
-                var after = try await Self.contents(old, on: connection, dropping: ["subject"])
+                var after = try await Self.contents(
+                    old, on: connection, dropping: ["subject", "bot", "suppression_reason", "detail"])
                 for table in ["ingest_identify_messages", "api_keys"] {
                     #expect(after.removeValue(forKey: table) == [], "\(table) is new and empty")
                 }

@@ -38,8 +38,22 @@ public enum TransitionReason: String, Codable, Sendable, CaseIterable {
     /// (`on_engagement_after_channel_move: return_to_email`, the default) brought it back to
     /// email as `reactivated`.
     case returnedToEmail = "returned_to_email"
-    /// An administrator, an unsubscribe or a hard bounce.
+    /// An administrator suppressed the contact (`contacts suppress`, with its reason in the
+    /// transition's detail).
     case manualSuppression = "manual_suppression"
-    /// An administrator put a suppressed contact back (e.g. a renewed consent).
+    /// An administrator put a suppressed contact back (`contacts unsuppress`, with the consent
+    /// source in the transition's detail).
     case manualReinstatement = "manual_reinstatement"
+    /// A hard bounce: the address does not exist. Suppressed at once.
+    case hardBounce = "hard_bounce"
+    /// The policy's number of soft bounces within its window (`soft_bounce_limit`).
+    case softBounceLimit = "soft_bounce_limit"
+    /// A spam complaint: suppressed permanently (a resubscribe does not lift it).
+    case complaint
+    /// The contact unsubscribed (one-click, a provider, an import or the API).
+    case unsubscribed
+    /// An explicit resubscribe carrying its consent source lifted an unsubscribe.
+    case resubscribed
+    /// Erased on request (`contacts forget`): what identified the contact is gone.
+    case forgotten
 }

@@ -17,27 +17,36 @@ public enum StateMachine {
         .active: [
             .engaged: [.scoreThreshold],
             .inactive: [.noEngagementAfterSends, .silence],
-            .suppressed: [.manualSuppression],
+            .suppressed: suppressions,
         ],
         .reactivated: [
             .engaged: [.scoreThreshold],
             .active: [.flowEntry],
             .inactive: [.noEngagementAfterSends, .silence],
-            .suppressed: [.manualSuppression],
+            .suppressed: suppressions,
         ],
         .engaged: [
             .inactive: [.silence],
-            .suppressed: [.manualSuppression],
+            .suppressed: suppressions,
         ],
         .inactive: [
             .reactivated: [.engagedDuringReactivation, .returnedToEmail],
             // Not a status change but a step of the contact's story: the channel moved.
             .inactive: [.movedToChannel],
-            .suppressed: [.reactivationExhausted, .manualSuppression],
+            .suppressed: suppressions.union([.reactivationExhausted]),
         ],
         .suppressed: [
-            .active: [.manualReinstatement]
+            .active: [.manualReinstatement, .resubscribed],
+            // Not a status change but a step of the story: a suppressed contact that
+            // unsubscribes, bounces or complains is recorded, and the stronger reason kept.
+            .suppressed: suppressions,
         ],
+    ]
+
+    /// The reasons that suppress a contact from any status: consent, deliverability, an
+    /// administrator, an erasure.
+    public static let suppressions: Set<TransitionReason> = [
+        .manualSuppression, .hardBounce, .softBounceLimit, .complaint, .unsubscribed, .forgotten,
     ]
 
     /// The channel a contact is on after a status change. Why a rule: the alternative channel

@@ -95,7 +95,8 @@ struct EventSQL: Sendable {
     /// retry after a commit that was lost in flight stored the batch twice. Returns each stored
     /// row with `ord`, its 1-based position in the batch. $1 external ids, $2 kinds,
     /// $3 occurred (NULL: now), $4 sources, $5 provider ids, $6 machine opens, $7 urls,
-    /// $8 properties, $9 now, $10 places.
+    /// $8 properties, $9 now, $10 places, $11 bot flags (not part of the key: a scanner's click
+    /// and a person's are the same delivery's click).
     var insertEvents: String {
         """
         WITH lines AS (
@@ -106,8 +107,9 @@ struct EventSQL: Sendable {
                        WHEN u.place IS NOT NULL THEN jsonb_build_array('placed', u.place)
                        ELSE jsonb_build_array('undated', u.source, u.external_id, u.kind, extract(epoch FROM $9::timestamptz),
                                 u.machine_open, u.url, u.properties::jsonb) END AS identity
-            FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bool[], $7::text[], $8::text[], $10::text[])
-                 WITH ORDINALITY AS u(external_id, kind, occurred_at, source, provider_event_id, machine_open, url, properties, place, ord)
+            FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bool[], $7::text[], $8::text[], $10::text[],
+                        $11::bool[])
+                 WITH ORDINALITY AS u(external_id, kind, occurred_at, source, provider_event_id, machine_open, url, properties, place, bot, ord)
         ),
         input AS MATERIALIZED (
             SELECT l.*, sha256(convert_to(CASE WHEN l.occurred_at IS NULL AND l.provider_event_id IS NULL AND l.place IS NULL
@@ -116,9 +118,9 @@ struct EventSQL: Sendable {
         ),
         stored AS (
             INSERT INTO \(events) (contact_id, external_id, kind, occurred_at, received_at, source, provider_event_id, machine_open, url,
-                                   properties, idempotency_key)
+                                   properties, idempotency_key, bot)
             SELECT c.id, i.external_id, i.kind, coalesce(i.occurred_at, $9), $9, i.source, i.provider_event_id, i.machine_open, i.url,
-                   i.properties::jsonb, i.key
+                   i.properties::jsonb, i.key, i.bot
             FROM input i LEFT JOIN \(contacts) c ON c.external_id = i.external_id
             ORDER BY i.ord
             ON CONFLICT DO NOTHING

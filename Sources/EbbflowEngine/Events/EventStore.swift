@@ -11,6 +11,8 @@ public struct IncomingEvent: Sendable {
     public var source: String
     public var providerEventID: String?
     public var machineOpen: Bool
+    /// A click made by a link scanner, not a person (engine 0022): kept, scored 0.
+    public var bot: Bool = false
     public var url: String?
     public var properties: PGJSON
     /// Where an import read the event (its run's id and line number), for a line with neither
@@ -89,6 +91,7 @@ public struct EventStore: Sendable {
                 events.map(\.externalID), events.map(\.kind), events.map(\.occurredAt), events.map(\.source),
                 events.map(\.providerEventID),
                 events.map(\.machineOpen), events.map(\.url), events.map(\.properties.text), now, events.map(\.place),
+                events.map(\.bot),
             ]
         ).rows.map {
             StoredEvent(
