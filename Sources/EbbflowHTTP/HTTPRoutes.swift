@@ -57,12 +57,13 @@ public protocol HTTPRoutes: Sendable {
 extension HTTPRouter {
     /// A router holding `groups`, answering what they do not match with 404 or 405 (see `RouteMisses`).
     public static func serving(_ groups: [any HTTPRoutes]) -> HTTPRouter {
-        // Filled while the groups add their routes; read by `RouteMisses` only once serving.
-        let builder = HTTPRouter(context: HTTPContext.self)
-        for group in groups { group.add(to: builder) }
+        // The middleware must be added before the routes it wraps, and the table can only be
+        // read after they are all added: so the table is filled once they are, before serving.
+        let table = RouteTable()
         let router = HTTPRouter(context: HTTPContext.self)
-        router.add(middleware: RouteMisses(table: RouteTable(builder.routes)))
+        router.add(middleware: RouteMisses(table: table))
         for group in groups { group.add(to: router) }
+        table.fill(router.routes)
         return router
     }
 }

@@ -1,5 +1,6 @@
 // Answers requests no route takes: 404 when the path is unknown, 405 with Allow when only the method is wrong.
 import Hummingbird
+import Synchronization
 
 /// Why: Hummingbird answers both an unknown path and a known path asked with another method
 /// with an empty 404. A caller must learn which mistake it made: a probe sent with POST, or an
@@ -36,7 +37,10 @@ struct RouteMisses: RouterMiddleware {
     }
 }
 
-/// The paths and methods the router serves, read once after every group added its routes.
+/// The paths and methods the router serves, filled once after every group added its routes.
+/// Why filled later and not built first: the middleware that reads it has to be on the router
+/// before the routes, and building the routes twice (once to list them) ran every group's
+/// set-up twice.
 final class RouteTable: Sendable {
     private struct Route: Sendable {
         /// Path components; nil where the route captures a parameter.
@@ -44,22 +48,26 @@ final class RouteTable: Sendable {
         let method: HTTPRequest.Method
     }
 
-    private let routes: [Route]
+    private let routes = Mutex<[Route]>([])
 
-    init(_ descriptions: [HTTPRouter.RouteDescription]) {
-        routes = descriptions.map { description in
+    init() {}
+
+    /// Records the router's routes; called once, before the server starts.
+    func fill(_ descriptions: [HTTPRouter.RouteDescription]) {
+        let described = descriptions.map { description in
             Route(
                 components: "\(description.path)".split(separator: "/").map { part in
                     part.hasPrefix(":") || part.hasPrefix("{") || part.hasPrefix("*") ? nil : String(part)
                 }, method: description.method)
         }
+        routes.withLock { $0 = described }
     }
 
     /// The methods of the routes whose path template matches `path`.
     func methods(matching path: String) -> [HTTPRequest.Method] {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         var methods: [HTTPRequest.Method] = []
-        for route in routes where route.components.count == parts.count {
+        for route in routes.withLock({ $0 }) where route.components.count == parts.count {
             if zip(route.components, parts).allSatisfy({ $0 == nil || $0! == $1 }), !methods.contains(route.method) {
                 methods.append(route.method)
             }
