@@ -209,7 +209,7 @@ import Testing
                 let newer = [
                     "queue/0006_job_subjects.sql", "engine/0020_jobs_through_the_queue.sql",
                     "engine/0021_ingest_identify_messages.sql", "engine/0022_consent_columns.sql",
-                    "api/0001_api_keys.sql",
+                    "engine/0023_suppression_reason.sql", "api/0001_api_keys.sql",
                 ]
                 let pendingBefore = try await migrator.status(on: connection).filter { $0.state != .applied }
                 #expect(pendingBefore.map(\.path) == newer)
