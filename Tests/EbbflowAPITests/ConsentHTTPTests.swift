@@ -1,6 +1,7 @@
 // POST /v1/contacts/{external_id}/suppress and /unsuppress over real HTTP: the CLI's words, admin only, strict bodies.
 import EbbflowTestSupport
 import Foundation
+import PostgresClient
 import Testing
 
 @Suite struct ConsentHTTPTests {
@@ -55,5 +56,27 @@ import Testing
             #expect(lifted.status == 200, "\(lifted.text)")
             #expect(lifted.json["campaign_status"] as? String == "active")
         }
+    }
+
+    /// `serve`'s /metrics counts the suppressed contacts by reason, sampled from the database.
+    @Test func serveShowsSuppressedContactsByReason() async throws {
+        let connection = try await TestDatabase.connect()
+        try await ServeProcess.with { server in
+            try await connection.simpleQuery(
+                """
+                INSERT INTO "\(server.schema)".contacts (external_id, segment, campaign_status, suppression_reason, status_changed_at, created_at)
+                VALUES ('a', 'r', 'suppressed', 'hard_bounce', now(), now()), ('b', 'r', 'suppressed', 'hard_bounce', now(), now())
+                """)
+            let client = APIClient(server: server)
+            // Sampled at startup and every 30 s: wait for the first sample that saw the rows.
+            var text = ""
+            for _ in 0..<70 where !text.contains("ebbflow_suppressed_contacts{reason=\"hard_bounce\"} 2") {
+                text = try await client.send("GET", "/metrics").text
+                if !text.contains("reason=\"hard_bounce\"} 2") { try await Task.sleep(for: .seconds(1)) }
+            }
+            #expect(text.contains("ebbflow_suppressed_contacts{reason=\"hard_bounce\"} 2"), "\(text.prefix(3000))")
+            #expect(text.contains("# TYPE ebbflow_suppressed_contacts gauge"))
+        }
+        await connection.close()
     }
 }
