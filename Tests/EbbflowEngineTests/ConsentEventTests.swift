@@ -111,7 +111,13 @@ import Testing
         #expect(refusal(#"{"default": {"soft_bounce_limit": {"days": 0}}}"#)?.field == "default.soft_bounce_limit.days")
         #expect(refusal(#"{"default": {"soft_bounce_limit": {"days": 99999999999}}}"#) != nil)
         let unknown = refusal(#"{"default": {"soft_bounce_limit": {"bounce": 2}}}"#)
-        #expect(unknown?.reason.contains("unknown key") == true, "\(String(describing: unknown))")
+        #expect(
+            unknown?.description
+                == #"policy field default.soft_bounce_limit.bounce: unknown key "bounce" in default.soft_bounce_limit"#,
+            "\(String(describing: unknown))")
+        #expect(
+            refusal(#"{"default": {"soft_bounce_limit": {"bounces": 0}}}"#)?.description
+                == "policy field default.soft_bounce_limit.bounces = 0: must be between 1 and 100")
         let merged = try PolicyDocument.parse(Data(#"{"default": {"soft_bounce_limit": {"days": 7}}}"#.utf8))
         #expect(merged.default.softBounceLimit.bounces == 3 && merged.default.softBounceLimit.days == 7)
     }
