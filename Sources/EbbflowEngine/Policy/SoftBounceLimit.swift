@@ -26,7 +26,7 @@ extension EngagementPolicy {
         /// The window's length in seconds.
         public var window: TimeInterval { Double(days) * 86_400 }
 
-        /// Refuses a count or a window out of bounds, naming the field (`prefix` is the policy's path).
+        /// Refuses a count or a window out of bounds, naming the field (`field` adds the policy's path).
         func validate(_ field: (String) -> String) throws(PolicyError) {
             do {
                 _ = try InputBounds.integer(bounces, field: field("soft_bounce_limit.bounces"), in: Self.bouncesBound)
