@@ -240,3 +240,50 @@ private func insertFlowRow(_ schema: SchemaName, on connection: isolated PGConne
         VALUES ('fl', 'other', 'w', 86400, 3, now())
         """)
 }
+
+/// The issue's scenario at the engine's door: a flow over 1,000 contacts where 100 unsubscribe,
+/// 50 hard-bounce and 20 complain mid-flow (in batches, as webhooks and the one-click route
+/// record them): none of them receives another send, each has its audit row, and everyone else
+/// continues.
+@Suite struct ConsentFlowAtScaleTests {
+    @Test func suppressedMidFlowGetNothingMoreAndTheRestContinue() async throws {
+        let names = (1...1_000).map { "m\($0)" }
+        try await ConsentHarness.with(contacts: names) { h in
+            _ = try await h.connection.withTransaction { [schema = h.schema] in
+                try FlowStore(schema: schema).start(
+                    FlowDefinition(name: "fl", segment: "retail", template: "w", everySeconds: 86_400, maxSends: 3),
+                    on: $0)
+            }
+            try await h.drain()
+            #expect(try await h.count("SELECT 1 FROM \(h.schema.quoted).sends") == 1_000)
+            let unsubscribed = names[0..<100], bounced = names[100..<150], complained = names[150..<170]
+            try await h.batch(
+                unsubscribed.map { ($0, "unsubscribe", "{}") } + bounced.map { ($0, "bounce", #"{"type": "hard"}"#) }
+                    + complained.map { ($0, "complaint", "{}") })
+            for day in [1.0, 2, 3] {
+                try await h.at(day: day)
+                try await h.drain()
+            }
+            let gone = Array(unsubscribed + bounced + complained)
+            let sends = try await h.connection.query(
+                """
+                SELECT c.external_id, count(s.id)::int AS n FROM \(h.schema.quoted).contacts c
+                LEFT JOIN \(h.schema.quoted).sends s ON s.contact_id = c.id GROUP BY c.external_id
+                """
+            ).rows.reduce(into: [String: Int]()) { $0[try $1.decode("external_id")] = try $1.decode("n") }
+            #expect(gone.allSatisfy { sends[$0] == 1 }, "no send after the suppression")
+            #expect(names[170...].allSatisfy { sends[$0] == 3 }, "everyone else continues")
+            let audited = try await h.connection.query(
+                """
+                SELECT t.reason, count(*)::int AS n FROM \(h.schema.quoted).transitions t
+                WHERE t.to_status = 'suppressed' AND t.event_id IS NOT NULL GROUP BY t.reason ORDER BY t.reason
+                """
+            ).rows.map { "\(try $0.decode("reason", as: String.self))=\(try $0.decode("n", as: Int.self))" }
+            #expect(audited == ["complaint=20", "hard_bounce=50", "unsubscribed=100"])
+            #expect(
+                try await h.count(
+                    "SELECT 1 FROM \(h.schema.quoted).finished_jobs WHERE state = 'cancelled' AND kind = 'flow_step'")
+                    == 170)
+        }
+    }
+}
