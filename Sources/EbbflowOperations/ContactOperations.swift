@@ -121,6 +121,7 @@ public struct ContactOperations: Sendable {
                 }),
             "timeline": .array(
                 full.timeline.map { ["at": .time($0.at), "type": .string($0.type), "text": .string($0.text)] }),
+            "suppression_reason": .text(full.suppressionReason),
         ]
     }
 }

@@ -109,6 +109,9 @@ import Testing
             SELECT 'c' || n, 'c' || n || '@example.com', 'retail', now(), now() FROM generate_series(1, 5) AS n;
             INSERT INTO engagement_events (contact_id, external_id, kind, occurred_at)
             SELECT id, external_id, 'open', now() - interval '1 hour' FROM contacts WHERE id <= 2;
+            UPDATE contacts SET campaign_status = 'suppressed' WHERE external_id = 'c5';
+            INSERT INTO transitions (contact_id, from_status, to_status, reason, at)
+            SELECT id, 'active', 'suppressed', 'manual_suppression', now() FROM contacts WHERE external_id = 'c5';
             INSERT INTO jobs (state, queue, kind, args, run_at, created_at)
             SELECT 'available', 'default', 'flow_step', jsonb_build_object('flow', 'welcome', 'contact_id', id, 'step', 1), now(), now()
             FROM contacts;
@@ -209,7 +212,7 @@ import Testing
                 let newer = [
                     "queue/0006_job_subjects.sql", "engine/0020_jobs_through_the_queue.sql",
                     "engine/0021_ingest_identify_messages.sql", "engine/0022_consent_columns.sql",
-                    "api/0001_api_keys.sql",
+                    "engine/0023_suppression_reason.sql", "api/0001_api_keys.sql",
                 ]
                 let pendingBefore = try await migrator.status(on: connection).filter { $0.state != .applied }
                 #expect(pendingBefore.map(\.path) == newer)
@@ -228,6 +231,13 @@ import Testing
                     #expect(after.removeValue(forKey: table) == [], "\(table) is new and empty")
                 }
                 #expect(after == before)
+                // engine 0023: a contact suppressed before the reason was kept gets its last suppression's reason.
+                let reasons = try await connection.query(
+                    "SELECT external_id, suppression_reason FROM \(old.qualified("contacts")) WHERE suppression_reason IS NOT NULL"
+                ).rows.map {
+                    "\(try $0.decode("external_id", as: String.self))=\(try $0.decode("suppression_reason", as: String.self))"
+                }
+                #expect(reasons == ["c5=manual_suppression"])
 
                 // Pending per-contact jobs, and finished ones that can be put back, got their subject.
                 let subjects = try await connection.query(

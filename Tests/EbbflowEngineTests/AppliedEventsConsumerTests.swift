@@ -20,12 +20,14 @@ private struct RecordingConsumer: AppliedEventsConsumer {
 }
 
 @Suite struct AppliedEventsConsumerTests {
-    /// The engine wires job cancellation, then streams; the applier names neither.
-    @Test func theEngineWiresCancellationThenStreams() throws {
+    /// The engine wires job cancellation, then streams, then the suppressed contacts' cleanup
+    /// (last: it ends what the streams may just have started); the applier names none.
+    @Test func theEngineWiresCancellationThenStreamsThenSuppression() throws {
         let consumers = EngineEventConsumers.afterEventsApplied(schema: try SchemaName("s"))
-        #expect(consumers.count == 2)
+        #expect(consumers.count == 3)
         #expect(consumers.first is ContactJobCancellation)
-        #expect(consumers.last is StreamEventConsumer)
+        #expect(consumers[1] is StreamEventConsumer)
+        #expect(consumers.last is SuppressionConsumer)
     }
 
     /// A consumer added to the list runs once per applied batch, in the applier's transaction,

@@ -39,24 +39,30 @@ import Testing
         try await withContact { connection, schema, ingest in
             let names = [
                 "Email Opened", "Email Link Clicked", "Unsubscribed", "Email Bounced", "Email Marked as Spam",
-                "purchase",
+                "Email Delivered", "purchase",
                 "click",
             ]
             let messages = names.enumerated().map { index, name in
                 #"{"type": "track", "userId": "c-1", "event": "\#(name)", "messageId": "m\#(index)"}"#
             }
             let report = try await ingest.ingest(batch(messages), on: connection)
-            #expect(report == IngestReport(accepted: 7), "\(report)")
+            #expect(report == IngestReport(accepted: 8), "\(report)")
             let stored = try await events(connection, schema)
-            #expect(stored.map(\.kind) == ["open", "click", "unsubscribe", "bounce", "complaint", "purchase", "click"])
-            #expect(stored.allSatisfy { $0.source == "segment" } && stored.map(\.id) == (0..<7).map { "m\($0)" })
+            #expect(
+                stored.map(\.kind) == [
+                    "open", "click", "unsubscribe", "bounce", "complaint", "delivered", "purchase", "click",
+                ])
+            #expect(stored.allSatisfy { $0.source == "segment" } && stored.map(\.id) == (0..<8).map { "m\($0)" })
             let points = try await connection.query(
                 "SELECT kind, points FROM \(schema.quoted).engagement_events WHERE applied_at IS NOT NULL ORDER BY id"
             ).rows.map {
                 "\(try $0.decode("kind", as: String.self))=\(try $0.decode("points", as: Int?.self).map(String.init) ?? "-")"
             }
             #expect(
-                points == ["open=5", "click=10", "unsubscribe=0", "bounce=0", "complaint=0", "purchase=0", "click=10"])
+                points == [
+                    "open=5", "click=10", "unsubscribe=0", "bounce=0", "complaint=0", "delivered=0", "purchase=0",
+                    "click=10",
+                ])
         }
     }
 

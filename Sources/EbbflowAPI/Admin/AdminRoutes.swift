@@ -1,4 +1,4 @@
-// POST and PUT routes of the admin scope: retry and cancel a job, run and switch a schedule, set the policy, apply streams, promote.
+// POST and PUT routes of the admin scope: retry and cancel a job, run and switch a schedule, set the policy, apply streams, promote, suppress.
 import EbbflowCore
 import EbbflowHTTP
 import EbbflowOperations
@@ -61,6 +61,21 @@ struct AdminRoutes {
             let body = Data(try await RequestBody.bytes(request, limit: Self.documentLimit))
             return try await answer(database) {
                 try await StreamOperations(schema: schema).apply(document: body, on: $0).document
+            }
+        }
+        for (action, key) in [("suppress", "reason"), ("unsuppress", "consent_source")] {
+            group.post(RouterPath(stringLiteral: "contacts/{external_id}/\(action)")) { request, context in
+                _ = try QueryParameters(request, known: [])
+                _ = try MediaTypes.json.check(request)
+                let id = try request.pathParameter("external_id", context)
+                let body = Data(try await RequestBody.bytes(request, limit: BodyLimit.message))
+                let text = try OperationAnswers.input { try ConsentOperations.text(fromBody: body, key: key) }
+                return try await answer(database) {
+                    let operations = ConsentOperations(schema: schema)
+                    return action == "suppress"
+                        ? try await operations.suppress(externalID: id, reason: text, on: $0).document
+                        : try await operations.unsuppress(externalID: id, consentSource: text, on: $0).document
+                }
             }
         }
         group.post("experiments/{name}/promote") { request, context in

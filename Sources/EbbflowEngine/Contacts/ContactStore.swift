@@ -18,6 +18,8 @@ public struct ContactView: Sendable {
     public var attributes: PGJSON
     /// Its engagement events, oldest first, rejected ones included.
     public var events: [ContactEventView]
+    /// Why it is suppressed (`unsubscribed`, `complaint`, …); nil when it is not.
+    public var suppressionReason: String? = nil
 }
 
 /// One decision of the arbiter as `contacts show` prints it.
@@ -45,7 +47,7 @@ public struct ContactStore: Sendable {
                 """
                 SELECT c.id, c.external_id, c.email, c.segment, c.campaign_status::text AS status, c.engagement_score,
                        c.last_engagement_at, c.score_as_of, c.reactivation_cycle, c.channel, c.attributes,
-                       \(identifier: schema.qualified("clock_now"))() AS now
+                       c.suppression_reason, \(identifier: schema.qualified("clock_now"))() AS now
                 FROM \(identifier: schema.qualified("contacts")) c WHERE c.external_id = \(bind: externalID)
                 """
             ).first
@@ -110,7 +112,8 @@ public struct ContactStore: Sendable {
         return ContactView(
             contact: contact, reactivationCycle: try row.decode("reactivation_cycle"), transitions: transitions,
             sends: sends,
-            stream: stream, streamDecisions: decisions, attributes: try row.decode("attributes"), events: events)
+            stream: stream, streamDecisions: decisions, attributes: try row.decode("attributes"), events: events,
+            suppressionReason: try row.decode("suppression_reason"))
     }
 }
 

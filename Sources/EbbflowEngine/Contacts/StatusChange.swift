@@ -56,13 +56,36 @@ extension StatusChange {
         from: [.inactive], to: .reactivated, reason: .engagedDuringReactivation)
     /// An engagement after a move to the alternative channel (Events/EventApplier.swift, `fold`).
     public static let returnedToEmail = StatusChange(from: [.inactive], to: .reactivated, reason: .returnedToEmail)
+    /// An `unsubscribe` event, from any status (suppressed → suppressed records it again)
+    /// (Consent/ConsentFold.swift).
+    public static let unsubscribed = StatusChange(from: CampaignStatus.allCases, to: .suppressed, reason: .unsubscribed)
+    /// A `complaint` event: permanent (Consent/ConsentFold.swift).
+    public static let complaint = StatusChange(from: CampaignStatus.allCases, to: .suppressed, reason: .complaint)
+    /// A `bounce` of type hard (Consent/ConsentFold.swift).
+    public static let hardBounce = StatusChange(from: CampaignStatus.allCases, to: .suppressed, reason: .hardBounce)
+    /// The policy's `soft_bounce_limit` reached (Consent/ConsentFold.swift).
+    public static let softBounceLimit = StatusChange(
+        from: CampaignStatus.allCases, to: .suppressed, reason: .softBounceLimit)
+    /// A `resubscribe` with its consent source lifts an unsubscribe (Consent/ConsentFold.swift).
+    public static let resubscribed = StatusChange(from: [.suppressed], to: .active, reason: .resubscribed)
+    /// An administrator's `contacts suppress` (Consent/ContactConsent.swift).
+    public static let manualSuppression = StatusChange(
+        from: CampaignStatus.allCases, to: .suppressed, reason: .manualSuppression)
+    /// An administrator's `contacts unsuppress`, whatever the reason (Consent/ContactConsent.swift).
+    public static let manualReinstatement = StatusChange(from: [.suppressed], to: .active, reason: .manualReinstatement)
+
+    /// The change that suppresses for `reason`, among the event and administrator suppressions.
+    static func suppression(_ reason: TransitionReason) -> StatusChange? {
+        [unsubscribed, complaint, hardBounce, softBounceLimit, manualSuppression].first { $0.reason == reason }
+    }
 
     /// Every status change the engine's own SQL writes. A contact import writes the changes of
     /// `StateMachine.rules` with the import's reasons, bound from that table itself
     /// (Imports/ContactImportSQL.swift `legalChanges`).
     public static let all: [StatusChange] = [
         silence, flowEndsUnanswered, flowEntry, reactivationExhausted, movedToChannel, scoreThreshold,
-        engagedDuringReactivation, returnedToEmail,
+        engagedDuringReactivation, returnedToEmail, unsubscribed, complaint, hardBounce, softBounceLimit, resubscribed,
+        manualSuppression, manualReinstatement,
     ]
 }
 

@@ -13,6 +13,8 @@ public struct AppliedEvent: Sendable, Equatable {
     public var from: CampaignStatus
     public var to: CampaignStatus
     public var reason: TransitionReason?
+    /// The transition's detail (a resubscribe's consent source); nil for most.
+    public var detail: String? = nil
 }
 
 /// An event kept but not applied, and why: its kind is not one the policy accepts, or it is
@@ -83,6 +85,7 @@ public struct EventApplier: Sendable {
         var order: [Int64] = []
         var points: [StreamEventPoint] = []
         let known = policies.acceptedEventKinds
+        let softBounces = try softBounceHistory(rows, policies: policies, now: now, on: connection)
         for row in rows {
             let contactID: Int64 = try row.decode("contact_id")
             let segment: String = try row.decode("segment")
@@ -102,11 +105,32 @@ public struct EventApplier: Sendable {
                     score: try row.decode("engagement_score"), lastEngagement: try row.decode("last_engagement_at"),
                     scoreAsOf: try row.decode("score_as_of"), channel: try row.decode("channel"))
                 states[contactID]!.channelMovedAt = try row.decode("channel_moved_at")
+                states[contactID]!.suppressionReason = try row.decode("suppression_reason")
+                states[contactID]!.softBounces = softBounces[contactID] ?? []
             }
-            let earned = policy.points(for: kind, machineOpen: try row.decode("machine_open")) ?? 0
             let eventID: Int64 = try row.decode("event_id")
             // Within the allowed skew an event counts as happening now: no date moves past the clock.
             let at = min(occurredAt, now)
+            if let consent = ConsentKind(rawValue: kind) {
+                // Consent is not engagement: 0 points whatever the policy says (Consent/ConsentFold.swift).
+                let outcome = try states[contactID]!.foldConsent(
+                    consent, at: at, bounceType: try row.decode("bounce_type"),
+                    consentSource: try row.decode("consent_source"), policy: policy)
+                if let reason = outcome.rejection {
+                    rejected.append(RejectedEvent(eventID: eventID, contactID: contactID, reason: reason))
+                    continue
+                }
+                applied.append(
+                    AppliedEvent(
+                        eventID: eventID, contactID: contactID, points: 0, score: states[contactID]!.score,
+                        from: outcome.from, to: outcome.to, reason: outcome.reason, detail: outcome.detail))
+                points.append(
+                    StreamEventPoint(
+                        eventID: eventID, contactID: contactID, kind: kind, segment: segment, status: outcome.to,
+                        occurredAt: at))
+                continue
+            }
+            let earned = policy.points(for: kind, machineOpen: try row.decode("machine_open")) ?? 0
             let result = try states[contactID]!.fold(points: earned, occurredAt: at, now: now, policy: policy)
             applied.append(
                 AppliedEvent(
@@ -128,6 +152,7 @@ public struct EventApplier: Sendable {
                 order, final.map(\.score), final.map(\.lastEngagement), final.map(\.scoreAsOf),
                 final.map(\.status.rawValue),
                 final.map(\.statusChanged), final.map(\.answered), now, final.map(\.channel),
+                final.map(\.suppressionReason),
             ])
         let moves = applied.filter { $0.reason != nil }
         if !moves.isEmpty {
@@ -136,7 +161,7 @@ public struct EventApplier: Sendable {
                 [
                     moves.map(\.contactID), moves.map(\.from.rawValue), moves.map(\.to.rawValue),
                     moves.map { $0.reason!.rawValue },
-                    moves.map(\.eventID), now,
+                    moves.map(\.eventID), now, moves.map(\.detail),
                 ])
         }
         try connection.execute(sql.markApplied, [applied.map(\.eventID), applied.map { Int32($0.points) }, now])
@@ -144,6 +169,25 @@ public struct EventApplier: Sendable {
         let batch = AppliedEventBatch(applied: applied, points: points, now: now)
         for consumer in consumers { try consumer.eventsApplied(batch, on: connection) }
         return (applied, rejected)
+    }
+
+    /// The applied soft bounces of the batch's contacts that any of the batch's soft bounces
+    /// may count (`soft_bounce_limit`), by contact; empty, and no query, without a bounce.
+    private func softBounceHistory(
+        _ rows: [PGRow], policies: PolicyDocument, now: Date, on connection: isolated PGConnection
+    ) throws -> [Int64: [Date]] {
+        let bounces = try rows.filter { try $0.decode("kind", as: String.self) == ConsentKind.bounce.rawValue }
+        guard !bounces.isEmpty else { return [:] }
+        let earliest = try bounces.map { min(try $0.decode("occurred_at", as: Date.self), now) }.min()!
+        let window = ([policies.default] + Array(policies.segments.values)).map(\.softBounceLimit.window).max() ?? 0
+        var history: [Int64: [Date]] = [:]
+        for row in try connection.query(
+            sql.softBounces,
+            [Array(Set(try bounces.map { try $0.decode("contact_id", as: Int64.self) })), earliest - window]
+        ).rows {
+            history[try row.decode("contact_id")] = try row.decode("at")
+        }
+        return history
     }
 
     /// Why an event must not be applied, or nil. `known` is the document's accepted kinds.
@@ -179,6 +223,10 @@ struct ContactScoreState {
     var channelMovedAt: Date?
     var statusChanged = false
     var answered = false
+    /// Why the contact is suppressed (the strongest reason so far); nil when it is not.
+    var suppressionReason: String?
+    /// The contact's soft bounces that `soft_bounce_limit` may count, this batch's included.
+    var softBounces: [Date] = []
 
     init(
         segment: String, status: CampaignStatus, score: Double, lastEngagement: Date?, scoreAsOf: Date?,

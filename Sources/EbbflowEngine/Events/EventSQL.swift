@@ -18,6 +18,9 @@ struct EventSQL: Sendable {
         """
         SELECT e.id AS event_id, e.kind, e.occurred_at, e.machine_open, c.id AS contact_id, c.segment,
                c.campaign_status::text AS status, c.engagement_score, c.last_engagement_at, c.score_as_of, c.channel,
+               c.suppression_reason, e.properties->>'type' AS bounce_type,
+               CASE WHEN jsonb_typeof(e.properties->'consent_source') = 'string' THEN e.properties->>'consent_source' END
+                   AS consent_source,
                (SELECT max(t.at) FROM \(schema.qualified("transitions")) t
                 WHERE t.contact_id = c.id AND t.reason = 'moved_to_channel') AS channel_moved_at
         FROM \(events) e JOIN \(contacts) c ON c.id = e.contact_id
@@ -29,27 +32,43 @@ struct EventSQL: Sendable {
 
     /// Many contacts' new state at once: $1 ids, $2 scores, $3 last engagements, $4 score as
     /// of, $5 statuses, $6 status changed, $7 answered (an event earned points), $8 now, $9 channels
-    /// (an engagement after a channel move may bring the contact back to email).
+    /// (an engagement after a channel move may bring the contact back to email), $10 suppression
+    /// reasons (sql/engine/0023 clears one on a contact that is not suppressed).
     var updateContacts: String {
         """
         UPDATE \(contacts) c SET engagement_score = u.score, last_engagement_at = u.last_engagement, score_as_of = u.as_of,
             campaign_status = u.status::\(schema.qualified("campaign_status")),
             status_changed_at = CASE WHEN u.changed THEN $8 ELSE c.status_changed_at END,
             flow_sends_unanswered = CASE WHEN u.answered THEN 0 ELSE c.flow_sends_unanswered END,
-            channel = u.channel
-        FROM unnest($1::int8[], $2::float8[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bool[], $7::bool[], $9::text[])
-             AS u(id, score, last_engagement, as_of, status, changed, answered, channel)
+            channel = u.channel, suppression_reason = u.suppression_reason
+        FROM unnest($1::int8[], $2::float8[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bool[], $7::bool[], $9::text[],
+                    $10::text[])
+             AS u(id, score, last_engagement, as_of, status, changed, answered, channel, suppression_reason)
         WHERE c.id = u.id
         """
     }
 
-    /// Transitions caused by events: $1 contacts, $2 from, $3 to, $4 reasons, $5 events, $6 at.
+    /// Transitions caused by events: $1 contacts, $2 from, $3 to, $4 reasons, $5 events, $6 at,
+    /// $7 details (a resubscribe's consent source).
     var insertEventTransitions: String {
         """
-        INSERT INTO \(transitions) (contact_id, from_status, to_status, reason, event_id, at)
+        INSERT INTO \(transitions) (contact_id, from_status, to_status, reason, event_id, at, detail)
         SELECT t.contact_id, t.from_status::\(schema.qualified("campaign_status")), t.to_status::\(schema.qualified("campaign_status")),
-               t.reason, t.event_id, $6
-        FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int8[]) AS t(contact_id, from_status, to_status, reason, event_id)
+               t.reason, t.event_id, $6, t.detail
+        FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int8[], $7::text[])
+             AS t(contact_id, from_status, to_status, reason, event_id, detail)
+        """
+    }
+
+    /// The applied soft bounces of contacts $1 dated after $2, by contact (`soft_bounce_limit`).
+    /// A bounce whose type is not `hard` is soft (Consent/ConsentRules.swift says why). Served by
+    /// `engagement_events_contact` (contact_id, occurred_at).
+    var softBounces: String {
+        """
+        SELECT contact_id, array_agg(occurred_at) AS at FROM \(events)
+        WHERE contact_id = ANY($1) AND occurred_at > $2 AND kind = 'bounce' AND applied_at IS NOT NULL AND rejection IS NULL
+          AND (properties->>'type') IS DISTINCT FROM 'hard'
+        GROUP BY contact_id
         """
     }
 

@@ -10,6 +10,7 @@ enum SegmentEventNames {
         "Unsubscribed": "unsubscribe",
         "Email Bounced": "bounce",
         "Email Marked as Spam": "complaint",
+        "Email Delivered": "delivered",
     ]
 
     /// The kind of a `track` event named `event`, or the reason it is refused.

@@ -28,6 +28,7 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
     public var decay: ScoreDecay = ScoreDecay()
     /// At most `sends` marketing sends per contact per `perDays` days.
     public var frequencyCap: FrequencyCap = FrequencyCap()
+    public var softBounceLimit: SoftBounceLimit = SoftBounceLimit()
     /// The formats of reactivation emails 1 and 2; `["html", "plain"]` alternates them, as the
     /// practice suggests trying a plain, personal-looking email after a designed one.
     public var reactivationFormats: [SendFormat] = [.html, .html]
@@ -89,7 +90,7 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         case decay, frequencyCap = "frequency_cap", reactivationFormats = "reactivation_formats"
         case maxFutureSkew = "max_future_skew"
         case onEngagementAfterChannelMove = "on_engagement_after_channel_move"
-        case highIntentPages = "high_intent_pages"
+        case highIntentPages = "high_intent_pages", softBounceLimit = "soft_bounce_limit"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -123,6 +124,7 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
             ?? defaults.onEngagementAfterChannelMove
         highIntentPages =
             try container.decodeIfPresent([String].self, forKey: .highIntentPages) ?? defaults.highIntentPages
+        softBounceLimit = try container.decodeIfPresent(SoftBounceLimit.self, forKey: .softBounceLimit) ?? .init()
     }
 
     /// The bounds of every number, in one table so `docs/bad-input.md` can list them. Why
@@ -190,6 +192,7 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
             throw PolicyError(field: error.field, value: error.value, reason: error.bound)
         }
         try validateHighIntentPages(field("high_intent_pages"))
+        try softBounceLimit.validate(field)
     }
 
     /// Each page a path (`/` first, no white space, control character, `?` or `#`), bounded in
@@ -372,11 +375,11 @@ public struct PolicyDocument: Codable, Sendable, Equatable {
     /// (a kind the policy does not name earns 0 and moves no status).
     public static let businessEventKinds: Set<String> = ["purchase", "product_return", "support_ticket", "signup"]
 
-    /// Kinds that arrive from a customer data pipeline (Segment's email spec and `page`): an
-    /// unsubscribe, a bounce, a spam complaint, and a page that is not high intent. Accepted
-    /// whether or not a policy scores them (0 points unless it does) so they are stored and
-    /// never lost: consent kinds must be on record before anything acts on them.
-    public static let unscoredEventKinds: Set<String> = ["unsubscribe", "bounce", "complaint", "page"]
+    /// Kinds accepted whether or not a policy scores them: the consent kinds (unsubscribe,
+    /// resubscribe, bounce, complaint, delivered: 0 points whatever the policy says, see
+    /// Consent/ConsentRules.swift) and a page that is not high intent (0 unless scored). Why
+    /// always accepted: consent kinds must be on record before anything acts on them.
+    public static let unscoredEventKinds: Set<String> = Set(ConsentKind.allCases.map(\.rawValue)).union(["page"])
 
     /// Every event kind ebbflow accepts: the kinds any policy scores, the business kinds and the
     /// unscored ones.

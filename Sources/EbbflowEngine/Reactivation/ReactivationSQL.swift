@@ -25,12 +25,14 @@ struct ReactivationSQL: Sendable {
 
     var startCycle: String { "UPDATE \(contacts) SET reactivation_cycle = reactivation_cycle + 1 WHERE id = $1" }
 
-    /// The cycle gave up: suppressed ($1 contact, $2 now, $3 reason, $4 job).
+    /// The cycle gave up: suppressed ($1 contact, $2 now, $3 reason, $4 job), the reason kept
+    /// on the contact (`suppression_reason`, read by the rules of consent and /metrics).
     var suppress: String {
         let change = StatusChange.reactivationExhausted
         return """
             WITH moved AS (
-                UPDATE \(contacts) SET campaign_status = \(change.toSQL), status_changed_at = $2 WHERE id = $1 RETURNING id
+                UPDATE \(contacts) SET campaign_status = \(change.toSQL), status_changed_at = $2, suppression_reason = $3
+                WHERE id = $1 RETURNING id
             )
             INSERT INTO \(schema.qualified("transitions")) (contact_id, from_status, to_status, reason, job_id, at)
             SELECT id, \(change.onlyFromSQL), \(change.toSQL), $3, $4, $2 FROM moved

@@ -45,6 +45,9 @@ public struct ArbiterDecision: Sendable, Equatable {
         case noEligibleStream = "no_eligible_stream"
         /// The contact reached the end of its stream.
         case streamEnded = "stream_ended"
+        /// The contact was suppressed (unsubscribe, bounce, complaint, an administrator): its
+        /// membership ended with its pending steps (Consent/SuppressedContacts.swift).
+        case contactSuppressed = "contact_suppressed"
     }
 
     /// One candidate as it was weighed: its posterior mean and the draw it got (nil when no draw was needed).

@@ -223,9 +223,11 @@ struct StreamRuntime: Sendable {
             ])
     }
 
-    /// Whether a stream's entry criteria (segments, statuses) admit the contact.
+    /// Whether a stream's entry criteria (segments, statuses) admit the contact. Never a
+    /// suppressed one, whatever the stream names: nothing may be sent to it, so a journey it
+    /// entered could only log skips (Consent/SuppressedContacts.swift ends its membership).
     static func admits(_ entry: StreamDefinition.Entry, _ point: StreamEventPoint) -> Bool {
-        (entry.segments.map { $0.contains(point.segment) } ?? true)
+        point.status != .suppressed && (entry.segments.map { $0.contains(point.segment) } ?? true)
             && (entry.statuses.map { $0.contains(point.status) } ?? true)
     }
 

@@ -7,6 +7,7 @@ import EbbflowMetrics
 import EbbflowQueue
 import Foundation
 import Logging
+import PostgresClient
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
@@ -110,28 +111,48 @@ struct WorkerCommand: AsyncParsableCommand {
         do {
             try await worker.run(
                 alongside: [SecondSignalExit(logger: logger)]
-                    + metricsServer(readiness: readiness, claimGate: claimGate, logger: logger),
+                    + metricsServer(
+                        readiness: readiness, claimGate: claimGate, schema: try connection.schemaName, logger: logger),
                 gracefulShutdownSignals: [.sigterm, .sigint])
         } catch let error as HTTPServerError {
             throw InputError("cannot serve metrics: \(error)")
         }
     }
 
-    /// /metrics, /healthz and /readyz, when a port is given; the Prometheus backend is installed first.
-    private func metricsServer(readiness: Readiness, claimGate: ClaimGate, logger: Logger) -> [any Service] {
+    /// /metrics, /healthz and /readyz, when a port is given; the Prometheus backend is installed
+    /// first. The suppressed contacts by reason are sampled on a connection of their own, opened
+    /// for each sample (one every 30 s), so a worker holds no idle connection for them.
+    private func metricsServer(readiness: Readiness, claimGate: ClaimGate, schema: SchemaName, logger: Logger)
+        -> [any Service]
+    {
         guard metricsPort > 0 else { return [] }
-        let registry = EbbflowMetrics.bootstrapOnce(registry: PrometheusCollectorRegistry(), help: QueueMetrics.help) {
+        let help = QueueMetrics.help.merging(SuppressionCounts.metricsHelp) { first, _ in first }
+        let registry = EbbflowMetrics.bootstrapOnce(registry: PrometheusCollectorRegistry(), help: help) {
             factory in
             factory.durationHistogramBuckets["ebbflow_job_duration_seconds"] = [
                 .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
                 .seconds(1), .seconds(5), .seconds(30), .seconds(120), .seconds(600),
             ]
         }
+        let (postgres, postgresLogger) = (connection.postgres, connection.logger("ebbflow.postgres"))
+        let counts = SuppressionCounts(schema: schema)
         return [
             HTTPServer(
                 host: metricsHost, port: metricsPort,
                 routes: [MetricsRoutes(registry: registry), ProbeRoutes(readiness: readiness)], logger: logger,
-                onListening: { _ in claimGate.open() })
+                onListening: { _ in claimGate.open() }),
+            SuppressionGauge(
+                sample: {
+                    let database = try await PGConnection.connect(postgres, logger: postgresLogger)
+                    do {
+                        let result = try await database.run { try counts.read(on: $0) }
+                        await database.run { connection in connection.close() }
+                        return result
+                    } catch {
+                        await database.run { connection in connection.close() }
+                        throw error
+                    }
+                }, logger: logger),
         ]
     }
 }

@@ -6,5 +6,8 @@ import Foundation
 struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts", abstract: "Import and inspect contacts.",
-        subcommands: [ContactsImportCommand.self, ContactsShowCommand.self, ContactsListCommand.self])
+        subcommands: [
+            ContactsImportCommand.self, ContactsShowCommand.self, ContactsListCommand.self,
+            ContactsSuppressCommand.self, ContactsUnsuppressCommand.self,
+        ])
 }

@@ -22,7 +22,7 @@ struct ContactsShowCommand: AsyncParsableCommand {
         print(
             """
             \(view.externalID) <\(view.email ?? "-")>, segment \(view.segment), channel \(view.channel)
-              status:          \(view.status.rawValue)
+              status:          \(view.status.rawValue)\(full.suppressionReason.map { " (\($0))" } ?? "")
               score:           \(String(format: "%.2f", view.engagementScore)) (decayed to now)
               last engagement: \(Output.time(view.lastEngagementAt))
               reactivations:   \(full.reactivationCycle)

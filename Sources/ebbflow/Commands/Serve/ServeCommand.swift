@@ -2,6 +2,7 @@
 import ArgumentParser
 import EbbflowAPI
 import EbbflowCore
+import EbbflowEngine
 import EbbflowHTTP
 import EbbflowMetrics
 import Foundation
@@ -85,7 +86,9 @@ struct ServeCommand: AsyncParsableCommand {
         let database = APIDatabase(pool: pool, logger: logger)
         let readiness = Readiness()
         let registry = EbbflowMetrics.bootstrapOnce(
-            registry: PrometheusCollectorRegistry(), help: APIRoutes.metricsHelp)
+            registry: PrometheusCollectorRegistry(),
+            help: APIRoutes.metricsHelp.merging(SuppressionCounts.metricsHelp) { first, _ in first })
+        let counts = SuppressionCounts(schema: schema)
         let server = HTTPServer(
             host: host, port: port,
             routes: [
@@ -100,6 +103,9 @@ struct ServeCommand: AsyncParsableCommand {
             services: [
                 .init(service: SecondSignalExit(logger: logger)), .init(service: server),
                 .init(service: DatabaseReadiness(database: database, readiness: readiness, logger: logger)),
+                .init(
+                    service: SuppressionGauge(
+                        sample: { try await database.run { try counts.read(on: $0) } }, logger: logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .milliseconds(Int(shutdownTimeout * 1_000))
