@@ -1,4 +1,4 @@
-// POST /webhooks/mailgun against a real `ebbflow serve`, signed with HMAC-SHA256 as Mailgun does: valid, replayed token, retry, tampered, wrong key, stale, malformed.
+// POST /webhooks/mailgun against a real `ebbflow serve`, signed with HMAC-SHA256: valid, replayed token, retry, tampered, wrong key, stale, malformed.
 import Crypto
 import EbbflowTestSupport
 import Foundation
@@ -48,6 +48,7 @@ import Testing
                 event("m-unsub", "unsubscribed"),
                 event("m-delivered", "delivered"),
                 event("m-accepted", "accepted"),
+                event("m-mpp", "opened", ["client-info": ["bot": "apple"]]),
             ]
             for data in cases {
                 let response = try await post(client, body(data))
@@ -57,7 +58,7 @@ import Testing
                 try await WebhookFixture.stored(server, provider: "mailgun").map(\.description) == [
                     "m-open c-2 open -", "m-click c-1 click -", "m-hard c-1 bounce hard", "m-soft c-1 bounce soft",
                     "m-unsub-drop c-1 unsubscribe -", "m-spam c-1 complaint -", "m-unsub c-1 unsubscribe -",
-                    "m-delivered c-1 delivered -",
+                    "m-delivered c-1 delivered -", "m-mpp c-1 open - machine",
                 ])
             #expect(try await WebhookFixture.property(server, id: "m-open", "send_id") == "\(sendID)")
 
@@ -70,7 +71,7 @@ import Testing
             let retry = try await post(client, body(event("m-replayed", "opened")))
             #expect(retry.status == 200)
             #expect(retry.json["duplicate"] as? Int == 1, "\(retry.text)")
-            #expect(try await WebhookFixture.stored(server, provider: "mailgun").count == 9)
+            #expect(try await WebhookFixture.stored(server, provider: "mailgun").count == 10)
             #expect(try await WebhookFixture.metric(client, provider: "mailgun", outcome: "replay") == 1)
             #expect(try await WebhookFixture.metric(client, provider: "mailgun", outcome: "ignored") == 1)
         }

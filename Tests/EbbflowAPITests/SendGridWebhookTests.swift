@@ -1,4 +1,4 @@
-// POST /webhooks/sendgrid against a real `ebbflow serve`, signed with a P-256 key the test makes: valid, tampered, wrong key, stale, repeats, malformed, limits.
+// POST /webhooks/sendgrid against a real `ebbflow serve`, signed with a P-256 key the test makes: valid, tampered, wrong key, stale, repeats, malformed.
 import Crypto
 import EbbflowTestSupport
 import Foundation
@@ -94,6 +94,7 @@ import Testing
                     + WebhookFixture.metric(client, provider: "sendgrid", outcome: "rejected") == 8)
             #expect(try await WebhookFixture.metric(client, provider: "sendgrid", outcome: "duplicate") == 9)
             #expect(try await WebhookFixture.metric(client, provider: "sendgrid", outcome: "ignored") == 4)
+            #expect(try await client.send("GET", "/metrics").text.contains("# HELP ebbflow_webhook_events_total "))
         }
     }
 
