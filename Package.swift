@@ -214,7 +214,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EbbflowAPITests",
-            dependencies: ["PostgresClient", "EbbflowCore", "EbbflowTestSupport"],
+            dependencies: [
+                "PostgresClient", "EbbflowCore", "EbbflowTestSupport",
+                // The provider webhook tests sign as SendGrid (P-256) and Mailgun (HMAC) do.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

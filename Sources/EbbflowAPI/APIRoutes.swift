@@ -16,20 +16,24 @@ public struct APIRoutes: HTTPRoutes {
     let database: APIDatabase
     let keys: KeyVerifier
     let logger: Logger
+    let webhooks: WebhookConfiguration
 
     /// `# HELP` texts of the metrics the API records, for `EbbflowMetrics.bootstrapOnce`.
     public static let metricsHelp = RequestMetrics.help.merging(IngestRoutes.help) { first, _ in first }
+        .merging(WebhookMetrics.help) { first, _ in first }
 
     /// Lookups a second of keys the process has not verified before (see `KeyVerifier.lookupRate`).
     public static let defaultKeyLookupRate = KeyVerifier.defaultLookupRate
 
     public init(
-        schema: SchemaName, database: APIDatabase, keyLookupRate: Int = APIRoutes.defaultKeyLookupRate, logger: Logger
+        schema: SchemaName, database: APIDatabase, keyLookupRate: Int = APIRoutes.defaultKeyLookupRate,
+        webhooks: WebhookConfiguration = .disabled, logger: Logger
     ) {
         self.schema = schema
         self.database = database
         self.keys = KeyVerifier(store: APIKeyStore(schema: schema), database: database, lookupRate: keyLookupRate)
         self.logger = logger
+        self.webhooks = webhooks
     }
 
     public func add(to router: HTTPRouter) {
@@ -45,5 +49,7 @@ public struct APIRoutes: HTTPRoutes {
             .add(middleware: RequestMetrics()).add(middleware: InternalErrors(logger: logger))
             .add(middleware: Authenticate(keys: keys, scope: .admin, acceptsBasic: false))
         AdminRoutes(schema: schema, database: database).add(to: admin)
+        // The providers' webhooks: no API key; each provider's signature or credentials instead.
+        WebhookRoutes(schema: schema, configuration: webhooks, database: database, logger: logger).add(to: router)
     }
 }

@@ -31,6 +31,8 @@ import Yams
         ("put", "/v1/streams", "admin"), ("post", "/v1/experiments/{name}/promote", "admin"),
         ("post", "/v1/contacts/{external_id}/suppress", "admin"),
         ("post", "/v1/contacts/{external_id}/unsuppress", "admin"),
+        ("post", "/webhooks/sendgrid", "none"), ("post", "/webhooks/mailgun", "none"),
+        ("post", "/webhooks/postmark", "none"),
     ]
 
     /// The names of a security requirement list (`[{bearerAuth: []}, {basicAuth: []}]`).

@@ -79,6 +79,15 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = connection.logger("ebbflow.serve")
         let schema = try connection.schemaName
         let (host, port) = (try resolvedHost(), try resolvedPort())
+        // A webhook secret set but malformed stops the start here, in one line; an unset one
+        // disables its route (404), said once.
+        let webhooks: WebhookConfiguration
+        do {
+            webhooks = try WebhookConfiguration(environment: ProcessInfo.processInfo.environment)
+        } catch let error as WebhookConfigurationError {
+            throw InputError("cannot serve: \(error)")
+        }
+        for note in webhooks.disabledNotes { logger.notice("\(note)") }
         try await checkMigrated(schema: schema)
         let pool = PGPool(
             connection.postgres, maxConnections: connections, acquireTimeout: .seconds(5),
@@ -93,7 +102,9 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port,
             routes: [
                 ProbeRoutes(readiness: readiness), MetricsRoutes(registry: registry), OpenAPIRoutes(),
-                APIRoutes(schema: schema, database: database, keyLookupRate: keyLookupRate, logger: logger),
+                APIRoutes(
+                    schema: schema, database: database, keyLookupRate: keyLookupRate, webhooks: webhooks, logger: logger
+                ),
             ],
             logger: logger,
             onListening: { port in logger.notice("listening on \(host):\(port)") })
