@@ -78,6 +78,13 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = connection.logger("ebbflow.serve")
         let schema = try connection.schemaName
         let (host, port) = (try resolvedHost(), try resolvedPort())
+        // The webhooks' settings first: a wrong one is refused without a database.
+        let ses: SesWebhookConfiguration?
+        do {
+            ses = try await SesWebhookConfiguration.fromEnvironment(ProcessInfo.processInfo.environment, logger: logger)
+        } catch let error as SesConfigurationError {
+            throw InputError("cannot serve: \(error)")
+        }
         try await checkMigrated(schema: schema)
         let pool = PGPool(
             connection.postgres, maxConnections: connections, acquireTimeout: .seconds(5),
@@ -86,12 +93,15 @@ struct ServeCommand: AsyncParsableCommand {
         let readiness = Readiness()
         let registry = EbbflowMetrics.bootstrapOnce(
             registry: PrometheusCollectorRegistry(), help: APIRoutes.metricsHelp)
+        var routes: [any HTTPRoutes] = [
+            ProbeRoutes(readiness: readiness), MetricsRoutes(registry: registry), OpenAPIRoutes(),
+            APIRoutes(schema: schema, database: database, keyLookupRate: keyLookupRate, logger: logger),
+        ]
+        if let ses {
+            routes.append(SesWebhookRoutes(configuration: ses, schema: schema, database: database, logger: logger))
+        }
         let server = HTTPServer(
-            host: host, port: port,
-            routes: [
-                ProbeRoutes(readiness: readiness), MetricsRoutes(registry: registry), OpenAPIRoutes(),
-                APIRoutes(schema: schema, database: database, keyLookupRate: keyLookupRate, logger: logger),
-            ],
+            host: host, port: port, routes: routes,
             logger: logger,
             onListening: { port in logger.notice("listening on \(host):\(port)") })
         // Shut down in reverse order: the readiness probe first (the balancer stops sending),
