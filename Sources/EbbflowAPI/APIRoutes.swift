@@ -19,6 +19,7 @@ public struct APIRoutes: HTTPRoutes {
 
     /// `# HELP` texts of the metrics the API records, for `EbbflowMetrics.bootstrapOnce`.
     public static let metricsHelp = RequestMetrics.help.merging(IngestRoutes.help) { first, _ in first }
+        .merging(WebhookMetrics.help) { first, _ in first }
 
     /// Lookups a second of keys the process has not verified before (see `KeyVerifier.lookupRate`).
     public static let defaultKeyLookupRate = KeyVerifier.defaultLookupRate

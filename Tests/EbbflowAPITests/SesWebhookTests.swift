@@ -49,7 +49,7 @@ import X509
 
             // Tampered: the message changed after it was signed.
             var tampered = try message.signed(with: pki.key)
-            tampered["Message"] = Self.bounce("victim@example.com")
+            tampered["Message"] = Self.bounce("a@example.com")
             var response = try await client.postSNS(tampered)
             #expect(response.status == 401)
             #expect(response.json["error"] as? String == "the signature does not verify with the pinned certificate")
@@ -93,7 +93,9 @@ import X509
             #expect(response.status == 403)
 
             // Stale (3 hours old) and from the future.
+            // A bounce goes through the recorder, whose transaction runs the clock check first.
             var stale = message
+            stale.message = Self.bounce("a@example.com")
             stale.timestamp = Date() - 3 * 3_600
             response = try await client.postSNS(try stale.signed(with: pki.key))
             #expect(response.status == 401)
@@ -109,6 +111,9 @@ import X509
             #expect(response.status == 401)
             #expect(response.text.contains("expired"))
 
+            // Nothing refused was stored, nor anything for the ignored Send events.
+            #expect(try await Self.recorded(server).isEmpty)
+            #expect(try await Self.rows(server, "SELECT 1 FROM \(server.schema).unmatched_provider_events") == 0)
             let log = server.log
             #expect(log.contains("webhooks/ses: refused"))
             #expect(!log.contains("PRIVATE KEY"))
@@ -116,6 +121,151 @@ import X509
             #expect(metrics.contains(#"ebbflow_webhook_events_total{provider="ses",outcome="rejected_signature"}"#))
             #expect(metrics.contains(#"ebbflow_webhook_events_total{provider="ses",outcome="stale"}"#))
             #expect(metrics.contains(#"ebbflow_webhook_events_total{provider="ses",outcome="rejected_topic"}"#))
+        }
+    }
+
+    struct Recorded: Equatable, CustomStringConvertible {
+        var externalID: String
+        var kind: String
+        var providerEventID: String
+        var detail: String
+        var description: String { "\(externalID) \(kind) \(providerEventID) \(detail)" }
+    }
+
+    /// The SES events stored as engagement events, ordered by provider event id.
+    static func recorded(_ server: ServeProcess) async throws -> [Recorded] {
+        let connection = try await TestDatabase.connect()
+        defer { Task { await connection.close() } }
+        return try await connection.query(
+            """
+            SELECT external_id, kind, provider_event_id,
+                   coalesce(properties->>'type', '') || coalesce(url, '') || coalesce(properties->>'send_id', '') AS detail
+            FROM \(server.schema).engagement_events WHERE source = 'ses' ORDER BY provider_event_id
+            """
+        ).rows.map {
+            Recorded(
+                externalID: try $0.decode("external_id"), kind: try $0.decode("kind"),
+                providerEventID: try $0.decode("provider_event_id"), detail: try $0.decode("detail"))
+        }
+    }
+
+    @Test func eachSESEventTypeIsRecordedPerRecipientOnceAndUnmatchedOnesAreKept() async throws {
+        let pki = try Self.pki()
+        try await ServeProcess.with(environment: pki.environment) { server in
+            let client = APIClient(server: server)
+            let key = try await server.createKey("site", scope: "ingest")
+            for (id, email) in [("c-1", "a@example.com"), ("c-2", "b@example.com"), ("c-3", "c@example.com")] {
+                let response = try await client.post(
+                    "/v1/identify", key: key, json: ["userId": id, "traits": ["email": email], "messageId": "id-\(id)"])
+                #expect(response.status == 200, "\(response.text)")
+            }
+            let connection = try await TestDatabase.connect()
+            let sendID: Int64 = try await connection.query(
+                """
+                INSERT INTO \(server.schema).sends (contact_id, flow, step, template, channel, at)
+                SELECT id, 'welcome', 1, 'hello', 'email', now() FROM \(server.schema).contacts WHERE external_id = 'c-3'
+                RETURNING id
+                """
+            ).rows.first!.decode("id")
+            await connection.close()
+
+            let now = ISO8601DateFormatter().string(from: Date())
+            func post(_ id: String, _ event: [String: Any]) async throws -> APIResponse {
+                var message = SnsTestMessage(message: Self.json(event))
+                message.messageID = id
+                return try await client.postSNS(try message.signed(with: pki.key))
+            }
+            func bounce(_ type: String, _ emails: [String]) -> [String: Any] {
+                [
+                    "eventType": "Bounce", "mail": ["destination": emails],
+                    "bounce": [
+                        "bounceType": type, "timestamp": now,
+                        "bouncedRecipients": emails.map { ["emailAddress": $0, "status": "5.1.1"] },
+                    ],
+                ]
+            }
+            // Two recipients: one event each; an address matched without case.
+            var response = try await post("m-hard", bounce("Permanent", ["a@example.com", "B@Example.com"]))
+            #expect(response.status == 200, "\(response.text)")
+            #expect(response.json["stored"] as? Int == 2)
+            _ = try await post("m-soft", bounce("Transient", ["a@example.com"]))
+            _ = try await post("m-undetermined", bounce("Undetermined", ["b@example.com"]))
+            _ = try await post(
+                "m-complaint",
+                [
+                    "notificationType": "Complaint", "mail": ["destination": ["b@example.com"]],
+                    "complaint": [
+                        "complaintFeedbackType": "abuse", "complainedRecipients": [["emailAddress": "b@example.com"]],
+                    ],
+                ])
+            _ = try await post(
+                "m-delivery",
+                [
+                    "eventType": "Delivery", "mail": [:],
+                    "delivery": ["timestamp": now, "recipients": ["a@example.com"]],
+                ])
+            // The send id wins over the address: by tag, then by header.
+            _ = try await post(
+                "m-open",
+                [
+                    "eventType": "Open", "open": ["timestamp": now],
+                    "mail": ["destination": ["someone@else.example"], "tags": ["ebbflow_send_id": ["\(sendID)"]]],
+                ])
+            _ = try await post(
+                "m-click",
+                [
+                    "eventType": "Click", "click": ["timestamp": now, "link": "https://example.com/pricing"],
+                    "mail": [
+                        "destination": ["a@example.com", "b@example.com"],
+                        "headers": [["name": "X-Ebbflow-Send-Id", "value": "\(sendID)"]],
+                    ],
+                ])
+            // Ignored, and not recorded: a not-spam report, a Send.
+            response = try await post(
+                "m-notspam",
+                [
+                    "eventType": "Complaint", "mail": [:],
+                    "complaint": [
+                        "complaintFeedbackType": "not-spam",
+                        "complainedRecipients": [["emailAddress": "b@example.com"]],
+                    ],
+                ])
+            #expect(response.json["ignored"] as? String == "Complaint with feedback type not-spam")
+            // Nobody's address: kept as unmatched.
+            response = try await post("m-stranger", bounce("Permanent", ["stranger@example.com"]))
+            #expect(response.json["unmatched"] as? Int == 1)
+            // A repeat delivery of a message: 200, stored once.
+            response = try await post("m-hard", bounce("Permanent", ["a@example.com", "B@Example.com"]))
+            #expect(response.status == 200)
+            #expect(response.json["duplicate"] as? Int == 2)
+
+            let expected = [
+                Recorded(
+                    externalID: "c-3", kind: "click", providerEventID: "m-click",
+                    detail: "https://example.com/pricing\(sendID)"),
+                Recorded(externalID: "c-2", kind: "complaint", providerEventID: "m-complaint", detail: ""),
+                Recorded(externalID: "c-1", kind: "delivered", providerEventID: "m-delivery", detail: ""),
+                Recorded(externalID: "c-1", kind: "bounce", providerEventID: "m-hard:0", detail: "hard"),
+                Recorded(externalID: "c-2", kind: "bounce", providerEventID: "m-hard:1", detail: "hard"),
+                Recorded(externalID: "c-3", kind: "open", providerEventID: "m-open", detail: "\(sendID)"),
+                Recorded(externalID: "c-1", kind: "bounce", providerEventID: "m-soft", detail: "soft"),
+                Recorded(externalID: "c-2", kind: "bounce", providerEventID: "m-undetermined", detail: "soft"),
+            ]
+            #expect(try await Self.recorded(server) == expected)
+            #expect(
+                try await Self.rows(
+                    server,
+                    """
+                    SELECT 1 FROM \(server.schema).unmatched_provider_events
+                    WHERE provider = 'ses' AND provider_event_id = 'm-stranger' AND email = 'stranger@example.com'
+                    """
+                ) == 1)
+            let metrics = try await client.send("GET", "/metrics").text
+            for outcome in ["stored", "duplicate", "unmatched", "ignored"] {
+                #expect(
+                    metrics.contains(#"ebbflow_webhook_events_total{provider="ses",outcome="\#(outcome)"}"#),
+                    "\(outcome)")
+            }
         }
     }
 

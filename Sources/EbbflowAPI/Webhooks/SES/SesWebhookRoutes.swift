@@ -5,7 +5,6 @@ import EbbflowHTTP
 import Foundation
 import Hummingbird
 import Logging
-import Metrics
 
 /// The order of the checks is the point: the body is parsed (400), then the signature is
 /// verified with the certificate the operator pinned for its `SigningCertURL` (401), then the
@@ -75,20 +74,20 @@ public struct SesWebhookRoutes: HTTPRoutes {
                 logger.notice(
                     "webhooks/ses: SNS unsubscribed this endpoint from a topic",
                     metadata: ["topic": "\(message.topicARN)", "message_id": "\(message.messageID)"])
-                SesWebhookMetrics.count("unsubscribe_confirmation")
+                WebhookMetrics.count("ses", "unsubscribe_confirmation")
                 return Self.answer(["received": "UnsubscribeConfirmation"])
             }
         } catch let error as SnsMalformed {
-            SesWebhookMetrics.count("malformed")
+            WebhookMetrics.count("ses", "malformed")
             logger.info("webhooks/ses: malformed", metadata: ["reason": "\(error.reason)"])
             throw APIError(.badRequest, error.reason, field: error.field)
         } catch let refusal as SnsRefusal {
-            SesWebhookMetrics.count(refusal.outcome)
+            WebhookMetrics.count("ses", refusal.outcome)
             logger.warning(
                 "webhooks/ses: refused", metadata: ["outcome": "\(refusal.outcome)", "reason": "\(refusal.reason)"])
             throw APIError(refusal.status, refusal.reason)
         } catch let error as APIError where error.status.code < 500 {
-            SesWebhookMetrics.count("malformed")
+            WebhookMetrics.count("ses", error.status == .contentTooLarge ? "too_large" : "malformed")
             throw error
         }
     }
@@ -143,26 +142,43 @@ public struct SesWebhookRoutes: HTTPRoutes {
                 "topic": "\(message.topicARN)", "subscribe_url": "\(url)", "message_id": "\(message.messageID)",
                 "repeat": "\(!isNew)",
             ])
-        SesWebhookMetrics.count("subscription_confirmation")
+        WebhookMetrics.count("ses", "subscription_confirmation")
         return Self.answer(["received": "SubscriptionConfirmation"])
     }
 
+    /// The age and certificate checks run first in the recorder's transaction, with the clock it
+    /// reads once, so nothing is stored when they fail and one clock judges both.
     private func notification(
         _ message: SnsMessage, _ mapped: SesMappedEvents, sentAt: Date, pinned: SesPinnedCertificate
     ) async throws -> Response {
         let schema = self.schema
-        _ = try await database.run { connection in
-            try Self.check(sentAt, pinned, now: try DatabaseClock(schema: schema).now(on: connection))
-        }
-        if mapped.events.isEmpty {
-            SesWebhookMetrics.count("ignored")
+        guard !mapped.events.isEmpty else {
+            _ = try await database.run { connection in
+                try Self.check(sentAt, pinned, now: try DatabaseClock(schema: schema).now(on: connection))
+            }
+            WebhookMetrics.count("ses", "ignored")
             logger.info(
                 "webhooks/ses: event ignored",
                 metadata: ["reason": "\(mapped.ignored ?? "-")", "message_id": "\(message.messageID)"])
             return Self.answer(["received": "Notification", "ignored": mapped.ignored ?? ""])
         }
-        throw APIError(
-            .serviceUnavailable, "SES events are verified but not yet recorded", headers: [.retryAfter: "60"])
+        let recorder = ProviderEventRecorder(schema: schema)
+        let events = mapped.events
+        let report = try await database.withConnection { connection in
+            try await recorder.record(events, on: connection) { _, now in try Self.check(sentAt, pinned, now: now) }
+        }
+        WebhookMetrics.count("ses", report)
+        if !report.reasons.isEmpty {
+            logger.info(
+                "webhooks/ses: events not applied",
+                metadata: [
+                    "message_id": "\(message.messageID)", "reasons": "\(report.reasons.joined(separator: "; "))",
+                ])
+        }
+        return Self.answer([
+            "received": "Notification", "stored": report.stored, "duplicate": report.duplicates,
+            "unmatched": report.unmatched, "rejected": report.rejected, "invalid": report.invalid,
+        ])
     }
 
     static func answer(_ object: [String: Any]) -> Response {
@@ -172,14 +188,5 @@ public struct SesWebhookRoutes: HTTPRoutes {
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
-    }
-}
-
-/// `ebbflow_webhook_events_total{provider="ses", outcome}`.
-enum SesWebhookMetrics {
-    static func count(_ outcome: String, by value: Int = 1) {
-        guard value > 0 else { return }
-        Counter(label: "ebbflow_webhook_events_total", dimensions: [("provider", "ses"), ("outcome", outcome)])
-            .increment(by: value)
     }
 }
