@@ -43,6 +43,8 @@ import X509
                 var valid = message
                 valid.signatureVersion = version
                 valid.messageID = UUID().uuidString
+                // A Subject, when SNS has one, is signed too.
+                valid.subject = version == "1" ? "Amazon SES Email Event Notification" : nil
                 let response = try await client.postSNS(try valid.signed(with: pki.key))
                 #expect(response.status == 200, "v\(version): \(response.text)")
             }
@@ -139,7 +141,8 @@ import X509
         return try await connection.query(
             """
             SELECT external_id, kind, provider_event_id,
-                   coalesce(properties->>'type', '') || coalesce(url, '') || coalesce(properties->>'send_id', '') AS detail
+                   coalesce(properties->>'type', '') || coalesce(url, '') || coalesce(properties->>'send_id', '')
+                   || coalesce(properties->>'consent_source', '') AS detail
             FROM \(server.schema).engagement_events WHERE source = 'ses' ORDER BY provider_event_id
             """
         ).rows.map {
@@ -231,6 +234,20 @@ import X509
                     ],
                 ])
             #expect(response.json["ignored"] as? String == "Complaint with feedback type not-spam")
+            // SES list management: unsubscribeAll turned on, then off again (with its consent source).
+            func subscription(_ before: Bool, _ after: Bool) -> [String: Any] {
+                [
+                    "eventType": "Subscription", "mail": ["destination": ["c@example.com"]],
+                    "subscription": [
+                        "timestamp": now, "oldTopicPreferences": ["unsubscribeAll": before],
+                        "newTopicPreferences": ["unsubscribeAll": after],
+                    ],
+                ]
+            }
+            _ = try await post("m-unsubscribe", subscription(false, true))
+            _ = try await post("m-resubscribe", subscription(true, false))
+            response = try await post("m-topics", subscription(false, false))
+            #expect(response.json["ignored"] as? String == "Subscription change of topics only")
             // Nobody's address: kept as unmatched.
             response = try await post("m-stranger", bounce("Permanent", ["stranger@example.com"]))
             #expect(response.json["unmatched"] as? Int == 1)
@@ -248,8 +265,12 @@ import X509
                 Recorded(externalID: "c-1", kind: "bounce", providerEventID: "m-hard:0", detail: "hard"),
                 Recorded(externalID: "c-2", kind: "bounce", providerEventID: "m-hard:1", detail: "hard"),
                 Recorded(externalID: "c-3", kind: "open", providerEventID: "m-open", detail: "\(sendID)"),
+                Recorded(
+                    externalID: "c-3", kind: "resubscribe", providerEventID: "m-resubscribe", detail: "ses subscription"
+                ),
                 Recorded(externalID: "c-1", kind: "bounce", providerEventID: "m-soft", detail: "soft"),
                 Recorded(externalID: "c-2", kind: "bounce", providerEventID: "m-undetermined", detail: "soft"),
+                Recorded(externalID: "c-3", kind: "unsubscribe", providerEventID: "m-unsubscribe", detail: ""),
             ]
             #expect(try await Self.recorded(server) == expected)
             #expect(
