@@ -313,6 +313,10 @@ import X509
                 #expect(response.status == 400, "\(String(decoding: body, as: UTF8.self)): \(response.text)")
                 #expect(response.json["field"] as? String == field)
             }
+            // The type header SNS sends must agree with the body.
+            let mismatched = try await client.postSNS(valid, type: "SubscriptionConfirmation")
+            #expect(mismatched.status == 400)
+            #expect(mismatched.json["field"] as? String == "x-amz-sns-message-type")
             // Signed, but its Message is not an SES event.
             let notSES = try SnsTestMessage(message: "hello").signed(with: pki.key)
             let response = try await client.postSNS(notSES)
