@@ -34,6 +34,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
         // SHA-256 of API keys now; the providers' webhook signatures (HMAC, ECDSA P-256) next.
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // X.509 for Amazon SNS's signing certificates (SES webhooks): parsing the operator's pinned
+        // certificates and checking they chain to the operator's CA; the RSA check is swift-crypto's.
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        // PEM bundles (several certificates in one file); swift-certificates is built on it.
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // libpq, the only database client, as a system library found through pkg-config.
@@ -132,6 +137,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -216,8 +224,11 @@ let package = Package(
             name: "EbbflowAPITests",
             dependencies: [
                 "PostgresClient", "EbbflowCore", "EbbflowTestSupport",
-                // The provider webhook tests sign as SendGrid (P-256) and Mailgun (HMAC) do.
+                // The webhook tests sign as SendGrid (P-256), Mailgun (HMAC) and SNS (RSA, their own CA) do.
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: strict
         ),

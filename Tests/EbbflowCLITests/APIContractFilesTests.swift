@@ -33,6 +33,8 @@ import Yams
         ("post", "/v1/contacts/{external_id}/unsuppress", "admin"),
         ("post", "/webhooks/sendgrid", "none"), ("post", "/webhooks/mailgun", "none"),
         ("post", "/webhooks/postmark", "none"),
+        // Provider webhooks: no key; each verifies the provider's own signature.
+        ("post", "/webhooks/ses", "none"),
     ]
 
     /// The names of a security requirement list (`[{bearerAuth: []}, {basicAuth: []}]`).

@@ -88,6 +88,13 @@ struct ServeCommand: AsyncParsableCommand {
             throw InputError("cannot serve: \(error)")
         }
         for note in webhooks.disabledNotes { logger.notice("\(note)") }
+        // SES's settings too: a wrong one is refused without a database.
+        let ses: SesWebhookConfiguration?
+        do {
+            ses = try await SesWebhookConfiguration.fromEnvironment(ProcessInfo.processInfo.environment, logger: logger)
+        } catch let error as SesConfigurationError {
+            throw InputError("cannot serve: \(error)")
+        }
         try await checkMigrated(schema: schema)
         let pool = PGPool(
             connection.postgres, maxConnections: connections, acquireTimeout: .seconds(5),
@@ -98,14 +105,16 @@ struct ServeCommand: AsyncParsableCommand {
             registry: PrometheusCollectorRegistry(),
             help: APIRoutes.metricsHelp.merging(SuppressionCounts.metricsHelp) { first, _ in first })
         let counts = SuppressionCounts(schema: schema)
+        var routes: [any HTTPRoutes] = [
+            ProbeRoutes(readiness: readiness), MetricsRoutes(registry: registry), OpenAPIRoutes(),
+            APIRoutes(
+                schema: schema, database: database, keyLookupRate: keyLookupRate, webhooks: webhooks, logger: logger),
+        ]
+        if let ses {
+            routes.append(SesWebhookRoutes(configuration: ses, schema: schema, database: database, logger: logger))
+        }
         let server = HTTPServer(
-            host: host, port: port,
-            routes: [
-                ProbeRoutes(readiness: readiness), MetricsRoutes(registry: registry), OpenAPIRoutes(),
-                APIRoutes(
-                    schema: schema, database: database, keyLookupRate: keyLookupRate, webhooks: webhooks, logger: logger
-                ),
-            ],
+            host: host, port: port, routes: routes,
             logger: logger,
             onListening: { port in logger.notice("listening on \(host):\(port)") })
         // Shut down in reverse order: the readiness probe first (the balancer stops sending),
