@@ -16,16 +16,21 @@ public struct APIRoutes: HTTPRoutes {
     let database: APIDatabase
     let keys: KeyVerifier
     let logger: Logger
+    /// Proxies whose `X-Forwarded-For` the link routes believe (`EBBFLOW_TRUSTED_PROXIES`).
+    let proxies: TrustedProxies
 
     /// `# HELP` texts of the metrics the API records, for `EbbflowMetrics.bootstrapOnce`.
     public static let metricsHelp = RequestMetrics.help.merging(IngestRoutes.help) { first, _ in first }
+        .merging(LinkRoutes.help) { first, _ in first }
 
     /// Lookups a second of keys the process has not verified before (see `KeyVerifier.lookupRate`).
     public static let defaultKeyLookupRate = KeyVerifier.defaultLookupRate
 
     public init(
-        schema: SchemaName, database: APIDatabase, keyLookupRate: Int = APIRoutes.defaultKeyLookupRate, logger: Logger
+        schema: SchemaName, database: APIDatabase, keyLookupRate: Int = APIRoutes.defaultKeyLookupRate,
+        trustedProxies: TrustedProxies = TrustedProxies(), logger: Logger
     ) {
+        self.proxies = trustedProxies
         self.schema = schema
         self.database = database
         self.keys = KeyVerifier(store: APIKeyStore(schema: schema), database: database, lookupRate: keyLookupRate)
@@ -45,5 +50,10 @@ public struct APIRoutes: HTTPRoutes {
             .add(middleware: RequestMetrics()).add(middleware: InternalErrors(logger: logger))
             .add(middleware: Authenticate(keys: keys, scope: .admin, acceptsBasic: false))
         AdminRoutes(schema: schema, database: database).add(to: admin)
+        // The unsubscribe and tracking links: public, the signed token is their credential.
+        let links = router.group()
+            .add(middleware: RequestMetrics()).add(middleware: InternalErrors(logger: logger))
+        LinkRoutes(events: LinkEvents(schema: schema), database: database, proxies: proxies, logger: logger).add(
+            to: links)
     }
 }

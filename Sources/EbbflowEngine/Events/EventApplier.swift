@@ -103,7 +103,8 @@ public struct EventApplier: Sendable {
                     scoreAsOf: try row.decode("score_as_of"), channel: try row.decode("channel"))
                 states[contactID]!.channelMovedAt = try row.decode("channel_moved_at")
             }
-            let earned = policy.points(for: kind, machineOpen: try row.decode("machine_open")) ?? 0
+            let machineOpen: Bool = try row.decode("machine_open"), bot: Bool = try row.decode("bot")
+            let earned = policy.points(for: kind, machineOpen: machineOpen, bot: bot) ?? 0
             let eventID: Int64 = try row.decode("event_id")
             // Within the allowed skew an event counts as happening now: no date moves past the clock.
             let at = min(occurredAt, now)
@@ -115,7 +116,7 @@ public struct EventApplier: Sendable {
             points.append(
                 StreamEventPoint(
                     eventID: eventID, contactID: contactID, kind: kind, segment: segment,
-                    status: result.to, occurredAt: at))
+                    status: result.to, occurredAt: at, robot: machineOpen || bot))
         }
         if !rejected.isEmpty {
             try connection.execute(sql.markRejected, [rejected.map(\.eventID), rejected.map(\.reason), now])

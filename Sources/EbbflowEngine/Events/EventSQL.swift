@@ -16,7 +16,7 @@ struct EventSQL: Sendable {
     /// the order.
     var lockEventsAndContacts: String {
         """
-        SELECT e.id AS event_id, e.kind, e.occurred_at, e.machine_open, c.id AS contact_id, c.segment,
+        SELECT e.id AS event_id, e.kind, e.occurred_at, e.machine_open, e.bot, c.id AS contact_id, c.segment,
                c.campaign_status::text AS status, c.engagement_score, c.last_engagement_at, c.score_as_of, c.channel,
                (SELECT max(t.at) FROM \(schema.qualified("transitions")) t
                 WHERE t.contact_id = c.id AND t.reason = 'moved_to_channel') AS channel_moved_at

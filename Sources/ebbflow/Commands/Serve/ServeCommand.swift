@@ -78,6 +78,11 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = connection.logger("ebbflow.serve")
         let schema = try connection.schemaName
         let (host, port) = (try resolvedHost(), try resolvedPort())
+        let proxies: TrustedProxies
+        do {
+            proxies = try TrustedProxies(
+                parsing: ProcessInfo.processInfo.environment[TrustedProxies.environmentVariable] ?? "")
+        } catch { throw InputError("\(error)") }
         try await checkMigrated(schema: schema)
         let pool = PGPool(
             connection.postgres, maxConnections: connections, acquireTimeout: .seconds(5),
@@ -90,7 +95,9 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port,
             routes: [
                 ProbeRoutes(readiness: readiness), MetricsRoutes(registry: registry), OpenAPIRoutes(),
-                APIRoutes(schema: schema, database: database, keyLookupRate: keyLookupRate, logger: logger),
+                APIRoutes(
+                    schema: schema, database: database, keyLookupRate: keyLookupRate, trustedProxies: proxies,
+                    logger: logger),
             ],
             logger: logger,
             onListening: { port in logger.notice("listening on \(host):\(port)") })
