@@ -29,6 +29,8 @@ import Yams
         ("post", "/v1/schedules/{name}/run", "admin"), ("post", "/v1/schedules/{name}/enable", "admin"),
         ("post", "/v1/schedules/{name}/disable", "admin"), ("put", "/v1/policy", "admin"),
         ("put", "/v1/streams", "admin"), ("post", "/v1/experiments/{name}/promote", "admin"),
+        ("get", "/u/{token}", "none"), ("post", "/u/{token}", "none"), ("get", "/t/o/{token}", "none"),
+        ("get", "/t/c/{token}", "none"),
     ]
 
     /// The names of a security requirement list (`[{bearerAuth: []}, {basicAuth: []}]`).

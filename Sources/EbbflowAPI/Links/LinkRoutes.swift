@@ -28,6 +28,10 @@ struct LinkRoutes {
         group.post("u/:token") { request, context in try await unsubscribe(request, context) }
         group.get("t/o/:token") { request, context in try await open(request, context) }
         group.get("t/c/:token") { request, context in try await click(request, context) }
+        // HEAD is declared, not left to the GET route: a scanner's HEAD of a link is a bot's
+        // click (recorded and redirected); a HEAD of the pixel is answered and records nothing.
+        group.head("t/o/:token") { request, context in try await open(request, context) }
+        group.head("t/c/:token") { request, context in try await click(request, context) }
     }
 
     static let forwardedFor: HTTPFields = [.init("X-Forwarded-For")!: ""]
