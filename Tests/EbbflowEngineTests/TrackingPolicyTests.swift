@@ -76,4 +76,37 @@ import Testing
             #expect(PolicyDocument().default.points(for: "open", machineOpen: true) == 0)
         }
     }
+
+    @Test func botClicksAndMachineOpensAreNoConversions() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let streams = """
+                streams:
+                  - name: promotion
+                    entry: {event: page_visit}
+                    steps:
+                      - send: {template: cta, experiment: {name: cta, metric: clicks,
+                               variants: [{name: demo, template: cta_demo}, {name: sales, template: cta_sales}]}}
+                """
+            _ = try await connection.withTransaction {
+                try StreamStore(schema: schema).apply(Data(streams.utf8), on: $0)
+            }
+            let s = schema.quoted
+            // Four contacts sent the demo variant: one person's click, one scanner's, two silent.
+            try await connection.simpleQuery(
+                """
+                INSERT INTO \(s).contacts (external_id, email, segment, status_changed_at, created_at)
+                SELECT 'x' || g, NULL, 'default', '2027-01-01', '2027-01-01' FROM generate_series(1, 4) g;
+                INSERT INTO \(s).sends (contact_id, flow, step, template, channel, at, experiment, variant)
+                SELECT id, 'promotion', 0, 'cta', 'email', '2027-01-10', 'cta', 'demo' FROM \(s).contacts;
+                INSERT INTO \(s).engagement_events (contact_id, external_id, kind, occurred_at, received_at, bot, machine_open)
+                SELECT id, external_id, 'click', '2027-01-10 01:00Z', '2027-01-10 01:00Z', external_id = 'x2', false
+                FROM \(s).contacts WHERE external_id IN ('x1', 'x2');
+                """)
+            let store = ExperimentStore(schema: schema)
+            let info = try #require(try await connection.run { try store.list(on: $0) }.first)
+            let tallies = try await connection.run { try store.tallies(info, on: $0) }
+            #expect(tallies.first { $0.name == "demo" }?.sends == 4)
+            #expect(tallies.first { $0.name == "demo" }?.conversions == 1, "the scanner's click is no conversion")
+        }
+    }
 }

@@ -34,6 +34,7 @@ struct LinkRoutes {
         group.head("t/c/:token") { request, context in try await click(request, context) }
     }
 
+    /// Holds the `X-Forwarded-For` field name (HTTPTypes' name type is reached through `HTTPFields` here).
     static let forwardedFor: HTTPFields = [.init("X-Forwarded-For")!: ""]
 
     private func token(_ context: HTTPContext) -> String { context.parameters.get("token") ?? "" }
