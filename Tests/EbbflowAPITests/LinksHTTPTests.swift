@@ -263,6 +263,11 @@ import Testing
             ).rows.map { try $0.decode("points") }
             await connection.close()
             #expect(points == [10, 10, 0, 0, 0])
+            // Kept and shown: the timeline marks a scanner's click.
+            let shown = try await server.ebbflow(["contacts", "show", "c-1"])
+            #expect(shown.stdout.contains("click (bot) +0 points"), "\(shown.output)")
+            let document = try await server.ebbflow(["contacts", "show", "c-1", "--json"])
+            #expect(document.stdout.contains("\"bot\" : true"))
 
             // A link whose recorded URL is gone cannot redirect anywhere: 404, nothing stored.
             try await Self.sql(server, "DELETE FROM \(server.schema).tracked_links WHERE send_id = $1", [send])
