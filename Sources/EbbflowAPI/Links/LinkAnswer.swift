@@ -90,8 +90,6 @@ struct LinkPageError: Error, HTTPResponseError {
     let status: HTTPResponse.Status
     let message: String
 
-    var headers: HTTPFields { [:] }
-
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let title = status.code == 404 ? "Link not found" : "This request cannot be served"
         return LinkAnswer.page(status, title: title, paragraphs: [message])
