@@ -85,6 +85,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CSV", package: "CSV.swift"),
+                // HMAC-SHA256 of unsubscribe and tracking links (Links/).
+                .product(name: "Crypto", package: "swift-crypto"),
             ], swiftSettings: strict),
         // The simulator: personas, the day loop over real worker processes, CSV, chart and table.
         .target(

@@ -17,18 +17,22 @@ public struct APIRoutes: HTTPRoutes {
     let keys: KeyVerifier
     let logger: Logger
     let webhooks: WebhookConfiguration
+    /// Proxies whose `X-Forwarded-For` the link routes believe (`EBBFLOW_TRUSTED_PROXIES`).
+    let proxies: TrustedProxies
 
     /// `# HELP` texts of the metrics the API records, for `EbbflowMetrics.bootstrapOnce`.
     public static let metricsHelp = RequestMetrics.help.merging(IngestRoutes.help) { first, _ in first }
-        .merging(WebhookMetrics.help) { first, _ in first }
+        .merging(WebhookMetrics.help) { first, _ in first }.merging(LinkRoutes.help) { first, _ in first }
 
     /// Lookups a second of keys the process has not verified before (see `KeyVerifier.lookupRate`).
     public static let defaultKeyLookupRate = KeyVerifier.defaultLookupRate
 
     public init(
         schema: SchemaName, database: APIDatabase, keyLookupRate: Int = APIRoutes.defaultKeyLookupRate,
-        webhooks: WebhookConfiguration = .disabled, logger: Logger
+        webhooks: WebhookConfiguration = .disabled, trustedProxies: TrustedProxies = TrustedProxies(),
+        logger: Logger
     ) {
+        self.proxies = trustedProxies
         self.schema = schema
         self.database = database
         self.keys = KeyVerifier(store: APIKeyStore(schema: schema), database: database, lookupRate: keyLookupRate)
@@ -51,5 +55,10 @@ public struct APIRoutes: HTTPRoutes {
         AdminRoutes(schema: schema, database: database).add(to: admin)
         // The providers' webhooks: no API key; each provider's signature or credentials instead.
         WebhookRoutes(schema: schema, configuration: webhooks, database: database, logger: logger).add(to: router)
+        // The unsubscribe and tracking links: public, the signed token is their credential.
+        let links = router.group()
+            .add(middleware: RequestMetrics()).add(middleware: InternalErrors(logger: logger))
+        LinkRoutes(events: LinkEvents(schema: schema), database: database, proxies: proxies, logger: logger).add(
+            to: links)
     }
 }

@@ -1,5 +1,6 @@
 // The one way a module serves HTTP: a group of routes it adds to the process's shared router.
 import Hummingbird
+import NIOCore
 
 /// The request context every route of the process sees: Hummingbird's core storage and, once
 /// the API's authenticator has verified a key, who is calling.
@@ -7,10 +8,13 @@ public struct HTTPContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by the API's authentication middleware; nil on open routes (probes, metrics).
     public var caller: HTTPCaller?
+    /// The socket peer's address (the link routes classify opens by network).
+    public var peerAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
         caller = nil
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 }
 

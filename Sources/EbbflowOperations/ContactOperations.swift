@@ -115,7 +115,7 @@ public struct ContactOperations: Sendable {
                     [
                         "id": .integer(event.id), "kind": .string(event.kind), "occurred_at": .time(event.occurredAt),
                         "source": .string(event.source), "points": .whole(event.points),
-                        "machine_open": .bool(event.machineOpen), "url": .text(event.url),
+                        "machine_open": .bool(event.machineOpen), "bot": .bool(event.bot), "url": .text(event.url),
                         "rejection": .text(event.rejection), "settled_at": .time(event.settledAt),
                     ]
                 }),

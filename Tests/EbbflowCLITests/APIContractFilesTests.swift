@@ -35,6 +35,8 @@ import Yams
         ("post", "/webhooks/postmark", "none"),
         // Provider webhooks: no key; each verifies the provider's own signature.
         ("post", "/webhooks/ses", "none"),
+        ("get", "/u/{token}", "none"), ("post", "/u/{token}", "none"), ("get", "/t/o/{token}", "none"),
+        ("get", "/t/c/{token}", "none"),
     ]
 
     /// The names of a security requirement list (`[{bearerAuth: []}, {basicAuth: []}]`).

@@ -212,7 +212,7 @@ import Testing
                 let newer = [
                     "queue/0006_job_subjects.sql", "engine/0020_jobs_through_the_queue.sql",
                     "engine/0021_ingest_identify_messages.sql", "engine/0022_consent_columns.sql",
-                    "engine/0023_suppression_reason.sql", "engine/0026_provider_events.sql",
+                    "engine/0023_suppression_reason.sql", "engine/0025_links.sql", "engine/0026_provider_events.sql",
                     "engine/0027_ses_subscription_confirmations.sql", "api/0001_api_keys.sql",
                     "api/0002_webhook_tokens.sql",
                 ]
@@ -231,7 +231,7 @@ import Testing
                     old, on: connection, dropping: ["subject", "bot", "suppression_reason", "detail"])
                 for table in [
                     "ingest_identify_messages", "api_keys", "unmatched_provider_events", "webhook_tokens",
-                    "ses_subscription_confirmations",
+                    "ses_subscription_confirmations", "link_keys", "tracked_links",
                 ] {
                     #expect(after.removeValue(forKey: table) == [], "\(table) is new and empty")
                 }

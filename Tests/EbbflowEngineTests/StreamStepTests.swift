@@ -412,6 +412,37 @@ import Testing
         }
     }
 
+    /// A link scanner's click is no one's goal (nor is a machine open): only the person's click credits its send.
+    @Test func robotsReachNoGoal() async throws {
+        let streams = """
+            streams:
+              - {name: promotion, entry: {event: page_visit}, steps: [{send: promo_1}, {wait: 30d}, {send: promo_2}],
+                 goal: {event: click, within: 7d}}
+            """
+        try await scenario(streams: streams) { connection, schema, event, day in
+            try await event("cam", "page_visit")
+            try await event("dee", "page_visit")
+            try await day(0)
+            try await connection.run {
+                try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(86_400), on: $0)
+            }
+            try await connection.withTransaction { connection in
+                let store = EventStore(schema: schema)
+                let now = try store.now(on: connection)
+                var scanner = IncomingEvent(externalID: "cam", kind: "click", providerEventID: "scan-1")
+                scanner.bot = true
+                let ids = try store.record([scanner], now: now, on: connection).map(\.id)
+                let policies = try PolicyStore(schema: schema).load(on: connection)
+                _ = try EventApplier(schema: schema).apply(eventIDs: ids, policies: policies, now: now, on: connection)
+            }
+            try await event("dee", "click")
+            let goals: Int = try await connection.query(
+                "SELECT coalesce(sum(goals), 0)::int8 AS goals FROM \(schema.quoted).stream_outcomes WHERE stream = 'promotion'"
+            ).first!.decode("goals")
+            #expect(goals == 1, "dee's click credited; the scanner's click for cam did not")
+        }
+    }
+
     /// Each contact always gets the same variant (recorded on the send), conversions are the
     /// metric's events after the send, and a promoted winner is what later sends use.
     @Test func experimentAssignsCountsAndPromotes() async throws {

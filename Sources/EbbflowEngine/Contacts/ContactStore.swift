@@ -98,14 +98,14 @@ public struct ContactStore: Sendable {
         }
         let events = try connection.query(
             """
-            SELECT id, kind, occurred_at, source, points, machine_open, url, rejection, applied_at
+            SELECT id, kind, occurred_at, source, points, machine_open, bot, url, rejection, applied_at
             FROM \(identifier: schema.qualified("engagement_events")) WHERE contact_id = \(bind: id) ORDER BY occurred_at, id
             """
         ).rows.map {
             ContactEventView(
                 id: try $0.decode("id"), kind: try $0.decode("kind"), occurredAt: try $0.decode("occurred_at"),
                 source: try $0.decode("source"), points: try $0.decode("points"),
-                machineOpen: try $0.decode("machine_open"),
+                machineOpen: try $0.decode("machine_open"), bot: try $0.decode("bot"),
                 url: try $0.decode("url"), rejection: try $0.decode("rejection"), settledAt: try $0.decode("applied_at")
             )
         }

@@ -11,6 +11,8 @@ public struct ContactEventView: Sendable {
     /// Points it earned; nil when not applied yet, or rejected.
     public var points: Int?
     public var machineOpen: Bool
+    /// A link scanner's click (engine 0022): kept and shown, scored 0.
+    public var bot = false
     public var url: String?
     /// Why it was kept without being applied (unknown kind, dated too far ahead); nil otherwise.
     public var rejection: String?
@@ -36,7 +38,8 @@ extension ContactView {
             entries.append((ContactTimelineEntry(at: at, type: type, text: text), rank, entries.count))
         }
         for event in events {
-            let what = event.machineOpen ? "\(event.kind) (machine)" : event.kind
+            let what =
+                event.machineOpen ? "\(event.kind) (machine)" : event.bot ? "\(event.kind) (bot)" : event.kind
             if let rejection = event.rejection {
                 add(event.occurredAt, "event", 0, "\(what) rejected: \(rejection)")
             } else if let points = event.points {

@@ -108,6 +108,7 @@ public struct EventApplier: Sendable {
                 states[contactID]!.suppressionReason = try row.decode("suppression_reason")
                 states[contactID]!.softBounces = softBounces[contactID] ?? []
             }
+            let machineOpen: Bool = try row.decode("machine_open"), bot: Bool = try row.decode("bot")
             let eventID: Int64 = try row.decode("event_id")
             // Within the allowed skew an event counts as happening now: no date moves past the clock.
             let at = min(occurredAt, now)
@@ -130,7 +131,7 @@ public struct EventApplier: Sendable {
                         occurredAt: at))
                 continue
             }
-            let earned = policy.points(for: kind, machineOpen: try row.decode("machine_open")) ?? 0
+            let earned = policy.points(for: kind, machineOpen: machineOpen, bot: bot) ?? 0
             let result = try states[contactID]!.fold(points: earned, occurredAt: at, now: now, policy: policy)
             applied.append(
                 AppliedEvent(
@@ -139,7 +140,7 @@ public struct EventApplier: Sendable {
             points.append(
                 StreamEventPoint(
                     eventID: eventID, contactID: contactID, kind: kind, segment: segment,
-                    status: result.to, occurredAt: at))
+                    status: result.to, occurredAt: at, robot: machineOpen || bot))
         }
         if !rejected.isEmpty {
             try connection.execute(sql.markRejected, [rejected.map(\.eventID), rejected.map(\.reason), now])

@@ -16,7 +16,7 @@ struct EventSQL: Sendable {
     /// the order.
     var lockEventsAndContacts: String {
         """
-        SELECT e.id AS event_id, e.kind, e.occurred_at, e.machine_open, c.id AS contact_id, c.segment,
+        SELECT e.id AS event_id, e.kind, e.occurred_at, e.machine_open, e.bot, c.id AS contact_id, c.segment,
                c.campaign_status::text AS status, c.engagement_score, c.last_engagement_at, c.score_as_of, c.channel,
                c.suppression_reason, e.properties->>'type' AS bounce_type,
                CASE WHEN jsonb_typeof(e.properties->'consent_source') = 'string' THEN e.properties->>'consent_source' END

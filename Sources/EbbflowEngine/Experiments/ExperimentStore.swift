@@ -59,7 +59,7 @@ public struct ExperimentStore: Sendable {
         case .opens, .clicks:
             conversion = """
                 EXISTS (SELECT 1 FROM \(schema.qualified("engagement_events")) e WHERE e.contact_id = s.contact_id
-                        AND e.kind = $3 AND NOT e.machine_open AND e.occurred_at >= s.at AND e.occurred_at <= s.at + make_interval(secs => $2))
+                        AND e.kind = $3 AND NOT e.machine_open AND NOT e.bot AND e.occurred_at >= s.at AND e.occurred_at <= s.at + make_interval(secs => $2))
                 """
             bindings.append(info.experiment.metric == .opens ? "open" : "click")
         case .reactivation:

@@ -50,6 +50,8 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
     /// is recorded as `high_intent_visit`, any other page as `page` (0 points by default). Why
     /// in the policy: which pages show intent is the CRM team's call, per segment if need be.
     public var highIntentPages: [String] = ["/pricing", "/demo"]
+    /// Machine opens and link scanners' clicks (TrackingPolicy.swift).
+    public var tracking = TrackingPolicy()
 
     public init() {}
 
@@ -91,6 +93,7 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         case maxFutureSkew = "max_future_skew"
         case onEngagementAfterChannelMove = "on_engagement_after_channel_move"
         case highIntentPages = "high_intent_pages", softBounceLimit = "soft_bounce_limit"
+        case tracking
     }
 
     public init(from decoder: any Decoder) throws {
@@ -125,6 +128,7 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         highIntentPages =
             try container.decodeIfPresent([String].self, forKey: .highIntentPages) ?? defaults.highIntentPages
         softBounceLimit = try container.decodeIfPresent(SoftBounceLimit.self, forKey: .softBounceLimit) ?? .init()
+        tracking = try container.decodeIfPresent(TrackingPolicy.self, forKey: .tracking) ?? defaults.tracking
     }
 
     /// The bounds of every number, in one table so `docs/bad-input.md` can list them. Why
@@ -193,6 +197,7 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         }
         try validateHighIntentPages(field("high_intent_pages"))
         try softBounceLimit.validate(field)
+        try tracking.validate(field("tracking"))
     }
 
     /// Each page a path (`/` first, no white space, control character, `?` or `#`), bounded in
@@ -242,10 +247,11 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         return path.isEmpty ? "/" : path
     }
 
-    /// Points for an event; nil for a kind the policy does not name.
-    public func points(for kind: String, machineOpen: Bool) -> Int? {
+    /// Points for an event; nil for a kind the policy does not name. A link scanner's event
+    /// (`bot`) earns 0: it must never make a contact engaged.
+    public func points(for kind: String, machineOpen: Bool, bot: Bool = false) -> Int? {
         guard let value = points[kind] else { return nil }
-        return machineOpen && kind == "open" ? machineOpenPoints : value
+        return bot ? 0 : machineOpen && kind == "open" ? machineOpenPoints : value
     }
 
     static func isKindName(_ name: String) -> Bool {

@@ -13,6 +13,8 @@ struct StreamEventPoint: Sendable {
     var segment: String
     var status: CampaignStatus
     var occurredAt: Date
+    /// A machine open or a link scanner's click: never a goal (it is no person's doing).
+    var robot = false
 }
 
 /// Why here: an exit event must end a membership "in the event's own transaction", and the
@@ -201,7 +203,7 @@ struct StreamRuntime: Sendable {
             stream.goal.flatMap { goal in DurationText.seconds(goal.within).map { (stream.name, goal.event, $0) } }
         }
         let goalKinds = Set(goals.map(\.1))
-        let hits = events.filter { goalKinds.contains($0.kind) }
+        let hits = events.filter { goalKinds.contains($0.kind) && !$0.robot }
         guard !hits.isEmpty else { return }
         try connection.execute(
             sql.creditGoals,

@@ -95,6 +95,11 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as SesConfigurationError {
             throw InputError("cannot serve: \(error)")
         }
+        let proxies: TrustedProxies
+        do {
+            proxies = try TrustedProxies(
+                parsing: ProcessInfo.processInfo.environment[TrustedProxies.environmentVariable] ?? "")
+        } catch { throw InputError("\(error)") }
         try await checkMigrated(schema: schema)
         let pool = PGPool(
             connection.postgres, maxConnections: connections, acquireTimeout: .seconds(5),
@@ -108,7 +113,8 @@ struct ServeCommand: AsyncParsableCommand {
         var routes: [any HTTPRoutes] = [
             ProbeRoutes(readiness: readiness), MetricsRoutes(registry: registry), OpenAPIRoutes(),
             APIRoutes(
-                schema: schema, database: database, keyLookupRate: keyLookupRate, webhooks: webhooks, logger: logger),
+                schema: schema, database: database, keyLookupRate: keyLookupRate, webhooks: webhooks,
+                trustedProxies: proxies, logger: logger),
         ]
         if let ses {
             routes.append(SesWebhookRoutes(configuration: ses, schema: schema, database: database, logger: logger))
