@@ -226,6 +226,8 @@ let package = Package(
             name: "EbbflowAPITests",
             dependencies: [
                 "PostgresClient", "EbbflowCore", "EbbflowTestSupport",
+                // The consent scenario makes contacts' one-click links as the delivery will.
+                "EbbflowEngine",
                 // The webhook tests sign as SendGrid (P-256), Mailgun (HMAC) and SNS (RSA, their own CA) do.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -19,15 +19,17 @@ final class ServeProcess: @unchecked Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// Migrates a new schema, starts `serve` on it (extra arguments appended), waits for
-    /// /readyz, runs `body`, then stops the server and drops the schema whatever happened.
+    /// Migrates a new schema (a simulation database, whose clock the test moves, when
+    /// `simulation`), starts `serve` on it (extra arguments appended), waits for /readyz, runs
+    /// `body`, then stops the server and drops the schema whatever happened.
     static func with<T: Sendable>(
-        arguments: [String] = [], environment: [String: String] = [:],
+        arguments: [String] = [], environment: [String: String] = [:], simulation: Bool = false,
         _ body: (ServeProcess) async throws -> T
     ) async throws -> T {
         let schema = TestDatabase.uniqueSchemaName("api")
         return try await TestDatabase.dropping(schema) {
-            let migrated = try await EbbflowBinary.run(["migrate", "--schema", schema], timeout: .seconds(120))
+            let migrated = try await EbbflowBinary.run(
+                ["migrate", "--schema", schema] + (simulation ? ["--simulation"] : []), timeout: .seconds(120))
             guard migrated.exitCode == 0 else { throw ServeFailure("migrate failed: \(migrated.output)") }
             let server = try await start(schema: schema, arguments: arguments, environment: environment)
             do {
