@@ -63,6 +63,7 @@ struct AdminRoutes {
                 try await StreamOperations(schema: schema).apply(document: body, on: $0).document
             }
         }
+        PrivacyRoutes(schema: schema, database: database).add(to: group)
         group.post("experiments/{name}/promote") { request, context in
             _ = try QueryParameters(request, known: [])
             _ = try MediaTypes.json.check(request)

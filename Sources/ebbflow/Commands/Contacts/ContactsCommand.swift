@@ -6,5 +6,9 @@ import Foundation
 struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts", abstract: "Import and inspect contacts.",
-        subcommands: [ContactsImportCommand.self, ContactsShowCommand.self, ContactsListCommand.self])
+        subcommands: [
+            ContactsImportCommand.self, ContactsShowCommand.self, ContactsListCommand.self,
+            ContactsExportCommand.self,
+            ContactsForgetCommand.self,
+        ])
 }
