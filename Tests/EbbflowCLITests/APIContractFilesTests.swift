@@ -29,6 +29,7 @@ import Yams
         ("post", "/v1/schedules/{name}/run", "admin"), ("post", "/v1/schedules/{name}/enable", "admin"),
         ("post", "/v1/schedules/{name}/disable", "admin"), ("put", "/v1/policy", "admin"),
         ("put", "/v1/streams", "admin"), ("post", "/v1/experiments/{name}/promote", "admin"),
+        ("post", "/v1/contacts/{external_id}/export", "admin"), ("post", "/v1/contacts/{external_id}/forget", "admin"),
     ]
 
     /// The names of a security requirement list (`[{bearerAuth: []}, {basicAuth: []}]`).

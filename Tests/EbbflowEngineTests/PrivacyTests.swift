@@ -24,7 +24,8 @@ import Testing
             "SELECT id FROM \(q).contacts WHERE external_id = $1", [Self.person]
         ).first!.decode("id")
         let events = """
-            {"external_id": "\(Self.person)", "kind": "click", "occurred_at": "2026-01-02T10:00:00Z", "url": "https://example.com/ann", "properties": {"who": "\(Self.email)"}, "provider_event_id": "sg-\(Self.person)", "source": "sendgrid"}
+            {"external_id": "\(Self.person)", "kind": "click", "occurred_at": "2026-01-02T10:00:00Z", "url": "https://example.com/ann", \
+            "properties": {"who": "\(Self.email)"}, "provider_event_id": "sg-\(Self.person)", "source": "sendgrid"}
             {"external_id": "\(Self.person)", "kind": "open", "occurred_at": "2026-01-03T10:00:00Z"}
             {"external_id": "other-1", "kind": "open", "occurred_at": "2026-01-03T10:00:00Z"}
             """
