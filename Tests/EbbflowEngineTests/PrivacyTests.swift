@@ -402,3 +402,24 @@ final class Collected: @unchecked Sendable {
     var value: String { lock.withLock { text } }
     var chunks: Int { lock.withLock { count } }
 }
+
+extension PrivacyTests {
+    /// The lookup other writers (a webhook's unmatched events) use: email normalised, either name.
+    @Test func theLookupRecognisesAForgottenEmailOrExternalID() async throws {
+        try await MigratedSchema.with { connection, schema in
+            _ = try await seed(connection, schema)
+            let lookup = ForgottenLookup(schema: schema)
+            #expect(!(try await connection.run { try lookup.isForgotten(email: Self.email, externalID: nil, on: $0) }))
+            _ = try await ContactForgetting(schema: schema).forget(externalID: Self.person, via: "test", on: connection)
+            #expect(
+                try await connection.run {
+                    try lookup.isForgotten(email: " ANN.person@example.COM ", externalID: nil, on: $0)
+                })
+            #expect(try await connection.run { try lookup.isForgotten(email: nil, externalID: Self.person, on: $0) })
+            #expect(
+                !(try await connection.run {
+                    try lookup.isForgotten(email: "other@example.com", externalID: "other-1", on: $0)
+                }))
+        }
+    }
+}

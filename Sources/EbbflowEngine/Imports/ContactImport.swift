@@ -49,6 +49,7 @@ public struct ContactImporter: Sendable {
                         return try await connection.withTransaction { connection in
                             var report = ContactImportReport()
                             var consentLines = 0
+                            var tombstoneLines = 0
                             try connection.simpleQuery(sql.createStaging)
                             try connection.copyIn(sql.copyStaging) { writer in
                                 let lines = try RecordReader.lines(source, format: format, as: ContactLine.self)
@@ -58,6 +59,9 @@ public struct ContactImporter: Sendable {
                                     case .rejected(let rejection): report.rejectedLines.append(rejection)
                                     case .line(let line, let contact):
                                         if contact.consentSource != nil { consentLines += 1 }
+                                        if contact.externalID.hasPrefix(ForgottenPeople.tombstonePrefix) {
+                                            tombstoneLines += 1
+                                        }
                                         try writer.appendRow(contact.row(line: line).values)
                                     }
                                 }
@@ -75,7 +79,7 @@ public struct ContactImporter: Sendable {
                                             """
                                     ))
                             }
-                            for line in try sql.rejectForgottenLines(on: connection) {
+                            for line in try sql.rejectForgottenLines(tombstones: tombstoneLines > 0, on: connection) {
                                 report.rejectedLines.append(line)
                             }
                             for line in try sql.rejectStatusChanges(on: connection) {

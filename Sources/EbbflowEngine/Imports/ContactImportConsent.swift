@@ -5,9 +5,13 @@ import PostgresClient
 
 extension ContactImportSQL {
     /// Lines naming a forgotten person (without a consent source) or a forgotten contact's
-    /// tombstone leave the staging table, each with its reason.
-    func rejectForgottenLines(on connection: isolated PGConnection) throws -> [RejectedLine] {
-        try connection.query(rejectForgotten).rows.map { row in
+    /// tombstone leave the staging table, each with its reason. `tombstones`: whether a line's
+    /// external id starts `forgotten:`. Why the gate: the statement reads every staged line,
+    /// so it runs only when a digest exists or a line may name a tombstone.
+    func rejectForgottenLines(tombstones: Bool, on connection: isolated PGConnection) throws -> [RejectedLine] {
+        let anyDigests: Bool = try connection.query(anyDigests).first!.decode("found")
+        guard tombstones || anyDigests else { return [] }
+        return try connection.query(rejectForgotten).rows.map { row in
             RejectedLine(
                 line: try row.decode("line"),
                 reason: try row.decode("person", as: Bool.self)

@@ -108,24 +108,27 @@ struct ContactImportSQL: Sendable {
 
     /// Removes the lines that would create a contact for a forgotten person (their external id
     /// or normalised email has a digest in `forgotten_digests`) without a consent source, and
-    /// the lines that name a forgotten contact's tombstone. Nearly free when nobody was ever
-    /// forgotten: the digest table's emptiness is checked once.
+    /// the lines that name a forgotten contact's tombstone (its id always starts `forgotten:`).
+    /// Run only when the schema holds a digest or a line names a tombstone
+    /// (`rejectForgottenLines`), so an import costs nothing more when nobody was forgotten.
     var rejectForgotten: String {
-        let digestTable = schema.qualified("forgotten_digests")
         let external = ForgottenPeople.digest("i.external_id")
         let email = ForgottenPeople.digest(ForgottenPeople.normalisedEmail("i.email"))
         return """
-            DELETE FROM contact_import i USING \(schema.qualified("privacy_secret")) ps
-            WHERE EXISTS (SELECT 1 FROM \(digestTable))
-              AND ((i.consent_source IS NULL
-                    AND NOT EXISTS (SELECT 1 FROM \(contacts) c WHERE c.external_id = i.external_id)
-                    AND EXISTS (SELECT 1 FROM \(digestTable) d
-                                WHERE d.digest = \(external) OR (i.email IS NOT NULL AND d.digest = \(email))))
-                   OR EXISTS (SELECT 1 FROM \(contacts) c WHERE c.external_id = i.external_id AND c.suppression_reason = 'forgotten'))
-            RETURNING i.line, i.consent_source IS NULL AND NOT EXISTS (
-                SELECT 1 FROM \(contacts) c WHERE c.external_id = i.external_id) AS person
+            DELETE FROM contact_import i
+            WHERE (i.external_id LIKE 'forgotten:%'
+                   AND EXISTS (SELECT 1 FROM \(contacts) c WHERE c.external_id = i.external_id AND c.suppression_reason = 'forgotten'))
+               OR (i.consent_source IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM \(contacts) c WHERE c.external_id = i.external_id)
+                   AND EXISTS (SELECT 1 FROM \(schema.qualified("forgotten_digests")) d, \(schema.qualified("privacy_secret")) ps
+                               WHERE d.digest = \(external) OR (i.email IS NOT NULL AND d.digest = \(email))))
+            RETURNING i.line, NOT (i.external_id LIKE 'forgotten:%' AND EXISTS (
+                SELECT 1 FROM \(contacts) c WHERE c.external_id = i.external_id AND c.suppression_reason = 'forgotten')) AS person
             """
     }
+
+    /// Whether any person was ever forgotten (and not re-added) in this schema.
+    var anyDigests: String { "SELECT EXISTS (SELECT 1 FROM \(schema.qualified("forgotten_digests"))) AS found" }
 
     /// After the upserts: a line with a consent source that names a forgotten person removes
     /// their digests (the person is back, by their own new consent) and writes the new

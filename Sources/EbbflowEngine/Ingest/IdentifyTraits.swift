@@ -99,7 +99,8 @@ enum IdentifyTraits {
             for row in rows { try writer.appendRow(row.values) }
         }
         var refused: [String: String] = [:]
-        for rejected in try sql.rejectForgottenLines(on: connection) {
+        let tombstones = merged.contains { $0.externalID.hasPrefix(ForgottenPeople.tombstonePrefix) }
+        for rejected in try sql.rejectForgottenLines(tombstones: tombstones, on: connection) {
             refused[merged[rejected.line - 1].externalID] = rejected.reason
         }
         if !refused.isEmpty {
