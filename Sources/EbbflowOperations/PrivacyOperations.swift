@@ -31,19 +31,34 @@ public struct PrivacyOperations: Sendable {
     /// Writes everything held about the contact as one JSON document through `write`, in
     /// chunks, and records the export in `contact_audit`. `via` is 'cli' or 'api'.
     public func export(
-        externalID: String, via: String, on database: PGConnection, write: @escaping @Sendable (String) throws -> Void
+        externalID: String, via: String, on database: PGConnection,
+        write: @escaping @Sendable (String) async throws -> Void
     ) async throws {
+        let found = try await beginExport(externalID: externalID, via: via, on: database)
+        try await writeExport(found, on: database, write: write)
+    }
+
+    /// The first half of an export (the contact found, the audit row committed), for a caller
+    /// that must answer 404 before it sends any of the document; `writeExport` sends it.
+    public func beginExport(externalID: String, via: String, on database: PGConnection) async throws
+        -> ExportStart.Found
+    {
         let externalID = try Self.externalID(externalID)
-        switch try await ContactExporting(schema: schema).export(
-            externalID: externalID, via: via, on: database, write: write)
-        {
-        case .exported: return
+        switch try await ContactExporting(schema: schema).begin(externalID: externalID, via: via, on: database) {
+        case .found(let found): return found
         case .forgotten:
             throw OperationError.notFound(
                 "\"\(externalID)\" was forgotten (contacts forget): ebbflow holds nothing about them but a keyed digest"
             )
         case .notFound: throw OperationError.notFound("no contact with external id \"\(externalID)\"")
         }
+    }
+
+    /// The second half: the document of a contact `beginExport` found, through `write`.
+    public func writeExport(
+        _ found: ExportStart.Found, on database: PGConnection, write: @escaping @Sendable (String) async throws -> Void
+    ) async throws {
+        try await ContactExporting(schema: schema).write(found, on: database, write: write)
     }
 
     /// Forgets the contact (see `ContactForgetting`); a person forgotten before is a no-op

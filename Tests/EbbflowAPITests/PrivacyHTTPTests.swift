@@ -96,3 +96,33 @@ import Testing
         }
     }
 }
+
+extension PrivacyHTTPTests {
+    /// A long history is streamed over HTTP in many chunks and arrives as one valid document,
+    /// the same as the CLI prints.
+    @Test func aLargeExportStreamsWhole() async throws {
+        try await ServeProcess.with { server in
+            let client = APIClient(server: server)
+            let admin = try await server.createKey("ops", scope: "admin")
+            let connection = try await TestDatabase.connect()
+            try await connection.simpleQuery(
+                """
+                INSERT INTO "\(server.schema)".contacts (external_id, email, status_changed_at, created_at)
+                    VALUES ('busy-1', 'busy@example.com', now(), now());
+                INSERT INTO "\(server.schema)".engagement_events (contact_id, external_id, kind, occurred_at, received_at, applied_at, url)
+                SELECT c.id, 'busy-1', 'open', timestamptz '2026-01-01' + g * interval '1 second', now(), now(),
+                       'https://example.com/' || repeat('x', 100) || g
+                FROM "\(server.schema)".contacts c, generate_series(1, 6000) g
+                """)
+            let exported = try await client.send("POST", "/v1/contacts/busy-1/export", key: admin)
+            #expect(exported.status == 200)
+            #expect(exported.body.count > 4 * 64 * 1_024, "more than the channel holds at once")
+            let events = exported.json["events"] as? [[String: Any]]
+            #expect(events?.count == 6000)
+            #expect(Set(events?.compactMap { $0["id"] as? Int } ?? []).count == 6000)
+            let cli = try await server.ebbflow(["contacts", "export", "busy-1"])
+            let fromCLI = try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any]
+            #expect((fromCLI?["events"] as? [Any])?.count == 6000)
+        }
+    }
+}

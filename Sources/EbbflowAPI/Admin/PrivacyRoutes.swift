@@ -1,13 +1,13 @@
 // The admin scope's privacy requests: POST /v1/contacts/{external_id}/export and /forget.
 import EbbflowCore
+import EbbflowEngine
 import EbbflowHTTP
 import EbbflowOperations
 import Foundation
 import Hummingbird
-import Synchronization
 
 /// Both are POST: each writes an audit row, and an erasure changes the contact. The export's
-/// answer is the document `ebbflow contacts export` prints, byte for byte.
+/// answer is the document `ebbflow contacts export` prints, streamed as it is read.
 struct PrivacyRoutes {
     let schema: SchemaName
     let database: APIDatabase
@@ -19,21 +19,15 @@ struct PrivacyRoutes {
             let externalID = try OperationAnswers.input {
                 try PrivacyOperations.externalID(try request.pathParameter("external_id", context))
             }
+            // First the contact and the audit row, so a 404 is a 404; then the document, streamed.
             return try await OperationAnswers.answering {
-                // The engine writes the document in chunks on the connection's thread; here they
-                // are gathered into the answer's buffer (one contact's data, sent once known whole,
-                // so a failure midway is an error answer, never half a document with a 200).
-                let collected = Mutex(ByteBuffer())
-                try await database.withConnection { connection in
-                    try await PrivacyOperations(schema: schema).export(
-                        externalID: externalID, via: "api", on: connection
-                    ) { text in
-                        collected.withLock { _ = $0.writeString(text) }
-                    }
+                let found = try await database.withConnection { connection in
+                    try await PrivacyOperations(schema: schema).beginExport(
+                        externalID: externalID, via: "api", on: connection)
                 }
                 return Response(
                     status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                    body: ResponseBody(byteBuffer: collected.withLock { $0 }))
+                    body: Self.streamed(found, schema: schema, database: database))
             }
         }
         group.post("contacts/{external_id}/forget") { request, context in
@@ -44,6 +38,41 @@ struct PrivacyRoutes {
             return try await answer(database) {
                 try await PrivacyOperations(schema: schema).forget(externalID: externalID, via: "api", on: $0).document
             }
+        }
+    }
+
+    /// The export's body: the engine writes the document on a pooled connection while the
+    /// server sends it, waiting when the client reads slowly (`ChunkChannel`), so a long history
+    /// never sits whole in memory. A failure midway cuts the connection: the client gets an
+    /// incomplete body and an error, never a complete-looking document.
+    static func streamed(_ found: ExportStart.Found, schema: SchemaName, database: APIDatabase) -> ResponseBody {
+        ResponseBody { writer in
+            let channel = ChunkChannel()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do {
+                        try await database.withConnection { connection in
+                            try await PrivacyOperations(schema: schema).writeExport(found, on: connection) { chunk in
+                                try await channel.send(chunk)
+                            }
+                        }
+                        channel.finish(nil)
+                    } catch {
+                        channel.finish(error)
+                    }
+                }
+                do {
+                    while let chunk = try await channel.next() {
+                        try await writer.write(ByteBuffer(string: chunk))
+                    }
+                } catch {
+                    // The client went away or the export failed: the producer stops too.
+                    channel.close()
+                    throw error
+                }
+                try await group.waitForAll()
+            }
+            try await writer.finish(nil)
         }
     }
 }

@@ -31,14 +31,27 @@ public struct ContactExporting: Sendable {
         sql = PrivacySQL(schema: schema)
     }
 
-    /// Writes the export of `externalID` through `write` (called on the connection's thread,
-    /// in order). `via` says who asked ('cli', 'api').
+    /// Writes the export of `externalID` through `write` (called in order, on the
+    /// connection's thread). `via` says who asked ('cli', 'api').
     public func export(
-        externalID: String, via: String, on connection: PGConnection, write: @escaping @Sendable (String) throws -> Void
+        externalID: String, via: String, on connection: PGConnection,
+        write: @escaping @Sendable (String) async throws -> Void
     ) async throws -> ExportOutcome {
+        switch try await begin(externalID: externalID, via: via, on: connection) {
+        case .found(let start):
+            try await self.write(start, on: connection, write: write)
+            return .exported(auditID: start.auditID)
+        case .forgotten: return .forgotten
+        case .notFound: return .notFound
+        }
+    }
+
+    /// The first half of an export: finds the contact and commits its audit row. Why apart: the
+    /// HTTP route must know whether there is anything to send (200 or 404) before it sends a byte.
+    public func begin(externalID: String, via: String, on connection: PGConnection) async throws -> ExportStart {
         let sql = self.sql
         let schema = self.schema
-        let found: (contact: Int64, audit: Int64, at: Date)? = try await connection.withTransaction { connection in
+        let found: ExportStart.Found? = try await connection.withTransaction { connection in
             guard let row = try connection.query(sql.findContact(externalID)).first else { return nil }
             let id: Int64 = try row.decode("id")
             let now = try DatabaseClock(schema: schema).now(on: connection)
@@ -48,61 +61,84 @@ public struct ContactExporting: Sendable {
                 VALUES (\(bind: id), 'export', \(bind: via), \(bind: now)) RETURNING id
                 """
             ).first!.decode("id")
-            return (id, audit, now)
+            return ExportStart.Found(contactID: id, externalID: externalID, auditID: audit, at: now)
         }
-        guard let found else {
-            let forgotten = try await connection.run { connection in
-                try connection.query(sql.isForgotten, [externalID]).first!.decode("forgotten", as: Bool.self)
-            }
-            return forgotten ? .forgotten : .notFound
+        if let found { return .found(found) }
+        let forgotten = try await connection.run { connection in
+            try connection.query(sql.isForgotten, [externalID]).first!.decode("forgotten", as: Bool.self)
         }
+        return forgotten ? .forgotten : .notFound
+    }
+
+    /// The second half: the document of a contact `begin` found, in one snapshot.
+    public func write(
+        _ start: ExportStart.Found, on connection: PGConnection,
+        write: @escaping @Sendable (String) async throws -> Void
+    ) async throws {
+        let sql = self.sql
+        let schema = self.schema
         try await connection.withTransaction(PGTransactionOptions(isolation: .repeatableRead, readOnly: true)) {
             connection in
             var out = ExportWriter(write: write)
-            try out.raw(
-                "{\n  \"export_format\": 1,\n  \"exported_at\": \(JSONText.quoted(OperationText.time(found.at))),\n")
-            try out.raw("  \"contact\": ")
-            try out.raw(
+            try await out.raw(
+                "{\n  \"export_format\": 1,\n  \"exported_at\": \(JSONText.quoted(OperationText.time(start.at))),\n")
+            try await out.raw("  \"contact\": ")
+            try await out.raw(
                 try connection.query(
-                    "SELECT to_jsonb(c)::text AS row FROM \(identifier: sql.table("contacts")) c WHERE id = \(bind: found.contact)"
+                    "SELECT to_jsonb(c)::text AS row FROM \(identifier: sql.table("contacts")) c WHERE id = \(bind: start.contactID)"
                 ).first!.decode("row", as: String.self))
             for section in ExportSection.all(schema: schema) {
-                try out.raw(",\n  \(JSONText.quoted(section.name)): [")
+                try await out.raw(",\n  \(JSONText.quoted(section.name)): [")
                 var first = true
                 var after: ExportSection.Key = .start
                 while true {
-                    let rows = try connection.query(section.page(found.contact, externalID, after, Self.pageSize)).rows
+                    let rows = try connection.query(
+                        section.page(start.contactID, start.externalID, after, Self.pageSize)
+                    ).rows
                     for row in rows {
-                        try out.raw(first ? "\n    " : ",\n    ")
+                        try await out.raw(first ? "\n    " : ",\n    ")
                         first = false
-                        try out.raw(try row.decode("row", as: String.self))
+                        try await out.raw(try row.decode("row", as: String.self))
                     }
                     guard rows.count == Self.pageSize, let last = rows.last else { break }
                     after = try section.key(last)
                 }
-                try out.raw(first ? "]" : "\n  ]")
+                try await out.raw(first ? "]" : "\n  ]")
             }
-            try out.raw("\n}\n")
-            try out.flush()
+            try await out.raw("\n}\n")
+            try await out.flush()
         }
-        return .exported(auditID: found.audit)
     }
+}
+
+/// What the first half of an export found.
+public enum ExportStart: Sendable {
+    public struct Found: Sendable {
+        public var contactID: Int64
+        public var externalID: String
+        public var auditID: Int64
+        public var at: Date
+    }
+
+    case found(Found)
+    case forgotten
+    case notFound
 }
 
 /// The text of an export, handed on in chunks.
 struct ExportWriter {
-    let write: @Sendable (String) throws -> Void
+    let write: @Sendable (String) async throws -> Void
     var buffer = ""
     static let chunk = 64 * 1_024
 
-    mutating func raw(_ text: String) throws {
+    mutating func raw(_ text: String) async throws {
         buffer += text
-        if buffer.utf8.count >= Self.chunk { try flush() }
+        if buffer.utf8.count >= Self.chunk { try await flush() }
     }
 
-    mutating func flush() throws {
+    mutating func flush() async throws {
         guard !buffer.isEmpty else { return }
-        try write(buffer)
+        try await write(buffer)
         buffer = ""
     }
 }
