@@ -171,7 +171,7 @@ struct ContactImportSQL: Sendable {
             moved AS (
                 INSERT INTO \(identifier: schema.qualified("transitions")) (contact_id, from_status, to_status, reason, detail, at)
                 SELECT b.id, b.status::\(identifier: statusType), b.target::\(identifier: statusType), l.reason,
-                       CASE WHEN b.status = 'suppressed' THEN 'consent_source: ' || b.consent_source END, t.now
+                       CASE WHEN b.status = \(bind: CampaignStatus.suppressed.rawValue) THEN 'consent_source: ' || b.consent_source END, t.now
                 FROM before b JOIN legal l ON l.from_status = b.status AND l.to_status = b.target, t
                 RETURNING contact_id
             ),
@@ -187,7 +187,8 @@ struct ContactImportSQL: Sendable {
                     campaign_status = coalesce(i.campaign_status::\(identifier: statusType), c.campaign_status),
                     suppression_reason = CASE WHEN i.campaign_status IS NULL OR i.campaign_status = c.campaign_status::text
                                               THEN c.suppression_reason
-                                              WHEN i.campaign_status = 'suppressed' THEN \(bind: TransitionReason.manualSuppression.rawValue) END,
+                                              WHEN i.campaign_status = \(bind: CampaignStatus.suppressed.rawValue)
+                                              THEN \(bind: TransitionReason.manualSuppression.rawValue) END,
                     status_changed_at = CASE WHEN i.campaign_status <> c.campaign_status::text THEN t.now ELSE c.status_changed_at END
                 FROM contact_import i, t
                 WHERE c.external_id = i.external_id
@@ -206,7 +207,8 @@ struct ContactImportSQL: Sendable {
             INSERT INTO \(contacts) AS c (external_id, email, segment, campaign_status, suppression_reason, engagement_score,
                 last_engagement_at, reactivation_cycle, attributes, status_changed_at, created_at)
             SELECT i.external_id, i.email, coalesce(i.segment, 'default'), coalesce(i.campaign_status, 'active')::\(statusType),
-                   CASE WHEN i.campaign_status = 'suppressed' THEN 'manual_suppression' END,
+                   CASE WHEN i.campaign_status = '\(CampaignStatus.suppressed.rawValue)'
+                        THEN '\(TransitionReason.manualSuppression.rawValue)' END,
                    coalesce(i.engagement_score, 0), to_timestamp(i.last_engagement_at), coalesce(i.reactivation_cycle, 0),
                    coalesce(i.attributes, '{}'), t.now, t.now
             FROM contact_import i, t

@@ -70,14 +70,17 @@ public struct ContactForgetting: Sendable {
         try connection.execute(
             """
             INSERT INTO \(identifier: t("transitions")) (contact_id, from_status, to_status, reason, at)
-            VALUES (\(bind: id), \(bind: from.rawValue)::\(identifier: t("campaign_status")), 'suppressed',
+            VALUES (\(bind: id), \(bind: from.rawValue)::\(identifier: t("campaign_status")),
+                    \(bind: CampaignStatus.suppressed.rawValue)::\(identifier: t("campaign_status")),
                     \(bind: TransitionReason.forgotten.rawValue), \(bind: now))
             """)
         try connection.execute(
             """
             UPDATE \(identifier: t("contacts")) SET external_id = \(bind: tombstone), email = NULL, attributes = '{}',
-                campaign_status = 'suppressed', suppression_reason = \(bind: TransitionReason.forgotten.rawValue),
-                status_changed_at = CASE WHEN campaign_status <> 'suppressed' THEN \(bind: now) ELSE status_changed_at END
+                campaign_status = \(bind: CampaignStatus.suppressed.rawValue)::\(identifier: t("campaign_status")),
+                suppression_reason = \(bind: TransitionReason.forgotten.rawValue),
+                status_changed_at = CASE WHEN campaign_status <> \(bind: CampaignStatus.suppressed.rawValue)::\(identifier: t("campaign_status"))
+                                         THEN \(bind: now) ELSE status_changed_at END
             WHERE id = \(bind: id)
             """)
         // Consent sources and other free text written beside earlier status changes.
