@@ -202,7 +202,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EbbflowEngineTests",
-            dependencies: ["EbbflowEngine", "EbbflowQueue", "EbbflowCore", "PostgresClient", "EbbflowTestSupport"],
+            dependencies: [
+                "EbbflowEngine", "EbbflowQueue", "EbbflowCore", "PostgresClient", "EbbflowTestSupport",
+                // PrivacyTests checks the database's HMAC against swift-crypto's.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

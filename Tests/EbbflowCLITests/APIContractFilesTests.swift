@@ -37,6 +37,7 @@ import Yams
         ("post", "/webhooks/ses", "none"),
         ("get", "/u/{token}", "none"), ("post", "/u/{token}", "none"), ("get", "/t/o/{token}", "none"),
         ("get", "/t/c/{token}", "none"),
+        ("post", "/v1/contacts/{external_id}/export", "admin"), ("post", "/v1/contacts/{external_id}/forget", "admin"),
     ]
 
     /// The names of a security requirement list (`[{bearerAuth: []}, {basicAuth: []}]`).

@@ -16,7 +16,7 @@ extension ReactivationCycleTests {
             _ = try await importer.importContacts(
                 "external_id,campaign_status\nquiet,suppressed\n", format: .csv, on: connection)
             _ = try await importer.importContacts(
-                "external_id,campaign_status\nquiet,active\n", format: .csv, on: connection)
+                "external_id,campaign_status,consent_source\nquiet,active,phone call\n", format: .csv, on: connection)
             let row = try await connection.query(
                 "SELECT campaign_status::text AS s, channel FROM \(schema.quoted).contacts"
             ).first!

@@ -53,7 +53,9 @@ import Testing
                 try await contact(connection, schema, "c-3").decode("status", as: String.self) == "engaged",
                 "a new contact starts where the file says")
             let back = try await importer.importContacts(
-                #"{"External_Id": "c-1", "Campaign_Status": "active"}"#, format: .ndjson, on: connection)
+                #"{"External_Id": "c-1", "Campaign_Status": "active", "consent_source": "signup form"}"#,
+                format: .ndjson,
+                on: connection)
             #expect(back.statusChanges == 1 && back.rejected.isEmpty)
             let trail = try await connection.query(
                 """

@@ -165,7 +165,7 @@ import Testing
             """, .ndjson, as: ContactLine.self)
         let expected: [String?] = [
             "7", "c-1", nil, "retail", "suppressed", "12.5", "1767258000.0", "2",
-            #"{"country":"NZ","n":1,"tier":"gold"}"#,
+            #"{"country":"NZ","n":1,"tier":"gold"}"#, nil,
         ]
         #expect(csv.lines[2]?.row(line: 7).values == expected)
         #expect(json.lines[1]?.row(line: 7).values == expected)

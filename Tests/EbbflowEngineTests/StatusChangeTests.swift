@@ -215,7 +215,7 @@ extension ReactivationCycleTests {
             _ = try await importer.importContacts(
                 "external_id,campaign_status\nquiet,suppressed\n", format: .csv, on: connection)
             _ = try await importer.importContacts(
-                "external_id,campaign_status\nquiet,active\n", format: .csv, on: connection)
+                "external_id,campaign_status,consent_source\nquiet,active,phone call\n", format: .csv, on: connection)
 
             var declared = Set(
                 StatusChange.all.flatMap {

@@ -78,6 +78,7 @@ struct AdminRoutes {
                 }
             }
         }
+        PrivacyRoutes(schema: schema, database: database).add(to: group)
         group.post("experiments/{name}/promote") { request, context in
             _ = try QueryParameters(request, known: [])
             _ = try MediaTypes.json.check(request)

@@ -10,6 +10,8 @@ public struct ContactImportReport: Sendable {
     public var updated = 0
     /// Existing contacts whose status the import changed (each with its transition row).
     public var statusChanges = 0
+    /// Forgotten people re-added by a line with a consent source (each with its audit row).
+    public var readded = 0
     public var rejectedLines = ListedLines()
     public var rejected: [RejectedLine] { rejectedLines.lines }
 }
@@ -46,6 +48,8 @@ public struct ContactImporter: Sendable {
                     do {
                         return try await connection.withTransaction { connection in
                             var report = ContactImportReport()
+                            var consentLines = 0
+                            var tombstoneLines = 0
                             try connection.simpleQuery(sql.createStaging)
                             try connection.copyIn(sql.copyStaging) { writer in
                                 let lines = try RecordReader.lines(source, format: format, as: ContactLine.self)
@@ -54,6 +58,10 @@ public struct ContactImporter: Sendable {
                                     switch item {
                                     case .rejected(let rejection): report.rejectedLines.append(rejection)
                                     case .line(let line, let contact):
+                                        if contact.consentSource != nil { consentLines += 1 }
+                                        if contact.externalID.hasPrefix(ForgottenPeople.tombstonePrefix) {
+                                            tombstoneLines += 1
+                                        }
                                         try writer.appendRow(contact.row(line: line).values)
                                     }
                                 }
@@ -71,13 +79,11 @@ public struct ContactImporter: Sendable {
                                             """
                                     ))
                             }
-                            for row in try connection.query(sql.rejectIllegalStatusChanges).rows {
-                                let from = CampaignStatus(rawValue: try row.decode("from_status")) ?? .active
-                                let to = CampaignStatus(rawValue: try row.decode("to_status")) ?? .active
-                                report.rejectedLines.append(
-                                    RejectedLine(
-                                        line: try row.decode("line"),
-                                        reason: ContactImportSQL.refusal(from: from, to: to)))
+                            for line in try sql.rejectForgottenLines(tombstones: tombstoneLines > 0, on: connection) {
+                                report.rejectedLines.append(line)
+                            }
+                            for line in try sql.rejectStatusChanges(on: connection) {
+                                report.rejectedLines.append(line)
                             }
                             let updated = try connection.query(sql.updateExisting).first!
                             report.updated = try updated.decode("updated")
@@ -85,6 +91,9 @@ public struct ContactImporter: Sendable {
                             let inserted = try connection.query(sql.insertNew).first!
                             report.inserted = try inserted.decode("inserted")
                             report.updated += try inserted.decode("updated")
+                            if consentLines > 0 {
+                                report.readded = try sql.readd(via: "import", on: connection)
+                            }
                             report.rejectedLines.sort()
                             return report
                         }

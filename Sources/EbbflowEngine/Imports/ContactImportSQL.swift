@@ -13,7 +13,8 @@ struct ContactImportSQL: Sendable {
     var createStaging: String {
         """
         CREATE TEMP TABLE contact_import (line int, external_id text, email text, segment text, campaign_status text,
-            engagement_score float8, last_engagement_at float8, reactivation_cycle int, attributes jsonb) ON COMMIT DROP
+            engagement_score float8, last_engagement_at float8, reactivation_cycle int, attributes jsonb, consent_source text)
+            ON COMMIT DROP
         """
     }
 
@@ -56,22 +57,98 @@ struct ContactImportSQL: Sendable {
         """
     }
 
+    /// The suppressions an import never lifts, with or without a consent source: a complaint
+    /// (the person told their mailbox provider this is spam: only the person, through a
+    /// `resubscribe` event or `contacts unsuppress`, undoes that) and an erasure (the contact is
+    /// an anonymous tombstone; the person comes back as a new contact with a consent source).
+    static let permanentSuppressions: [String] = [
+        TransitionReason.complaint.rawValue, TransitionReason.forgotten.rawValue,
+    ]
+
     /// Locks, in id order, the existing contacts whose status a line sets (so the status read
     /// here is the one changed below), and removes the lines whose change the state machine
-    /// does not allow an import (`legalChanges`).
+    /// does not allow an import (`legalChanges`), and those that would lift a suppression
+    /// without a consent source, or lift one an import never lifts (`permanentSuppressions`).
+    /// Why consent: a suppression records that the person does not want mail; lifting it from a
+    /// file without saying where consent came from is a silent re-subscription.
     var rejectIllegalStatusChanges: PGQuery {
         let legal = Self.legalChanges
         return """
             WITH current AS (
-                SELECT c.external_id, c.campaign_status::text AS status
+                SELECT c.external_id, c.campaign_status::text AS status, c.suppression_reason
                 FROM \(identifier: contacts) c JOIN contact_import i ON i.external_id = c.external_id
                 WHERE i.campaign_status IS NOT NULL ORDER BY c.id FOR UPDATE OF c
             )
             DELETE FROM contact_import i USING current c
             WHERE i.external_id = c.external_id AND i.campaign_status <> c.status
-              AND NOT EXISTS (SELECT 1 FROM unnest(\(bind: legal.from)::text[], \(bind: legal.to)::text[]) AS l(from_status, to_status)
-                              WHERE l.from_status = c.status AND l.to_status = i.campaign_status)
-            RETURNING i.line, c.status AS from_status, i.campaign_status AS to_status
+              AND (NOT EXISTS (SELECT 1 FROM unnest(\(bind: legal.from)::text[], \(bind: legal.to)::text[]) AS l(from_status, to_status)
+                               WHERE l.from_status = c.status AND l.to_status = i.campaign_status)
+                   OR (c.status = 'suppressed' AND (i.consent_source IS NULL
+                       OR c.suppression_reason = ANY(\(bind: Self.permanentSuppressions)::text[]))))
+            RETURNING i.line, c.status AS from_status, i.campaign_status AS to_status, c.suppression_reason,
+                      i.consent_source IS NOT NULL AS consented
+            """
+    }
+
+    /// The one-line reason a lift of a suppression is refused (see `rejectIllegalStatusChanges`).
+    static func liftRefusal(to: CampaignStatus, suppressionReason: String?) -> String {
+        let reason = suppressionReason ?? "unrecorded"
+        if suppressionReason == TransitionReason.forgotten.rawValue {
+            return
+                "this contact was forgotten (contacts forget) and is never reinstated; re-add the person as a new contact with a consent_source"
+        }
+        if permanentSuppressions.contains(reason) {
+            return
+                "campaign_status suppressed → \(to.rawValue) is refused: a contact suppressed for \(reason) is never "
+                + "reinstated by an import (only a resubscribe event or contacts unsuppress with its consent source)"
+        }
+        return
+            "campaign_status suppressed → \(to.rawValue) lifts a suppression (\(reason)) and needs consent_source, saying where the person gave consent again"
+    }
+
+    /// Removes the lines that would create a contact for a forgotten person (their external id
+    /// or normalised email has a digest in `forgotten_digests`) without a consent source, and
+    /// the lines that name a forgotten contact's tombstone (its id always starts `forgotten:`).
+    /// Run only when the schema holds a digest or a line names a tombstone
+    /// (`rejectForgottenLines`), so an import costs nothing more when nobody was forgotten.
+    var rejectForgotten: String {
+        let external = ForgottenPeople.digest("i.external_id")
+        let email = ForgottenPeople.digest(ForgottenPeople.normalisedEmail("i.email"))
+        return """
+            DELETE FROM contact_import i
+            WHERE (i.external_id LIKE 'forgotten:%'
+                   AND EXISTS (SELECT 1 FROM \(contacts) c WHERE c.external_id = i.external_id AND c.suppression_reason = 'forgotten'))
+               OR (i.consent_source IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM \(contacts) c WHERE c.external_id = i.external_id)
+                   AND EXISTS (SELECT 1 FROM \(schema.qualified("forgotten_digests")) d, \(schema.qualified("privacy_secret")) ps
+                               WHERE d.digest = \(external) OR (i.email IS NOT NULL AND d.digest = \(email))))
+            RETURNING i.line, NOT (i.external_id LIKE 'forgotten:%' AND EXISTS (
+                SELECT 1 FROM \(contacts) c WHERE c.external_id = i.external_id AND c.suppression_reason = 'forgotten')) AS person
+            """
+    }
+
+    /// Whether any person was ever forgotten (and not re-added) in this schema.
+    var anyDigests: String { "SELECT EXISTS (SELECT 1 FROM \(schema.qualified("forgotten_digests"))) AS found" }
+
+    /// After the upserts: a line with a consent source that names a forgotten person removes
+    /// their digests (the person is back, by their own new consent) and writes the new
+    /// contact's `readd` audit row with the source. $1 is who asked ('import', 'identify').
+    var readdForgotten: String {
+        let external = ForgottenPeople.digest("i.external_id")
+        let email = ForgottenPeople.digest(ForgottenPeople.normalisedEmail("i.email"))
+        return """
+            WITH cleared AS (
+                DELETE FROM \(schema.qualified("forgotten_digests")) d USING contact_import i, \(schema.qualified("privacy_secret")) ps
+                WHERE i.consent_source IS NOT NULL AND (d.digest = \(external) OR (i.email IS NOT NULL AND d.digest = \(email)))
+                RETURNING i.external_id, i.consent_source
+            ),
+            audited AS (
+                INSERT INTO \(schema.qualified("contact_audit")) (contact_id, action, via, detail, at)
+                SELECT DISTINCT c.id, 'readd', $1::text, r.consent_source, \(schema.qualified("clock_now"))()
+                FROM cleared r JOIN \(contacts) c ON c.external_id = r.external_id
+                RETURNING contact_id
+            )
+            SELECT count(*) AS readded FROM audited
             """
     }
 
@@ -87,13 +164,14 @@ struct ContactImportSQL: Sendable {
                     AS l(from_status, to_status, reason)
             ),
             before AS (
-                SELECT c.id, c.campaign_status::text AS status, i.campaign_status AS target
+                SELECT c.id, c.campaign_status::text AS status, i.campaign_status AS target, i.consent_source
                 FROM \(identifier: contacts) c JOIN contact_import i ON i.external_id = c.external_id
                 WHERE i.campaign_status IS NOT NULL AND i.campaign_status <> c.campaign_status::text
             ),
             moved AS (
-                INSERT INTO \(identifier: schema.qualified("transitions")) (contact_id, from_status, to_status, reason, at)
-                SELECT b.id, b.status::\(identifier: statusType), b.target::\(identifier: statusType), l.reason, t.now
+                INSERT INTO \(identifier: schema.qualified("transitions")) (contact_id, from_status, to_status, reason, detail, at)
+                SELECT b.id, b.status::\(identifier: statusType), b.target::\(identifier: statusType), l.reason,
+                       CASE WHEN b.status = \(bind: CampaignStatus.suppressed.rawValue) THEN 'consent_source: ' || b.consent_source END, t.now
                 FROM before b JOIN legal l ON l.from_status = b.status AND l.to_status = b.target, t
                 RETURNING contact_id
             ),
@@ -107,6 +185,10 @@ struct ContactImportSQL: Sendable {
                     last_engagement_at = coalesce(to_timestamp(i.last_engagement_at), c.last_engagement_at),
                     reactivation_cycle = coalesce(i.reactivation_cycle, c.reactivation_cycle),
                     campaign_status = coalesce(i.campaign_status::\(identifier: statusType), c.campaign_status),
+                    suppression_reason = CASE WHEN i.campaign_status IS NULL OR i.campaign_status = c.campaign_status::text
+                                              THEN c.suppression_reason
+                                              WHEN i.campaign_status = \(bind: CampaignStatus.suppressed.rawValue)
+                                              THEN \(bind: TransitionReason.manualSuppression.rawValue) END,
                     status_changed_at = CASE WHEN i.campaign_status <> c.campaign_status::text THEN t.now ELSE c.status_changed_at END
                 FROM contact_import i, t
                 WHERE c.external_id = i.external_id
@@ -122,9 +204,11 @@ struct ContactImportSQL: Sendable {
         """
         WITH t AS (SELECT \(schema.qualified("clock_now"))() AS now),
         upserted AS (
-            INSERT INTO \(contacts) AS c (external_id, email, segment, campaign_status, engagement_score,
+            INSERT INTO \(contacts) AS c (external_id, email, segment, campaign_status, suppression_reason, engagement_score,
                 last_engagement_at, reactivation_cycle, attributes, status_changed_at, created_at)
             SELECT i.external_id, i.email, coalesce(i.segment, 'default'), coalesce(i.campaign_status, 'active')::\(statusType),
+                   CASE WHEN i.campaign_status = '\(CampaignStatus.suppressed.rawValue)'
+                        THEN '\(TransitionReason.manualSuppression.rawValue)' END,
                    coalesce(i.engagement_score, 0), to_timestamp(i.last_engagement_at), coalesce(i.reactivation_cycle, 0),
                    coalesce(i.attributes, '{}'), t.now, t.now
             FROM contact_import i, t

@@ -7,6 +7,9 @@ public enum ContactField: String, CaseIterable, Sendable {
     case externalID = "external_id", email, segment, campaignStatus = "campaign_status", engagementScore =
         "engagement_score"
     case lastEngagementAt = "last_engagement_at", reactivationCycle = "reactivation_cycle", attributes
+    /// Where the person's consent was given (a form, a double opt-in, a call): needed to lift a
+    /// suppression or to re-add a forgotten person, and recorded with the change.
+    case consentSource = "consent_source"
 }
 
 /// One validated line: the row COPY loads (absent fields NULL, so the stored value stays).
@@ -31,6 +34,8 @@ struct ContactLine: Decodable {
     var engagementScore: Double?
     var lastEngagementAt: Date?
     var reactivationCycle: Int?
+    /// Where consent was given, when the line says (`ContactField.consentSource`).
+    var consentSource: String?
     /// The `attributes` column merged with every column that is not a contact field, as jsonb text.
     var attributes: String?
 
@@ -44,6 +49,7 @@ struct ContactLine: Decodable {
         lastEngagementAt = try fields.time("last_engagement_at")
         reactivationCycle = try fields.integer("reactivation_cycle", in: 0...Self.maxCycle)
         attributes = try Self.attributes(of: fields)
+        consentSource = try fields.text("consent_source", maxBytes: ForgottenPeople.maxConsentSourceBytes)
     }
 
     /// The staging table's columns for COPY (see `ContactImportSQL.createStaging`).
@@ -53,6 +59,7 @@ struct ContactLine: Decodable {
             values: [
                 "\(line)", externalID, email, segment, campaignStatus?.rawValue, engagementScore.map { "\($0)" },
                 lastEngagementAt.map { "\($0.timeIntervalSince1970)" }, reactivationCycle.map { "\($0)" }, attributes,
+                consentSource,
             ])
     }
 

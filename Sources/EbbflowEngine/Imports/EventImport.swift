@@ -166,6 +166,11 @@ public struct EventImporter: Sendable {
             if let reason = refusals[row.id] {
                 report.rejectedLines.append(
                     RejectedLine(line: item.line, reason: "\(reason) (event kept, not applied)"))
+            } else if row.contactID == nil && row.externalID == ForgottenPeople.eventPlaceholder
+                && item.event.externalID != ForgottenPeople.eventPlaceholder
+            {
+                // sql/engine/0024 stored it without its identifier: the person was forgotten.
+                report.rejectedLines.append(RejectedLine(line: item.line, reason: ForgottenPeople.eventRefusal))
             } else if row.contactID == nil {
                 report.unknownContactLines.append(
                     RejectedLine(

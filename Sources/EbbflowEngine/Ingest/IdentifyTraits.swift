@@ -72,13 +72,17 @@ enum IdentifyTraits {
     /// Creates or updates the contacts of `identifies` in the caller's transaction, through the
     /// contact import's staging table and statements (`ContactImportSQL`): given fields replace
     /// stored ones, attributes merge, a new contact takes the defaults. Called at most once a
-    /// transaction: the staging table is dropped at COMMIT.
+    /// transaction: the staging table is dropped at COMMIT. Returns the external ids refused,
+    /// with the reason: a forgotten person identified without a `consent_source` trait, or a
+    /// forgotten contact's tombstone (as the contact import refuses them); what the request
+    /// stored about them (their identify messages) is removed in the same transaction.
+    @discardableResult
     static func upsert(
         _ identifies: [(externalID: String, traits: [String: JSONValue])], schema: SchemaName,
         on connection: isolated PGConnection
-    ) throws {
+    ) throws -> [String: String] {
         let merged = merged(identifies)
-        guard !merged.isEmpty else { return }
+        guard !merged.isEmpty else { return [:] }
         var rows: [ContactRow] = []
         for (index, identify) in merged.enumerated() {
             // Each message was validated alone; merged traits of valid messages are valid too,
@@ -94,7 +98,21 @@ enum IdentifyTraits {
         _ = try connection.copyIn(sql.copyStaging) { writer in
             for row in rows { try writer.appendRow(row.values) }
         }
+        var refused: [String: String] = [:]
+        let tombstones = merged.contains { $0.externalID.hasPrefix(ForgottenPeople.tombstonePrefix) }
+        for rejected in try sql.rejectForgottenLines(tombstones: tombstones, on: connection) {
+            refused[merged[rejected.line - 1].externalID] = rejected.reason
+        }
+        if !refused.isEmpty {
+            try connection.execute(
+                "DELETE FROM \(schema.qualified("ingest_identify_messages")) WHERE external_id = ANY($1::text[])",
+                [Array(refused.keys)])
+        }
         _ = try connection.query(sql.updateExisting)
         _ = try connection.query(sql.insertNew)
+        if merged.contains(where: { $0.traits[ContactField.consentSource.rawValue] != nil }) {
+            _ = try sql.readd(via: "identify", on: connection)
+        }
+        return refused
     }
 }

@@ -121,7 +121,7 @@ public struct IngestService: Sendable {
         on connection: isolated PGConnection
     ) async throws {
         guard !items.isEmpty else { return }
-        let (stored, refused, events, repeatedIdentifies) = try await TransientRetry.run {
+        let (stored, refused, events, repeatedIdentifies, forgotten) = try await TransientRetry.run {
             try await connection.withTransaction { [self] connection in
                 let now = try store.now(on: connection)
                 let receivedAt = receipt.first(now)
@@ -141,19 +141,27 @@ public struct IngestService: Sendable {
                 let applied = zip(identifies, firstTimes).filter(\.1).map {
                     (externalID: $0.0.externalID, traits: $0.0.traits)
                 }
-                try IdentifyTraits.upsert(applied, schema: schema, on: connection)
+                let forgotten = try IdentifyTraits.upsert(applied, schema: schema, on: connection)
                 let incoming = try pageKinds(events.map { ($0.event, $0.isPage) }, document: document, on: connection)
                 let stored = try store.record(incoming, now: now, on: connection)
                 let known = stored.filter { $0.contactID != nil }.map(\.id)
                 let settled = try applier.settle(eventIDs: known, policies: document, now: now, on: connection)
-                return (stored, settled.rejected, events.map(\.item), identifies.count - applied.count)
+                return (
+                    stored, settled.rejected, events.map(\.item), identifies.count - applied.count, forgotten
+                )
             }
         }
         var refusals: [Int64: String] = [:]
         for event in refused { refusals[event.eventID] = event.reason }
         var storedByOrdinal: [Int: StoredEvent] = [:]
         for row in stored { storedByOrdinal[row.ordinal] = row }
+        // An identify of a forgotten person without a consent source is refused (IdentifyTraits).
         report.accepted += items.count - events.count
+        for item in items where !forgotten.isEmpty {
+            guard case .identify(let externalID, _) = item.action, let refusal = forgotten[externalID] else { continue }
+            report.accepted -= 1
+            report.rejected.append(IngestRejection(index: item.index, messageID: item.messageID, reason: refusal))
+        }
         report.duplicates += repeatedIdentifies
         for (position, item) in events.enumerated() {
             guard let row = storedByOrdinal[position + 1] else {
@@ -162,7 +170,13 @@ public struct IngestService: Sendable {
                 report.duplicates += 1
                 continue
             }
-            if let reason = refusals[row.id] {
+            if row.contactID == nil && row.externalID == ForgottenPeople.eventPlaceholder,
+                case .event(let event, _, _) = item.action, event.externalID != ForgottenPeople.eventPlaceholder
+            {
+                // sql/engine/0024 stored it without its identifier: the person was forgotten.
+                report.rejected.append(
+                    IngestRejection(index: item.index, messageID: item.messageID, reason: ForgottenPeople.eventRefusal))
+            } else if let reason = refusals[row.id] {
                 report.rejected.append(
                     IngestRejection(
                         index: item.index, messageID: item.messageID, reason: "\(reason) (event kept, not applied)"))

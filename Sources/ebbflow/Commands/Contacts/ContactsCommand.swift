@@ -9,5 +9,7 @@ struct ContactsCommand: AsyncParsableCommand {
         subcommands: [
             ContactsImportCommand.self, ContactsShowCommand.self, ContactsListCommand.self,
             ContactsSuppressCommand.self, ContactsUnsuppressCommand.self,
+            ContactsExportCommand.self,
+            ContactsForgetCommand.self,
         ])
 }

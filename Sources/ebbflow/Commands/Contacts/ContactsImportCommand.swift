@@ -19,7 +19,7 @@ struct ContactsImportCommand: AsyncParsableCommand {
         print(
             """
             read \(report.read), inserted \(report.inserted), updated \(report.updated) (status changed \(report.statusChanges)), \
-            rejected \(report.rejectedLines.count)
+            rejected \(report.rejectedLines.count)\(report.readded > 0 ? ", forgotten people re-added with consent \(report.readded)" : "")
             """
         )
         printLines(report.rejectedLines)
