@@ -53,6 +53,10 @@ import Testing
                 VALUES (900001, 'completed', 'default', 'flow_step', jsonb_build_object('contact_id', \(id), 'step', 1), 0, now(), 1, 20,
                         '[]', now(), now(), 'contact:\(id)');
             INSERT INTO \(q).ingest_identify_messages (message_id, external_id, received_at) VALUES ('m-1', '\(Self.person)', now());
+            INSERT INTO \(q).unmatched_provider_events (provider, provider_event_id, kind, occurred_at, received_at, email, url,
+                                                        properties, reason)
+                VALUES ('mailgun', 'mg-unmatched-1', 'open', now(), now(), lower('\(Self.email)'), 'https://example.com/ann',
+                        jsonb_build_object('to', '\(Self.email)'), 'no contact had the address then');
             """)
         return id
     }
@@ -134,6 +138,22 @@ import Testing
             #expect(
                 try await MigratedSchema.count(connection, "SELECT 1 FROM \(q).contact_audit WHERE action = 'forget'")
                     == 1)
+            // A provider's later event for the address matches no one and is kept without it.
+            let report = try await ProviderEventRecorder(schema: schema).record(
+                [
+                    ProviderEvent(
+                        provider: "sendgrid", providerEventID: "sg-later", kind: "open", email: Self.email.uppercased(),
+                        url: "https://example.com/ann")
+                ], on: connection)
+            #expect(report.unmatched == 1, "\(report)")
+            #expect(try await Self.mentions(Self.email, connection, schema) == [])
+            #expect(try await Self.mentions("example.com/ann", connection, schema) == [])
+            #expect(
+                try await MigratedSchema.count(
+                    connection,
+                    "SELECT 1 FROM \(q).unmatched_provider_events WHERE email IS NULL AND reason LIKE '%forgotten person%'"
+                )
+                    == 2)
         }
     }
 

@@ -100,6 +100,16 @@ public struct ContactForgetting: Sendable {
             DELETE FROM \(identifier: t("engagement_events")) WHERE contact_id IS NULL AND external_id = \(bind: externalID)
             """)
         try connection.execute("UPDATE \(identifier: t("sends")) SET variables = '{}' WHERE contact_id = \(bind: id)")
+        // Provider events no send matched but kept with the person's address: the address,
+        // URL and properties go, the event stays (an operator's record of what arrived).
+        if let email {
+            try connection.execute(
+                """
+                UPDATE \(identifier: t("unmatched_provider_events")) SET email = NULL, url = NULL, properties = '{}',
+                    reason = 'the address was a forgotten person''s (contacts forget)'
+                WHERE lower(email) = lower(\(bind: email))
+                """)
+        }
         try connection.execute(
             "DELETE FROM \(identifier: t("ingest_identify_messages")) WHERE external_id = \(bind: externalID)")
         let cancelled = try JobStore(schema: schema).cancelPending(

@@ -41,6 +41,8 @@ struct ExportSection: Sendable {
         let identifies = schema.qualified("ingest_identify_messages")
         let sends = schema.qualified("sends")
         let memberships = schema.qualified("stream_memberships")
+        let unmatched = schema.qualified("unmatched_provider_events")
+        let contacts = schema.qualified("contacts")
         return [
             byID(name: "audit", table: "contact_audit", schema: schema),
             byID(name: "transitions", table: "transitions", schema: schema),
@@ -109,6 +111,19 @@ struct ExportSection: Sendable {
                     return """
                         SELECT j.id, to_jsonb(j)::text AS row FROM \(identifier: finished) j
                         WHERE j.subject = \(bind: ContactJobs.subject(contact)) AND j.id > \(bind: last) ORDER BY j.id LIMIT \(bind: limit)
+                        """
+                }, key: { .id(try $0.decode("id")) }),
+            // Provider events no send or contact matched, kept with the contact's address
+            // (sql/engine/0026): they are about this person too.
+            ExportSection(
+                name: "unmatched_provider_events", tables: ["unmatched_provider_events"],
+                page: { contact, _, after, limit in
+                    let last: Int64 = if case .id(let id) = after { id } else { 0 }
+                    return """
+                        SELECT u.id, to_jsonb(u)::text AS row FROM \(identifier: unmatched) u
+                        WHERE lower(u.email) = (SELECT lower(c.email) FROM \(identifier: contacts) c WHERE c.id = \(bind: contact))
+                          AND u.id > \(bind: last)
+                        ORDER BY u.id LIMIT \(bind: limit)
                         """
                 }, key: { .id(try $0.decode("id")) }),
             // Segment identify messages applied for this external id (kept to apply each once).
