@@ -100,6 +100,13 @@ public struct ContactForgetting: Sendable {
             DELETE FROM \(identifier: t("engagement_events")) WHERE contact_id IS NULL AND external_id = \(bind: externalID)
             """)
         try connection.execute("UPDATE \(identifier: t("sends")) SET variables = '{}' WHERE contact_id = \(bind: id)")
+        // The links recorded for its sends: a URL may carry the person (a personalised query);
+        // a later click on one answers 404, as for any link no longer recorded.
+        try connection.execute(
+            """
+            DELETE FROM \(identifier: t("tracked_links")) l USING \(identifier: t("sends")) s
+            WHERE s.contact_id = \(bind: id) AND l.send_id = s.id
+            """)
         // Provider events no send matched but kept with the person's address: the address,
         // URL and properties go, the event stays (an operator's record of what arrived).
         if let email {

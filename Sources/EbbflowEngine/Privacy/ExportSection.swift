@@ -43,6 +43,7 @@ struct ExportSection: Sendable {
         let memberships = schema.qualified("stream_memberships")
         let unmatched = schema.qualified("unmatched_provider_events")
         let contacts = schema.qualified("contacts")
+        let links = schema.qualified("tracked_links")
         return [
             byID(name: "audit", table: "contact_audit", schema: schema),
             byID(name: "transitions", table: "transitions", schema: schema),
@@ -71,6 +72,20 @@ struct ExportSection: Sendable {
                         """
                 }, key: { .id(try $0.decode("id")) }),
             byID(name: "sends", table: "sends", schema: schema),
+            // The links recorded for its sends (sql/engine/0025), by send then link; the page key
+            // packs both (a send has at most 1,000 links, so 16 bits hold the index).
+            ExportSection(
+                name: "tracked_links", tables: ["tracked_links"],
+                page: { contact, _, after, limit in
+                    let (send, link): (Int64, Int64) =
+                        if case .id(let key) = after { (key >> 16, key & 0xFFFF) } else { (0, -1) }
+                    return """
+                        SELECT (l.send_id << 16) | l.link_index AS id, to_jsonb(l)::text AS row
+                        FROM \(identifier: links) l JOIN \(identifier: sends) s ON s.id = l.send_id
+                        WHERE s.contact_id = \(bind: contact) AND (l.send_id, l.link_index) > (\(bind: send), \(bind: link))
+                        ORDER BY l.send_id, l.link_index LIMIT \(bind: limit)
+                        """
+                }, key: { .id(try $0.decode("id")) }),
             // Which experiments and variants the contact was in: its sends that carried one.
             ExportSection(
                 name: "experiment_assignments", tables: ["sends"],
