@@ -88,6 +88,29 @@ import Testing
         return String(characters)
     }
 
+    /// Anyone can send a made-up token: one that is not a token at all is refused (400) before
+    /// any database work. The schema's clock table renamed away makes every transaction of
+    /// these routes fail, so a route that still reached the database would answer 500.
+    @Test func aMalformedTokenIsRefusedBeforeAnyDatabaseWork() async throws {
+        try await ServeProcess.with { server in
+            let client = APIClient(server: server)
+            try await Self.sql(server, "ALTER TABLE \(server.schema).clock RENAME TO clock_away")
+            for path in ["/u/AAAA", "/t/o/AAAA", "/t/c/AAAA", "/u/" + String(repeating: "A", count: 65)] {
+                let answer = try await client.send("GET", path)
+                #expect(answer.status == 400, "GET \(path): \(answer.status) \(answer.text)")
+            }
+            for path in ["/t/o/AAAA", "/t/c/AAAA"] {
+                let answer = try await Self.raw(server, "HEAD", path)
+                #expect(answer.hasPrefix("HTTP/1.1 400"), "HEAD \(path): \(answer.prefix(40))")
+            }
+            let post = try await client.send(
+                "POST", "/u/AAAA", body: Data("List-Unsubscribe=One-Click".utf8),
+                contentType: "application/x-www-form-urlencoded")
+            #expect(post.status == 400)
+            try await Self.sql(server, "ALTER TABLE \(server.schema).clock_away RENAME TO clock")
+        }
+    }
+
     @Test func getShowsAPageAndOnlyTheOneClickPostUnsubscribesOnce() async throws {
         try await ServeProcess.with { server in
             _ = try await Self.contactAndSend(server)

@@ -126,4 +126,51 @@ import Testing
             #expect(try await WebhookFixture.metric(client, provider: "mailgun", outcome: "malformed") == 3)
         }
     }
+
+    /// Mailgun signs its timestamp and token, not the event-data: a verified request refused
+    /// for its payload still spends its token, so whoever saw it cannot put other event-data
+    /// under the same signature (a forged complaint) within the tolerance.
+    @Test func aRefusedPayloadStillSpendsItsToken() async throws {
+        try await ServeProcess.with(environment: environment) { server in
+            let client = APIClient(server: server)
+            _ = try await WebhookFixture.seed(server)
+            let refused = body(event("m-bad", "failed"), token: "spent-by-a-400")
+            #expect(try await post(client, refused).status == 400)
+            var forged = refused
+            forged["event-data"] = event("m-forged", "complained")
+            let reuse = try await post(client, forged)
+            #expect(reuse.status == 401, "\(reuse.text)")
+            #expect((reuse.json["error"] as? String)?.contains("used before") == true)
+            // A stale signature over a bad payload is refused as stale, and its token is not kept.
+            let stale = try await post(
+                client, body(event("m-bad", "failed"), at: Int(Date().timeIntervalSince1970) - 400))
+            #expect(stale.status == 401)
+            #expect(try await WebhookFixture.stored(server, provider: "mailgun").isEmpty)
+            #expect(try await WebhookFixture.metric(client, provider: "mailgun", outcome: "replay") == 1)
+        }
+    }
+
+    /// The same signed request posted several times at once: exactly one is accepted, the
+    /// others are replays (the token's primary key decides, whichever transaction commits first).
+    @Test func concurrentCopiesOfOneRequestAreAcceptedOnce() async throws {
+        try await ServeProcess.with(environment: environment) { server in
+            let client = APIClient(server: server)
+            _ = try await WebhookFixture.seed(server)
+            let signed = WebhookFixture.json(body(event("m-race", "opened")))
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await client.send(
+                            "POST", "/webhooks/mailgun", body: signed, contentType: "application/json"
+                        )
+                        .status
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.sorted() == [200, 401, 401, 401, 401, 401, 401, 401], "\(statuses)")
+            #expect(try await WebhookFixture.stored(server, provider: "mailgun").map(\.id) == ["m-race"])
+            #expect(try await WebhookFixture.metric(client, provider: "mailgun", outcome: "replay") == 7)
+        }
+    }
 }

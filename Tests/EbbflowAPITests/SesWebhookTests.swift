@@ -76,6 +76,14 @@ import X509
                 "https://sns.us-east-1.amazonaws.com/a/\(SnsTestPKI.certificateName)",
                 "https://sns.us-east-1.amazonaws.com/\(SnsTestPKI.certificateName)?x=1",
                 "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-unknown.pem",
+                // Traversal and spellings of the host a general URL parser might accept.
+                "https://sns.us-east-1.amazonaws.com/../\(SnsTestPKI.certificateName)",
+                "https://sns.us-east-1.amazonaws.com/..%2F\(SnsTestPKI.certificateName)",
+                "https://sns.us-east-1.amazonaws.com/%53\(SnsTestPKI.certificateName.dropFirst())",
+                "https://sns.us-east-1.amazonaws.com./\(SnsTestPKI.certificateName)",
+                "https://user@sns.us-east-1.amazonaws.com/\(SnsTestPKI.certificateName)",
+                "https://evil.example\\@sns.us-east-1.amazonaws.com/\(SnsTestPKI.certificateName)",
+                "https://SNS.US-EAST-1.AMAZONAWS.COM/\(SnsTestPKI.certificateName)",
             ]
             for url in urls {
                 var other = message

@@ -48,6 +48,7 @@ struct LinkRoutes {
 
     private func unsubscribePage(_ request: Request, _ context: HTTPContext) async throws -> Response {
         let text = token(context)
+        try await shape("unsubscribe", text)
         let events = self.events
         try await refusing("unsubscribe") {
             try await database.withConnection { try await events.checkUnsubscribe(text, on: $0) }
@@ -61,7 +62,7 @@ struct LinkRoutes {
     private func unsubscribe(_ request: Request, _ context: HTTPContext) async throws -> Response {
         let text = token(context)
         // The token's shape first (no database needed), then the body, then the database.
-        _ = try await refusing("unsubscribe") { _ = try LinkToken.parse(text) }
+        try await shape("unsubscribe", text)
         try await OneClickBody.check(request)
         let events = self.events
         let outcome = try await refusing("unsubscribe") {
@@ -73,12 +74,10 @@ struct LinkRoutes {
     }
 
     private func open(_ request: Request, _ context: HTTPContext) async throws -> Response {
-        // A HEAD loads no image: it is answered and records nothing.
-        guard request.method != .head else {
-            _ = try await refusing("open") { _ = try LinkToken.parse(token(context)) }
-            return LinkAnswer.pixelResponse()
-        }
         let (text, client) = (token(context), client(request, context))
+        try await shape("open", text)
+        // A HEAD loads no image: it is answered and records nothing.
+        guard request.method != .head else { return LinkAnswer.pixelResponse() }
         let events = self.events
         let machine = try await refusing("open") {
             try await database.withConnection { try await events.open(text, client: client, on: $0) }
@@ -89,12 +88,20 @@ struct LinkRoutes {
 
     private func click(_ request: Request, _ context: HTTPContext) async throws -> Response {
         let (text, client) = (token(context), client(request, context))
+        try await shape("click", text)
         let events = self.events
         let outcome = try await refusing("click") {
             try await database.withConnection { try await events.click(text, client: client, on: $0) }
         }
         count("click", outcome.botReason.map { "bot_\($0)" } ?? "recorded")
         return LinkAnswer.redirect(to: outcome.url)
+    }
+
+    /// Refuses (400) a text that is not a token at all before any database work: anyone can
+    /// send such a request, and it must not cost a pooled connection and a transaction. A
+    /// well-formed token still needs its key, which is in the database (`LinkSigner.verify`).
+    private func shape(_ kind: String, _ text: String) async throws {
+        _ = try await refusing(kind) { _ = try LinkToken.parse(text) }
     }
 
     /// Runs `body`, turning a refused token into its page (400 malformed, else 404), counted and logged.

@@ -8,7 +8,8 @@ import Hummingbird
 /// "event-data": {...}}`, the signature being hex HMAC-SHA256 of timestamp + token with the
 /// account's HTTP webhook signing key (`EBBFLOW_MAILGUN_SIGNING_KEY`). The body itself is not
 /// signed, which is why the token is single-use: a captured request replayed with another
-/// event-data would verify; its token is refused instead (`webhook_tokens`, api 0002). A retry
+/// event-data would verify; its token is refused instead (`webhook_tokens`, api 0002), and spent
+/// even when the event-data is refused as malformed. A retry
 /// of the same event comes signed anew (a new token) and is stored once by `event-data.id`.
 struct MailgunWebhook: Sendable {
     let key: SymmetricKey
@@ -20,11 +21,17 @@ struct MailgunWebhook: Sendable {
         else { throw .signature("the body must be Mailgun's JSON with a \"signature\" object") }
         let signedAt = try verify(WebhookJSON(values: signature, path: "signature"))
         let root = WebhookJSON(values: object, path: "")
-        guard let data = try root.object("event-data") else {
-            throw .malformed("event-data is required", field: "event-data")
-        }
         var delivery = WebhookDelivery(events: [], signedAt: signedAt.at, replayToken: signedAt.token)
-        if let event = try Self.event(data) { delivery.events.append(event) } else { delivery.ignored = 1 }
+        do throws(WebhookRefusal) {
+            guard let data = try root.object("event-data") else {
+                throw WebhookRefusal.malformed("event-data is required", field: "event-data")
+            }
+            if let event = try Self.event(data) { delivery.events.append(event) } else { delivery.ignored = 1 }
+        } catch {
+            // The body is not signed: the token is spent all the same, so this signature cannot
+            // carry other event-data later.
+            delivery.payloadRefusal = error
+        }
         return delivery
     }
 

@@ -16,6 +16,11 @@ struct WebhookDelivery: Sendable {
     var tolerance: TimeInterval = WebhookLimits.tolerance
     /// A one-time value of the signature (Mailgun's token), refused when seen before.
     var replayToken: String?
+    /// The signature verified but the payload is refused (a 400). Why carried and not thrown:
+    /// Mailgun signs only its timestamp and token, not the body, so a verified token left
+    /// unspent could be replayed within the tolerance with other event-data; the route spends
+    /// the token (and checks the signature's age) first, then answers this refusal.
+    var payloadRefusal: WebhookRefusal?
 }
 
 /// The bounds every provider webhook shares.

@@ -7,13 +7,15 @@ import Metrics
 /// no longer sets). Outcomes per event: `stored`, `duplicate`, `unmatched`, `rejected` (kept,
 /// not applied), `invalid`, `ignored` (a type ebbflow does not record: processed, deferred…);
 /// per refused request: `rejected_signature`, `stale`, `replay`, `malformed`, `too_large`,
-/// `disabled`.
+/// `disabled`; SES adds `rejected_topic`, `subscription_confirmation` and
+/// `unsubscribe_confirmation` (SesWebhookRoutes). Every label value is a constant of the code.
 enum WebhookMetrics {
     static let help = [
         "ebbflow_webhook_events_total":
             """
         Provider webhook events by provider and outcome (stored, duplicate, unmatched, rejected, invalid, ignored), \
-        and refused requests by reason (rejected_signature, stale, replay, malformed, too_large, disabled).
+        refused requests by reason (rejected_signature, stale, replay, malformed, too_large, disabled, rejected_topic), \
+        and SNS confirmations (subscription_confirmation, unsubscribe_confirmation).
         """
     ]
 

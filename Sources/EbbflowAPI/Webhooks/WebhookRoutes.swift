@@ -12,7 +12,8 @@ import PostgresClient
 /// (Mailgun's signature sits inside the body and is the one field read first). Order of
 /// refusals: 404 when the provider is not configured, 413 past the body limit, 401 for a bad
 /// signature, 400 for a malformed payload, then in the recording transaction 401 for a
-/// stale signature or a replayed token; a 200 only after COMMIT.
+/// stale signature or a replayed token; a 200 only after COMMIT. Mailgun's payload is refused
+/// (400) only after that transaction spent its token, since Mailgun does not sign the payload.
 struct WebhookRoutes: HTTPRoutes {
     let configuration: WebhookConfiguration
     let recorder: ProviderEventRecorder
@@ -72,6 +73,8 @@ struct WebhookRoutes: HTTPRoutes {
             report = try await database.withConnection { connection in
                 try await recorder.record(events, on: connection, first: check)
             }
+            // Recorded nothing but the token (Mailgun's unsigned event-data was refused).
+            if let refusal = delivery.payloadRefusal { throw refusal }
         } catch let refusal as WebhookRefusal {
             WebhookMetrics.count(provider, refusal.outcome)
             logger.warning(
