@@ -65,8 +65,9 @@ struct EventSQL: Sendable {
     /// administrator's unsuppress reinstates the address with a clean slate, so the bounces
     /// that suppressed it (or came while it was suppressed) must not let one new soft bounce
     /// suppress it again. A bounce whose type is not `hard` is soft (Consent/ConsentRules.swift
-    /// says why). One statement per batch: the reinstatement from `transitions_contact`
-    /// (contact_id, id), the bounces from `engagement_events_contact` (contact_id, occurred_at).
+    /// says why). One statement per batch: the reinstatement by an index-only scan of
+    /// `transitions_reinstated` (sql/engine/0028), the bounces from `engagement_events_contact`
+    /// (contact_id, occurred_at).
     var softBounces: String {
         """
         SELECT e.contact_id, array_agg(e.occurred_at) AS at
