@@ -214,7 +214,7 @@ import Testing
                     "engine/0021_ingest_identify_messages.sql", "engine/0022_consent_columns.sql",
                     "engine/0023_suppression_reason.sql", "engine/0024_privacy_requests.sql", "engine/0025_links.sql",
                     "engine/0026_provider_events.sql", "engine/0027_ses_subscription_confirmations.sql",
-                    "api/0001_api_keys.sql", "api/0002_webhook_tokens.sql",
+                    "engine/0028_transitions_reinstated.sql", "api/0001_api_keys.sql", "api/0002_webhook_tokens.sql",
                 ]
                 let pendingBefore = try await migrator.status(on: connection).filter { $0.state != .applied }
                 #expect(pendingBefore.map(\.path) == newer)

@@ -212,6 +212,35 @@ extension ReactivationCycleTests {
         }
     }
 
+    /// A scanner's click and a `delivered` after the person's click are not the last activity
+    /// a reactivation email names: the person's click is.
+    @Test func robotsAndConsentEventsAreNotLastActivity() async throws {
+        try await withInactiveContact(clickedFirst: true) { connection, schema, day in
+            try await connection.withTransaction { [start] connection in
+                let at = start.addingTimeInterval(100 * 86_400)
+                try DatabaseClock(schema: schema).set(at, on: connection)
+                var scanner = IncomingEvent(
+                    externalID: "quiet", kind: "click", occurredAt: at, providerEventID: "scan-1",
+                    url: "https://scanner.example/checked")
+                scanner.bot = true
+                let delivered = IncomingEvent(
+                    externalID: "quiet", kind: "delivered", occurredAt: at, providerEventID: "d-1")
+                let ids = try EventStore(schema: schema).record([scanner, delivered], now: at, on: connection).map(\.id)
+                _ = try EventApplier(schema: schema).apply(
+                    eventIDs: ids, policies: PolicyDocument(), now: at, on: connection)
+            }
+            try await day(120)
+            let row = try await connection.query(
+                """
+                SELECT variables->>'last_engagement_kind' AS kind, variables->>'last_engagement_url' AS url
+                FROM \(schema.quoted).sends
+                """
+            ).first!
+            #expect(try row.decode("kind", as: String.self) == "click")
+            #expect(try row.decode("url", as: String.self) == "https://shop.example/boots")
+        }
+    }
+
     @Test func badReactivationFormatsAreRefused() {
         #expect { try PolicyDocument.parse(Data("default:\n  reactivation_formats: [html]\n".utf8)) } throws: {
             "\($0)".contains("policy field default.reactivation_formats")

@@ -77,6 +77,7 @@ import Testing
             "entry.reentry_after: \"soon\": is not a duration"
         ),
         ("name: a\nentry: {event: teleport}\nsteps: [{send: x}]", "entry.event: unknown event kind"),
+        ("name: a\nentry: {event: delivered}\nsteps: [{send: x}]", "entry.event: \"delivered\" is a consent event"),
         (
             "name: a\nsteps: [{branch: {if: teleport, within: 1d, then: b, else: b}}, {id: b, send: x}]",
             "steps[0].branch.if: unknown event kind"

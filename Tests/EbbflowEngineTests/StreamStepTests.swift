@@ -443,6 +443,76 @@ import Testing
         }
     }
 
+    /// Nor does a robot start or end a journey: a scanner's click does not enter `clicked`
+    /// (entered on click), and a machine open does not end `promotion` (which exits on open).
+    @Test func robotsEnterAndExitNoStream() async throws {
+        let streams = """
+            streams:
+              - {name: promotion, entry: {event: page_visit}, steps: [{send: promo_1}, {wait: 30d}, {send: promo_2}], exits: [open]}
+              - {name: clicked, entry: {event: click}, steps: [{send: thanks}, {wait: 30d}, {end: true}]}
+            """
+        try await scenario(streams: streams) { connection, schema, event, day in
+            try await event("cam", "page_visit")
+            try await day(0)
+            try await connection.withTransaction { connection in
+                let store = EventStore(schema: schema)
+                let now = try store.now(on: connection)
+                var scanner = IncomingEvent(externalID: "dee", kind: "click", providerEventID: "scan-1")
+                scanner.bot = true
+                let machine = IncomingEvent(
+                    externalID: "cam", kind: "open", providerEventID: "mpp-1", machineOpen: true)
+                let ids = try store.record([scanner, machine], now: now, on: connection).map(\.id)
+                let policies = try PolicyStore(schema: schema).load(on: connection)
+                _ = try EventApplier(schema: schema).apply(eventIDs: ids, policies: policies, now: now, on: connection)
+            }
+            let membership = StreamMembershipTests()
+            #expect(try await membership.stream(connection, schema, "dee") == nil, "a scanner's click enters nothing")
+            #expect(
+                try await membership.stream(connection, schema, "cam") == "promotion", "a machine open exits nothing")
+        }
+    }
+
+    /// A branch on a click is not taken on a scanner's click: cam's click was a bot's, so cam
+    /// gets the nudge; dee clicked and gets the thanks.
+    @Test func robotsTakeNoBranch() async throws {
+        let streams = """
+            streams:
+              - name: promotion
+                entry: {event: page_visit}
+                steps: [{send: promo_1}, {branch: {if: click, within: 3d, then: thanks, else: nudge}},
+                        {id: nudge, send: promo_nudge}, {end: true}, {id: thanks, send: promo_thanks}]
+            """
+        try await scenario(streams: streams) { connection, schema, event, day in
+            try await event("cam", "page_visit")
+            try await event("dee", "page_visit")
+            try await day(0)
+            try await connection.run {
+                try DatabaseClock(schema: schema).set(Self.start.addingTimeInterval(86_400), on: $0)
+            }
+            try await connection.withTransaction { connection in
+                let store = EventStore(schema: schema)
+                let now = try store.now(on: connection)
+                var scanner = IncomingEvent(externalID: "cam", kind: "click", providerEventID: "scan-1")
+                scanner.bot = true
+                let ids = try store.record([scanner], now: now, on: connection).map(\.id)
+                let policies = try PolicyStore(schema: schema).load(on: connection)
+                _ = try EventApplier(schema: schema).apply(eventIDs: ids, policies: policies, now: now, on: connection)
+            }
+            try await event("dee", "click")
+            try await day(3)
+            func sent(_ contact: String) async throws -> [String] {
+                try await connection.query(
+                    """
+                    SELECT x.template FROM \(schema.quoted).sends x JOIN \(schema.quoted).contacts c ON c.id = x.contact_id
+                    WHERE c.external_id = $1 ORDER BY x.at, x.id
+                    """, [contact]
+                ).rows.map { try $0.decode("template") }
+            }
+            #expect(try await sent("cam") == ["promo_1", "promo_nudge"], "the scanner's click is no answer")
+            #expect(try await sent("dee") == ["promo_1", "promo_thanks"])
+        }
+    }
+
     /// Each contact always gets the same variant (recorded on the send), conversions are the
     /// metric's events after the send, and a promoted winner is what later sends use.
     @Test func experimentAssignsCountsAndPromotes() async throws {

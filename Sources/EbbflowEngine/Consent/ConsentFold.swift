@@ -53,6 +53,8 @@ extension ContactScoreState {
             try change.check(from: from)
             status = change.to
             suppressionReason = nil
+            // Reinstated with a clean slate: earlier soft bounces no longer count (EventSQL.softBounces).
+            softBounces = []
             channel = StateMachine.channel(from: from, to: status, current: channel)
             statusChanged = true
             return ConsentOutcome(from: from, to: status, reason: change.reason, detail: source)

@@ -5,10 +5,14 @@ struct ConsentSQL: Sendable {
     let schema: SchemaName
     var contacts: String { schema.qualified("contacts") }
 
-    /// Contact $1 by external id, locked (the one lock any writer of the contact takes).
+    /// Contact $1 by external id, locked (the one lock any writer of the contact takes). NO KEY
+    /// UPDATE, as the applier's (Events/EventSQL.swift says why): FOR UPDATE would also wait on
+    /// the KEY SHARE that every transaction inserting an event for the contact holds until it
+    /// commits, so an administrator's suppress would queue behind in-flight ingests.
     var lockContact: String {
         """
-        SELECT id, campaign_status::text AS status, suppression_reason FROM \(contacts) WHERE external_id = $1 FOR UPDATE
+        SELECT id, campaign_status::text AS status, suppression_reason FROM \(contacts) WHERE external_id = $1
+        FOR NO KEY UPDATE
         """
     }
 

@@ -60,15 +60,26 @@ struct EventSQL: Sendable {
         """
     }
 
-    /// The applied soft bounces of contacts $1 dated after $2, by contact (`soft_bounce_limit`).
-    /// A bounce whose type is not `hard` is soft (Consent/ConsentRules.swift says why). Served by
-    /// `engagement_events_contact` (contact_id, occurred_at).
+    /// The applied soft bounces of contacts $1 dated after $2 and after the contact last left
+    /// `suppressed`, by contact (`soft_bounce_limit`). Why not those before: a resubscribe or an
+    /// administrator's unsuppress reinstates the address with a clean slate, so the bounces
+    /// that suppressed it (or came while it was suppressed) must not let one new soft bounce
+    /// suppress it again. A bounce whose type is not `hard` is soft (Consent/ConsentRules.swift
+    /// says why). One statement per batch: the reinstatement by an index-only scan of
+    /// `transitions_reinstated` (sql/engine/0028), the bounces from `engagement_events_contact`
+    /// (contact_id, occurred_at).
     var softBounces: String {
         """
-        SELECT contact_id, array_agg(occurred_at) AS at FROM \(events)
-        WHERE contact_id = ANY($1) AND occurred_at > $2 AND kind = 'bounce' AND applied_at IS NOT NULL AND rejection IS NULL
-          AND (properties->>'type') IS DISTINCT FROM 'hard'
-        GROUP BY contact_id
+        SELECT e.contact_id, array_agg(e.occurred_at) AS at
+        FROM unnest($1::int8[]) AS c(id)
+        CROSS JOIN LATERAL (
+            SELECT max(t.at) AS left_at FROM \(transitions) t
+            WHERE t.contact_id = c.id AND t.from_status = 'suppressed' AND t.to_status <> 'suppressed'
+        ) l
+        JOIN \(events) e ON e.contact_id = c.id
+        WHERE e.occurred_at > greatest($2::timestamptz, l.left_at) AND e.kind = 'bounce' AND e.applied_at IS NOT NULL
+          AND e.rejection IS NULL AND (e.properties->>'type') IS DISTINCT FROM 'hard'
+        GROUP BY e.contact_id
         """
     }
 

@@ -7,20 +7,24 @@ struct ReactivationSQL: Sendable {
     var sends: String { schema.qualified("sends") }
 
     /// A reactivation email: $1 contact, $2 step, $3 template, $4 at, $5 format. Its variables are
-    /// the contact's last known activity: the kind, URL and time of its latest engagement event
-    /// (machine opens are not activity), or nulls when it never engaged.
+    /// the contact's last known activity: the kind, URL and time of its latest engagement event,
+    /// or nulls when it never engaged. Machine opens, scanners' clicks (`bot`) and consent
+    /// events (a `delivered` arrives for every send, reactivation emails included) are not
+    /// activity: "you were looking at …" must name something the person did.
     var insertReactivationSend: String {
-        """
-        INSERT INTO \(sends) (contact_id, flow, step, template, channel, at, format, variables)
-        SELECT $1, 'reactivation', $2, $3, 'email', $4, $5,
-               jsonb_build_object('last_engagement_kind', e.kind, 'last_engagement_url', e.url, 'last_engagement_at', e.occurred_at)
-        FROM (SELECT 1) AS one
-        LEFT JOIN LATERAL (
-            SELECT kind, url, occurred_at FROM \(schema.qualified("engagement_events"))
-            WHERE contact_id = $1 AND NOT machine_open AND applied_at IS NOT NULL AND rejection IS NULL
-            ORDER BY occurred_at DESC, id DESC LIMIT 1
-        ) e ON true
-        """
+        let consent = ConsentKind.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return """
+            INSERT INTO \(sends) (contact_id, flow, step, template, channel, at, format, variables)
+            SELECT $1, 'reactivation', $2, $3, 'email', $4, $5,
+                   jsonb_build_object('last_engagement_kind', e.kind, 'last_engagement_url', e.url, 'last_engagement_at', e.occurred_at)
+            FROM (SELECT 1) AS one
+            LEFT JOIN LATERAL (
+                SELECT kind, url, occurred_at FROM \(schema.qualified("engagement_events"))
+                WHERE contact_id = $1 AND NOT machine_open AND NOT bot AND kind NOT IN (\(consent))
+                  AND applied_at IS NOT NULL AND rejection IS NULL
+                ORDER BY occurred_at DESC, id DESC LIMIT 1
+            ) e ON true
+            """
     }
 
     var startCycle: String { "UPDATE \(contacts) SET reactivation_cycle = reactivation_cycle + 1 WHERE id = $1" }

@@ -13,7 +13,7 @@ struct StreamEventPoint: Sendable {
     var segment: String
     var status: CampaignStatus
     var occurredAt: Date
-    /// A machine open or a link scanner's click: never a goal (it is no person's doing).
+    /// A machine open or a link scanner's click: never a goal, an entry or an exit (it is no person's doing).
     var robot = false
 }
 
@@ -24,7 +24,7 @@ struct StreamEventPoint: Sendable {
 ///
 /// *Standing* streams (an entry with no event and no date: `entry: {statuses: [active]}`) are
 /// open to whoever their segments and statuses admit, so they are candidates at every decision
-/// point: any event of a contact in no stream, any entry, and each due step of a contact in an
+/// point: any event of a contact in no stream (but a consent event: `ConsentKind`s only exit), any entry, and each due step of a contact in an
 /// open stream (`StreamStepJob` asks with `dueStep`), which is how the arbiter migrates a
 /// contact between streams as its status changes. Without standing streams none of this costs
 /// anything: a due step returns before reading memberships.
@@ -56,8 +56,10 @@ struct StreamRuntime: Sendable {
         let entryKinds = Set(streams.compactMap(\.entryKind))
         let exitKinds = Set(streams.flatMap(\.exits))
         let standing = streams.filter { $0.entryKind == nil }
+        // A machine open or a scanner's click is no person's doing: it neither enters nor
+        // exits a stream (nor reaches a goal, `creditGoals`), or a scanner would start or end journeys.
         let points = events.filter {
-            !standing.isEmpty || entryKinds.contains($0.kind) || exitKinds.contains($0.kind)
+            !$0.robot && (!standing.isEmpty || entryKinds.contains($0.kind) || exitKinds.contains($0.kind))
         }
         .sorted { ($0.contactID, $0.eventID ?? 0) < ($1.contactID, $1.eventID ?? 0) }
         guard !points.isEmpty else { return [] }
@@ -92,10 +94,15 @@ struct StreamRuntime: Sendable {
             let previous = current?.name
             var trigger = point.eventID == nil ? point.kind : "event:\(point.kind)"
             var incumbentAdmitted = true
+            // A consent event (unsubscribe, bounce, delivered…) is no sign of interest: it may
+            // end a membership (a stream's exit) but never places a contact anywhere.
+            let consent = ConsentKind(rawValue: point.kind) != nil
             if let stream = current, stream.exits.contains(point.kind) {
                 current = nil
                 trigger = "exit:\(point.kind)"
                 exitedAt[point.contactID, default: [:]][stream.name] = now
+            } else if consent {
+                continue
             } else if point.kind == Self.dueStep {
                 // Only an open stream's due step is weighed; a locked membership holds.
                 guard let stream = current, stream.mode == .open else { continue }
@@ -107,7 +114,7 @@ struct StreamRuntime: Sendable {
             }
             let candidates = streams.filter { stream in
                 guard
-                    stream.name != previous && (stream.entryKind == point.kind || stream.entryKind == nil)
+                    !consent && stream.name != previous && (stream.entryKind == point.kind || stream.entryKind == nil)
                         && Self.admits(stream.entry, point)
                 else {
                     return false

@@ -136,11 +136,13 @@ struct StreamSQL: Sendable {
         "INSERT INTO \(schema.qualified("flow_skips")) (flow, contact_id, step, reason, at) VALUES ($1, $2, $3, $4, $5)"
     }
 
-    /// Whether contact $1 had an event of kind $2 in ($3, $4].
+    /// Whether contact $1 had an event of kind $2 in ($3, $4] (a branch's `if`). A machine open
+    /// or a scanner's click is no person's answer: a security gateway clicks every link as the
+    /// message arrives, which would send everyone behind one down the `then` branch.
     var hadEvent: String {
         """
         SELECT EXISTS (SELECT 1 FROM \(schema.qualified("engagement_events")) WHERE contact_id = $1 AND kind = $2
-                       AND occurred_at > $3 AND occurred_at <= $4) AS had
+                       AND occurred_at > $3 AND occurred_at <= $4 AND NOT machine_open AND NOT bot) AS had
         """
     }
 

@@ -112,7 +112,16 @@ extension StreamDefinition {
                 _ = try InputBounds.integer(priority, field: "priority", in: Self.priorityBounds)
             }
         }
-        if let event = entry.event { try checkKind(event, "entry.event") }
+        if let event = entry.event {
+            try checkKind(event, "entry.event")
+            // The runtime places no one on a consent event (StreamRuntime.decide): such a stream would never start.
+            guard ConsentKind(rawValue: event) == nil else {
+                throw fail(
+                    "entry.event",
+                    "\"\(event)\" is a consent event (no sign of interest): it enters no stream, though it may be an exit"
+                )
+            }
+        }
         if let offset = entry.offsetDays {
             guard entry.dateAttribute != nil else { throw fail("entry.offset_days", "needs entry.date_attribute") }
             try bounded { () throws(BoundError) in
