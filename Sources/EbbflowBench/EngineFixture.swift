@@ -70,7 +70,8 @@ struct EngineFixture: Sendable {
             """
             TRUNCATE \(schema.qualified("transitions")), \(schema.qualified("sends")), \(schema.qualified("flow_skips")), \
             \(schema.qualified("flows")), \(schema.qualified("engagement_events")), \(schema.qualified("jobs")), \
-            \(schema.qualified("stream_decisions")), \(schema.qualified("stream_memberships")), \(schema.qualified("stream_outcomes"))
+            \(schema.qualified("stream_decisions")), \(schema.qualified("stream_memberships")), \(schema.qualified("stream_outcomes")), \
+            \(schema.qualified("tracked_links"))
             """,
             """
             UPDATE \(contactsTable) c SET campaign_status = 'active', engagement_score = 10, score_as_of = NULL, flow_sends_unanswered = 0,
