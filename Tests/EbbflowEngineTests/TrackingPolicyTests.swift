@@ -77,6 +77,30 @@ import Testing
         }
     }
 
+    /// A document that still sets `machine_open_points` (accepted so older documents load) cannot
+    /// make machine opens score: five of them at the threshold's worth leave the contact active.
+    @Test func machineOpensScoreZeroWhateverMachineOpenPointsSays() async throws {
+        let document = try PolicyDocument.parse(Data(#"{"default": {"machine_open_points": 20}}"#.utf8))
+        #expect(document.default.points(for: "open", machineOpen: true) == 0)
+        try await MigratedSchema.with { connection, schema in
+            let store = EventStore(schema: schema)
+            let applier = EventApplier(schema: schema)
+            _ = try await connection.run {
+                try store.upsertContact(externalID: "c-1", email: nil, segment: "default", now: Date(), on: $0)
+            }
+            let applied = try await connection.withTransaction { connection in
+                let now = try store.now(on: connection)
+                let opens = (1...5).map {
+                    IncomingEvent(externalID: "c-1", kind: "open", providerEventID: "m\($0)", machineOpen: true)
+                }
+                let ids = try store.record(opens, now: now, on: connection).map(\.id)
+                return try applier.apply(eventIDs: ids, policies: document, now: now, on: connection)
+            }
+            #expect(applied.map(\.points) == [0, 0, 0, 0, 0])
+            #expect(applied.allSatisfy { $0.to == .active && $0.reason == nil })
+        }
+    }
+
     @Test func botClicksAndMachineOpensAreNoConversions() async throws {
         try await MigratedSchema.with { connection, schema in
             let streams = """

@@ -9,7 +9,10 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
     public var points: [String: Int] = [
         "open": 5, "click": 10, "high_intent_visit": 15, "form_submit": 15, "page_visit": 1,
     ]
-    /// Points for an open flagged as a machine open (Apple Mail Privacy Protection).
+    /// No longer read: a machine open (Apple Mail Privacy Protection, a provider's flag) always
+    /// earns 0, whatever this says. Why kept: documents stored before issue 17 may name it and
+    /// must still load; why ignored: a machine is not a reader, and a value above 0 let proxy
+    /// fetches alone make a contact `engaged`.
     public var machineOpenPoints: Int = 0
     /// Score at which a contact becomes `engaged` and leaves the send flow.
     public var engagedThreshold: Int = 20
@@ -247,11 +250,11 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         return path.isEmpty ? "/" : path
     }
 
-    /// Points for an event; nil for a kind the policy does not name. A link scanner's event
-    /// (`bot`) earns 0: it must never make a contact engaged.
+    /// Points for an event; nil for a kind the policy does not name. A link scanner's click
+    /// (`bot`) and a machine open earn 0: neither may ever make a contact engaged.
     public func points(for kind: String, machineOpen: Bool, bot: Bool = false) -> Int? {
         guard let value = points[kind] else { return nil }
-        return bot ? 0 : machineOpen && kind == "open" ? machineOpenPoints : value
+        return bot || machineOpen ? 0 : value
     }
 
     static func isKindName(_ name: String) -> Bool {
