@@ -1,12 +1,15 @@
+// POST /webhooks/ses against a real `ebbflow serve`: SNS signatures (versions 1 and 2) made by the tests' own CA, each refusal, and confirmations.
 import EbbflowTestSupport
 import Foundation
 import Testing
 import X509
-// POST /webhooks/ses against a real `ebbflow serve`: SNS signatures (versions 1 and 2) made by the tests' own CA, each refusal, and confirmations.
 @preconcurrency import _CryptoExtras
 
 @Suite struct SesWebhookTests {
-    static func pki() throws -> SnsTestPKI { try SnsTestPKI.shared.get() }
+    /// The shared keys and certificates, made on a thread of their own: four RSA keys take
+    /// seconds in a debug build, and a static's first use holds every other thread that reads it
+    /// meanwhile, so made on the cooperative pool they stalled every suite (time limits in CI).
+    static func pki() async throws -> SnsTestPKI { try await OffPool.run { SnsTestPKI.shared }.get() }
 
     /// A bounce for one recipient, as SES's event publishing writes it.
     static func bounce(_ email: String, type: String = "Permanent") -> String {
@@ -33,7 +36,7 @@ import X509
     }
 
     @Test func forgedTamperedForeignAndStaleMessagesAreRefusedAndStoreNothing() async throws {
-        let pki = try Self.pki()
+        let pki = try await Self.pki()
         try await ServeProcess.with(environment: pki.environment) { server in
             let client = APIClient(server: server)
             let message = SnsTestMessage(message: Self.ses("Send"))
@@ -161,7 +164,7 @@ import X509
     }
 
     @Test func eachSESEventTypeIsRecordedPerRecipientOnceAndUnmatchedOnesAreKept() async throws {
-        let pki = try Self.pki()
+        let pki = try await Self.pki()
         try await ServeProcess.with(environment: pki.environment) { server in
             let client = APIClient(server: server)
             let key = try await server.createKey("site", scope: "ingest")
@@ -299,7 +302,7 @@ import X509
     }
 
     @Test func malformedBodiesAre400() async throws {
-        let pki = try Self.pki()
+        let pki = try await Self.pki()
         try await ServeProcess.with(environment: pki.environment) { server in
             let client = APIClient(server: server)
             let valid = try SnsTestMessage(message: Self.ses("Send")).signed(with: pki.key)
@@ -342,7 +345,7 @@ import X509
     }
 
     @Test func aSubscriptionConfirmationIsVerifiedKeptOnceAndLogged() async throws {
-        let pki = try Self.pki()
+        let pki = try await Self.pki()
         try await ServeProcess.with(environment: pki.environment) { server in
             let client = APIClient(server: server)
             let url =
@@ -378,7 +381,7 @@ import X509
     }
 
     @Test func settingsDecideWhetherTheRouteIsServedOrServeStarts() async throws {
-        let pki = try Self.pki()
+        let pki = try await Self.pki()
         // Unset: 404 and one line at start.
         try await ServeProcess.with { server in
             let response = try await APIClient(server: server).postSNS(Data("{}".utf8))

@@ -1,8 +1,8 @@
+// Signs Amazon SNS messages as SNS does, with a CA and signing certificates the tests make themselves and pin through the environment.
 import Crypto
 import Foundation
 import SwiftASN1
 import X509
-// Signs Amazon SNS messages as SNS does, with a CA and signing certificates the tests make themselves and pin through the environment.
 @preconcurrency import _CryptoExtras
 
 /// A test CA, two certificates it issued (one valid now, one expired), and a key no certificate

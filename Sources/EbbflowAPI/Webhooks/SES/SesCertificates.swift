@@ -1,7 +1,7 @@
+// The SNS signing certificates the operator pinned (EBBFLOW_SES_CERTIFICATES), checked at start against the optional CA (EBBFLOW_SES_CA).
 import Foundation
 import SwiftASN1
 @_spi(DisableValidityCheck) import X509
-// The SNS signing certificates the operator pinned (EBBFLOW_SES_CERTIFICATES), checked at start against the optional CA (EBBFLOW_SES_CA).
 @preconcurrency import _CryptoExtras
 
 /// One pinned certificate: the key its signatures are checked with and the chain whose dates

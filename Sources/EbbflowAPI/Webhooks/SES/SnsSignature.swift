@@ -1,6 +1,6 @@
+// The string SNS signs for each message type, and the RSA check of its signature (version 1: SHA1withRSA, version 2: SHA256withRSA).
 import Crypto
 import Foundation
-// The string SNS signs for each message type, and the RSA check of its signature (version 1: SHA1withRSA, version 2: SHA256withRSA).
 @preconcurrency import _CryptoExtras
 
 /// Why these fields and this order: it is AWS's documented canonical form ("Verifying the
