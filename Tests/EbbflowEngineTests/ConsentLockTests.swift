@@ -11,7 +11,7 @@ import Testing
     /// foreign key check) and has not committed: `suppress` still goes through at once
     /// (NO KEY UPDATE does not conflict with KEY SHARE; FOR UPDATE would wait, here until the
     /// lock timeout refuses it).
-    @Test(.timeLimit(.minutes(1))) func suppressDoesNotWaitOnAnIngestInFlight() async throws {
+    @Test(.timeLimit(.minutes(5))) func suppressDoesNotWaitOnAnIngestInFlight() async throws {
         try await ConsentHarness.with(contacts: ["a"]) { h in
             let ingest = try await TestDatabase.connect()
             try await ingest.simpleQuery("BEGIN")

@@ -3,7 +3,7 @@ import EbbflowEngine
 import Foundation
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct DocumentBudgetTests {
+@Suite(.timeLimit(.minutes(5))) struct DocumentBudgetTests {
     /// Anchors of ten aliases each, eight deep: `h` stands for 10^8 values.
     static func chain(_ levels: Int, first: String = "x") -> String {
         let names = Array("abcdefgh").map(String.init).prefix(levels)

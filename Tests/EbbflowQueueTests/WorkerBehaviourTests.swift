@@ -323,7 +323,7 @@ struct RescuedMidRunJob: TransactionalJobHandler {
     /// A claim lost in a server crash (claims commit asynchronously) makes a running job
     /// available again, and this very worker may claim it again: it must not start a second run
     /// beside the first, which finishes the job once.
-    @Test(.timeLimit(.minutes(1))) func aJobClaimedAgainWhileItRunsHereIsNotRunTwice() async throws {
+    @Test(.timeLimit(.minutes(5))) func aJobClaimedAgainWhileItRunsHereIsNotRunTwice() async throws {
         try await MigratedSchema.with(simulation: true) { connection, schema in
             let store = JobStore(schema: schema)
             try await connection.withTransaction {
@@ -393,7 +393,7 @@ final class RunCounter: @unchecked Sendable {
     /// Readiness (Kubernetes' /readyz) is reported once the worker is about to claim, and
     /// withdrawn the moment it is asked to stop, before its running jobs end. (Readiness while
     /// the database is down: WorkerProcessTests, on a cluster a test may stop.)
-    @Test(.timeLimit(.minutes(1))) func readyWhileClaimingNotOnceStopping() async throws {
+    @Test(.timeLimit(.minutes(5))) func readyWhileClaimingNotOnceStopping() async throws {
         try await MigratedSchema.with { connection, schema in
             let seen = RecordLog<Bool>()
             let worker = QueueWorker(

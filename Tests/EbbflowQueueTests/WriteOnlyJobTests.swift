@@ -85,7 +85,7 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
     /// A transaction blocked on a lock does not hold the committer: cancelling its caller (a
     /// job's timeout) cancels the group's running statement; the caller gets the cancellation,
     /// the transactions behind it are sent again and commit, and later commits go through.
-    @Test(.timeLimit(.minutes(1))) func cancellingABlockedTransactionFreesTheGroup() async throws {
+    @Test(.timeLimit(.minutes(5))) func cancellingABlockedTransactionFreesTheGroup() async throws {
         try await withItemFiveHeldElsewhere { connection, insert, pool in
             let committer = GroupCommitter(pool: pool, logger: QuietLogger.logger)
             let blocked = Task { try await committer.commit([PGStatement(insert, [5])]) }
@@ -121,7 +121,7 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
     /// Nobody cancels: a transaction blocked on a lock held elsewhere fails alone once the lock
     /// timeout passes (55P03, so its job is retried), and the one queued behind it commits long
     /// before the lock is released. Without the bound both would wait for the holder.
-    @Test(.timeLimit(.minutes(1))) func aBlockedTransactionFailsAloneAfterTheLockTimeout() async throws {
+    @Test(.timeLimit(.minutes(5))) func aBlockedTransactionFailsAloneAfterTheLockTimeout() async throws {
         try await withItemFiveHeldElsewhere { connection, insert, pool in
             let committer = GroupCommitter(pool: pool, logger: QuietLogger.logger, lockTimeout: .milliseconds(300))
             let blocked = Task { try await committer.commit([PGStatement(insert, [5])]) }
@@ -141,7 +141,7 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
     /// A transaction that comes back not run every time (its own statement raises 26000, which
     /// reads as a prepared statement the server forgot) is failed after a bounded number of
     /// sends instead of being sent again for ever, and commits behind it go through.
-    @Test(.timeLimit(.minutes(1))) func aTransactionThatNeverRunsIsFailedAfterBoundedResends() async throws {
+    @Test(.timeLimit(.minutes(5))) func aTransactionThatNeverRunsIsFailedAfterBoundedResends() async throws {
         try await TestDatabase.withSchema { connection, schema in
             try await connection.simpleQuery(
                 """
