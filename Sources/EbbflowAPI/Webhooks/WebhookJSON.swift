@@ -1,4 +1,5 @@
 // Reading a provider's JSON payload field by field: bounded texts, numbers and times, each refusal naming its field.
+import EbbflowEngine
 import Foundation
 
 /// A JSON object of a payload and where it sits (`[3]`, `event-data`), so a refusal names the
@@ -115,32 +116,7 @@ struct WebhookJSON {
     }
 
     /// True when the JSON text opens more than the allowed levels inside each other.
-    static func exceedsDepth(_ body: [UInt8]) -> Bool {
-        var depth = 0
-        var inString = false
-        var escaped = false
-        for byte in body {
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                depth += 1
-                if depth > WebhookLimits.maxDepth { return true }
-            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
-            default: break
-            }
-        }
-        return false
-    }
+    static func exceedsDepth(_ body: [UInt8]) -> Bool { JSONDepth.exceeds(WebhookLimits.maxDepth, in: body) }
 
     /// Properties as JSON object text (sorted keys), for `ProviderEvent.properties`.
     static func properties(_ object: [String: Any]) -> String {

@@ -2,10 +2,11 @@
 import Foundation
 
 /// Why: the 64-level bound was checked only on YAML, so a JSON document nested 500 levels was
-/// decoded recursively; `docs/bad-input.md` promises 64 for both.
-enum JSONDepth {
+/// decoded recursively; `docs/bad-input.md` promises 64 for both. Public because the provider
+/// webhooks bound their bodies the same way before Foundation decodes them.
+public enum JSONDepth {
     /// True when `data` (valid JSON) opens more than `limit` objects or arrays inside each other.
-    static func exceeds(_ limit: Int, in data: Data) -> Bool {
+    public static func exceeds<Bytes: Sequence<UInt8>>(_ limit: Int, in data: Bytes) -> Bool {
         var depth = 0
         var inString = false
         var escaped = false

@@ -34,10 +34,22 @@ struct ExportSection: Sendable {
             }, key: { .id(try $0.decode("id")) })
     }
 
+    /// A queue table's rows whose `subject` is the contact's, by id.
+    static func bySubject(name: String, table: String, schema: SchemaName) -> ExportSection {
+        let qualified = schema.qualified(table)
+        return ExportSection(
+            name: name, tables: [table],
+            page: { contact, _, after, limit in
+                let last: Int64 = if case .id(let id) = after { id } else { 0 }
+                return """
+                    SELECT j.id, to_jsonb(j)::text AS row FROM \(identifier: qualified) j
+                    WHERE j.subject = \(bind: ContactJobs.subject(contact)) AND j.id > \(bind: last) ORDER BY j.id LIMIT \(bind: limit)
+                    """
+            }, key: { .id(try $0.decode("id")) })
+    }
+
     static func all(schema: SchemaName) -> [ExportSection] {
         let events = schema.qualified("engagement_events")
-        let jobs = schema.qualified("jobs")
-        let finished = schema.qualified("finished_jobs")
         let identifies = schema.qualified("ingest_identify_messages")
         let sends = schema.qualified("sends")
         let memberships = schema.qualified("stream_memberships")
@@ -110,24 +122,8 @@ struct ExportSection: Sendable {
                 }, key: { .id(try $0.decode("id")) }),
             byID(name: "stream_decisions", table: "stream_decisions", schema: schema),
             // Jobs about the contact: the queue's `subject` (sql/queue/0006), pending then finished.
-            ExportSection(
-                name: "jobs", tables: ["jobs"],
-                page: { contact, _, after, limit in
-                    let last: Int64 = if case .id(let id) = after { id } else { 0 }
-                    return """
-                        SELECT j.id, to_jsonb(j)::text AS row FROM \(identifier: jobs) j
-                        WHERE j.subject = \(bind: ContactJobs.subject(contact)) AND j.id > \(bind: last) ORDER BY j.id LIMIT \(bind: limit)
-                        """
-                }, key: { .id(try $0.decode("id")) }),
-            ExportSection(
-                name: "finished_jobs", tables: ["finished_jobs"],
-                page: { contact, _, after, limit in
-                    let last: Int64 = if case .id(let id) = after { id } else { 0 }
-                    return """
-                        SELECT j.id, to_jsonb(j)::text AS row FROM \(identifier: finished) j
-                        WHERE j.subject = \(bind: ContactJobs.subject(contact)) AND j.id > \(bind: last) ORDER BY j.id LIMIT \(bind: limit)
-                        """
-                }, key: { .id(try $0.decode("id")) }),
+            bySubject(name: "jobs", table: "jobs", schema: schema),
+            bySubject(name: "finished_jobs", table: "finished_jobs", schema: schema),
             // Provider events no send or contact matched, kept with the contact's address
             // (sql/engine/0026): they are about this person too.
             ExportSection(
