@@ -98,22 +98,34 @@ import Testing
 
     /// A lock held past the importer's lock or statement timeout fails its batch with 55P03 or
     /// 57014: retried with backoff until the lock goes, never reported as a bad line.
+    ///
+    /// The lock is released from the importer's own third attempt (its prelude ends the
+    /// holder's session), not after a sleep of the test's: under a full test run the test's
+    /// tasks can wait minutes for a cooperative thread, while the import's retries run on the
+    /// connection's thread and would spend all their attempts before a sleeping test woke.
     @Test(arguments: ["lock_timeout", "statement_timeout"])
     func timeoutsAreRetriedNotRejected(setting: String) async throws {
         try await withContacts(1) { connection, schema in
             let holder = try await TestDatabase.connect()
             try await holder.simpleQuery(
                 "BEGIN; SELECT 1 FROM \(schema.quoted).contacts WHERE external_id = 'c-1' FOR UPDATE")
+            let holderPID = try await holder.backendPID()
             try await connection.simpleQuery("SET \(setting) = '100ms'")
-            let importing = Task {
-                try await EventImporter(schema: schema).importEvents(
-                    #"{"external_id": "c-1", "kind": "click"}"#, format: .ndjson, on: connection)
-            }
-            try await Task.sleep(for: .milliseconds(800))
-            try await holder.simpleQuery("COMMIT")
-            let report = try await importing.value
+            let attempts = Mutex(0)
+            let report = try await EventImporter(schema: schema).importEvents(
+                #"{"external_id": "c-1", "kind": "click"}"#, format: .ndjson,
+                inEachBatch: { connection in
+                    let attempt = attempts.withLock { count in
+                        count += 1
+                        return count
+                    }
+                    if attempt == 3 {
+                        try connection.simpleQuery("SELECT pg_terminate_backend(\(holderPID))")
+                    }
+                }, on: connection)
             #expect(report.rejected.isEmpty, "\(report.rejected)")
             #expect(report.applied == 1)
+            #expect(attempts.withLock { $0 } >= 3, "the batch failed twice on the held lock and was retried")
             try await connection.simpleQuery("RESET \(setting)")
         }
     }
