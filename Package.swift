@@ -39,6 +39,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         // PEM bundles (several certificates in one file); swift-certificates is built on it.
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        // STARTTLS and implicit TLS of the SMTP client (EbbflowMail).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // Templates: logic-less, compiled once per version, rendered per send (EbbflowEngine/Templates).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // The delivery webhook to a team's own sender (EbbflowDelivery).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // libpq, the only database client, as a system library found through pkg-config.
@@ -87,7 +93,33 @@ let package = Package(
                 .product(name: "CSV", package: "CSV.swift"),
                 // HMAC-SHA256 of unsubscribe and tracking links (Links/).
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ], swiftSettings: strict),
+        // Mail on the wire: MIME messages and a small strict SMTP client on SwiftNIO (STARTTLS,
+        // AUTH, pipelining), with no knowledge of ebbflow's database.
+        .target(
+            name: "EbbflowMail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Delivery: the `deliver` queue's jobs lease sends, render them and hand them to SMTP or
+        // the team's webhook, then ack or fail them.
+        .target(
+            name: "EbbflowDelivery",
+            dependencies: [
+                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMail", "PostgresClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The simulator: personas, the day loop over real worker processes, CSV, chart and table.
         .target(
             name: "EbbflowSimulation",
@@ -154,7 +186,7 @@ let package = Package(
             name: "ebbflow",
             dependencies: [
                 "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMetrics", "EbbflowHTTP", "EbbflowAPI",
-                "EbbflowSimulation", "EbbflowOperations", "PostgresClient",
+                "EbbflowSimulation", "EbbflowOperations", "EbbflowMail", "EbbflowDelivery", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -167,7 +199,7 @@ let package = Package(
         .executableTarget(
             name: "ebbflow-bench",
             dependencies: [
-                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "PostgresClient",
+                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMail", "EbbflowDelivery", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -245,6 +277,25 @@ let package = Package(
             dependencies: [
                 "EbbflowOperations", "EbbflowEngine", "EbbflowQueue", "EbbflowCore", "PostgresClient",
                 "EbbflowTestSupport",
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EbbflowMailTests",
+            dependencies: [
+                "EbbflowMail", "EbbflowTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EbbflowDeliveryTests",
+            dependencies: [
+                "EbbflowDelivery", "EbbflowMail", "EbbflowEngine", "EbbflowQueue", "EbbflowCore", "PostgresClient",
+                "EbbflowTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

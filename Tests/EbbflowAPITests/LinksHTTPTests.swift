@@ -17,8 +17,8 @@ import Testing
             WITH c AS (
                 INSERT INTO \(s).contacts (external_id, email, segment, status_changed_at, created_at)
                 VALUES ('c-1', 'c1@example.com', 'default', now(), now()) RETURNING id)
-            INSERT INTO \(s).sends (contact_id, flow, step, template, channel, at, state, handed_over_at)
-            SELECT id, 'welcome', 1, 'w1', 'email', now() - interval '1 day', 'handed_over', now() - interval '1 day' FROM c
+            INSERT INTO \(s).sends (contact_id, flow, step, template, channel, at, state, sent_at)
+            SELECT id, 'welcome', 1, 'w1', 'email', now() - interval '1 day', 'sent', now() - interval '1 day' FROM c
             RETURNING id
             """
         ).first!.decode("id")
@@ -264,7 +264,7 @@ import Testing
             let head = try await Self.raw(server, "HEAD", path, headers: [browser])
             #expect(head.hasPrefix("HTTP/1.1 302") && Self.location(head) == target)
             // Delivered just now, under a window of an hour: a click now is a scanner's.
-            try await Self.sql(server, "UPDATE \(server.schema).sends SET handed_over_at = now() WHERE id = $1", [send])
+            try await Self.sql(server, "UPDATE \(server.schema).sends SET sent_at = now() WHERE id = $1", [send])
             try await Self.sql(
                 server,
                 """

@@ -81,7 +81,7 @@ import Testing
         let none = try await EbbflowBinary.run(["sends", "next"] + base)
         #expect(none.exitCode == 0 && none.stdout.contains("no pending sends"))
         let handed = try await connection.query(
-            "SELECT count(*) AS n FROM \(schema).sends WHERE state = 'handed_over' AND handed_over_at IS NOT NULL"
+            "SELECT count(*) AS n FROM \(schema).sends WHERE state = 'sent' AND sent_at IS NOT NULL"
         )
         .first!.decode("n", as: Int.self)
         #expect(handed == 5)

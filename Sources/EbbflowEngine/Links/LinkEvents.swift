@@ -183,7 +183,7 @@ public struct LinkEvents: Sendable {
         try connection.query(
             """
             SELECT c.external_id, c.segment, l.url,
-                   greatest(s.handed_over_at,
+                   greatest(s.sent_at,
                             (SELECT min(e.occurred_at) FROM \(schema.qualified("engagement_events")) e
                              WHERE e.contact_id = s.contact_id AND e.kind = 'delivered'
                                AND e.properties ->> 'send_id' = s.id::text)) AS delivered_at

@@ -16,7 +16,7 @@ struct OutboxSQL: Sendable {
                 ORDER BY id LIMIT $1
                 FOR UPDATE SKIP LOCKED
             )
-            UPDATE \(sends) s SET state = 'handed_over', handed_over_at = (SELECT now FROM clock)
+            UPDATE \(sends) s SET state = 'sent', sent_at = (SELECT now FROM clock)
             FROM picked, \(contacts) c
             WHERE s.id = picked.id AND c.id = s.contact_id
             RETURNING s.id, c.external_id, c.email, s.flow, s.step, s.template, s.channel, s.at, s.format, s.variables
