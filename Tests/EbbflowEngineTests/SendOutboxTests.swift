@@ -59,8 +59,11 @@ import Testing
             let q = schema.quoted
             // A send due tomorrow is not leased.
             try await connection.simpleQuery(
-                "INSERT INTO \(q).sends (contact_id, flow, step, template, channel, at) SELECT id, 'welcome', 2, 'welcome_2', 'email', \(q).clock_now() + interval '1 day' FROM \(q).contacts WHERE external_id = 'c-1'"
-            )
+                """
+                INSERT INTO \(q).sends (contact_id, flow, step, template, channel, at)
+                SELECT id, 'welcome', 2, 'welcome_2', 'email', \(q).clock_now() + interval '1 day'
+                FROM \(q).contacts WHERE external_id = 'c-1'
+                """)
             let first = try await Self.lease(outbox, connection)
             #expect(first.sends.map(\.externalID) == ["c-1", "c-2", "c-3"])
             #expect(
@@ -275,8 +278,10 @@ import Testing
             func decide(at clock: String) async throws {
                 try await connection.run { try DatabaseClock(schema: schema).set(at(clock), on: $0) }
                 try await connection.simpleQuery(
-                    "INSERT INTO \(q).sends (contact_id, flow, step, template, channel, at) SELECT id, 'welcome', 1, 't', 'email', \(q).clock_now() FROM \(q).contacts ORDER BY id"
-                )
+                    """
+                    INSERT INTO \(q).sends (contact_id, flow, step, template, channel, at)
+                    SELECT id, 'welcome', 1, 't', 'email', \(q).clock_now() FROM \(q).contacts ORDER BY id
+                    """)
             }
             func notBefore() async throws -> [String: Date] {
                 var result: [String: Date] = [:]

@@ -5,9 +5,8 @@ import EbbflowOperations
 struct SendsFailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fail",
-        abstract:
-            "Record a failed attempt: retried with backoff until its attempts are spent, or dead at once with --permanent (exit 3: no such send; 4: already finished)."
-    )
+        abstract: "Record a failed attempt: retried with backoff, or dead (--permanent, or its attempts spent).",
+        discussion: "Exit 3: no such send; 4: the send is already finished (nothing changed).")
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Send id.") var id: Int64
