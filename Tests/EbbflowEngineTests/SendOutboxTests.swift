@@ -208,7 +208,8 @@ import Testing
     }
 
     /// Contacts changed in plain SQL after their sends were decided: the lease re-checks them
-    /// in its statement and cancels what the engine would no longer send.
+    /// in its statement and cancels what the engine would no longer send (a stream's default
+    /// audience is active, reactivated and engaged; a flow's, active and reactivated).
     @Test func ineligibleSendsAreCancelledAtLease() async throws {
         try await MigratedSchema.with(simulation: true) { connection, schema in
             try await connection.run { try DatabaseClock(schema: schema).set(Self.start, on: $0) }
@@ -225,21 +226,24 @@ import Testing
                        ('reactivated', 'r@x.com', 'retail', 'reactivated', 'email', now(), now()),
                        ('inactive', 'i@x.com', 'retail', 'inactive', 'email', now(), now()),
                        ('on-ads', 'a@x.com', 'retail', 'active', 'ads', now(), now()),
+                       ('inactive-flow', 'if@x.com', 'retail', 'inactive', 'email', now(), now()),
+                       ('inactive-stream', 'is@x.com', 'retail', 'inactive', 'email', now(), now()),
                        ('active', 'ok@x.com', 'retail', 'active', 'email', now(), now());
                 INSERT INTO \(q).stream_memberships (contact_id, stream, mode, entered_at, version)
-                    SELECT id, 'onboarding', 'open', now(), 1 FROM \(q).contacts WHERE external_id = 'engaged-stream';
+                    SELECT id, 'onboarding', 'open', now(), 1 FROM \(q).contacts
+                    WHERE external_id IN ('engaged-stream', 'inactive-stream');
                 INSERT INTO \(q).sends (contact_id, flow, step, template, channel, at, status_at_send, segment_at_send)
                 SELECT id,
-                       CASE WHEN external_id IN ('engaged-stream', 'left-stream') THEN 'onboarding'
+                       CASE WHEN external_id IN ('engaged-stream', 'left-stream', 'inactive-stream') THEN 'onboarding'
                             WHEN external_id IN ('reactivated', 'inactive') THEN 'reactivation' ELSE 'welcome' END,
                        1, 't', 'email', \(q).clock_now() - interval '1 hour',
-                       CASE WHEN external_id IN ('engaged-stream', 'left-stream') THEN 'active' END,
-                       CASE WHEN external_id IN ('engaged-stream', 'left-stream') THEN 'retail' END
+                       CASE WHEN external_id IN ('engaged-stream', 'left-stream', 'inactive-stream') THEN 'active' END,
+                       CASE WHEN external_id IN ('engaged-stream', 'left-stream', 'inactive-stream') THEN 'retail' END
                 FROM \(q).contacts ORDER BY id;
                 """)
             let lease = try await Self.lease(SendOutbox(schema: schema), connection)
             #expect(Set(lease.sends.map(\.externalID)) == ["engaged-stream", "inactive", "active"])
-            #expect(lease.cancelled == 5 && lease.snoozed == 0)
+            #expect(lease.cancelled == 7 && lease.snoozed == 0)
             let reasons = try await connection.query(
                 """
                 SELECT c.external_id || '=' || s.state || ':' || coalesce(s.cancel_reason, '-') AS r
@@ -250,7 +254,8 @@ import Testing
                 reasons == [
                     "suppressed=cancelled:suppressed", "engaged-flow=cancelled:engaged", "engaged-stream=leased:-",
                     "left-stream=cancelled:left_stream", "reactivated=cancelled:engaged", "inactive=leased:-",
-                    "on-ads=cancelled:moved_to_channel", "active=leased:-",
+                    "on-ads=cancelled:moved_to_channel", "inactive-flow=cancelled:inactive",
+                    "inactive-stream=cancelled:inactive", "active=leased:-",
                 ])
         }
     }

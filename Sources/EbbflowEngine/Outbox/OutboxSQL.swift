@@ -18,10 +18,11 @@ struct OutboxSQL: Sendable {
     /// Picks due `pending`/`failed` sends (`at` and `not_before` passed) and expired leases,
     /// oldest first, `FOR UPDATE SKIP LOCKED` (each limited to $1, then $1 of both by id: a
     /// row locked and not taken stays locked until commit, which another leaser skips). Each is
-    /// then decided, in this order: cancelled (the contact is suppressed; a reactivation email
-    /// to a contact no longer inactive, or a flow send to an engaged one: 'engaged'; a stream
-    /// send whose membership ended: 'left_stream'; a contact moved off email:
-    /// 'moved_to_channel'), dead (its attempts are spent: an expired lease counts as one),
+    /// then decided, in this order: cancelled (the contact is suppressed; a stream send whose
+    /// membership ended: 'left_stream'; a stream send whose stream no longer admits the
+    /// contact's status, or a flow send to a contact out of the active audience: that status,
+    /// 'engaged' or 'inactive'; a reactivation email to a contact no longer inactive:
+    /// 'engaged'; a contact moved off email: 'moved_to_channel'), dead (its attempts are spent: an expired lease counts as one),
     /// snoozed (the contact's local time is in the quiet hours: `not_before` is their end in the
     /// contact's zone, the send `pending` again, no attempt used), else leased (attempt + 1,
     /// a fresh token per send). An expired lease leaves a `send_errors` row for its attempt.
@@ -52,6 +53,7 @@ struct OutboxSQL: Sendable {
                 FROM picked JOIN \(sends) s ON s.id = picked.id
                 JOIN \(contacts) c ON c.id = s.contact_id
                 LEFT JOIN \(schema.qualified("stream_memberships")) m ON m.contact_id = s.contact_id AND m.stream = s.flow
+                LEFT JOIN \(schema.qualified("streams")) st ON st.name = s.flow AND s.status_at_send IS NOT NULL
                 LEFT JOIN policy p ON p.segment = c.segment
                 CROSS JOIN LATERAL (
                     SELECT CASE WHEN p.segment IS NULL THEN $8 ELSE p.quiet_start END::time AS quiet_start,
@@ -60,13 +62,26 @@ struct OutboxSQL: Sendable {
                            CASE WHEN p.segment IS NULL THEN $11::int4 ELSE p.max_attempts END AS max_attempts
                 ) w
                 CROSS JOIN LATERAL (
+                    -- The rules the deciding jobs apply (FlowStepJob, StreamStepJob, ReactivationStepJob).
                     SELECT CASE
                         WHEN c.campaign_status = 'suppressed' THEN 'suppressed'
+                        -- A stream send (it records its status at send): the membership still
+                        -- holds, and the stream (its entry's statuses, else active, reactivated
+                        -- and engaged) still admits the contact's status.
                         WHEN s.status_at_send IS NOT NULL AND m.contact_id IS NULL THEN 'left_stream'
+                        WHEN s.status_at_send IS NOT NULL AND NOT (
+                                CASE WHEN jsonb_typeof(st.definition->'entry'->'statuses') = 'array'
+                                     THEN st.definition->'entry'->'statuses'
+                                     ELSE '["active", "reactivated", "engaged"]'::jsonb END
+                                ? c.campaign_status::text)
+                            THEN c.campaign_status::text
+                        -- A reactivation email is for an inactive contact: any other status engaged.
                         WHEN s.status_at_send IS NULL AND s.flow = 'reactivation' AND c.campaign_status <> 'inactive'
                             THEN 'engaged'
-                        WHEN s.status_at_send IS NULL AND s.flow <> 'reactivation' AND c.campaign_status = 'engaged'
-                            THEN 'engaged'
+                        -- A flow send is for the active audience (active, reactivated).
+                        WHEN s.status_at_send IS NULL AND s.flow <> 'reactivation'
+                             AND c.campaign_status NOT IN ('active', 'reactivated')
+                            THEN c.campaign_status::text
                         WHEN c.channel <> 'email' THEN 'moved_to_channel'
                     END AS reason
                 ) r
