@@ -121,4 +121,60 @@ import Testing
         await connection.run { $0.close() }
         try await TestDatabase.dropSchema(schema)
     }
+
+    /// A sender that leases, then is killed (SIGKILL) before it acks: its sends come back when
+    /// the lease lapses, with the lost attempt counted, and the next sender gets every one.
+    @Test func aSenderKilledBetweenLeaseAndAckLosesNothing() async throws {
+        let schema = TestDatabase.uniqueSchemaName("kil")
+        let base = ["--schema", schema, "--database-url", try TestDatabase.url]
+        #expect(try await EbbflowBinary.run(["migrate", "--simulation"] + base).exitCode == 0)
+        #expect(try await EbbflowBinary.run(["clock", "set", "2027-01-01T12:00:00Z"] + base).exitCode == 0)
+        let connection = try await TestDatabase.connect()
+        try await connection.simpleQuery(
+            """
+            INSERT INTO \(schema).contacts (external_id, email, segment, status_changed_at, created_at)
+            SELECT 'c-' || g, 'c' || g || '@example.com', 'retail', now(), now() FROM generate_series(1, 4) g;
+            INSERT INTO \(schema).sends (contact_id, flow, step, template, channel, at)
+            SELECT id, 'welcome', 1, 'welcome_1', 'email', \(schema).clock_now() FROM \(schema).contacts ORDER BY id;
+            """)
+        let leasedFile = NSTemporaryDirectory() + "ebbflow-\(schema)-leased.json"
+        defer { try? FileManager.default.removeItem(atPath: leasedFile) }
+        // The sender: lease, then "deliver" (sleep) before it would ack each send.
+        let quoted = ([EbbflowBinary.path, "sends", "lease", "--limit", "3", "--lease", "5m", "--json"] + base).map {
+            "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }.joined(separator: " ")
+        let sender = Process()
+        sender.executableURL = URL(fileURLWithPath: "/bin/sh")
+        sender.arguments = [
+            "-c", "\(quoted) > '\(leasedFile).part' && mv '\(leasedFile).part' '\(leasedFile)' && exec sleep 600",
+        ]
+        try sender.run()
+        var leased: [Int] = []
+        for _ in 0..<600 where leased.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            if let data = FileManager.default.contents(atPath: leasedFile), !data.isEmpty {
+                leased = Self.sends(try Self.json(String(decoding: data, as: UTF8.self))).compactMap {
+                    $0["id"] as? Int
+                }
+            }
+        }
+        #expect(leased.count == 3, "the sender leased three sends")
+        kill(sender.processIdentifier, SIGKILL)
+        await OffPool.waitForExit(sender)
+        // Before the lease lapses only the fourth send is due; after it, all four.
+        let before = Self.sends(
+            try Self.json(try await EbbflowBinary.run(["sends", "lease", "--limit", "10", "--json"] + base).stdout))
+        #expect(before.count == 1 && !leased.contains(before.first?["id"] as? Int ?? 0))
+        #expect(try await EbbflowBinary.run(["clock", "advance", "5m"] + base).exitCode == 0)
+        let after = Self.sends(
+            try Self.json(try await EbbflowBinary.run(["sends", "lease", "--limit", "10", "--json"] + base).stdout))
+        #expect(
+            Set(leased).isSubset(of: Set(after.compactMap { $0["id"] as? Int })), "every killed sender's send is back")
+        #expect(after.filter { leased.contains($0["id"] as? Int ?? 0) }.allSatisfy { $0["attempt"] as? Int == 2 })
+        let lapsed = try await MigratedSchema.count(
+            connection, "SELECT 1 FROM \(schema).send_errors WHERE error LIKE 'lease expired%'")
+        #expect(lapsed == 4, "each lapse kept as an attempt's error (the three killed, and the one leased above)")
+        await connection.run { $0.close() }
+        try await TestDatabase.dropSchema(schema)
+    }
 }
