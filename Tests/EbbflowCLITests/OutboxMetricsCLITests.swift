@@ -12,7 +12,7 @@ import Testing
         #expect(try await EbbflowBinary.run(["migrate", "--simulation"] + base).exitCode == 0)
         #expect(try await EbbflowBinary.run(["clock", "set", "2027-01-01T12:00:00Z"] + base).exitCode == 0)
         let connection = try await TestDatabase.connect()
-        // Three pending (the oldest due an hour ago, one not yet due), one leased, two dead, one sent.
+        // Three pending (the oldest due an hour ago, one not yet due), one leased, one lapsed lease, two dead, one sent.
         try await connection.simpleQuery(
             """
             INSERT INTO "\(schema)".contacts (external_id, segment, status_changed_at, created_at) VALUES ('a', 'r', now(), now());
@@ -21,6 +21,7 @@ import Testing
             FROM "\(schema)".contacts, generate_series(1, 1) g,
                  (VALUES (interval '-1 hour', 'pending', NULL::timestamptz), (interval '-1 minute', 'pending', NULL),
                          (interval '1 day', 'pending', NULL), (interval '-5 minutes', 'leased', timestamptz '2027-01-01T12:01:00Z'),
+                         (interval '-2 hours', 'leased', timestamptz '2027-01-01T11:30:00Z'),
                          (interval '-1 day', 'dead', NULL), (interval '-2 days', 'dead', NULL), (interval '-3 days', 'sent', NULL))
                  AS v(offs, state, expires);
             """)
@@ -39,6 +40,7 @@ import Testing
         try await TestDatabase.dropSchema(schema)
         #expect(metrics.contains("ebbflow_outbox_sends{state=\"pending\"} 3"), "\(metrics.prefix(3000))")
         #expect(metrics.contains("ebbflow_outbox_sends{state=\"leased\"} 1"))
+        #expect(metrics.contains("ebbflow_outbox_sends{state=\"expired\"} 1"), "a lapsed lease")
         #expect(metrics.contains("ebbflow_outbox_sends{state=\"dead\"} 2"))
         #expect(metrics.contains("ebbflow_outbox_sends{state=\"failed\"} 0"))
         #expect(metrics.contains("ebbflow_outbox_oldest_due_seconds 3600"), "due an hour ago by the database's clock")

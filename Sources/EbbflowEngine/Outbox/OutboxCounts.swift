@@ -17,13 +17,15 @@ public struct OutboxCounts: Sendable {
     public static let sendsMetric = "ebbflow_outbox_sends"
     public static let oldestDueMetric = "ebbflow_outbox_oldest_due_seconds"
     /// The states `sendsMetric` is labelled with.
-    public static let countedStates = ["pending", "leased", "failed", "dead"]
+    /// (`expired`: still `leased`, its lease past; the next lease takes it back.)
+    public static let countedStates = ["pending", "leased", "expired", "failed", "dead"]
     /// Their `# HELP` texts, for `EbbflowMetrics.bootstrapOnce`.
     public static let metricsHelp: [String: String] = [
         sendsMetric:
-            "Sends of the outbox by state (pending, leased, failed, dead), read from the database at most every 30 s.",
+            "Sends of the outbox by state (pending, leased, expired: a lapsed lease the next lease takes back, failed, dead), "
+            + "read from the database at most every 30 s.",
         oldestDueMetric:
-            "Seconds since the oldest due pending or failed send became due (0: none waiting): a stalled consumer shows here.",
+            "Seconds since the oldest send due for a lease became due (a pending or failed send, or a lapsed lease; 0: none): a stalled consumer shows here.",
     ]
 
     /// Sends by counted state, and the age in seconds of the oldest due one.

@@ -212,19 +212,25 @@ struct OutboxSQL: Sendable {
         """
     }
 
-    /// The open outbox by state (pending, leased, failed: partial indexes) and dead sends, and
-    /// the age in seconds of the oldest due `pending`/`failed` send (0 when none).
+    /// The open outbox by state (pending, leased, failed: partial indexes), leases that expired
+    /// and wait for the next lease to take them back (`expired`), and dead sends; and the age
+    /// in seconds of the oldest send due for a lease (a due `pending`/`failed` one, or an
+    /// expired lease, since it expired), 0 when none.
     var counts: String {
         let now = "(SELECT now FROM clock)"
         return """
             WITH clock AS MATERIALIZED (SELECT \(schema.qualified("clock_now"))() AS now)
             SELECT (SELECT count(*) FROM \(sends) WHERE state = 'pending') AS pending,
                    (SELECT count(*) FROM \(sends) WHERE state = 'failed') AS failed,
-                   (SELECT count(*) FROM \(sends) WHERE state = 'leased') AS leased,
+                   (SELECT count(*) FROM \(sends) WHERE state = 'leased' AND lease_expires_at > \(now)) AS leased,
+                   (SELECT count(*) FROM \(sends) WHERE state = 'leased' AND lease_expires_at <= \(now)) AS expired,
                    (SELECT count(*) FROM \(sends) WHERE state = 'dead') AS dead,
-                   coalesce((SELECT extract(epoch FROM \(now) - min(greatest(at, coalesce(not_before, at))))::float8
-                             FROM \(sends) WHERE state IN ('pending', 'failed')
-                             AND at <= \(now) AND (not_before IS NULL OR not_before <= \(now))), 0) AS oldest_due_seconds
+                   coalesce(extract(epoch FROM \(now) - least(
+                       (SELECT min(greatest(at, coalesce(not_before, at))) FROM \(sends)
+                        WHERE state IN ('pending', 'failed') AND at <= \(now)
+                          AND (not_before IS NULL OR not_before <= \(now))),
+                       (SELECT min(lease_expires_at) FROM \(sends) WHERE state = 'leased' AND lease_expires_at <= \(now))
+                   ))::float8, 0) AS oldest_due_seconds
             """
     }
 }
