@@ -358,6 +358,27 @@ import Testing
         }
     }
 
+    struct Abandon: Error {}
+
+    /// A finish inside the caller's transaction (a delivery job's) joins it: rolled back with
+    /// it, committed with it; on its own it opens one (its lock and writes stay atomic).
+    @Test func finishJoinsTheCallersTransaction() async throws {
+        try await Self.seeded(contacts: 1) { connection, schema, outbox in
+            let send = try #require(try await Self.lease(outbox, connection).sends.first)
+            let result = SendResult(id: send.id, token: send.leaseToken, outcome: .sent(messageID: "<1@x>"))
+            await #expect(throws: Abandon.self) {
+                try await connection.withTransaction { connection in
+                    #expect(try outbox.finish([result], on: connection) == [send.id: .sent])
+                    throw Abandon()
+                }
+            }
+            #expect(try await Self.state(connection, schema, send.id) == "leased", "rolled back with the caller's")
+            let outcome = try await connection.withTransaction { try outbox.finish([result], on: $0) }
+            #expect(outcome == [send.id: .sent])
+            #expect(try await Self.state(connection, schema, send.id) == "sent")
+        }
+    }
+
     @Test func boundsAreRefusedByTheLibraryToo() async throws {
         try await Self.seeded(contacts: 1) { connection, _, outbox in
             for (limit, seconds) in [(0, 60), (10_001, 60), (10, 0), (10, 86_401)] {
