@@ -34,20 +34,35 @@ extension SendOperations {
         return (Int(limit), seconds)
     }
 
-    /// `{"message_id": "…"}`.
-    public static func ackRequest(fromBody body: Data) throws(OperationError) -> String {
-        let shape = "{\"message_id\": \"…\"}"
-        let object = try object(body, known: ["message_id"], shape: shape, field: "message_id")
+    /// `{"message_id": "…", "lease_token": "…"}` (lease_token optional).
+    public static func ackRequest(fromBody body: Data) throws(OperationError) -> (
+        messageID: String, leaseToken: String?
+    ) {
+        let shape = "{\"message_id\": \"…\", \"lease_token\": \"…\" (optional)}"
+        let object = try object(body, known: ["message_id", "lease_token"], shape: shape, field: "message_id")
         guard case .string(let text)? = object["message_id"] else {
             throw .invalid("message_id must be a string; the body is \(shape)", field: "message_id")
         }
-        return try messageID(text)
+        return (try messageID(text), try token(object))
     }
 
-    /// `{"error": "…", "permanent": false}` (permanent optional, false by default).
-    public static func failRequest(fromBody body: Data) throws(OperationError) -> (error: String, permanent: Bool) {
-        let shape = "{\"error\": \"…\", \"permanent\": false (optional)}"
-        let object = try object(body, known: ["error", "permanent"], shape: shape, field: "error")
+    /// The body's optional `lease_token`, checked.
+    static func token(_ object: [String: JSONDocument]) throws(OperationError) -> String? {
+        guard let value = object["lease_token"] else { return nil }
+        guard case .string(let text) = value else {
+            throw .invalid("lease_token must be the lease token sends lease gave (a UUID string)", field: "lease_token")
+        }
+        _ = try leaseToken(text)
+        return text
+    }
+
+    /// `{"error": "…", "permanent": false, "lease_token": "…"}` (permanent, false by default,
+    /// and lease_token optional).
+    public static func failRequest(fromBody body: Data) throws(OperationError) -> (
+        error: String, permanent: Bool, leaseToken: String?
+    ) {
+        let shape = "{\"error\": \"…\", \"permanent\": false (optional), \"lease_token\": \"…\" (optional)}"
+        let object = try object(body, known: ["error", "permanent", "lease_token"], shape: shape, field: "error")
         guard case .string(let text)? = object["error"] else {
             throw .invalid("error must be a string; the body is \(shape)", field: "error")
         }
@@ -58,6 +73,6 @@ extension SendOperations {
             }
             permanent = flag
         }
-        return (try errorText(text), permanent)
+        return (try errorText(text), permanent, try token(object))
     }
 }

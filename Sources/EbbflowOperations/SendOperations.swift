@@ -88,6 +88,17 @@ public struct SendOperations: Sendable {
         return text
     }
 
+    /// A lease token as `sends lease` printed it (a UUID), naming `lease_token`; nil stays nil.
+    /// With one, an ack or fail applies only while that lease holds the send (else a
+    /// conflict): a sender whose lease lapsed and was taken by another finishes nothing.
+    public static func leaseToken(_ text: String?) throws(OperationError) -> UUID? {
+        guard let text else { return nil }
+        guard let token = UUID(uuidString: text) else {
+            throw .invalid("--lease-token \"\(text.prefix(64))\" is not a lease token (a UUID)", field: "lease_token")
+        }
+        return token
+    }
+
     /// An error text: 1 to 65,536 bytes (kept cut to `SendOutbox.errorBytes`, saying so), naming `error`.
     public static func errorText(_ text: String) throws(OperationError) -> String {
         guard !text.isEmpty, text.utf8.count <= 65_536, !text.utf8.contains(0) else {
@@ -143,19 +154,23 @@ public struct SendOperations: Sendable {
     /// Acks send `id` as sent with `messageID`. `notFound` for an unknown send; `conflict` for
     /// one already finished otherwise (sent with another id, dead, cancelled). Repeating an
     /// ack with the same message id answers as the first did.
-    public func ack(id: Int64, messageID: String, on database: PGConnection) async throws -> ActionOutcome {
+    public func ack(id: Int64, messageID: String, leaseToken: String? = nil, on database: PGConnection) async throws
+        -> ActionOutcome
+    {
         let messageID = try Self.messageID(messageID)
-        return try await finish(SendResult(id: id, token: nil, outcome: .sent(messageID: messageID)), on: database)
+        let token = try Self.leaseToken(leaseToken)
+        return try await finish(SendResult(id: id, token: token, outcome: .sent(messageID: messageID)), on: database)
     }
 
     /// Records a failed attempt of send `id`: retried with backoff, or `dead` when `permanent`
     /// or its attempts are spent. `notFound`/`conflict` as for `ack`.
-    public func fail(id: Int64, error: String, permanent: Bool, on database: PGConnection) async throws
-        -> ActionOutcome
-    {
+    public func fail(
+        id: Int64, error: String, permanent: Bool, leaseToken: String? = nil, on database: PGConnection
+    ) async throws -> ActionOutcome {
         let error = try Self.errorText(error)
+        let token = try Self.leaseToken(leaseToken)
         return try await finish(
-            SendResult(id: id, token: nil, outcome: .failed(error: error, permanent: permanent)), on: database)
+            SendResult(id: id, token: token, outcome: .failed(error: error, permanent: permanent)), on: database)
     }
 
     private func finish(_ result: SendResult, on database: PGConnection) async throws -> ActionOutcome {
@@ -174,7 +189,9 @@ public struct SendOperations: Sendable {
         case .alreadyFinished(let state):
             throw OperationError.conflict("send \(id) is already finished (\(state)); nothing changed")
         case .leaseLost:
-            throw OperationError.conflict("send \(id) is leased by another consumer; nothing changed")
+            throw OperationError.conflict(
+                "send \(id) is no longer held by that lease (it lapsed and was taken again, or the send was finished); nothing changed"
+            )
         case .unknown:
             throw OperationError.notFound("no send \(id)")
         }

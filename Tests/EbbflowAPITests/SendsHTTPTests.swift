@@ -64,6 +64,9 @@ import Testing
             let badFail = try await client.post(
                 "/v1/sends/\(ids[1])/fail", key: admin, json: ["error": "x", "permanent": "yes"])
             #expect(badFail.status == 400 && badFail.json["field"] as? String == "permanent")
+            let badToken = try await client.post(
+                "/v1/sends/\(ids[1])/ack", key: admin, json: ["message_id": "x", "lease_token": "nope"])
+            #expect(badToken.status == 400 && badToken.json["field"] as? String == "lease_token")
             let badAck = try await client.post("/v1/sends/\(ids[1])/ack", key: admin, json: ["message_id": ""])
             #expect(badAck.status == 400 && badAck.json["field"] as? String == "message_id")
         }

@@ -28,9 +28,11 @@ struct SendRoutes {
             let text = try request.pathParameter("id", context)
             let id = try OperationAnswers.input { try SendOperations.id(text) }
             let body = Data(try await RequestBody.bytes(request, limit: BodyLimit.message))
-            let messageID = try OperationAnswers.input { try SendOperations.ackRequest(fromBody: body) }
+            let ack = try OperationAnswers.input { try SendOperations.ackRequest(fromBody: body) }
             return try await answer(database) {
-                try await SendOperations(schema: schema).ack(id: id, messageID: messageID, on: $0).document
+                try await SendOperations(schema: schema).ack(
+                    id: id, messageID: ack.messageID, leaseToken: ack.leaseToken, on: $0
+                ).document
             }
         }
         group.post("sends/{id}/fail") { request, context in
@@ -39,10 +41,11 @@ struct SendRoutes {
             let text = try request.pathParameter("id", context)
             let id = try OperationAnswers.input { try SendOperations.id(text) }
             let body = Data(try await RequestBody.bytes(request, limit: BodyLimit.message))
-            let (error, permanent) = try OperationAnswers.input { try SendOperations.failRequest(fromBody: body) }
+            let fail = try OperationAnswers.input { try SendOperations.failRequest(fromBody: body) }
             return try await answer(database) {
-                try await SendOperations(schema: schema).fail(id: id, error: error, permanent: permanent, on: $0)
-                    .document
+                try await SendOperations(schema: schema).fail(
+                    id: id, error: fail.error, permanent: fail.permanent, leaseToken: fail.leaseToken, on: $0
+                ).document
             }
         }
     }
