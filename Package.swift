@@ -114,6 +114,10 @@ let package = Package(
             dependencies: [
                 "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMail", "PostgresClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The SMTP client's event loops (NIOPosix's singleton group) and the webhook's buffers.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
