@@ -206,6 +206,8 @@ let package = Package(
                 "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMail", "EbbflowDelivery", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                // `smtp`: the SMTP client's event loops, and smtp-sink's port.
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/EbbflowBench",
             swiftSettings: strict
@@ -289,7 +291,10 @@ let package = Package(
             dependencies: [
                 "EbbflowMail", "EbbflowTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                // The reply decoder's tests feed it bytes in an EmbeddedChannel.
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
