@@ -137,6 +137,13 @@ public actor PGConnection {
 
     public var transactionStatus: PGTransactionStatus { handle?.transactionStatus ?? .unknown }
 
+    /// Whether a transaction is open: `withTransaction`'s (even before its BEGIN, which rides
+    /// with the first statement, reached the server) or one begun by hand. For code that must
+    /// run several statements atomically and opens a transaction only when none is open.
+    public var isInTransaction: Bool {
+        inTransactionBlock || transactionStatus == .inTransaction || transactionStatus == .failedTransaction
+    }
+
     /// False once the connection is known broken; a pool discards such connections.
     public var isUsable: Bool { handle.map { !$0.isBroken } ?? false }
 

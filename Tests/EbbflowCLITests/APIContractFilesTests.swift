@@ -24,7 +24,9 @@ import Yams
         ("get", "/v1/audience", "read"), ("get", "/v1/audience/history", "read"), ("get", "/v1/jobs", "read"),
         ("get", "/v1/jobs/{id}", "read"), ("get", "/v1/schedules", "read"), ("get", "/v1/streams", "read"),
         ("get", "/v1/streams/{name}", "read"), ("get", "/v1/experiments", "read"),
-        ("get", "/v1/experiments/{name}", "read"),
+        ("get", "/v1/experiments/{name}", "read"), ("get", "/v1/sends", "read"),
+        ("post", "/v1/sends/lease", "admin"), ("post", "/v1/sends/{id}/ack", "admin"),
+        ("post", "/v1/sends/{id}/fail", "admin"),
         ("post", "/v1/jobs/{id}/retry", "admin"), ("post", "/v1/jobs/{id}/cancel", "admin"),
         ("post", "/v1/schedules/{name}/run", "admin"), ("post", "/v1/schedules/{name}/enable", "admin"),
         ("post", "/v1/schedules/{name}/disable", "admin"), ("put", "/v1/policy", "admin"),
@@ -89,6 +91,8 @@ import Yams
         #expect(schemas["MessageCommon"]?["required"] as? [String] == ["userId"], "ebbflow requires userId")
         #expect(schemas["ContactPage"]?["required"] as? [String] == ["contacts", "next_cursor"])
         #expect(schemas["JobPage"]?["required"] as? [String] == ["jobs", "next_cursor"])
+        #expect(schemas["SendPage"]?["required"] as? [String] == ["sends", "next_after"])
+        #expect(schemas["SendLease"]?["required"] as? [String] == ["sends", "cancelled", "snoozed", "dead"])
     }
 
     /// The compose `serve` service: the worker's image, 0.0.0.0 inside its private network but

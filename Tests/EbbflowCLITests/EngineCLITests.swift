@@ -40,56 +40,6 @@ import Testing
         try await TestDatabase.dropSchema(schema)
     }
 
-    /// The outbox as a mail integration uses it: batches claimed oldest first, each send handed
-    /// over once, never one that is not due yet; two integrations at once never share a send.
-    @Test func sendsNextHandsEachSendOverOnce() async throws {
-        let schema = TestDatabase.uniqueSchemaName("out")
-        let url = try TestDatabase.url
-        let base = ["--schema", schema, "--database-url", url]
-        #expect(try await EbbflowBinary.run(["migrate"] + base).exitCode == 0)
-        let connection = try await TestDatabase.connect()
-        try await connection.simpleQuery(
-            """
-            INSERT INTO \(schema).contacts (external_id, email, segment, status_changed_at, created_at)
-            SELECT 'c-' || g, 'c' || g || '@example.com', 'retail', now(), now() FROM generate_series(1, 5) g;
-            INSERT INTO \(schema).sends (contact_id, flow, step, template, channel, at)
-            SELECT id, 'welcome', 1, 'welcome_1', 'email', now() - interval '1 minute' FROM \(schema).contacts ORDER BY id;
-            INSERT INTO \(schema).sends (contact_id, flow, step, template, channel, at)
-            SELECT id, 'welcome', 2, 'welcome_2', 'email', now() + interval '3 days' FROM \(schema).contacts WHERE external_id = 'c-1';
-            """)
-        // Another integration holds the oldest two in an open transaction: SKIP LOCKED passes them by.
-        let other = try await TestDatabase.connect()
-        try await other.simpleQuery("BEGIN")
-        let held = try await other.run { try SendOutbox(schema: try SchemaName(schema)).next(limit: 2, on: $0) }
-        #expect(held.map(\.externalID) == ["c-1", "c-2"])
-        let first = try await EbbflowBinary.run(["sends", "next", "--limit", "2", "--json"] + base)
-        #expect(first.exitCode == 0, "\(first.output)")
-        let batch = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [[String: Any]])
-        #expect(batch.compactMap { $0["external_id"] as? String } == ["c-3", "c-4"])
-        #expect(
-            Set(batch.first?.keys.map { $0 } ?? []) == [
-                "id", "external_id", "email", "flow", "step", "template", "channel", "at", "format", "variables",
-            ])
-        #expect(
-            batch.first?["email"] as? String == "c3@example.com" && batch.first?["template"] as? String == "welcome_1")
-        try await other.simpleQuery("COMMIT")
-        let rest = try await EbbflowBinary.run(["sends", "next", "--limit", "10", "--json"] + base)
-        let remaining = try #require(try JSONSerialization.jsonObject(with: Data(rest.stdout.utf8)) as? [[String: Any]])
-        #expect(
-            remaining.compactMap { $0["external_id"] as? String } == ["c-5"],
-            "the send due in 3 days stays: \(rest.stdout)")
-        let none = try await EbbflowBinary.run(["sends", "next"] + base)
-        #expect(none.exitCode == 0 && none.stdout.contains("no pending sends"))
-        let handed = try await connection.query(
-            "SELECT count(*) AS n FROM \(schema).sends WHERE state = 'sent' AND sent_at IS NOT NULL"
-        )
-        .first!.decode("n", as: Int.self)
-        #expect(handed == 5)
-        let badLimit = try await EbbflowBinary.run(["sends", "next", "--limit", "0"] + base)
-        #expect(badLimit.exitCode != 0 && badLimit.stderr.contains("--limit 0: must be between 1 and 100000"))
-        try await TestDatabase.dropSchema(schema)
-    }
-
     @Test func badPolicyIsRefusedByFieldAndNothingChanges() async throws {
         let schema = TestDatabase.uniqueSchemaName("pol")
         let url = try TestDatabase.url

@@ -51,7 +51,11 @@ import Testing
             ),
             (["audience", "--history", "12h"], "--history \"12h\": must be at least 1d"),
             (["contacts", "list", "--limit", "0"], "--limit 0: must be between 1 and 1000000"),
-            (["sends", "next", "--limit", "99999999999"], "--limit 99999999999: must be between 1 and 100000"),
+            (
+                ["sends", "lease", "--limit", "99999999999", "--json"],
+                "--limit 99999999999: must be between 1 and 10000"
+            ),
+            (["sends", "list", "--limit", "0"], "--limit must be 1...100000, got 0"),
             (["simulate", "--days", "99999999999"], "--days 99999999999: must be between 1 and 3650"),
             (["simulate", "--contacts", "0"], "--contacts 0: must be between 1 and 5000000"),
             (

@@ -215,7 +215,7 @@ import Testing
                     "engine/0023_suppression_reason.sql", "engine/0024_privacy_requests.sql", "engine/0025_links.sql",
                     "engine/0026_provider_events.sql", "engine/0027_ses_subscription_confirmations.sql",
                     "engine/0028_transitions_reinstated.sql", "engine/0029_outbox_lifecycle.sql",
-                    "api/0001_api_keys.sql", "api/0002_webhook_tokens.sql",
+                    "engine/0031_outbox_time_zones.sql", "api/0001_api_keys.sql", "api/0002_webhook_tokens.sql",
                 ]
                 let pendingBefore = try await migrator.status(on: connection).filter { $0.state != .applied }
                 #expect(pendingBefore.map(\.path) == newer)
@@ -237,6 +237,9 @@ import Testing
                 ] {
                     #expect(after.removeValue(forKey: table) == [], "\(table) is new and empty")
                 }
+                // The time zones PostgreSQL knows are copied by engine 0031 (America/New_York among them).
+                let zones = after.removeValue(forKey: "time_zone_names") ?? []
+                #expect(zones.count > 300 && zones.contains { $0.contains("America/New_York") })
                 // The digests' key is made by the migration: one row, random.
                 #expect(after.removeValue(forKey: "privacy_secret")?.count == 1)
                 #expect(after == before)

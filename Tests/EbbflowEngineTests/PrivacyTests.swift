@@ -59,6 +59,9 @@ import Testing
                         jsonb_build_object('to', '\(Self.email)'), 'no contact had the address then');
             INSERT INTO \(q).tracked_links (send_id, link_index, url, created_at)
                 SELECT id, 0, 'https://example.com/ann?who=\(Self.person)', now() FROM \(q).sends WHERE contact_id = \(id);
+            UPDATE \(q).sends SET last_error = '550 5.1.1 <\(Self.email)>: no such user' WHERE contact_id = \(id);
+            INSERT INTO \(q).send_errors (send_id, attempt, at, error, permanent)
+                SELECT id, 1, now(), '550 5.1.1 <\(Self.email)>: no such user', true FROM \(q).sends WHERE contact_id = \(id);
             """)
         return id
     }
@@ -305,7 +308,7 @@ import Testing
                 "audit": 1, "transitions": 1, "events": 2, "unlinked_events": 0, "sends": 1,
                 "experiment_assignments": 1,
                 "flow_skips": 1, "stream_memberships": 1, "stream_decisions": 1, "jobs": 2, "finished_jobs": 1,
-                "identify_messages": 1, "unmatched_provider_events": 1, "tracked_links": 1,
+                "identify_messages": 1, "unmatched_provider_events": 1, "tracked_links": 1, "send_errors": 1,
             ]
             for (section, count) in counts {
                 #expect((document[section] as? [Any])?.count == count, "\(section)")

@@ -1,4 +1,4 @@
-// POST and PUT routes of the admin scope: retry and cancel a job, run and switch a schedule, set the policy, apply streams, promote, suppress.
+// POST and PUT routes of the admin scope: jobs, schedules, the policy, streams, experiments, suppressions, privacy and the outbox.
 import EbbflowCore
 import EbbflowHTTP
 import EbbflowOperations
@@ -79,6 +79,7 @@ struct AdminRoutes {
             }
         }
         PrivacyRoutes(schema: schema, database: database).add(to: group)
+        SendRoutes(schema: schema, database: database).add(to: group)
         group.post("experiments/{name}/promote") { request, context in
             _ = try QueryParameters(request, known: [])
             _ = try MediaTypes.json.check(request)

@@ -1,4 +1,4 @@
-// GET routes of the read scope: contacts, audience, jobs, schedules, streams and experiments, as the CLI's --json shows them.
+// GET routes of the read scope: contacts, audience, jobs, sends, schedules, streams and experiments, as the CLI's --json shows them.
 import EbbflowCore
 import EbbflowHTTP
 import EbbflowOperations
@@ -60,6 +60,16 @@ struct ReadRoutes {
             let text = try request.pathParameter("id", context)
             let id = try OperationAnswers.input { try JobOperations.id(text) }
             return try await answer(database) { try await JobOperations(schema: schema).show(id: id, on: $0).document }
+        }
+        group.get("sends") { request, _ in
+            let query = try QueryParameters(request, known: ["state", "after", "limit"])
+            let limit = try OperationAnswers.input { try OperationInput.integer(query["limit"], field: "limit") }
+            let after = try OperationAnswers.input { try OperationInput.integer(query["after"], field: "after") }
+            return try await answer(database) {
+                try await SendOperations(schema: schema).list(
+                    state: query["state"], after: after.map(Int64.init), limit: limit, on: $0
+                ).document
+            }
         }
         group.get("schedules") { request, _ in
             _ = try QueryParameters(request, known: [])

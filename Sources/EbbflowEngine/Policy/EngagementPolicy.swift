@@ -55,6 +55,13 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
     public var highIntentPages: [String] = ["/pricing", "/demo"]
     /// Machine opens and link scanners' clicks (TrackingPolicy.swift).
     public var tracking = TrackingPolicy()
+    /// Local hours in which nothing is delivered (DeliveryPolicy.swift); nil: none.
+    public var quietHours: QuietHours?
+    /// The zone of a contact without a valid `timezone` attribute (an IANA name); nil: UTC.
+    public var defaultTimezone: String?
+    /// Attempts a send gets before it is `dead` (a failure with backoff in between; an
+    /// expired lease counts as one, so a message that kills its consumer cannot loop for ever).
+    public var deliveryMaxAttempts: Int = 8
 
     public init() {}
 
@@ -97,6 +104,8 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         case onEngagementAfterChannelMove = "on_engagement_after_channel_move"
         case highIntentPages = "high_intent_pages", softBounceLimit = "soft_bounce_limit"
         case tracking
+        case quietHours = "quiet_hours", defaultTimezone = "default_timezone"
+        case deliveryMaxAttempts = "delivery_max_attempts"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -132,6 +141,10 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
             try container.decodeIfPresent([String].self, forKey: .highIntentPages) ?? defaults.highIntentPages
         softBounceLimit = try container.decodeIfPresent(SoftBounceLimit.self, forKey: .softBounceLimit) ?? .init()
         tracking = try container.decodeIfPresent(TrackingPolicy.self, forKey: .tracking) ?? defaults.tracking
+        quietHours = try container.decodeIfPresent(QuietHours.self, forKey: .quietHours)
+        defaultTimezone = try container.decodeIfPresent(String.self, forKey: .defaultTimezone)
+        deliveryMaxAttempts =
+            try container.decodeIfPresent(Int.self, forKey: .deliveryMaxAttempts) ?? defaults.deliveryMaxAttempts
     }
 
     /// The bounds of every number, in one table so `docs/bad-input.md` can list them. Why
@@ -201,6 +214,7 @@ public struct EngagementPolicy: Codable, Sendable, Equatable {
         try validateHighIntentPages(field("high_intent_pages"))
         try softBounceLimit.validate(field)
         try tracking.validate(field("tracking"))
+        try validateDelivery(field)
     }
 
     /// Each page a path (`/` first, no white space, control character, `?` or `#`), bounded in

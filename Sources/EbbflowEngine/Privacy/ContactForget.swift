@@ -33,6 +33,9 @@ public struct ContactForgetting: Sendable {
         sql = PrivacySQL(schema: schema)
     }
 
+    /// What a forgotten person's delivery errors say instead of the relay's reply.
+    static let forgottenError = "(removed: the contact was forgotten)"
+
     /// The kinds of job that are about one contact: all cancelled, since a forgotten contact
     /// must receive nothing.
     static var contactJobKinds: [any JobKind.Type] {
@@ -99,7 +102,21 @@ public struct ContactForgetting: Sendable {
             """
             DELETE FROM \(identifier: t("engagement_events")) WHERE contact_id IS NULL AND external_id = \(bind: externalID)
             """)
-        try connection.execute("UPDATE \(identifier: t("sends")) SET variables = '{}' WHERE contact_id = \(bind: id)")
+        // Its sends still due stay as they are (the figures count them); the contact is now
+        // suppressed, so the outbox's lease cancels them. Relays' replies quote the address
+        // ("550 5.1.1 <ann@example.com>: no such user"): the errors' text goes, their attempt,
+        // time and permanence stay (delivery figures).
+        try connection.execute(
+            """
+            UPDATE \(identifier: t("sends")) SET variables = '{}',
+                last_error = CASE WHEN last_error IS NOT NULL THEN \(bind: Self.forgottenError) END
+            WHERE contact_id = \(bind: id)
+            """)
+        try connection.execute(
+            """
+            UPDATE \(identifier: t("send_errors")) e SET error = \(bind: Self.forgottenError)
+            FROM \(identifier: t("sends")) s WHERE s.contact_id = \(bind: id) AND e.send_id = s.id
+            """)
         // The links recorded for its sends: a URL may carry the person (a personalised query);
         // a later click on one answers 404, as for any link no longer recorded.
         try connection.execute(

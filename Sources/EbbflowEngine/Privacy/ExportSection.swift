@@ -56,6 +56,7 @@ struct ExportSection: Sendable {
         let unmatched = schema.qualified("unmatched_provider_events")
         let contacts = schema.qualified("contacts")
         let links = schema.qualified("tracked_links")
+        let errors = schema.qualified("send_errors")
         return [
             byID(name: "audit", table: "contact_audit", schema: schema),
             byID(name: "transitions", table: "transitions", schema: schema),
@@ -96,6 +97,21 @@ struct ExportSection: Sendable {
                         FROM \(identifier: links) l JOIN \(identifier: sends) s ON s.id = l.send_id
                         WHERE s.contact_id = \(bind: contact) AND (l.send_id, l.link_index) > (\(bind: send), \(bind: link))
                         ORDER BY l.send_id, l.link_index LIMIT \(bind: limit)
+                        """
+                }, key: { .id(try $0.decode("id")) }),
+            // Each failed delivery attempt of its sends (sql/engine/0029): a relay's reply often
+            // quotes the address. By send then attempt, packed like the links' key (attempts
+            // are bounded by delivery_max_attempts, at most 50).
+            ExportSection(
+                name: "send_errors", tables: ["send_errors"],
+                page: { contact, _, after, limit in
+                    let (send, attempt): (Int64, Int64) =
+                        if case .id(let key) = after { (key >> 16, key & 0xFFFF) } else { (0, -1) }
+                    return """
+                        SELECT (e.send_id << 16) | e.attempt AS id, to_jsonb(e)::text AS row
+                        FROM \(identifier: errors) e JOIN \(identifier: sends) s ON s.id = e.send_id
+                        WHERE s.contact_id = \(bind: contact) AND (e.send_id, e.attempt) > (\(bind: send), \(bind: attempt))
+                        ORDER BY e.send_id, e.attempt LIMIT \(bind: limit)
                         """
                 }, key: { .id(try $0.decode("id")) }),
             // Which experiments and variants the contact was in: its sends that carried one.

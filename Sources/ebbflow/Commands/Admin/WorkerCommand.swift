@@ -120,13 +120,14 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     /// /metrics, /healthz and /readyz, when a port is given; the Prometheus backend is installed
-    /// first. The suppressed contacts by reason are sampled on a connection of their own, opened
+    /// first. The suppressed contacts by reason and the outbox are sampled on a connection of their own, opened
     /// for each sample (one every 30 s), so a worker holds no idle connection for them.
     private func metricsServer(readiness: Readiness, claimGate: ClaimGate, schema: SchemaName, logger: Logger)
         -> [any Service]
     {
         guard metricsPort > 0 else { return [] }
         let help = QueueMetrics.help.merging(SuppressionCounts.metricsHelp) { first, _ in first }
+            .merging(OutboxCounts.metricsHelp) { first, _ in first }
         let registry = EbbflowMetrics.bootstrapOnce(registry: PrometheusCollectorRegistry(), help: help) {
             factory in
             factory.durationHistogramBuckets["ebbflow_job_duration_seconds"] = [
@@ -136,23 +137,29 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let (postgres, postgresLogger) = (connection.postgres, connection.logger("ebbflow.postgres"))
         let counts = SuppressionCounts(schema: schema)
+        let outbox = OutboxCounts(schema: schema)
+        /// Reads on a connection of its own, closed again.
+        @Sendable func sampled<T: Sendable>(_ read: @escaping @Sendable (isolated PGConnection) throws -> T)
+            async throws
+            -> T
+        {
+            let database = try await PGConnection.connect(postgres, logger: postgresLogger)
+            do {
+                let result = try await database.run { try read($0) }
+                await database.run { connection in connection.close() }
+                return result
+            } catch {
+                await database.run { connection in connection.close() }
+                throw error
+            }
+        }
         return [
             HTTPServer(
                 host: metricsHost, port: metricsPort,
                 routes: [MetricsRoutes(registry: registry), ProbeRoutes(readiness: readiness)], logger: logger,
                 onListening: { _ in claimGate.open() }),
-            SuppressionGauge(
-                sample: {
-                    let database = try await PGConnection.connect(postgres, logger: postgresLogger)
-                    do {
-                        let result = try await database.run { try counts.read(on: $0) }
-                        await database.run { connection in connection.close() }
-                        return result
-                    } catch {
-                        await database.run { connection in connection.close() }
-                        throw error
-                    }
-                }, logger: logger),
+            SuppressionGauge(sample: { try await sampled { try counts.read(on: $0) } }, logger: logger),
+            OutboxGauge(sample: { try await sampled { try outbox.read(on: $0) } }, logger: logger),
         ]
     }
 }

@@ -1,51 +1,26 @@
-// `ebbflow sends next`: Claim a batch of pending sends for a mail integration and mark them handed over.
+// `ebbflow sends next`: removed; it says what replaces it (`sends lease`, then ack or fail).
 import ArgumentParser
-import EbbflowCore
-import EbbflowEngine
-import Foundation
 
+/// Why removed and not kept as an alias: `next` marked sends handed over as it printed them,
+/// so a consumer that crashed afterwards lost them, and its table view claimed sends a person
+/// only meant to look at. A lease must be acked or failed, which no script written for `next`
+/// does: as an alias it would deliver every send again each time its leases expired.
 struct SendsNextCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "next",
-        abstract: "Claim up to N pending sends (oldest first, SKIP LOCKED) and mark them handed over.")
+        commandName: "next", abstract: "Removed: use `sends lease` (then `sends ack`/`sends fail`).",
+        shouldDisplay: false)
 
+    @Option var limit: String?
+    @Flag var json = false
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "Sends to claim at most.") var limit = 100
-    @Flag(help: "Print JSON.") var json = false
-
-    func validate() throws {
-        _ = try InputBounds.integer(limit, field: "--limit", in: 1...100_000)
-    }
 
     func run() async throws {
-        let outbox = SendOutbox(schema: try connection.schemaName)
-        let database = try await connection.connect()
-        let limit = self.limit
-        let sends = try await database.run { try outbox.next(limit: limit, on: $0) }
-        if json {
-            print(
-                try Output.json(
-                    sends.map { send -> [String: Any] in
-                        [
-                            "id": send.id, "external_id": send.externalID, "email": send.email ?? NSNull(),
-                            "flow": send.flow, "step": send.step,
-                            "template": send.template, "channel": send.channel, "at": Output.time(send.at),
-                            "format": send.format,
-                            "variables": (try? JSONSerialization.jsonObject(with: send.variables.bytes))
-                                ?? [String: Any](),
-                        ]
-                    }))
-            return
-        }
-        if sends.isEmpty { print("no pending sends"); return }
-        print(
-            Output.table(
-                ["ID", "CONTACT", "EMAIL", "FLOW", "STEP", "TEMPLATE", "CHANNEL", "AT"],
-                sends.map {
-                    [
-                        "\($0.id)", $0.externalID, $0.email ?? "-", $0.flow, "\($0.step)", $0.template, $0.channel,
-                        Output.time($0.at),
-                    ]
-                }))
+        throw InputError(
+            """
+            `sends next` was removed: it handed each send over once with no acknowledgement, so a \
+            consumer that crashed lost what it claimed. Use `ebbflow sends lease --limit N --json`, \
+            then `ebbflow sends ack ID --message-id X` or `ebbflow sends fail ID --error TEXT` for each \
+            send; a lease not finished in time returns its sends (README.md, "The outbox")
+            """)
     }
 }

@@ -108,8 +108,10 @@ struct ServeCommand: AsyncParsableCommand {
         let readiness = Readiness()
         let registry = EbbflowMetrics.bootstrapOnce(
             registry: PrometheusCollectorRegistry(),
-            help: APIRoutes.metricsHelp.merging(SuppressionCounts.metricsHelp) { first, _ in first })
+            help: APIRoutes.metricsHelp.merging(SuppressionCounts.metricsHelp) { first, _ in first }
+                .merging(OutboxCounts.metricsHelp) { first, _ in first })
         let counts = SuppressionCounts(schema: schema)
+        let outbox = OutboxCounts(schema: schema)
         var routes: [any HTTPRoutes] = [
             ProbeRoutes(readiness: readiness), MetricsRoutes(registry: registry), OpenAPIRoutes(),
             APIRoutes(
@@ -132,6 +134,9 @@ struct ServeCommand: AsyncParsableCommand {
                 .init(
                     service: SuppressionGauge(
                         sample: { try await database.run { try counts.read(on: $0) } }, logger: logger)),
+                .init(
+                    service: OutboxGauge(
+                        sample: { try await database.run { try outbox.read(on: $0) } }, logger: logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .milliseconds(Int(shutdownTimeout * 1_000))
