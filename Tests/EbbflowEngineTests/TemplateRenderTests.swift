@@ -144,7 +144,11 @@ import Testing
                 """
                 name: only_html
                 subject: Hello
-                html: "<html><head><style>p {color: red}</style></head><body><h1>Hi {{attributes.first_name}}</h1><p>See <a href=\\"https://example.com/a?x=1&amp;y=2\\">our offer</a>.</p><ul><li>one</li><li>two</li></ul></body></html>"
+                html: |-
+                  <html><head><style>p {color: red}</style></head>
+                  <body><h1>Hi {{attributes.first_name}}</h1>
+                  <p>See <a href="https://example.com/a?x=1&amp;y=2">our offer</a>.</p>
+                  <ul><li>one</li><li>two</li></ul></body></html>
                 """, connection, schema)
             let html = try await send(ann, "only_html", format: "html", connection, schema)
             let plain = try await send(ann, "only_html", format: "plain", connection, schema)
@@ -169,7 +173,10 @@ import Testing
                 """
                 name: tracked
                 subject: Hello
-                html: "<body><a href=\\"https://example.com/one\\">1</a> <A HREF='https://example.com/two'>2</A> <a href=https://example.com/one>again</a> <a href=\\"mailto:x@example.com\\">m</a> <link href=\\"https://example.com/style.css\\"> <a href=\\"{{unsubscribe_url}}\\">unsubscribe</a></body>"
+                html: |-
+                  <body><a href="https://example.com/one">1</a> <A HREF='https://example.com/two'>2</A>
+                  <a href=https://example.com/one>again</a> <a href="mailto:x@example.com">m</a>
+                  <link href="https://example.com/style.css"> <a href="{{unsubscribe_url}}">unsubscribe</a></body>
                 text: "one: https://example.com/one"
                 """, connection, schema)
             let id = try await send(ann, "tracked", connection, schema)
