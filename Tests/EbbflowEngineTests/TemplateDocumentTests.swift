@@ -16,10 +16,10 @@ import Testing
     @Test func oneTemplateOrSeveralInYAMLOrJSON() throws {
         let one = try TemplateDefinition.parse(Data("name: a\nsubject: Hi\ntext: Hello\n".utf8))
         #expect(one == [TemplateDefinition(name: "a", subject: "Hi", text: "Hello")])
-        let several = try TemplateDefinition.parse(
-            Data(
-                #"{"templates": [{"name": "a", "subject": "Hi", "html": "<p>x</p>"}, {"name": "b.v2", "subject": "Yo", "text": "t", "from": "A <a@example.com>", "reply_to": "r@example.com"}]}"#
-                    .utf8))
+        let a = #"{"name": "a", "subject": "Hi", "html": "<p>x</p>"}"#
+        let b =
+            #"{"name": "b.v2", "subject": "Yo", "text": "t", "from": "A <a@example.com>", "reply_to": "r@example.com"}"#
+        let several = try TemplateDefinition.parse(Data(#"{"templates": [\#(a), \#(b)]}"#.utf8))
         #expect(several.map(\.name) == ["a", "b.v2"] && several[1].replyTo == "r@example.com")
     }
 

@@ -254,3 +254,17 @@ public struct TemplateRenderer: Sendable {
         return indexes
     }
 }
+
+extension TemplateRenderer {
+    /// Renders `sends` from `definition` (as version `version`) for contacts with `attributes`
+    /// and no last activity, without the database: links are left as written. Why public: the
+    /// pure cost of rendering is what `ebbflow-bench templates` measures beside the whole batch.
+    public static func renderDetached(
+        _ sends: [LeasedSend], definition: TemplateDefinition, version: Int, attributes: PGJSON
+    ) throws -> [Result<RenderedMessage, TemplateRenderFailure>] {
+        let compiled = try CompiledTemplate.compiled(schema: "", version: version, definition: definition)
+        let contact = TemplateVariables.Contact(
+            attributes: TemplateVariables.attributes(attributes.bytes), lastKind: nil, lastURL: nil, lastAt: nil)
+        return sends.map { message(for: $0, compiled: compiled, contact: contact, unsubscribeURL: nil) }
+    }
+}
