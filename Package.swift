@@ -94,6 +94,8 @@ let package = Package(
                 // HMAC-SHA256 of unsubscribe and tracking links (Links/).
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                // ebbflow_template_missing_variables_total (Templates/TemplateRenderer.swift).
+                .product(name: "Metrics", package: "swift-metrics"),
             ], swiftSettings: strict),
         // Mail on the wire: MIME messages and a small strict SMTP client on SwiftNIO (STARTTLS,
         // AUTH, pipelining), with no knowledge of ebbflow's database.

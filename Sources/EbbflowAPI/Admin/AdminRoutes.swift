@@ -1,4 +1,4 @@
-// POST and PUT routes of the admin scope: jobs, schedules, the policy, streams, experiments, suppressions, privacy and the outbox.
+// POST and PUT routes of the admin scope: jobs, schedules, the policy, streams, templates, experiments, suppressions, privacy and the outbox.
 import EbbflowCore
 import EbbflowHTTP
 import EbbflowOperations
@@ -12,7 +12,7 @@ struct AdminRoutes {
     let schema: SchemaName
     let database: APIDatabase
 
-    /// Policy and stream documents: generous for a hand-written file, bounded for the server.
+    /// Policy, stream and template documents: generous for a hand-written file, bounded for the server.
     static let documentLimit = 1_024 * 1_024
 
     func add(to group: RouterGroup<HTTPContext>) {
@@ -61,6 +61,14 @@ struct AdminRoutes {
             let body = Data(try await RequestBody.bytes(request, limit: Self.documentLimit))
             return try await answer(database) {
                 try await StreamOperations(schema: schema).apply(document: body, on: $0).document
+            }
+        }
+        group.post("templates") { request, _ in
+            _ = try QueryParameters(request, known: [])
+            _ = try MediaTypes.document.check(request)
+            let body = Data(try await RequestBody.bytes(request, limit: Self.documentLimit))
+            return try await answer(database) {
+                try await TemplateOperations(schema: schema).apply(document: body, on: $0).document
             }
         }
         for (action, key) in [("suppress", "reason"), ("unsuppress", "consent_source")] {

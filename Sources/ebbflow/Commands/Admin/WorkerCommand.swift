@@ -128,6 +128,7 @@ struct WorkerCommand: AsyncParsableCommand {
         guard metricsPort > 0 else { return [] }
         let help = QueueMetrics.help.merging(SuppressionCounts.metricsHelp) { first, _ in first }
             .merging(OutboxCounts.metricsHelp) { first, _ in first }
+            .merging(TemplateRenderer.metricsHelp) { first, _ in first }
         let registry = EbbflowMetrics.bootstrapOnce(registry: PrometheusCollectorRegistry(), help: help) {
             factory in
             factory.durationHistogramBuckets["ebbflow_job_duration_seconds"] = [
