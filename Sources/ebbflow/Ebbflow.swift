@@ -11,7 +11,7 @@ struct Ebbflow: AsyncParsableCommand {
             MigrateCommand.self, WorkerCommand.self, JobsCommand.self, SchedulesCommand.self, ContactsCommand.self,
             EventsCommand.self, FlowsCommand.self, ReactivationCommand.self, AudienceCommand.self, SweepsCommand.self,
             PolicyCommand.self, SendsCommand.self, StreamsCommand.self, ExperimentsCommand.self, ClockCommand.self,
-            SimulateCommand.self, ServeCommand.self, KeysCommand.self, LinksCommand.self,
+            SimulateCommand.self, ServeCommand.self, KeysCommand.self, LinksCommand.self, QueuesCommand.self,
         ]
     )
 
