@@ -1,4 +1,4 @@
-// POST and PUT routes of the admin scope: jobs, schedules, the policy, streams, templates, experiments, suppressions, privacy and the outbox.
+// POST, PUT and DELETE routes of the admin scope: jobs, schedules, queue limits, the policy, streams, templates, experiments, suppressions, privacy and the outbox.
 import EbbflowCore
 import EbbflowHTTP
 import EbbflowOperations
@@ -45,6 +45,29 @@ struct AdminRoutes {
                 return try await answer(database) {
                     try await ScheduleOperations(schema: schema).setEnabled(name: name, enabled, on: $0).document
                 }
+            }
+        }
+        group.put("queues/{queue}/limit") { request, context in
+            _ = try QueryParameters(request, known: [])
+            _ = try MediaTypes.json.check(request)
+            let name = try request.pathParameter("queue", context)
+            let body = Data(try await RequestBody.bytes(request, limit: BodyLimit.message))
+            let (queue, rate) = try OperationAnswers.input {
+                (
+                    try QueueOperations.queue(name),
+                    try QueueOperations.rate(try ConsentOperations.text(fromBody: body, key: "rate"))
+                )
+            }
+            return try await answer(database) {
+                try await QueueOperations(schema: schema).limit(queue: queue, rate: rate, on: $0).document
+            }
+        }
+        group.delete("queues/{queue}/limit") { request, context in
+            _ = try QueryParameters(request, known: [])
+            let name = try request.pathParameter("queue", context)
+            let queue = try OperationAnswers.input { try QueueOperations.queue(name) }
+            return try await answer(database) {
+                try await QueueOperations(schema: schema).clear(queue: queue, on: $0).document
             }
         }
         group.put("policy") { request, _ in

@@ -1,4 +1,4 @@
-// GET routes of the read scope: contacts, audience, jobs, sends, schedules, streams, templates and experiments, as the CLI's --json shows them.
+// GET routes of the read scope: contacts, audience, jobs, queues, sends, schedules, streams, templates and experiments, as the CLI's --json shows them.
 import EbbflowCore
 import EbbflowEngine
 import EbbflowHTTP
@@ -76,6 +76,10 @@ struct ReadRoutes {
         group.get("schedules") { request, _ in
             _ = try QueryParameters(request, known: [])
             return try await answer(database) { try await ScheduleOperations(schema: schema).list(on: $0).document }
+        }
+        group.get("queues") { request, _ in
+            _ = try QueryParameters(request, known: [])
+            return try await answer(database) { try await QueueOperations(schema: schema).list(on: $0).document }
         }
         group.get("streams") { request, _ in
             _ = try QueryParameters(request, known: [])
