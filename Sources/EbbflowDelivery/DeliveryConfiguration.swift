@@ -1,13 +1,15 @@
 // Delivery's settings from the environment (transport, sender, public URL), checked once at `ebbflow worker` start.
 import EbbflowEngine
+import EbbflowMail
 import Foundation
 
 /// Where rendered messages go: a relay, a team's webhook, or nowhere (an external sender
 /// consumes the outbox with `sends lease`).
-public enum DeliveryTransportSetting: Sendable, Equatable {
+public enum DeliveryTransportSetting: Sendable {
     case none
-    /// `EBBFLOW_SMTP_URL` as given (it may hold a password: never printed), and `EBBFLOW_SMTP_CA`.
-    case smtp(url: String, caFile: String?)
+    /// `EBBFLOW_SMTP_URL` parsed (with `EBBFLOW_SMTP_CA` and `EBBFLOW_SMTP_EHLO_NAME`); its
+    /// description never shows the password.
+    case smtp(SMTPConfiguration)
     /// `EBBFLOW_DELIVERY_WEBHOOK_URL` and `EBBFLOW_DELIVERY_WEBHOOK_SECRET`.
     case webhook(url: URL, secret: String)
 
@@ -24,7 +26,7 @@ public enum DeliveryTransportSetting: Sendable, Equatable {
 /// Why read and checked before the worker claims anything: a typo in a sender address or a
 /// URL would otherwise show only as every send failing (or, worse, as mail that goes out
 /// without a working unsubscribe). Every error names the variable; none repeats a secret.
-public struct DeliveryConfiguration: Sendable, Equatable {
+public struct DeliveryConfiguration: Sendable {
     public var transport: DeliveryTransportSetting
     /// `EBBFLOW_FROM`: the sender of templates without a `from` (required when delivering).
     public var from: SenderAddress?
@@ -47,7 +49,10 @@ public struct DeliveryConfiguration: Sendable, Equatable {
     public static let maxSecretBytes = 1_024
 
     /// Whether this worker delivers (a transport is set).
-    public var delivers: Bool { transport != .none }
+    public var delivers: Bool {
+        if case .none = transport { return false }
+        return true
+    }
 
     public init(
         transport: DeliveryTransportSetting, from: SenderAddress?, publicURL: PublicBaseURL?,
@@ -79,11 +84,19 @@ public struct DeliveryConfiguration: Sendable, Equatable {
             guard url.utf8.count <= maxURLBytes else {
                 throw DeliveryConfigurationError("\(smtpURLVariable) is longer than \(maxURLBytes) bytes")
             }
-            let ca = value(smtpCAVariable)
-            if let ca, !FileManager.default.isReadableFile(atPath: ca) {
-                throw DeliveryConfigurationError("\(smtpCAVariable) names no readable file: \(ca.prefix(200))")
+            // The SMTP client's own reading of its three variables (the CA file is read now).
+            do {
+                guard let smtp = try SMTPConfiguration.fromEnvironment(environment) else {
+                    throw DeliveryConfigurationError("\(smtpURLVariable) is empty")
+                }
+                transport = .smtp(smtp)
+            } catch let error as SMTPConfigurationError {
+                throw DeliveryConfigurationError(error.description)
+            } catch let error as DeliveryConfigurationError {
+                throw error
+            } catch {
+                throw DeliveryConfigurationError("\(smtpURLVariable) cannot be used")
             }
-            transport = .smtp(url: url, caFile: ca)
         case (nil, let url?):
             transport = .webhook(url: try webhookURL(url), secret: try webhookSecret(value(webhookSecretVariable)))
         case (nil, nil):
@@ -94,7 +107,7 @@ public struct DeliveryConfiguration: Sendable, Equatable {
             }
             transport = .none
         }
-        guard transport != .none else {
+        if case .none = transport {
             return DeliveryConfiguration(transport: .none, from: nil, publicURL: nil, unsubscribeMailto: nil)
         }
         guard let fromText = value(fromVariable) else {

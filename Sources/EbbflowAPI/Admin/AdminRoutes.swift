@@ -1,4 +1,4 @@
-// POST, PUT and DELETE routes of the admin scope: jobs, schedules, queue limits, the policy, streams, templates, experiments, suppressions, privacy and the outbox.
+// POST, PUT and DELETE routes of the admin scope: jobs, schedules, queue limits, the policy, streams, templates, promote, suppress, the outbox.
 import EbbflowCore
 import EbbflowHTTP
 import EbbflowOperations
