@@ -12,21 +12,52 @@ public final class SMTPTransport: DeliveryTransport {
 
     public init(client: SMTPClient) { self.client = client }
 
+    /// How many times the messages a broken connection left untried are submitted again on a
+    /// fresh one within one chunk (then they wait for the outbox's retry).
+    static let maxRounds = 3
+
+    /// Why rounds: the client answers every message after a lost connection as transient
+    /// without trying it, so a relay that drops one message (or a recipient that makes it do so)
+    /// would otherwise fail the whole chunk with it, every time. The message that was in flight
+    /// keeps its transient outcome (it may have arrived: only the outbox's backoff retries it);
+    /// those after it were never sent and go again at once, on a new connection.
     public func submit(_ items: [DeliveryItem]) async -> [DeliveryOutcome] {
-        let submissions: [SMTPSubmission]
-        do {
-            submissions = try await client.send(items.map(\.message))
-        } catch {
-            return items.map { _ in .transient("SMTP submission failed: \(error)") }
-        }
-        guard submissions.count == items.count else {
-            return items.map { _ in
-                .transient("the SMTP client answered \(submissions.count) of \(items.count) messages")
+        var outcomes = [DeliveryOutcome?](repeating: nil, count: items.count)
+        var pending = Array(items.indices)
+        for round in 1...Self.maxRounds where !pending.isEmpty {
+            let submissions: [SMTPSubmission]
+            do {
+                submissions = try await client.send(pending.map { items[$0].message })
+            } catch {
+                for index in pending { outcomes[index] = .transient("SMTP submission failed: \(error)") }
+                break
             }
+            guard submissions.count == pending.count else {
+                for index in pending {
+                    outcomes[index] = .transient(
+                        "the SMTP client answered \(submissions.count) of \(pending.count) messages")
+                }
+                break
+            }
+            var untried: [Int] = []
+            var broken = false
+            for (index, submission) in zip(pending, submissions) {
+                if broken, case .transient(let error) = submission, Self.isConnectionLoss(error), round < Self.maxRounds
+                {
+                    untried.append(index)
+                    continue
+                }
+                if case .transient(let error) = submission, Self.isConnectionLoss(error) { broken = true }
+                outcomes[index] = Self.outcome(submission, messageID: items[index].message.messageID)
+            }
+            pending = untried
         }
-        return zip(items, submissions).map { item, submission in
-            Self.outcome(submission, messageID: item.message.messageID)
-        }
+        return outcomes.map { $0 ?? .transient("not submitted") }
+    }
+
+    /// The connection went away (closed, reset, timed out): what follows was not tried.
+    static func isConnectionLoss(_ error: SMTPError) -> Bool {
+        error.kind == .connection || error.kind == .timeout
     }
 
     public func close() async { await client.close() }

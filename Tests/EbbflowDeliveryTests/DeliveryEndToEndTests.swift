@@ -8,7 +8,9 @@ import Testing
     static let template = """
         name: welcome
         subject: "Hello {{attributes.first_name}}"
-        html: "<p>Hi {{attributes.first_name}}, you last looked at <a href=\\"{{last_activity.url}}\\">this</a>.</p><p><a href=\\"https://shop.example.com/sale\\">Sale</a></p>"
+        html: |
+          <p>Hi {{attributes.first_name}}, you last looked at <a href="{{last_activity.url}}">this</a>.</p>
+          <p><a href="https://shop.example.com/sale">Sale</a></p>
         text: "Hi {{attributes.first_name}}, you last looked at {{last_activity.url}}. Leave: {{unsubscribe_url}}"
         """
 
