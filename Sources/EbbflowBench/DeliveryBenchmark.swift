@@ -64,15 +64,22 @@ struct DeliveryBenchmark: AsyncParsableCommand {
                     environment: environment)
             }
             var sent = 0
-            while sent < sends {
-                try await Task.sleep(for: .milliseconds(100))
-                sent = try await connection.query(
-                    "SELECT count(*)::int8 AS n FROM \(schema.qualified("sends")) WHERE state = 'sent'"
-                ).first!.decode("n", as: Int.self)
-                if ContinuousClock.now - started > .seconds(600) {
-                    throw BenchError("\(sent) of \(sends) sent in 600 s")
+            do {
+                while sent < sends {
+                    try await Task.sleep(for: .milliseconds(100))
+                    sent = try await connection.query(
+                        "SELECT count(*)::int8 AS n FROM \(schema.qualified("sends")) WHERE state = 'sent'"
+                    ).first!.decode("n", as: Int.self)
+                    if ContinuousClock.now - started > .seconds(600) {
+                        throw BenchError("\(sent) of \(sends) sent in 600 s (is the sink listening?)")
+                    }
+                    if workers.contains(where: { !$0.isRunning }) { throw BenchError("a worker exited") }
                 }
-                if workers.contains(where: { !$0.isRunning }) { throw BenchError("a worker exited") }
+            } catch {
+                // The workers are ours: none is left delivering after the benchmark gives up.
+                for worker in workers where worker.isRunning { worker.terminate() }
+                for worker in workers { worker.waitUntilExit() }
+                throw error
             }
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
