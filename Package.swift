@@ -94,6 +94,8 @@ let package = Package(
                 // HMAC-SHA256 of unsubscribe and tracking links (Links/).
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                // ebbflow_template_missing_variables_total (Templates/TemplateRenderer.swift).
+                .product(name: "Metrics", package: "swift-metrics"),
             ], swiftSettings: strict),
         // Mail on the wire: MIME messages and a small strict SMTP client on SwiftNIO (STARTTLS,
         // AUTH, pipelining), with no knowledge of ebbflow's database.
@@ -114,6 +116,10 @@ let package = Package(
             dependencies: [
                 "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMail", "PostgresClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The SMTP client's event loops (NIOPosix's singleton group) and the webhook's buffers.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
@@ -202,6 +208,8 @@ let package = Package(
                 "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMail", "EbbflowDelivery", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                // `smtp`: the SMTP client's event loops, and smtp-sink's port.
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/EbbflowBench",
             swiftSettings: strict
@@ -285,7 +293,10 @@ let package = Package(
             dependencies: [
                 "EbbflowMail", "EbbflowTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                // The reply decoder's tests feed it bytes in an EmbeddedChannel.
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict

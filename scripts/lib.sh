@@ -201,9 +201,10 @@ ebbflow_find_promtool() {
 
 # The Python tools the tests take from PyPI, as pip requirements, each with the module that
 # shows it is installed. schemathesis is pinned to 4.x: its command-line flags differ from 3.x
-# and scripts/api-contract uses the 4.x ones.
-EBBFLOW_PIP_REQUIREMENTS=("schemathesis>=4,<5" "openapi-spec-validator>=0.7,<1")
-EBBFLOW_PIP_MODULES=(schemathesis openapi_spec_validator)
+# and scripts/api-contract uses the 4.x ones. aiosmtpd is the SMTP server the mail and delivery
+# tests run on loopback (scripts/smtp-server); 1.4 has the hooks and options that script uses.
+EBBFLOW_PIP_REQUIREMENTS=("schemathesis>=4,<5" "openapi-spec-validator>=0.7,<1" "aiosmtpd>=1.4,<2")
+EBBFLOW_PIP_MODULES=(schemathesis openapi_spec_validator aiosmtpd)
 
 # Sets EBBFLOW_VENV to .ebbflow/venv, a virtual environment holding EBBFLOW_PIP_REQUIREMENTS:
 # makes it if missing (python3-venv first, through ebbflow_ensure_deps python) and pip-installs
@@ -227,4 +228,43 @@ ebbflow_ensure_venv() {
     ebbflow_log "installing from PyPI into $EBBFLOW_VENV: ${missing[*]}"
     "$EBBFLOW_VENV/bin/python" -m pip install -q --disable-pip-version-check "${missing[@]}" >&2 ||
         ebbflow_die "pip install ${missing[*]} failed"
+}
+
+# Sets EBBFLOW_SMTP_SINK to a command that runs Postfix's `smtp-sink` (a fast SMTP server that
+# accepts and discards, for the delivery benchmark): one on PATH, else one extracted earlier
+# into .ebbflow/tools/postfix, else, where apt-get works, taken out of Debian's `postfix`
+# package without installing it (installing would configure and start a mail service), with
+# the Postfix libraries beside it. Returns 1, leaving it empty, when none can be had.
+ebbflow_find_smtp_sink() {
+    EBBFLOW_SMTP_SINK=
+    local tools=$EBBFLOW_ROOT/.ebbflow/tools/postfix
+    if command -v smtp-sink >/dev/null 2>&1; then
+        EBBFLOW_SMTP_SINK=$(command -v smtp-sink)
+        return 0
+    fi
+    if [ ! -x "$tools/usr/sbin/smtp-sink" ]; then
+        command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 || return 1
+        local work
+        work=$(mktemp -d)
+        if ! (cd "$work" && apt-get download -q postfix >/dev/null 2>&1); then
+            if ebbflow_is_root; then apt-get update -q >&2 || true; fi
+            (cd "$work" && apt-get download -q postfix >/dev/null 2>&1) || {
+                rm -rf "$work"
+                return 1
+            }
+        fi
+        rm -rf "$tools"
+        mkdir -p "$tools"
+        dpkg-deb -x "$work"/postfix_*.deb "$tools" || true
+        rm -rf "$work"
+        [ -x "$tools/usr/sbin/smtp-sink" ] || return 1
+    fi
+    # The binary looks for its libraries in /usr/lib/postfix (its RUNPATH); the wrapper points
+    # the loader at the extracted copy.
+    cat >"$tools/smtp-sink" <<WRAPPER
+#!/bin/sh
+LD_LIBRARY_PATH="$tools/usr/lib/postfix\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" exec "$tools/usr/sbin/smtp-sink" "\$@"
+WRAPPER
+    chmod +x "$tools/smtp-sink"
+    EBBFLOW_SMTP_SINK=$tools/smtp-sink
 }

@@ -6,5 +6,8 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ebbflow-bench",
         abstract: "Benchmarks of ebbflow against baselines measured in the same run.",
-        subcommands: [RoundTripBenchmark.self, QueueBenchmark.self, EngineBenchmark.self, HTTPBenchmark.self])
+        subcommands: [
+            RoundTripBenchmark.self, QueueBenchmark.self, EngineBenchmark.self, HTTPBenchmark.self, SMTPBenchmark.self,
+            TemplateBenchmark.self, RateLimitBenchmark.self, DeliveryBenchmark.self,
+        ])
 }

@@ -28,6 +28,8 @@ actor ClaimLoop: Service {
     private var endedDuringClaim: Set<Int64>?
     /// Jobs run to an end by this worker (for drain reports and tests).
     private(set) var finishedCount = 0
+    /// Rate-limited queues left without a token by the last claims, skipped until their next one.
+    private var throttle = QueueThrottle()
 
     init(
         configuration: WorkerConfiguration, store: JobStore, registry: JobRegistry, pool: PGPool,
@@ -98,10 +100,13 @@ actor ClaimLoop: Service {
             let free = configuration.concurrency - running.slots
             var claimed = 0
             let busy = !running.isEmpty
-            if free > 0 && (!busy || free >= refillBatch || ContinuousClock.now - lastClaim >= .milliseconds(20)) {
+            let open = throttle.open(configuration.queues, at: .now)
+            if free > 0 && !open.isEmpty
+                && (!busy || free >= refillBatch || ContinuousClock.now - lastClaim >= .milliseconds(20))
+            {
                 do {
                     lastClaim = ContinuousClock.now
-                    claimed = try await claimAndStart(limit: free)
+                    claimed = try await claimAndStart(limit: free, queues: open)
                     consecutiveErrors = 0
                     readiness.set(true)
                 } catch {
@@ -115,44 +120,65 @@ actor ClaimLoop: Service {
                 }
             }
             if configuration.drain && claimed == 0 && running.isEmpty {
+                // A rate-limited queue may still hold due jobs: wait for its next token, unless
+                // the database clock stands still (a simulation), when none would ever come.
+                if let opening = throttle.nextOpening(at: .now), !throttle.clockStopped {
+                    await wake.wait(timeout: opening)
+                    continue
+                }
                 await completer.drain()
                 // Our own completions may have made new work due (a job enqueueing another).
-                if try await claimAndStart(limit: configuration.concurrency) == 0 && running.isEmpty { break }
+                let open = throttle.open(configuration.queues, at: .now)
+                let more = open.isEmpty ? 0 : try await claimAndStart(limit: configuration.concurrency, queues: open)
+                if more == 0 && running.isEmpty && (throttle.nextOpening(at: .now) == nil || throttle.clockStopped) {
+                    break
+                }
                 continue
             }
             if claimed > 0 && claimed == free { continue } // there may be more waiting
             let topUp = busy && free < refillBatch && (claimed > 0 || free == 0)
-            await wake.wait(timeout: topUp ? .milliseconds(20) : configuration.pollInterval)
+            var timeout = topUp ? .milliseconds(20) : configuration.pollInterval
+            if let opening = throttle.nextOpening(at: .now) { timeout = min(timeout, opening) }
+            await wake.wait(timeout: timeout)
         }
     }
 
-    private func claimAndStart(limit: Int) async throws -> Int {
+    private func claimAndStart(limit: Int, queues: [String]) async throws -> Int {
         let (store, configuration, registry) = (self.store, self.configuration, self.registry)
         let claimStarted = ContinuousClock.now
         endedDuringClaim = []
         defer { endedDuringClaim = nil }
-        let (now, rows) = try await pool.withConnection { connection in
+        let claims = try await pool.withConnection { connection in
             try await connection.run { connection in
-                var (now, rows) = try store.claim(
-                    queues: configuration.queues, limit: limit, worker: configuration.id,
-                    leaseSeconds: configuration.leaseSeconds, on: connection)
+                var claims = [
+                    try store.claim(
+                        queues: queues, limit: limit, worker: configuration.id,
+                        leaseSeconds: configuration.leaseSeconds, on: connection)
+                ]
                 // A chunk takes one slot, so a full claim that holds chunk kinds is topped up to
                 // whole chunks of those kinds: 10 slots can then apply 10 chunks of 500, not 10 jobs.
-                guard rows.count == limit else { return (now, rows) }
+                // The top-up is a claim like any other: a limited queue's bucket pays for it too.
+                let (now, rows) = (claims[0].now, claims[0].rows)
+                guard rows.count == limit else { return claims }
                 for (kind, count) in Dictionary(grouping: rows, by: \.kind).mapValues(\.count).sorted(by: {
                     $0.key < $1.key
                 }) {
                     guard case .chunk(let size, _) = registry.handlers[kind], count < size else { continue }
-                    let more = try store.claim(
-                        queues: configuration.queues, kinds: [kind], limit: size - count, worker: configuration.id,
-                        leaseSeconds: configuration.leaseSeconds, now: now, on: connection)
-                    rows += more.rows
-                    now = now ?? more.now
+                    claims.append(
+                        try store.claim(
+                            queues: queues, kinds: [kind], limit: size - count, worker: configuration.id,
+                            leaseSeconds: configuration.leaseSeconds, now: now, on: connection))
                 }
-                return (now, rows)
+                return claims
             }
         }
-        guard let now, !rows.isEmpty else { return 0 }
+        let claimEnded = ContinuousClock.now
+        for claim in claims {
+            throttle.record(claim, queues: queues, cap: configuration.pollInterval, at: claimEnded)
+        }
+        let now = claims[0].now
+        let rows = claims.flatMap(\.rows)
+        guard !rows.isEmpty else { return 0 }
         QueueMetrics.claimed(rows, took: ContinuousClock.now - claimStarted)
         let ended = endedDuringClaim ?? []
         let ambiguous = start(rows, now: now, endedDuringClaim: ended)

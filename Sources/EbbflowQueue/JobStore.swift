@@ -115,15 +115,24 @@ public struct JobStore: Sendable {
     public func claim(
         queues: [String], kinds: [String]? = nil, limit: Int, worker: String, leaseSeconds: Double, now: Date? = nil,
         on connection: isolated PGConnection
-    ) throws -> (now: Date?, rows: [JobRow]) {
+    ) throws -> ClaimResult {
         let statement = kinds == nil ? sql.claim : sql.claimKinds
         let bindings: PGBindings = [queues, now, limit, worker, leaseSeconds] + (kinds.map { [$0] } ?? [])
         let result = try connection.queryInOwnTransaction(statement, bindings, settings: Self.claimSettings)
+        // One row of NULL job columns when nothing was claimed (it carries the throttled queues).
+        let claimed = try result.rows.filter { try $0.decode("id", as: Int64?.self) != nil }
         // Claimed rows come back in storage order; hand them out in the claim's order.
-        let rows = try result.rows.map { try JobRow($0) }.sorted {
+        let rows = try claimed.map { try JobRow($0) }.sorted {
             ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id)
         }
-        return (try result.rows.first?.decode("claimed_at", as: Date.self) ?? now, rows)
+        var throttled: [String: Double] = [:]
+        if let first = result.rows.first {
+            let names: [String]? = try first.decode("throttled_queues")
+            let waits: [Double]? = try first.decode("throttled_waits")
+            for (name, wait) in zip(names ?? [], waits ?? []) { throttled[name] = wait }
+        }
+        guard let first = result.rows.first else { throw QueueError.invalid("the claim returned no row") }
+        return ClaimResult(now: try first.decode("clock_now"), rows: rows, throttled: throttled)
     }
 
     /// Moves jobs this worker holds to `finished_jobs` as completed (or, with `keepHistory`
@@ -256,6 +265,16 @@ public struct JobStore: Sendable {
         }
         return stats
     }
+}
+
+/// What a claim took, and which rate-limited queues it left without a whole token.
+public struct ClaimResult: Sendable {
+    /// The business time of the claim: the one given, else the database clock it read.
+    public var now: Date
+    public var rows: [JobRow]
+    /// Limited queues whose bucket holds less than one token after this claim, with the
+    /// seconds (by the database clock) until it holds one again: claiming them sooner gets nothing.
+    public var throttled: [String: Double]
 }
 
 /// What `jobs stats` shows.

@@ -8,6 +8,8 @@ struct QueueSQL: Sendable {
     let schema: SchemaName
     let jobs: String
     let finished: String
+    /// Rate limits: one token bucket per limited queue (sql/queue/0007).
+    let limits: String
     /// NOTIFY channel on which enqueues announce due work; the payload is the queue name.
     let channel: String
 
@@ -15,6 +17,7 @@ struct QueueSQL: Sendable {
         self.schema = schema
         jobs = schema.qualified("jobs")
         finished = schema.qualified("finished_jobs")
+        limits = schema.qualified("queue_limits")
         channel = "\(schema.name)_jobs"
     }
 
@@ -83,28 +86,79 @@ struct QueueSQL: Sendable {
     /// database clock, read here so a claim is one round trip), leasing them for $5 seconds
     /// of real time; each row carries the business time as `claimed_at`. SKIP LOCKED:
     /// concurrent workers never wait on each other and never take the same row.
+    ///
+    /// Rate limits (sql/queue/0007) are kept here, in the same statement: the buckets of the
+    /// limited queues among $1 are locked (in queue order, so two claims cannot deadlock),
+    /// refilled by the clock, and each limited queue gives at most its whole tokens (a
+    /// nanotoken of slack, so that float dust cannot hold back a token that is due); what the
+    /// claim took is debited before the statement ends. A job of a limited queue is stamped
+    /// (`attempted_at`) with its bucket's time, which never goes back, so the jobs started in
+    /// any window are exactly those the bucket paid for in it. Unlimited queues are picked as
+    /// before, minus the limited ones. The statement always returns at least one row: with no
+    /// job claimed, one row of NULL job columns carries `throttled_queues` and
+    /// `throttled_waits` (seconds until each drained bucket holds a whole token again), which
+    /// the worker waits out instead of claiming again (`QueueThrottle`), and `clock_now`.
     var claim: String { claimStatement(kindFilter: "") }
 
     /// The claim restricted to kinds $6: tops a claim up to whole chunks of a chunk kind.
     var claimKinds: String { claimStatement(kindFilter: " AND kind = ANY($6)") }
 
     private func claimStatement(kindFilter: String) -> String {
-        """
-        WITH clock AS MATERIALIZED (SELECT coalesce($2::timestamptz, \(DatabaseClock.nowExpression(schema: schema))) AS now),
-        picked AS (
-            SELECT ctid FROM \(jobs)
-            WHERE state IN ('scheduled', 'available', 'retryable') AND run_at <= (SELECT now FROM clock) AND queue = ANY($1)\(kindFilter)
-            ORDER BY priority, run_at, id
-            LIMIT $3
-            FOR UPDATE SKIP LOCKED
-        )
-        UPDATE \(jobs) j
-        SET state = 'running', attempt = j.attempt + 1, locked_by = $4, attempted_at = (SELECT now FROM clock),
-            lease_expires_at = pg_catalog.now() + make_interval(secs => $5)
-        WHERE j.ctid = ANY(ARRAY(SELECT ctid FROM picked))
-        RETURNING j.id, j.state::text AS state, j.queue, j.kind, j.args, j.priority, j.run_at, j.attempt, j.max_attempts,
-                  j.errors, j.unique_key, j.created_at, j.attempted_at, j.locked_by, (SELECT now FROM clock) AS claimed_at
-        """
+        let claimable = "state IN ('scheduled', 'available', 'retryable') AND run_at <= (SELECT now FROM clock)"
+        return """
+            WITH clock AS MATERIALIZED (SELECT coalesce($2::timestamptz, \(DatabaseClock.nowExpression(schema: schema))) AS now),
+            bucket AS MATERIALIZED (
+                SELECT l.queue, l.rate,
+                       CASE WHEN c.now < l.updated_at - interval '1 second' THEN c.now ELSE greatest(l.updated_at, c.now) END AS at,
+                       least(l.burst, l.tokens + l.rate * greatest(0, extract(epoch FROM c.now - l.updated_at))::float8) AS tokens
+                FROM \(limits) l CROSS JOIN clock c
+                WHERE l.queue = ANY($1)
+                ORDER BY l.queue
+                FOR UPDATE OF l
+            ),
+            picked AS (
+                SELECT ctid, queue, priority, run_at, id FROM \(jobs)
+                WHERE \(claimable) AND queue = ANY($1) AND queue <> ALL (ARRAY(SELECT queue FROM bucket))\(kindFilter)
+                ORDER BY priority, run_at, id
+                LIMIT $3
+                FOR UPDATE SKIP LOCKED
+            ),
+            metered AS (
+                SELECT p.* FROM bucket b CROSS JOIN LATERAL (
+                    SELECT ctid, queue, priority, run_at, id FROM \(jobs)
+                    WHERE \(claimable) AND queue = b.queue\(kindFilter)
+                    ORDER BY priority, run_at, id
+                    LIMIT least($3, floor(b.tokens + 1e-9)::int8)
+                    FOR UPDATE SKIP LOCKED
+                ) p
+            ),
+            chosen AS (
+                SELECT ctid, queue FROM (SELECT * FROM picked UNION ALL SELECT * FROM metered) c
+                ORDER BY priority, run_at, id
+                LIMIT $3
+            ),
+            claimed AS (
+                UPDATE \(jobs) j
+                SET state = 'running', attempt = j.attempt + 1, locked_by = $4,
+                    attempted_at = coalesce((SELECT at FROM bucket WHERE bucket.queue = j.queue), (SELECT now FROM clock)),
+                    lease_expires_at = pg_catalog.now() + make_interval(secs => $5)
+                WHERE j.ctid = ANY(ARRAY(SELECT ctid FROM chosen))
+                RETURNING j.id, j.state::text AS state, j.queue, j.kind, j.args, j.priority, j.run_at, j.attempt, j.max_attempts,
+                          j.errors, j.unique_key, j.created_at, j.attempted_at, j.locked_by, (SELECT now FROM clock) AS claimed_at
+            ),
+            debited AS (
+                UPDATE \(limits) l SET tokens = greatest(0, b.tokens - (SELECT count(*) FROM chosen c WHERE c.queue = b.queue)), updated_at = b.at
+                FROM bucket b WHERE l.queue = b.queue
+                RETURNING l.queue, l.tokens, l.rate
+            )
+            SELECT claimed.*, w.throttled_queues, w.throttled_waits, (SELECT now FROM clock) AS clock_now
+            FROM (
+                SELECT array_agg(queue ORDER BY queue) FILTER (WHERE tokens + 1e-9 < 1) AS throttled_queues,
+                       array_agg((1 - tokens) / rate ORDER BY queue) FILTER (WHERE tokens + 1e-9 < 1) AS throttled_waits
+                FROM debited
+            ) w
+            LEFT JOIN claimed ON true
+            """
     }
 
     /// Tables of this schema that outgrew their statistics, analyzed now (sql/queue/0003): $1 minimum

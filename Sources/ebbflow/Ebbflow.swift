@@ -10,8 +10,9 @@ struct Ebbflow: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, WorkerCommand.self, JobsCommand.self, SchedulesCommand.self, ContactsCommand.self,
             EventsCommand.self, FlowsCommand.self, ReactivationCommand.self, AudienceCommand.self, SweepsCommand.self,
-            PolicyCommand.self, SendsCommand.self, StreamsCommand.self, ExperimentsCommand.self, ClockCommand.self,
-            SimulateCommand.self, ServeCommand.self, KeysCommand.self, LinksCommand.self,
+            PolicyCommand.self, SendsCommand.self, StreamsCommand.self, TemplatesCommand.self, ExperimentsCommand.self,
+            ClockCommand.self, SimulateCommand.self, ServeCommand.self, KeysCommand.self, LinksCommand.self,
+            QueuesCommand.self,
         ]
     )
 

@@ -210,12 +210,14 @@ import Testing
                 let migrator = try Migrator(schema: old)
                 // Every file after the single sequence, in line order.
                 let newer = [
-                    "queue/0006_job_subjects.sql", "engine/0020_jobs_through_the_queue.sql",
+                    "queue/0006_job_subjects.sql", "queue/0007_rate_limits.sql",
+                    "engine/0020_jobs_through_the_queue.sql",
                     "engine/0021_ingest_identify_messages.sql", "engine/0022_consent_columns.sql",
                     "engine/0023_suppression_reason.sql", "engine/0024_privacy_requests.sql", "engine/0025_links.sql",
                     "engine/0026_provider_events.sql", "engine/0027_ses_subscription_confirmations.sql",
                     "engine/0028_transitions_reinstated.sql", "engine/0029_outbox_lifecycle.sql",
-                    "engine/0031_outbox_time_zones.sql", "api/0001_api_keys.sql", "api/0002_webhook_tokens.sql",
+                    "engine/0030_templates.sql", "engine/0031_outbox_time_zones.sql", "api/0001_api_keys.sql",
+                    "api/0002_webhook_tokens.sql",
                 ]
                 let pendingBefore = try await migrator.status(on: connection).filter { $0.state != .applied }
                 #expect(pendingBefore.map(\.path) == newer)
@@ -233,7 +235,7 @@ import Testing
                 for table in [
                     "ingest_identify_messages", "api_keys", "unmatched_provider_events", "webhook_tokens",
                     "ses_subscription_confirmations", "link_keys", "tracked_links", "contact_audit",
-                    "forgotten_digests", "send_errors",
+                    "forgotten_digests", "send_errors", "templates", "template_versions", "queue_limits",
                 ] {
                     #expect(after.removeValue(forKey: table) == [], "\(table) is new and empty")
                 }

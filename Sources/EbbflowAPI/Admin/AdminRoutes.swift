@@ -1,4 +1,4 @@
-// POST and PUT routes of the admin scope: jobs, schedules, the policy, streams, experiments, suppressions, privacy and the outbox.
+// POST, PUT and DELETE routes of the admin scope: jobs, schedules, queue limits, the policy, streams, templates, promote, suppress, the outbox.
 import EbbflowCore
 import EbbflowHTTP
 import EbbflowOperations
@@ -12,7 +12,7 @@ struct AdminRoutes {
     let schema: SchemaName
     let database: APIDatabase
 
-    /// Policy and stream documents: generous for a hand-written file, bounded for the server.
+    /// Policy, stream and template documents: generous for a hand-written file, bounded for the server.
     static let documentLimit = 1_024 * 1_024
 
     func add(to group: RouterGroup<HTTPContext>) {
@@ -47,6 +47,29 @@ struct AdminRoutes {
                 }
             }
         }
+        group.put("queues/{queue}/limit") { request, context in
+            _ = try QueryParameters(request, known: [])
+            _ = try MediaTypes.json.check(request)
+            let name = try request.pathParameter("queue", context)
+            let body = Data(try await RequestBody.bytes(request, limit: BodyLimit.message))
+            let (queue, rate) = try OperationAnswers.input {
+                (
+                    try QueueOperations.queue(name),
+                    try QueueOperations.rate(try ConsentOperations.text(fromBody: body, key: "rate"))
+                )
+            }
+            return try await answer(database) {
+                try await QueueOperations(schema: schema).limit(queue: queue, rate: rate, on: $0).document
+            }
+        }
+        group.delete("queues/{queue}/limit") { request, context in
+            _ = try QueryParameters(request, known: [])
+            let name = try request.pathParameter("queue", context)
+            let queue = try OperationAnswers.input { try QueueOperations.queue(name) }
+            return try await answer(database) {
+                try await QueueOperations(schema: schema).clear(queue: queue, on: $0).document
+            }
+        }
         group.put("policy") { request, _ in
             _ = try QueryParameters(request, known: [])
             _ = try MediaTypes.document.check(request)
@@ -61,6 +84,14 @@ struct AdminRoutes {
             let body = Data(try await RequestBody.bytes(request, limit: Self.documentLimit))
             return try await answer(database) {
                 try await StreamOperations(schema: schema).apply(document: body, on: $0).document
+            }
+        }
+        group.post("templates") { request, _ in
+            _ = try QueryParameters(request, known: [])
+            _ = try MediaTypes.document.check(request)
+            let body = Data(try await RequestBody.bytes(request, limit: Self.documentLimit))
+            return try await answer(database) {
+                try await TemplateOperations(schema: schema).apply(document: body, on: $0).document
             }
         }
         for (action, key) in [("suppress", "reason"), ("unsuppress", "consent_source")] {

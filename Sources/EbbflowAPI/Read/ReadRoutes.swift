@@ -1,7 +1,9 @@
-// GET routes of the read scope: contacts, audience, jobs, sends, schedules, streams and experiments, as the CLI's --json shows them.
+// GET routes of the read scope: contacts, audience, jobs, queues, sends, schedules, streams, templates and experiments, as the CLI's --json shows them.
 import EbbflowCore
+import EbbflowEngine
 import EbbflowHTTP
 import EbbflowOperations
+import Foundation
 import Hummingbird
 import PostgresClient
 
@@ -75,6 +77,10 @@ struct ReadRoutes {
             _ = try QueryParameters(request, known: [])
             return try await answer(database) { try await ScheduleOperations(schema: schema).list(on: $0).document }
         }
+        group.get("queues") { request, _ in
+            _ = try QueryParameters(request, known: [])
+            return try await answer(database) { try await QueueOperations(schema: schema).list(on: $0).document }
+        }
         group.get("streams") { request, _ in
             _ = try QueryParameters(request, known: [])
             return try await answer(database) { try await StreamOperations(schema: schema).list(on: $0).document }
@@ -84,6 +90,34 @@ struct ReadRoutes {
             let name = try request.pathParameter("name", context)
             return try await answer(database) {
                 try await StreamOperations(schema: schema).show(name: name, on: $0).document
+            }
+        }
+        group.get("templates") { request, _ in
+            _ = try QueryParameters(request, known: [])
+            return try await answer(database) { try await TemplateOperations(schema: schema).list(on: $0).document }
+        }
+        group.get("templates/{name}") { request, context in
+            let query = try QueryParameters(request, known: ["version"])
+            let name = try request.pathParameter("name", context)
+            let version = try OperationAnswers.input { try OperationInput.integer(query["version"], field: "version") }
+            return try await answer(database) {
+                try await TemplateOperations(schema: schema).show(name: name, version: version, on: $0).document
+            }
+        }
+        // A read: nothing is written (no send, so no tracked link; no link key is made).
+        group.get("templates/{name}/preview") { request, context in
+            let query = try QueryParameters(request, known: ["contact", "version", "format"])
+            let name = try request.pathParameter("name", context)
+            let version = try OperationAnswers.input { try OperationInput.integer(query["version"], field: "version") }
+            guard let contact = query["contact"] else {
+                throw APIError(.badRequest, "contact: the contact's external id is required", field: "contact")
+            }
+            let publicURL = ProcessInfo.processInfo.environment[PublicBaseURL.environmentVariable]
+            return try await answer(database) {
+                try await TemplateOperations(schema: schema).preview(
+                    name: name, version: version, externalID: contact, format: query["format"] ?? "html",
+                    publicBaseURL: publicURL, on: $0
+                ).document
             }
         }
         group.get("experiments") { request, _ in

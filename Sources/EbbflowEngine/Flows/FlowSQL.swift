@@ -80,12 +80,14 @@ struct FlowSQL: Sendable {
             """
     }
 
-    /// Decided sends: $1 contacts, $2 flows, $3 steps, $4 templates, $5 at (channel email).
+    /// Decided sends: $1 contacts, $2 flows, $3 steps, $4 templates, $5 at (channel email), each
+    /// with its template's current version (null for a template ebbflow does not hold).
     var insertSends: String {
         """
-        INSERT INTO \(sends) (contact_id, flow, step, template, channel, at)
-        SELECT u.contact_id, u.flow, u.step, u.template, 'email', $5
+        INSERT INTO \(sends) (contact_id, flow, step, template, channel, at, template_version)
+        SELECT u.contact_id, u.flow, u.step, u.template, 'email', $5, t.version
         FROM unnest($1::int8[], $2::text[], $3::int4[], $4::text[]) AS u(contact_id, flow, step, template)
+        LEFT JOIN \(schema.qualified("templates")) t ON t.name = u.template
         """
     }
 

@@ -46,7 +46,7 @@ public struct LinkKeyStore: Sendable {
         return made
     }
 
-    private func readCurrent(on connection: isolated PGConnection) throws -> (id: Int32, secret: SymmetricKey)? {
+    func readCurrent(on connection: isolated PGConnection) throws -> (id: Int32, secret: SymmetricKey)? {
         try connection.query("SELECT id, secret FROM \(table) WHERE retired_at IS NULL").rows.first.map {
             (try $0.decode("id"), SymmetricKey(data: try $0.decode("secret", as: Data.self)))
         }

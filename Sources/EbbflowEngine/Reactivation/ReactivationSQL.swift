@@ -6,7 +6,8 @@ struct ReactivationSQL: Sendable {
     var contacts: String { schema.qualified("contacts") }
     var sends: String { schema.qualified("sends") }
 
-    /// A reactivation email: $1 contact, $2 step, $3 template, $4 at, $5 format. Its variables are
+    /// A reactivation email: $1 contact, $2 step, $3 template, $4 at, $5 format, with the
+    /// template's current version (null when ebbflow does not hold it). Its variables are
     /// the contact's last known activity: the kind, URL and time of its latest engagement event,
     /// or nulls when it never engaged. Machine opens, scanners' clicks (`bot`) and consent
     /// events (a `delivered` arrives for every send, reactivation emails included) are not
@@ -14,9 +15,10 @@ struct ReactivationSQL: Sendable {
     var insertReactivationSend: String {
         let consent = ConsentKind.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
         return """
-            INSERT INTO \(sends) (contact_id, flow, step, template, channel, at, format, variables)
+            INSERT INTO \(sends) (contact_id, flow, step, template, channel, at, format, variables, template_version)
             SELECT $1, 'reactivation', $2, $3, 'email', $4, $5,
-                   jsonb_build_object('last_engagement_kind', e.kind, 'last_engagement_url', e.url, 'last_engagement_at', e.occurred_at)
+                   jsonb_build_object('last_engagement_kind', e.kind, 'last_engagement_url', e.url, 'last_engagement_at', e.occurred_at),
+                   (SELECT version FROM \(schema.qualified("templates")) WHERE name = $3)
             FROM (SELECT 1) AS one
             LEFT JOIN LATERAL (
                 SELECT kind, url, occurred_at FROM \(schema.qualified("engagement_events"))

@@ -123,11 +123,14 @@ struct StreamSQL: Sendable {
     }
 
     /// A stream send: $1 contact, $2 stream, $3 step, $4 template, $5 at, $6 experiment, $7 variant,
-    /// $8 segment and $9 status at the send (the estimate it counts toward).
+    /// $8 segment and $9 status at the send (the estimate it counts toward), with the template's
+    /// current version (null for a template ebbflow does not hold): a variant's or a promoted
+    /// winner's template is the one $4 names.
     var insertStreamSend: String {
         """
-        INSERT INTO \(schema.qualified("sends")) (contact_id, flow, step, template, channel, at, experiment, variant, segment_at_send, status_at_send)
-        VALUES ($1, $2, $3, $4, 'email', $5, $6, $7, $8, $9)
+        INSERT INTO \(schema.qualified("sends"))
+            (contact_id, flow, step, template, channel, at, experiment, variant, segment_at_send, status_at_send, template_version)
+        VALUES ($1, $2, $3, $4, 'email', $5, $6, $7, $8, $9, (SELECT version FROM \(schema.qualified("templates")) WHERE name = $4))
         """
     }
 

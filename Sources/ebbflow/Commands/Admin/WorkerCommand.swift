@@ -1,6 +1,7 @@
 // `ebbflow worker`: runs jobs until SIGTERM/SIGINT (graceful), or with --drain until nothing is due.
 import ArgumentParser
 import EbbflowCore
+import EbbflowDelivery
 import EbbflowEngine
 import EbbflowHTTP
 import EbbflowMetrics
@@ -93,11 +94,29 @@ struct WorkerCommand: AsyncParsableCommand {
         let claimGate = ClaimGate()
         var registry = JobRegistry.builtins()
         registry.registerEngine(schema: try connection.schemaName)
+        // Checked before anything is claimed: a bad setting stops the worker with the variable's name.
+        let delivery: DeliveryRuntime?
+        do {
+            let settings = try DeliveryConfiguration.fromEnvironment()
+            for warning in settings.warnings { logger.warning("\(warning)") }
+            delivery = try DeliveryRuntime.make(
+                configuration: settings, database: connection.postgres, schema: try connection.schemaName,
+                logger: connection.logger("ebbflow.delivery"))
+        } catch let error as DeliveryConfigurationError {
+            throw InputError(error.description)
+        }
+        var queues = queueNames
+        if let delivery {
+            registry.register(delivery.handler)
+            // A worker that delivers works the `deliver` queue, whatever else it was given.
+            if !queues.contains(DeliverJob.queue) { queues.append(DeliverJob.queue) }
+            logger.info("delivering pending sends", metadata: ["transport": "\(delivery.transport.name)"])
+        }
         let worker = QueueWorker(
             database: connection.postgres, schema: try connection.schemaName, registry: registry,
             configuration: WorkerConfiguration(
                 id: id ?? WorkerConfiguration.defaultID(),
-                queues: queueNames,
+                queues: queues,
                 concurrency: concurrency, pollInterval: .milliseconds(Int(pollInterval * 1000)), listen: !noListen,
                 leaseSeconds: leaseSeconds, jobTimeout: .milliseconds(Int(jobTimeout * 1000)),
                 shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)), drain: drain,
@@ -110,7 +129,7 @@ struct WorkerCommand: AsyncParsableCommand {
         // the signals blocked (children of Swift processes inherit such a mask).
         do {
             try await worker.run(
-                alongside: [SecondSignalExit(logger: logger)]
+                alongside: [SecondSignalExit(logger: logger)] + (delivery?.services ?? [])
                     + metricsServer(
                         readiness: readiness, claimGate: claimGate, schema: try connection.schemaName, logger: logger),
                 gracefulShutdownSignals: [.sigterm, .sigint])
@@ -128,12 +147,15 @@ struct WorkerCommand: AsyncParsableCommand {
         guard metricsPort > 0 else { return [] }
         let help = QueueMetrics.help.merging(SuppressionCounts.metricsHelp) { first, _ in first }
             .merging(OutboxCounts.metricsHelp) { first, _ in first }
+            .merging(TemplateRenderer.metricsHelp) { first, _ in first }
+            .merging(DeliveryMetrics.help) { first, _ in first }
         let registry = EbbflowMetrics.bootstrapOnce(registry: PrometheusCollectorRegistry(), help: help) {
             factory in
             factory.durationHistogramBuckets["ebbflow_job_duration_seconds"] = [
                 .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
                 .seconds(1), .seconds(5), .seconds(30), .seconds(120), .seconds(600),
             ]
+            factory.durationHistogramBuckets["ebbflow_delivery_submission_seconds"] = DeliveryMetrics.submissionBuckets
         }
         let (postgres, postgresLogger) = (connection.postgres, connection.logger("ebbflow.postgres"))
         let counts = SuppressionCounts(schema: schema)

@@ -1,1 +1,0 @@
-// EbbflowDelivery: the `deliver` queue's jobs, which lease sends, render them and hand them to a relay or webhook.

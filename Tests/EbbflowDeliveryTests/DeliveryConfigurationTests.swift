@@ -1,0 +1,91 @@
+// The delivery settings `ebbflow worker` reads: each mistake named, no secret repeated, a missing public URL warned about.
+import EbbflowMail
+import Testing
+
+@testable import EbbflowDelivery
+
+@Suite struct DeliveryConfigurationTests {
+    let secret = "s3cret-s3cret-s3cret"
+
+    func error(_ environment: [String: String]) -> String? {
+        do {
+            _ = try DeliveryConfiguration.fromEnvironment(environment)
+            return nil
+        } catch { return error.description }
+    }
+
+    @Test func nothingSetDeliversNothing() throws {
+        let configuration = try DeliveryConfiguration.fromEnvironment(["EBBFLOW_FROM": "a@example.com"])
+        #expect(!configuration.delivers && configuration.warnings.isEmpty)
+    }
+
+    @Test func smtpNeedsASenderAndWarnsWithoutPublicURL() throws {
+        let url = "smtp://user:hunter2-password@127.0.0.1:2525?tls=none"
+        let missing = error(["EBBFLOW_SMTP_URL": url])
+        #expect(missing?.contains("EBBFLOW_FROM is not set") == true && missing?.contains("hunter2") == false)
+        let configuration = try DeliveryConfiguration.fromEnvironment([
+            "EBBFLOW_SMTP_URL": url, "EBBFLOW_FROM": "News <news@Example.com>",
+        ])
+        guard case .smtp(let smtp) = configuration.transport else {
+            Issue.record("not SMTP")
+            return
+        }
+        #expect(smtp.host == "127.0.0.1" && smtp.port == 2525 && !"\(smtp)".contains("hunter2"))
+        #expect(configuration.from?.address == "news@Example.com" && configuration.from?.domain == "example.com")
+        #expect(configuration.warnings.count == 1 && configuration.warnings[0].contains("EBBFLOW_PUBLIC_URL"))
+        let withURL = try DeliveryConfiguration.fromEnvironment([
+            "EBBFLOW_SMTP_URL": url, "EBBFLOW_FROM": "news@example.com",
+            "EBBFLOW_PUBLIC_URL": "https://mail.example.com/", "EBBFLOW_UNSUBSCRIBE_MAILTO": "unsub@example.com",
+        ])
+        #expect(withURL.warnings.isEmpty && withURL.publicURL?.text == "https://mail.example.com")
+        #expect(withURL.unsubscribeMailto == "unsub@example.com")
+    }
+
+    @Test func mistakesAreNamedWithoutSecrets() {
+        let both = error([
+            "EBBFLOW_SMTP_URL": "smtp://127.0.0.1", "EBBFLOW_DELIVERY_WEBHOOK_URL": "https://x.example.com",
+            "EBBFLOW_FROM": "a@example.com",
+        ])
+        #expect(both?.contains("both set") == true)
+        let noSecret = error(["EBBFLOW_DELIVERY_WEBHOOK_URL": "https://x.example.com", "EBBFLOW_FROM": "a@example.com"])
+        #expect(noSecret?.contains("EBBFLOW_DELIVERY_WEBHOOK_SECRET is not set") == true)
+        let short = error([
+            "EBBFLOW_DELIVERY_WEBHOOK_URL": "https://x.example.com", "EBBFLOW_DELIVERY_WEBHOOK_SECRET": "tiny-secret",
+            "EBBFLOW_FROM": "a@example.com",
+        ])
+        #expect(short?.contains("16...1024 bytes") == true && short?.contains("tiny-secret") == false)
+        let userInfo = error([
+            "EBBFLOW_DELIVERY_WEBHOOK_URL": "https://me:pw-in-url@x.example.com",
+            "EBBFLOW_DELIVERY_WEBHOOK_SECRET": secret, "EBBFLOW_FROM": "a@example.com",
+        ])
+        #expect(userInfo?.contains("EBBFLOW_DELIVERY_WEBHOOK_URL") == true && userInfo?.contains("pw-in-url") == false)
+        let orphanSecret = error(["EBBFLOW_DELIVERY_WEBHOOK_SECRET": secret])
+        #expect(orphanSecret?.contains("without EBBFLOW_DELIVERY_WEBHOOK_URL") == true)
+        #expect(orphanSecret?.contains(secret) == false)
+        for bad in [
+            "news", "a@b@c", "News <news@example.com", "a b@example.com", "x@exa mple.com", "x@.com", "a@b\r\nBcc: x@y",
+        ] {
+            let message = error(["EBBFLOW_SMTP_URL": "smtp://127.0.0.1", "EBBFLOW_FROM": bad])
+            #expect(message?.hasPrefix("EBBFLOW_FROM:") == true, "\(bad): \(message ?? "accepted")")
+        }
+        let badPublic = error([
+            "EBBFLOW_SMTP_URL": "smtp://127.0.0.1", "EBBFLOW_FROM": "a@example.com",
+            "EBBFLOW_PUBLIC_URL": "mail.example.com",
+        ])
+        #expect(badPublic?.contains("EBBFLOW_PUBLIC_URL") == true)
+        let badMailto = error([
+            "EBBFLOW_SMTP_URL": "smtp://127.0.0.1", "EBBFLOW_FROM": "a@example.com",
+            "EBBFLOW_UNSUBSCRIBE_MAILTO": "mailto:x",
+        ])
+        #expect(badMailto?.hasPrefix("EBBFLOW_UNSUBSCRIBE_MAILTO:") == true)
+        let badCA = error([
+            "EBBFLOW_SMTP_URL": "smtp://127.0.0.1", "EBBFLOW_FROM": "a@example.com",
+            "EBBFLOW_SMTP_CA": "/nonexistent/ca.pem",
+        ])
+        #expect(badCA?.contains("EBBFLOW_SMTP_CA") == true)
+        let long = error([
+            "EBBFLOW_SMTP_URL": "smtp://" + String(repeating: "a", count: 3_000), "EBBFLOW_FROM": "a@example.com",
+        ])
+        #expect(long?.contains("longer than 2048 bytes") == true)
+    }
+}
