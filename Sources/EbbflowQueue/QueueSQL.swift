@@ -94,7 +94,9 @@ struct QueueSQL: Sendable {
     /// claim took is debited before the statement ends. A job of a limited queue is stamped
     /// (`attempted_at`) with its bucket's time, which never goes back, so the jobs started in
     /// any window are exactly those the bucket paid for in it. Unlimited queues are picked as
-    /// before, minus the limited ones. The statement always returns at least one row: with no
+    /// before, minus the limited ones: named by an array (`queue = ANY(ARRAY(…))`), because a
+    /// `queue <> ALL(…)` filter made the generic plan sort every claimable row instead of
+    /// walking `jobs_claimable` in order (48 ms instead of 0.2 ms a claim at 20,000 jobs). The statement always returns at least one row: with no
     /// job claimed, one row of NULL job columns carries `throttled_queues` and
     /// `throttled_waits` (seconds until each drained bucket holds a whole token again), which
     /// the worker waits out instead of claiming again (`QueueThrottle`), and `clock_now`.
@@ -118,7 +120,7 @@ struct QueueSQL: Sendable {
             ),
             picked AS (
                 SELECT ctid, queue, priority, run_at, id FROM \(jobs)
-                WHERE \(claimable) AND queue = ANY($1) AND queue <> ALL (ARRAY(SELECT queue FROM bucket))\(kindFilter)
+                WHERE \(claimable) AND queue = ANY (ARRAY(SELECT q FROM unnest($1::text[]) AS q WHERE q <> ALL (ARRAY(SELECT queue FROM bucket))))\(kindFilter)
                 ORDER BY priority, run_at, id
                 LIMIT $3
                 FOR UPDATE SKIP LOCKED
