@@ -47,6 +47,8 @@ class Handler:
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if address.lower().startswith("reject"):
+            return "553 5.7.1 Sender address rejected"
         # Commands already waiting behind MAIL were sent without waiting for its reply.
         buffered = bytes(getattr(server._reader, "_buffer", b""))
         envelope.pipelined = b"RCPT" in buffered.upper()
@@ -74,6 +76,9 @@ class Handler:
         if recipient.startswith("drop"):
             server.transport.abort()
             await asyncio.sleep(3600)
+        if recipient.startswith("stall"):
+            # Never answers the data: the client's timeout must end it.
+            await asyncio.sleep(3600)
         number = next(COUNTER)
         name = f"{number:06d}"
         metadata = {
@@ -97,6 +102,17 @@ class Handler:
         return f"250 2.0.0 OK queued as {name}"
 
 
+class PostfixLikeSMTP(SMTP):
+    """Says 421 before closing an idle connection, as Postfix does (aiosmtpd closes silently)."""
+
+    silent_idle_close = False
+
+    def _timeout_cb(self):
+        if not self.silent_idle_close and self.transport is not None:
+            self.transport.write(b"421 4.4.2 ebbflow-test-smtp Error: timeout exceeded\r\n")
+        super()._timeout_cb()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", required=True)
@@ -107,6 +123,7 @@ def main():
     parser.add_argument("--auth-mechanisms", default="PLAIN,LOGIN")
     parser.add_argument("--no-pipelining", action="store_true")
     parser.add_argument("--idle-timeout", type=float, default=300)
+    parser.add_argument("--silent-idle-close", action="store_true")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
 
@@ -130,8 +147,10 @@ def main():
     offered = {name.strip().upper() for name in args.auth_mechanisms.split(",") if name.strip()}
     handler = Handler(args.dir, not args.no_pipelining)
 
+    PostfixLikeSMTP.silent_idle_close = args.silent_idle_close
+
     def factory():
-        return SMTP(
+        return PostfixLikeSMTP(
             handler,
             hostname="ebbflow-test-smtp",
             tls_context=context if args.starttls else None,

@@ -198,8 +198,10 @@ import Testing
         }
     }
 
-    @Test func aConnectionClosedWhileIdleIsReopened() async throws {
-        try await SMTPTestServer.with(SMTPTestServer.Options(idleTimeout: 1.5)) { server in
+    /// With a 421 first (Postfix) and without (aiosmtpd's own close).
+    @Test(arguments: [false, true])
+    func aConnectionClosedWhileIdleIsReopened(silently: Bool) async throws {
+        try await SMTPTestServer.with(SMTPTestServer.Options(idleTimeout: 1.5, silentIdleClose: silently)) { server in
             let client = try makeClient("smtp://127.0.0.1:\(server.port)?tls=none")
             #expect(try await client.send([mail(1)]).allSatisfy { $0.isAccepted })
             // Waits for the server's idle close; nothing is asserted about time.
@@ -209,6 +211,38 @@ import Testing
             let received = try server.messages()
             #expect(received.count == 2)
             #expect(received[0].metadata.connection != received[1].metadata.connection)
+        }
+    }
+
+    @Test(arguments: [true, false])
+    func aRefusedSenderIsPermanentAndTheConnectionGoesOn(pipelining: Bool) async throws {
+        try await SMTPTestServer.with(SMTPTestServer.Options(pipelining: pipelining)) { server in
+            let client = try makeClient("smtp://127.0.0.1:\(server.port)?tls=none")
+            var refused = mail(2)
+            refused.from = "reject-me@ebbflow.example.com"
+            let results = try await client.send([mail(1), refused, mail(3)])
+            await client.close()
+            // Pipelined, RCPT and DATA were refused too (no transaction); the MAIL reply is the one reported.
+            #expect(codes(results) == ["accepted 250", "permanent 553", "accepted 250"])
+            #expect(results[1].error?.message.hasPrefix("MAIL FROM refused: 553 5.7.1") == true)
+            let received = try server.messages()
+            #expect(received.map(\.metadata.rcptTos[0]) == ["contact1@example.org", "contact3@example.org"])
+            #expect(Set(received.map(\.metadata.connection)).count == 1)
+        }
+    }
+
+    @Test func aServerThatNeverAnswersTheDataTimesOut() async throws {
+        try await SMTPTestServer.with { server in
+            let client = try makeClient("smtp://127.0.0.1:\(server.port)?tls=none") { configuration in
+                configuration.timeouts.dataTermination = .seconds(1)
+            }
+            let results = try await client.send([mail(1), mail(2, to: "stall@example.org"), mail(3)])
+            #expect(codes(results) == ["accepted 250", "transient timeout", "transient timeout"])
+            #expect(results[1].error?.message == "no reply to the end of the data within 1 s")
+            // The next call opens a new connection.
+            #expect(codes(try await client.send([mail(3)])) == ["accepted 250"])
+            await client.close()
+            #expect(try server.messages().count == 2)
         }
     }
 

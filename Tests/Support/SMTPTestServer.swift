@@ -13,12 +13,15 @@ public final class SMTPTestServer: Sendable {
         /// What AUTH offers when `auth` is set.
         public var authMechanisms = ["PLAIN", "LOGIN"]
         public var pipelining = true
-        /// Seconds of silence after which the server closes a connection.
+        /// Seconds of silence after which the server closes a connection (after a 421 unless
+        /// `silentIdleClose`).
         public var idleTimeout: Double?
+        public var silentIdleClose = false
 
         public init(
             startTLS: Bool = false, implicitTLS: Bool = false, auth: (user: String, password: String)? = nil,
-            authMechanisms: [String] = ["PLAIN", "LOGIN"], pipelining: Bool = true, idleTimeout: Double? = nil
+            authMechanisms: [String] = ["PLAIN", "LOGIN"], pipelining: Bool = true, idleTimeout: Double? = nil,
+            silentIdleClose: Bool = false
         ) {
             self.startTLS = startTLS
             self.implicitTLS = implicitTLS
@@ -26,6 +29,7 @@ public final class SMTPTestServer: Sendable {
             self.authMechanisms = authMechanisms
             self.pipelining = pipelining
             self.idleTimeout = idleTimeout
+            self.silentIdleClose = silentIdleClose
         }
     }
 
@@ -79,6 +83,7 @@ public final class SMTPTestServer: Sendable {
         }
         if !options.pipelining { arguments.append("--no-pipelining") }
         if let idle = options.idleTimeout { arguments += ["--idle-timeout", String(idle)] }
+        if options.silentIdleClose { arguments.append("--silent-idle-close") }
         let log = directory.appendingPathComponent("server.log").path
         let pid = try CleanSpawn.start(
             "/bin/bash", [scriptPath] + arguments, environment: ProcessInfo.processInfo.environment, outputPath: log)
