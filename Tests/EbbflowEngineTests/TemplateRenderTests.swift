@@ -265,4 +265,26 @@ import Testing
             #expect(message?.text == "click https://example.com/pricing" && message?.html == nil)
         }
     }
+
+    @Test func flowsAndStreamsRecordTheVersionTheyDecidedWith() async throws {
+        try await MigratedSchema.with { connection, schema in
+            let (ann, _) = try await seed(connection, schema)
+            _ = try await apply("{\"name\": \"a\", \"subject\": \"s\", \"text\": \"1\"}", connection, schema)
+            _ = try await apply("{\"name\": \"a\", \"subject\": \"s\", \"text\": \"2\"}", connection, schema)
+            _ = try await apply("{\"name\": \"b\", \"subject\": \"s\", \"text\": \"b\"}", connection, schema)
+            try await connection.execute(
+                FlowSQL(schema: schema).insertSends,
+                [[ann, ann], ["f", "f"], [Int32(0), Int32(1)], ["a", "elsewhere"], Date()])
+            // A stream step's experiment variant (or a promoted winner) is the template it names.
+            try await connection.execute(
+                StreamSQL(schema: schema).insertStreamSend,
+                [ann, "welcome", Int32(0), "b", Date(), "subject_test", "variant_b", "retail", "active"])
+            let rows = try await connection.query(
+                "SELECT template, template_version FROM \(schema.quoted).sends ORDER BY id"
+            ).rows.map {
+                (try $0.decode("template", as: String.self), try $0.decode("template_version", as: Int32?.self))
+            }
+            #expect(rows.map(\.0) == ["a", "elsewhere", "b"] && rows.map(\.1) == [2, nil, 1])
+        }
+    }
 }

@@ -10,7 +10,7 @@ enum HTMLEntities {
 
     /// `text` with `&name;`, `&#NNN;` and `&#xHH;` replaced; an unknown or malformed reference stays as written.
     static func decode(_ text: Substring) -> String {
-        guard text.contains("&") else { return String(text) }
+        guard text.utf8.contains(UInt8(ascii: "&")) else { return String(text) }
         var result = ""
         result.reserveCapacity(text.utf8.count)
         var rest = text[...]

@@ -12,6 +12,9 @@ enum HTMLLinks {
         var url: String
     }
 
+    private static let aTag = Array("a".utf8), areaTag = Array("area".utf8), href = Array("href".utf8)
+    private static let comment = Array("<!--".utf8), commentEnd = Array("-->".utf8)
+
     /// The http and https links of `<a href>` and `<area href>`, in order.
     static func find(in html: [UInt8]) -> [Link] {
         var links: [Link] = []
@@ -21,8 +24,7 @@ enum HTMLLinks {
         func isSpace(_ byte: UInt8) -> Bool {
             byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C
         }
-        func starts(_ text: String, at position: Int) -> Bool {
-            let needle = Array(text.utf8)
+        func starts(_ needle: [UInt8], at position: Int) -> Bool {
             guard position + needle.count <= count else { return false }
             for offset in 0..<needle.count where lower(html[position + offset]) != needle[offset] { return false }
             return true
@@ -32,9 +34,9 @@ enum HTMLLinks {
                 index += 1
                 continue
             }
-            if starts("<!--", at: index) {
+            if starts(comment, at: index) {
                 var end = index + 4
-                while end < count && !starts("-->", at: end) { end += 1 }
+                while end < count && !starts(commentEnd, at: end) { end += 1 }
                 index = end + 3
                 continue
             }
@@ -47,7 +49,7 @@ enum HTMLLinks {
                 cursor += 1
             }
             let name = html[nameStart..<cursor].map(lower)
-            let linking = name == Array("a".utf8) || name == Array("area".utf8)
+            let linking = name == aTag || name == areaTag
             // Its attributes, up to the closing `>` (quoted values may hold one).
             while cursor < count && html[cursor] != UInt8(ascii: ">") {
                 guard isSpace(html[cursor]) || html[cursor] == UInt8(ascii: "/") else {
@@ -83,7 +85,7 @@ enum HTMLLinks {
                         quoted = false
                         cursor = end
                     }
-                    if linking && attribute == Array("href".utf8) {
+                    if linking && attribute == href {
                         let raw = String(decoding: html[valueRange], as: UTF8.self)
                         let url = HTMLEntities.decode(raw.trimmingCharacters(in: .whitespacesAndNewlines)[...])
                         let scheme = url.prefix(8).lowercased()

@@ -5,40 +5,50 @@ import Foundation
 /// text part scores worse with spam filters; a `plain` send (the article's second tip) needs a
 /// text anyway. Paragraphs, headings, rows and list items become lines; a link becomes
 /// `label (URL)`; `<head>`, `<style>`, `<script>` and comments are dropped; character
-/// references are decoded. The links keep their own URLs (not tracked ones).
+/// references are decoded. The links keep their own URLs (not tracked ones). Bytes, not
+/// characters, because this runs for every send of an HTML-only template.
 enum HTMLText {
+    private static let comment = Array("<!--".utf8), commentEnd = Array("-->".utf8)
+    private static let skipped: Set<String> = ["head", "style", "script", "title"]
+    private static let blocks: Set<String> = [
+        "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "blockquote", "section",
+    ]
+
     static func text(from html: String) -> String {
         let bytes = Array(html.utf8)
         let count = bytes.count
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(count / 2)
         var pendingSpace = false
         var href: String?
         var labelStart = 0
         var index = 0
         func lower(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
-        func starts(_ text: String, at position: Int) -> Bool {
-            let needle = Array(text.utf8)
+        func isSpace(_ byte: UInt8) -> Bool {
+            byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C
+        }
+        func starts(_ needle: [UInt8], at position: Int) -> Bool {
             guard position + needle.count <= count else { return false }
             for offset in 0..<needle.count where lower(bytes[position + offset]) != needle[offset] { return false }
             return true
         }
         func newline(_ lines: Int) {
             pendingSpace = false
-            while out.hasSuffix(" ") { out.removeLast() }
+            while out.last == 0x20 { out.removeLast() }
             var trailing = 0
-            for character in out.reversed() {
-                guard character == "\n" else { break }
-                trailing += 1
-            }
-            if !out.isEmpty && trailing < lines { out += String(repeating: "\n", count: lines - trailing) }
+            while trailing < out.count && out[out.count - 1 - trailing] == 0x0A { trailing += 1 }
+            if !out.isEmpty && trailing < lines { out += repeatElement(0x0A, count: lines - trailing) }
+        }
+        func space() {
+            if pendingSpace && !out.isEmpty && out.last != 0x0A { out.append(0x20) }
+            pendingSpace = false
         }
         while index < count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "<") {
-                if starts("<!--", at: index) {
+                if starts(comment, at: index) {
                     var end = index + 4
-                    while end < count && !starts("-->", at: end) { end += 1 }
+                    while end < count && !starts(commentEnd, at: end) { end += 1 }
                     index = end + 3
                     continue
                 }
@@ -59,74 +69,76 @@ enum HTMLText {
                 let closing = tag.first == UInt8(ascii: "/")
                 let name = String(
                     decoding: tag.drop(while: { $0 == UInt8(ascii: "/") }).prefix(while: {
-                        !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == UInt8(ascii: "/"))
+                        !isSpace($0) && $0 != UInt8(ascii: "/")
                     }).map(lower), as: UTF8.self)
                 index = end + 1
-                if !closing, ["head", "style", "script", "title"].contains(name) {
+                if !closing, skipped.contains(name) {
                     // Skip to the matching end tag.
+                    let endTag = Array("</\(name)".utf8)
                     var skip = index
-                    while skip < count && !starts("</\(name)", at: skip) { skip += 1 }
+                    while skip < count && !starts(endTag, at: skip) { skip += 1 }
                     while skip < count && bytes[skip] != UInt8(ascii: ">") { skip += 1 }
                     index = skip + 1
                     continue
                 }
                 switch name {
                 case "br": newline(1)
-                case "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "blockquote", "section":
-                    newline(2)
                 case "tr": newline(1)
+                case _ where blocks.contains(name): newline(2)
                 case "li":
                     if !closing {
                         newline(1)
-                        out += "- "
+                        out += "- ".utf8
                     }
-                case "td", "th": pendingSpace = !out.isEmpty && !out.hasSuffix("\n")
-                case "hr": newline(1); out += "---"; newline(1)
+                case "td", "th": pendingSpace = !out.isEmpty && out.last != 0x0A
+                case "hr":
+                    newline(1)
+                    out += "---".utf8
+                    newline(1)
                 case "a":
                     if closing {
                         if let link = href {
-                            let label = out.utf8.count >= labelStart ? String(out.utf8.dropFirst(labelStart)) ?? "" : ""
-                            if label.trimmingCharacters(in: .whitespaces) != link { out += " (\(link))" }
+                            let label = String(decoding: out[min(labelStart, out.count)...], as: UTF8.self)
+                            if label.trimmingCharacters(in: .whitespaces) != link { out += " (\(link))".utf8 }
                         }
                         href = nil
                     } else {
-                        href = attribute("href", in: Array(tag))
-                        if let link = href {
-                            let scheme = link.prefix(7).lowercased()
-                            if !(scheme.hasPrefix("http") || scheme.hasPrefix("mailto:")) { href = nil }
-                        }
-                        if pendingSpace && !out.isEmpty { out += " " }
-                        pendingSpace = false
-                        labelStart = out.utf8.count
+                        href =
+                            HTMLLinks.find(in: Array("<a ".utf8) + tag.drop(while: { !isSpace($0) }) + [0x3E]).first?
+                            .url
+                        space()
+                        labelStart = out.count
                     }
                 default: break
                 }
                 continue
             }
-            // Text up to the next tag: white space collapses to one space.
+            // Text up to the next tag: white space collapses to one space; a no-break space is a space that stays.
             var end = index
             while end < count && bytes[end] != UInt8(ascii: "<") { end += 1 }
-            let decoded = HTMLEntities.decode(String(decoding: bytes[index..<end], as: UTF8.self)[...])
-            for character in decoded {
-                if character.isWhitespace && character != "\u{00A0}" {
+            let chunk = bytes[index..<end]
+            let decoded: [UInt8] =
+                chunk.contains(UInt8(ascii: "&"))
+                ? Array(HTMLEntities.decode(String(decoding: chunk, as: UTF8.self)[...]).utf8) : Array(chunk)
+            var position = 0
+            while position < decoded.count {
+                let current = decoded[position]
+                if isSpace(current) {
                     pendingSpace = true
+                } else if current == 0xC2 && position + 1 < decoded.count && decoded[position + 1] == 0xA0 {
+                    space()
+                    out.append(0x20)
+                    position += 1
                 } else {
-                    if pendingSpace && !out.isEmpty && !out.hasSuffix("\n") { out += " " }
-                    pendingSpace = false
-                    out.append(character == "\u{00A0}" ? " " : character)
+                    space()
+                    out.append(current)
                 }
+                position += 1
             }
             index = end
         }
-        return out.split(separator: "\n", omittingEmptySubsequences: false)
+        return String(decoding: out, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n")
             .trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    /// An attribute's value in a tag's bytes, decoded; nil when absent.
-    static func attribute(_ name: String, in tag: [UInt8]) -> String? {
-        let link = HTMLLinks.find(
-            in: Array("<a ".utf8) + tag.drop(while: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A }) + [UInt8(ascii: ">")])
-        return name == "href" ? link.first?.url : nil
     }
 }
