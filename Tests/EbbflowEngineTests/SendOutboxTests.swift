@@ -163,6 +163,26 @@ import Testing
         }
     }
 
+    /// A delivery job may wait behind a rate limit between the lease and the delivery: a contact
+    /// suppressed meanwhile is re-checked when the job renews, and its send cancelled, not mailed.
+    @Test func aRenewalCancelsTheSendOfAContactSuppressedSinceTheLease() async throws {
+        try await Self.seeded(contacts: 1) { connection, schema, outbox in
+            let held = try #require(try await Self.lease(outbox, connection, seconds: 60).sends.first)
+            try await connection.execute(
+                "UPDATE \(schema.quoted).contacts SET campaign_status = 'suppressed', suppression_reason = 'complaint' WHERE id = $1",
+                [held.contactID])
+            let renewed = try await connection.run {
+                try outbox.renew([(held.id, held.leaseToken)], leaseSeconds: 60, on: $0)
+            }
+            #expect(renewed.isEmpty, "a suppressed contact's send is not held for delivery")
+            #expect(try await Self.state(connection, schema, held.id) == "cancelled")
+            let reason: String = try await connection.query(
+                "SELECT cancel_reason FROM \(schema.quoted).sends WHERE id = $1", [held.id]
+            ).first!.decode("cancel_reason")
+            #expect(reason == "suppressed")
+        }
+    }
+
     /// A consumer that stops (killed, hung) loses nothing: its lease expires and the next lease
     /// takes the send again, counting the lost attempt; the old holder's late word changes nothing.
     @Test func anExpiredLeaseReturnsItsSendAndALateFinishIsLeaseLost() async throws {

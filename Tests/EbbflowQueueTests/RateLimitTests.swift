@@ -20,7 +20,7 @@ import Testing
 
     func enqueue(_ count: Int, queue: String, store: JobStore, on connection: PGConnection) async throws {
         let jobs = (0..<count).map { _ in NewJob(kind: "noop", queue: queue) }
-        try await connection.run { try store.enqueueMany(jobs, on: $0) }
+        _ = try await connection.run { try store.enqueueMany(jobs, on: $0) }
     }
 
     func claim(_ queues: [String], _ limit: Int, store: JobStore, on connection: PGConnection) async throws
@@ -38,7 +38,7 @@ import Testing
     @Test func bucketHandsOutAtMostItsTokensAndRefillsByTheDatabaseClock() async throws {
         try await withFrozenClock { connection, schema, store in
             try await enqueue(200, queue: "mail", store: store, on: connection)
-            try await connection.run { try store.setLimit("mail", rate: try QueueRate(parsing: "10/s"), on: $0) }
+            _ = try await connection.run { try store.setLimit("mail", rate: try QueueRate(parsing: "10/s"), on: $0) }
 
             // A new limit starts with one token: one job, then nothing until the clock moves.
             var result = try await claim(["mail"], 50, store: store, on: connection)
@@ -59,7 +59,7 @@ import Testing
             #expect(try await claim(["mail"], 50, store: store, on: connection).rows.isEmpty)
 
             // Above 38/s a claim takes up to 50 ms worth: 1000/s holds 50 tokens.
-            try await connection.run { try store.setLimit("mail", rate: try QueueRate(parsing: "1000/s"), on: $0) }
+            _ = try await connection.run { try store.setLimit("mail", rate: try QueueRate(parsing: "1000/s"), on: $0) }
             try await advance(10, schema, on: connection)
             result = try await claim(["mail"], 20, store: store, on: connection)
             #expect(result.rows.count == 20 && result.throttled.isEmpty, "30 tokens left")
@@ -77,9 +77,9 @@ import Testing
     @Test func aRetriedJobPaysForItsNextStart() async throws {
         try await withFrozenClock { connection, schema, store in
             try await enqueue(1, queue: "mail", store: store, on: connection)
-            try await connection.run { try store.setLimit("mail", rate: try QueueRate(parsing: "6/m"), on: $0) }
+            _ = try await connection.run { try store.setLimit("mail", rate: try QueueRate(parsing: "6/m"), on: $0) }
             let job = try #require(try await claim(["mail"], 5, store: store, on: connection).rows.first)
-            try await connection.run {
+            _ = try await connection.run {
                 try store.retry(
                     job.id, worker: "w", at: Self.start,
                     error: JobError(at: Self.start, attempt: 1, kind: .error, message: "4xx"), on: $0)
@@ -96,7 +96,7 @@ import Testing
         try await withFrozenClock { connection, schema, store in
             try await enqueue(5, queue: "default", store: store, on: connection)
             try await enqueue(5, queue: "mail", store: store, on: connection)
-            try await connection.run { try store.setLimit("mail", rate: try QueueRate(parsing: "1/m"), on: $0) }
+            _ = try await connection.run { try store.setLimit("mail", rate: try QueueRate(parsing: "1/m"), on: $0) }
             let result = try await claim(["default", "mail"], 10, store: store, on: connection)
             #expect(result.rows.filter { $0.queue == "default" }.count == 5)
             #expect(result.rows.filter { $0.queue == "mail" }.count == 1)
@@ -116,7 +116,7 @@ import Testing
     @Test func concurrentClaimsNeverSpendATokenTwice() async throws {
         try await withFrozenClock { connection, schema, store in
             try await enqueue(300, queue: "mail", store: store, on: connection)
-            try await connection.run { try store.setLimit("mail", rate: try QueueRate(parsing: "1000/s"), on: $0) }
+            _ = try await connection.run { try store.setLimit("mail", rate: try QueueRate(parsing: "1000/s"), on: $0) }
             try await advance(60, schema, on: connection)
             let taken = try await withThrowingTaskGroup(of: Int.self) { group in
                 for worker in 0..<8 {

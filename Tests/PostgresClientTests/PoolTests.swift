@@ -10,7 +10,7 @@ import Testing
     /// cooperative pool's threads (2 here). If libpq blocked a cooperative thread, no other task
     /// could run until they ended: the proof is that one does (order and outcome, no timing),
     /// and the busy pool still serves 64 × 100 queries exactly. The time limit only stops a hang.
-    @Test(.timeLimit(.minutes(3))) func queriesDoNotBlockCooperativePool() async throws {
+    @Test(.timeLimit(.minutes(5))) func queriesDoNotBlockCooperativePool() async throws {
         let pool = PGPool(try TestDatabase.configuration, maxConnections: 8, acquireTimeout: .seconds(300))
         let tag = "pool_block_\(UInt32.random(in: 0...UInt32.max))"
         let sleepers = (0..<4).map { _ in Task { try await pool.query("SELECT pg_sleep(3600) /* \(tag) */") } }

@@ -150,14 +150,29 @@ struct OutboxSQL: Sendable {
     }
 
     /// Extends the leases still held: $1 ids, $2 their tokens, $3 seconds from now. Returns the ids held.
+    /// A held send whose contact was suppressed since its lease is cancelled instead (a
+    /// delivery job may wait behind a rate limit after the lease: the suppression must still win).
     var renew: String {
-        """
-        WITH clock AS MATERIALIZED (SELECT \(schema.qualified("clock_now"))() AS now)
-        UPDATE \(sends) s SET lease_expires_at = (SELECT now FROM clock) + make_interval(secs => $3::float8)
-        FROM unnest($1::int8[], $2::uuid[]) AS h(id, token)
-        WHERE s.id = h.id AND s.state = 'leased' AND s.lease_token = h.token
-        RETURNING s.id
-        """
+        let now = "(SELECT now FROM clock)"
+        return """
+            WITH clock AS MATERIALIZED (SELECT \(schema.qualified("clock_now"))() AS now),
+            held AS (
+                SELECT s.id, c.campaign_status = 'suppressed' AS suppressed
+                FROM \(sends) s JOIN unnest($1::int8[], $2::uuid[]) AS h(id, token) ON s.id = h.id
+                JOIN \(contacts) c ON c.id = s.contact_id
+                WHERE s.state = 'leased' AND s.lease_token = h.token
+                FOR UPDATE OF s
+            ),
+            cancelled AS (
+                UPDATE \(sends) s SET state = 'cancelled', cancel_reason = 'suppressed', finished_at = \(now),
+                    lease_token = NULL, lease_expires_at = NULL
+                FROM held WHERE s.id = held.id AND held.suppressed
+                RETURNING s.id
+            )
+            UPDATE \(sends) s SET lease_expires_at = \(now) + make_interval(secs => $3::float8)
+            FROM held WHERE s.id = held.id AND NOT held.suppressed
+            RETURNING s.id
+            """
     }
 
     /// Sends $1 locked for a finish, with what deciding it needs, and the clock.

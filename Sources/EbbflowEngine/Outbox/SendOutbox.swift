@@ -121,7 +121,8 @@ public struct SendOutbox: Sendable {
 
     /// Extends by `leaseSeconds` from now the leases still held by these tokens (a consumer
     /// whose batch takes longer than its lease renews it); returns the ids still held. A send
-    /// missing from the answer was taken back: its consumer must not deliver it.
+    /// missing from the answer was taken back, or cancelled because its contact was suppressed
+    /// since the lease: its consumer must not deliver it.
     public func renew(_ held: [(id: Int64, token: UUID)], leaseSeconds: Int, on connection: isolated PGConnection)
         throws -> Set<Int64>
     {
