@@ -125,7 +125,9 @@ import Testing
                     #expect(at >= now.addingTimeInterval(step / 2) && at <= now.addingTimeInterval(step))
                     #expect(try await Self.state(connection, schema, s2.id) == "failed")
                     #expect(try await Self.lease(outbox, connection).sends.isEmpty, "not before its backoff")
-                    try await Self.advance(connection, schema, at.timeIntervalSince(now))
+                    // A second past the backoff: `at` went through a Double, and landing a microsecond short
+                    // of it (a frozen clock) would find the send not yet due.
+                    try await Self.advance(connection, schema, at.timeIntervalSince(now) + 1)
                     let again = try await Self.lease(outbox, connection)
                     #expect(again.sends.map(\.id) == [s2.id] && again.sends.first?.attempt == attempt + 1)
                     token = try #require(again.sends.first?.leaseToken)

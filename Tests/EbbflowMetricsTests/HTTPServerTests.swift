@@ -38,7 +38,12 @@ import Testing
 
     /// Local addresses (`HEXADDR:HEXPORT`) of the sockets in LISTEN state.
     static func listeningSockets() throws -> [String] {
-        let table = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)
+        // Read to the end through a file handle: the kernel reports the file's size as 0, and a
+        // whole-file read sized from it can stop after the first page, which with the thousands of
+        // sockets a full test run leaves in TIME_WAIT does not reach this server's.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/net/tcp") else { return [] }
+        defer { try? handle.close() }
+        let table = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
         return table.split(separator: "\n").dropFirst().compactMap { line -> String? in
             let fields = line.split(separator: " ")
             guard fields.count > 3, fields[3] == "0A" else { return nil } // 0A: LISTEN

@@ -15,11 +15,11 @@ import Testing
 
     @Test func swiftMetricsSeriesAppearInMetrics() async throws {
         let registry = SharedRegistry.registry
-        Counter(label: "ebbflow_jobs_total", dimensions: [("queue", "default"), ("state", "completed")])
+        Counter(label: "ebbflow_jobs_total", dimensions: [("queue", "exposition_test"), ("state", "completed")])
             .increment(by: 3)
-        Metrics.Timer(label: "ebbflow_job_duration_seconds", dimensions: [("queue", "default")])
+        Metrics.Timer(label: "ebbflow_job_duration_seconds", dimensions: [("queue", "exposition_test")])
             .recordMilliseconds(30)
-        Gauge(label: "ebbflow_workers_busy").record(2)
+        Gauge(label: "ebbflow_exposition_test_gauge").record(2)
 
         let response = try await RunningServer.with([MetricsRoutes(registry: registry)]) { port async throws in
             try RawHTTPClient.get("/metrics", port: port)
@@ -31,13 +31,13 @@ import Testing
         let lines = Set(response.body.split(separator: "\n").map(String.init))
         #expect(lines.contains("# HELP ebbflow_jobs_total Jobs that reached a final state."))
         #expect(lines.contains("# TYPE ebbflow_jobs_total counter"))
-        #expect(lines.contains(#"ebbflow_jobs_total{queue="default",state="completed"} 3"#))
+        #expect(lines.contains(#"ebbflow_jobs_total{queue="exposition_test",state="completed"} 3"#))
         #expect(lines.contains("# TYPE ebbflow_job_duration_seconds histogram"))
-        #expect(lines.contains(#"ebbflow_job_duration_seconds_bucket{queue="default",le="0.05"} 1"#))
-        #expect(lines.contains(#"ebbflow_job_duration_seconds_bucket{queue="default",le="60.0"} 1"#))
-        #expect(lines.contains(#"ebbflow_job_duration_seconds_count{queue="default"} 1"#))
-        #expect(lines.contains(#"ebbflow_job_duration_seconds_sum{queue="default"} 0.03"#))
-        #expect(lines.contains("# TYPE ebbflow_workers_busy gauge"))
-        #expect(lines.contains("ebbflow_workers_busy 2.0"))
+        #expect(lines.contains(#"ebbflow_job_duration_seconds_bucket{queue="exposition_test",le="0.05"} 1"#))
+        #expect(lines.contains(#"ebbflow_job_duration_seconds_bucket{queue="exposition_test",le="60.0"} 1"#))
+        #expect(lines.contains(#"ebbflow_job_duration_seconds_count{queue="exposition_test"} 1"#))
+        #expect(lines.contains(#"ebbflow_job_duration_seconds_sum{queue="exposition_test"} 0.03"#))
+        #expect(lines.contains("# TYPE ebbflow_exposition_test_gauge gauge"))
+        #expect(lines.contains("ebbflow_exposition_test_gauge 2.0"))
     }
 }
