@@ -120,6 +120,8 @@ struct RateLimitBenchmark: AsyncParsableCommand {
                 limited = true
             }
             let queues = limited ? ["default", "mail"] : ["default"]
+            // As a worker claims: metered only when a queue it names is limited.
+            let metered = limited
             let before = Self.claimBeforeLimits(schema)
             let (claims, batch) = (self.claims, self.batch)
             let started = ContinuousClock.now
@@ -136,7 +138,8 @@ struct RateLimitBenchmark: AsyncParsableCommand {
                     case .with:
                         claimed +=
                             try store.claim(
-                                queues: queues, limit: batch, worker: "bench", leaseSeconds: 30, on: connection
+                                queues: queues, limit: batch, worker: "bench", leaseSeconds: 30,
+                                metered: metered, on: connection
                             )
                             .rows.count
                     }

@@ -21,6 +21,7 @@ actor ClaimLoop: Service {
     private let running: RunningJobs
     private let readiness: WorkerReadiness
     private let wake: WakeSignal
+    private let limits: QueueLimitWatch
     private let gate: ClaimGate?
     private let logger: Logger
 
@@ -30,11 +31,16 @@ actor ClaimLoop: Service {
     private(set) var finishedCount = 0
     /// Rate-limited queues left without a token by the last claims, skipped until their next one.
     private var throttle = QueueThrottle()
+    /// The rate-limited queues among the worker's own, as last read, and when (`QueueLimitWatch`):
+    /// a claim that names none of them is unmetered. Read again when a NOTIFY says a limit
+    /// changed, and at least once per poll interval.
+    private var limited: Set<String> = []
+    private var limitedReadAt: ContinuousClock.Instant?
 
     init(
         configuration: WorkerConfiguration, store: JobStore, registry: JobRegistry, pool: PGPool,
         completer: BatchCompleter, execution: JobExecution, running: RunningJobs, readiness: WorkerReadiness,
-        wake: WakeSignal, gate: ClaimGate?, logger: Logger
+        wake: WakeSignal, limits: QueueLimitWatch, gate: ClaimGate?, logger: Logger
     ) {
         self.configuration = configuration
         self.store = store
@@ -45,6 +51,7 @@ actor ClaimLoop: Service {
         self.running = running
         self.readiness = readiness
         self.wake = wake
+        self.limits = limits
         self.gate = gate
         self.logger = logger
     }
@@ -148,18 +155,28 @@ actor ClaimLoop: Service {
         let claimStarted = ContinuousClock.now
         endedDuringClaim = []
         defer { endedDuringClaim = nil }
-        let claims = try await pool.withConnection { connection in
+        // Read the limits first when a NOTIFY said one changed or the last read is a poll interval
+        // old; the stale mark is taken before the read, so a change committed after it marks again.
+        let reread =
+            limits.takeStale() || limitedReadAt.map { claimStarted - $0 >= configuration.pollInterval } ?? true
+        let known = limited
+        // A claim that fails after taking the stale mark leaves it for the next one.
+        var read = false
+        defer { if reread && !read { limits.invalidate() } }
+        let (claims, readLimited) = try await pool.withConnection { connection in
             try await connection.run { connection in
+                let limited = try reread ? store.limitedQueues(among: configuration.queues, on: connection) : known
+                let metered = queues.contains { limited.contains($0) }
                 var claims = [
                     try store.claim(
                         queues: queues, limit: limit, worker: configuration.id,
-                        leaseSeconds: configuration.leaseSeconds, on: connection)
+                        leaseSeconds: configuration.leaseSeconds, metered: metered, on: connection)
                 ]
                 // A chunk takes one slot, so a full claim that holds chunk kinds is topped up to
                 // whole chunks of those kinds: 10 slots can then apply 10 chunks of 500, not 10 jobs.
                 // The top-up is a claim like any other: a limited queue's bucket pays for it too.
                 let (now, rows) = (claims[0].now, claims[0].rows)
-                guard rows.count == limit else { return claims }
+                guard rows.count == limit else { return (claims, limited) }
                 for (kind, count) in Dictionary(grouping: rows, by: \.kind).mapValues(\.count).sorted(by: {
                     $0.key < $1.key
                 }) {
@@ -167,18 +184,22 @@ actor ClaimLoop: Service {
                     claims.append(
                         try store.claim(
                             queues: queues, kinds: [kind], limit: size - count, worker: configuration.id,
-                            leaseSeconds: configuration.leaseSeconds, now: now, on: connection))
+                            leaseSeconds: configuration.leaseSeconds, now: now, metered: metered, on: connection))
                 }
-                return claims
+                return (claims, limited)
             }
+        }
+        read = true
+        if reread {
+            limited = readLimited
+            limitedReadAt = claimStarted
         }
         let claimEnded = ContinuousClock.now
         for claim in claims {
             throttle.record(claim, queues: queues, cap: configuration.pollInterval, at: claimEnded)
         }
-        let now = claims[0].now
         let rows = claims.flatMap(\.rows)
-        guard !rows.isEmpty else { return 0 }
+        guard let now = claims[0].now, !rows.isEmpty else { return 0 }
         QueueMetrics.claimed(rows, took: ContinuousClock.now - claimStarted)
         let ended = endedDuringClaim ?? []
         let ambiguous = start(rows, now: now, endedDuringClaim: ended)

@@ -5,11 +5,16 @@ import PostgresClient
 
 extension JobStore {
     /// Limits `queue` to `rate` jobs started, across every worker; replaces a limit it had.
-    /// Running workers apply it at their next claim. Returns whether the queue had no limit before.
+    /// Running workers apply it at their next claim after the NOTIFY this sends reaches them
+    /// (`QueueLimitWatch`; within one poll interval without it). Returns whether the queue had
+    /// no limit before.
     @discardableResult
     public func setLimit(_ queue: String, rate: QueueRate, on connection: isolated PGConnection) throws -> Bool {
         try QueueName.check(queue)
-        let row = try connection.query(sql.setLimit, [queue, rate.jobs, rate.period.rawValue]).first!
+        let row = try connection.query(
+            sql.setLimit, [queue, rate.jobs, rate.period.rawValue, sql.channel, QueueLimitWatch.payload(queue)]
+        )
+        .first!
         return try row.decode("created")
     }
 
@@ -17,7 +22,12 @@ extension JobStore {
     @discardableResult
     public func clearLimit(_ queue: String, on connection: isolated PGConnection) throws -> Bool {
         try QueueName.check(queue)
-        return try !connection.query(sql.clearLimit, [queue, sql.channel]).rows.isEmpty
+        return try !connection.query(sql.clearLimit, [queue, sql.channel, QueueLimitWatch.payload(queue)]).rows.isEmpty
+    }
+
+    /// The queues among `queues` that have a limit: a worker meters only claims that name one.
+    public func limitedQueues(among queues: [String], on connection: isolated PGConnection) throws -> Set<String> {
+        try Set(connection.query(sql.limitedQueues, [queues]).rows.map { try $0.decode("queue", as: String.self) })
     }
 
     /// Every queue with unfinished jobs, a limit or a live worker, by name.

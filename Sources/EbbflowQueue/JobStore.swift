@@ -112,12 +112,23 @@ public struct JobStore: Sendable {
         "synchronous_commit": "off", "plan_cache_mode": "force_generic_plan",
     ]
 
+    /// `metered: false` claims by `QueueSQL.claimUnmetered`, which ignores rate limits: only for
+    /// queues the caller knows to have none (`limitedQueues`), so they pay nothing for the limits.
     public func claim(
         queues: [String], kinds: [String]? = nil, limit: Int, worker: String, leaseSeconds: Double, now: Date? = nil,
-        on connection: isolated PGConnection
+        metered: Bool = true, on connection: isolated PGConnection
     ) throws -> ClaimResult {
-        let statement = kinds == nil ? sql.claim : sql.claimKinds
         let bindings: PGBindings = [queues, now, limit, worker, leaseSeconds] + (kinds.map { [$0] } ?? [])
+        guard metered else {
+            let statement = kinds == nil ? sql.claimUnmetered : sql.claimKindsUnmetered
+            let result = try connection.queryInOwnTransaction(statement, bindings, settings: Self.claimSettings)
+            let rows = try result.rows.map { try JobRow($0) }.sorted {
+                ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id)
+            }
+            return ClaimResult(
+                now: try result.rows.first?.decode("claimed_at", as: Date.self) ?? now, rows: rows, throttled: [:])
+        }
+        let statement = kinds == nil ? sql.claim : sql.claimKinds
         let result = try connection.queryInOwnTransaction(statement, bindings, settings: Self.claimSettings)
         // One row of NULL job columns when nothing was claimed (it carries the throttled queues).
         let claimed = try result.rows.filter { try $0.decode("id", as: Int64?.self) != nil }
@@ -269,8 +280,9 @@ public struct JobStore: Sendable {
 
 /// What a claim took, and which rate-limited queues it left without a whole token.
 public struct ClaimResult: Sendable {
-    /// The business time of the claim: the one given, else the database clock it read.
-    public var now: Date
+    /// The business time of the claim: the one given, else the database clock it read; nil
+    /// only when an unmetered claim (`metered: false`) given no time took nothing.
+    public var now: Date?
     public var rows: [JobRow]
     /// Limited queues whose bucket holds less than one token after this claim, with the
     /// seconds (by the database clock) until it holds one again: claiming them sooner gets nothing.

@@ -10,10 +10,12 @@ struct NotificationListener: Service {
     let channel: String
     let queues: Set<String>
     let wake: WakeSignal
+    /// Marked stale by a limit change of one of `queues` (`QueueLimitWatch.payload`).
+    let limits: QueueLimitWatch
     let logger: Logger
 
     func run() async {
-        await cancelWhenGracefulShutdown { [database, channel, queues, wake, logger] in
+        await cancelWhenGracefulShutdown { [database, channel, queues, wake, limits, logger] in
             var connection: PGConnection?
             while !Task.isCancelled {
                 do {
@@ -21,10 +23,15 @@ struct NotificationListener: Service {
                         let opened = try await PGConnection.connect(database, logger: logger)
                         try await opened.listen(channel)
                         connection = opened
+                        limits.invalidate() // any limit changed while we were not listening
                         wake.wake() // anything enqueued while we were not listening
                     }
                     let notes = try await connection!.waitForNotifications(timeout: .seconds(5))
-                    if notes.contains(where: { queues.contains($0.payload) }) { wake.wake() }
+                    let changed = notes.contains { note in
+                        QueueLimitWatch.queue(fromPayload: note.payload).map { queues.contains($0) } ?? false
+                    }
+                    if changed { limits.invalidate() }
+                    if changed || notes.contains(where: { queues.contains($0.payload) }) { wake.wake() }
                 } catch {
                     if Task.isCancelled { break }
                     logger.warning(

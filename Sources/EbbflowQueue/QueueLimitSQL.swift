@@ -4,23 +4,35 @@ import EbbflowCore
 extension QueueSQL {
     /// Sets queue $1's limit to $2 jobs per $3 seconds. A new bucket starts with one token; an
     /// existing one keeps its tokens and time, and the claim caps them at the new burst.
+    /// Running workers of the queue are told on channel $4 (payload $5,
+    /// `QueueLimitWatch.payload`): they meter their claims of it from their next one.
     /// Returns whether the row is new.
     var setLimit: String {
         """
-        INSERT INTO \(limits) (queue, jobs, period_seconds, tokens, updated_at, created_at)
-        SELECT $1, $2, $3, 1, c.now, c.now FROM (SELECT \(schema.qualified("clock_now"))() AS now) c
-        ON CONFLICT (queue) DO UPDATE SET jobs = excluded.jobs, period_seconds = excluded.period_seconds
-        RETURNING (xmax = 0) AS created
+        WITH upserted AS (
+            INSERT INTO \(limits) (queue, jobs, period_seconds, tokens, updated_at, created_at)
+            SELECT $1, $2, $3, 1, c.now, c.now FROM (SELECT \(schema.qualified("clock_now"))() AS now) c
+            ON CONFLICT (queue) DO UPDATE SET jobs = excluded.jobs, period_seconds = excluded.period_seconds
+            RETURNING (xmax = 0) AS created
+        )
+        SELECT created, pg_notify($4, $5) IS NOT NULL AS notified FROM upserted
         """
     }
 
-    /// Removes queue $1's limit; its workers are woken ($2 channel), since they may be waiting
-    /// out a token that no longer matters.
+    /// Removes queue $1's limit; its workers are woken ($2 channel, payload $3,
+    /// `QueueLimitWatch.payload`), since they may be waiting out a token that no longer
+    /// matters, and claim it unmetered from then on.
     var clearLimit: String {
         """
         WITH gone AS (DELETE FROM \(limits) WHERE queue = $1 RETURNING queue)
-        SELECT queue, pg_notify($2, queue) IS NOT NULL AS notified FROM gone
+        SELECT queue, pg_notify($2, $3) IS NOT NULL AS notified FROM gone
         """
+    }
+
+    /// The queues among $1 that have a limit: the claims that must be metered
+    /// (`QueueLimitWatch`). One probe of the primary key per queue.
+    var limitedQueues: String {
+        "SELECT queue FROM \(limits) WHERE queue = ANY($1::text[])"
     }
 
     /// Every queue that has unfinished jobs, a limit or a live worker: its unfinished jobs by

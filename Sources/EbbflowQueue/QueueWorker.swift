@@ -28,6 +28,7 @@ public final class QueueWorker: Sendable {
     private let logger: Logger
     private let pool: PGPool
     private let wake = WakeSignal()
+    private let limits = QueueLimitWatch()
     private let running = RunningJobs()
     private let readiness: WorkerReadiness
     private let claimLoop: ClaimLoop
@@ -61,7 +62,7 @@ public final class QueueWorker: Sendable {
         claimLoop = ClaimLoop(
             configuration: configuration, store: store, registry: registry, pool: pool,
             completer: completer, execution: execution, running: running, readiness: readiness,
-            wake: wake, gate: claimGate, logger: logger)
+            wake: wake, limits: limits, gate: claimGate, logger: logger)
     }
 
     /// Asks the worker to stop claiming; `run()` then finishes or hands back running jobs.
@@ -126,7 +127,7 @@ public final class QueueWorker: Sendable {
             services.append(
                 NotificationListener(
                     database: database, channel: store.channel, queues: Set(configuration.queues),
-                    wake: wake, logger: logger))
+                    wake: wake, limits: limits, logger: logger))
         }
         if !configuration.drain {
             services.append(

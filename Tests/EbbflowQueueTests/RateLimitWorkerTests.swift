@@ -57,3 +57,53 @@ import Testing
         }
     }
 }
+
+/// A limit set while a worker claims the queue unmetered applies within the documented delay:
+/// at once through the NOTIFY the limit sends, within one poll interval without a listener.
+@Suite struct RateLimitNewLimitTests {
+    @Test(arguments: [true, false]) func aLimitSetWhileAWorkerRunsAppliesWithinItsDelay(listen: Bool) async throws {
+        try await MigratedSchema.with { connection, schema in
+            let store = JobStore(schema: schema)
+            _ = try await connection.withTransaction {
+                try store.copyIn(Array(repeating: NewJob(kind: "noop", queue: "mail"), count: 30_000), on: $0)
+            }
+            let poll = Duration.seconds(1)
+            let worker = QueueWorker(
+                database: try TestDatabase.configuration, schema: schema, registry: .builtins(),
+                configuration: WorkerConfiguration(
+                    queues: ["mail"], concurrency: 10, pollInterval: poll, listen: listen, jobTimeout: .seconds(30)),
+                logger: InProcess.logger)
+            let running = Task { try await worker.run() }
+            let finished = "SELECT 1 FROM \(schema.qualified("finished_jobs")) WHERE queue = 'mail'"
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try await MigratedSchema.count(connection, finished) < 200 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try await MigratedSchema.count(connection, finished) >= 200, "unmetered at first")
+
+            _ = try await connection.run { try store.setLimit("mail", rate: try QueueRate(parsing: "5/s"), on: $0) }
+            // The documented delay: the NOTIFY's (well under a second), else one poll interval.
+            let delay = listen ? 1.0 : poll / .seconds(1) + 1
+            let from: Date = try await connection.query(
+                "SELECT \(schema.qualified("clock_now"))() + make_interval(secs => $1) AS t", [delay]
+            ).first!.decode("t")
+            try await Task.sleep(for: .seconds(delay + 4))
+            await worker.stop()
+            try await running.value
+            let windows: [Int] = try await connection.query(
+                """
+                SELECT count(*)::int8 AS n FROM (
+                    SELECT attempted_at FROM \(schema.qualified("finished_jobs")) WHERE queue = 'mail'
+                    UNION ALL SELECT attempted_at FROM \(schema.qualified("jobs")) WHERE queue = 'mail'
+                ) s
+                WHERE attempted_at >= date_trunc('second', $1::timestamptz) + interval '1 second'
+                  AND attempted_at < date_trunc('second', $1::timestamptz) + interval '4 seconds'
+                GROUP BY date_trunc('second', attempted_at)
+                """, [from]
+            ).rows.map { try $0.decode("n") }
+            #expect(
+                !windows.isEmpty && windows.allSatisfy { $0 <= 6 },
+                "jobs started per second after the delay: \(windows)")
+        }
+    }
+}
