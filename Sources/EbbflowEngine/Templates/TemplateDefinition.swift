@@ -150,41 +150,11 @@ extension TemplateDefinition {
     /// Every template of a YAML or JSON document: either one template, or `templates: [...]`.
     /// All are validated; the first bad field refuses the whole document.
     public static func parse(_ data: Data) throws(TemplateError) -> [TemplateDefinition] {
-        let written: DocumentValue
+        let templates: [TemplateDefinition]
         do {
-            written = try DocumentValue.parse(json: try DocumentText.json(from: data))
+            templates = try DocumentItems.decode(data, as: TemplateDefinition.self, kind: "template", key: "templates")
         } catch {
-            throw TemplateError(
-                template: "(document)", field: "(document)", reason: "not a JSON or YAML template document: \(error)")
-        }
-        var items: [(index: Int?, value: DocumentValue)] = [(nil, written)]
-        if case .object(let top) = written, let list = top["templates"] {
-            if let other = top.keys.sorted().first(where: { $0 != "templates" }) {
-                throw TemplateError(
-                    template: "(document)", field: other,
-                    reason:
-                        "unknown key \"\(other)\" beside templates (a document is one template, or templates: [...])")
-            }
-            guard case .list(let values) = list else {
-                throw TemplateError(template: "(document)", field: "templates", reason: "expected a list of templates")
-            }
-            items = values.enumerated().map { ($0.offset, $0.element) }
-        }
-        var templates: [TemplateDefinition] = []
-        for (index, value) in items {
-            do {
-                templates.append(try DocumentDecoder.decode(TemplateDefinition.self, from: value))
-            } catch {
-                let name: String =
-                    if case .string(let name)? = value["name"] { String(name.prefix(120)) } else {
-                        index.map { "templates[\($0)]" } ?? "(document)"
-                    }
-                throw TemplateError(
-                    template: name, field: error.path.isEmpty ? "(document)" : error.path, reason: error.reason)
-            }
-        }
-        guard !templates.isEmpty else {
-            throw TemplateError(template: "(document)", field: "templates", reason: "no template defined")
+            throw TemplateError(template: error.item, field: error.field, reason: error.reason)
         }
         var names = Set<String>()
         for template in templates {
