@@ -90,6 +90,20 @@ public enum InputBounds {
         return value
     }
 
+    /// Text refused when its UTF-8 is more than `maximum` bytes: `999 bytes: at most 998`, the
+    /// bound said again in `unit` (`512 KiB`) for a large one. Why bytes: what is stored, sent
+    /// and rendered is UTF-8, and a limit in characters would let a few emoji run far past it.
+    public static func bytes(_ text: String, field: String, maximum: Int, unit: String? = nil) throws(BoundError)
+        -> String
+    {
+        let count = text.utf8.count
+        guard count <= maximum else {
+            throw BoundError(
+                field: field, value: "\(count) bytes", bound: "at most \(maximum)" + (unit.map { " (\($0))" } ?? ""))
+        }
+        return text
+    }
+
     /// A bound as the user writes one: `3650d (ten years)`, `1s` (not `1.0s`: a whole number of
     /// seconds under a minute needs no decimal), `10m`.
     static func describe(_ seconds: Double) -> String {

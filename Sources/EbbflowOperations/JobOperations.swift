@@ -21,28 +21,17 @@ public struct JobOperations: Sendable {
 
     /// A job id written as text (a path segment): a positive whole number, else `invalid` naming `id`.
     public static func id(_ text: String) throws(OperationError) -> Int64 {
-        guard let id = Int64(text), id > 0 else {
-            throw .invalid("job id \"\(text.prefix(64))\" is not a positive whole number", field: "id")
-        }
-        return id
+        try OperationInput.id(text, of: "job")
     }
 
     /// Checks a state filter: nil or one of `states`, naming `state`.
     public static func state(_ state: String?) throws(OperationError) -> String? {
-        guard let state else { return nil }
-        guard states.contains(state) else {
-            throw .invalid("--state must be one of \(states.joined(separator: ", ")); got \(state)", field: "state")
-        }
-        return state
+        try OperationInput.state(state, in: states)
     }
 
     /// Checks a page size: `defaultLimit` when nil, else 1...`maximum`, naming `limit`.
     public static func limit(_ limit: Int?, maximum: Int = maximumLimit) throws(OperationError) -> Int {
-        guard let limit else { return defaultLimit }
-        guard limit > 0 && limit <= maximum else {
-            throw .invalid("--limit must be 1...\(maximum), got \(limit)", field: "limit")
-        }
-        return limit
+        try OperationInput.limit(limit, defaultLimit: defaultLimit, maximum: maximum)
     }
 
     /// One page of jobs, newest first (by id), filtered by state, queue and kind. Items are the

@@ -1,4 +1,4 @@
-// Text the HTTP API receives (query numbers, a promote body) read into the operations' parameters, refused in one shape.
+// Text the front doors receive (ids, state filters, page sizes, query numbers, a promote body) read into the operations' parameters, refused in one shape.
 import Foundation
 
 /// The API reads its parameters as text; these turn that text into what the operations take,
@@ -12,6 +12,34 @@ public enum OperationInput {
             throw .invalid("\(field) \"\(text.prefix(64))\" is not a whole number", field: field)
         }
         return value
+    }
+
+    /// An id written as text (a path segment) of a `noun` ("job", "send"): a positive whole
+    /// number, else `invalid` naming `id`.
+    public static func id(_ text: String, of noun: String) throws(OperationError) -> Int64 {
+        guard let id = Int64(text), id > 0 else {
+            throw .invalid("\(noun) id \"\(text.prefix(64))\" is not a positive whole number", field: "id")
+        }
+        return id
+    }
+
+    /// A state filter: nil, or one of `states`, else `invalid` naming `state`.
+    public static func state(_ state: String?, in states: [String]) throws(OperationError) -> String? {
+        guard let state else { return nil }
+        guard states.contains(state) else {
+            throw .invalid(
+                "--state must be one of \(states.joined(separator: ", ")); got \(state.prefix(64))", field: "state")
+        }
+        return state
+    }
+
+    /// A page size: `defaultLimit` when nil, else 1...`maximum`, or `invalid` naming `limit`.
+    public static func limit(_ limit: Int?, defaultLimit: Int, maximum: Int) throws(OperationError) -> Int {
+        guard let limit else { return defaultLimit }
+        guard limit > 0 && limit <= maximum else {
+            throw .invalid("--limit must be 1...\(maximum), got \(limit)", field: "limit")
+        }
+        return limit
     }
 
     /// The variant of a promote body, `{"variant": "…"}`: a JSON object with that one key, a

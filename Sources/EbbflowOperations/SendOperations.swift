@@ -23,30 +23,17 @@ public struct SendOperations: Sendable {
 
     /// A send id written as text (a path segment): a positive whole number, else `invalid` naming `id`.
     public static func id(_ text: String) throws(OperationError) -> Int64 {
-        guard let id = Int64(text), id > 0 else {
-            throw .invalid("send id \"\(text.prefix(64))\" is not a positive whole number", field: "id")
-        }
-        return id
+        try OperationInput.id(text, of: "send")
     }
 
     /// Checks a state filter: nil or one of the states, naming `state`.
     public static func state(_ state: String?) throws(OperationError) -> String? {
-        guard let state else { return nil }
-        guard OutboxEntry.states.contains(state) else {
-            throw .invalid(
-                "--state must be one of \(OutboxEntry.states.joined(separator: ", ")); got \(state.prefix(64))",
-                field: "state")
-        }
-        return state
+        try OperationInput.state(state, in: OutboxEntry.states)
     }
 
     /// Checks a page size: `defaultLimit` when nil, else 1...`maximum`, naming `limit`.
     public static func limit(_ limit: Int?, maximum: Int = maximumLimit) throws(OperationError) -> Int {
-        guard let limit else { return defaultLimit }
-        guard limit > 0 && limit <= maximum else {
-            throw .invalid("--limit must be 1...\(maximum), got \(limit)", field: "limit")
-        }
-        return limit
+        try OperationInput.limit(limit, defaultLimit: defaultLimit, maximum: maximum)
     }
 
     /// Checks `after`: nil is 0 (from the start), else 0 or a positive id, naming `after`.

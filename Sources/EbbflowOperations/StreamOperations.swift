@@ -21,15 +21,6 @@ public struct StreamVersionMembers: Sendable, Equatable {
     public var members: Int
 }
 
-/// What applying a document did to each stream in it, in document order.
-public struct StreamApplyResult: Sendable {
-    public var outcomes: [(name: String, outcome: StreamApplyOutcome)]
-    /// The lines the CLI prints, one per stream.
-    public var lines: [String]
-    /// `{"streams": [{"name", "outcome": "created"|"updated"|"unchanged", "version"?}]}`.
-    public var document: JSONDocument
-}
-
 /// `streams list|show|apply` and `GET /v1/streams`, `GET /v1/streams/{name}`, `PUT /v1/streams`.
 public struct StreamOperations: Sendable {
     public let schema: SchemaName
@@ -104,21 +95,6 @@ public struct StreamOperations: Sendable {
             throw OperationError.invalid(
                 "\(error); the stored streams are unchanged", field: error.field.isEmpty ? nil : error.field)
         }
-        var lines: [String] = []
-        var items: [JSONDocument] = []
-        for (name, outcome) in outcomes {
-            switch outcome {
-            case .created:
-                lines.append("stream \(name) created")
-                items.append(["name": .string(name), "outcome": "created"])
-            case .updated(let version):
-                lines.append("stream \(name) updated (version \(version))")
-                items.append(["name": .string(name), "outcome": "updated", "version": .whole(version)])
-            case .unchanged:
-                lines.append("stream \(name) unchanged")
-                items.append(["name": .string(name), "outcome": "unchanged"])
-            }
-        }
-        return StreamApplyResult(outcomes: outcomes, lines: lines, document: ["streams": .array(items)])
+        return DocumentApplyResult(kind: "stream", outcomes: outcomes, createdVersion: false)
     }
 }

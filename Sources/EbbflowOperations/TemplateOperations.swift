@@ -4,15 +4,6 @@ import EbbflowEngine
 import Foundation
 import PostgresClient
 
-/// What applying a document did to each template in it, in document order.
-public struct TemplateApplyResult: Sendable {
-    public var outcomes: [(name: String, outcome: TemplateApplyOutcome)]
-    /// The lines the CLI prints, one per template.
-    public var lines: [String]
-    /// `{"templates": [{"name", "outcome": "created"|"updated"|"unchanged", "version"?}]}`.
-    public var document: JSONDocument
-}
-
 /// `templates list|show|preview|apply` and `GET /v1/templates`, `GET /v1/templates/{name}`,
 /// `GET /v1/templates/{name}/preview`, `POST /v1/templates`.
 public struct TemplateOperations: Sendable {
@@ -120,21 +111,6 @@ public struct TemplateOperations: Sendable {
             throw OperationError.invalid(
                 "\(error); the stored templates are unchanged", field: error.field.isEmpty ? nil : error.field)
         }
-        var lines: [String] = []
-        var items: [JSONDocument] = []
-        for (name, outcome) in outcomes {
-            switch outcome {
-            case .created:
-                lines.append("template \(name) created (version 1)")
-                items.append(["name": .string(name), "outcome": "created", "version": 1])
-            case .updated(let version):
-                lines.append("template \(name) updated (version \(version))")
-                items.append(["name": .string(name), "outcome": "updated", "version": .whole(version)])
-            case .unchanged:
-                lines.append("template \(name) unchanged")
-                items.append(["name": .string(name), "outcome": "unchanged"])
-            }
-        }
-        return TemplateApplyResult(outcomes: outcomes, lines: lines, document: ["templates": .array(items)])
+        return DocumentApplyResult(kind: "template", outcomes: outcomes, createdVersion: true)
     }
 }

@@ -11,15 +11,7 @@ import Testing
             let admin = try await server.createKey("sender", scope: "admin")
             #expect(try await server.ebbflow(["clock", "set", "2027-01-01T12:00:00Z"]).exitCode == 0)
             let connection = try await TestDatabase.connect()
-            let q = server.schema
-            try await connection.simpleQuery(
-                """
-                INSERT INTO \(q).contacts (external_id, email, segment, status_changed_at, created_at)
-                SELECT 'c-' || g, 'c' || g || '@example.com', 'retail', now(), now() FROM generate_series(1, 3) g;
-                INSERT INTO \(q).sends (contact_id, flow, step, template, channel, at)
-                SELECT id, 'welcome', 1, 'welcome_1', 'email', \(q).clock_now() - interval '1 minute'
-                FROM \(q).contacts ORDER BY id;
-                """)
+            try await OutboxSeed.pendingSends(3, schema: server.schema, on: connection)
             await connection.run { $0.close() }
 
             // Listing reads (read scope) and is the CLI's document.

@@ -13,24 +13,25 @@ import Testing
 
     static func sends(_ document: [String: Any]) -> [[String: Any]] { document["sends"] as? [[String: Any]] ?? [] }
 
+    /// A simulation schema migrated by the binary, its clock at 2027-01-01 12:00, with `sends`
+    /// pending sends (`OutboxSeed`); its name, the arguments that name it, and a connection.
+    static func seeded(_ prefix: String, sends: Int, dueSecondsAgo: Int = 60) async throws -> (
+        schema: String, base: [String], connection: PGConnection
+    ) {
+        let cli = try CLISchema(prefix)
+        #expect(try await cli.run(["migrate", "--simulation"]).exitCode == 0)
+        #expect(try await cli.run(["clock", "set", "2027-01-01T12:00:00Z"]).exitCode == 0)
+        let connection = try await TestDatabase.connect()
+        try await OutboxSeed.pendingSends(sends, schema: cli.schema, dueSecondsAgo: dueSecondsAgo, on: connection)
+        return (cli.schema, cli.base, connection)
+    }
+
     /// The outbox as an external sender consumes it: `list` only reads; `lease` needs `--json`
     /// and skips what another consumer holds; a consumer that leased and died loses nothing,
     /// since its lease lapses (the simulation clock moves past it) and the next lease takes the
     /// sends again; `ack` and `fail` finish by id with exit codes a script can branch on.
     @Test func anExternalSenderLeasesAcksAndFails() async throws {
-        let schema = TestDatabase.uniqueSchemaName("snd")
-        let base = ["--schema", schema, "--database-url", try TestDatabase.url]
-        #expect(try await EbbflowBinary.run(["migrate", "--simulation"] + base).exitCode == 0)
-        #expect(try await EbbflowBinary.run(["clock", "set", "2027-01-01T12:00:00Z"] + base).exitCode == 0)
-        let connection = try await TestDatabase.connect()
-        try await connection.simpleQuery(
-            """
-            INSERT INTO \(schema).contacts (external_id, email, segment, status_changed_at, created_at)
-            SELECT 'c-' || g, 'c' || g || '@example.com', 'retail', now(), now() FROM generate_series(1, 5) g;
-            INSERT INTO \(schema).sends (contact_id, flow, step, template, channel, at)
-            SELECT id, 'welcome', 1, 'welcome_1', 'email', \(schema).clock_now() - interval '1 minute'
-            FROM \(schema).contacts ORDER BY id;
-            """)
+        let (schema, base, connection) = try await Self.seeded("snd", sends: 5)
         func leased() async throws -> Int {
             try await MigratedSchema.count(connection, "SELECT 1 FROM \(schema).sends WHERE state = 'leased'")
         }
@@ -135,18 +136,7 @@ import Testing
     /// A sender that leases, then is killed (SIGKILL) before it acks: its sends come back when
     /// the lease lapses, with the lost attempt counted, and the next sender gets every one.
     @Test func aSenderKilledBetweenLeaseAndAckLosesNothing() async throws {
-        let schema = TestDatabase.uniqueSchemaName("kil")
-        let base = ["--schema", schema, "--database-url", try TestDatabase.url]
-        #expect(try await EbbflowBinary.run(["migrate", "--simulation"] + base).exitCode == 0)
-        #expect(try await EbbflowBinary.run(["clock", "set", "2027-01-01T12:00:00Z"] + base).exitCode == 0)
-        let connection = try await TestDatabase.connect()
-        try await connection.simpleQuery(
-            """
-            INSERT INTO \(schema).contacts (external_id, email, segment, status_changed_at, created_at)
-            SELECT 'c-' || g, 'c' || g || '@example.com', 'retail', now(), now() FROM generate_series(1, 4) g;
-            INSERT INTO \(schema).sends (contact_id, flow, step, template, channel, at)
-            SELECT id, 'welcome', 1, 'welcome_1', 'email', \(schema).clock_now() FROM \(schema).contacts ORDER BY id;
-            """)
+        let (schema, base, connection) = try await Self.seeded("kil", sends: 4, dueSecondsAgo: 0)
         let leasedFile = NSTemporaryDirectory() + "ebbflow-\(schema)-leased.json"
         defer { try? FileManager.default.removeItem(atPath: leasedFile) }
         // The sender: lease, then "deliver" (sleep) before it would ack each send.

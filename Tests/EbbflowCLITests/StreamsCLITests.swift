@@ -23,28 +23,20 @@ import Testing
     /// and show in both forms, members per version included; the experiment listed, shown and
     /// promoted by hand; unknown names refused in one line with exit 1.
     @Test func streamsAndExperimentsFromTheCommandLine() async throws {
-        let schema = TestDatabase.uniqueSchemaName("strcli")
-        let base = ["--schema", schema, "--database-url", try TestDatabase.url]
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(schema, isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        func file(_ name: String, _ text: String) throws -> String {
-            let url = directory.appendingPathComponent(name)
-            try Data(text.utf8).write(to: url)
-            return url.path
-        }
-        func run(_ arguments: [String]) async throws -> CommandResult { try await EbbflowBinary.run(arguments + base) }
-        #expect(try await run(["migrate"]).exitCode == 0)
+        let cli = try CLISchema("strcli")
+        defer { cli.removeFiles() }
+        let (schema, directory) = (cli.schema, cli.directory)
+        #expect(try await cli.run(["migrate"]).exitCode == 0)
 
-        let first = try await run(["streams", "apply", try file("streams.yaml", Self.streams)])
+        let first = try await cli.run(["streams", "apply", try cli.file("streams.yaml", Self.streams)])
         #expect(
             first.exitCode == 0 && first.stdout == "stream welcome created\nstream post_return created\n",
             "\(first.output)")
-        let again = try await run(["streams", "apply", try file("streams.yaml", Self.streams)])
+        let again = try await cli.run(["streams", "apply", try cli.file("streams.yaml", Self.streams)])
         #expect(
             again.stdout.contains("stream welcome unchanged") && again.stdout.contains("stream post_return unchanged"))
         let edited = Self.streams.replacingOccurrences(of: "wait: 3d", with: "wait: 2d")
-        let update = try await run(["streams", "apply", try file("edited.yaml", edited)])
+        let update = try await cli.run(["streams", "apply", try cli.file("edited.yaml", edited)])
         #expect(
             update.stdout.contains("stream welcome updated (version 2)")
                 && update.stdout.contains("stream post_return unchanged"))
@@ -52,13 +44,13 @@ import Testing
         // A bad field in the second stream: refused, named, and the first stream not written either.
         let bad = edited.replacingOccurrences(of: "wait: 2d", with: "wait: 5d").replacingOccurrences(
             of: "product_return}", with: "teleport}")
-        let refused = try await run(["streams", "apply", try file("bad.yaml", bad)])
+        let refused = try await cli.run(["streams", "apply", try cli.file("bad.yaml", bad)])
         #expect(refused.exitCode == 1, "\(refused.output)")
         #expect(
             refused.stderr.contains("stream post_return: entry.event: unknown event kind \"teleport\"")
                 && refused.stderr.contains("unchanged"),
             "\(refused.stderr)")
-        let shown = try await run(["streams", "show", "welcome"])
+        let shown = try await cli.run(["streams", "show", "welcome"])
         #expect(
             shown.exitCode == 0 && shown.stdout.contains("version 2") && shown.stdout.contains("wait 2d"),
             "\(shown.output)")
@@ -74,22 +66,22 @@ import Testing
             INSERT INTO \(schema).stream_memberships (contact_id, stream, mode, entered_at, version)
             SELECT id, 'welcome', 'open', now(), 2 FROM \(schema).contacts;
             """)
-        let json = try await run(["streams", "show", "welcome", "--json"])
+        let json = try await cli.run(["streams", "show", "welcome", "--json"])
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.output)")
         #expect(object["version"] as? Int == 2)
         #expect((object["members"] as? [[String: Any]])?.first?["members"] as? Int == 1)
-        #expect(try await run(["streams", "show", "welcome"]).stdout.contains("members: 1 (version 2: 1)"))
-        let list = try await run(["streams", "list"])
+        #expect(try await cli.run(["streams", "show", "welcome"]).stdout.contains("members: 1 (version 2: 1)"))
+        let list = try await cli.run(["streams", "list"])
         #expect(
             list.exitCode == 0 && list.stdout.contains("welcome") && list.stdout.contains("post_return")
                 && list.stdout.contains("locked"))
 
-        let experiments = try await run(["experiments", "list"])
+        let experiments = try await cli.run(["experiments", "list"])
         #expect(experiments.exitCode == 0 && experiments.stdout.contains("welcome_subject"), "\(experiments.output)")
-        let experiment = try await run(["experiments", "show", "welcome_subject"])
+        let experiment = try await cli.run(["experiments", "show", "welcome_subject"])
         #expect(experiment.exitCode == 0 && experiment.stdout.contains("VARIANT"), "\(experiment.output)")
-        let promoted = try await run(["experiments", "promote", "welcome_subject", "b"])
+        let promoted = try await cli.run(["experiments", "promote", "welcome_subject", "b"])
         #expect(promoted.exitCode == 0 && promoted.stdout.contains("b promoted"), "\(promoted.output)")
 
         for (arguments, message) in [
@@ -99,7 +91,7 @@ import Testing
             (["experiments", "promote", "welcome_subject", "zzz"], "zzz"),
             (["streams", "apply", directory.appendingPathComponent("missing.yaml").path], "missing.yaml"),
         ] {
-            let result = try await run(arguments)
+            let result = try await cli.run(arguments)
             #expect(result.exitCode == 1 && result.stderr.contains(message), "\(arguments): \(result.output)")
             #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
         }

@@ -19,16 +19,7 @@ import Testing
             if let policy {
                 _ = try await connection.run { try PolicyStore(schema: schema).save(Data(policy.utf8), on: $0) }
             }
-            let q = schema.quoted
-            try await connection.simpleQuery(
-                """
-                INSERT INTO \(q).contacts (external_id, email, segment, status_changed_at, created_at)
-                SELECT 'c-' || g, 'c' || g || '@example.com', 'retail', \(q).clock_now(), \(q).clock_now()
-                FROM generate_series(1, \(contacts)) g;
-                INSERT INTO \(q).sends (contact_id, flow, step, template, channel, at)
-                SELECT id, 'welcome', 1, 'welcome_1', 'email', \(q).clock_now() - interval '1 minute'
-                FROM \(q).contacts ORDER BY id;
-                """)
+            try await OutboxSeed.pendingSends(contacts, schema: schema.quoted, on: connection)
             return try await body(connection, schema, SendOutbox(schema: schema))
         }
     }

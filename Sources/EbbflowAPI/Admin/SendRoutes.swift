@@ -23,12 +23,7 @@ struct SendRoutes {
             }
         }
         group.post("sends/{id}/ack") { request, context in
-            _ = try QueryParameters(request, known: [])
-            _ = try MediaTypes.json.check(request)
-            let text = try request.pathParameter("id", context)
-            let id = try OperationAnswers.input { try SendOperations.id(text) }
-            let body = Data(try await RequestBody.bytes(request, limit: BodyLimit.message))
-            let ack = try OperationAnswers.input { try SendOperations.ackRequest(fromBody: body) }
+            let (id, ack) = try await Self.finishing(request, context) { try SendOperations.ackRequest(fromBody: $0) }
             return try await answer(database) {
                 try await SendOperations(schema: schema).ack(
                     id: id, messageID: ack.messageID, leaseToken: ack.leaseToken, on: $0
@@ -36,17 +31,25 @@ struct SendRoutes {
             }
         }
         group.post("sends/{id}/fail") { request, context in
-            _ = try QueryParameters(request, known: [])
-            _ = try MediaTypes.json.check(request)
-            let text = try request.pathParameter("id", context)
-            let id = try OperationAnswers.input { try SendOperations.id(text) }
-            let body = Data(try await RequestBody.bytes(request, limit: BodyLimit.message))
-            let fail = try OperationAnswers.input { try SendOperations.failRequest(fromBody: body) }
+            let (id, fail) = try await Self.finishing(request, context) { try SendOperations.failRequest(fromBody: $0) }
             return try await answer(database) {
                 try await SendOperations(schema: schema).fail(
                     id: id, error: fail.error, permanent: fail.permanent, leaseToken: fail.leaseToken, on: $0
                 ).document
             }
         }
+    }
+
+    /// What an ack or a fail is given, checked in one order for both: no query, a JSON body,
+    /// the send's id from the path, then the body as `parse` reads it.
+    static func finishing<Body>(
+        _ request: Request, _ context: HTTPContext, parse: (Data) throws -> Body
+    ) async throws -> (id: Int64, body: Body) {
+        _ = try QueryParameters(request, known: [])
+        _ = try MediaTypes.json.check(request)
+        let text = try request.pathParameter("id", context)
+        let id = try OperationAnswers.input { try SendOperations.id(text) }
+        let body = Data(try await RequestBody.bytes(request, limit: BodyLimit.message))
+        return (id, try OperationAnswers.input { try parse(body) })
     }
 }

@@ -90,18 +90,18 @@ public struct ContactExporting: Sendable {
             for section in ExportSection.all(schema: schema) {
                 try await out.raw(",\n  \(JSONText.quoted(section.name)): [")
                 var first = true
-                var after: ExportSection.Key = .start
+                var last: PGRow?
                 while true {
                     let rows = try connection.query(
-                        section.page(start.contactID, start.externalID, after, Self.pageSize)
+                        section.page(start.contactID, start.externalID, last, Self.pageSize)
                     ).rows
                     for row in rows {
                         try await out.raw(first ? "\n    " : ",\n    ")
                         first = false
                         try await out.raw(try row.decode("row", as: String.self))
                     }
-                    guard rows.count == Self.pageSize, let last = rows.last else { break }
-                    after = try section.key(last)
+                    guard rows.count == Self.pageSize, let final = rows.last else { break }
+                    last = final
                 }
                 try await out.raw(first ? "]" : "\n  ]")
             }

@@ -52,11 +52,11 @@ struct StreamSQL: Sendable {
     }
 
     var list: String {
-        "SELECT name, mode, priority, version, updated_at, definition FROM \(streams) ORDER BY priority DESC NULLS LAST, name"
+        "SELECT name, mode, priority, version, created_at, updated_at, definition FROM \(streams) ORDER BY priority DESC NULLS LAST, name"
     }
 
     var find: String {
-        "SELECT name, mode, priority, version, updated_at, definition FROM \(streams) WHERE name = $1"
+        "SELECT name, mode, priority, version, created_at, updated_at, definition FROM \(streams) WHERE name = $1"
     }
 
     /// The current stream of contacts $1.

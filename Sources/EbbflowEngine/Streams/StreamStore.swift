@@ -6,11 +6,7 @@ import PostgresClient
 import Synchronization
 
 /// One stored stream.
-public struct StoredStream: Sendable {
-    public var definition: StreamDefinition
-    public var version: Int
-    public var updatedAt: Date
-}
+public typealias StoredStream = StoredVersion<StreamDefinition>
 
 /// A stored stream today's rules refuse (written before a bound existed): not run, and shown
 /// by `streams list` and `streams show` with the reason, until `streams apply` replaces it.
@@ -21,11 +17,7 @@ public struct BrokenStream: Sendable {
 }
 
 /// What applying a document did to one stream.
-public enum StreamApplyOutcome: Sendable, Equatable {
-    case created
-    case updated(version: Int)
-    case unchanged
-}
+public typealias StreamApplyOutcome = VersionedApplyOutcome
 
 public struct StreamStore: Sendable {
     let schema: SchemaName
@@ -41,21 +33,14 @@ public struct StreamStore: Sendable {
     )] {
         let policy = try PolicyStore(schema: schema).load(on: connection)
         let streams = try StreamDefinition.parse(data, knownKinds: policy.acceptedEventKinds)
-        let now = try DatabaseClock(schema: schema).now(on: connection)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return try streams.map { stream in
-            let json = String(decoding: try encoder.encode(stream), as: UTF8.self)
-            guard
-                let row = try connection.query(
-                    sql.upsert, [stream.name, stream.mode.rawValue, stream.priority, json, now]
-                ).first
-            else {
-                return (stream.name, .unchanged)
-            }
-            let created: Bool = try row.decode("created")
-            return (stream.name, created ? .created : .updated(version: try row.decode("version")))
-        }
+        return try VersionedDocuments(schema: schema).apply(
+            streams, name: \.name, upsert: sql.upsert,
+            bindings: { stream, now in
+                let json = String(decoding: try encoder.encode(stream), as: UTF8.self)
+                return [stream.name, stream.mode.rawValue, stream.priority, json, now]
+            }, on: connection)
     }
 
     /// The streams that run. A stored stream that no longer passes today's bounds is left out
@@ -114,8 +99,7 @@ public struct StreamStore: Sendable {
         let name: String = try row.decode("name"), version: Int = try row.decode("version")
         switch checked(json.bytes) {
         case .success(let definition):
-            return .success(
-                StoredStream(definition: definition, version: version, updatedAt: try row.decode("updated_at")))
+            return .success(try StoredStream(definition, row: row))
         case .failure(let error):
             let problem = "\(error.description); it does not run until ebbflow streams apply corrects it"
             if logged.withLock({ $0.insert("\(name) \(version) \(problem)").inserted }) {

@@ -14,42 +14,11 @@ extension StreamDefinition {
     /// Every stream of a YAML or JSON document: either one stream, or `streams: [...]`.
     /// All are validated; the first bad field refuses the whole document.
     public static func parse(_ data: Data, knownKinds: Set<String>) throws(StreamError) -> [StreamDefinition] {
-        let written: DocumentValue
+        let streams: [StreamDefinition]
         do {
-            written = try DocumentValue.parse(json: try DocumentText.json(from: data))
+            streams = try DocumentItems.decode(data, as: StreamDefinition.self, kind: "stream", key: "streams")
         } catch {
-            throw StreamError(
-                stream: "(document)", field: "(document)", reason: "not a JSON or YAML stream document: \(error)")
-        }
-        // Each stream is decoded on its own, strictly (DocumentDecoder), so an error names the
-        // stream and the field within it: `stream welcome: steps[1].wait: …`.
-        var items: [(index: Int?, value: DocumentValue)] = [(nil, written)]
-        if case .object(let top) = written, let list = top["streams"] {
-            if let other = top.keys.sorted().first(where: { $0 != "streams" }) {
-                throw StreamError(
-                    stream: "(document)", field: other,
-                    reason: "unknown key \"\(other)\" beside streams (a document is one stream, or streams: [...])")
-            }
-            guard case .list(let values) = list else {
-                throw StreamError(stream: "(document)", field: "streams", reason: "expected a list of streams")
-            }
-            items = values.enumerated().map { ($0.offset, $0.element) }
-        }
-        var streams: [StreamDefinition] = []
-        for (index, value) in items {
-            do {
-                streams.append(try DocumentDecoder.decode(StreamDefinition.self, from: value))
-            } catch {
-                let name: String =
-                    if case .string(let name)? = value["name"] { name } else {
-                        index.map { "streams[\($0)]" } ?? "(document)"
-                    }
-                throw StreamError(
-                    stream: name, field: error.path.isEmpty ? "(document)" : error.path, reason: error.reason)
-            }
-        }
-        guard !streams.isEmpty else {
-            throw StreamError(stream: "(document)", field: "streams", reason: "no stream defined")
+            throw StreamError(stream: error.item, field: error.field, reason: error.reason)
         }
         var names = Set<String>()
         var experiments: [String: String] = [:]

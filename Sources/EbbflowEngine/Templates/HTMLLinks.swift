@@ -20,15 +20,7 @@ enum HTMLLinks {
         var links: [Link] = []
         var index = 0
         let count = html.count
-        func lower(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
-        func isSpace(_ byte: UInt8) -> Bool {
-            byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C
-        }
-        func starts(_ needle: [UInt8], at position: Int) -> Bool {
-            guard position + needle.count <= count else { return false }
-            for offset in 0..<needle.count where lower(html[position + offset]) != needle[offset] { return false }
-            return true
-        }
+        func starts(_ needle: [UInt8], at position: Int) -> Bool { HTMLBytes.starts(needle, in: html, at: position) }
         while index < count {
             guard html[index] == UInt8(ascii: "<") else {
                 index += 1
@@ -43,29 +35,29 @@ enum HTMLLinks {
             // The tag's name.
             var cursor = index + 1
             let nameStart = cursor
-            while cursor < count, !isSpace(html[cursor]), html[cursor] != UInt8(ascii: ">"),
+            while cursor < count, !HTMLBytes.isSpace(html[cursor]), html[cursor] != UInt8(ascii: ">"),
                 html[cursor] != UInt8(ascii: "/")
             {
                 cursor += 1
             }
-            let name = html[nameStart..<cursor].map(lower)
+            let name = html[nameStart..<cursor].map(HTMLBytes.lower)
             let linking = name == aTag || name == areaTag
             // Its attributes, up to the closing `>` (quoted values may hold one).
             while cursor < count && html[cursor] != UInt8(ascii: ">") {
-                guard isSpace(html[cursor]) || html[cursor] == UInt8(ascii: "/") else {
+                guard HTMLBytes.isSpace(html[cursor]) || html[cursor] == UInt8(ascii: "/") else {
                     // An attribute name, then maybe `=` and a value.
                     let attributeStart = cursor
-                    while cursor < count, !isSpace(html[cursor]), html[cursor] != UInt8(ascii: "="),
+                    while cursor < count, !HTMLBytes.isSpace(html[cursor]), html[cursor] != UInt8(ascii: "="),
                         html[cursor] != UInt8(ascii: ">")
                     {
                         cursor += 1
                     }
-                    let attribute = html[attributeStart..<cursor].map(lower)
+                    let attribute = html[attributeStart..<cursor].map(HTMLBytes.lower)
                     var probe = cursor
-                    while probe < count && isSpace(html[probe]) { probe += 1 }
+                    while probe < count && HTMLBytes.isSpace(html[probe]) { probe += 1 }
                     guard probe < count && html[probe] == UInt8(ascii: "=") else { continue }
                     probe += 1
-                    while probe < count && isSpace(html[probe]) { probe += 1 }
+                    while probe < count && HTMLBytes.isSpace(html[probe]) { probe += 1 }
                     guard probe < count else {
                         cursor = probe
                         break
@@ -80,7 +72,9 @@ enum HTMLLinks {
                         cursor = min(end + 1, count)
                     } else {
                         var end = probe
-                        while end < count && !isSpace(html[end]) && html[end] != UInt8(ascii: ">") { end += 1 }
+                        while end < count && !HTMLBytes.isSpace(html[end]) && html[end] != UInt8(ascii: ">") {
+                            end += 1
+                        }
                         valueRange = probe..<end
                         quoted = false
                         cursor = end

@@ -23,15 +23,7 @@ enum HTMLText {
         var href: String?
         var labelStart = 0
         var index = 0
-        func lower(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
-        func isSpace(_ byte: UInt8) -> Bool {
-            byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C
-        }
-        func starts(_ needle: [UInt8], at position: Int) -> Bool {
-            guard position + needle.count <= count else { return false }
-            for offset in 0..<needle.count where lower(bytes[position + offset]) != needle[offset] { return false }
-            return true
-        }
+        func starts(_ needle: [UInt8], at position: Int) -> Bool { HTMLBytes.starts(needle, in: bytes, at: position) }
         func newline(_ lines: Int) {
             pendingSpace = false
             while out.last == 0x20 { out.removeLast() }
@@ -69,8 +61,8 @@ enum HTMLText {
                 let closing = tag.first == UInt8(ascii: "/")
                 let name = String(
                     decoding: tag.drop(while: { $0 == UInt8(ascii: "/") }).prefix(while: {
-                        !isSpace($0) && $0 != UInt8(ascii: "/")
-                    }).map(lower), as: UTF8.self)
+                        !HTMLBytes.isSpace($0) && $0 != UInt8(ascii: "/")
+                    }).map(HTMLBytes.lower), as: UTF8.self)
                 index = end + 1
                 if !closing, skipped.contains(name) {
                     // Skip to the matching end tag.
@@ -104,7 +96,8 @@ enum HTMLText {
                         href = nil
                     } else {
                         href =
-                            HTMLLinks.find(in: Array("<a ".utf8) + tag.drop(while: { !isSpace($0) }) + [0x3E]).first?
+                            HTMLLinks.find(in: Array("<a ".utf8) + tag.drop(while: { !HTMLBytes.isSpace($0) }) + [0x3E])
+                            .first?
                             .url
                         space()
                         labelStart = out.count
@@ -123,7 +116,7 @@ enum HTMLText {
             var position = 0
             while position < decoded.count {
                 let current = decoded[position]
-                if isSpace(current) {
+                if HTMLBytes.isSpace(current) {
                     pendingSpace = true
                 } else if current == 0xC2 && position + 1 < decoded.count && decoded[position + 1] == 0xA0 {
                     space()

@@ -53,6 +53,9 @@ public struct TemplateDefinition: Codable, Sendable, Equatable {
         func fail(_ field: String, _ reason: String) -> TemplateError {
             TemplateError(template: name, field: field, reason: reason)
         }
+        func bounded(_ check: () throws(BoundError) -> Void) throws(TemplateError) {
+            do { try check() } catch { throw fail(error.field, "\(error.value): \(error.bound)") }
+        }
         guard Self.isValidName(name) else {
             throw fail(
                 "name",
@@ -60,8 +63,8 @@ public struct TemplateDefinition: Codable, Sendable, Equatable {
             )
         }
         guard !subject.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("subject", "is empty") }
-        guard subject.utf8.count <= Self.maxSubjectBytes else {
-            throw fail("subject", "\(subject.utf8.count) bytes: at most \(Self.maxSubjectBytes)")
+        try bounded { () throws(BoundError) in
+            _ = try InputBounds.bytes(subject, field: "subject", maximum: Self.maxSubjectBytes)
         }
         guard !subject.contains(where: \.isNewline) else {
             throw fail("subject", "contains a line break: a subject is one line")
@@ -69,18 +72,21 @@ public struct TemplateDefinition: Codable, Sendable, Equatable {
         guard html != nil || text != nil else { throw fail("html", "a template needs html, text or both") }
         if let html {
             guard !html.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw fail("html", "is empty") }
-            guard html.utf8.count <= Self.maxHTMLBytes else {
-                throw fail("html", "\(html.utf8.count) bytes: at most \(Self.maxHTMLBytes) (512 KiB)")
+            try bounded { () throws(BoundError) in
+                _ = try InputBounds.bytes(html, field: "html", maximum: Self.maxHTMLBytes, unit: "512 KiB")
             }
         }
         if let text {
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw fail("text", "is empty") }
-            guard text.utf8.count <= Self.maxTextBytes else {
-                throw fail("text", "\(text.utf8.count) bytes: at most \(Self.maxTextBytes) (256 KiB)")
+            try bounded { () throws(BoundError) in
+                _ = try InputBounds.bytes(text, field: "text", maximum: Self.maxTextBytes, unit: "256 KiB")
             }
         }
         for (field, value) in [("from", from), ("reply_to", replyTo)] {
             guard let value else { continue }
+            try bounded { () throws(BoundError) in
+                _ = try InputBounds.bytes(value, field: field, maximum: Self.maxAddressBytes)
+            }
             if let problem = Self.addressProblem(value) { throw fail(field, problem) }
         }
         for (field, source, kind) in [
@@ -106,12 +112,9 @@ public struct TemplateDefinition: Codable, Sendable, Equatable {
             }
     }
 
-    /// Why an address is refused, or nil: bounded, no control character (it becomes a header),
-    /// and either `local@domain` or `Display Name <local@domain>`.
+    /// Why an address (already bounded by `maxAddressBytes`) is refused, or nil: no control
+    /// character (it becomes a header), and either `local@domain` or `Display Name <local@domain>`.
     static func addressProblem(_ value: String) -> String? {
-        guard value.utf8.count <= maxAddressBytes else {
-            return "\(value.utf8.count) bytes: at most \(maxAddressBytes)"
-        }
         guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             return "contains a control character or a line break"
         }
@@ -147,41 +150,11 @@ extension TemplateDefinition {
     /// Every template of a YAML or JSON document: either one template, or `templates: [...]`.
     /// All are validated; the first bad field refuses the whole document.
     public static func parse(_ data: Data) throws(TemplateError) -> [TemplateDefinition] {
-        let written: DocumentValue
+        let templates: [TemplateDefinition]
         do {
-            written = try DocumentValue.parse(json: try DocumentText.json(from: data))
+            templates = try DocumentItems.decode(data, as: TemplateDefinition.self, kind: "template", key: "templates")
         } catch {
-            throw TemplateError(
-                template: "(document)", field: "(document)", reason: "not a JSON or YAML template document: \(error)")
-        }
-        var items: [(index: Int?, value: DocumentValue)] = [(nil, written)]
-        if case .object(let top) = written, let list = top["templates"] {
-            if let other = top.keys.sorted().first(where: { $0 != "templates" }) {
-                throw TemplateError(
-                    template: "(document)", field: other,
-                    reason:
-                        "unknown key \"\(other)\" beside templates (a document is one template, or templates: [...])")
-            }
-            guard case .list(let values) = list else {
-                throw TemplateError(template: "(document)", field: "templates", reason: "expected a list of templates")
-            }
-            items = values.enumerated().map { ($0.offset, $0.element) }
-        }
-        var templates: [TemplateDefinition] = []
-        for (index, value) in items {
-            do {
-                templates.append(try DocumentDecoder.decode(TemplateDefinition.self, from: value))
-            } catch {
-                let name: String =
-                    if case .string(let name)? = value["name"] { String(name.prefix(120)) } else {
-                        index.map { "templates[\($0)]" } ?? "(document)"
-                    }
-                throw TemplateError(
-                    template: name, field: error.path.isEmpty ? "(document)" : error.path, reason: error.reason)
-            }
-        }
-        guard !templates.isEmpty else {
-            throw TemplateError(template: "(document)", field: "templates", reason: "no template defined")
+            throw TemplateError(template: error.item, field: error.field, reason: error.reason)
         }
         var names = Set<String>()
         for template in templates {

@@ -4,21 +4,10 @@ import Foundation
 import PostgresClient
 
 /// One stored version of a template.
-public struct StoredTemplate: Sendable, Equatable {
-    public var definition: TemplateDefinition
-    public var version: Int
-    /// When the template was first applied.
-    public var createdAt: Date
-    /// When this version was made.
-    public var updatedAt: Date
-}
+public typealias StoredTemplate = StoredVersion<TemplateDefinition>
 
 /// What applying a document did to one template.
-public enum TemplateApplyOutcome: Sendable, Equatable {
-    case created
-    case updated(version: Int)
-    case unchanged
-}
+public typealias TemplateApplyOutcome = VersionedApplyOutcome
 
 public struct TemplateStore: Sendable {
     let schema: SchemaName
@@ -31,17 +20,9 @@ public struct TemplateStore: Sendable {
     public func apply(_ data: Data, on connection: isolated PGConnection) throws -> [(
         name: String, outcome: TemplateApplyOutcome
     )] {
-        let templates = try TemplateDefinition.parse(data)
-        let now = try DatabaseClock(schema: schema).now(on: connection)
-        return try templates.map { template in
-            guard
-                let row = try connection.query(sql.upsert, [template.name, try PGJSON(encoding: template), now]).first
-            else {
-                return (template.name, .unchanged)
-            }
-            let created: Bool = try row.decode("created")
-            return (template.name, created ? .created : .updated(version: try row.decode("version")))
-        }
+        try VersionedDocuments(schema: schema).apply(
+            try TemplateDefinition.parse(data), name: \.name, upsert: sql.upsert,
+            bindings: { template, now in [template.name, try PGJSON(encoding: template), now] }, on: connection)
     }
 
     /// Every template at its current version, by name.
@@ -62,9 +43,6 @@ public struct TemplateStore: Sendable {
 
     static func stored(_ row: PGRow) throws -> StoredTemplate {
         let json: PGJSON = try row.decode("definition")
-        return StoredTemplate(
-            definition: try JSONDecoder().decode(TemplateDefinition.self, from: json.bytes),
-            version: try row.decode("version"), createdAt: try row.decode("created_at"),
-            updatedAt: try row.decode("updated_at"))
+        return try StoredTemplate(try JSONDecoder().decode(TemplateDefinition.self, from: json.bytes), row: row)
     }
 }

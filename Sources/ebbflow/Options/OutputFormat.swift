@@ -29,6 +29,14 @@ enum Output {
     /// An operation's document, printed the way `json(_:)` prints (the library owns the format).
     static func json(_ document: JSONDocument) throws -> String { try document.encoded() }
 
+    /// A list read: the operation's document with `--json`, else a table of `headers` with one
+    /// row per item. Every list command prints through here so the two forms stay alike.
+    static func list<Item>(_ shown: Shown<[Item]>, json: Bool, _ headers: [String], row: (Item) -> [String]) throws
+        -> String
+    {
+        json ? try Output.json(shown.document) : table(headers, shown.model.map(row))
+    }
+
     /// Proleptic Gregorian, as stored (one text form, shared with the operations' documents).
     static func time(_ date: Date?) -> String { OperationTime.text(date) }
 }

@@ -14,20 +14,14 @@ struct ExperimentsListCommand: AsyncParsableCommand {
     func run() async throws {
         let operations = ExperimentOperations(schema: try connection.schemaName)
         let shown = try await operations.list(on: try await connection.connect())
-        if json {
-            print(try Output.json(shown.document))
-            return
-        }
-        let rows = shown.model.map { ($0.info, $0.tallies) }
         print(
-            Output.table(
-                ["NAME", "STREAM", "STEP", "METRIC", "SENDS", "PROMOTED"],
-                rows.map { info, tallies in
-                    [
-                        info.experiment.name, info.stream, "\(info.step)", info.experiment.metric.rawValue,
-                        tallies.map { "\($0.name) \($0.sends)" }.joined(separator: " / "),
-                        info.promoted?.variant ?? "-",
-                    ]
-                }))
+            try Output.list(shown, json: json, ["NAME", "STREAM", "STEP", "METRIC", "SENDS", "PROMOTED"]) {
+                let (info, tallies) = ($0.info, $0.tallies)
+                return [
+                    info.experiment.name, info.stream, "\(info.step)", info.experiment.metric.rawValue,
+                    tallies.map { "\($0.name) \($0.sends)" }.joined(separator: " / "),
+                    info.promoted?.variant ?? "-",
+                ]
+            })
     }
 }

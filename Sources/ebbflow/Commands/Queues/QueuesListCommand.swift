@@ -14,19 +14,15 @@ struct QueuesListCommand: AsyncParsableCommand {
     func run() async throws {
         let operations = QueueOperations(schema: try connection.schemaName)
         let shown = try await operations.list(on: try await connection.connect())
-        if json {
-            print(try Output.json(shown.document))
-            return
-        }
         print(
-            Output.table(
-                ["QUEUE", "DUE", "LATER", "RUNNING", "RETRYABLE", "WORKERS", "LIMIT", "TOKENS"],
-                shown.model.map {
-                    [
-                        $0.name, "\($0.due)", "\($0.later)", "\($0.running)", "\($0.retryable)", "\($0.workers)",
-                        $0.limit.map(\.rate.description) ?? "-",
-                        $0.limit.map { String(format: "%.2f/%.2f", $0.tokens, $0.burst) } ?? "-",
-                    ]
-                }))
+            try Output.list(
+                shown, json: json, ["QUEUE", "DUE", "LATER", "RUNNING", "RETRYABLE", "WORKERS", "LIMIT", "TOKENS"]
+            ) {
+                [
+                    $0.name, "\($0.due)", "\($0.later)", "\($0.running)", "\($0.retryable)", "\($0.workers)",
+                    $0.limit.map(\.rate.description) ?? "-",
+                    $0.limit.map { String(format: "%.2f/%.2f", $0.tokens, $0.burst) } ?? "-",
+                ]
+            })
     }
 }

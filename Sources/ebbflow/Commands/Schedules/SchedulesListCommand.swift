@@ -13,19 +13,12 @@ struct SchedulesListCommand: AsyncParsableCommand {
     func run() async throws {
         let operations = ScheduleOperations(schema: try connection.schemaName)
         let shown = try await operations.list(on: try await connection.connect())
-        if json {
-            print(try Output.json(shown.document))
-            return
-        }
-        let rows = shown.model
         print(
-            Output.table(
-                ["NAME", "CRON", "TZ", "KIND", "ENABLED", "NEXT RUN", "LAST RUN"],
-                rows.map {
-                    [
-                        $0.name, $0.cron, $0.timeZone, $0.kind, $0.enabled ? "yes" : "no", Output.time($0.nextRunAt),
-                        Output.time($0.lastRunAt),
-                    ]
-                }))
+            try Output.list(shown, json: json, ["NAME", "CRON", "TZ", "KIND", "ENABLED", "NEXT RUN", "LAST RUN"]) {
+                [
+                    $0.name, $0.cron, $0.timeZone, $0.kind, $0.enabled ? "yes" : "no", Output.time($0.nextRunAt),
+                    Output.time($0.lastRunAt),
+                ]
+            })
     }
 }

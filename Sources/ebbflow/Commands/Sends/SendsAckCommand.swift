@@ -11,14 +11,9 @@ struct SendsAckCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Send id.") var id: Int64
     @Option(name: .customLong("message-id"), help: "The relay's or provider's message id.") var messageID: String
-
-    @Option(
-        name: .customLong("lease-token"),
-        help: "The lease_token sends lease gave: finish only while that lease holds the send (else exit 4).")
-    var leaseToken: String?
+    @OptionGroup var lease: LeaseTokenOption
 
     func validate() throws {
-        _ = try SendOperations.leaseToken(leaseToken)
         _ = try SendOperations.id(String(id))
         _ = try SendOperations.messageID(messageID)
     }
@@ -27,7 +22,7 @@ struct SendsAckCommand: AsyncParsableCommand {
         let operations = SendOperations(schema: try connection.schemaName)
         let database = try await connection.connect()
         try await SendsFinishing.run {
-            try await operations.ack(id: id, messageID: messageID, leaseToken: leaseToken, on: database)
+            try await operations.ack(id: id, messageID: messageID, leaseToken: lease.leaseToken, on: database)
         }
     }
 }

@@ -12,14 +12,9 @@ struct SendsFailCommand: AsyncParsableCommand {
     @Argument(help: "Send id.") var id: Int64
     @Option(help: "What went wrong (the relay's reply); kept, cut to 2000 bytes.") var error: String
     @Flag(help: "Never retry (a 5xx reply, a hard bounce).") var permanent = false
-
-    @Option(
-        name: .customLong("lease-token"),
-        help: "The lease_token sends lease gave: finish only while that lease holds the send (else exit 4).")
-    var leaseToken: String?
+    @OptionGroup var lease: LeaseTokenOption
 
     func validate() throws {
-        _ = try SendOperations.leaseToken(leaseToken)
         _ = try SendOperations.id(String(id))
         _ = try SendOperations.errorText(error)
     }
@@ -29,7 +24,7 @@ struct SendsFailCommand: AsyncParsableCommand {
         let database = try await connection.connect()
         try await SendsFinishing.run {
             try await operations.fail(
-                id: id, error: error, permanent: permanent, leaseToken: leaseToken, on: database)
+                id: id, error: error, permanent: permanent, leaseToken: lease.leaseToken, on: database)
         }
     }
 }

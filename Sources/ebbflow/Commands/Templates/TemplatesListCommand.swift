@@ -14,21 +14,14 @@ struct TemplatesListCommand: AsyncParsableCommand {
     func run() async throws {
         let operations = TemplateOperations(schema: try connection.schemaName)
         let shown = try await operations.list(on: try await connection.connect())
-        if json {
-            print(try Output.json(shown.document))
-            return
-        }
         print(
-            Output.table(
-                ["NAME", "VERSION", "PARTS", "SUBJECT", "UPDATED"],
-                shown.model.map {
-                    let parts =
-                        ($0.definition.html != nil ? ["html"] : []) + ($0.definition.text != nil ? ["text"] : [])
-                    let subject = $0.definition.subject
-                    return [
-                        $0.definition.name, "\($0.version)", parts.joined(separator: "+"),
-                        subject.count > 60 ? String(subject.prefix(59)) + "…" : subject, Output.time($0.updatedAt),
-                    ]
-                }))
+            try Output.list(shown, json: json, ["NAME", "VERSION", "PARTS", "SUBJECT", "UPDATED"]) {
+                let parts = ($0.definition.html != nil ? ["html"] : []) + ($0.definition.text != nil ? ["text"] : [])
+                let subject = $0.definition.subject
+                return [
+                    $0.definition.name, "\($0.version)", parts.joined(separator: "+"),
+                    subject.count > 60 ? String(subject.prefix(59)) + "…" : subject, Output.time($0.updatedAt),
+                ]
+            })
     }
 }
