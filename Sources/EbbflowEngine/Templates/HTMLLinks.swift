@@ -81,7 +81,7 @@ enum HTMLLinks {
                     }
                     if linking && attribute == href {
                         let raw = String(decoding: html[valueRange], as: UTF8.self)
-                        let url = HTMLEntities.decode(raw.trimmingCharacters(in: .whitespacesAndNewlines)[...])
+                        let url = HTMLEntities.decode(TextTrimming.trimmingWhitespaceAndNewlines(raw))
                         let scheme = url.prefix(8).lowercased()
                         if scheme.hasPrefix("http://") || scheme.hasPrefix("https://") {
                             links.append(Link(range: valueRange, quoted: quoted, url: url))

@@ -91,7 +91,7 @@ enum HTMLText {
                     if closing {
                         if let link = href {
                             let label = String(decoding: out[min(labelStart, out.count)...], as: UTF8.self)
-                            if label.trimmingCharacters(in: .whitespaces) != link { out += " (\(link))".utf8 }
+                            if TextTrimming.trimmingWhitespace(label) != link { out += " (\(link))".utf8 }
                         }
                         href = nil
                     } else {
@@ -130,8 +130,15 @@ enum HTMLText {
             }
             index = end
         }
-        return String(decoding: out, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n")
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // Each line trimmed, then the whole: split on the line feed byte (a line feed is never
+        // part of another scalar in UTF-8), trimmed scalar by scalar (`TextTrimming`).
+        let derived = String(decoding: out, as: UTF8.self)
+        var text = ""
+        text.reserveCapacity(out.count)
+        for (number, line) in derived.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            if number > 0 { text += "\n" }
+            text += TextTrimming.trimmingWhitespace(Substring(line))
+        }
+        return String(TextTrimming.trimmingWhitespaceAndNewlines(text))
     }
 }

@@ -145,8 +145,9 @@ public struct TemplateRenderer: Sendable {
         let context = TemplateVariables.context(
             for: send, version: compiled.version, contact: contact, unsubscribeURL: unsubscribeURL)
         // A subject is one header line: a line break from a variable becomes a space.
-        let subject = compiled.subject.render(context).split(whereSeparator: \.isNewline).joined(separator: " ")
-            .trimmingCharacters(in: .whitespaces)
+        let subject = String(
+            TextTrimming.trimmingWhitespace(
+                compiled.subject.render(context).split(whereSeparator: \.isNewline).joined(separator: " ")))
         guard subject.utf8.count <= TemplateDefinition.maxSubjectBytes else {
             return failure(
                 .renderFailed(
