@@ -59,12 +59,24 @@ public struct DeliveryDispatcher: Service {
         try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
     }
 
-    /// One tick: returns how many sends it leased.
-    public func dispatch(on connection: isolated PGConnection) throws -> Int {
+    /// A draining worker's feed (`ebbflow worker --drain`): one tick each time the worker runs
+    /// dry, waiting for another process's tick rather than skipping, so the drain ends only
+    /// once no send is due. Why not the periodic service: a drain that finished its jobs before
+    /// the service's next tick exited with due sends undelivered.
+    public var drainFeed: DrainFeed {
+        { [self] connection in try dispatch(on: connection, waitForLock: true) }
+    }
+
+    /// One tick: returns how many sends it leased. `waitForLock`: wait for a tick running in
+    /// another process instead of skipping this one.
+    public func dispatch(on connection: isolated PGConnection, waitForLock: Bool = false) throws -> Int {
         let (outbox, jobs, settings, schema) = (self.outbox, self.jobs, self.settings, self.schema)
         return try connection.withTransactionSync {
             let lock = try connection.query(
-                "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS got", ["ebbflow.deliver.dispatch." + schema.name]
+                waitForLock
+                    ? "SELECT true AS got FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS waited"
+                    : "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS got",
+                ["ebbflow.deliver.dispatch." + schema.name]
             ).first!
             guard try lock.decode("got") as Bool else { return 0 }
             let waiting: Int = try connection.query(

@@ -1,0 +1,33 @@
+// `ebbflow worker --drain` with a transport delivers every send due now before it exits, and exits when there is nothing.
+import EbbflowTestSupport
+import Foundation
+import PostgresClient
+import Testing
+
+@Suite(.serialized) struct DrainDeliveryTests {
+    /// Why: the dispatcher ran as a periodic service beside the claim loop, and a drain whose
+    /// claim loop found no job before the dispatcher's first tick exited 0 with every send still
+    /// pending (or leased, its jobs left behind).
+    @Test func drainDeliversEveryDueSendThenExits() async throws {
+        try await DeliveryHarness.with { harness in
+            let names = Dictionary(uniqueKeysWithValues: (1...30).map { ("c\($0)", "c\($0)@example.org") })
+            try await DeliveryEndToEndTests().prepare(harness, names)
+            try await SMTPTestServer.with { server in
+                let environment = [
+                    "EBBFLOW_SMTP_URL": "smtp://127.0.0.1:\(server.port)?tls=none", "EBBFLOW_FROM": "news@example.com",
+                ]
+                let drained = try await harness.ebbflow(["worker", "--drain"], environment: environment)
+                let states = try await harness.sendStates()
+                #expect(states.count == 30 && states.values.allSatisfy { $0 == "sent" }, "\(states)\n\(drained.output)")
+                let received = try server.messages().map { $0.metadata.rcptTos }
+                #expect(received.count == 30 && Set(received.flatMap { $0 }) == Set(names.values))
+                #expect(
+                    try await harness.count("SELECT 1 FROM \(harness.table("jobs")) WHERE queue = 'deliver'") == 0,
+                    "no deliver job left behind")
+                // Nothing due: the drain exits 0 at once, delivering nothing more.
+                try await harness.ebbflow(["worker", "--drain"], environment: environment)
+                #expect(try server.messages().count == 30)
+            }
+        }
+    }
+}
