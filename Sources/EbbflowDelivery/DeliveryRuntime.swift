@@ -38,7 +38,10 @@ public struct DeliveryRuntime: Sendable {
                 client: SMTPClient(
                     configuration: smtp, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger))
         case .webhook(let url, let secret):
-            transport = WebhookTransport(url: url, secret: secret, logger: logger)
+            transport = WebhookTransport(
+                url: url, secret: secret,
+                timeout: .milliseconds(Int64((configuration.webhookTimeoutSeconds * 1_000).rounded())),
+                logger: logger)
         }
         // Chunks renew, render and finish on these while the queue's own transaction waits.
         let pool = PGPool(database, maxConnections: 4, logger: logger)

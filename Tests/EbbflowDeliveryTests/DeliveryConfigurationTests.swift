@@ -41,6 +41,22 @@ import Testing
         #expect(withURL.unsubscribeMailto == "unsub@example.com")
     }
 
+    @Test func theWebhookTimeoutIsBoundedAndDefaultsToTenSeconds() throws {
+        let webhook = [
+            "EBBFLOW_DELIVERY_WEBHOOK_URL": "https://x.example.com/hook", "EBBFLOW_DELIVERY_WEBHOOK_SECRET": secret,
+            "EBBFLOW_FROM": "a@example.com",
+        ]
+        #expect(try DeliveryConfiguration.fromEnvironment(webhook).webhookTimeoutSeconds == 10)
+        let set = webhook.merging(["EBBFLOW_DELIVERY_WEBHOOK_TIMEOUT": "1m30s"]) { $1 }
+        #expect(try DeliveryConfiguration.fromEnvironment(set).webhookTimeoutSeconds == 90)
+        for bad in ["0s", "0.5s", "6m", "10", "ten seconds", "1e9s", String(repeating: "1", count: 40) + "s"] {
+            let message = error(webhook.merging(["EBBFLOW_DELIVERY_WEBHOOK_TIMEOUT": bad]) { $1 })
+            #expect(
+                message == "EBBFLOW_DELIVERY_WEBHOOK_TIMEOUT must be a duration from 1s to 5m, such as 10s or 1m30s",
+                "\(bad): \(message ?? "accepted")")
+        }
+    }
+
     @Test func mistakesAreNamedWithoutSecrets() {
         let both = error([
             "EBBFLOW_SMTP_URL": "smtp://127.0.0.1", "EBBFLOW_DELIVERY_WEBHOOK_URL": "https://x.example.com",
