@@ -42,6 +42,10 @@ public struct DeliveryConfiguration: Sendable {
     /// (transient, retried) rather than hold a chunk, and a timeout shorter than a second
     /// would fail a healthy receiver under load.
     public var webhookTimeoutSeconds: Double = Self.defaultWebhookTimeoutSeconds
+    /// The dispatcher's backlog, the chunk size and the deliverer's connections, from
+    /// `EBBFLOW_DELIVERY_BACKLOG`, `EBBFLOW_DELIVERY_CHUNK` and `EBBFLOW_DELIVERY_CONNECTIONS`
+    /// (`DeliveryTuning`); the defaults otherwise.
+    public var settings = DeliverySettings()
 
     public static let smtpURLVariable = "EBBFLOW_SMTP_URL"
     public static let smtpCAVariable = "EBBFLOW_SMTP_CA"
@@ -149,6 +153,7 @@ public struct DeliveryConfiguration: Sendable {
         var configuration = DeliveryConfiguration(
             transport: transport, from: from, publicURL: publicURL, unsubscribeMailto: mailto, warnings: warnings)
         configuration.webhookTimeoutSeconds = webhookTimeout
+        configuration.settings = try DeliveryTuning.settings(value)
         return configuration
     }
 

@@ -114,10 +114,12 @@ public struct DeliverySettings: Sendable {
     public var chunkSize: Int
     /// A `deliver` job's own attempts (for database trouble; the send's retries are the outbox's).
     public var jobAttempts: Int
+    /// The deliverer's own connections (renew, render, finish), shared by the chunks running at once.
+    public var connections: Int
 
     public init(
         backlog: Int = 1_000, batch: Int = 500, leaseSeconds: Int = 300, interval: Duration = .milliseconds(500),
-        chunkSize: Int = 200, jobAttempts: Int = 5
+        chunkSize: Int = 200, jobAttempts: Int = 5, connections: Int = 4
     ) {
         self.backlog = backlog
         self.batch = batch
@@ -125,5 +127,6 @@ public struct DeliverySettings: Sendable {
         self.interval = interval
         self.chunkSize = chunkSize
         self.jobAttempts = jobAttempts
+        self.connections = connections
     }
 }

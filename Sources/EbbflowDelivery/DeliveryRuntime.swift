@@ -44,7 +44,7 @@ public struct DeliveryRuntime: Sendable {
                 logger: logger)
         }
         // Chunks renew, render and finish on these while the queue's own transaction waits.
-        let pool = PGPool(database, maxConnections: 4, logger: logger)
+        let pool = PGPool(database, maxConnections: settings.connections, logger: logger)
         let deliverer = Deliverer(
             pool: pool, schema: schema, publicURL: configuration.publicURL,
             assembly: MessageAssembly(defaultFrom: from, unsubscribeMailto: configuration.unsubscribeMailto),

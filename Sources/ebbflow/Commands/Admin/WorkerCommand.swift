@@ -101,7 +101,7 @@ struct WorkerCommand: AsyncParsableCommand {
             for warning in settings.warnings { logger.warning("\(warning)") }
             delivery = try DeliveryRuntime.make(
                 configuration: settings, database: connection.postgres, schema: try connection.schemaName,
-                logger: connection.logger("ebbflow.delivery"))
+                settings: settings.settings, logger: connection.logger("ebbflow.delivery"))
         } catch let error as DeliveryConfigurationError {
             throw InputError(error.description)
         }
