@@ -30,4 +30,31 @@ import Testing
             }
         }
     }
+
+    /// A relay announcing a SIZE smaller than the messages: each send is dead, unsent, with the
+    /// sizes in its error, and nothing arrives.
+    @Test func aMessageOverTheRelaysSizeIsDeadWithTheReason() async throws {
+        try await DeliveryHarness.with { harness in
+            try await DeliveryEndToEndTests().prepare(harness, ["ann": "ann@example.org", "ben": "ben@example.org"])
+            try await SMTPTestServer.with(SMTPTestServer.Options(sizeLimit: 300)) { server in
+                try await harness.ebbflow(
+                    ["worker", "--drain"],
+                    environment: [
+                        "EBBFLOW_SMTP_URL": "smtp://127.0.0.1:\(server.port)?tls=none",
+                        "EBBFLOW_FROM": "news@example.com",
+                    ])
+                #expect(try await harness.sendStates() == ["ann": "dead", "ben": "dead"])
+                let errors = try await harness.query(
+                    "SELECT last_error FROM \(harness.table("sends")) ORDER BY id"
+                ).map { try $0.decode("last_error", as: String.self) }
+                #expect(errors.count == 2)
+                for error in errors {
+                    #expect(
+                        error.hasPrefix("message is ") && error.hasSuffix(" bytes; the server accepts at most 300"),
+                        "\(error)")
+                }
+                #expect(try server.messages().isEmpty)
+            }
+        }
+    }
 }
