@@ -9,12 +9,13 @@ import Testing
 #endif
 
 /// A loopback socket that listens and never accepts: the kernel completes each connection and
-/// takes the request's bytes, and no answer ever comes.
+/// takes the request's bytes, and no answer ever comes. With `headersOnly`, it accepts each
+/// connection and answers a status line and headers promising a body that never comes.
 final class SilentListener: Sendable {
     let descriptor: Int32
     let port: Int
 
-    init() throws {
+    init(headersOnly: Bool = false) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -30,16 +31,38 @@ final class SilentListener: Sendable {
         self.descriptor = descriptor
         port = Int(UInt16(bigEndian: address.sin_port))
         try #require(descriptor >= 0 && bound, "a listening socket on loopback")
+        if headersOnly {
+            // Ends when the listening socket is closed (accept fails); the answered ones close then.
+            Thread.detachNewThread {
+                var accepted: [Int32] = []
+                let head = Array(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{".utf8)
+                while true {
+                    let connection = accept(descriptor, nil, nil)
+                    if connection < 0 { break }
+                    accepted.append(connection)
+                    _ = head.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
+                }
+                for connection in accepted { close(connection) }
+            }
+        }
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        // shutdown first: on Linux a close alone does not wake a thread blocked in accept.
+        shutdown(descriptor, Int32(SHUT_RDWR))
+        close(descriptor)
+    }
 }
 
 @Suite(.serialized) struct WebhookTimeoutTests {
-    @Test func aReceiverThatNeverAnswersFailsTheSendTransiently() async throws {
+    /// `headersOnly`: the receiver answers its headers and stalls the body, which the client's
+    /// own deadline (over once the headers arrived) did not bound.
+    @Test(arguments: [false, true])
+    func aReceiverThatNeverAnswersFailsTheSendTransiently(headersOnly: Bool) async throws {
         try await DeliveryHarness.with { harness in
             try await DeliveryEndToEndTests().prepare(harness, ["ann": "ann@example.org", "ben": "ben@example.org"])
-            let listener = try SilentListener()
+            let listener = try SilentListener(headersOnly: headersOnly)
             let drained = try await harness.ebbflow(
                 ["worker", "--drain"],
                 environment: [
