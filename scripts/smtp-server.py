@@ -90,6 +90,7 @@ class Handler:
             "login": session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None,
             "ehlo": session.host_name,
             "pipelined": getattr(envelope, "pipelined", False),
+            "mail_options": envelope.mail_options,
         }
         path = os.path.join(self.directory, name)
         with open(path + ".eml.tmp", "wb") as f:
@@ -124,6 +125,7 @@ def main():
     parser.add_argument("--no-pipelining", action="store_true")
     parser.add_argument("--idle-timeout", type=float, default=300)
     parser.add_argument("--silent-idle-close", action="store_true")
+    parser.add_argument("--size-limit", type=int, default=None, help="SIZE announced and enforced (bytes)")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
 
@@ -160,6 +162,7 @@ def main():
             auth_require_tls=not (args.starttls is False and args.implicit_tls is False),
             auth_exclude_mechanism=[m for m in ("PLAIN", "LOGIN") if m not in offered],
             timeout=args.idle_timeout,
+            **({"data_size_limit": args.size_limit} if args.size_limit is not None else {}),
         )
 
     async def serve():

@@ -1,4 +1,5 @@
 // Delivery's settings from the environment (transport, sender, public URL), checked once at `ebbflow worker` start.
+import EbbflowCore
 import EbbflowEngine
 import EbbflowMail
 import Foundation
@@ -36,6 +37,15 @@ public struct DeliveryConfiguration: Sendable {
     public var unsubscribeMailto: String?
     /// What the operator should know but that does not stop the worker (no public URL).
     public var warnings: [String]
+    /// `EBBFLOW_DELIVERY_WEBHOOK_TIMEOUT`: how long one POST may take, connect to answer. Why
+    /// bounded both ways: a receiver that accepts and never answers must fail its send
+    /// (transient, retried) rather than hold a chunk, and a timeout shorter than a second
+    /// would fail a healthy receiver under load.
+    public var webhookTimeoutSeconds: Double = Self.defaultWebhookTimeoutSeconds
+    /// The dispatcher's backlog, the chunk size and the deliverer's connections, from
+    /// `EBBFLOW_DELIVERY_BACKLOG`, `EBBFLOW_DELIVERY_CHUNK` and `EBBFLOW_DELIVERY_CONNECTIONS`
+    /// (`DeliveryTuning`); the defaults otherwise.
+    public var settings = DeliverySettings()
 
     public static let smtpURLVariable = "EBBFLOW_SMTP_URL"
     public static let smtpCAVariable = "EBBFLOW_SMTP_CA"
@@ -43,6 +53,10 @@ public struct DeliveryConfiguration: Sendable {
     public static let webhookSecretVariable = "EBBFLOW_DELIVERY_WEBHOOK_SECRET"
     public static let fromVariable = "EBBFLOW_FROM"
     public static let unsubscribeMailtoVariable = "EBBFLOW_UNSUBSCRIBE_MAILTO"
+    public static let webhookTimeoutVariable = "EBBFLOW_DELIVERY_WEBHOOK_TIMEOUT"
+    public static let defaultWebhookTimeoutSeconds = 10.0
+    /// `EBBFLOW_DELIVERY_WEBHOOK_TIMEOUT`'s bounds, in seconds.
+    public static let webhookTimeoutBounds = 1.0...300
     /// Bounds of what is read (bytes).
     public static let maxURLBytes = 2_048
     public static let minSecretBytes = 16
@@ -75,6 +89,7 @@ public struct DeliveryConfiguration: Sendable {
         }
         let smtp = value(smtpURLVariable), webhook = value(webhookURLVariable)
         let transport: DeliveryTransportSetting
+        var webhookTimeout = defaultWebhookTimeoutSeconds
         switch (smtp, webhook) {
         case (_?, _?):
             throw DeliveryConfigurationError(
@@ -99,6 +114,7 @@ public struct DeliveryConfiguration: Sendable {
             }
         case (nil, let url?):
             transport = .webhook(url: try webhookURL(url), secret: try webhookSecret(value(webhookSecretVariable)))
+            webhookTimeout = try readWebhookTimeout(value(webhookTimeoutVariable))
         case (nil, nil):
             if value(webhookSecretVariable) != nil {
                 throw DeliveryConfigurationError(
@@ -134,8 +150,21 @@ public struct DeliveryConfiguration: Sendable {
                 throw DeliveryConfigurationError("\(unsubscribeMailtoVariable): \(error.description)")
             }
         }
-        return DeliveryConfiguration(
+        var configuration = DeliveryConfiguration(
             transport: transport, from: from, publicURL: publicURL, unsubscribeMailto: mailto, warnings: warnings)
+        configuration.webhookTimeoutSeconds = webhookTimeout
+        configuration.settings = try DeliveryTuning.settings(value)
+        return configuration
+    }
+
+    private static func readWebhookTimeout(_ text: String?) throws(DeliveryConfigurationError) -> Double {
+        guard let text else { return defaultWebhookTimeoutSeconds }
+        guard text.utf8.count <= 32, let seconds = DurationText.seconds(text), webhookTimeoutBounds.contains(seconds)
+        else {
+            throw DeliveryConfigurationError(
+                "\(webhookTimeoutVariable) must be a duration from 1s to 5m, such as 10s or 1m30s")
+        }
+        return seconds
     }
 
     private static func webhookURL(_ text: String) throws(DeliveryConfigurationError) -> URL {

@@ -59,12 +59,24 @@ public struct DeliveryDispatcher: Service {
         try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
     }
 
-    /// One tick: returns how many sends it leased.
-    public func dispatch(on connection: isolated PGConnection) throws -> Int {
+    /// A draining worker's feed (`ebbflow worker --drain`): one tick each time the worker runs
+    /// dry, waiting for another process's tick rather than skipping, so the drain ends only
+    /// once no send is due. Why not the periodic service: a drain that finished its jobs before
+    /// the service's next tick exited with due sends undelivered.
+    public var drainFeed: DrainFeed {
+        { [self] connection in try dispatch(on: connection, waitForLock: true) }
+    }
+
+    /// One tick: returns how many sends it leased. `waitForLock`: wait for a tick running in
+    /// another process instead of skipping this one.
+    public func dispatch(on connection: isolated PGConnection, waitForLock: Bool = false) throws -> Int {
         let (outbox, jobs, settings, schema) = (self.outbox, self.jobs, self.settings, self.schema)
         return try connection.withTransactionSync {
             let lock = try connection.query(
-                "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS got", ["ebbflow.deliver.dispatch." + schema.name]
+                waitForLock
+                    ? "SELECT true AS got FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS waited"
+                    : "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS got",
+                ["ebbflow.deliver.dispatch." + schema.name]
             ).first!
             guard try lock.decode("got") as Bool else { return 0 }
             let waiting: Int = try connection.query(
@@ -102,10 +114,12 @@ public struct DeliverySettings: Sendable {
     public var chunkSize: Int
     /// A `deliver` job's own attempts (for database trouble; the send's retries are the outbox's).
     public var jobAttempts: Int
+    /// The deliverer's own connections (renew, render, finish), shared by the chunks running at once.
+    public var connections: Int
 
     public init(
         backlog: Int = 1_000, batch: Int = 500, leaseSeconds: Int = 300, interval: Duration = .milliseconds(500),
-        chunkSize: Int = 200, jobAttempts: Int = 5
+        chunkSize: Int = 200, jobAttempts: Int = 5, connections: Int = 4
     ) {
         self.backlog = backlog
         self.batch = batch
@@ -113,5 +127,6 @@ public struct DeliverySettings: Sendable {
         self.interval = interval
         self.chunkSize = chunkSize
         self.jobAttempts = jobAttempts
+        self.connections = connections
     }
 }

@@ -13,9 +13,16 @@ import ServiceLifecycle
 /// graceful shutdown), so a deployment that already runs workers needs only the environment.
 public struct DeliveryRuntime: Sendable {
     public let handler: DeliverJob
-    /// The dispatcher, and a service that closes the transport when the worker stops.
-    public let services: [any Service]
+    /// A service that closes the transport when the worker stops.
+    let closer: any Service
+    public let dispatcher: DeliveryDispatcher
     public let transport: any DeliveryTransport
+
+    /// What runs beside the worker: the closer, and the periodic dispatcher unless the worker
+    /// drains (a draining worker dispatches through `dispatcher.drainFeed` when it runs dry).
+    public func services(draining: Bool) -> [any Service] {
+        draining ? [closer] : [closer, dispatcher]
+    }
 
     /// Nil when no transport is configured (the outbox is then for an external sender).
     public static func make(
@@ -31,20 +38,21 @@ public struct DeliveryRuntime: Sendable {
                 client: SMTPClient(
                     configuration: smtp, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger))
         case .webhook(let url, let secret):
-            transport = WebhookTransport(url: url, secret: secret, logger: logger)
+            transport = WebhookTransport(
+                url: url, secret: secret,
+                timeout: .milliseconds(Int64((configuration.webhookTimeoutSeconds * 1_000).rounded())),
+                logger: logger)
         }
         // Chunks renew, render and finish on these while the queue's own transaction waits.
-        let pool = PGPool(database, maxConnections: 4, logger: logger)
+        let pool = PGPool(database, maxConnections: settings.connections, logger: logger)
         let deliverer = Deliverer(
             pool: pool, schema: schema, publicURL: configuration.publicURL,
             assembly: MessageAssembly(defaultFrom: from, unsubscribeMailto: configuration.unsubscribeMailto),
             transport: transport, leaseSeconds: settings.leaseSeconds, logger: logger)
         return DeliveryRuntime(
             handler: DeliverJob(deliverer: deliverer, chunkSize: settings.chunkSize),
-            services: [
-                TransportCloser(transport: transport, pool: pool),
-                DeliveryDispatcher(database: database, schema: schema, settings: settings, logger: logger),
-            ],
+            closer: TransportCloser(transport: transport, pool: pool),
+            dispatcher: DeliveryDispatcher(database: database, schema: schema, settings: settings, logger: logger),
             transport: transport)
     }
 }

@@ -70,10 +70,7 @@ public final class WebhookTransport: DeliveryTransport {
             value: signature.value(body: body, timestamp: Int64(Date().timeIntervalSince1970)))
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let response = try await client.execute(request, timeout: timeout)
-            let status = response.status.code
-            let answer = try? await response.body.collect(upTo: Self.maxResponseBytes)
-            let text = answer.map { String(buffer: $0) } ?? ""
+            let (status, text) = try await exchange(request)
             switch status {
             case 200..<300:
                 return .accepted(messageID: Self.messageID(in: text) ?? item.message.messageID)
@@ -85,6 +82,31 @@ public final class WebhookTransport: DeliveryTransport {
         } catch {
             // The error names the host at most: the URL's path or query may hold a token.
             return .transient("webhook request failed: \(Self.describe(error))")
+        }
+    }
+
+    /// The request and the reading of its answer, bounded together by `timeout`. Why not the
+    /// client's timeout alone: its deadline ends with the response head, so a receiver that
+    /// sent its headers and then stalled the body held the chunk until the job's own timeout.
+    private func exchange(_ request: HTTPClientRequest) async throws -> (status: UInt, text: String) {
+        let (client, timeout) = (self.client, self.timeout)
+        return try await withThrowingTaskGroup(of: (status: UInt, text: String)?.self) { group in
+            group.addTask {
+                let response = try await client.execute(request, timeout: timeout)
+                // A body past the bound is not kept (the status still decides).
+                let answer = try? await response.body.collect(upTo: Self.maxResponseBytes)
+                return (response.status.code, answer.map { String(buffer: $0) } ?? "")
+            }
+            group.addTask {
+                try await Task.sleep(nanoseconds: UInt64(max(0, timeout.nanoseconds)))
+                return nil
+            }
+            // The first to end decides; the other is cancelled (a cancelled body read ends its request).
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let answered = first else {
+                throw HTTPClientError.deadlineExceeded
+            }
+            return answered
         }
     }
 

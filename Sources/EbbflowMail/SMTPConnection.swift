@@ -29,6 +29,11 @@ final class SMTPConnection: Sendable {
 
     var isActive: Bool { channel.isActive }
     var supportsPipelining: Bool { extensions["PIPELINING"] != nil }
+    /// SIZE (RFC 1870) announced: MAIL then declares each message's size.
+    var supportsSize: Bool { extensions["SIZE"] != nil }
+    /// The largest message the server announced it accepts; nil when it announced none, or
+    /// `SIZE 0` (no fixed limit), or a number too large to matter.
+    var maximumMessageSize: Int? { extensions["SIZE"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } }
 
     // MARK: Opening
 

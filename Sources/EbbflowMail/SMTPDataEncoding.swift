@@ -6,7 +6,12 @@ enum SMTPDataEncoding {
     /// becomes CRLF, a line starting with '.' gets a second '.', the last line is ended, and
     /// `.` CRLF closes the data. Why here and not in the MIME writer: any bytes handed to the
     /// client must arrive intact, and a lone "." line in a body would otherwise end the message.
-    static func append(_ message: [UInt8], to buffer: inout ByteBuffer) {
+    /// Returns the message's size as RFC 1870 counts it for SIZE: its bytes with CRLF line ends,
+    /// without the doubled dots and the closing "." line.
+    @discardableResult
+    static func append(_ message: [UInt8], to buffer: inout ByteBuffer) -> Int {
+        let start = buffer.writerIndex
+        var stuffed = 0
         buffer.reserveCapacity(minimumWritableBytes: message.count + message.count / 32 + 8)
         // Line by line, each line's bytes copied as one slice (a byte-at-a-time copy cost
         // milliseconds per message).
@@ -19,20 +24,24 @@ enum SMTPDataEncoding {
                 index += 1
                 continue
             }
-            writeLine(message, lineStart..<index, to: &buffer)
+            if writeLine(message, lineStart..<index, to: &buffer) { stuffed += 1 }
             if byte == 0x0D && index + 1 < count && message[index + 1] == 0x0A { index += 1 }
             index += 1
             lineStart = index
         }
-        if lineStart < count { writeLine(message, lineStart..<count, to: &buffer) }
+        if lineStart < count && writeLine(message, lineStart..<count, to: &buffer) { stuffed += 1 }
+        let size = buffer.writerIndex - start - stuffed
         buffer.writeBytes(Array(".\r\n".utf8))
+        return size
     }
 
-    /// One line and its CRLF, a '.' doubled at its start.
-    private static func writeLine(_ message: [UInt8], _ range: Range<Int>, to buffer: inout ByteBuffer) {
-        if !range.isEmpty && message[range.lowerBound] == UInt8(ascii: ".") { buffer.writeInteger(UInt8(ascii: ".")) }
+    /// One line and its CRLF, a '.' doubled at its start; returns whether it doubled one.
+    private static func writeLine(_ message: [UInt8], _ range: Range<Int>, to buffer: inout ByteBuffer) -> Bool {
+        let stuffed = !range.isEmpty && message[range.lowerBound] == UInt8(ascii: ".")
+        if stuffed { buffer.writeInteger(UInt8(ascii: ".")) }
         buffer.writeBytes(message[range])
         buffer.writeBytes([0x0D, 0x0A])
+        return stuffed
     }
 
     static func encode(_ message: [UInt8]) -> [UInt8] {

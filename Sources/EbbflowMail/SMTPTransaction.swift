@@ -17,10 +17,23 @@ extension SMTPConnection {
     /// are read after; otherwise one at a time, stopping at the first refusal. If DATA got 354
     /// although MAIL or RCPT was refused (a server that does not check), an empty data section
     /// ends it so nothing is delivered. After a refusal, RSET clears the transaction.
+    ///
+    /// Where the server announced SIZE (RFC 1870), MAIL declares the message's size, and a
+    /// message larger than the announced limit fails permanently without a command sent: the
+    /// server would refuse it after the whole data crossed the network, and the same bytes
+    /// will never fit.
     func submit(from sender: String, to recipient: String, data: [UInt8]) async -> SMTPTransactionOutcome {
         let timeouts = self.timeouts
+        var encoded = ByteBuffer()
+        let size = SMTPDataEncoding.append(data, to: &encoded)
+        if let limit = maximumMessageSize, size > limit {
+            return .finished(
+                .permanent(
+                    SMTPError(.invalidMessage, "message is \(size) bytes; the server accepts at most \(limit)")),
+                connectionEnded: nil)
+        }
         let commands: [(line: String, name: String, timeout: TimeAmount)] = [
-            ("MAIL FROM:<\(sender)>", "MAIL FROM", timeouts.command),
+            ("MAIL FROM:<\(sender)>\(supportsSize ? " SIZE=\(size)" : "")", "MAIL FROM", timeouts.command),
             ("RCPT TO:<\(recipient)>", "RCPT TO", timeouts.command),
             ("DATA", "DATA", timeouts.dataInitiation),
         ]
@@ -99,12 +112,10 @@ extension SMTPConnection {
             return .finished(submission(for: rejection), connectionEnded: nil)
         }
 
-        var buffer = ByteBuffer()
-        SMTPDataEncoding.append(data, to: &buffer)
         let reply: SMTPReply
         do throws(SMTPError) {
             reply = try await Self.result(
-                of: write(buffer, replies: [(timeouts.dataTermination, "the end of the data")])[0])
+                of: write(encoded, replies: [(timeouts.dataTermination, "the end of the data")])[0])
         } catch {
             return .finished(.transient(error), connectionEnded: error)
         }

@@ -4,6 +4,12 @@ import Logging
 import PostgresClient
 import ServiceLifecycle
 
+/// Work a drain makes due from outside the queue: called on one of the worker's connections
+/// each time a draining worker runs dry, it enqueues what has become due (delivery's dispatcher
+/// leases the due sends and enqueues their jobs) and returns how many it enqueued; the drain
+/// ends only when it returns 0 and nothing is left to claim.
+public typealias DrainFeed = @Sendable (isolated PGConnection) throws -> Int
+
 /// The worker's one service that takes work.
 ///
 /// It takes as many jobs as it has free slots in one round trip, starts them, and sleeps
@@ -23,6 +29,7 @@ actor ClaimLoop: Service {
     private let wake: WakeSignal
     private let limits: QueueLimitWatch
     private let gate: ClaimGate?
+    private let drainFeed: DrainFeed?
     private let logger: Logger
 
     /// Jobs whose run here ended while a claim was in flight (nil when none is): see `start`.
@@ -40,7 +47,7 @@ actor ClaimLoop: Service {
     init(
         configuration: WorkerConfiguration, store: JobStore, registry: JobRegistry, pool: PGPool,
         completer: BatchCompleter, execution: JobExecution, running: RunningJobs, readiness: WorkerReadiness,
-        wake: WakeSignal, limits: QueueLimitWatch, gate: ClaimGate?, logger: Logger
+        wake: WakeSignal, limits: QueueLimitWatch, gate: ClaimGate?, drainFeed: DrainFeed? = nil, logger: Logger
     ) {
         self.configuration = configuration
         self.store = store
@@ -53,6 +60,7 @@ actor ClaimLoop: Service {
         self.wake = wake
         self.limits = limits
         self.gate = gate
+        self.drainFeed = drainFeed
         self.logger = logger
     }
 
@@ -134,10 +142,18 @@ actor ClaimLoop: Service {
                     continue
                 }
                 await completer.drain()
+                // Work from outside the queue that is due now (sends to deliver), enqueued before
+                // the last claim so that claim sees it.
+                var fed = 0
+                if let drainFeed {
+                    fed = try await pool.withConnection { connection in try await connection.run { try drainFeed($0) } }
+                }
                 // Our own completions may have made new work due (a job enqueueing another).
                 let open = throttle.open(configuration.queues, at: .now)
                 let more = open.isEmpty ? 0 : try await claimAndStart(limit: configuration.concurrency, queues: open)
-                if more == 0 && running.isEmpty && (throttle.nextOpening(at: .now) == nil || throttle.clockStopped) {
+                if more == 0 && fed == 0 && running.isEmpty
+                    && (throttle.nextOpening(at: .now) == nil || throttle.clockStopped)
+                {
                     break
                 }
                 continue

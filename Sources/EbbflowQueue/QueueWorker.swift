@@ -38,10 +38,12 @@ public final class QueueWorker: Sendable {
     ///   database is unreachable) and from the moment it is asked to stop.
     /// - Parameter claimGate: when given, nothing is claimed until it is opened (by the
     ///   process's HTTP server once it listens).
+    /// - Parameter drainFeed: in drain mode, asked for more work each time nothing is left to
+    ///   claim (`DrainFeed`; delivery's dispatcher).
     public init(
         database: PGConfiguration, schema: SchemaName, registry: JobRegistry,
         configuration: WorkerConfiguration, logger: Logger, claimGate: ClaimGate? = nil,
-        onReadiness: @escaping @Sendable (Bool) -> Void = { _ in }
+        drainFeed: DrainFeed? = nil, onReadiness: @escaping @Sendable (Bool) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.store = JobStore(schema: schema)
@@ -62,7 +64,8 @@ public final class QueueWorker: Sendable {
         claimLoop = ClaimLoop(
             configuration: configuration, store: store, registry: registry, pool: pool,
             completer: completer, execution: execution, running: running, readiness: readiness,
-            wake: wake, limits: limits, gate: claimGate, logger: logger)
+            wake: wake, limits: limits, gate: claimGate, drainFeed: configuration.drain ? drainFeed : nil,
+            logger: logger)
     }
 
     /// Asks the worker to stop claiming; `run()` then finishes or hands back running jobs.

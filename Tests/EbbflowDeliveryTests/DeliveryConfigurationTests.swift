@@ -41,6 +41,48 @@ import Testing
         #expect(withURL.unsubscribeMailto == "unsub@example.com")
     }
 
+    @Test func theWebhookTimeoutIsBoundedAndDefaultsToTenSeconds() throws {
+        let webhook = [
+            "EBBFLOW_DELIVERY_WEBHOOK_URL": "https://x.example.com/hook", "EBBFLOW_DELIVERY_WEBHOOK_SECRET": secret,
+            "EBBFLOW_FROM": "a@example.com",
+        ]
+        #expect(try DeliveryConfiguration.fromEnvironment(webhook).webhookTimeoutSeconds == 10)
+        let set = webhook.merging(["EBBFLOW_DELIVERY_WEBHOOK_TIMEOUT": "1m30s"]) { $1 }
+        #expect(try DeliveryConfiguration.fromEnvironment(set).webhookTimeoutSeconds == 90)
+        for bad in ["0s", "0.5s", "6m", "10", "ten seconds", "1e9s", String(repeating: "1", count: 40) + "s"] {
+            let message = error(webhook.merging(["EBBFLOW_DELIVERY_WEBHOOK_TIMEOUT": bad]) { $1 })
+            #expect(
+                message == "EBBFLOW_DELIVERY_WEBHOOK_TIMEOUT must be a duration from 1s to 5m, such as 10s or 1m30s",
+                "\(bad): \(message ?? "accepted")")
+        }
+    }
+
+    @Test func theDispatchersNumbersAreSettableWithinBounds() throws {
+        let smtp = ["EBBFLOW_SMTP_URL": "smtp://127.0.0.1:2525?tls=none", "EBBFLOW_FROM": "a@example.com"]
+        let defaults = try DeliveryConfiguration.fromEnvironment(smtp).settings
+        #expect(
+            defaults.backlog == 1_000 && defaults.chunkSize == 200 && defaults.connections == 4 && defaults.batch == 500
+        )
+        let set = try DeliveryConfiguration.fromEnvironment(
+            smtp.merging([
+                "EBBFLOW_DELIVERY_BACKLOG": "140", "EBBFLOW_DELIVERY_CHUNK": "20", "EBBFLOW_DELIVERY_CONNECTIONS": "8",
+            ]) { $1 }
+        ).settings
+        #expect(set.backlog == 140 && set.batch == 140 && set.chunkSize == 20 && set.connections == 8)
+        for (variable, bounds, bad) in [
+            ("EBBFLOW_DELIVERY_BACKLOG", "1 to 100000", ["0", "100001", "-5", "1e3", "ten", "99999999999999999999"]),
+            ("EBBFLOW_DELIVERY_CHUNK", "1 to 1000", ["0", "1001", "2.5"]),
+            ("EBBFLOW_DELIVERY_CONNECTIONS", "1 to 100", ["0", "101", "٣"]),
+        ] {
+            for value in bad {
+                let message = error(smtp.merging([variable: value]) { $1 })
+                #expect(
+                    message == "\(variable) must be a whole number from \(bounds)", "\(value): \(message ?? "accepted")"
+                )
+            }
+        }
+    }
+
     @Test func mistakesAreNamedWithoutSecrets() {
         let both = error([
             "EBBFLOW_SMTP_URL": "smtp://127.0.0.1", "EBBFLOW_DELIVERY_WEBHOOK_URL": "https://x.example.com",

@@ -138,4 +138,31 @@ import Testing
             #expect(try await sends(connection, schema, "busy") == 5, "two slots freed on day 7")
         }
     }
+
+    @Test func frequencyCapCountsOnlySendsThatWentOutOrMayStillGo() async throws {
+        try await withContacts(["busy"]) { connection, schema, day in
+            _ = try await connection.withTransaction {
+                try FlowStore(schema: schema).start(
+                    FlowDefinition(name: "a", segment: "retail", template: "t_a", everySeconds: 86_400, maxSends: 5),
+                    on: $0)
+            }
+            for step in [0.0, 1, 2] { try await day(step) }
+            #expect(try await sends(connection, schema, "busy") == 3, "the cap of 3 per 7 days is full")
+            // Two of the three never reached the contact: one cancelled before delivery, one refused for good.
+            try await connection.execute(
+                """
+                UPDATE \(schema.quoted).sends SET state = CASE WHEN id = (SELECT min(id) FROM \(schema.quoted).sends)
+                    THEN 'cancelled' ELSE 'dead' END, finished_at = at
+                WHERE id IN (SELECT id FROM \(schema.quoted).sends ORDER BY id LIMIT 2)
+                """)
+            for step in [3.0, 4] { try await day(step) }
+            #expect(
+                try await sends(connection, schema, "busy") == 5,
+                "only the third send (pending) counts, so the fourth and fifth fit under the cap of 3")
+            let skips = try await connection.query("SELECT reason FROM \(schema.quoted).flow_skips").rows.map {
+                try $0.decode("reason", as: String.self)
+            }
+            #expect(skips.isEmpty, "\(skips)")
+        }
+    }
 }

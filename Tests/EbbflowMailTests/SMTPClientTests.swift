@@ -277,6 +277,37 @@ import Testing
         }
     }
 
+    /// RFC 1870: MAIL declares the size the server announced SIZE for (the data's bytes with
+    /// CRLF line ends, without the doubled dots: what the server keeps).
+    @Test func mailDeclaresTheMessagesSize() async throws {
+        try await SMTPTestServer.with { server in
+            let client = try makeClient("smtp://127.0.0.1:\(server.port)?tls=none")
+            let results = try await client.send([mail(1)])
+            await client.close()
+            #expect(codes(results) == ["accepted 250"])
+            let received = try #require(try server.messages().first)
+            #expect(received.metadata.mailOptions == ["SIZE=\(received.data.count)"])
+        }
+    }
+
+    /// A message larger than the announced SIZE fails alone and for good, never sent; the
+    /// messages around it go on the same connection.
+    @Test func aMessageLargerThanTheAnnouncedSizeFailsPermanentlyUnsent() async throws {
+        try await SMTPTestServer.with(SMTPTestServer.Options(sizeLimit: 4_000)) { server in
+            let client = try makeClient("smtp://127.0.0.1:\(server.port)?tls=none")
+            var big = mail(2)
+            big.html = "<p>" + String(repeating: "long ", count: 2_000) + "</p>"
+            let results = try await client.send([mail(1), big, mail(3)])
+            await client.close()
+            #expect(codes(results) == ["accepted 250", "permanent invalidMessage", "accepted 250"])
+            let message = try #require(results[1].error?.message)
+            #expect(message.hasPrefix("message is ") && message.hasSuffix(" bytes; the server accepts at most 4000"))
+            let received = try server.messages()
+            #expect(received.map(\.metadata.rcptTos) == [["contact1@example.org"], ["contact3@example.org"]])
+            #expect(Set(received.map(\.metadata.connection)).count == 1, "the connection stayed up")
+        }
+    }
+
     @Test func refusedConnectionIsTransient() async throws {
         // Port 1 (tcpmux) has no listener here. Why not a port just freed: one in the ephemeral
         // range can connect to itself (TCP simultaneous open) and wait for a greeting instead.

@@ -1,4 +1,5 @@
 // Dot-stuffing and CRLF normalisation of the DATA section (RFC 5321 §4.5.2).
+import NIOCore
 import Testing
 
 @testable import EbbflowMail
@@ -30,5 +31,16 @@ import Testing
     @Test func aMissingFinalLineEndIsAdded() {
         #expect(encode("no newline") == "no newline\r\n.\r\n")
         #expect(encode("") == ".\r\n")
+    }
+
+    /// RFC 1870's size for SIZE: CRLF line ends counted, doubled dots and the closing line not.
+    @Test func theSizeCountsCRLFLinesWithoutStuffingOrTheEnd() {
+        func size(_ text: String) -> Int {
+            var buffer = ByteBuffer()
+            return SMTPDataEncoding.append(Array(text.utf8), to: &buffer)
+        }
+        #expect(size("a\n.b\r\nc") == "a\r\n.b\r\nc\r\n".utf8.count)
+        #expect(size(".\n..x") == ".\r\n..x\r\n".utf8.count)
+        #expect(size("") == 0)
     }
 }

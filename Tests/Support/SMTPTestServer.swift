@@ -17,11 +17,13 @@ public final class SMTPTestServer: Sendable {
         /// `silentIdleClose`).
         public var idleTimeout: Double?
         public var silentIdleClose = false
+        /// The SIZE the server announces and enforces, in bytes (aiosmtpd's 32 MiB when nil).
+        public var sizeLimit: Int?
 
         public init(
             startTLS: Bool = false, implicitTLS: Bool = false, auth: (user: String, password: String)? = nil,
             authMechanisms: [String] = ["PLAIN", "LOGIN"], pipelining: Bool = true, idleTimeout: Double? = nil,
-            silentIdleClose: Bool = false
+            silentIdleClose: Bool = false, sizeLimit: Int? = nil
         ) {
             self.startTLS = startTLS
             self.implicitTLS = implicitTLS
@@ -30,6 +32,7 @@ public final class SMTPTestServer: Sendable {
             self.pipelining = pipelining
             self.idleTimeout = idleTimeout
             self.silentIdleClose = silentIdleClose
+            self.sizeLimit = sizeLimit
         }
     }
 
@@ -84,6 +87,7 @@ public final class SMTPTestServer: Sendable {
         if !options.pipelining { arguments.append("--no-pipelining") }
         if let idle = options.idleTimeout { arguments += ["--idle-timeout", String(idle)] }
         if options.silentIdleClose { arguments.append("--silent-idle-close") }
+        if let size = options.sizeLimit { arguments += ["--size-limit", String(size)] }
         let log = directory.appendingPathComponent("server.log").path
         let pid = try CleanSpawn.start(
             "/bin/bash", [scriptPath] + arguments, environment: ProcessInfo.processInfo.environment, outputPath: log)
@@ -150,9 +154,12 @@ public struct ReceivedMail: Sendable {
         public var ehlo: String?
         /// RCPT was already waiting behind MAIL when MAIL was handled.
         public var pipelined: Bool
+        /// MAIL's parameters as the server read them (upper case), such as `SIZE=1234`.
+        public var mailOptions: [String]
 
         enum CodingKeys: String, CodingKey {
             case mailFrom = "mail_from", rcptTos = "rcpt_tos", connection, tls, authenticated, login, ehlo, pipelined
+            case mailOptions = "mail_options"
         }
     }
 

@@ -3,11 +3,14 @@ import EbbflowCore
 import Foundation
 import PostgresClient
 
-/// Ends everything that would mail a contact just suppressed: its pending flow steps, flow
+/// Ends everything that would mail a contact just suppressed: its sends waiting for an attempt
+/// are cancelled (`SuppressedSends`), its pending flow steps, flow
 /// wait ends, reactivation steps and stream steps are cancelled (kept as cancelled jobs, with
 /// the reason), and its stream membership ends with a logged decision (`contact_suppressed`).
-/// Why one place for both paths: an event (`SuppressionConsumer`) and an administrator
-/// (`ContactConsent.suppress`) must cancel exactly the same things. Why cancel at all, when
+/// Why one place for every path: an event (`SuppressionConsumer`: unsubscribe, complaint,
+/// bounces, consent withdrawal, from the API, the provider webhooks, one-click links and
+/// delivery's own hard bounces), an administrator (`ContactConsent.suppress`) and the end of
+/// a reactivation cycle (`ReactivationCycle`) must cancel exactly the same things. Why cancel at all, when
 /// every send re-checks the contact under its lock: a cancelled step is visible (`jobs list`,
 /// `contacts show`) and costs no worker a wake-up, and a stream membership left in place would
 /// keep the contact in a journey it can no longer receive. A step already running waits for
@@ -21,6 +24,7 @@ struct SuppressedContacts: Sendable {
         _ contacts: [(id: Int64, reason: String, eventID: Int64?)], now: Date, on connection: isolated PGConnection
     ) throws {
         guard !contacts.isEmpty else { return }
+        try SuppressedSends(schema: schema).cancel(contacts.map(\.id).sorted(), now: now, on: connection)
         let jobs = ContactJobs(schema: schema)
         for (reason, group) in Dictionary(grouping: contacts, by: \.reason).sorted(by: { $0.key < $1.key }) {
             try jobs.cancel(

@@ -23,11 +23,13 @@ struct ContactSQL: Sendable {
         "SELECT id FROM \(contacts) WHERE id = ANY($1) ORDER BY id FOR UPDATE"
     }
 
-    /// Contacts $1 (locked first with `lockContacts`), each with its sends since $2 for the frequency cap.
+    /// Contacts $1 (locked first with `lockContacts`), each with its sends since $2 that count
+    /// toward the frequency cap (`FrequencyCap.countedStates`).
     var contactsWithRecentSends: String {
         """
         SELECT c.id, c.campaign_status::text AS status, c.channel, c.segment,
-               coalesce((SELECT array_agg(s.at) FROM \(sends) s WHERE s.contact_id = c.id AND s.at > $2), '{}') AS recent_sends
+               coalesce((SELECT array_agg(s.at) FROM \(sends) s WHERE s.contact_id = c.id AND s.at > $2
+                         AND s.state IN \(EngagementPolicy.FrequencyCap.countedStates)), '{}') AS recent_sends
         FROM \(contacts) c WHERE c.id = ANY($1) ORDER BY c.id
         """
     }

@@ -153,7 +153,8 @@ struct ContactImportSQL: Sendable {
     }
 
     /// Existing contacts: each given field replaces the stored one (attributes merge key by
-    /// key); a status change writes its transition row with the state machine's reason. An
+    /// key); a status change writes its transition row with the state machine's reason, and a
+    /// contact it suppresses has its sends waiting for an attempt cancelled (`SuppressedSends`). An
     /// imported score is the score as of the last engagement, as for a new contact.
     var updateExisting: PGQuery {
         let legal = Self.legalChanges
@@ -173,7 +174,13 @@ struct ContactImportSQL: Sendable {
                 SELECT b.id, b.status::\(identifier: statusType), b.target::\(identifier: statusType), l.reason,
                        CASE WHEN b.status = \(bind: CampaignStatus.suppressed.rawValue) THEN 'consent_source: ' || b.consent_source END, t.now
                 FROM before b JOIN legal l ON l.from_status = b.status AND l.to_status = b.target, t
-                RETURNING contact_id
+                RETURNING contact_id, to_status
+            ),
+            cancelled_sends AS (
+                \(identifier: SuppressedSends.cancel(
+                    sends: schema.qualified("sends"),
+                    contactIDs: "(SELECT array_agg(contact_id) FROM moved WHERE to_status = 'suppressed')::int8[]",
+                    now: "(SELECT now FROM t)"))
             ),
             updated AS (
                 UPDATE \(identifier: contacts) c SET

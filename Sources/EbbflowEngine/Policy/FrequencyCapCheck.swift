@@ -16,6 +16,14 @@ extension EngagementPolicy.FrequencyCap {
         return inWindow[inWindow.count - sends].addingTimeInterval(window)
     }
 
+    /// The send states the cap counts, as an SQL list: a send that went out or may still go.
+    /// A `cancelled` send (suppressed, engaged, left its stream before delivery) and a `dead`
+    /// one (refused for good) never reached the contact, so they leave the slot free; counting
+    /// them deferred the next send for a whole window after a send nobody received.
+    /// `sends_contact_at (contact_id, at)` still serves the read: the state is a filter on the
+    /// few rows of one contact's window.
+    public static let countedStates = "('pending', 'leased', 'sent', 'failed')"
+
     /// The reason recorded when a send is deferred.
     public var reason: String { "frequency cap (\(sends) per \(perDays) days); deferred" }
 }

@@ -102,10 +102,11 @@ public struct ContactForgetting: Sendable {
             """
             DELETE FROM \(identifier: t("engagement_events")) WHERE contact_id IS NULL AND external_id = \(bind: externalID)
             """)
-        // Its sends still due stay as they are (the figures count them); the contact is now
-        // suppressed, so the outbox's lease cancels them. Relays' replies quote the address
+        // Its sends stay (the figures count them); those still waiting for an attempt are
+        // cancelled as for any suppression (`SuppressedSends`). Relays' replies quote the address
         // ("550 5.1.1 <ann@example.com>: no such user"): the errors' text goes, their attempt,
         // time and permanence stay (delivery figures).
+        try SuppressedSends(schema: schema).cancel([id], now: now, on: connection)
         try connection.execute(
             """
             UPDATE \(identifier: t("sends")) SET variables = '{}',

@@ -72,6 +72,8 @@ public struct ReactivationStepJob: TransactionalJobHandler {
                 let change = StatusChange.reactivationExhausted
                 try change.check(from: .inactive)
                 try connection.execute(sql.suppress, [contactID, now, change.reason.rawValue, job.id])
+                try SuppressedContacts(schema: schema).cleanUp(
+                    [(contactID, change.reason.rawValue, nil)], now: now, on: connection)
             case .moveToChannel:
                 let change = StatusChange.movedToChannel
                 try change.check(from: .inactive)

@@ -111,12 +111,13 @@ struct StreamSQL: Sendable {
 
     /// Contact $1 (locked first with `ContactSQL.lockContacts`, so this statement's snapshot sees
     /// an exit committed while the step waited) with its stream, status, channel and its sends
-    /// since $2 for the frequency cap.
+    /// since $2 that count toward the frequency cap (`FrequencyCap.countedStates`).
     var contactForStep: String {
         let contacts = schema.qualified("contacts"), sends = schema.qualified("sends")
         return """
             SELECT c.id, c.campaign_status::text AS status, c.channel, c.segment, m.stream, m.version, m.entry,
-                   coalesce((SELECT array_agg(s.at) FROM \(sends) s WHERE s.contact_id = c.id AND s.at > $2), '{}') AS recent_sends
+                   coalesce((SELECT array_agg(s.at) FROM \(sends) s WHERE s.contact_id = c.id AND s.at > $2
+                             AND s.state IN \(EngagementPolicy.FrequencyCap.countedStates)), '{}') AS recent_sends
             FROM \(contacts) c LEFT JOIN \(schema.qualified("stream_memberships")) m ON m.contact_id = c.id
             WHERE c.id = $1
             """

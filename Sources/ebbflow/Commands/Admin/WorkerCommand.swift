@@ -101,7 +101,7 @@ struct WorkerCommand: AsyncParsableCommand {
             for warning in settings.warnings { logger.warning("\(warning)") }
             delivery = try DeliveryRuntime.make(
                 configuration: settings, database: connection.postgres, schema: try connection.schemaName,
-                logger: connection.logger("ebbflow.delivery"))
+                settings: settings.settings, logger: connection.logger("ebbflow.delivery"))
         } catch let error as DeliveryConfigurationError {
             throw InputError(error.description)
         }
@@ -122,14 +122,15 @@ struct WorkerCommand: AsyncParsableCommand {
                 shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)), drain: drain,
                 completedRetention: completedRetention == "0" ? 0 : DurationText.seconds(completedRetention)!,
                 discardedRetention: discardedRetention == "0" ? 0 : DurationText.seconds(discardedRetention)!),
-            logger: logger, claimGate: metricsPort > 0 ? claimGate : nil, onReadiness: { readiness.set($0) })
+            logger: logger, claimGate: metricsPort > 0 ? claimGate : nil, drainFeed: delivery?.dispatcher.drainFeed,
+            onReadiness: { readiness.set($0) })
         // SIGTERM/SIGINT shut the group down gracefully: the claim loop lets running jobs finish
         // (or hands them back after --shutdown-timeout), then the other services stop, the HTTP
         // server last. ServiceGroup's signal source also works when a parent started us with
         // the signals blocked (children of Swift processes inherit such a mask).
         do {
             try await worker.run(
-                alongside: [SecondSignalExit(logger: logger)] + (delivery?.services ?? [])
+                alongside: [SecondSignalExit(logger: logger)] + (delivery?.services(draining: drain) ?? [])
                     + metricsServer(
                         readiness: readiness, claimGate: claimGate, schema: try connection.schemaName, logger: logger),
                 gracefulShutdownSignals: [.sigterm, .sigint])
