@@ -32,14 +32,19 @@ struct MailAddress: Equatable {
         }
     }
 
+    /// RFC 5322's atext by ASCII byte, built once: every message's sender and recipient are
+    /// checked, and a set built per call was a sixth of the MIME writer's time.
+    private static let atext: [Bool] = (0..<128).map { byte in
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~".utf8.contains(UInt8(byte))
+    }
+
     /// local@domain: ASCII atext and dots locally (no quoted forms), a host name or a literal after '@'.
     static func isValid(_ address: String) -> Bool {
         guard (3...254).contains(address.utf8.count), let at = address.lastIndex(of: "@") else { return false }
         let local = address[..<at]
         let domain = address[address.index(after: at)...]
-        let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~")
         guard (1...64).contains(local.utf8.count), !local.hasPrefix("."), !local.hasSuffix("."), !local.contains(".."),
-            local.allSatisfy({ atext.contains($0) || $0 == "." })
+            local.utf8.allSatisfy({ $0 < 0x80 && (atext[Int($0)] || $0 == UInt8(ascii: ".")) })
         else { return false }
         if domain.hasPrefix("[") && domain.hasSuffix("]") {
             return domain.dropFirst().dropLast().allSatisfy { $0.isASCII && ($0.isHexDigit || $0 == "." || $0 == ":") }
