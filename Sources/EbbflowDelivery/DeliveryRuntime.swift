@@ -35,8 +35,10 @@ public struct DeliveryRuntime: Sendable {
         case .none: return nil
         case .smtp(let smtp):
             transport = SMTPTransport(
-                client: SMTPClient(
-                    configuration: smtp, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger))
+                clients: (0..<settings.smtpConnections).map { _ in
+                    SMTPClient(
+                        configuration: smtp, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+                })
         case .webhook(let url, let secret):
             transport = WebhookTransport(
                 url: url, secret: secret,

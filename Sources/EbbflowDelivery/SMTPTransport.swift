@@ -1,16 +1,42 @@
-// Delivers messages over the process's one SMTP client (one connection reused, pipelined where offered).
+// Delivers messages over the process's SMTP clients (each one connection reused, pipelined where offered).
 import EbbflowMail
 import Foundation
+import Synchronization
 
 /// How the client's answers map: 250 after the data accepted (the send records our
 /// Message-ID: the relay's queue id names nothing the provider's webhooks know); 4xx and
 /// every connection failure transient; 5xx permanent, and a hard bounce when the relay refused
 /// the recipient as non-existent (`5.1.x` at RCPT: bad mailbox, bad system, bad syntax, ...).
+///
+/// Why several clients (`EBBFLOW_SMTP_CONNECTIONS`, default 4): one connection carries one
+/// message at a time between its round trips (MAIL/RCPT/DATA, then the data), so a process
+/// whose chunks run at once would queue them behind one connection; each chunk takes the
+/// client with the fewest chunks in flight, and a client opens its connection when first used.
 public final class SMTPTransport: DeliveryTransport {
     public let name = "smtp"
-    let client: SMTPClient
+    let clients: [SMTPClient]
+    /// Chunks in flight per client, to pick the least busy one.
+    private let inFlight: Mutex<[Int]>
 
-    public init(client: SMTPClient) { self.client = client }
+    public convenience init(client: SMTPClient) { self.init(clients: [client]) }
+
+    /// `clients` must not be empty.
+    public init(clients: [SMTPClient]) {
+        precondition(!clients.isEmpty, "an SMTP transport needs at least one client")
+        self.clients = clients
+        inFlight = Mutex([Int](repeating: 0, count: clients.count))
+    }
+
+    /// The least busy client (the first of equals), counted in flight until `release`.
+    func acquire() -> Int {
+        inFlight.withLock { counts in
+            let index = counts.indices.min { counts[$0] < counts[$1] } ?? 0
+            counts[index] += 1
+            return index
+        }
+    }
+
+    func release(_ index: Int) { inFlight.withLock { $0[index] -= 1 } }
 
     /// How many times the messages a broken connection left untried are submitted again on a
     /// fresh one within one chunk (then they wait for the outbox's retry).
@@ -22,6 +48,9 @@ public final class SMTPTransport: DeliveryTransport {
     /// keeps its transient outcome (it may have arrived: only the outbox's backoff retries it);
     /// those after it were never sent and go again at once, on a new connection.
     public func submit(_ items: [DeliveryItem]) async -> [DeliveryOutcome] {
+        let chosen = acquire()
+        defer { release(chosen) }
+        let client = clients[chosen]
         var outcomes = [DeliveryOutcome?](repeating: nil, count: items.count)
         var pending = Array(items.indices)
         for round in 1...Self.maxRounds where !pending.isEmpty {
@@ -60,7 +89,9 @@ public final class SMTPTransport: DeliveryTransport {
         error.kind == .connection || error.kind == .timeout
     }
 
-    public func close() async { await client.close() }
+    public func close() async {
+        for client in clients { await client.close() }
+    }
 
     static func outcome(_ submission: SMTPSubmission, messageID: String) -> DeliveryOutcome {
         switch submission {

@@ -62,17 +62,22 @@ import Testing
         let defaults = try DeliveryConfiguration.fromEnvironment(smtp).settings
         #expect(
             defaults.backlog == 1_000 && defaults.chunkSize == 200 && defaults.connections == 4 && defaults.batch == 500
+                && defaults.smtpConnections == 4
         )
         let set = try DeliveryConfiguration.fromEnvironment(
             smtp.merging([
                 "EBBFLOW_DELIVERY_BACKLOG": "140", "EBBFLOW_DELIVERY_CHUNK": "20", "EBBFLOW_DELIVERY_CONNECTIONS": "8",
+                "EBBFLOW_SMTP_CONNECTIONS": "3",
             ]) { $1 }
         ).settings
-        #expect(set.backlog == 140 && set.batch == 140 && set.chunkSize == 20 && set.connections == 8)
+        #expect(
+            set.backlog == 140 && set.batch == 140 && set.chunkSize == 20 && set.connections == 8
+                && set.smtpConnections == 3)
         for (variable, bounds, bad) in [
             ("EBBFLOW_DELIVERY_BACKLOG", "1 to 100000", ["0", "100001", "-5", "1e3", "ten", "99999999999999999999"]),
             ("EBBFLOW_DELIVERY_CHUNK", "1 to 1000", ["0", "1001", "2.5"]),
             ("EBBFLOW_DELIVERY_CONNECTIONS", "1 to 100", ["0", "101", "٣"]),
+            ("EBBFLOW_SMTP_CONNECTIONS", "1 to 32", ["0", "33", "2x"]),
         ] {
             for value in bad {
                 let message = error(smtp.merging([variable: value]) { $1 })
