@@ -59,10 +59,18 @@ enum HTMLText {
                 }
                 let tag = bytes[(index + 1)..<min(end, count)]
                 let closing = tag.first == UInt8(ascii: "/")
-                let name = String(
-                    decoding: tag.drop(while: { $0 == UInt8(ascii: "/") }).prefix(while: {
-                        !HTMLBytes.isSpace($0) && $0 != UInt8(ascii: "/")
-                    }).map(HTMLBytes.lower), as: UTF8.self)
+                let nameBytes = tag.drop(while: { $0 == UInt8(ascii: "/") }).prefix(while: {
+                    !HTMLBytes.isSpace($0) && $0 != UInt8(ascii: "/")
+                })
+                // Lower-cased in place into a small (inline) string: every tag of every render
+                // passes here. No tag this reads has a longer name than 15 bytes.
+                let name =
+                    nameBytes.count > 15
+                    ? ""
+                    : String(unsafeUninitializedCapacity: nameBytes.count) { buffer in
+                        for (offset, byte) in nameBytes.enumerated() { buffer[offset] = HTMLBytes.lower(byte) }
+                        return nameBytes.count
+                    }
                 index = end + 1
                 if !closing, skipped.contains(name) {
                     // Skip to the matching end tag.
@@ -110,15 +118,13 @@ enum HTMLText {
             var end = index
             while end < count && bytes[end] != UInt8(ascii: "<") { end += 1 }
             let chunk = bytes[index..<end]
-            let decoded: [UInt8] =
-                chunk.contains(UInt8(ascii: "&"))
-                ? Array(HTMLEntities.decode(String(decoding: chunk, as: UTF8.self)[...]).utf8) : Array(chunk)
-            var position = 0
-            while position < decoded.count {
+            let decoded = chunk.contains(UInt8(ascii: "&")) ? HTMLEntities.decode(bytes: chunk)[...] : chunk
+            var position = decoded.startIndex
+            while position < decoded.endIndex {
                 let current = decoded[position]
                 if HTMLBytes.isSpace(current) {
                     pendingSpace = true
-                } else if current == 0xC2 && position + 1 < decoded.count && decoded[position + 1] == 0xA0 {
+                } else if current == 0xC2 && position + 1 < decoded.endIndex && decoded[position + 1] == 0xA0 {
                     space()
                     out.append(0x20)
                     position += 1
