@@ -5,6 +5,7 @@ import EbbflowEngine
 import Foundation
 import Logging
 import PostgresClient
+import Synchronization
 
 /// Why two figures: the pure render is the ceiling (Mustache, escaping, the text part derived
 /// from the HTML); the batch figure is what delivery gets, with the one read of contacts and
@@ -52,6 +53,8 @@ struct TemplateBenchmark: AsyncParsableCommand {
         var figures = FigureTable()
         for rep in 1...reps {
             figures.add("pure render, 1 thread (Mustache, text part derived)", try pure(), "renders/s")
+            figures.add(
+                "pure render, 2 threads (one per core, as delivery's chunks render)", try pure(threads: 2), "renders/s")
             let (batches, total) = try await inDatabase(context)
             figures.add(
                 "TemplateRenderer.render, batches of \(batch) (read, render, \(total / (self.batch * self.batches)) links tracked and signed each)",
@@ -71,11 +74,30 @@ struct TemplateBenchmark: AsyncParsableCommand {
             leaseExpiresAt: Date())
     }
 
+    /// `threads` threads rendering at once (`renders` in all), as delivery's chunks do on their
+    /// own connections' threads: renders a second across the machine.
+    func pure(threads: Int) throws -> Double {
+        let failures = Mutex(0)
+        let started = ContinuousClock.now
+        let share = self.renders / threads
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            do { _ = try TemplateBenchmark.renderLoop(renders: share) } catch { failures.withLock { $0 += 1 } }
+        }
+        guard failures.withLock({ $0 }) == 0 else { throw BenchError("a render failed") }
+        return Double(share * threads) / (ContinuousClock.now - started).seconds
+    }
+
     func pure() throws -> Double {
+        let started = ContinuousClock.now
+        let done = try Self.renderLoop(renders: renders)
+        return Double(done) / (ContinuousClock.now - started).seconds
+    }
+
+    /// Renders 1,000-send batches until `renders` are done (after one batch to warm up); returns how many.
+    static func renderLoop(renders: Int) throws -> Int {
         let sends = (0..<1_000).map { Self.send(Int64($0 + 1), contactID: Int64($0 + 1), externalID: "c\($0)") }
         _ = try TemplateRenderer.renderDetached(
             sends, definition: Self.template, version: 1, attributes: Self.attributes)
-        let started = ContinuousClock.now
         var done = 0, bytes = 0
         while done < renders {
             for result in try TemplateRenderer.renderDetached(
@@ -86,7 +108,7 @@ struct TemplateBenchmark: AsyncParsableCommand {
             done += sends.count
         }
         guard bytes > 0 else { throw BenchError("nothing rendered") }
-        return Double(done) / (ContinuousClock.now - started).seconds
+        return done
     }
 
     /// Contacts with attributes and a click each, the template applied, `batches × batch`

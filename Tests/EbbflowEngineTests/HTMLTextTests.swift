@@ -1,4 +1,5 @@
 // The text part derived from HTML and the character references it decodes, byte for byte.
+import Foundation
 import Testing
 
 @testable import EbbflowEngine
@@ -44,5 +45,27 @@ import Testing
                 ---
                 kept
                 """)
+    }
+
+    /// Unicode spaces at the ends of lines and of the whole are trimmed as Foundation's sets
+    /// trim them; inside a line they stay.
+    @Test func unicodeSpacesAtTheEdgesAreTrimmed() {
+        let html = "<p>\u{3000}wide\u{2003}</p><p>\u{200B}zero\u{00A0}width\u{202F}</p><p>é\u{2028}</p>"
+        #expect(HTMLText.text(from: html) == "wide\n\nzero width\n\né")
+    }
+
+    @Test(arguments: [
+        ("Hello", "Hello"), ("  Hello\t", "Hello"), ("two\nlines", "two lines"), ("a\r\nb", "a b"),
+        ("x\u{2028}y", "x y"), ("é\u{0085}ü", "é ü"), ("\u{3000}wide\u{3000}", "wide"), ("café", "café"),
+    ])
+    func subjectsBecomeOneLine(_ rendered: String, _ expected: String) {
+        #expect(TemplateRenderer.oneLine(rendered) == expected)
+    }
+
+    @Test func emptyVariablesSkipTheDecoder() {
+        for empty in ["", "{}", " { } ", "\n{\n}\n"] { #expect(TemplateVariables.isEmptyObject(Data(empty.utf8))) }
+        for full in ["{\"a\":1}", "[]", "{", "}", "{}}", "null"] {
+            #expect(!TemplateVariables.isEmptyObject(Data(full.utf8)))
+        }
     }
 }

@@ -19,4 +19,15 @@ enum HTMLBytes {
         for offset in 0..<needle.count where lower(bytes[position + offset]) != needle[offset] { return false }
         return true
     }
+
+    /// Whether `bytes` is `lowercased` (lower case ASCII) ignoring ASCII case, without a copy.
+    @inline(__always) static func equals(_ bytes: ArraySlice<UInt8>, lowercased: [UInt8]) -> Bool {
+        guard bytes.count == lowercased.count else { return false }
+        var index = bytes.startIndex
+        for byte in lowercased {
+            guard lower(bytes[index]) == byte else { return false }
+            index += 1
+        }
+        return true
+    }
 }

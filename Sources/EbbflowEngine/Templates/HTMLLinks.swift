@@ -40,8 +40,8 @@ enum HTMLLinks {
             {
                 cursor += 1
             }
-            let name = html[nameStart..<cursor].map(HTMLBytes.lower)
-            let linking = name == aTag || name == areaTag
+            let name = html[nameStart..<cursor]
+            let linking = HTMLBytes.equals(name, lowercased: aTag) || HTMLBytes.equals(name, lowercased: areaTag)
             // Its attributes, up to the closing `>` (quoted values may hold one).
             while cursor < count && html[cursor] != UInt8(ascii: ">") {
                 guard HTMLBytes.isSpace(html[cursor]) || html[cursor] == UInt8(ascii: "/") else {
@@ -52,7 +52,7 @@ enum HTMLLinks {
                     {
                         cursor += 1
                     }
-                    let attribute = html[attributeStart..<cursor].map(HTMLBytes.lower)
+                    let attribute = html[attributeStart..<cursor]
                     var probe = cursor
                     while probe < count && HTMLBytes.isSpace(html[probe]) { probe += 1 }
                     guard probe < count && html[probe] == UInt8(ascii: "=") else { continue }
@@ -79,7 +79,7 @@ enum HTMLLinks {
                         quoted = false
                         cursor = end
                     }
-                    if linking && attribute == href {
+                    if linking && HTMLBytes.equals(attribute, lowercased: href) {
                         let raw = String(decoding: html[valueRange], as: UTF8.self)
                         let url = HTMLEntities.decode(TextTrimming.trimmingWhitespaceAndNewlines(raw))
                         let scheme = url.prefix(8).lowercased()

@@ -136,15 +136,33 @@ enum HTMLText {
             }
             index = end
         }
-        // Each line trimmed, then the whole: split on the line feed byte (a line feed is never
-        // part of another scalar in UTF-8), trimmed scalar by scalar (`TextTrimming`).
-        let derived = String(decoding: out, as: UTF8.self)
-        var text = ""
+        // Each line trimmed, then the whole, on the bytes: only a line that starts or ends with
+        // a non-ASCII byte (perhaps a Unicode space) goes through `TextTrimming`'s scalars.
+        // A line feed is never part of another scalar in UTF-8; `out` holds no other line break.
+        var text: [UInt8] = []
         text.reserveCapacity(out.count)
-        for (number, line) in derived.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
-            if number > 0 { text += "\n" }
-            text += TextTrimming.trimmingWhitespace(Substring(line))
+        var lineStart = 0
+        while lineStart <= out.count {
+            var lineEnd = lineStart
+            while lineEnd < out.count && out[lineEnd] != 0x0A { lineEnd += 1 }
+            if lineStart > 0 { text.append(0x0A) }
+            var low = lineStart, high = lineEnd
+            while low < high && (out[low] == 0x20 || out[low] == 0x09) { low += 1 }
+            while high > low && (out[high - 1] == 0x20 || out[high - 1] == 0x09) { high -= 1 }
+            if low < high && (out[low] >= 0x80 || out[high - 1] >= 0x80) {
+                text += TextTrimming.trimmingWhitespace(String(decoding: out[low..<high], as: UTF8.self)).utf8
+            } else {
+                text += out[low..<high]
+            }
+            lineStart = lineEnd + 1
         }
-        return String(TextTrimming.trimmingWhitespaceAndNewlines(text))
+        var low = 0, high = text.count
+        while low < high && (text[low] == 0x20 || (0x09...0x0D).contains(text[low])) { low += 1 }
+        while high > low && (text[high - 1] == 0x20 || (0x09...0x0D).contains(text[high - 1])) { high -= 1 }
+        let trimmed = String(decoding: text[low..<high], as: UTF8.self)
+        if low < high && (text[low] >= 0x80 || text[high - 1] >= 0x80) {
+            return String(TextTrimming.trimmingWhitespaceAndNewlines(trimmed))
+        }
+        return trimmed
     }
 }

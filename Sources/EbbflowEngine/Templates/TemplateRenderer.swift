@@ -145,9 +145,7 @@ public struct TemplateRenderer: Sendable {
         let context = TemplateVariables.context(
             for: send, version: compiled.version, contact: contact, unsubscribeURL: unsubscribeURL)
         // A subject is one header line: a line break from a variable becomes a space.
-        let subject = String(
-            TextTrimming.trimmingWhitespace(
-                compiled.subject.render(context).split(whereSeparator: \.isNewline).joined(separator: " ")))
+        let subject = Self.oneLine(compiled.subject.render(context))
         guard subject.utf8.count <= TemplateDefinition.maxSubjectBytes else {
             return failure(
                 .renderFailed(
@@ -172,6 +170,15 @@ public struct TemplateRenderer: Sendable {
                 sendID: send.id, to: email, from: compiled.from, replyTo: compiled.replyTo, subject: subject,
                 html: send.format == "plain" ? nil : renderedHTML, text: text, unsubscribeURL: unsubscribeURL,
                 missingVariables: missing))
+    }
+
+    /// The rendered subject as one header line: each line break a space, white space trimmed.
+    /// Most subjects hold no byte that can start a line break (0x0A to 0x0D, and the lead bytes
+    /// of NEL and U+2028/2029): those skip the split by characters.
+    static func oneLine(_ rendered: String) -> String {
+        let mayBreak = rendered.utf8.contains { (0x0A...0x0D).contains($0) || $0 == 0xC2 || $0 == 0xE2 }
+        let joined = mayBreak ? rendered.split(whereSeparator: \.isNewline).joined(separator: " ") : rendered
+        return String(TextTrimming.trimmingWhitespace(joined))
     }
 
     /// An address a relay can take as a recipient: bounded, one `@`, no white space or control character.

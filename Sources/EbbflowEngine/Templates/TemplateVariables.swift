@@ -28,7 +28,10 @@ enum TemplateVariables {
         -> [String: Any]
     {
         var root: [String: Any] = [:]
-        if let decided = try? DocumentValue.parse(json: send.variables.bytes), case .object = decided,
+        // Most sends carry no variables of their own (`{}`): skip the JSON decoder for them.
+        if !Self.isEmptyObject(send.variables.bytes),
+            let decided = try? DocumentValue.parse(json: send.variables.bytes),
+            case .object = decided,
             let fields = value(decided) as? [String: Any]
         {
             root = fields
@@ -52,6 +55,14 @@ enum TemplateVariables {
         root["send"] = sendFields
         root["unsubscribe_url"] = unsubscribeURL
         return root
+    }
+
+    /// Whether `json` is an empty object (`{}`, white space allowed), or empty.
+    static func isEmptyObject(_ json: Data) -> Bool {
+        let meaningful = json.lazy.filter { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
+        var iterator = meaningful.makeIterator()
+        guard let first = iterator.next() else { return true }
+        return first == UInt8(ascii: "{") && iterator.next() == UInt8(ascii: "}") && iterator.next() == nil
     }
 
     /// A contact's attributes as template values.
