@@ -25,11 +25,13 @@ public struct DeliveryRuntime: Sendable {
     }
 
     /// Nil when no transport is configured (the outbox is then for an external sender).
+    /// `settings` overrides the configuration's own (`EBBFLOW_DELIVERY_*`, `EBBFLOW_SMTP_CONNECTIONS`).
     public static func make(
         configuration: DeliveryConfiguration, database: PGConfiguration, schema: SchemaName,
-        settings: DeliverySettings = DeliverySettings(), logger: Logger
+        settings: DeliverySettings? = nil, logger: Logger
     ) throws -> DeliveryRuntime? {
         guard let from = configuration.from else { return nil }
+        let settings = settings ?? configuration.settings
         let transport: any DeliveryTransport
         switch configuration.transport {
         case .none: return nil

@@ -89,8 +89,12 @@ public final class SMTPTransport: DeliveryTransport {
         error.kind == .connection || error.kind == .timeout
     }
 
+    /// Closes every client at once: each waits for its own chunk in flight, so shutdown takes
+    /// the longest of them, not their sum.
     public func close() async {
-        for client in clients { await client.close() }
+        await withTaskGroup(of: Void.self) { group in
+            for client in clients { group.addTask { await client.close() } }
+        }
     }
 
     static func outcome(_ submission: SMTPSubmission, messageID: String) -> DeliveryOutcome {

@@ -144,13 +144,31 @@ actor ClaimLoop: Service {
                 await completer.drain()
                 // Work from outside the queue that is due now (sends to deliver), enqueued before
                 // the last claim so that claim sees it.
+                // A transient failure here (a lost connection, a timeout waiting for another
+                // process's dispatch) is retried like a failed claim: a drain that ended on it
+                // would leave due work behind.
                 var fed = 0
-                if let drainFeed {
-                    fed = try await pool.withConnection { connection in try await connection.run { try drainFeed($0) } }
+                var more = 0
+                do {
+                    if let drainFeed {
+                        fed = try await pool.withConnection { connection in
+                            try await connection.run { try drainFeed($0) }
+                        }
+                    }
+                    // Our own completions may have made new work due (a job enqueueing another).
+                    let open = throttle.open(configuration.queues, at: .now)
+                    more = open.isEmpty ? 0 : try await claimAndStart(limit: configuration.concurrency, queues: open)
+                    consecutiveErrors = 0
+                } catch {
+                    consecutiveErrors += 1
+                    QueueMetrics.claimFailed()
+                    let backoff = Duration.milliseconds(min(5_000, 100 * (1 << min(consecutiveErrors, 6))))
+                    logger.warning(
+                        "draining: feeding or claiming failed; retrying",
+                        metadata: ["error": "\(error)", "in": "\(backoff)"])
+                    try? await Task.sleep(for: backoff)
+                    continue
                 }
-                // Our own completions may have made new work due (a job enqueueing another).
-                let open = throttle.open(configuration.queues, at: .now)
-                let more = open.isEmpty ? 0 : try await claimAndStart(limit: configuration.concurrency, queues: open)
                 if more == 0 && fed == 0 && running.isEmpty
                     && (throttle.nextOpening(at: .now) == nil || throttle.clockStopped)
                 {

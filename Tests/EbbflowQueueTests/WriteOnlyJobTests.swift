@@ -184,9 +184,10 @@ struct RescuedBeforeCommitWriteJob: WriteOnlyJobHandler {
                 "SELECT value FROM \(schema.quoted).counters WHERE name = 'grouped'"
             ).first!.decode("value")
             #expect(counted == 299, "the poison's write rolled back")
-            let poison: Int64 = try await connection.query(
+            let poisonRow = try await connection.query(
                 "SELECT id FROM \(schema.quoted).jobs WHERE args->>'poison' = 'true'"
-            ).first!.decode("id")
+            ).first
+            let poison: Int64 = try #require(poisonRow, "the poison job waits for its retry").decode("id")
             let retried = try #require(try await connection.run { try store.find(poison, on: $0) })
             #expect(retried.state == "retryable")
             #expect(retried.errors.first?.message.contains("division by zero") == true)

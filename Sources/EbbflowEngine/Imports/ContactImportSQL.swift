@@ -159,7 +159,10 @@ struct ContactImportSQL: Sendable {
     var updateExisting: PGQuery {
         let legal = Self.legalChanges
         return """
-            WITH t AS (SELECT \(identifier: schema.qualified("clock_now"))() AS now),
+            WITH t AS (
+                SELECT \(identifier: schema.qualified("clock_now"))() AS now,
+                       \(bind: CampaignStatus.suppressed.rawValue)::\(identifier: statusType) AS suppressed
+            ),
             legal AS (
                 SELECT * FROM unnest(\(bind: legal.from)::text[], \(bind: legal.to)::text[], \(bind: legal.reason)::text[])
                     AS l(from_status, to_status, reason)
@@ -179,7 +182,7 @@ struct ContactImportSQL: Sendable {
             cancelled_sends AS (
                 \(identifier: SuppressedSends.cancel(
                     sends: schema.qualified("sends"),
-                    contactIDs: "(SELECT array_agg(contact_id) FROM moved WHERE to_status = 'suppressed')::int8[]",
+                    contactIDs: "(SELECT array_agg(m.contact_id) FROM moved m, t WHERE m.to_status = t.suppressed)::int8[]",
                     now: "(SELECT now FROM t)"))
             ),
             updated AS (
