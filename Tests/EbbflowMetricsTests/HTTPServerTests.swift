@@ -112,8 +112,15 @@ import Testing
             let fd = try RawHTTPClient.connect(port: port)
             defer { close(fd) }
             try RawHTTPClient.write("GET /metrics HTTP/1.1\r\nHost:", to: fd)
-            // Returns once the server closed; throws if the 5 s receive timeout (a hang guard) passes first.
-            _ = try RawHTTPClient.readToEnd(fd)
+            // Returns once the server closed; throws if the receive timeout (a hang guard, 30 s
+            // here: 5 s passed once in a loaded full run) passes first. On a thread of its own,
+            // so the wait holds none of the two cooperative threads every suite shares.
+            var guardTime = timeval(tv_sec: 30, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &guardTime, socklen_t(MemoryLayout<timeval>.size))
+            let read: Result<Void, any Error> = await withCheckedContinuation { continuation in
+                Thread { continuation.resume(returning: Result { _ = try RawHTTPClient.readToEnd(fd) }) }.start()
+            }
+            try read.get()
             #expect(try RawHTTPClient.get("/healthz", port: port).status == 200)
         }
     }
