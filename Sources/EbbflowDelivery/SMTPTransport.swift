@@ -18,8 +18,6 @@ public final class SMTPTransport: DeliveryTransport {
     /// Chunks in flight per client, to pick the least busy one.
     private let inFlight: Mutex<[Int]>
 
-    public convenience init(client: SMTPClient) { self.init(clients: [client]) }
-
     /// `clients` must not be empty.
     public init(clients: [SMTPClient]) {
         precondition(!clients.isEmpty, "an SMTP transport needs at least one client")
