@@ -65,6 +65,8 @@ let package = Package(
         // Turns openapi.yaml into Swift source at build time, so `ebbflow serve` serves the file it was built with.
         .executableTarget(name: "TextEmbedder", path: "Plugins/TextEmbedder"),
         .plugin(name: "EmbedOpenAPI", capability: .buildTool(), dependencies: ["TextEmbedder"]),
+        // Turns the dashboard's templates, stylesheet and script into Swift source at build time.
+        .plugin(name: "EmbedDashboard", capability: .buildTool(), dependencies: ["TextEmbedder"]),
         // Schema, migrations and the one clock: what every ebbflow module stands on.
         .target(
             name: "EbbflowCore",
@@ -187,12 +189,29 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["EmbedOpenAPI"]
         ),
+        // The dashboard of `ebbflow serve` under /dashboard/: server-rendered pages of the audience,
+        // its journeys and the queue, signed in with an API key, acting by POST behind a CSRF token.
+        .target(
+            name: "EbbflowDashboard",
+            dependencies: [
+                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowOperations", "EbbflowHTTP", "EbbflowAPI",
+                "PostgresClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Templates", "Assets"],
+            swiftSettings: strict,
+            plugins: ["EmbedDashboard"]
+        ),
         // The thin command-line face: one subcommand per file.
         .executableTarget(
             name: "ebbflow",
             dependencies: [
                 "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowMetrics", "EbbflowHTTP", "EbbflowAPI",
-                "EbbflowSimulation", "EbbflowOperations", "EbbflowMail", "EbbflowDelivery", "PostgresClient",
+                "EbbflowSimulation", "EbbflowOperations", "EbbflowMail", "EbbflowDelivery", "EbbflowDashboard",
+                "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -277,6 +296,14 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EbbflowDashboardTests",
+            dependencies: [
+                "EbbflowDashboard", "EbbflowCore", "PostgresClient", "EbbflowTestSupport",
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: strict
         ),

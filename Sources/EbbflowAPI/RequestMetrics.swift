@@ -6,15 +6,18 @@ import Metrics
 /// Why route templates and not paths: `/v1/contacts/{external_id}` is one series, where the
 /// paths would be one per contact and grow the scrape without bound. Requests that match no
 /// route are counted under "unmatched".
-struct RequestMetrics: RouterMiddleware {
-    typealias Context = HTTPContext
+public struct RequestMetrics: RouterMiddleware {
+    public typealias Context = HTTPContext
+
+    public init() {}
 
     static let help = [
         "ebbflow_http_requests_total": "API requests answered, by route template, method and status code.",
         "ebbflow_http_request_duration_seconds": "Time from a request's head to its answer, by route template.",
     ]
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws
         -> Response
     {
         let start = ContinuousClock.now

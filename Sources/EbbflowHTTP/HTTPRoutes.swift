@@ -10,10 +10,13 @@ public struct HTTPContext: RequestContext {
     public var caller: HTTPCaller?
     /// The socket peer's address (the link routes classify opens by network).
     public var peerAddress: String?
+    /// Set by the dashboard's session check; nil outside /dashboard/ and before sign-in.
+    public var browserSession: BrowserSession?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
         caller = nil
+        browserSession = nil
         peerAddress = source.channel.remoteAddress?.ipAddress
     }
 }
@@ -43,6 +46,18 @@ public struct HTTPCaller: Sendable, Equatable {
             case .admin: self == .admin
             }
         }
+    }
+}
+
+/// A signed-in dashboard browser: which session row (by its token's digest, never the token)
+/// and the token its forms must carry against cross-site request forgery.
+public struct BrowserSession: Sendable, Equatable {
+    public let tokenDigest: [UInt8]
+    public let csrfToken: String
+
+    public init(tokenDigest: [UInt8], csrfToken: String) {
+        self.tokenDigest = tokenDigest
+        self.csrfToken = csrfToken
     }
 }
 

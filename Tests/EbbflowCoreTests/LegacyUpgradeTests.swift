@@ -217,7 +217,7 @@ import Testing
                     "engine/0026_provider_events.sql", "engine/0027_ses_subscription_confirmations.sql",
                     "engine/0028_transitions_reinstated.sql", "engine/0029_outbox_lifecycle.sql",
                     "engine/0030_templates.sql", "engine/0031_outbox_time_zones.sql", "api/0001_api_keys.sql",
-                    "api/0002_webhook_tokens.sql",
+                    "api/0002_webhook_tokens.sql", "api/0003_dashboard_sessions.sql",
                 ]
                 let pendingBefore = try await migrator.status(on: connection).filter { $0.state != .applied }
                 #expect(pendingBefore.map(\.path) == newer)
@@ -236,6 +236,7 @@ import Testing
                     "ingest_identify_messages", "api_keys", "unmatched_provider_events", "webhook_tokens",
                     "ses_subscription_confirmations", "link_keys", "tracked_links", "contact_audit",
                     "forgotten_digests", "send_errors", "templates", "template_versions", "queue_limits",
+                    "dashboard_sessions",
                 ] {
                     #expect(after.removeValue(forKey: table) == [], "\(table) is new and empty")
                 }

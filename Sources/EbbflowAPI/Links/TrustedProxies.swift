@@ -34,6 +34,10 @@ public struct TrustedProxies: Sendable, Equatable {
 
     func trusts(_ address: IPAddress) -> Bool { networks.contains { $0.contains(address) } }
 
+    /// Whether the socket peer `peer` is one of these proxies, whose forwarded headers (such as
+    /// the dashboard's `X-Forwarded-Proto`) may be believed.
+    public func trusts(peer: String?) -> Bool { peer.flatMap(IPAddress.init).map(trusts) ?? false }
+
     /// The client's address: the peer, unless the peer is trusted and `forwardedFor` (every
     /// `X-Forwarded-For` value, in order) names one; a malformed entry stops the walk there.
     func client(peer: String?, forwardedFor: [String]) -> IPAddress? {

@@ -13,6 +13,20 @@ struct APIResponse: Sendable {
     var text: String { String(decoding: body, as: UTF8.self) }
     /// The body as a JSON object (empty when it is not one).
     var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+    /// What URLSession answered, headers as a flat dictionary.
+    init(data: Data, response: URLResponse) {
+        let http = response as! HTTPURLResponse
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields { fields["\(name)"] = "\(value)" }
+        self.init(status: http.statusCode, headers: fields, body: data)
+    }
+
+    init(status: Int, headers: [String: String], body: Data) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
     func header(_ name: String) -> String? {
         headers.first { $0.key.lowercased() == name.lowercased() }?.value
     }
@@ -40,10 +54,7 @@ struct APIClient: Sendable {
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpBody = body
         let (data, response) = try await session.data(for: request)
-        let http = response as! HTTPURLResponse
-        var fields: [String: String] = [:]
-        for (name, value) in http.allHeaderFields { fields["\(name)"] = "\(value)" }
-        return APIResponse(status: http.statusCode, headers: fields, body: data)
+        return APIResponse(data: data, response: response)
     }
 
     /// POSTs `object` as JSON.

@@ -2,6 +2,7 @@
 import ArgumentParser
 import EbbflowAPI
 import EbbflowCore
+import EbbflowDashboard
 import EbbflowEngine
 import EbbflowHTTP
 import EbbflowMetrics
@@ -37,6 +38,10 @@ struct ServeCommand: AsyncParsableCommand {
             such requests get 429, so a flood of made-up keys cannot take the connections of real callers.
             """)
     var keyLookupRate = APIRoutes.defaultKeyLookupRate
+    @Flag(help: "Leave the dashboard (/dashboard/) out; EBBFLOW_DASHBOARD=0 does the same.")
+    var noDashboard = false
+    @Option(help: "Database connections the dashboard's pages may hold at once, of --connections (1...100).")
+    var dashboardConnections = 4
 
     func validate() throws {
         _ = try resolvedHost()
@@ -46,6 +51,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard (1...100_000).contains(keyLookupRate) else {
             throw InputError("--key-lookup-rate must be 1...100000 a second, got \(keyLookupRate)")
+        }
+        guard (1...100).contains(dashboardConnections) else {
+            throw InputError("--dashboard-connections must be 1...100, got \(dashboardConnections)")
         }
         guard (0...3_600).contains(shutdownTimeout) else {
             throw InputError("--shutdown-timeout must be 0...3600 seconds, got \(shutdownTimeout)")
@@ -100,6 +108,11 @@ struct ServeCommand: AsyncParsableCommand {
             proxies = try TrustedProxies(
                 parsing: ProcessInfo.processInfo.environment[TrustedProxies.environmentVariable] ?? "")
         } catch { throw InputError("\(error)") }
+        let dashboard: DashboardConfiguration
+        do {
+            dashboard = try DashboardConfiguration(
+                environment: ProcessInfo.processInfo.environment, trustedProxies: proxies)
+        } catch { throw InputError("cannot serve: \(error)") }
         try await checkMigrated(schema: schema)
         let pool = PGPool(
             connection.postgres, maxConnections: connections, acquireTimeout: .seconds(5),
@@ -118,6 +131,12 @@ struct ServeCommand: AsyncParsableCommand {
                 schema: schema, database: database, keyLookupRate: keyLookupRate, webhooks: webhooks,
                 trustedProxies: proxies, logger: logger),
         ]
+        if dashboard.enabled && !noDashboard {
+            routes.append(
+                DashboardRoutes(
+                    schema: schema, database: database, configuration: dashboard,
+                    connections: min(dashboardConnections, connections), logger: logger))
+        }
         if let ses {
             routes.append(SesWebhookRoutes(configuration: ses, schema: schema, database: database, logger: logger))
         }
