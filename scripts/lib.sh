@@ -13,8 +13,10 @@ EBBFLOW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # "build" (libpq plus pkg-config; Package.swift finds libpq via pkg-config), "pooler"
 # (pgbouncer, which Tests/EbbflowCLITests/PgbouncerTests.swift starts itself; only the tests
 # need it, never the demo) and "python" (python3 with venv, for the virtual environment in
-# .ebbflow/venv where scripts/api-contract installs schemathesis from PyPI; only the tests).
-EBBFLOW_APT_PACKAGES=(postgresql libpq-dev pkg-config pgbouncer python3 python3-venv)
+# .ebbflow/venv where scripts/api-contract installs schemathesis from PyPI; only the tests) and
+# "browser" (Debian's chromium and chromium-driver, which scripts/browser-test drives headless
+# through Selenium; only the tests).
+EBBFLOW_APT_PACKAGES=(postgresql libpq-dev pkg-config pgbouncer python3 python3-venv chromium chromium-driver)
 
 # Progress and errors go to stderr, so stdout stays free for values (URLs, paths).
 ebbflow_log() { printf '%s: %s\n' "${EBBFLOW_PROG:-ebbflow}" "$*" >&2; }
@@ -93,6 +95,15 @@ ebbflow_missing_packages() {
                 echo python3-venv
             fi
             ;;
+        browser)
+            if $dpkg; then
+                ebbflow_dpkg_installed chromium || echo chromium
+                ebbflow_dpkg_installed chromium-driver || echo chromium-driver
+            else
+                command -v chromium >/dev/null 2>&1 || echo chromium
+                command -v chromedriver >/dev/null 2>&1 || echo chromium-driver
+            fi
+            ;;
         build)
             if $dpkg; then
                 ebbflow_dpkg_installed pkg-config pkgconf || echo pkg-config
@@ -109,7 +120,7 @@ ebbflow_missing_packages() {
     done
 }
 
-# Makes sure the packages for each named need ("server", "build", "pooler", "python") are installed.
+# Makes sure the packages for each named need ("server", "build", "pooler", "python", "browser") are installed.
 # As root with apt-get, installs the missing ones and only those: `apt-get install
 # --no-upgrade` with just their names, after a dry run shows it would upgrade nothing already
 # installed. Why: asking apt for the whole list once upgraded the running postgresql-15 under
@@ -203,8 +214,9 @@ ebbflow_find_promtool() {
 # shows it is installed. schemathesis is pinned to 4.x: its command-line flags differ from 3.x
 # and scripts/api-contract uses the 4.x ones. aiosmtpd is the SMTP server the mail and delivery
 # tests run on loopback (scripts/smtp-server); 1.4 has the hooks and options that script uses.
-EBBFLOW_PIP_REQUIREMENTS=("schemathesis>=4,<5" "openapi-spec-validator>=0.7,<1" "aiosmtpd>=1.4,<2")
-EBBFLOW_PIP_MODULES=(schemathesis openapi_spec_validator aiosmtpd)
+# Selenium drives Chromium for scripts/browser-test (4.x: the Service and Options API it uses).
+EBBFLOW_PIP_REQUIREMENTS=("schemathesis>=4,<5" "openapi-spec-validator>=0.7,<1" "aiosmtpd>=1.4,<2" "selenium>=4.20,<5")
+EBBFLOW_PIP_MODULES=(schemathesis openapi_spec_validator aiosmtpd selenium)
 
 # Sets EBBFLOW_VENV to .ebbflow/venv, a virtual environment holding EBBFLOW_PIP_REQUIREMENTS:
 # makes it if missing (python3-venv first, through ebbflow_ensure_deps python) and pip-installs

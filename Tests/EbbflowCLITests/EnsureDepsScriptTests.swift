@@ -145,4 +145,16 @@ import Testing
             venvlessPython: true)
         #expect(none.status == 0 && none.apt.isEmpty, "\(none.apt)")
     }
+
+    /// scripts/browser-test's Chromium: the browser need asks for chromium and its driver, only
+    /// the one that is missing, and never upgrades what is installed.
+    @Test func theBrowserNeedAsksForChromiumAndItsDriverOnlyWhenMissing() throws {
+        let both = try ensure("build server browser", installed: Self.serverAndBuild)
+        #expect(both.status == 0, "\(both.stderr)")
+        #expect(both.installed?.sorted() == ["chromium", "chromium-driver"], "\(both.apt)")
+        let driver = try ensure("build server browser", installed: Self.serverAndBuild + ["chromium"])
+        #expect(driver.installed == ["chromium-driver"], "\(driver.apt)")
+        let none = try ensure("build server browser", installed: Self.serverAndBuild + ["chromium", "chromium-driver"])
+        #expect(none.status == 0 && none.apt.isEmpty, "\(none.apt)")
+    }
 }
