@@ -35,7 +35,8 @@ public struct DashboardRoutes: HTTPRoutes {
         signIn.addSignOut(to: pages)
         pages.get { _, _ in Response(status: .seeOther, headers: [.location: NavSection.overview.path]) }
         OverviewRoutes(kit: kit).add(to: pages)
-        for section in NavSection.allCases where section != .overview {
+        SchedulesRoutes(kit: kit).add(to: pages)
+        for section in NavSection.allCases where ![.overview, .schedules].contains(section) {
             PendingPageRoutes(kit: kit, section: section).add(to: pages)
         }
     }

@@ -34,6 +34,12 @@ struct DashboardDatabase: Sendable {
         }
     }
 
+    /// A pooled connection lent to an operation of EbbflowOperations, which runs its own
+    /// transactions on it (actions: retry, promote, suppress).
+    func act<T: Sendable>(_ body: @escaping @Sendable (PGConnection) async throws -> T) async throws -> T {
+        try await permits.with { try await database.withConnection(body) }
+    }
+
     /// A pooled connection for an action, which runs its own transactions (the operations do).
     func write<T: Sendable>(_ body: @escaping @Sendable (isolated PGConnection) async throws -> T) async throws -> T {
         try await permits.with { try await database.run(body) }

@@ -32,6 +32,23 @@ enum ViewFormat {
         return "\(year)-\(two(month))-\(two(day)) \(two(inDay / 3_600)):\(two(inDay % 3_600 / 60)) UTC"
     }
 
+    /// A moment in `zone` to the minute, with the zone's name: "2026-12-07 09:05 America/New_York".
+    static func time(_ date: Date, in zone: TimeZone) -> String {
+        guard zone.identifier != "UTC" && zone.identifier != "GMT" else { return time(date) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return "\(parts.year ?? 0)-\(two(parts.month ?? 0))-\(two(parts.day ?? 0)) "
+            + "\(two(parts.hour ?? 0)):\(two(parts.minute ?? 0)) \(zone.identifier)"
+    }
+
+    /// How far `date` is from `now`: "in 3 min", "5 h ago".
+    static func relative(_ date: Date, now: Date) -> String {
+        let seconds = date.timeIntervalSince(now)
+        guard abs(seconds) >= 1 else { return "now" }
+        return seconds >= 0 ? "in \(age(seconds: seconds))" : "\(age(seconds: -seconds)) ago"
+    }
+
     /// A duration in its largest sensible unit: "42 s", "3 min", "5 h", "12 d".
     static func age(seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "–" }
