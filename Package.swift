@@ -128,11 +128,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The simulator: personas, the day loop over real worker processes, CSV, chart and table.
+        // Charts as SVG drawn by hand (stacked areas, lines, columns, bars, intervals, small
+        // multiples), with their data tables: the simulator's files and the dashboard's pages.
+        .target(name: "EbbflowCharts", swiftSettings: strict),
+        // The simulator: personas, the day loop over real worker processes, CSV, charts and table.
         .target(
             name: "EbbflowSimulation",
             dependencies: [
-                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "PostgresClient",
+                "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowCharts", "PostgresClient",
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
         // swift-prometheus installed as the process's swift-metrics backend, with # HELP texts.
@@ -268,6 +271,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "EbbflowChartsTests", dependencies: ["EbbflowCharts"], exclude: ["Goldens"], swiftSettings: strict),
         .testTarget(
             name: "EbbflowSimulationTests",
             dependencies: [
