@@ -198,7 +198,7 @@ let package = Package(
             name: "EbbflowDashboard",
             dependencies: [
                 "EbbflowCore", "EbbflowQueue", "EbbflowEngine", "EbbflowOperations", "EbbflowHTTP", "EbbflowAPI",
-                "PostgresClient",
+                "EbbflowCharts", "PostgresClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -36,7 +36,8 @@ public struct DashboardRoutes: HTTPRoutes {
         pages.get { _, _ in Response(status: .seeOther, headers: [.location: NavSection.overview.path]) }
         OverviewRoutes(kit: kit).add(to: pages)
         SchedulesRoutes(kit: kit).add(to: pages)
-        for section in NavSection.allCases where ![.overview, .schedules].contains(section) {
+        ExperimentsRoutes(kit: kit).add(to: pages)
+        for section in NavSection.allCases where ![.overview, .schedules, .experiments].contains(section) {
             PendingPageRoutes(kit: kit, section: section).add(to: pages)
         }
     }

@@ -8,6 +8,11 @@ import PostgresClient
 public struct ExperimentListing: Sendable {
     public var info: ExperimentInfo
     public var tallies: [VariantTally]
+
+    public init(info: ExperimentInfo, tallies: [VariantTally]) {
+        self.info = info
+        self.tallies = tallies
+    }
 }
 
 /// One experiment's results: per variant, and the verdict of the promotion rule in words.
@@ -57,19 +62,9 @@ public struct ExperimentOperations: Sendable {
             return ExperimentListing(info: info, tallies: try store.tallies(info, on: connection))
         }
         guard let found else { throw Self.unknown(name) }
-        let info = found.info
         var generator = SystemRandomNumberGenerator()
-        let summaries = ExperimentStatistics.summarize(found.tallies, using: &generator)
-        let rule = PromotionRule()
-        let judged = rule.decide(found.tallies, using: &generator)
-        let verdict =
-            info.promoted.map { "promoted: \($0.variant)\($0.automatic ? " (automatically)" : "")" }
-            ?? judged.winner.map { "the rule is met: \($0) will be promoted at the next daily judgement" }
-            ?? "collecting: the rule needs \(rule.minimumSendsPerVariant) sends per variant and one variant \(Int(rule.minimumLift * 100)) % better "
-                + """
-                than the others with a probability of \(Int(rule.probabilityBest * 100)) % (now \
-                \(judged.summaries.map { "\($0.name) \(String(format: "%.1f", $0.probabilityBest * 100)) %" }.joined(separator: ", ")))
-                """
+        let results = Self.results(found, using: &generator)
+        let (info, summaries, verdict) = (results.info, results.summaries, results.verdict)
         let document: JSONDocument = [
             "name": .string(info.experiment.name), "stream": .string(info.stream), "step": .whole(info.step),
             "metric": .string(info.experiment.metric.rawValue),
@@ -84,6 +79,27 @@ public struct ExperimentOperations: Sendable {
                 }),
         ]
         return Shown(model: ExperimentResults(info: info, summaries: summaries, verdict: verdict), document: document)
+    }
+
+    /// Per variant figures and the verdict of the promotion rule, from tallies read before;
+    /// `generator` draws the posterior samples (the dashboard seeds it from the tallies, so a
+    /// refresh of unchanged figures does not move the probabilities).
+    public static func results(
+        _ listing: ExperimentListing, using generator: inout some RandomNumberGenerator
+    ) -> ExperimentResults {
+        let info = listing.info
+        let summaries = ExperimentStatistics.summarize(listing.tallies, using: &generator)
+        let rule = PromotionRule()
+        let judged = rule.decide(listing.tallies, using: &generator)
+        let verdict =
+            info.promoted.map { "promoted: \($0.variant)\($0.automatic ? " (automatically)" : "")" }
+            ?? judged.winner.map { "the rule is met: \($0) will be promoted at the next daily judgement" }
+            ?? "collecting: the rule needs \(rule.minimumSendsPerVariant) sends per variant and one variant \(Int(rule.minimumLift * 100)) % better "
+                + """
+                than the others with a probability of \(Int(rule.probabilityBest * 100)) % (now \
+                \(judged.summaries.map { "\($0.name) \(String(format: "%.1f", $0.probabilityBest * 100)) %" }.joined(separator: ", ")))
+                """
+        return ExperimentResults(info: info, summaries: summaries, verdict: verdict)
     }
 
     /// Makes `variant` its step's template from now on, recorded with the evidence of the
