@@ -38,8 +38,17 @@ struct SimulateCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "Clicks on TEMPLATE's sends are FACTOR times the persona's usual (repeatable; needs --streams).",
             valueName: "TEMPLATE=FACTOR")) var appeal: [String] = []
+    @Flag(
+        help: """
+            Then serve the dashboard on the simulated audience (an admin key is made and printed once); \
+            SIGINT stops it.
+            """)
+    var serve = false
+    @Option(help: "With --serve: the port to listen on (127.0.0.1; 0: any free port). Default 8080.")
+    var port = 8_080
 
     func validate() throws {
+        _ = try InputBounds.integer(port, field: "--port", in: 0...65_535)
         _ = try InputBounds.integer(contacts, field: "--contacts", in: 1...5_000_000)
         _ = try InputBounds.integer(days, field: "--days", in: 1...InputBounds.maxDays)
         _ = try InputBounds.integer(workers, field: "--workers", in: 1...32)
@@ -89,6 +98,14 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await simulate()
+        if serve {
+            try await SimulateServe.run(
+                connection: connection, schema: try SchemaName(connection.schema ?? "ebbflow_sim"), port: port)
+        }
+    }
+
+    private func simulate() async throws {
         let schema = try SchemaName(connection.schema ?? "ebbflow_sim")
         var options = SimulationOptions()
         options.contacts = contacts
