@@ -18,12 +18,13 @@ enum SimulateServe {
         print(
             """
 
-            The dashboard of this simulation: http://127.0.0.1:\(port == 0 ? "PORT" : "\(port)")/dashboard/ \
-            (PORT: see "listening on" below). Sign in with this admin key (shown once):
-            \(key.text)
+                The dashboard of this simulation: http://127.0.0.1:\(port == 0 ? "PORT" : "\(port)")/dashboard/ \
+                (PORT: see "listening on" below). Sign in with this admin key (shown once):
+                \(key.text)
             Stop with Ctrl-C.
             """)
-        fflush(stdout)
+        // Out now: stdout's buffer would hold the key (and the run's table) until the server exits.
+        fflush(nil)
         var serve = try ServeCommand.parse([])
         serve.connection = connection
         serve.connection.schema = schema.name
