@@ -107,18 +107,31 @@ struct SimulationSQL: Sendable {
         "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence($1, 'id')), 0)::int8 AS n"
     }
 
-    /// For the summary: contacts ever made inactive, of them ever reactivated, and the median
-    /// days from a contact's first send to its first `engaged` transition.
+    /// For the summary: contacts ever made inactive, of them ever reactivated, the median days
+    /// from a contact's first send to its first `engaged` transition, the sends (all, and those
+    /// of streams), and the engagement reached: human opens, clicks that are not bots', contacts
+    /// with either, and where the audience is at the end. Runs once, after the last day.
     var summary: String {
-        """
-        WITH first_send AS (SELECT contact_id, min(at) AS at FROM \(schema.qualified("sends")) GROUP BY contact_id),
-             first_engaged AS (SELECT contact_id, min(at) AS at FROM \(schema.qualified("transitions")) WHERE to_status = 'engaged' GROUP BY contact_id)
-        SELECT (SELECT count(DISTINCT contact_id) FROM \(schema.qualified("transitions")) WHERE to_status = 'inactive') AS went_inactive,
-               (SELECT count(DISTINCT contact_id) FROM \(schema.qualified("transitions")) WHERE to_status = 'reactivated') AS reactivated,
-               (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.at - s.at) / 86400)
-                FROM first_engaged e JOIN first_send s USING (contact_id) WHERE e.at >= s.at) AS median_days_to_engage,
-               (SELECT count(*) FROM \(schema.qualified("sends"))) AS sends
-        """
+        let sends = schema.qualified("sends"), transitions = schema.qualified("transitions")
+        let events = schema.qualified("engagement_events")
+        return """
+            WITH first_send AS (SELECT contact_id, min(at) AS at FROM \(sends) GROUP BY contact_id),
+                 first_engaged AS (SELECT contact_id, min(at) AS at FROM \(transitions) WHERE to_status = 'engaged' GROUP BY contact_id),
+                 human AS (SELECT contact_id, kind FROM \(events)
+                           WHERE rejection IS NULL AND ((kind = 'open' AND NOT machine_open) OR (kind = 'click' AND NOT bot)))
+            SELECT (SELECT count(DISTINCT contact_id) FROM \(transitions) WHERE to_status = 'inactive') AS went_inactive,
+                   (SELECT count(DISTINCT contact_id) FROM \(transitions) WHERE to_status = 'reactivated') AS reactivated,
+                   (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.at - s.at) / 86400)
+                    FROM first_engaged e JOIN first_send s USING (contact_id) WHERE e.at >= s.at) AS median_days_to_engage,
+                   (SELECT count(*) FROM \(sends)) AS sends,
+                   (SELECT count(*) FROM \(sends) WHERE flow IN (SELECT name FROM \(schema.qualified("streams")))) AS stream_sends,
+                   (SELECT count(*) FROM human WHERE kind = 'open') AS human_opens,
+                   (SELECT count(*) FROM human WHERE kind = 'click') AS clicks,
+                   (SELECT count(DISTINCT contact_id) FROM human) AS engaged_contacts,
+                   (SELECT count(*) FROM \(contacts) WHERE campaign_status <> 'suppressed' AND channel = 'email') AS reachable,
+                   (SELECT count(*) FROM \(contacts) WHERE campaign_status <> 'suppressed' AND channel <> 'email') AS moved_to_ads,
+                   (SELECT count(*) FROM \(contacts) WHERE campaign_status = 'suppressed') AS suppressed
+            """
     }
 
     /// The stored streams' names, in the order the chart and the CSV use.

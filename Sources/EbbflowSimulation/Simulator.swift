@@ -55,6 +55,8 @@ public struct SimulationResult: Sendable {
     public var streams: [String] = []
     public var streamRows: [StreamDailyRow] = []
     public var streamTotals: [StreamTotals] = []
+    /// The days campaigns started, for the charts' markers.
+    public var campaigns: [CampaignStart] = []
 }
 
 /// The driver. Why the loop looks like this: the database clock stops at each day's midnight
@@ -162,6 +164,7 @@ public struct Simulator: Sendable {
         var rows: [DailyRow] = []
         let streams = try await streamNames(connection)
         var streamRows: [StreamDailyRow] = []
+        var campaigns: [CampaignStart] = []
         let started = ContinuousClock.now
         let importer = EventImporter(schema: schema)
         let isoFormatter = ISO8601DateFormatter()
@@ -258,6 +261,7 @@ public struct Simulator: Sendable {
             }
             try await moveClockAndImport(to: now)
             if day % options.campaignEveryDays == 0 {
+                campaigns.append(CampaignStart(day: day, date: row.date, segments: options.segments))
                 for segment in options.segments {
                     let flow = FlowDefinition(
                         name: "campaign-\(segment)-d\(day)", segment: segment, template: "newsletter-\(segment)",
@@ -284,7 +288,7 @@ public struct Simulator: Sendable {
         }
         return SimulationResult(
             rows: rows, summary: try await summarize(rows, connection), streams: streams, streamRows: streamRows,
-            streamTotals: try await streamTotals(connection))
+            streamTotals: try await streamTotals(connection), campaigns: campaigns)
     }
 
     /// The day's work, in the order its schedules tick: the clock stops at midnight, then at
@@ -359,9 +363,15 @@ public struct Simulator: Sendable {
     private func summarize(_ rows: [DailyRow], _ connection: PGConnection) async throws -> SimulationSummary {
         let record = try await connection.query(sql.summary).first!
         let campaigns = (options.days + options.campaignEveryDays - 1) / options.campaignEveryDays
+        let (sends, streamSends): (Int, Int) = (try record.decode("sends"), try record.decode("stream_sends"))
+        let engagement = SimulationSummary.Engagement(
+            humanOpens: try record.decode("human_opens"), clicks: try record.decode("clicks"),
+            engagedContacts: try record.decode("engaged_contacts"), reachableByEmail: try record.decode("reachable"),
+            movedToAds: try record.decode("moved_to_ads"), suppressed: try record.decode("suppressed"))
         return SimulationSummary(
-            contacts: options.contacts, days: options.days, sends: try record.decode("sends"),
-            staticListSends: campaigns * options.campaignSends * options.contacts,
+            contacts: options.contacts, days: options.days, campaignSends: sends - streamSends,
+            streamSends: streamSends,
+            staticCampaignSends: campaigns * options.campaignSends * options.contacts, engagement: engagement,
             wentInactive: try record.decode("went_inactive"), reactivated: try record.decode("reactivated"),
             medianDaysToEngage: try record.decode("median_days_to_engage"), finalDay: rows.last)
     }

@@ -1,22 +1,26 @@
-// Stream membership over the simulated days: the bands of `simulate --streams`'s second chart.
+// Stream membership over the simulated days as small multiples: the bands of `simulate --streams`'s second chart.
+import EbbflowCharts
 
-/// One band per stream in the run's order, so entries, exits and the arbiter's moves show as
-/// bands swelling and shrinking. Contacts in no stream are left out of the chart (they are in
-/// the CSV's `none` column): most of an audience is in no stream most days, and a band for
-/// them would squash the streams into a sliver at the bottom.
+/// One panel per stream in the run's order, each on its own scale, so entries, exits and the
+/// arbiter's moves show for a stream of 40 members as well as for one of 4,000 (stacked, the
+/// small ones were slivers). Contacts in no stream are left out (they are in the CSV's `none`
+/// column). Campaign starts are marked in every panel.
 public enum StreamChart {
-    /// Okabe–Ito colours (black left out: it hides the grid), reused in turn past seven streams.
-    static let palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
-
-    /// The chart of `rows` (in any order; drawn by day), whose `members` follow `streams`.
-    public static func svg(_ rows: [StreamDailyRow], streams: [String], title: String) -> String {
-        let sorted = rows.enumerated().sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }.map(
-            \.element)
-        let bands = streams.enumerated().map { index, name in
-            StackedAreaChart.Band(
-                id: "stream-\(index)", name: name, fill: palette[index % palette.count],
-                values: sorted.map { index < $0.members.count ? Double($0.members[index]) : 0 })
+    /// The chart of `rows` (in any order; drawn by date), whose `members` follow `streams`.
+    public static func chart(
+        _ rows: [StreamDailyRow], streams: [String], campaigns: [CampaignStart] = [], title: String
+    ) -> RenderedChart {
+        let sorted = SimulationDates.sorted(rows, day: \.day)
+        let days = sorted.map { ($0.day, $0.date) }
+        let series = streams.enumerated().map { index, name in
+            Series(
+                id: "stream-\(index)", name: name, colour: Palette.colour(at: index),
+                values: sorted.map { index < $0.members.count ? Double($0.members[index]) : nil })
         }
-        return StackedAreaChart.svg(days: sorted.map(\.day), bands: bands, title: title)
+        let spec = ChartSpec(
+            id: "streams", title: title, summary: "Members of each stream at the end of each simulated day.",
+            x: TimeAxis(instants: SimulationDates.instants(days), unit: .day), yLabel: "members", series: series,
+            markers: SimulationDates.markers(campaigns, rows: days), size: .standard)
+        return Chart.smallMultiples(spec, columns: 3)
     }
 }

@@ -27,7 +27,11 @@ import Testing
         #expect(!result.stderr.contains("applied migration"), "--log-level warning keeps migration lines out")
         #expect(result.stdout.contains("week  days"))
         #expect(result.stdout.contains("300 contacts over 30 simulated days"))
-        for part in ["sends:", "% saved", "reactivation:", "median time from first send to engaged"] {
+        for part in [
+            "sends:", "% saved", "engagement reached:", "human opens", "still reachable by email",
+            "engagement a static list reaches: not simulated", "reactivation:",
+            "median time from first send to engaged",
+        ] {
             #expect(result.stdout.contains(part), "summary lacks \(part): \(result.stdout)")
         }
         let csv = try String(contentsOf: out.appendingPathComponent("simulation.csv"), encoding: .utf8)
@@ -35,14 +39,18 @@ import Testing
         #expect(lines.count == 31, "a header and one row per day")
         let columns = lines.first?.split(separator: ",").count ?? 0
         #expect(lines.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == columns })
-        // The chart is well-formed XML with a title, the five series and their legend.
+        // The chart is well-formed XML with a title, the six series and their legend, dates on its axis.
         let svg = try Data(contentsOf: out.appendingPathComponent("audience.svg"))
         let reader = SVGReader()
         let parser = XMLParser(data: svg)
         parser.delegate = reader
         #expect(parser.parse(), "audience.svg is not well-formed XML: \(String(describing: parser.parserError))")
-        #expect(reader.elements["svg"] == 1 && reader.elements["path"] == 5, "\(reader.elements)")
-        for label in ["active", "reactivated", "engaged", "inactive", "suppressed / ads", "300 contacts over 30 days"] {
+        #expect(reader.elements["svg"] == 1 && reader.elements["path"] == 6, "\(reader.elements)")
+        #expect(reader.elements["title"] ?? 0 >= 1 && reader.elements["desc"] == 1, "\(reader.elements)")
+        for label in [
+            "active", "reactivated", "engaged", "inactive", "ads", "suppressed", "300 contacts over 30 days", "Jan 12",
+            "date (UTC)", "contacts",
+        ] {
             #expect(reader.texts.contains { $0.contains(label) }, "the chart shows \(label): \(reader.texts)")
         }
     }

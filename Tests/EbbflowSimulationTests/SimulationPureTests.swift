@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-// The simulator's pure parts: seeded streams, personas, CSV, the audience chart and the weekly table.
+// The simulator's pure parts: seeded streams, personas, CSV, the audience and stream charts, the summary and the weekly table.
 @testable import EbbflowSimulation
 
 @Suite struct SeededRandomTests {
@@ -163,54 +163,70 @@ import Testing
         #expect(SimulationCSV.render([DailyRow(day: 1, date: "a,\"b\"")]).contains("1,\"a,\"\"b\"\"\",0"))
     }
 
-    @Test func chartIsAWellFormedLookingSVG() {
-        let svg = AudienceChart.svg(Self.rows(days: 180), title: "Audience <A & B>")
-        #expect(svg.hasPrefix("<?xml") || svg.hasPrefix("<svg"))
-        #expect(
-            svg.contains("xmlns=\"http://www.w3.org/2000/svg\"") && svg.contains("width=\"960\"")
-                && svg.contains("height=\"540\""))
-        #expect(svg.components(separatedBy: "<path").count - 1 == 5)
-        for id in ["active", "reactivated", "engaged", "inactive", "suppressed-ads"] {
-            #expect(svg.contains("id=\"series-\(id)\""))
+    @Test func audienceChartHasDatesSixBandsAndCampaignMarkers() {
+        let campaigns = [0, 14, 28].map {
+            CampaignStart(day: $0, date: "2026-01-\($0 + 1)", segments: ["retail", "b2b"])
         }
-        #expect(svg.contains("suppressed / ads") && svg.contains(">day<") && svg.contains(">contacts<"))
-        #expect(svg.contains("Audience &lt;A &amp; B&gt;") && !svg.contains("<A & B>"))
-        #expect(!svg.lowercased().contains("nan") && !svg.lowercased().contains("inf"))
-        #expect(svg.hasSuffix("</svg>\n"))
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        let rows = Self.rows(days: 180).map { row in
+            var dated = row
+            dated.date = formatter.string(from: Date(timeIntervalSince1970: 1_767_225_600 + Double(row.day) * 86_400))
+            return dated
+        }
+        let chart = AudienceChart.chart(rows, campaigns: campaigns, title: "Audience <A & B>")
+        let file = chart.standaloneDocument()
+        #expect(file.hasPrefix("<?xml") && chart.svg.hasPrefix("<svg"))
+        #expect(
+            file.contains("xmlns=\"http://www.w3.org/2000/svg\"") && file.contains("width=\"960\"")
+                && file.contains("height=\"540\""))
+        #expect(chart.svg.components(separatedBy: "<path").count - 1 == 6)
+        for id in ["active", "reactivated", "engaged", "inactive", "ads", "suppressed"] {
+            #expect(chart.svg.contains("id=\"audience-series-\(id)\""))
+        }
+        #expect(
+            chart.table.header == [
+                "Date (UTC)", "active", "reactivated", "engaged", "inactive", "ads", "suppressed", "Markers",
+            ])
+        #expect(chart.table.rows[0].first == "Jan 1 2026" && chart.table.rows[14].last == "start: retail, b2b")
+        #expect(chart.svg.contains(">Feb 2026</text>") && !chart.svg.contains(">day<"), "dates, never day numbers")
+        #expect(chart.svg.contains(">contacts</text>") && chart.svg.contains(">date (UTC)</text>"))
+        #expect(chart.svg.components(separatedBy: "stroke-dasharray").count - 1 == 3, "one marker per campaign start")
+        #expect(chart.svg.contains("Audience &lt;A &amp; B&gt;") && !chart.svg.contains("<A & B>"))
+        #expect(!chart.svg.lowercased().contains("nan") && !chart.svg.contains("inf") && !chart.svg.contains("style"))
+        #expect(file.hasSuffix("</svg>\n"))
     }
 
-    @Test func chartEdgeCases() {
-        let empty = AudienceChart.svg([], title: "empty")
-        #expect(empty.hasPrefix("<?xml") && empty.contains("no data") && empty.hasSuffix("</svg>\n"))
-        let one = AudienceChart.svg(Array(Self.rows(days: 1)), title: "one")
-        let zeros = AudienceChart.svg((0..<30).map { DailyRow(day: $0, date: "d") }, title: "zeros")
-        let extreme = AudienceChart.svg(
+    @Test func audienceChartEdgeCases() {
+        let empty = AudienceChart.chart([], title: "empty")
+        #expect(empty.svg.contains("No data yet") && empty.svg.hasSuffix("</svg>\n"))
+        let one = AudienceChart.chart(Array(Self.rows(days: 1)), title: "one")
+        let zeros = AudienceChart.chart((0..<30).map { DailyRow(day: $0, date: "d") }, title: "zeros")
+        let extreme = AudienceChart.chart(
             [
                 DailyRow(day: .min, date: "x", active: .max, engaged: .max, inactive: -4),
                 DailyRow(day: .max, date: "y", suppressed: .max),
-            ], title: "\u{0}extreme")
-        for svg in [one, zeros, extreme] {
-            #expect(svg.components(separatedBy: "<path").count - 1 == 5)
-            #expect(!svg.lowercased().contains("nan") && !svg.lowercased().contains("inf"))
-            #expect(!svg.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
+            ], campaigns: [CampaignStart(day: .max, date: "z", segments: [])], title: "\u{0}extreme")
+        for chart in [one, zeros, extreme] {
+            #expect(chart.svg.components(separatedBy: "<path").count - 1 == 6)
+            #expect(!chart.svg.lowercased().contains("nan") && !chart.svg.contains("inf"))
+            #expect(!chart.svg.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
         }
+        #expect(
+            zeros.table.rows.count == 30 && zeros.table.rows[1][0] == "Jan 2 1970", "no dates: placed by day number")
     }
 
-    @Test func numbersAreLocaleFreeWithOneDecimalAtMost() {
-        #expect(StackedAreaChart.number(1.25) == "1.3")
-        #expect(StackedAreaChart.number(-0.4) == "-0.4" && StackedAreaChart.number(-0.04) == "0")
-        #expect(
-            StackedAreaChart.number(12) == "12" && StackedAreaChart.number(.nan) == "0"
-                && StackedAreaChart.number(.infinity) == "0")
-        #expect(StackedAreaChart.contacts(1_500, scale: 2_000) == "1,500")
-        #expect(
-            StackedAreaChart.contacts(12_500, scale: 15_000) == "12.5k"
-                && StackedAreaChart.contacts(0, scale: 15_000) == "0")
-        for maximum in [1.0, 7, 26, 260, 2_000, 5_200, 123_456] {
-            let ticks = StackedAreaChart.niceTicks(maximum: maximum)
-            #expect((5...6).contains(ticks.count), "\(maximum): \(ticks)")
-            #expect((ticks.last ?? 0) >= maximum)
-        }
+    @Test func streamChartIsOnePanelPerStreamOnItsOwnScale() {
+        let rows = (0..<20).map { StreamDailyRow(day: $0, date: "2026-01-\($0 + 5)", members: [4_000, 40], none: 10) }
+        let chart = StreamChart.chart(rows, streams: ["welcome", "birthday"], title: "streams")
+        #expect(chart.svg.contains(">welcome</text>") && chart.svg.contains(">birthday</text>"))
+        #expect(chart.svg.contains(">4,000</text>") && chart.svg.contains(">40</text>"), "each panel its own scale")
+        #expect(chart.table.header == ["Date (UTC)", "welcome", "birthday"] && chart.table.rows[0][0] == "Jan 5 2026")
+        let ragged = StreamChart.chart(
+            [StreamDailyRow(day: 0, date: "2026-01-05", members: [1], none: 0)], streams: ["a", "b"], title: "r")
+        #expect(ragged.table.rows == [["Jan 5 2026", "1", "–"]])
     }
 
     @Test func weeklyTable() {
@@ -226,5 +242,53 @@ import Testing
         #expect(lines[26].contains("175-179"))
         #expect(WeeklyTable.render([]).split(separator: "\n").count == 1)
         #expect(table.hasSuffix("\n"))
+    }
+}
+
+@Suite struct SimulationSummaryTests {
+    static func summary(streamSends: Int) -> SimulationSummary {
+        SimulationSummary(
+            contacts: 1_000, days: 90, campaignSends: 9_000, streamSends: streamSends, staticCampaignSends: 21_000,
+            engagement: .init(
+                humanOpens: 4_000, clicks: 700, engagedContacts: 620, reachableByEmail: 900, movedToAds: 60,
+                suppressed: 40),
+            wentInactive: 200, reactivated: 50, medianDaysToEngage: 4.3, finalDay: nil)
+    }
+
+    @Test func theStaticListMakesTheSameStreamSends() {
+        let summary = Self.summary(streamSends: 3_000)
+        #expect(summary.sends == 12_000 && summary.staticListSends == 24_000)
+        #expect(summary.sendsSavedFraction == 0.5, "stream sends count on both sides: only campaign sends are saved")
+        let text = summary.text
+        for part in [
+            "1000 contacts over 90 simulated days",
+            """
+            sends: 12000 (9000 campaign, 3000 stream) against 24000 for a static list that mails everyone \
+            at every campaign step and makes the same stream sends (50.0 % saved)
+            """,
+            """
+            engagement reached: 4000 human opens, 700 clicks; 620 contacts (62.0 %) engaged at least once; \
+            900 (90.0 %) still reachable by email at the end (60 moved to ads, 40 suppressed)
+            """,
+            "engagement a static list reaches: not simulated",
+            "reactivation: 50 of 200 contacts that went inactive came back (25.0 %)",
+            "median time from first send to engaged: 4.3 days",
+        ] {
+            #expect(text.contains(part), "\(part)\n---\n\(text)")
+        }
+    }
+
+    @Test func withoutStreamsAndWithNothing() {
+        #expect(
+            Self.summary(streamSends: 0).text.contains(
+                "sends: 9000 (all campaign) against 21000 for a static list that mails everyone at every campaign step (57.1 % saved)"
+            ))
+        let nothing = SimulationSummary(
+            contacts: 0, days: 0, campaignSends: 0, streamSends: 0, staticCampaignSends: 0,
+            engagement: .init(
+                humanOpens: 0, clicks: 0, engagedContacts: 0, reachableByEmail: 0, movedToAds: 0, suppressed: 0),
+            wentInactive: 0, reactivated: 0, medianDaysToEngage: nil, finalDay: nil)
+        #expect(nothing.text.contains("(0.0 % saved)") && nothing.text.contains("n/a (nobody engaged)"))
+        #expect(!nothing.text.lowercased().contains("nan"))
     }
 }

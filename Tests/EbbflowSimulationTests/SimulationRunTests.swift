@@ -65,6 +65,16 @@ import Testing
         #expect(
             last.engaged > 0 && last.movedToAds > 0 && one.summary.reactivated > 0, "the audience breathes: \(last)")
         #expect(one.streamRows.isEmpty && one.streamTotals.isEmpty, "no streams, no stream output")
+        // The summary: no streams, so every send is a campaign's; the engagement reached is
+        // counted, and the end of the audience splits into reachable, moved to ads, suppressed.
+        let summary = one.summary, engagement = one.summary.engagement
+        #expect(summary.streamSends == 0 && summary.sends == one.rows.reduce(0) { $0 + $1.sends })
+        #expect(summary.staticListSends == 9 * 3 * 2_000, "9 campaigns of 3 steps to everyone")
+        #expect(engagement.humanOpens > 0 && engagement.clicks > 0 && engagement.engagedContacts > 0)
+        #expect(engagement.humanOpens + engagement.clicks <= one.rows.reduce(0) { $0 + $1.opens + $1.clicks })
+        #expect(engagement.reachableByEmail + engagement.movedToAds + engagement.suppressed == 2_000)
+        #expect(engagement.suppressed == last.suppressed && engagement.movedToAds >= last.movedToAds, "\(engagement)")
+        #expect(one.campaigns.map(\.day) == [0, 14, 28, 42, 56, 70, 84, 98, 112])
     }
 
     /// Issue 5's invariant over a randomized run: 5,000 contacts, 60 days, a fresh seed and

@@ -62,7 +62,12 @@ import Testing
             csv.hasPrefix(
                 "day,date,birthday,post_purchase,post_return,promo_content,promo_offer,support_follow_up,welcome,none,purchases,returns,tickets\n"
             ))
-        let svg = StreamChart.svg(result.streamRows, streams: result.streams, title: "streams")
-        #expect(svg.components(separatedBy: "<path").count - 1 == 7 && svg.contains(">support_follow_up<"))
+        let chart = StreamChart.chart(
+            result.streamRows, streams: result.streams, campaigns: result.campaigns, title: "streams")
+        #expect(chart.svg.components(separatedBy: "<path").count - 1 == 14, "an area and a line in each of 7 panels")
+        #expect(chart.svg.contains(">support_follow_up</text>"))
+        #expect(Array(chart.table.header.dropFirst().prefix(result.streams.count)) == result.streams)
+        #expect(result.summary.streamSends == result.streamTotals.reduce(0) { $0 + $1.sends })
+        #expect(result.summary.staticListSends == result.summary.staticCampaignSends + result.summary.streamSends)
     }
 }

@@ -151,7 +151,8 @@ struct SimulateCommand: AsyncParsableCommand {
         try Data(SimulationCSV.render(result.rows).utf8).write(to: csv)
         let title =
             "ebbflow: \(contacts) contacts over \(days) days (seed \(seed), \(workers) worker\(workers == 1 ? "" : "s"))"
-        try Data(AudienceChart.svg(result.rows, title: title).utf8).write(to: svg)
+        let audience = AudienceChart.chart(result.rows, campaigns: result.campaigns, title: title)
+        try Data(audience.standaloneDocument().utf8).write(to: svg)
         print(WeeklyTable.render(result.rows))
         print(result.summary.text)
         guard options.streams != nil else {
@@ -161,13 +162,10 @@ struct SimulateCommand: AsyncParsableCommand {
         let streamsCSV = outDirectory.appendingPathComponent("streams.csv")
         let streamsSVG = outDirectory.appendingPathComponent("streams.svg")
         try Data(StreamCSV.render(result.streamRows, streams: result.streams).utf8).write(to: streamsCSV)
-        try Data(
-            StreamChart.svg(
-                result.streamRows, streams: result.streams,
-                title: "ebbflow: contacts in each stream, \(contacts) contacts over \(days) days (seed \(seed))"
-            ).utf8
-        )
-        .write(to: streamsSVG)
+        let streamsChart = StreamChart.chart(
+            result.streamRows, streams: result.streams, campaigns: result.campaigns,
+            title: "ebbflow: contacts in each stream, \(contacts) contacts over \(days) days (seed \(seed))")
+        try Data(streamsChart.standaloneDocument().utf8).write(to: streamsSVG)
         print()
         print(StreamTotals.table(result.streamTotals))
         print("wrote \(csv.path), \(svg.path), \(streamsCSV.path) and \(streamsSVG.path)")
