@@ -18,5 +18,6 @@ extension JobRegistry {
         register(StreamStepJob(schema: schema))
         register(StreamDateEntriesJob(schema: schema))
         register(ExperimentPromotionJob(schema: schema))
+        register(DashboardRollupJob(schema: schema))
     }
 }

@@ -216,8 +216,8 @@ import Testing
                     "engine/0023_suppression_reason.sql", "engine/0024_privacy_requests.sql", "engine/0025_links.sql",
                     "engine/0026_provider_events.sql", "engine/0027_ses_subscription_confirmations.sql",
                     "engine/0028_transitions_reinstated.sql", "engine/0029_outbox_lifecycle.sql",
-                    "engine/0030_templates.sql", "engine/0031_outbox_time_zones.sql", "api/0001_api_keys.sql",
-                    "api/0002_webhook_tokens.sql", "api/0003_dashboard_sessions.sql",
+                    "engine/0030_templates.sql", "engine/0031_outbox_time_zones.sql", "engine/0032_dashboard.sql",
+                    "api/0001_api_keys.sql", "api/0002_webhook_tokens.sql", "api/0003_dashboard_sessions.sql",
                 ]
                 let pendingBefore = try await migrator.status(on: connection).filter { $0.state != .applied }
                 #expect(pendingBefore.map(\.path) == newer)
@@ -236,13 +236,21 @@ import Testing
                     "ingest_identify_messages", "api_keys", "unmatched_provider_events", "webhook_tokens",
                     "ses_subscription_confirmations", "link_keys", "tracked_links", "contact_audit",
                     "forgotten_digests", "send_errors", "templates", "template_versions", "queue_limits",
-                    "dashboard_sessions",
+                    "stream_snapshots", "activity_hourly", "stream_decisions_daily", "experiment_tallies",
+                    "flow_send_counts", "dashboard_sessions",
                 ] {
                     #expect(after.removeValue(forKey: table) == [], "\(table) is new and empty")
                 }
                 // The time zones PostgreSQL knows are copied by engine 0031 (America/New_York among them).
                 let zones = after.removeValue(forKey: "time_zone_names") ?? []
                 #expect(zones.count > 300 && zones.contains { $0.contains("America/New_York") })
+                // engine 0032 installs the `dashboard_rollup` schedule and its built-in definition.
+                for table in ["schedules", "builtin_schedules"] {
+                    let rows = after[table] ?? []
+                    #expect(
+                        rows.filter { $0.contains("\"dashboard_rollup\"") }.count == 1, "\(table) has dashboard_rollup")
+                    after[table] = rows.filter { !$0.contains("\"dashboard_rollup\"") }
+                }
                 // The digests' key is made by the migration: one row, random.
                 #expect(after.removeValue(forKey: "privacy_secret")?.count == 1)
                 #expect(after == before)
