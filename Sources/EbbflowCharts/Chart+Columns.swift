@@ -15,7 +15,7 @@ extension Chart {
             let finite = values.flatMap { $0.compactMap { $0 } }
             ticks = Ticks.nice(minimum: finite.min() ?? 0, maximum: finite.max() ?? 0)
         }
-        let frame = TimeFrame(data, yTicks: ticks, padded: true)
+        let frame = TimeFrame(data, yTicks: ticks, padded: true, labelled: false)
         let table = data.table()
         let description = data.description(latestTotal: stacked)
         guard !data.isEmpty else {

@@ -13,13 +13,15 @@ struct TimeFrame {
     let yFormat: (Double) -> String
 
     /// The layout for `data`: title, legend (one or two rows), a row for marker labels, the
-    /// plot, date ticks and the axis names; a right margin for direct labels. `padded` widens
+    /// plot, date ticks and the axis names; a right margin for direct labels when the chart
+    /// has them (`labelled`). `padded` widens
     /// the domain by half a unit each side (columns sit on their instant); a single instant
     /// is always spread over one unit.
-    init(_ data: TimeData, yTicks: [Double], padded: Bool, yFormat: ((Double) -> String)? = nil) {
+    init(_ data: TimeData, yTicks: [Double], padded: Bool, labelled: Bool = true, yFormat: ((Double) -> String)? = nil)
+    {
         self.data = data
         let size = data.size
-        let left = 76.0, right = size.width - 116
+        let left = 76.0, right = size.width - (labelled ? 116 : 24)
         let legend = Chrome.legend(
             data.series.map { ($0.name, $0.colour) }, id: data.id, left: left, right: size.width - 16, top: 40)
         legendSVG = legend.svg

@@ -67,11 +67,16 @@ enum SimulationDates {
         }
     }
 
-    /// One marker per campaign start, labelled with its segments.
+    /// One marker per campaign start, labelled with how many started and their segments, the
+    /// count first: the chart clips a long label, the table and the line's tooltip keep it whole.
     static func markers(_ campaigns: [CampaignStart], rows: [(day: Int, date: String)]) -> [Marker] {
         let instants = instants(campaigns.map { ($0.day, $0.date) } + rows).prefix(campaigns.count)
         return zip(campaigns, instants).map { campaign, at in
-            Marker(at: at, label: "start: " + campaign.segments.joined(separator: ", "))
+            let segments = campaign.segments.joined(separator: ", ")
+            let label =
+                campaign.segments.count == 1
+                ? "campaign (\(segments))" : "\(campaign.segments.count) campaigns (\(segments))"
+            return Marker(at: at, label: label)
         }
     }
 }

@@ -190,7 +190,7 @@ import Testing
             chart.table.header == [
                 "Date (UTC)", "active", "reactivated", "engaged", "inactive", "ads", "suppressed", "Markers",
             ])
-        #expect(chart.table.rows[0].first == "Jan 1 2026" && chart.table.rows[14].last == "start: retail, b2b")
+        #expect(chart.table.rows[0].first == "Jan 1 2026" && chart.table.rows[14].last == "2 campaigns (retail, b2b)")
         #expect(chart.svg.contains(">Feb 2026</text>") && !chart.svg.contains(">day<"), "dates, never day numbers")
         #expect(chart.svg.contains(">contacts</text>") && chart.svg.contains(">date (UTC)</text>"))
         #expect(chart.svg.components(separatedBy: "stroke-dasharray").count - 1 == 3, "one marker per campaign start")
