@@ -25,6 +25,7 @@ public struct DashboardRoutes: HTTPRoutes {
     public func add(to router: HTTPRouter) {
         let open = router.group("dashboard")
             .add(middleware: RequestMetrics())
+            .add(middleware: ServerTiming())
             .add(middleware: DashboardErrors(renderer: kit.renderer, logger: kit.logger))
             .add(middleware: SecurityHeaders())
         AssetRoutes(assets: kit.renderer.assets).add(to: open)

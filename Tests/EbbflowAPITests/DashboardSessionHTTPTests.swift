@@ -32,6 +32,10 @@ import Testing
             let overview = try await browser.get("/dashboard/overview")
             #expect(overview.status == 200)
             #expect(overview.text.contains("<h1>Overview</h1>"))
+            let timing = try #require(overview.header("Server-Timing"))
+            #expect(
+                timing.range(of: #"^db;dur=\d+\.\d{3}, total;dur=\d+\.\d{3}$"#, options: .regularExpression) != nil,
+                "\(timing)")
             #expect(overview.text.contains("reader"))
             #expect(!overview.text.contains(reader), "no page shows the key")
         }

@@ -1,4 +1,4 @@
-// The dashboard's read models over a real database: snapshots per channel and stream, the audience now, activity hours, the decision log, cached experiments, the score line.
+// The dashboard's read models on a real database: snapshots per channel and stream, the audience now, activity hours, decisions, experiments, the score.
 import EbbflowCore
 import EbbflowEngine
 import EbbflowTestSupport

@@ -23,6 +23,14 @@ struct DashboardDatabase: Sendable {
 
     /// `body` in a read-only REPEATABLE READ transaction.
     func read<T: Sendable>(_ body: @escaping @Sendable (isolated PGConnection) throws -> T) async throws -> T {
+        try await ServerTiming.timingDatabase {
+            try await readUntimed(body)
+        }
+    }
+
+    private func readUntimed<T: Sendable>(_ body: @escaping @Sendable (isolated PGConnection) throws -> T) async throws
+        -> T
+    {
         try await permits.with {
             try await database.run { connection in
                 try await connection.withTransaction(PGTransactionOptions(isolation: .repeatableRead, readOnly: true)) {
