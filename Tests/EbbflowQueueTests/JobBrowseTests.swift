@@ -147,6 +147,33 @@ import Testing
         }
     }
 
+    /// A confirmation's count: capped, and saying when its bounded scan stopped first.
+    @Test func aConfirmationCountSaysWhenItsScanStopped() async throws {
+        try await MigratedSchema.with { connection, schema in
+            try await Self.finished("completed", 1, 60, schema: schema, on: connection)
+            try await connection.execute(
+                "UPDATE \(schema.quoted).finished_jobs SET kind = 'rare' WHERE id IN (3, 4, 5)")
+            let store = JobStore(schema: schema)
+            let rare = try JobFilter(tab: .completed, kind: "rare")
+            let short = try await connection.run {
+                try store.countMatching(rare, maxID: 1_000, cap: 10, scanLimit: 10, on: $0)
+            }
+            #expect(short.count == CappedCount(value: 0, capped: false) && short.scanStopped)
+            let whole = try await connection.run {
+                try store.countMatching(rare, maxID: 1_000, cap: 10, scanLimit: 100, on: $0)
+            }
+            #expect(whole.count == CappedCount(value: 3, capped: false) && !whole.scanStopped)
+            let upTo4 = try await connection.run {
+                try store.countMatching(rare, maxID: 4, cap: 10, scanLimit: 100, on: $0)
+            }
+            #expect(upTo4.count.value == 2)
+            let all = try await connection.run {
+                try store.countMatching(JobFilter(tab: .completed), maxID: 1_000, cap: 10, scanLimit: 100, on: $0)
+            }
+            #expect(all.count == CappedCount(value: 10, capped: true) && !all.scanStopped)
+        }
+    }
+
     @Test func finishedCountsAreCappedAndLiveCountsExact() async throws {
         try await MigratedSchema.with { connection, schema in
             try await Self.finished("completed", 1, 15, schema: schema, on: connection)
