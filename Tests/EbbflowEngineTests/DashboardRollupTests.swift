@@ -11,6 +11,7 @@ import Testing
     /// 2027-01-15 08:20 UTC: the open hour is 08:00, the 48 closed hours start 2027-01-13 08:00.
     static let now = Date(timeIntervalSince1970: 1_800_000_000 + 20 * 60)
 
+    /// A stream with an experiment and one without (shared with `DashboardReadTests`).
     static let streams = """
         streams:
           - name: promotion
@@ -18,6 +19,10 @@ import Testing
             steps:
               - send: {template: promo, experiment: {name: subject, metric: opens,
                        variants: [{name: curiosity, template: promo_curiosity}, {name: value, template: promo_value}]}}
+          - name: quiet
+            entry: {event: form_submit}
+            steps:
+              - send: {template: hello}
         """
 
     /// 40 contacts; events every 37 minutes over 60 hours up to the open hour (opens, clicks,

@@ -22,14 +22,9 @@ public struct StreamDecisionDay: Sendable, Equatable {
 public struct StreamDecisionLogEntry: Sendable {
     public var id: Int64
     public var contactID: Int64
+    /// The contact's external id ("" if the contact row is gone).
     public var externalID: String
-    public var at: Date
-    public var trigger: String
-    public var previous: String?
-    public var chosen: String?
-    public var reason: String
-    /// `[{"stream", "priority", "mean", "draw"}]` as stored.
-    public var candidates: PGJSON
+    public var decision: StreamDecisionView
 }
 
 /// A page of the log, newest first.
@@ -141,9 +136,10 @@ public struct StreamHistory: Sendable {
                 StreamDecisionLogEntry(
                     id: id, contactID: try row.decode("contact_id"),
                     externalID: try row.decode("external_id", as: String?.self) ?? "",
-                    at: try row.decode("at"), trigger: try row.decode("trigger"), previous: try row.decode("previous"),
-                    chosen: try row.decode("chosen"), reason: try row.decode("reason"),
-                    candidates: try row.decode("candidates")))
+                    decision: StreamDecisionView(
+                        at: try row.decode("at"), trigger: try row.decode("trigger"),
+                        previous: try row.decode("previous"), chosen: try row.decode("chosen"),
+                        reason: try row.decode("reason"), candidates: try row.decode("candidates"))))
         }
         if entries.count > limit {
             entries.removeLast(entries.count - limit)
