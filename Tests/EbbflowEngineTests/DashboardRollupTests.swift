@@ -107,9 +107,9 @@ import Testing
 
             // Sends per flow, and the experiment's tallies as ExperimentStore counts them live.
             #expect(
-                try await connection.query(
-                    "SELECT flow || '=' || sends AS row FROM \(s).flow_send_counts ORDER BY flow"
-                ).rows.map { try $0.decode("row", as: String.self) }
+                try await connection.run { try FlowSendCounts(schema: schema).read(on: $0) }.map {
+                    "\($0.flow)=\($0.sends)"
+                }
                     == (try await connection.query(
                         "SELECT flow || '=' || count(*) AS row FROM \(s).sends GROUP BY flow ORDER BY flow"
                     ).rows.map { try $0.decode("row", as: String.self) }))
