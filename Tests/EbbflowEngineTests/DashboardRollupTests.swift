@@ -161,6 +161,32 @@ import Testing
         }
     }
 
+    /// A day counted while open is counted again by the first run after it closed: a decision
+    /// of its last minutes is not lost.
+    @Test func theFirstRunOfADayRecountsTheDayBefore() async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            try await Self.seed(connection, schema)
+            let s = schema.quoted
+            let rollup = DashboardRollup(schema: schema)
+            let late = Date(timeIntervalSince1970: 1_800_000_000 + 15 * 3600 + 50 * 60) // 2027-01-15 23:50
+            _ = try await connection.run { try rollup.run(.decisions, now: late, on: $0) }
+            let day = "SELECT sum(decisions) AS n FROM \(s).stream_decisions_daily WHERE day = '2027-01-15'"
+            let before: Int = try await connection.query(day).first!.decode("n")
+            try await connection.simpleQuery(
+                """
+                INSERT INTO \(s).stream_decisions (contact_id, at, trigger, previous, chosen, reason, candidates)
+                SELECT min(id), t, 'event', NULL, 'promotion', 'entered', '[]'
+                FROM \(s).contacts, (VALUES (timestamptz '2027-01-15 23:58+00'), ('2027-01-16 00:02+00')) v(t) GROUP BY t;
+                """)
+            _ = try await connection.run { try rollup.run(.decisions, now: late.addingTimeInterval(15 * 60), on: $0) }
+            #expect(try await connection.query(day).first!.decode("n", as: Int.self) == before + 1)
+            // Once the new day has a row, later runs leave the closed day alone.
+            try await connection.execute("DELETE FROM \(s).stream_decisions WHERE at = '2027-01-15 23:58+00'")
+            _ = try await connection.run { try rollup.run(.decisions, now: late.addingTimeInterval(25 * 60), on: $0) }
+            #expect(try await connection.query(day).first!.decode("n", as: Int.self) == before + 1)
+        }
+    }
+
     /// The installed schedule's job runs its four parts, each as a job of its own.
     @Test func scheduledJobChainsItsParts() async throws {
         try await MigratedSchema.with(simulation: true) { connection, schema in
