@@ -47,7 +47,7 @@ public struct ContactTimelineCursor: Sendable, Hashable, Comparable {
         guard token.utf8.count <= 64, parts.count == 3, let micros = Int64(parts[0]),
             let source = ContactTimelineSource.allCases.first(where: { $0.name == parts[1] }),
             let id = Int64(parts[2]), id > 0,
-            abs(micros) < 253_402_300_800_000_000 // year 9999
+            micros > -253_402_300_800_000_000, micros < 253_402_300_800_000_000 // years ±9999 (abs(Int64.min) traps)
         else {
             throw DashboardInputError(
                 field: "before", "not a timeline cursor (expected MICROSECONDS.SOURCE.ID, as the \"older\" link gives)")

@@ -54,8 +54,8 @@ public struct StreamHistory: Sendable {
     public static let filterScanLimit = 50_000
     /// The largest log page.
     public static let maximumLimit = 500
-    /// At most a year of days.
-    public static let maximumDays = 366
+    /// At most ten years of days, as `audience --history`.
+    public static let maximumDays = 3_660
     let schema: SchemaName
 
     public init(schema: SchemaName) { self.schema = schema }
