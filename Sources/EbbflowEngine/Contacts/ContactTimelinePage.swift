@@ -31,7 +31,10 @@ public struct ContactTimelineCursor: Sendable, Hashable, Comparable {
     public var id: Int64
 
     public init(at: Date, source: ContactTimelineSource, id: Int64) {
-        microseconds = Int64((at.timeIntervalSince1970 * 1_000_000).rounded())
+        // Clamped: a row dated near PostgreSQL's last instant (294276 AD, written by another
+        // system's INSERT) must not trap the conversion.
+        let micros = (at.timeIntervalSince1970 * 1_000_000).rounded()
+        microseconds = micros.isNaN ? 0 : Int64(max(-9.2e18, min(9.2e18, micros)))
         self.source = source
         self.id = id
     }
