@@ -136,6 +136,11 @@ struct DashboardFill {
         phase(String(format: "VACUUM ANALYZE in %.1f s", (ContinuousClock.now - started).seconds))
     }
 
+    /// A deterministic pseudo-random non-negative integer per row `g` (PostgreSQL's own
+    /// `hashint8`): contacts, kinds and flags drawn from it are not correlated with each other
+    /// or with time, as `g % n` patterns would be.
+    private func hash(_ salt: Int) -> String { "(hashint8(g + \(salt))::int8 & 2147483647)" }
+
     /// (label, statement) in load order. Contact `g` has id `g` and external id `c<g>`.
     func statements() -> [(String, String)] {
         let c = sizes.contacts, e = sizes.events - sizes.heavyEvents, heavy = sizes.heavyEvents
@@ -167,13 +172,13 @@ struct DashboardFill {
                 """
                 INSERT INTO engagement_events (id, contact_id, external_id, kind, occurred_at, received_at, source,
                     machine_open, bot, url, points, applied_at)
-                SELECT g, cid, 'c' || cid, kind, at, at, 'import', kind = 'open' AND g % 4 = 0, kind = 'click' AND g % 25 = 0,
+                SELECT g, cid, 'c' || cid, kind, at, at, 'import', kind = 'open' AND \(hash(3)) % 4 = 0, kind = 'click' AND \(hash(3)) % 25 = 0,
                     CASE WHEN kind = 'click' THEN 'https://example.com/p' || (g % 50) END,
                     CASE kind WHEN 'open' THEN 1 WHEN 'click' THEN 3 WHEN 'purchase' THEN 10 ELSE 2 END, at
-                FROM (SELECT g, 1 + (g * 7919) % \(c) AS cid, \(year) + (g::float8 / \(max(e, 1))) * interval '365 days' AS at,
+                FROM (SELECT g, 1 + \(hash(1)) % \(c) AS cid, \(year) + (g::float8 / \(max(e, 1))) * interval '365 days' AS at,
                         (ARRAY['open', 'open', 'open', 'open', 'open', 'open', 'open', 'open', 'open', 'open', 'click',
                             'click', 'click', 'click', 'page_visit', 'page_visit', 'high_intent_visit', 'purchase',
-                            'signup', 'product_return'])[1 + g % 20] AS kind
+                            'signup', 'product_return'])[1 + \(hash(2)) % 20] AS kind
                     FROM generate_series(1::int8, \(e)) g) x
                 """
             ),
@@ -191,7 +196,7 @@ struct DashboardFill {
                 "\(2 * c) transitions",
                 """
                 INSERT INTO transitions (id, contact_id, from_status, to_status, reason, at)
-                SELECT g, 1 + (g * 104729) % \(c),
+                SELECT g, 1 + \(hash(4)) % \(c),
                     (ARRAY['active', 'engaged', 'active', 'inactive', 'inactive', 'active', 'engaged'])[1 + g % 7]::campaign_status,
                     (ARRAY['engaged', 'inactive', 'inactive', 'reactivated', 'inactive', 'suppressed', 'suppressed'])[1 + g % 7]::campaign_status,
                     (ARRAY['score_threshold', 'silence', 'no_engagement_after_sends', 'engaged_during_reactivation',
@@ -206,7 +211,7 @@ struct DashboardFill {
                 INSERT INTO sends (id, contact_id, flow, step, template, channel, at, state, sent_at, experiment, variant,
                     goal_credited_at, segment_at_send, status_at_send, attempts, message_id, finished_at, cancel_reason,
                     last_error, not_before)
-                SELECT g, 1 + (g * 15485863) % \(c), flow, step, flow || '_' || step, 'email', at, state,
+                SELECT g, 1 + \(hash(5)) % \(c), flow, step, flow || '_' || step, 'email', at, state,
                     CASE WHEN state = 'sent' THEN at + interval '1 minute' END,
                     CASE WHEN step = 0 AND flow = 'welcome' THEN 'welcome_subject' WHEN step = 0 AND flow = 'promo_offer' THEN 'promo_discount' END,
                     CASE WHEN step = 0 AND flow = 'welcome' THEN (ARRAY['plain', 'question'])[1 + g / 10 % 2]
@@ -240,7 +245,7 @@ struct DashboardFill {
                 "\(c) stream decisions",
                 """
                 INSERT INTO stream_decisions (id, contact_id, at, trigger, previous, chosen, reason, candidates)
-                SELECT g, 1 + (g * 7) % \(c), \(year) + (g::float8 / \(c)) * interval '365 days', 'event:page_visit',
+                SELECT g, 1 + \(hash(6)) % \(c), \(year) + (g::float8 / \(c)) * interval '365 days', 'event:page_visit',
                     CASE WHEN g % 3 = 0 THEN 'welcome' END, CASE WHEN reason = 'no_eligible_stream' THEN NULL ELSE chosen END,
                     reason,
                     CASE WHEN reason = 'no_eligible_stream' THEN '[]'::jsonb ELSE jsonb_build_array(
