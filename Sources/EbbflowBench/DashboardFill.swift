@@ -160,7 +160,8 @@ struct DashboardFill {
                     st::campaign_status, (g % 1000) / 10.0, \(now) - (g * 13 % 400) * interval '1 day',
                     CASE WHEN st = 'reactivated' THEN 1 ELSE 0 END, CASE WHEN g % 100 >= 95 THEN 'ads' ELSE 'email' END,
                     \(now) - (g % 300) * interval '1 day', \(now) - interval '400 days', \(now) - interval '1 day',
-                    CASE WHEN st = 'suppressed' THEN (ARRAY['unsubscribed', 'hard_bounce', 'complaint', 'manual_suppression', 'soft_bounce_limit'])[1 + g % 5] END
+                    CASE WHEN st = 'suppressed' THEN (ARRAY['unsubscribed', 'hard_bounce', 'complaint', 'manual_suppression',
+                        'soft_bounce_limit'])[1 + g % 5] END
                 FROM generate_series(1::int8, \(c)) g,
                     LATERAL (SELECT CASE WHEN g % 100 < 55 THEN 'active' WHEN g % 100 < 65 THEN 'engaged'
                         WHEN g % 100 < 80 THEN 'inactive' WHEN g % 100 < 85 THEN 'reactivated'
