@@ -13,32 +13,29 @@ struct DashboardBenchmark: AsyncParsableCommand {
         commandName: "dashboard",
         abstract: "Dashboard pages at scale: fill a schema server-side, time every URL against a p95 budget.")
 
-    @Option(help: "PostgreSQL URL (default: $DATABASE_URL).") var databaseURL: String?
-    @Option(help: "The ebbflow binary to measure (default: the ebbflow beside this ebbflow-bench).") var ebbflow:
-        String?
+    @OptionGroup var target: DashboardTarget
     @Option(parsing: .unconditional, help: "Contacts (1000...10000000).") var contacts = 1_000_000
     @Option(parsing: .unconditional, help: "Engagement events (10000...100000000).") var events = 10_000_000
-    @Option(parsing: .unconditional, help: "Finished jobs (1000...100000000).") var finishedJobs = 1_000_000
-    @Option(parsing: .unconditional, help: "Sends (1000...100000000).") var sends = 2_000_000
     @Flag(help: "Keep the filled schema afterwards (its name is printed) for --reuse.") var keepSchema = false
     @Option(help: "Time an already filled schema (from --keep-schema) instead of filling one; it is kept.")
     var reuse: String?
+    @Option(parsing: .unconditional, help: "Finished jobs (1000...100000000).") var finishedJobs = 1_000_000
+    @Option(parsing: .unconditional, help: "Sends (1000...100000000).") var sends = 2_000_000
     @Option(parsing: .unconditional, help: "Warm requests per URL after the cold one (1...1000).") var reps = 20
     @Option(parsing: .unconditional, help: "p95 budget per URL in milliseconds (1...60000).") var budgetMs = 300
     @Option(help: "Only URLs containing this text.") var only: String?
 
     func validate() throws {
-        func check(_ value: Int, _ flag: String, _ bounds: ClosedRange<Int>) throws {
-            guard bounds.contains(value) else {
-                throw ValidationError("--\(flag) must be \(bounds.lowerBound)...\(bounds.upperBound), got \(value)")
-            }
+        let bounded: [(flag: String, value: Int, bounds: ClosedRange<Int>)] = [
+            ("contacts", contacts, 1_000...10_000_000), ("events", events, 10_000...100_000_000),
+            ("finished-jobs", finishedJobs, 1_000...100_000_000), ("sends", sends, 1_000...100_000_000),
+            ("reps", reps, 1...1_000), ("budget-ms", budgetMs, 1...60_000),
+        ]
+        for option in bounded where !option.bounds.contains(option.value) {
+            throw ValidationError(
+                "--\(option.flag) must be \(option.bounds.lowerBound)...\(option.bounds.upperBound), got \(option.value)"
+            )
         }
-        try check(contacts, "contacts", 1_000...10_000_000)
-        try check(events, "events", 10_000...100_000_000)
-        try check(finishedJobs, "finished-jobs", 1_000...100_000_000)
-        try check(sends, "sends", 1_000...100_000_000)
-        try check(reps, "reps", 1...1_000)
-        try check(budgetMs, "budget-ms", 1...60_000)
         if let only {
             guard (1...200).contains(only.count) else { throw ValidationError("--only must be 1...200 characters") }
         }
@@ -50,18 +47,14 @@ struct DashboardBenchmark: AsyncParsableCommand {
         }
     }
 
-    private var ebbflowPath: String {
-        ebbflow
-            ?? Bundle.main.executableURL.map { $0.deletingLastPathComponent().appendingPathComponent("ebbflow").path }
-            ?? ".build/release/ebbflow"
-    }
+    private var ebbflowPath: String { target.ebbflowPath }
 
     private var sizes: DashboardSizes {
         DashboardSizes(contacts: contacts, events: events, finishedJobs: finishedJobs, sends: sends)
     }
 
     func run() async throws {
-        let database = PGConfiguration.resolve(explicit: databaseURL)
+        let database = PGConfiguration.resolve(explicit: target.databaseURL)
         let connection = try await PGConnection.connect(database)
         let cli = DashboardCLI(ebbflow: ebbflowPath, database: database)
         var figures = FigureTable()
@@ -170,37 +163,5 @@ struct DashboardBenchmark: AsyncParsableCommand {
         for row in over { print("- FAILED: \(row.path) p95 \(String(format: "%.1f", row.p95)) ms > \(budgetMs) ms") }
         for row in broken { print("- FAILED: \(row.path): \(row.problem ?? "")") }
         return !over.isEmpty || !broken.isEmpty
-    }
-}
-
-/// `ebbflow` subcommands run as child processes against the bench's database.
-struct DashboardCLI: Sendable {
-    let ebbflow: String
-    let database: PGConfiguration
-
-    /// Runs `ebbflow ARGS --database-url … --log-level error`; its standard output, or throws with its error text.
-    @discardableResult
-    func run(_ arguments: [String], input: String? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ebbflow)
-        process.arguments = arguments + ["--database-url", database.conninfo, "--log-level", "error"]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        let stdin = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try process.run()
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
-        }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchError(
-                "ebbflow \(arguments.first ?? "") exited \(process.terminationStatus): \(errorText.suffix(400))")
-        }
-        return text
     }
 }

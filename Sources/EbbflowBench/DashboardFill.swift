@@ -27,60 +27,23 @@ struct DashboardSizes: Sendable {
 struct DashboardFill {
     static let now = EngineFixture.now // 2027-01-15 08:00 UTC
     static let nowSQL = "timestamptz '2027-01-15 08:00:00+00'"
+    /// Five streams, two of them with an A/B experiment in their first send step (flow style:
+    /// one stream a line or two).
     static let streamsYAML = """
         streams:
-          - name: welcome
-            entry: {event: signup, statuses: [active]}
-            steps:
-              - send:
-                  template: welcome_1
-                  experiment:
-                    name: welcome_subject
-                    metric: opens
-                    variants:
-                      - {name: plain, template: welcome_1}
-                      - {name: question, template: welcome_1_question}
-              - wait: 3d
-              - send: welcome_2
-            exits: [purchase]
-            goal: {event: purchase, within: 14d}
-          - name: promo_offer
-            entry: {event: page_visit, statuses: [active, engaged, reactivated]}
-            steps:
-              - send:
-                  template: promo_offer
-                  experiment:
-                    name: promo_discount
-                    metric: clicks
-                    variants:
-                      - {name: ten, template: promo_offer}
-                      - {name: twenty, template: promo_offer_20}
-              - wait: 4d
-              - send: promo_offer_reminder
-            exits: [purchase]
-            goal: {event: purchase, within: 7d}
-          - name: post_purchase
-            entry: {event: purchase}
-            steps:
-              - send: purchase_thanks
-              - wait: 7d
-              - send: purchase_cross_sell
-            goal: {event: purchase, within: 21d}
-          - name: post_return
-            mode: locked
-            entry: {event: product_return}
-            steps:
-              - send: return_sorry
-              - wait: 3d
-              - send: return_follow_up
-            goal: {event: purchase, within: 30d}
-          - name: support_follow_up
-            priority: 5
-            entry: {event: support_ticket}
-            steps:
-              - wait: 2d
-              - send: ticket_check_in
-            exits: [purchase]
+          - {name: welcome, entry: {event: signup, statuses: [active]}, exits: [purchase], goal: {event: purchase, within: 14d},
+             steps: [{send: {template: welcome_1, experiment: {name: welcome_subject, metric: opens,
+               variants: [{name: plain, template: welcome_1}, {name: question, template: welcome_1_question}]}}}, {wait: 3d}, {send: welcome_2}]}
+          - {name: promo_offer, entry: {event: page_visit, statuses: [active, engaged, reactivated]}, exits: [purchase],
+             goal: {event: purchase, within: 7d}, steps: [{send: {template: promo_offer, experiment: {name: promo_discount,
+               metric: clicks, variants: [{name: ten, template: promo_offer}, {name: twenty, template: promo_offer_20}]}}},
+               {wait: 4d}, {send: promo_offer_reminder}]}
+          - {name: post_purchase, entry: {event: purchase}, goal: {event: purchase, within: 21d},
+             steps: [{send: purchase_thanks}, {wait: 7d}, {send: purchase_cross_sell}]}
+          - {name: post_return, mode: locked, entry: {event: product_return}, goal: {event: purchase, within: 30d},
+             steps: [{send: return_sorry}, {wait: 3d}, {send: return_follow_up}]}
+          - {name: support_follow_up, priority: 5, entry: {event: support_ticket}, exits: [purchase],
+             steps: [{wait: 2d}, {send: ticket_check_in}]}
         """
     static let streams = ["welcome", "promo_offer", "post_purchase", "post_return", "support_follow_up"]
     /// The tables whose secondary indexes are dropped for the load and rebuilt after.

@@ -92,6 +92,10 @@ struct DashboardTiming {
     /// The per-URL markdown table; `budget` marks the rows whose p95 passes it.
     static func printTable(_ rows: [DashboardTimed], title: String, budget: Double) {
         print("\n\(title)\n")
+        guard !rows.isEmpty else {
+            print("(no URL of this kind selected)")
+            return
+        }
         print("| URL | p50 | p95 | max | cold | db p50 | wall p50 | |")
         print("|---|---:|---:|---:|---:|---:|---:|---|")
         for row in rows {
