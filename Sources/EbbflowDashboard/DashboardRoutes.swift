@@ -38,7 +38,8 @@ public struct DashboardRoutes: HTTPRoutes {
         OverviewRoutes(kit: kit).add(to: pages)
         SchedulesRoutes(kit: kit).add(to: pages)
         ExperimentsRoutes(kit: kit).add(to: pages)
-        for section in NavSection.allCases where ![.overview, .schedules, .experiments].contains(section) {
+        ContactsRoutes(kit: kit).add(to: pages)
+        for section in NavSection.allCases where ![.overview, .schedules, .experiments, .contacts].contains(section) {
             PendingPageRoutes(kit: kit, section: section).add(to: pages)
         }
     }

@@ -53,10 +53,6 @@ public struct JobFilter: Sendable, Hashable {
         self.queue = queue
         self.kind = kind
     }
-
-    /// Whether rows are filtered beyond the tab's own index range (a short page then may
-    /// mean "the scan stopped", not "no more jobs").
-    var narrows: Bool { queue != nil || kind != nil || tab.order == .claim }
 }
 
 /// A count that stops at a cap, River UI's way: `count(*)` of at most cap + 1 index rows, so

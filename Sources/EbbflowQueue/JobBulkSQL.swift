@@ -5,26 +5,15 @@ import EbbflowCore
 /// those rows by primary key `FOR UPDATE SKIP LOCKED` (a row a worker is claiming is left
 /// alone, never waited for) and acts only on rows still in that state: a job that moved on
 /// meanwhile is skipped, and the caller counts it so. At most 1,000 ids a statement.
-struct JobBulkSQL: Sendable {
-    let schema: SchemaName
-    let jobs: String
-    let finished: String
-    let state: String
-
-    init(schema: SchemaName) {
-        self.schema = schema
-        jobs = schema.qualified("jobs")
-        finished = schema.qualified("finished_jobs")
-        state = schema.qualified("job_state")
-    }
+extension QueueSQL {
 
     private var pickWaiting: String {
-        "SELECT id FROM \(jobs) WHERE id = ANY($1::int8[]) AND state = $2::text::\(state) FOR UPDATE SKIP LOCKED"
+        "SELECT id FROM \(jobs) WHERE id = ANY($1::int8[]) AND state = $2::text::\(schema.qualified("job_state")) FOR UPDATE SKIP LOCKED"
     }
 
     /// Scheduled or retryable jobs made available now ($3, the clock): they keep their
     /// attempts and errors. Returns the ids and queues moved (the caller notifies the queues).
-    var makeAvailable: String {
+    var bulkMakeAvailable: String {
         """
         WITH picked AS (\(pickWaiting))
         UPDATE \(jobs) j SET state = 'available', run_at = $3 FROM picked WHERE j.id = picked.id
@@ -33,7 +22,7 @@ struct JobBulkSQL: Sendable {
     }
 
     /// Waiting jobs moved to `finished_jobs` as cancelled at $3, as `QueueSQL.cancel` does one.
-    var cancel: String {
+    var bulkCancel: String {
         """
         WITH picked AS (\(pickWaiting)),
         done AS (DELETE FROM \(jobs) WHERE id IN (SELECT id FROM picked) RETURNING *)
@@ -47,15 +36,15 @@ struct JobBulkSQL: Sendable {
     }
 
     /// Waiting jobs deleted outright (no history kept).
-    var deleteWaiting: String {
+    var bulkDeleteWaiting: String {
         "DELETE FROM \(jobs) WHERE id IN (\(pickWaiting)) RETURNING id"
     }
 
     /// Finished jobs deleted (what the pruner does later anyway).
-    var deleteFinished: String {
+    var bulkDeleteFinished: String {
         """
         DELETE FROM \(finished) WHERE id IN (
-            SELECT id FROM \(finished) WHERE id = ANY($1::int8[]) AND state = $2::text::\(state) FOR UPDATE SKIP LOCKED)
+            SELECT id FROM \(finished) WHERE id = ANY($1::int8[]) AND state = $2::text::\(schema.qualified("job_state")) FOR UPDATE SKIP LOCKED)
         RETURNING id
         """
     }

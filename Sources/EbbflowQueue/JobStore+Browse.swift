@@ -14,7 +14,7 @@ extension JobStore {
 
     /// One page of a state tab after `cursor` (nil: the first page), at most `limit` jobs
     /// (1...100) matching `filter`, and only ids up to `maxID` when given. Reads at most
-    /// `scanLimit` index rows (`JobBrowseSQL.scan`); when they hold fewer matches than a page,
+    /// `scanLimit` index rows (`QueueSQL.browseScan`); when they hold fewer matches than a page,
     /// the page says so (`scanStopped`) and `next` continues after the last row read. Run it
     /// in one read-only transaction with anything it is shown beside.
     public func browse(
@@ -38,29 +38,27 @@ extension JobStore {
         _ filter: JobFilter, after cursor: JobCursor?, limit: Int, maxID: Int64?, scanLimit: Int,
         on connection: isolated PGConnection
     ) throws -> JobBrowsePage {
-        let sql = JobBrowseSQL(schema: schema)
         let order = filter.tab.order
-        let start = Self.cursorBindings(cursor, order: order)
         let bindings: PGBindings =
-            start + [scanLimit, filter.tab.rawValue, filter.queue, filter.kind, maxID ?? Int64.max, limit + 1]
-        var jobs = try connection.query(sql.page(order), bindings).rows.map {
-            try JobRow($0, finished: filter.tab.isFinished)
+            Self.cursorBindings(cursor, order: order)
+            + [scanLimit, filter.tab.rawValue, filter.queue, filter.kind, maxID ?? Int64.max, limit + 1]
+        var jobs: [JobRow] = []
+        var lastScanned: JobRow?
+        let finished = filter.tab.isFinished
+        let rows = try connection.query(sql.browsePage(order), bindings).rows
+        for (n, row) in try rows.map({ (try $0.decode("n", as: Int.self), $0) }).sorted(by: { $0.0 < $1.0 }) {
+            if try row.decode("matches", as: Bool.self) { jobs.append(try JobRow(row, finished: finished)) }
+            if n == scanLimit { lastScanned = try JobRow(row, finished: finished) }
         }
         if jobs.count > limit {
             jobs.removeLast(jobs.count - limit)
             return JobBrowsePage(
                 jobs: jobs, next: JobCursor(after: jobs[limit - 1], tab: filter.tab), scanStopped: false, scanned: nil)
         }
-        // A short page: either the index range ended, or the scan stopped at its limit.
-        let probe: PGBindings = start + [scanLimit] + (order == .finished ? [filter.tab.rawValue] : [])
-        guard let last = try connection.query(sql.lastScanned(order), probe).first else {
-            return JobBrowsePage(jobs: jobs, next: nil, scanStopped: false, scanned: nil)
-        }
-        let at: Date? = try last.decode("at")
-        let next = JobCursor(
-            tab: filter.tab, priority: try last.decode("priority"), micros: at.map(JobCursor.micros) ?? 0,
-            id: try last.decode("id"))
-        return JobBrowsePage(jobs: jobs, next: next, scanStopped: true, scanned: scanLimit)
+        // A short page: the index range ended, or the scan stopped at its limit (its last row came back).
+        guard let lastScanned else { return JobBrowsePage(jobs: jobs, next: nil, scanStopped: false, scanned: nil) }
+        return JobBrowsePage(
+            jobs: jobs, next: JobCursor(after: lastScanned, tab: filter.tab), scanStopped: true, scanned: scanLimit)
     }
 
     /// The cursor's bindings, or the start of the order: before every row (priority -32768
@@ -86,15 +84,14 @@ extension JobStore {
         }
         if let queue { _ = try JobFilter(tab: .completed, queue: queue) }
         let now = try self.now(on: connection)
-        let browse = JobBrowseSQL(schema: schema)
         // `jobs` holds only unfinished work: a sequential scan of the small live table.
         let live = try connection.query(sql.depth).rows.map {
             LiveJobCount(queue: try $0.decode("queue"), state: try $0.decode("state"), jobs: try $0.decode("jobs"))
         }.filter { queue == nil || $0.queue == queue }.sorted { ($0.queue, $0.state) < ($1.queue, $1.state) }
-        let totals = try connection.query(browse.finishedCounts, [cap + 1]).first!
+        let totals = try connection.query(sql.finishedCounts, [cap + 1]).first!
         var finished: [String: CappedCount] = [:]
         if let queue {
-            let ofQueue = try connection.query(browse.finishedCountsOfQueue, [cap, queue]).first!
+            let ofQueue = try connection.query(sql.finishedCountsOfQueue, [cap, queue]).first!
             for state in ["completed", "discarded", "cancelled"] {
                 let total: Int = try totals.decode(state)
                 finished[state] = CappedCount(value: try ofQueue.decode(state), capped: total > cap)
@@ -141,7 +138,7 @@ extension JobStore {
             rows[queue] = entry
         }
         let day = now.addingTimeInterval(-86_400)
-        let discarded: Int = try connection.query(JobBrowseSQL(schema: schema).discardedSince, [day, cap + 1]).first!
+        let discarded: Int = try connection.query(sql.discardedSince, [day, cap + 1]).first!
             .decode("discarded")
         return QueueHealth(
             now: now, queues: rows.values.sorted { $0.queue < $1.queue },

@@ -75,29 +75,28 @@ extension JobStore {
         guard ids.count <= Self.bulkBatchSize else {
             throw QueueError.invalid("at most \(Self.bulkBatchSize) jobs at once, got \(ids.count)")
         }
-        let sql = JobBulkSQL(schema: schema)
         switch (action, tab.isFinished) {
         case (.retry, true):
             return try retryFinished(ids, on: connection)
         case (.retry, false):
-            let rows = try connection.query(sql.makeAvailable, [ids, tab.rawValue, try now(on: connection)]).rows
+            let rows = try connection.query(sql.bulkMakeAvailable, [ids, tab.rawValue, try now(on: connection)]).rows
             let queues = Array(Set(try rows.map { try $0.decode("queue", as: String.self) })).sorted()
             if !queues.isEmpty { try notify(queues: queues, on: connection) }
             return try rows.map { try $0.decode("id") }
         case (.cancel, _):
-            return try connection.query(sql.cancel, [ids, tab.rawValue, try now(on: connection)]).rows.map {
+            return try connection.query(sql.bulkCancel, [ids, tab.rawValue, try now(on: connection)]).rows.map {
                 try $0.decode("id")
             }
         case (.delete, false):
-            return try connection.query(sql.deleteWaiting, [ids, tab.rawValue]).rows.map { try $0.decode("id") }
+            return try connection.query(sql.bulkDeleteWaiting, [ids, tab.rawValue]).rows.map { try $0.decode("id") }
         case (.delete, true):
-            return try connection.query(sql.deleteFinished, [ids, tab.rawValue]).rows.map { try $0.decode("id") }
+            return try connection.query(sql.bulkDeleteFinished, [ids, tab.rawValue]).rows.map { try $0.decode("id") }
         }
     }
 
     /// The highest job id there is (0 when none): a confirmation fixes its action to it.
     public func highestID(on connection: isolated PGConnection) throws -> Int64 {
-        try connection.query(JobBulkSQL(schema: schema).highestID).first!.decode("id")
+        try connection.query(sql.highestID).first!.decode("id")
     }
 
     /// How many jobs of `filter` with ids up to `maxID` there are, counted to `cap` + 1 within
@@ -105,21 +104,21 @@ extension JobStore {
     /// ("Retry 1,234 discarded jobs…"). `scanStopped`: the scan ended before the tab did, so
     /// more jobs may match than counted.
     public func countMatching(
-        _ filter: JobFilter, maxID: Int64, cap: Int = 10_000, scanLimit: Int = 200_000,
+        _ filter: JobFilter, maxID: Int64, cap: Int = 10_000, scanLimit: Int = JobStore.defaultScanLimit,
         on connection: isolated PGConnection
     ) throws -> (count: CappedCount, scanStopped: Bool) {
         guard (1...1_000_000).contains(cap), (1...1_000_000).contains(scanLimit) else {
             throw QueueError.invalid("count cap and scan limit must be 1...1000000")
         }
-        let sql = JobBrowseSQL(schema: schema)
         let order = filter.tab.order
-        let start = Self.cursorBindings(nil, order: order)
         let bindings: PGBindings =
-            start + [scanLimit, filter.tab.rawValue, filter.queue, filter.kind, maxID, cap + 1]
-        let counted: Int = try connection.query(sql.countMatching(order), bindings).first!.decode("n")
-        if counted > cap { return (CappedCount(counted: counted, cap: cap), false) }
-        let probe: PGBindings = start + [scanLimit] + (order == .finished ? [filter.tab.rawValue] : [])
-        let stopped = try connection.query(sql.lastScanned(order), probe).first != nil
+            Self.cursorBindings(nil, order: order) + [
+                scanLimit, filter.tab.rawValue, filter.queue, filter.kind, maxID, cap + 1,
+            ]
+        let row = try connection.query(sql.browseCount(order), bindings).first!
+        let counted: Int = try row.decode("matched")
+        let reachedLimit: Bool = try row.decode("stopped")
+        let stopped = counted <= cap && reachedLimit
         return (CappedCount(counted: counted, cap: cap), stopped)
     }
 }

@@ -58,6 +58,12 @@ import Testing
         return (ids, pages)
     }
 
+    /// Completed jobs 1…60 (newest 60), of which 3, 4 and 5, among the oldest, are of kind `rare`.
+    static func sixtyWithThreeRare(schema: SchemaName, on connection: PGConnection) async throws {
+        try await finished("completed", 1, 60, schema: schema, on: connection)
+        try await connection.execute("UPDATE \(schema.quoted).finished_jobs SET kind = 'rare' WHERE id IN (3, 4, 5)")
+    }
+
     static func ids(_ connection: PGConnection, _ sql: String) async throws -> [Int64] {
         try await connection.query(sql).rows.map { try $0.decode("id") }
     }
@@ -131,9 +137,7 @@ import Testing
     /// its cursor continues after the last row read, until the rare jobs are all found.
     @Test func aBoundedScanStopsAndContinues() async throws {
         try await MigratedSchema.with { connection, schema in
-            try await Self.finished("completed", 1, 60, schema: schema, on: connection)
-            try await connection.execute(
-                "UPDATE \(schema.quoted).finished_jobs SET kind = 'rare' WHERE id IN (3, 4, 5)")
+            try await Self.sixtyWithThreeRare(schema: schema, on: connection)
             let store = JobStore(schema: schema)
             let filter = try JobFilter(tab: .completed, kind: "rare")
             let (ids, pages) = try await Self.all(filter, limit: 2, scanLimit: 10, store: store, on: connection)
@@ -144,6 +148,31 @@ import Testing
             #expect(pages.count >= 6) // 60 rows, 10 a scan
             #expect(pages.contains { $0.jobs.isEmpty && $0.scanStopped && $0.scanned == 10 && $0.next != nil })
             #expect(pages.last!.next == nil && !pages.last!.scanStopped)
+        }
+    }
+
+    /// A confirmation's count: capped, and saying when its bounded scan stopped first.
+    @Test func aConfirmationCountSaysWhenItsScanStopped() async throws {
+        try await MigratedSchema.with { connection, schema in
+            try await Self.sixtyWithThreeRare(schema: schema, on: connection)
+            let store = JobStore(schema: schema)
+            let rare = try JobFilter(tab: .completed, kind: "rare")
+            let short = try await connection.run {
+                try store.countMatching(rare, maxID: 1_000, cap: 10, scanLimit: 10, on: $0)
+            }
+            #expect(short.count == CappedCount(value: 0, capped: false) && short.scanStopped)
+            let whole = try await connection.run {
+                try store.countMatching(rare, maxID: 1_000, cap: 10, scanLimit: 100, on: $0)
+            }
+            #expect(whole.count == CappedCount(value: 3, capped: false) && !whole.scanStopped)
+            let upTo4 = try await connection.run {
+                try store.countMatching(rare, maxID: 4, cap: 10, scanLimit: 100, on: $0)
+            }
+            #expect(upTo4.count.value == 2)
+            let all = try await connection.run {
+                try store.countMatching(JobFilter(tab: .completed), maxID: 1_000, cap: 10, scanLimit: 100, on: $0)
+            }
+            #expect(all.count == CappedCount(value: 10, capped: true) && !all.scanStopped)
         }
     }
 

@@ -14,6 +14,9 @@ public struct OutboxBrowse: Sendable {
     public init(schema: SchemaName) { self.schema = schema }
 
     public static let defaultCap = 100_000
+    /// Due sends whose age is bucketed: the oldest this many open sends by id (and as many
+    /// lapsed leases), each a heap read; the oldest due send is among them.
+    public static let ageSample = 10_000
     /// Failures listed per kind (dead, failed).
     public static let recentLimit = 20
 
@@ -28,17 +31,25 @@ public struct OutboxBrowse: Sendable {
         let counts = try connection.query(sql.counts, [cap + 1]).first!
         let now: Date = try counts.decode("now")
         var byState: [String: CappedCount] = [:]
-        for state in OutboxCounts.countedStates {
+        for state in ["leased", "expired", "dead"] {
             let counted: Int = try counts.decode(state)
             byState[state] = CappedCount(value: min(counted, cap), capped: counted > cap)
         }
-        let ages = try connection.query(sql.dueAges, [now, cap]).first!
+        // Pending and failed from one scan of at most cap + 1 open sends: past the cap both
+        // are counts among the first cap + 1 (lower bounds).
+        let open: Int = try counts.decode("open")
+        for state in ["pending", "failed"] {
+            let counted: Int = try counts.decode(state)
+            byState[state] = CappedCount(value: min(counted, cap), capped: open > cap)
+        }
+        let sample = min(cap, Self.ageSample)
+        let ages = try connection.query(sql.dueAges, [now, sample]).first!
         let scanned: Int = try ages.decode("open_scanned")
         let expiredScanned: Int = try ages.decode("expired_scanned")
         let dueAges = OutboxDueAges(
             underMinute: try ages.decode("minute"), underHour: try ages.decode("hour"),
             underDay: try ages.decode("day"),
-            older: try ages.decode("older"), capped: scanned >= cap || expiredScanned >= cap)
+            older: try ages.decode("older"), capped: scanned >= sample || expiredScanned >= sample)
         let oldest: Double? = try ages.decode("oldest")
         let dead = try connection.query(sql.recentDead, [Self.recentLimit]).rows.map(OutboxFailure.init)
         let failed = try connection.query(sql.recentFailed, [Self.recentLimit, cap]).rows.map(OutboxFailure.init)
@@ -53,7 +64,8 @@ public struct OutboxSnapshot: Sendable {
     /// The business clock (`clock_now()`) the ages are measured by.
     public var now: Date
     /// `pending`, `leased`, `expired` (a lapsed lease the next lease takes back), `failed`,
-    /// `dead`, each capped.
+    /// `dead`, each capped (pending and failed: when more than the cap are open, both are
+    /// counted among the first cap + 1 open sends, lower bounds).
     public var byState: [String: CappedCount]
     /// Seconds the oldest due send has waited (among those `dueAges` read); nil when none is due.
     public var oldestDueSeconds: Double?
@@ -64,8 +76,8 @@ public struct OutboxSnapshot: Sendable {
 }
 
 /// Due sends (pending or failed past `at` and `not_before`, and lapsed leases) by how long
-/// they have waited. Read among the oldest `cap` open sends by id (ids follow decision time,
-/// so the oldest due are among them) and the `cap` oldest lapsed leases.
+/// they have waited. Read among the oldest `OutboxBrowse.ageSample` open sends by id (ids
+/// follow decision time, so the oldest due are among them) and as many oldest lapsed leases.
 public struct OutboxDueAges: Sendable, Hashable {
     public var underMinute: Int
     public var underHour: Int
@@ -121,19 +133,23 @@ struct OutboxBrowseSQL: Sendable {
     var sends: String { schema.qualified("sends") }
     var contacts: String { schema.qualified("contacts") }
 
-    /// Each state counted to at most $1 rows: `pending` and `failed` over `sends_leasable`
-    /// (the state rechecked per row), `leased` and `expired` as the two sides of
-    /// `sends_leased (lease_expires_at)` around the clock, `dead` over `sends_dead`.
+    /// Each state counted to at most $1 rows: `pending` and `failed` from one scan of at most
+    /// $1 open sends over `sends_leasable` (each row's state read from the heap: a simulation
+    /// has only pending sends, so counting `failed` alone would read them all), `leased` and
+    /// `expired` as the two sides of `sends_leased (lease_expires_at)` around the clock, `dead`
+    /// over `sends_dead` (index-only).
     var counts: String {
         let now = "(SELECT now FROM clock)"
         func capped(_ name: String, _ condition: String) -> String {
             "(SELECT count(*) FROM (SELECT 1 FROM \(sends) WHERE \(condition) LIMIT $1) c) AS \(name)"
         }
         return """
-            WITH clock AS MATERIALIZED (SELECT \(schema.qualified("clock_now"))() AS now)
+            WITH clock AS MATERIALIZED (SELECT \(schema.qualified("clock_now"))() AS now),
+            open AS MATERIALIZED (SELECT state FROM \(sends) WHERE state IN ('pending', 'failed') ORDER BY id LIMIT $1)
             SELECT \(now) AS now,
-                   \(capped("pending", "state = 'pending'")),
-                   \(capped("failed", "state = 'failed'")),
+                   (SELECT count(*) FROM open) AS open,
+                   (SELECT count(*) FROM open WHERE state = 'pending') AS pending,
+                   (SELECT count(*) FROM open WHERE state = 'failed') AS failed,
                    \(capped("leased", "state = 'leased' AND lease_expires_at > \(now)")),
                    \(capped("expired", "state = 'leased' AND lease_expires_at <= \(now)")),
                    \(capped("dead", "state = 'dead'"))

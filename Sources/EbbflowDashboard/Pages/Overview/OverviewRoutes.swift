@@ -1,37 +1,50 @@
-// GET /dashboard/overview: the audience by status and segment now, and the queue's health.
-import EbbflowEngine
+// GET /dashboard/overview and its live parts: the audience over time and now, activity per hour, suppressions, the queue's health.
+import EbbflowCore
 import EbbflowHTTP
-import EbbflowQueue
 import Hummingbird
 import PostgresClient
 
+/// Why four fragments with their own refresh: the queue's health changes by the second and is
+/// cheap (the small `jobs` table), the audience and activity change by the minute and cost the
+/// most; each part reloads at its own pace and the page loads them all in one snapshot.
 struct OverviewRoutes: Sendable {
     let kit: DashboardKit
 
+    /// The parts of the page, in page order. The queue reloads every refresh interval, the
+    /// others `slowFactor` intervals apart (a minute by default).
+    static let fragments = ["queue", "audience", "activity", "suppressions"]
+    static let slowFactor = 6
+
     func add(to group: RouterGroup<HTTPContext>) {
         group.get("overview") { request, context in
-            let data = try await kit.database.read { connection in try Self.load(kit, on: connection) }
+            let schema = kit.schema
+            var data = try await kit.database.read { connection in
+                var data: [String: any Sendable] = [:]
+                for fragment in Self.fragments { data[fragment] = try Self.load(fragment, schema, on: connection) }
+                return data
+            }
+            data["queueEvery"] = "\(kit.configuration.refreshSeconds)"
+            data["slowEvery"] = "\(kit.configuration.refreshSeconds * Self.slowFactor)"
             return try await kit.page(
                 request, context, section: .overview, title: "Overview", template: "overview/page", data: data)
         }
-        group.get("overview/fragments/audience") { _, _ in
-            let data = try await kit.database.read { connection in try Self.load(kit, on: connection) }
-            return try await kit.fragment("overview/audience", data: data)
+        for fragment in Self.fragments {
+            group.get(RouterPath("overview/fragments/\(fragment)")) { _, _ in
+                let schema = kit.schema
+                let data = try await kit.database.read { connection in try Self.load(fragment, schema, on: connection) }
+                return try await kit.fragment("overview/\(fragment)", data: data)
+            }
         }
     }
 
-    static func load(_ kit: DashboardKit, on connection: isolated PGConnection) throws -> [String: any Sendable] {
-        let counts = try ContactStore(schema: kit.schema).audience(segment: nil, on: connection)
-        var byStatus: [CampaignStatus: Int] = [:]
-        for count in counts { byStatus[count.status, default: 0] += count.contacts }
-        let total = byStatus.values.reduce(0, +)
-        let statuses: [[String: any Sendable]] = CampaignStatus.allCases.map { status in
-            let value = byStatus[status] ?? 0
-            return [
-                "status": status.rawValue, "contacts": ViewFormat.count(value),
-                "share": ViewFormat.percent(total == 0 ? 0 : Double(value) / Double(total)),
-            ]
+    static func load(_ fragment: String, _ schema: SchemaName, on connection: isolated PGConnection) throws
+        -> [String: any Sendable]
+    {
+        switch fragment {
+        case "queue": try OverviewQueue.load(schema, on: connection)
+        case "audience": try OverviewAudience.load(schema, on: connection)
+        case "activity": try OverviewActivity.load(schema, on: connection)
+        default: try OverviewSuppressions.load(schema, on: connection)
         }
-        return ["statuses": statuses, "total": ViewFormat.count(total)]
     }
 }
