@@ -105,6 +105,7 @@ struct DashboardTiming {
             }
             func ms(_ value: Double) -> String { value.isNaN ? "" : String(format: "%.1f", value) }
             var note = row.p95 > budget ? "OVER \(Int(budget)) ms" : ""
+            if row.status != 200 { note += (note.isEmpty ? "" : "; ") + "status \(row.status)" }
             if !row.fromHeader { note += (note.isEmpty ? "" : "; ") + "wall time (no Server-Timing)" }
             if let problem = row.problem { note += (note.isEmpty ? "" : "; ") + problem }
             print(
