@@ -22,6 +22,7 @@ struct RouteMisses: RouterMiddleware {
             let json = APIPaths.isAPI(path)
             let allowed = table.methods(matching: path)
             guard !allowed.isEmpty else {
+                if path == "/dashboard" || path.hasPrefix("/dashboard/") { return DashboardMiss.response() }
                 return json
                     ? ErrorBody.response(.notFound, "no such endpoint: \(path)")
                     : PlainText.response(.notFound, "not found")
@@ -73,6 +74,27 @@ final class RouteTable: Sendable {
             }
         }
         return methods
+    }
+}
+
+/// A miss under /dashboard/ as a page a browser shows, with a way back and the dashboard's
+/// security headers (the dashboard's own error pages live in its module; this one answers
+/// before any of its routes matched).
+enum DashboardMiss {
+    static func response() -> Response {
+        let html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>404 Not Found · ebbflow</title>\
+            <link rel="icon" href="data:,"></head><body><main><h1>404 Not Found</h1>\
+            <p>The dashboard has no such page.</p><p><a href="/dashboard/overview">Back to the overview</a></p>\
+            </main></body></html>
+            """
+        return Response(
+            status: .notFound,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+                .xContentTypeOptions: "nosniff",
+            ], body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 }
 

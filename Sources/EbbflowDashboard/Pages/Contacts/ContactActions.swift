@@ -116,7 +116,9 @@ struct ContactActions: Sendable {
                 ]
             case .forget:
                 [
-                    "Erases the person: the email, external id, attributes, URLs, provider ids, send variables and consent details are removed; the contact becomes an anonymous tombstone suppressed as forgotten, so the audience's and experiments' figures do not change after the fact.",
+                    "Erases the person: the email, external id, attributes, URLs, provider ids, send variables and "
+                        + "consent details are removed; the contact becomes an anonymous tombstone suppressed as "
+                        + "forgotten, so the audience's and experiments' figures do not change after the fact.",
                     "A keyed digest stays, so the person is never imported again by mistake. This cannot be undone: type the external id to confirm.",
                 ]
             }
