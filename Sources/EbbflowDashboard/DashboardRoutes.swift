@@ -38,7 +38,10 @@ public struct DashboardRoutes: HTTPRoutes {
         OverviewRoutes(kit: kit).add(to: pages)
         SchedulesRoutes(kit: kit).add(to: pages)
         ExperimentsRoutes(kit: kit).add(to: pages)
-        for section in NavSection.allCases where ![.overview, .schedules, .experiments].contains(section) {
+        JobsRoutes(kit: kit).add(to: pages)
+        WorkersRoutes(kit: kit).add(to: pages)
+        for section in NavSection.allCases
+        where ![.overview, .schedules, .experiments, .jobs, .workers].contains(section) {
             PendingPageRoutes(kit: kit, section: section).add(to: pages)
         }
     }
