@@ -29,6 +29,7 @@ enum JobsDetail {
             ? String(pretty.prefix(maximumArgsLength))
                 + "\n… (cut at \(ViewFormat.count(maximumArgsLength)) characters)"
             : pretty
+        data["timeTitle"] = (data["timeLabel"] as? String ?? "").capitalized
         data["priority"] = "\(job.priority)"
         data["uniqueKey"] = job.uniqueKey
         data["worker"] = job.lockedBy
