@@ -8,6 +8,6 @@ struct Bench: AsyncParsableCommand {
         abstract: "Benchmarks of ebbflow against baselines measured in the same run.",
         subcommands: [
             RoundTripBenchmark.self, QueueBenchmark.self, EngineBenchmark.self, HTTPBenchmark.self, SMTPBenchmark.self,
-            TemplateBenchmark.self, RateLimitBenchmark.self, DeliveryBenchmark.self,
+            TemplateBenchmark.self, RateLimitBenchmark.self, DeliveryBenchmark.self, DashboardBenchmark.self,
         ])
 }

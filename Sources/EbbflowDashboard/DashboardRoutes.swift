@@ -38,10 +38,12 @@ public struct DashboardRoutes: HTTPRoutes {
         OverviewRoutes(kit: kit).add(to: pages)
         SchedulesRoutes(kit: kit).add(to: pages)
         ExperimentsRoutes(kit: kit).add(to: pages)
+        ContactsRoutes(kit: kit).add(to: pages)
+        StreamsRoutes(kit: kit).add(to: pages)
         JobsRoutes(kit: kit).add(to: pages)
         WorkersRoutes(kit: kit).add(to: pages)
         for section in NavSection.allCases
-        where ![.overview, .schedules, .experiments, .jobs, .workers].contains(section) {
+        where ![.overview, .schedules, .experiments, .contacts, .streams, .jobs, .workers].contains(section) {
             PendingPageRoutes(kit: kit, section: section).add(to: pages)
         }
     }

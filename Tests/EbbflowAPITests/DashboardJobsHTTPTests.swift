@@ -176,4 +176,31 @@ import Testing
                     #"Scheduled <span class="tab-count">0</span>"#))
         }
     }
+
+    @Test func aRareKindIsFoundByContinuingABoundedScan() async throws {
+        try await ServeProcess.with { server in
+            let reader = try await server.createKey("reader", scope: "read")
+            for (kind, count, delay) in [("dash_many", "50050", "1h"), ("dash_needle", "1", "2h")] {
+                let enqueued = try await server.ebbflow([
+                    "jobs", "enqueue", kind, "--queue", "scan", "--in", delay, "--count", count,
+                ])
+                #expect(enqueued.exitCode == 0, "\(enqueued.output)")
+            }
+            let browser = DashboardClient(server: server)
+            try await browser.signIn(reader)
+            let first = try await browser.get("/dashboard/jobs?state=scheduled&kind=dash_needle")
+            #expect(first.status == 200)
+            #expect(
+                first.text.contains("Searched 50,000 jobs past this point and found none matching"), "\(first.text)")
+            #expect(!first.text.contains("<td>dash_needle</td>"))
+            let link = try #require(
+                first.text.range(
+                    of: #"href="[^"]+" rel="next">Continue searching"#, options: .regularExpression))
+            let next = String(first.text[link].split(separator: "\"")[1]).replacingOccurrences(of: "&amp;", with: "&")
+            let second = try await browser.get(next)
+            #expect(second.status == 200)
+            #expect(second.text.contains("<td>dash_needle</td>"), "the scan continues where it stopped")
+            #expect(!second.text.contains("Searched 50,000"))
+        }
+    }
 }

@@ -144,6 +144,7 @@ import Testing
     @Test func badCursorAndLimitAreRefusedNamingTheField() async throws {
         for token in [
             "", "1.event", "x.event.1", "1.nothing.1", "1.event.0", "1.event.1.2", String(repeating: "9", count: 70),
+            "-9223372036854775808.event.1", "1.event.-1",
         ] {
             #expect(throws: DashboardInputError.self) { try ContactTimelineCursor(token: token) }
             do {

@@ -9,25 +9,12 @@ import Testing
 @Suite struct DashboardReadTests {
     static let start = Date(timeIntervalSince1970: 1_800_000_000) // 2027-01-15 08:00 UTC
 
-    static let streams = """
-        streams:
-          - name: promotion
-            entry: {event: page_visit}
-            steps:
-              - send: {template: promo, experiment: {name: subject, metric: opens,
-                       variants: [{name: curiosity, template: promo_curiosity}, {name: value, template: promo_value}]}}
-          - name: quiet
-            entry: {event: form_submit}
-            steps:
-              - send: {template: hello}
-        """
-
     /// 30 contacts in three segments; six inactive moved to ads, three suppressed; five in
     /// the promotion stream, none in quiet.
     static func seed(_ connection: PGConnection, _ schema: SchemaName) async throws {
         try await connection.withTransaction { connection in
             try DatabaseClock(schema: schema).set(start, on: connection)
-            _ = try StreamStore(schema: schema).apply(Data(streams.utf8), on: connection)
+            _ = try StreamStore(schema: schema).apply(Data(DashboardRollupTests.streams.utf8), on: connection)
         }
         let s = schema.quoted
         try await connection.simpleQuery(
@@ -162,14 +149,14 @@ import Testing
                 let page = try await connection.run {
                     try log.decisionLog(stream: nil, before: cursor, limit: 10, on: $0)
                 }
-                reasons += page.entries.map(\.reason)
+                reasons += page.entries.map(\.decision.reason)
                 before = page.older
             } while before != nil
             #expect(reasons == (1...25).reversed().map { "r\($0)" })
             let quiet = try await connection.run {
                 try log.decisionLog(stream: "quiet", before: nil, limit: 10, on: $0)
             }
-            #expect(quiet.entries.map(\.reason) == ["r25", "r20", "r15", "r10", "r5"] && quiet.older == nil)
+            #expect(quiet.entries.map(\.decision.reason) == ["r25", "r20", "r15", "r10", "r5"] && quiet.older == nil)
             #expect(quiet.entries.first?.externalID == "c1" && quiet.scanned == 25)
             await #expect(throws: DashboardInputError.self) {
                 try await connection.run { try log.decisionLog(stream: "", before: nil, limit: 10, on: $0) }
@@ -227,6 +214,12 @@ import Testing
             }
             #expect(!line.truncated && line.points.count > 90)
             let stored = try #require(view?.contact.engagementScore)
+            let header = try #require(
+                try await connection.run {
+                    try ContactHeaders(schema: schema).read(externalID: "s", policies: policies, on: $0)
+                })
+            #expect(header.id == id && header.contact.engagementScore == stored && header.stream == nil)
+            #expect(header.contact.status == view?.contact.status)
             #expect(stored > 0 && abs(line.points.last!.score - stored) < 1e-6)
             #expect(line.points.map(\.at) == line.points.map(\.at).sorted())
         }

@@ -11,6 +11,7 @@ import Testing
     /// 2027-01-15 08:20 UTC: the open hour is 08:00, the 48 closed hours start 2027-01-13 08:00.
     static let now = Date(timeIntervalSince1970: 1_800_000_000 + 20 * 60)
 
+    /// A stream with an experiment and one without (shared with `DashboardReadTests`).
     static let streams = """
         streams:
           - name: promotion
@@ -18,6 +19,10 @@ import Testing
             steps:
               - send: {template: promo, experiment: {name: subject, metric: opens,
                        variants: [{name: curiosity, template: promo_curiosity}, {name: value, template: promo_value}]}}
+          - name: quiet
+            entry: {event: form_submit}
+            steps:
+              - send: {template: hello}
         """
 
     /// 40 contacts; events every 37 minutes over 60 hours up to the open hour (opens, clicks,
@@ -102,9 +107,9 @@ import Testing
 
             // Sends per flow, and the experiment's tallies as ExperimentStore counts them live.
             #expect(
-                try await connection.query(
-                    "SELECT flow || '=' || sends AS row FROM \(s).flow_send_counts ORDER BY flow"
-                ).rows.map { try $0.decode("row", as: String.self) }
+                try await connection.run { try FlowSendCounts(schema: schema).read(on: $0) }.map {
+                    "\($0.flow)=\($0.sends)"
+                }
                     == (try await connection.query(
                         "SELECT flow || '=' || count(*) AS row FROM \(s).sends GROUP BY flow ORDER BY flow"
                     ).rows.map { try $0.decode("row", as: String.self) }))
@@ -153,6 +158,32 @@ import Testing
                     connection,
                     "SELECT 1 FROM \(s).stream_decisions_daily WHERE day = '2027-01-15' AND stream = 'none' AND reason = 'stayed'"
                 ) == 0)
+        }
+    }
+
+    /// A day counted while open is counted again by the first run after it closed: a decision
+    /// of its last minutes is not lost.
+    @Test func theFirstRunOfADayRecountsTheDayBefore() async throws {
+        try await MigratedSchema.with(simulation: true) { connection, schema in
+            try await Self.seed(connection, schema)
+            let s = schema.quoted
+            let rollup = DashboardRollup(schema: schema)
+            let late = Date(timeIntervalSince1970: 1_800_000_000 + 15 * 3600 + 50 * 60) // 2027-01-15 23:50
+            _ = try await connection.run { try rollup.run(.decisions, now: late, on: $0) }
+            let day = "SELECT sum(decisions) AS n FROM \(s).stream_decisions_daily WHERE day = '2027-01-15'"
+            let before: Int = try await connection.query(day).first!.decode("n")
+            try await connection.simpleQuery(
+                """
+                INSERT INTO \(s).stream_decisions (contact_id, at, trigger, previous, chosen, reason, candidates)
+                SELECT min(id), t, 'event', NULL, 'promotion', 'entered', '[]'
+                FROM \(s).contacts, (VALUES (timestamptz '2027-01-15 23:58+00'), ('2027-01-16 00:02+00')) v(t) GROUP BY t;
+                """)
+            _ = try await connection.run { try rollup.run(.decisions, now: late.addingTimeInterval(15 * 60), on: $0) }
+            #expect(try await connection.query(day).first!.decode("n", as: Int.self) == before + 1)
+            // Once the new day has a row, later runs leave the closed day alone.
+            try await connection.execute("DELETE FROM \(s).stream_decisions WHERE at = '2027-01-15 23:58+00'")
+            _ = try await connection.run { try rollup.run(.decisions, now: late.addingTimeInterval(25 * 60), on: $0) }
+            #expect(try await connection.query(day).first!.decode("n", as: Int.self) == before + 1)
         }
     }
 

@@ -1,4 +1,5 @@
 // Every refusal and failure under /dashboard/ as an HTML page: the message for a person, the details in the log.
+import EbbflowEngine
 import EbbflowHTTP
 import EbbflowOperations
 import Hummingbird
@@ -28,6 +29,8 @@ struct DashboardErrors: RouterMiddleware {
                 case .conflict: .conflict
                 }
             return page(status, error.message)
+        } catch let error as DashboardInputError {
+            return page(.badRequest, error.description)
         } catch let error as HTTPError {
             return page(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
         } catch {

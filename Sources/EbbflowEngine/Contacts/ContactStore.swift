@@ -43,21 +43,10 @@ public struct ContactStore: Sendable {
         -> ContactView?
     {
         guard
-            let row = try connection.query(
-                """
-                SELECT c.id, c.external_id, c.email, c.segment, c.campaign_status::text AS status, c.engagement_score,
-                       c.last_engagement_at, c.score_as_of, c.reactivation_cycle, c.channel, c.attributes,
-                       c.suppression_reason, \(identifier: schema.qualified("clock_now"))() AS now
-                FROM \(identifier: schema.qualified("contacts")) c WHERE c.external_id = \(bind: externalID)
-                """
-            ).first
+            let header = try ContactHeaders(schema: schema).read(
+                externalID: externalID, policies: policies, on: connection)
         else { return nil }
-        let id: Int64 = try row.decode("id")
-        let segment: String = try row.decode("segment")
-        let last: Date? = try row.decode("last_engagement_at")
-        let score = policies.policy(for: segment).decay.score(
-            try row.decode("engagement_score"), asOf: try row.decode("score_as_of"),
-            lastEngagement: last, now: try row.decode("now"))
+        let (id, contact) = (header.id, header.contact)
         let transitions = try connection.query(
             """
             SELECT from_status::text AS f, to_status::text AS t, reason, at FROM \(identifier: schema.qualified("transitions"))
@@ -81,15 +70,7 @@ public struct ContactStore: Sendable {
                 try $0.decode("at", as: Date.self)
             )
         }
-        let contact = ContactSummary(
-            externalID: try row.decode("external_id"), email: try row.decode("email"), segment: segment,
-            status: CampaignStatus(rawValue: try row.decode("status")) ?? .active, engagementScore: score,
-            lastEngagementAt: last,
-            channel: try row.decode("channel"))
         let streamSQL = StreamSQL(schema: schema)
-        let stream = try connection.query(streamSQL.membershipOf, [id]).first.map {
-            (name: try $0.decode("stream", as: String.self), since: try $0.decode("entered_at", as: Date.self))
-        }
         let decisions = try connection.query(streamSQL.decisionsOf, [id]).rows.map {
             StreamDecisionView(
                 at: try $0.decode("at"), trigger: try $0.decode("trigger"), previous: try $0.decode("previous"),
@@ -110,10 +91,10 @@ public struct ContactStore: Sendable {
             )
         }
         return ContactView(
-            contact: contact, reactivationCycle: try row.decode("reactivation_cycle"), transitions: transitions,
-            sends: sends,
-            stream: stream, streamDecisions: decisions, attributes: try row.decode("attributes"), events: events,
-            suppressionReason: try row.decode("suppression_reason"))
+            contact: contact, reactivationCycle: header.reactivationCycle, transitions: transitions, sends: sends,
+            stream: header.stream.map { (name: $0.name, since: $0.since) }, streamDecisions: decisions,
+            attributes: header.attributes, events: events,
+            suppressionReason: header.suppressionReason)
     }
 }
 

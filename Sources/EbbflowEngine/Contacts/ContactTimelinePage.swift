@@ -31,7 +31,10 @@ public struct ContactTimelineCursor: Sendable, Hashable, Comparable {
     public var id: Int64
 
     public init(at: Date, source: ContactTimelineSource, id: Int64) {
-        microseconds = Int64((at.timeIntervalSince1970 * 1_000_000).rounded())
+        // Clamped: a row dated near PostgreSQL's last instant (294276 AD, written by another
+        // system's INSERT) must not trap the conversion.
+        let micros = (at.timeIntervalSince1970 * 1_000_000).rounded()
+        microseconds = micros.isNaN ? 0 : Int64(max(-9.2e18, min(9.2e18, micros)))
         self.source = source
         self.id = id
     }
@@ -47,7 +50,7 @@ public struct ContactTimelineCursor: Sendable, Hashable, Comparable {
         guard token.utf8.count <= 64, parts.count == 3, let micros = Int64(parts[0]),
             let source = ContactTimelineSource.allCases.first(where: { $0.name == parts[1] }),
             let id = Int64(parts[2]), id > 0,
-            abs(micros) < 253_402_300_800_000_000 // year 9999
+            micros > -253_402_300_800_000_000, micros < 253_402_300_800_000_000 // years ±9999 (abs(Int64.min) traps)
         else {
             throw DashboardInputError(
                 field: "before", "not a timeline cursor (expected MICROSECONDS.SOURCE.ID, as the \"older\" link gives)")
@@ -86,23 +89,14 @@ public struct ContactSendEntry: Sendable, Equatable {
     public var variant: String?
 }
 
-/// One decision of the arbiter, with the candidates it weighed.
-public struct ContactDecisionEntry: Sendable {
-    public var trigger: String
-    public var previous: String?
-    public var chosen: String?
-    public var reason: String
-    /// The candidates as stored: `[{"stream", "priority", "mean", "draw"}]`.
-    public var candidates: PGJSON
-}
-
 /// One entry of the timeline.
 public struct ContactTimelineItem: Sendable {
     public enum Detail: Sendable {
         case event(ContactEventView)
         case transition(ContactTransitionEntry)
         case send(ContactSendEntry)
-        case decision(ContactDecisionEntry)
+        /// An arbiter decision with the candidates it weighed.
+        case decision(StreamDecisionView)
     }
 
     public var cursor: ContactTimelineCursor
@@ -164,89 +158,76 @@ public struct ContactTimelinePage: Sendable {
         return "\(column) <= $2 AND (\(column), id) < ($2, $3)"
     }
 
+    /// Each source's table, time column and the columns its entry needs.
+    private static func statement(_ source: ContactTimelineSource) -> (table: String, time: String, columns: String) {
+        switch source {
+        case .event:
+            ("engagement_events", "occurred_at", "kind, source, points, machine_open, bot, url, rejection, applied_at")
+        case .transition:
+            ("transitions", "at", "from_status::text AS from_status, to_status::text AS to_status, reason, detail")
+        case .send:
+            (
+                "sends", "at",
+                "flow, step, template, channel, state, attempts, last_error, cancel_reason, experiment, variant"
+            )
+        case .decision: ("stream_decisions", "at", "trigger, previous, chosen, reason, candidates")
+        }
+    }
+
+    /// The entry of one row of `source`'s statement.
+    private static func detail(_ source: ContactTimelineSource, _ row: PGRow, at: Date) throws
+        -> ContactTimelineItem.Detail
+    {
+        switch source {
+        case .event:
+            .event(
+                ContactEventView(
+                    id: try row.decode("id"), kind: try row.decode("kind"), occurredAt: at,
+                    source: try row.decode("source"), points: try row.decode("points"),
+                    machineOpen: try row.decode("machine_open"), bot: try row.decode("bot"),
+                    url: try row.decode("url"), rejection: try row.decode("rejection"),
+                    settledAt: try row.decode("applied_at")))
+        case .transition:
+            .transition(
+                ContactTransitionEntry(
+                    from: CampaignStatus(rawValue: try row.decode("from_status")) ?? .active,
+                    to: CampaignStatus(rawValue: try row.decode("to_status")) ?? .active,
+                    reason: try row.decode("reason"), detail: try row.decode("detail")))
+        case .send:
+            .send(
+                ContactSendEntry(
+                    flow: try row.decode("flow"), step: try row.decode("step"), template: try row.decode("template"),
+                    channel: try row.decode("channel"), state: try row.decode("state"),
+                    attempts: try row.decode("attempts"), lastError: try row.decode("last_error"),
+                    cancelReason: try row.decode("cancel_reason"), experiment: try row.decode("experiment"),
+                    variant: try row.decode("variant")))
+        case .decision:
+            .decision(
+                StreamDecisionView(
+                    at: at, trigger: try row.decode("trigger"), previous: try row.decode("previous"),
+                    chosen: try row.decode("chosen"), reason: try row.decode("reason"),
+                    candidates: try row.decode("candidates")))
+        }
+    }
+
+    /// At most `take` rows of `source` below `before`, newest first ($1 contact, $2 and $3 the
+    /// cursor's time and id, $4 `take`).
     private func read(
         _ source: ContactTimelineSource, contactID: Int64, before: ContactTimelineCursor?, take: Int,
         on connection: isolated PGConnection
     ) throws -> [ContactTimelineItem] {
-        let bindings: PGBindings = [contactID, before?.at ?? Date.distantFuture, before?.id ?? Int64.max, take]
-        func item(_ row: PGRow, at: Date, _ detail: ContactTimelineItem.Detail) throws -> ContactTimelineItem {
-            ContactTimelineItem(
-                cursor: ContactTimelineCursor(at: at, source: source, id: try row.decode("id")), at: at, detail: detail)
-        }
-        switch source {
-        case .event:
-            return try connection.query(
-                """
-                SELECT id, kind, occurred_at, source, points, machine_open, bot, url, rejection, applied_at
-                FROM \(schema.qualified("engagement_events"))
-                WHERE contact_id = $1 AND \(bound(source, time: "occurred_at", before: before))
-                ORDER BY occurred_at DESC, id DESC LIMIT $4
-                """, bindings
-            ).rows.map { row in
-                let at: Date = try row.decode("occurred_at")
-                return try item(
-                    row, at: at,
-                    .event(
-                        ContactEventView(
-                            id: try row.decode("id"), kind: try row.decode("kind"), occurredAt: at,
-                            source: try row.decode("source"), points: try row.decode("points"),
-                            machineOpen: try row.decode("machine_open"), bot: try row.decode("bot"),
-                            url: try row.decode("url"), rejection: try row.decode("rejection"),
-                            settledAt: try row.decode("applied_at"))))
-            }
-        case .transition:
-            return try connection.query(
-                """
-                SELECT id, at, from_status::text AS from_status, to_status::text AS to_status, reason, detail
-                FROM \(schema.qualified("transitions"))
-                WHERE contact_id = $1 AND \(bound(source, time: "at", before: before))
-                ORDER BY at DESC, id DESC LIMIT $4
-                """, bindings
-            ).rows.map { row in
-                try item(
-                    row, at: try row.decode("at"),
-                    .transition(
-                        ContactTransitionEntry(
-                            from: CampaignStatus(rawValue: try row.decode("from_status")) ?? .active,
-                            to: CampaignStatus(rawValue: try row.decode("to_status")) ?? .active,
-                            reason: try row.decode("reason"), detail: try row.decode("detail"))))
-            }
-        case .send:
-            return try connection.query(
-                """
-                SELECT id, at, flow, step, template, channel, state, attempts, last_error, cancel_reason, experiment, variant
-                FROM \(schema.qualified("sends"))
-                WHERE contact_id = $1 AND \(bound(source, time: "at", before: before))
-                ORDER BY at DESC, id DESC LIMIT $4
-                """, bindings
-            ).rows.map { row in
-                try item(
-                    row, at: try row.decode("at"),
-                    .send(
-                        ContactSendEntry(
-                            flow: try row.decode("flow"), step: try row.decode("step"),
-                            template: try row.decode("template"), channel: try row.decode("channel"),
-                            state: try row.decode("state"), attempts: try row.decode("attempts"),
-                            lastError: try row.decode("last_error"), cancelReason: try row.decode("cancel_reason"),
-                            experiment: try row.decode("experiment"), variant: try row.decode("variant"))))
-            }
-        case .decision:
-            return try connection.query(
-                """
-                SELECT id, at, trigger, previous, chosen, reason, candidates
-                FROM \(schema.qualified("stream_decisions"))
-                WHERE contact_id = $1 AND \(bound(source, time: "at", before: before))
-                ORDER BY at DESC, id DESC LIMIT $4
-                """, bindings
-            ).rows.map { row in
-                try item(
-                    row, at: try row.decode("at"),
-                    .decision(
-                        ContactDecisionEntry(
-                            trigger: try row.decode("trigger"), previous: try row.decode("previous"),
-                            chosen: try row.decode("chosen"), reason: try row.decode("reason"),
-                            candidates: try row.decode("candidates"))))
-            }
+        let (table, time, columns) = Self.statement(source)
+        return try connection.query(
+            """
+            SELECT id, \(time) AS at, \(columns) FROM \(schema.qualified(table))
+            WHERE contact_id = $1 AND \(bound(source, time: time, before: before))
+            ORDER BY \(time) DESC, id DESC LIMIT $4
+            """, [contactID, before?.at ?? Date.distantFuture, before?.id ?? Int64.max, take]
+        ).rows.map { row in
+            let at: Date = try row.decode("at")
+            return ContactTimelineItem(
+                cursor: ContactTimelineCursor(at: at, source: source, id: try row.decode("id")), at: at,
+                detail: try Self.detail(source, row, at: at))
         }
     }
 }

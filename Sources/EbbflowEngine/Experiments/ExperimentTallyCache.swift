@@ -97,11 +97,12 @@ public struct ExperimentTallyCache: Sendable {
     }
 }
 
-/// SplitMix64: a small seeded generator (Swift's system generator cannot be seeded).
-struct SplitMix64: RandomNumberGenerator {
+/// SplitMix64: a small seeded generator (Swift's system generator cannot be seeded), public so
+/// the benchmark's and the tests' copies can become this one.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

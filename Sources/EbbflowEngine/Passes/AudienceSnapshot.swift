@@ -87,8 +87,10 @@ public struct AudienceHistory: Sendable {
     /// The last `days` days' snapshots per status and channel, summed over segments, oldest
     /// first. Reads the primary key's range on taken_on (at 20 segments × 5 statuses × 2
     /// channels, 90 days are ≈ 18,000 rows at most; grouped in memory).
+    /// Throws `DashboardInputError` naming `days` outside 1...3660 (as `audience --history`).
     public func historyByChannel(days: Int, on connection: isolated PGConnection) throws -> [AudienceChannelRow] {
-        try connection.query(
+        try DashboardInputError.check(days, "days", in: 1...3660)
+        return try connection.query(
             """
             SELECT taken_on::timestamp AT TIME ZONE 'UTC' AS day, status::text AS status, channel, sum(contacts)::bigint AS contacts
             FROM \(identifier: schema.qualified("audience_snapshots"))
