@@ -40,8 +40,10 @@ public struct DashboardRoutes: HTTPRoutes {
         ExperimentsRoutes(kit: kit).add(to: pages)
         ContactsRoutes(kit: kit).add(to: pages)
         StreamsRoutes(kit: kit).add(to: pages)
+        JobsRoutes(kit: kit).add(to: pages)
+        WorkersRoutes(kit: kit).add(to: pages)
         for section in NavSection.allCases
-        where ![.overview, .schedules, .experiments, .contacts, .streams].contains(section) {
+        where ![.overview, .schedules, .experiments, .contacts, .streams, .jobs, .workers].contains(section) {
             PendingPageRoutes(kit: kit, section: section).add(to: pages)
         }
     }
