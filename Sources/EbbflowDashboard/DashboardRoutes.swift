@@ -39,7 +39,9 @@ public struct DashboardRoutes: HTTPRoutes {
         SchedulesRoutes(kit: kit).add(to: pages)
         ExperimentsRoutes(kit: kit).add(to: pages)
         ContactsRoutes(kit: kit).add(to: pages)
-        for section in NavSection.allCases where ![.overview, .schedules, .experiments, .contacts].contains(section) {
+        StreamsRoutes(kit: kit).add(to: pages)
+        for section in NavSection.allCases
+        where ![.overview, .schedules, .experiments, .contacts, .streams].contains(section) {
             PendingPageRoutes(kit: kit, section: section).add(to: pages)
         }
     }

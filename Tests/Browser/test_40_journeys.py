@@ -30,3 +30,24 @@ class ExperimentsTest(BrowserTest):
         self.assertIn("promoted: question", self.browser.find_element(By.CSS_SELECTOR, ".verdict").text)
         self.assertEqual(self.browser.find_elements(By.LINK_TEXT, "Promote…"), [], "nothing left to promote")
         self.shot("experiment-promoted")
+
+
+class StreamsTest(BrowserTest):
+    def test_streams_show_members_per_stream_shares_and_a_definition(self):
+        self.sign_in(ADMIN_KEY, "/dashboard/streams")
+        titles = [
+            element.get_attribute("textContent")
+            for element in self.browser.find_elements(By.CSS_SELECTOR, "figure.chart svg > title")
+        ]
+        self.assertIn("Members per stream, last 90 days and now", titles)
+        self.assertTrue(any(title.startswith("The arbiter's share") for title in titles), titles)
+        self.shot("streams")
+        self.browser.find_element(By.LINK_TEXT, "welcome").click()
+        self.settle("stream welcome")
+        self.assertEqual(self.heading(), "Stream welcome")
+        self.assertIn("welcome_subject", self.browser.find_element(By.CSS_SELECTOR, "pre.definition").text)
+        self.shot("stream-welcome")
+        self.browser.find_element(By.LINK_TEXT, "Every decision about welcome").click()
+        self.settle("decision log")
+        self.assertEqual(self.heading(), "Arbiter decisions")
+        self.assertTrue(self.browser.find_elements(By.CSS_SELECTOR, "table.decisions tbody tr"), "the simulation decided")

@@ -214,6 +214,12 @@ import Testing
             }
             #expect(!line.truncated && line.points.count > 90)
             let stored = try #require(view?.contact.engagementScore)
+            let header = try #require(
+                try await connection.run {
+                    try ContactHeaders(schema: schema).read(externalID: "s", policies: policies, on: $0)
+                })
+            #expect(header.id == id && header.contact.engagementScore == stored && header.stream == nil)
+            #expect(header.contact.status == view?.contact.status)
             #expect(stored > 0 && abs(line.points.last!.score - stored) < 1e-6)
             #expect(line.points.map(\.at) == line.points.map(\.at).sorted())
         }

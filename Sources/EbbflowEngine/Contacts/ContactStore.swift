@@ -42,7 +42,10 @@ public struct ContactStore: Sendable {
     public func show(externalID: String, policies: PolicyDocument, on connection: isolated PGConnection) throws
         -> ContactView?
     {
-        guard let header = try header(externalID: externalID, policies: policies, on: connection) else { return nil }
+        guard
+            let header = try ContactHeaders(schema: schema).read(
+                externalID: externalID, policies: policies, on: connection)
+        else { return nil }
         let (id, contact) = (header.id, header.contact)
         let transitions = try connection.query(
             """
@@ -89,7 +92,8 @@ public struct ContactStore: Sendable {
         }
         return ContactView(
             contact: contact, reactivationCycle: header.reactivationCycle, transitions: transitions, sends: sends,
-            stream: header.stream, streamDecisions: decisions, attributes: header.attributes, events: events,
+            stream: header.stream.map { (name: $0.name, since: $0.since) }, streamDecisions: decisions,
+            attributes: header.attributes, events: events,
             suppressionReason: header.suppressionReason)
     }
 }

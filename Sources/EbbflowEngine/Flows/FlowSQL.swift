@@ -38,6 +38,12 @@ struct FlowSQL: Sendable {
         "WITH flow AS (DELETE FROM \(schema.qualified("flows")) WHERE name = $1 RETURNING name) SELECT count(*) AS removed FROM flow"
     }
 
+    /// The flows alone, by name: the dashboard reads their send counts from the rollup
+    /// (`flow_send_counts`), because counting `sends` per flow reads every send.
+    var listFlowDefinitions: String {
+        "SELECT name, segment, template, state FROM \(schema.qualified("flows")) ORDER BY name"
+    }
+
     var listFlows: String {
         """
         SELECT f.name, f.segment, f.template, f.state, (SELECT count(*) FROM \(sends) s WHERE s.flow = f.name) AS sends

@@ -75,6 +75,15 @@ public struct FlowStore: Sendable {
             reason: "flow removed", on: connection)
     }
 
+    /// Every flow by name without its send count (one row per flow, nothing else read).
+    public func definitions(on connection: isolated PGConnection) throws -> [(
+        name: String, segment: String, template: String, state: String
+    )] {
+        try connection.query(sql.listFlowDefinitions).rows.map {
+            (try $0.decode("name"), try $0.decode("segment"), try $0.decode("template"), try $0.decode("state"))
+        }
+    }
+
     public func list(on connection: isolated PGConnection) throws -> [(
         name: String, segment: String, template: String, state: String, sends: Int
     )] {

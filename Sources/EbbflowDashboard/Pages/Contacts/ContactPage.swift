@@ -15,8 +15,9 @@ enum ContactPage {
         on connection: isolated PGConnection
     ) throws -> [String: any Sendable] {
         let policies = try PolicyStore(schema: schema).load(on: connection)
+        let now = try DatabaseClock(schema: schema).now(on: connection)
         guard
-            let header = try ContactStore(schema: schema).header(
+            let header = try ContactHeaders(schema: schema).read(
                 externalID: externalID, policies: policies, on: connection)
         else { throw OperationError.notFound("no contact with external id \"\(externalID)\"") }
         let contact = header.contact
@@ -38,14 +39,15 @@ enum ContactPage {
             "externalID": externalID, "segment": contact.segment, "status": contact.status.rawValue,
             "channel": contact.channel, "score": String(format: "%.1f", contact.engagementScore),
             "cycle": "\(header.reactivationCycle)", "chart": ChartView.context(chart),
-            "entries": timeline.items.map { ContactTimelineView.entry($0, now: header.now) },
+            "entries": timeline.items.map { ContactTimelineView.entry($0, now: now) },
             "newest": before == nil, "suppressed": contact.status == .suppressed, "base": base,
             "attributes": attributes(header.attributes),
         ]
         data["email"] = contact.email
         data["lastEngagement"] = contact.lastEngagementAt.map { ViewFormat.time($0) }
         data["reason"] = header.suppressionReason
-        data["stream"] = header.stream.map { "\($0.name) since \(ViewFormat.time($0.since))" }
+        data["stream"] = header.stream.map { "\($0.name) (version \($0.version)) since \(ViewFormat.time($0.since))" }
+        data["since"] = "\(ViewFormat.time(header.createdAt)); status since \(ViewFormat.time(header.statusChangedAt))"
         data["olderHref"] = timeline.older.map { "\(base)?before=\($0.token)" }
         return data
     }

@@ -4,6 +4,7 @@ import EbbflowCore
 import EbbflowEngine
 import EbbflowHTTP
 import EbbflowOperations
+import Foundation
 import Hummingbird
 import PostgresClient
 
@@ -61,43 +62,46 @@ struct ExperimentsRoutes: Sendable {
         }
     }
 
+    /// Why cached tallies: counting conversions live probes the events after every send (about
+    /// a second at 100,000 sends); `dashboard_rollup` keeps them at most 5 minutes old, and the
+    /// page says when they were counted. Promotion itself counts live, in its transaction.
     static func list(_ schema: SchemaName, on connection: isolated PGConnection) throws -> [String: any Sendable] {
-        let store = ExperimentStore(schema: schema)
-        let experiments: [[String: any Sendable]] = try store.list(on: connection).map { info in
-            let tallies = try store.tallies(info, on: connection)
-            var item: [String: any Sendable] = [
-                "name": info.experiment.name, "href": "/dashboard/experiments/\(Href.component(info.experiment.name))",
-                "stream": info.stream, "step": "\(info.step + 1)", "metric": info.experiment.metric.rawValue,
-                "variants": tallies.map { "\($0.name) (\(ViewFormat.count($0.sends)) sends)" }.joined(separator: ", "),
-            ]
-            item["promoted"] = info.promoted.map { $0.variant + ($0.automatic ? " (automatically)" : "") }
-            return item
-        }
+        let experiments: [[String: any Sendable]] = try ExperimentTallyCache(schema: schema).judgements(on: connection)
+            .map { judgement in
+                let info = judgement.info
+                var item: [String: any Sendable] = [
+                    "name": info.experiment.name,
+                    "href": "/dashboard/experiments/\(Href.component(info.experiment.name))",
+                    "stream": info.stream, "step": "\(info.step + 1)", "metric": info.experiment.metric.rawValue,
+                    "variants": judgement.cached.tallies.map { "\($0.name) (\(ViewFormat.count($0.sends)) sends)" }
+                        .joined(separator: ", "),
+                ]
+                item["promoted"] = info.promoted.map { $0.variant + ($0.automatic ? " (automatically)" : "") }
+                return item
+            }
         return ["experiments": experiments, "none": experiments.isEmpty]
     }
 
     static func detail(_ name: String, _ schema: SchemaName, on connection: isolated PGConnection) throws
         -> [String: any Sendable]
     {
-        let store = ExperimentStore(schema: schema)
-        guard let info = try store.list(on: connection).first(where: { $0.experiment.name == name }) else {
-            throw OperationError.notFound("no experiment named \"\(name)\"")
-        }
-        let tallies = try store.tallies(info, on: connection)
-        var generator = StableRandom([name] + tallies.flatMap { [$0.name, "\($0.sends)", "\($0.conversions)"] })
-        let results = ExperimentOperations.results(
-            ExperimentListing(info: info, tallies: tallies), using: &generator)
+        let rule = PromotionRule()
+        guard
+            let judgement = try ExperimentTallyCache(schema: schema).judgements(rule: rule, on: connection)
+                .first(where: { $0.info.experiment.name == name })
+        else { throw OperationError.notFound("no experiment named \"\(name)\"") }
+        let info = judgement.info
         let metric = info.experiment.metric.rawValue
         let chart = Chart.intervals(
             id: "variants", title: "\(metric.capitalized) rate per variant, with 95 % intervals",
-            rows: results.summaries.map {
+            rows: judgement.summaries.map {
                 IntervalRow(
                     label: $0.name, estimate: $0.rate, low: $0.low, high: $0.high,
                     note: "\(ViewFormat.count($0.sends)) sends")
             }, axis: "\(metric) per send")
         let templates = Dictionary(
             info.experiment.variants.map { ($0.name, $0.template) }, uniquingKeysWith: { first, _ in first })
-        let variants: [[String: any Sendable]] = results.summaries.map { summary in
+        let variants: [[String: any Sendable]] = judgement.summaries.map { summary in
             [
                 "name": summary.name, "template": templates[summary.name] ?? "",
                 "sends": ViewFormat.count(summary.sends), "conversions": ViewFormat.count(summary.conversions),
@@ -109,10 +113,20 @@ struct ExperimentsRoutes: Sendable {
                 "isPromoted": info.promoted?.variant == summary.name,
             ]
         }
+        let verdict =
+            info.promoted.map { "promoted: \($0.variant)\($0.automatic ? " (automatically)" : "")" }
+            ?? judgement.winner.map { "the rule is met: \($0) will be promoted at the next daily judgement" }
+            ?? "collecting: the rule needs \(rule.minimumSendsPerVariant) sends per variant and one variant "
+            + "\(Int(rule.minimumLift * 100)) % better than the others with a probability of "
+            + "\(Int(rule.probabilityBest * 100)) %"
         var data: [String: any Sendable] = [
             "name": name, "stream": info.stream, "step": "\(info.step + 1)", "metric": metric,
-            "verdict": results.verdict, "variants": variants, "chart": ChartView.context(chart),
-            "open": info.promoted == nil,
+            "verdict": verdict, "variants": variants, "lift": "\(Int(rule.minimumLift * 100)) %",
+            "chart": ChartView.context(chart), "open": info.promoted == nil,
+            "counted": judgement.cached.computedAt.map {
+                "Counted at \(ViewFormat.time($0)) by the dashboard_rollup job (every 5 minutes)."
+            }
+                ?? "Not counted yet: the dashboard_rollup job counts every 5 minutes.",
         ]
         data["promoted"] = info.promoted.map { "\($0.variant) on \(ViewFormat.time($0.at))" }
         return data
