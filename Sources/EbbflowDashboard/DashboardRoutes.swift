@@ -42,9 +42,5 @@ public struct DashboardRoutes: HTTPRoutes {
         StreamsRoutes(kit: kit).add(to: pages)
         JobsRoutes(kit: kit).add(to: pages)
         WorkersRoutes(kit: kit).add(to: pages)
-        for section in NavSection.allCases
-        where ![.overview, .schedules, .experiments, .contacts, .streams, .jobs, .workers].contains(section) {
-            PendingPageRoutes(kit: kit, section: section).add(to: pages)
-        }
     }
 }

@@ -1,5 +1,6 @@
 // What every page and action of the dashboard is built with: the database, the renderer, the session, answers.
 import EbbflowCore
+import EbbflowEngine
 import EbbflowHTTP
 import Foundation
 import Hummingbird
@@ -18,6 +19,8 @@ struct DashboardKit: Sendable {
     let sessions: SessionStore
     let cookie: SessionCookie
     let logger: Logger
+    /// The audience now by status, segment and channel, counted at most every 10 s per process.
+    let audienceNow = TimedCache<AudienceNowResult>(ttl: .seconds(10))
 
     static let flashCookie = "ebbflow_flash"
 

@@ -13,10 +13,12 @@ enum OverviewAudience {
     /// Bottom to top: the audience email reaches first, then those it no longer reaches.
     static let bands = ["active", "reactivated", "engaged", "inactive", "ads", "suppressed"]
 
-    static func load(_ schema: SchemaName, on connection: isolated PGConnection) throws -> [String: any Sendable] {
+    static func load(_ schema: SchemaName, _ cache: TimedCache<AudienceNowResult>, on connection: isolated PGConnection)
+        throws -> [String: any Sendable]
+    {
         let now = try DatabaseClock(schema: schema).now(on: connection)
         let history = try AudienceHistory(schema: schema).historyByChannel(days: days, on: connection)
-        let current = try AudienceNow(schema: schema).read(on: connection)
+        let current = try cache.value { try AudienceNow(schema: schema).read(on: connection) }
 
         var byDay: [Date: [String: Double]] = [:]
         for row in history {

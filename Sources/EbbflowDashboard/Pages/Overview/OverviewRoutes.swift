@@ -1,5 +1,6 @@
 // GET /dashboard/overview and its live parts: the audience over time and now, activity per hour, suppressions, the queue's health.
 import EbbflowCore
+import EbbflowEngine
 import EbbflowHTTP
 import Hummingbird
 import PostgresClient
@@ -17,10 +18,12 @@ struct OverviewRoutes: Sendable {
 
     func add(to group: RouterGroup<HTTPContext>) {
         group.get("overview") { request, context in
-            let schema = kit.schema
+            let (schema, cache) = (kit.schema, kit.audienceNow)
             var data = try await kit.database.read { connection in
                 var data: [String: any Sendable] = [:]
-                for fragment in Self.fragments { data[fragment] = try Self.load(fragment, schema, on: connection) }
+                for fragment in Self.fragments {
+                    data[fragment] = try Self.load(fragment, schema, cache, on: connection)
+                }
                 return data
             }
             data["queueEvery"] = "\(kit.configuration.refreshSeconds)"
@@ -30,19 +33,24 @@ struct OverviewRoutes: Sendable {
         }
         for fragment in Self.fragments {
             group.get(RouterPath("overview/fragments/\(fragment)")) { _, _ in
-                let schema = kit.schema
-                let data = try await kit.database.read { connection in try Self.load(fragment, schema, on: connection) }
+                let (schema, cache) = (kit.schema, kit.audienceNow)
+                let data = try await kit.database.read { connection in
+                    try Self.load(fragment, schema, cache, on: connection)
+                }
                 return try await kit.fragment("overview/\(fragment)", data: data)
             }
         }
     }
 
-    static func load(_ fragment: String, _ schema: SchemaName, on connection: isolated PGConnection) throws
+    static func load(
+        _ fragment: String, _ schema: SchemaName, _ cache: TimedCache<AudienceNowResult>,
+        on connection: isolated PGConnection
+    ) throws
         -> [String: any Sendable]
     {
         switch fragment {
         case "queue": try OverviewQueue.load(schema, on: connection)
-        case "audience": try OverviewAudience.load(schema, on: connection)
+        case "audience": try OverviewAudience.load(schema, cache, on: connection)
         case "activity": try OverviewActivity.load(schema, on: connection)
         default: try OverviewSuppressions.load(schema, on: connection)
         }
