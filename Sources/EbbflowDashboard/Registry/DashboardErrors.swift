@@ -54,6 +54,8 @@ struct DashboardErrors: RouterMiddleware {
                 ])) ?? "\(status.code) \(status.reasonPhrase)"
         var response = DashboardKit.html(status, html)
         for header in headers where header.name != .contentType { response.headers.append(header) }
+        // Thrown past SecurityHeaders (which sits inside this middleware): an error page gets them here.
+        SecurityHeaders.apply(to: &response.headers)
         return response
     }
 }
