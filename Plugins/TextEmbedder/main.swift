@@ -4,7 +4,10 @@ import Foundation
 /// A raw string literal of `text`, with enough `#` that no sequence in the text can close it early.
 func rawLiteral(_ text: String) -> String {
     var hashes = "#"
-    while text.contains("\"\(hashes)") || text.contains("\(hashes)\"") { hashes += "#" }
+    // `\#` would start an interpolation or escape inside a `#"""` literal: one more `#` then.
+    while text.contains("\"\(hashes)") || text.contains("\(hashes)\"") || text.contains("\\\(hashes)") {
+        hashes += "#"
+    }
     return "\(hashes)\"\"\"\n\(text)\n\"\"\"\(hashes)"
 }
 

@@ -73,8 +73,10 @@ struct QueryParameters {
 }
 
 extension Request {
-    /// A path parameter the router matched (always present on the routes that read it).
-    func pathParameter(_ name: String, _ context: HTTPContext) throws -> String {
+    /// A path parameter the router matched (always present on the routes that read it),
+    /// percent-decoded: Hummingbird hands path pieces over as they arrived, so a contact named
+    /// `jane@example.com` comes as `jane%40example.com`. Public for the dashboard's routes.
+    public func pathParameter(_ name: String, _ context: HTTPContext) throws -> String {
         guard let value = context.parameters.get(name) else {
             throw APIError(.badRequest, "the path has no \(name)", field: name)
         }

@@ -27,7 +27,7 @@ public struct DashboardRoutes: HTTPRoutes {
             .add(middleware: RequestMetrics())
             .add(middleware: ServerTiming())
             .add(middleware: DashboardErrors(renderer: kit.renderer, logger: kit.logger))
-            .add(middleware: SecurityHeaders())
+            .add(middleware: SecurityHeaders(cookie: kit.cookie))
         AssetRoutes(assets: kit.renderer.assets).add(to: open)
         let signIn = SignInRoutes(kit: kit)
         signIn.add(to: open)

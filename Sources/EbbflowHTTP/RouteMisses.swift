@@ -21,17 +21,22 @@ struct RouteMisses: RouterMiddleware {
             let path = request.uri.path
             let json = APIPaths.isAPI(path)
             let allowed = table.methods(matching: path)
+            let dashboard = path == "/dashboard" || path.hasPrefix("/dashboard/")
             guard !allowed.isEmpty else {
-                if path == "/dashboard" || path.hasPrefix("/dashboard/") { return DashboardMiss.response() }
+                if dashboard { return DashboardMiss.response(.notFound, "The dashboard has no such page.") }
                 return json
                     ? ErrorBody.response(.notFound, "no such endpoint: \(path)")
                     : PlainText.response(.notFound, "not found")
             }
             let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
             var response =
-                json
-                ? ErrorBody.response(.methodNotAllowed, "\(request.method.rawValue) is not served here; use \(allow)")
-                : PlainText.response(.methodNotAllowed, "method not allowed")
+                dashboard
+                ? DashboardMiss.response(
+                    .methodNotAllowed, "This address takes \(allow) only: actions are forms, sent by POST.")
+                : json
+                    ? ErrorBody.response(
+                        .methodNotAllowed, "\(request.method.rawValue) is not served here; use \(allow)")
+                    : PlainText.response(.methodNotAllowed, "method not allowed")
             response.headers[.allow] = allow
             return response
         }
@@ -81,15 +86,16 @@ final class RouteTable: Sendable {
 /// security headers (the dashboard's own error pages live in its module; this one answers
 /// before any of its routes matched).
 enum DashboardMiss {
-    static func response() -> Response {
+    static func response(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        let title = "\(status.code) \(status.reasonPhrase)"
         let html = """
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>404 Not Found · ebbflow</title>\
-            <link rel="icon" href="data:,"></head><body><main><h1>404 Not Found</h1>\
-            <p>The dashboard has no such page.</p><p><a href="/dashboard/overview">Back to the overview</a></p>\
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(title) · ebbflow</title>\
+            <link rel="icon" href="data:,"></head><body><main><h1>\(title)</h1>\
+            <p>\(message)</p><p><a href="/dashboard/overview">Back to the overview</a></p>\
             </main></body></html>
             """
         return Response(
-            status: .notFound,
+            status: status,
             headers: [
                 .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
                 .contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",

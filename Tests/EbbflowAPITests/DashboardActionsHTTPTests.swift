@@ -7,8 +7,10 @@ import Testing
     /// Imports two contacts through the CLI, as an operator would.
     static func importContacts(_ server: ServeProcess) async throws {
         let file = NSTemporaryDirectory() + "dash-contacts-\(UUID().uuidString.prefix(8)).csv"
-        try "external_id,email,segment\nann,ann@example.com,retail\nbob,bob@example.com,retail\n".write(
-            toFile: file, atomically: true, encoding: .utf8)
+        try
+            "external_id,email,segment\nann,ann@example.com,retail\nbob,bob@example.com,retail\njane@example.com,jane@example.org,retail\n"
+            .write(
+                toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let imported = try await server.ebbflow(["contacts", "import", file])
         #expect(imported.exitCode == 0, "\(imported.output)")
@@ -113,6 +115,15 @@ import Testing
                 #expect(answer.text.contains(text), "\(path): \(answer.text.prefix(300))")
                 #expect(answer.header("Content-Security-Policy") != nil, "\(path)")
             }
+            // Names are percent-encoded in links and decoded from the path: an id with an @ works.
+            try await Self.importContacts(server)
+            let found = try await browser.get("/dashboard/contacts?q=jane%40example.org")
+            #expect(found.status == 303)
+            #expect(found.header("Location") == "/dashboard/contacts/jane%40example.com")
+            let jane = try await browser.get("/dashboard/contacts/jane%40example.com")
+            #expect(jane.status == 200 && jane.text.contains("<h1>Contact jane@example.com</h1>"))
+            let wrongMethod = try await browser.get("/dashboard/sign-out")
+            #expect(wrongMethod.status == 405 && wrongMethod.text.contains("actions are forms, sent by POST"))
             let search = try await browser.get("/dashboard/contacts?q=%20%20")
             #expect(search.status == 200, "a blank search lists contacts")
         }

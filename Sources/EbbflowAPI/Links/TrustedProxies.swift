@@ -40,7 +40,7 @@ public struct TrustedProxies: Sendable, Equatable {
 
     /// The client's address: the peer, unless the peer is trusted and `forwardedFor` (every
     /// `X-Forwarded-For` value, in order) names one; a malformed entry stops the walk there.
-    func client(peer: String?, forwardedFor: [String]) -> IPAddress? {
+    public func client(peer: String?, forwardedFor: [String]) -> IPAddress? {
         guard let peer = peer.flatMap(IPAddress.init) else { return nil }
         guard trusts(peer), !forwardedFor.isEmpty else { return peer }
         let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }

@@ -11,6 +11,8 @@ import Hummingbird
 struct SecurityHeaders: RouterMiddleware {
     typealias Context = HTTPContext
 
+    let cookie: SessionCookie
+
     static let contentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -20,6 +22,10 @@ struct SecurityHeaders: RouterMiddleware {
     {
         var response = try await next(request, context)
         Self.apply(to: &response.headers)
+        if cookie.isSecure(request, context: context) {
+            // Browsers that once reached the dashboard over TLS never try plain HTTP again.
+            response.headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000"
+        }
         return response
     }
 

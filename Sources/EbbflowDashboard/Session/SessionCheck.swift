@@ -18,7 +18,8 @@ struct SessionCheck: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard let token = cookie.token(in: request), let signedIn = try await sessions.find(token, database: database)
+        guard let token = cookie.token(in: request, context: context),
+            let signedIn = try await sessions.find(token, database: database)
         else {
             if request.method == .get || request.method == .head, !request.uri.path.contains("/fragments/") {
                 let next = SafeNext.encode(request.uri.path, query: request.uri.query)

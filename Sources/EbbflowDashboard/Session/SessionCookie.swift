@@ -40,9 +40,12 @@ struct SessionCookie: Sendable {
             path: secure ? "/" : "/dashboard", secure: secure, httpOnly: true, sameSite: .strict)
     }
 
-    /// The session token the request carries, if any well-formed one.
-    func token(in request: Request) -> SessionToken? {
-        for name in [Self.secureName, Self.plainName] {
+    /// The session token the request carries, if any well-formed one. Over TLS only the
+    /// `__Host-` cookie counts: a plain-named one could have been planted by a sibling host or
+    /// over plain HTTP (to sign a victim in as the attacker), which the prefix rules out.
+    func token(in request: Request, context: HTTPContext) -> SessionToken? {
+        let names = isSecure(request, context: context) ? [Self.secureName] : [Self.secureName, Self.plainName]
+        for name in names {
             if let value = request.cookies[name]?.value, let token = SessionToken(text: value) { return token }
         }
         return nil

@@ -1,6 +1,7 @@
 // GET and POST /dashboard/sign-in (an API key in, a session cookie out) and POST /dashboard/sign-out.
 import EbbflowHTTP
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Synchronization
 
@@ -35,7 +36,7 @@ struct SignInRoutes: Sendable {
     ) async throws -> Response {
         let next = next ?? SafeNext.resolve(request.uri.queryParameters["next"].map(String.init))
         let secure = kit.cookie.isSecure(request, context: context)
-        let loopback = context.peerAddress.map { $0 == "127.0.0.1" || $0 == "::1" } ?? false
+        let loopback = ["127.0.0.1", "::1"].contains(client(request, context))
         var data: [String: any Sendable] = [
             "next": next, "css": kit.renderer.assets.stylesheet.path,
             "plainWarning": !secure && !loopback,
@@ -45,10 +46,18 @@ struct SignInRoutes: Sendable {
         return DashboardKit.html(status, html)
     }
 
+    /// The browser's address: the socket peer, or behind a trusted proxy the address it forwarded
+    /// (else one client could spend every person's sign-in attempts, all seen as the proxy).
+    private func client(_ request: Request, _ context: HTTPContext) -> String {
+        let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!]
+        return kit.configuration.trustedProxies.client(peer: context.peerAddress, forwardedFor: forwarded)
+            .map { "\($0)" } ?? context.peerAddress ?? "?"
+    }
+
     private func signIn(_ request: Request, _ context: HTTPContext) async throws -> Response {
         var request = request
         try RequestOrigin.checkSameOrigin(request)
-        if let wait = attempts.take(peer: context.peerAddress ?? "?") {
+        if let wait = attempts.take(peer: client(request, context)) {
             throw APIError(
                 .tooManyRequests, "too many sign-in attempts from this address; wait \(wait) s",
                 headers: [.retryAfter: "\(wait)"])

@@ -29,7 +29,7 @@ struct ContactActions: Sendable {
     func add(to group: RouterGroup<HTTPContext>) {
         for action in Action.allCases {
             group.get(RouterPath("contacts/:external_id/\(action.rawValue)")) { request, context in
-                let externalID = try PrivacyOperations.externalID(try context.parameters.require("external_id"))
+                let externalID = try PrivacyOperations.externalID(try request.pathParameter("external_id", context))
                 return try await kit.page(
                     request, context, section: .contacts, title: "\(action.title) \(externalID)?",
                     template: "contacts/confirm", data: Self.confirmation(action, externalID))
@@ -37,7 +37,7 @@ struct ContactActions: Sendable {
             group.post(RouterPath("contacts/:external_id/\(action.rawValue)")) { request, context in
                 var request = request
                 let form = try await kit.actionForm(&request, context)
-                let externalID = try PrivacyOperations.externalID(try context.parameters.require("external_id"))
+                let externalID = try PrivacyOperations.externalID(try request.pathParameter("external_id", context))
                 return try await perform(action, externalID, form)
             }
         }

@@ -1,4 +1,5 @@
 // GET /dashboard/contacts (search by external id or email, or a filtered list) and /dashboard/contacts/{external_id} (one contact).
+import EbbflowAPI
 import EbbflowCore
 import EbbflowEngine
 import EbbflowHTTP
@@ -65,7 +66,7 @@ struct ContactsRoutes: Sendable {
                 request, context, section: .contacts, title: "Contacts", template: "contacts/list", data: data)
         }
         group.get("contacts/:external_id") { request, context in
-            let externalID = try PrivacyOperations.externalID(try context.parameters.require("external_id"))
+            let externalID = try PrivacyOperations.externalID(try request.pathParameter("external_id", context))
             let before = try Self.parameter(request, "before").map { try ContactTimelineCursor(token: $0) }
             let schema = kit.schema
             let data = try await kit.database.read { connection in

@@ -1,3 +1,4 @@
+import EbbflowAPI
 // GET /dashboard/experiments and /dashboard/experiments/{name}, and promoting a variant (confirm, then POST).
 import EbbflowCharts
 import EbbflowCore
@@ -23,7 +24,7 @@ struct ExperimentsRoutes: Sendable {
                 data: data)
         }
         group.get("experiments/:name") { request, context in
-            let name = try context.parameters.require("name")
+            let name = try request.pathParameter("name", context)
             let schema = kit.schema
             let data = try await kit.database.read { connection in try Self.detail(name, schema, on: connection) }
             return try await kit.page(
@@ -31,7 +32,7 @@ struct ExperimentsRoutes: Sendable {
                 data: data)
         }
         group.get("experiments/:name/promote") { request, context in
-            let name = try context.parameters.require("name")
+            let name = try request.pathParameter("name", context)
             guard let variant = request.uri.queryParameters["variant"].map(String.init) else {
                 throw APIError(.badRequest, "say which variant to promote (?variant=NAME)", field: "variant")
             }
@@ -50,7 +51,7 @@ struct ExperimentsRoutes: Sendable {
         group.post("experiments/:name/promote") { request, context in
             var request = request
             let form = try await kit.actionForm(&request, context)
-            let name = try context.parameters.require("name")
+            let name = try request.pathParameter("name", context)
             guard let variant = form["variant"], !variant.isEmpty else {
                 throw APIError(.badRequest, "say which variant to promote", field: "variant")
             }
@@ -121,6 +122,8 @@ struct ExperimentsRoutes: Sendable {
             + "\(Int(rule.probabilityBest * 100)) %"
         var data: [String: any Sendable] = [
             "name": name, "stream": info.stream, "step": "\(info.step + 1)", "metric": metric,
+            "streamHref": "/dashboard/streams/\(Href.component(info.stream))",
+            "cancelHref": "/dashboard/experiments/\(Href.component(name))",
             "verdict": verdict, "variants": variants, "lift": "\(Int(rule.minimumLift * 100)) %",
             "chart": ChartView.context(chart), "open": info.promoted == nil,
             "counted": judgement.cached.computedAt.map {

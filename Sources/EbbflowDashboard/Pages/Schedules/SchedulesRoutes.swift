@@ -1,4 +1,5 @@
 // GET /dashboard/schedules and POST …/{name}/run|enable|disable: the cron schedules, their next ticks, and acting on one.
+import EbbflowAPI
 import EbbflowCore
 import EbbflowHTTP
 import EbbflowOperations
@@ -27,7 +28,7 @@ struct SchedulesRoutes: Sendable {
             group.post("schedules/:name/\(verb)") { request, context in
                 var request = request
                 _ = try await kit.actionForm(&request, context)
-                let name = try context.parameters.require("name")
+                let name = try request.pathParameter("name", context)
                 let operations = ScheduleOperations(schema: kit.schema)
                 let outcome = try await kit.database.act { connection in
                     switch verb {

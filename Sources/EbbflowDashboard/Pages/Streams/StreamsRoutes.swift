@@ -1,4 +1,5 @@
 // GET /dashboard/streams (flows, streams, members over time, the arbiter's shares), /dashboard/streams/{name}, /dashboard/decisions.
+import EbbflowAPI
 import EbbflowCore
 import EbbflowEngine
 import EbbflowHTTP
@@ -19,7 +20,7 @@ struct StreamsRoutes: Sendable {
                 request, context, section: .streams, title: "Flows and streams", template: "streams/list", data: data)
         }
         group.get("streams/:name") { request, context in
-            let name = try context.parameters.require("name")
+            let name = try request.pathParameter("name", context)
             let schema = kit.schema
             let data = try await kit.database.read { connection in try StreamPage.load(name, schema, on: connection) }
             return try await kit.page(
