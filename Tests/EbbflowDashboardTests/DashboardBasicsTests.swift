@@ -73,4 +73,20 @@ import Testing
         #expect(ViewFormat.age(seconds: 42) == "42 s")
         #expect(ViewFormat.age(seconds: 3 * 86_400) == "3 d")
     }
+
+    @Test func aStaleValueIsStillShownWhileOneRefreshRuns() {
+        let fresh = TimedCache<Int>(ttl: .seconds(3_600))
+        #expect(fresh.peek() == nil, "nothing before the first count")
+        fresh.store(7)
+        #expect(fresh.peek()?.value == 7 && fresh.peek()?.fresh == true)
+        let stale = TimedCache<Int>(ttl: .zero)
+        stale.store(1)
+        #expect(stale.peek()?.value == 1 && stale.peek()?.fresh == false, "stale, still shown")
+        #expect(stale.beginRefresh())
+        #expect(!stale.beginRefresh(), "one refresh at a time")
+        stale.store(2)
+        stale.endRefresh()
+        #expect(stale.peek()?.value == 2)
+        #expect(stale.beginRefresh(), "the next refresh may start")
+    }
 }

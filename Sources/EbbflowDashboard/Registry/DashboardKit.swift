@@ -19,7 +19,7 @@ struct DashboardKit: Sendable {
     let sessions: SessionStore
     let cookie: SessionCookie
     let logger: Logger
-    /// The audience now by status, segment and channel, counted at most every 10 s per process.
+    /// The audience now by status, segment and channel: recounted in the background once 10 s old.
     let audienceNow = TimedCache<AudienceNowResult>(ttl: .seconds(10))
 
     static let flashCookie = "ebbflow_flash"

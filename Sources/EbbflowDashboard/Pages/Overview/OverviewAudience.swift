@@ -13,12 +13,19 @@ enum OverviewAudience {
     /// Bottom to top: the audience email reaches first, then those it no longer reaches.
     static let bands = ["active", "reactivated", "engaged", "inactive", "ads", "suppressed"]
 
-    static func load(_ schema: SchemaName, _ cache: TimedCache<AudienceNowResult>, on connection: isolated PGConnection)
-        throws -> [String: any Sendable]
-    {
+    static func load(
+        _ schema: SchemaName, _ cache: TimedCache<AudienceNowResult>, _ known: AudienceNowResult?,
+        on connection: isolated PGConnection
+    ) throws -> [String: any Sendable] {
         let now = try DatabaseClock(schema: schema).now(on: connection)
         let history = try AudienceHistory(schema: schema).historyByChannel(days: days, on: connection)
-        let current = try cache.value { try AudienceNow(schema: schema).read(on: connection) }
+        let current: AudienceNowResult
+        if let known {
+            current = known
+        } else {
+            current = try AudienceNow(schema: schema).read(on: connection)
+            cache.store(current)
+        }
 
         var byDay: [Date: [String: Double]] = [:]
         for row in history {

@@ -18,11 +18,11 @@ struct OverviewRoutes: Sendable {
 
     func add(to group: RouterGroup<HTTPContext>) {
         group.get("overview") { request, context in
-            let (schema, cache) = (kit.schema, kit.audienceNow)
+            let (schema, cache, known) = (kit.schema, kit.audienceNow, audienceNow())
             var data = try await kit.database.read { connection in
                 var data: [String: any Sendable] = [:]
                 for fragment in Self.fragments {
-                    data[fragment] = try Self.load(fragment, schema, cache, on: connection)
+                    data[fragment] = try Self.load(fragment, schema, cache, known, on: connection)
                 }
                 return data
             }
@@ -34,23 +34,42 @@ struct OverviewRoutes: Sendable {
         for fragment in Self.fragments {
             group.get(RouterPath("overview/fragments/\(fragment)")) { _, _ in
                 let (schema, cache) = (kit.schema, kit.audienceNow)
+                let known = fragment == "audience" ? audienceNow() : nil
                 let data = try await kit.database.read { connection in
-                    try Self.load(fragment, schema, cache, on: connection)
+                    try Self.load(fragment, schema, cache, known, on: connection)
                 }
                 return try await kit.fragment("overview/\(fragment)", data: data)
             }
         }
     }
 
+    /// The remembered audience counts, and when they are stale one background recount (its
+    /// time is not the request's: a detached task inherits no Server-Timing). Nil before the
+    /// process's first count, which the page then makes in its own snapshot.
+    func audienceNow() -> AudienceNowResult? {
+        let cache = kit.audienceNow
+        guard let entry = cache.peek() else { return nil }
+        if !entry.fresh, cache.beginRefresh() {
+            let (database, schema) = (kit.database, kit.schema)
+            Task.detached {
+                defer { cache.endRefresh() }
+                if let counts = try? await database.read({ try AudienceNow(schema: schema).read(on: $0) }) {
+                    cache.store(counts)
+                }
+            }
+        }
+        return entry.value
+    }
+
     static func load(
         _ fragment: String, _ schema: SchemaName, _ cache: TimedCache<AudienceNowResult>,
-        on connection: isolated PGConnection
+        _ known: AudienceNowResult?, on connection: isolated PGConnection
     ) throws
         -> [String: any Sendable]
     {
         switch fragment {
         case "queue": try OverviewQueue.load(schema, on: connection)
-        case "audience": try OverviewAudience.load(schema, cache, on: connection)
+        case "audience": try OverviewAudience.load(schema, cache, known, on: connection)
         case "activity": try OverviewActivity.load(schema, on: connection)
         default: try OverviewSuppressions.load(schema, on: connection)
         }
