@@ -307,7 +307,7 @@ let package = Package(
         .testTarget(
             name: "EbbflowDashboardTests",
             dependencies: [
-                "EbbflowDashboard", "EbbflowCore", "PostgresClient", "EbbflowTestSupport",
+                "EbbflowDashboard", "EbbflowAPI", "EbbflowCore", "PostgresClient", "EbbflowTestSupport",
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: strict

@@ -1,3 +1,4 @@
+import EbbflowAPI
 // The dashboard's pure parts: templates render and escape, forms parse strictly, tokens and redirects are safe.
 import Foundation
 import Testing

@@ -59,7 +59,7 @@ public struct APIKeyText: Sendable, Equatable {
 }
 
 /// Whether two digests are equal, in time that does not depend on where they differ.
-func constantTimeEqual(_ left: [UInt8], _ right: [UInt8]) -> Bool {
+public func constantTimeEqual(_ left: [UInt8], _ right: [UInt8]) -> Bool {
     guard left.count == right.count else { return false }
     var difference: UInt8 = 0
     for index in left.indices { difference |= left[index] ^ right[index] }

@@ -1,4 +1,5 @@
 // Refuses a form posted from another site: the Origin and Sec-Fetch-Site headers, when a browser sends them.
+import EbbflowAPI
 import EbbflowHTTP
 import HTTPTypes
 import Hummingbird

@@ -114,13 +114,13 @@ public struct LinkToken: Sendable, Equatable {
     }
 
     /// Base64url without padding (RFC 4648 §5): safe in a path segment as it is.
-    static func base64url(_ bytes: [UInt8]) -> String {
+    public static func base64url(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     /// Nil unless every character is of the base64url alphabet (no padding) and the length is possible.
-    static func decodeBase64url(_ utf8: String.UTF8View) -> [UInt8]? {
+    public static func decodeBase64url(_ utf8: String.UTF8View) -> [UInt8]? {
         var text = ""
         text.reserveCapacity(utf8.count + 3)
         for byte in utf8 {

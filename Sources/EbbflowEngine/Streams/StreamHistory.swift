@@ -68,11 +68,14 @@ public struct StreamHistory: Sendable {
 
     /// Members of every stored stream now (0 for an empty one): one index-only count over
     /// `stream_memberships_stream` per stream.
-    public func membersNow(on connection: isolated PGConnection) throws -> [StreamMembersNow] {
+    /// `stream`: only that one (a stream's own page counts no other stream's members).
+    public func membersNow(stream: String? = nil, on connection: isolated PGConnection) throws -> [StreamMembersNow] {
         try connection.query(
             """
             SELECT s.name, (SELECT count(*) FROM \(identifier: schema.qualified("stream_memberships")) m WHERE m.stream = s.name) AS members
-            FROM \(identifier: schema.qualified("streams")) s ORDER BY s.name
+            FROM \(identifier: schema.qualified("streams")) s
+            WHERE \(bind: stream)::text IS NULL OR s.name = \(bind: stream)
+            ORDER BY s.name
             """
         ).rows.map { StreamMembersNow(stream: try $0.decode("name"), members: try $0.decode("members")) }
     }

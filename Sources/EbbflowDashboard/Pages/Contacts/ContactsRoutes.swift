@@ -19,7 +19,7 @@ struct ContactsRoutes: Sendable {
 
     func add(to group: RouterGroup<HTTPContext>) {
         group.get("contacts") { request, context in
-            let query = Self.parameter(request, "q") ?? ""
+            let query = request.queryValue("q") ?? ""
             let schema = kit.schema
             if !query.isEmpty {
                 let hits = try await kit.database.read { connection in
@@ -39,9 +39,9 @@ struct ContactsRoutes: Sendable {
                         },
                     ])
             }
-            let status = try ContactOperations.status(Self.parameter(request, "status"))
-            let segment = Self.parameter(request, "segment")
-            let after = Self.parameter(request, "after")
+            let status = try ContactOperations.status(request.queryValue("status"))
+            let segment = request.queryValue("segment")
+            let after = request.queryValue("after")
             let rows = try await kit.database.read { connection in
                 try ContactStore(schema: schema).list(
                     status: status, segment: segment, after: after, limit: Self.pageSize + 1,
@@ -67,7 +67,7 @@ struct ContactsRoutes: Sendable {
         }
         group.get("contacts/:external_id") { request, context in
             let externalID = try PrivacyOperations.externalID(try request.pathParameter("external_id", context))
-            let before = try Self.parameter(request, "before").map { try ContactTimelineCursor(token: $0) }
+            let before = try request.queryValue("before").map { try ContactTimelineCursor(token: $0) }
             let schema = kit.schema
             let data = try await kit.database.read { connection in
                 try ContactPage.load(externalID, before: before, limit: Self.timelineSize, schema, on: connection)
@@ -88,12 +88,5 @@ struct ContactsRoutes: Sendable {
         ]
         row["email"] = email
         return row
-    }
-
-    /// A query parameter, trimmed; nil when absent or blank.
-    static func parameter(_ request: Request, _ name: String) -> String? {
-        guard let value = request.uri.queryParameters.get(name)?.trimmingCharacters(in: .whitespaces), !value.isEmpty
-        else { return nil }
-        return value
     }
 }

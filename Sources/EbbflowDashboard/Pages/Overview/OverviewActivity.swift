@@ -11,8 +11,9 @@ import PostgresClient
 enum OverviewActivity {
     static let hours = 48
 
-    static func load(_ schema: SchemaName, on connection: isolated PGConnection) throws -> [String: any Sendable] {
-        let now = try DatabaseClock(schema: schema).now(on: connection)
+    static func load(_ schema: SchemaName, now: Date, on connection: isolated PGConnection) throws -> [String:
+        any Sendable]
+    {
         let rows = try ActivityHours(schema: schema).read(hours: hours, on: connection)
         let open = floor(now.timeIntervalSince1970 / 3_600) * 3_600
         let instants = (0..<hours).map { Date(timeIntervalSince1970: open - Double(hours - 1 - $0) * 3_600) }

@@ -14,10 +14,9 @@ enum OverviewAudience {
     static let bands = ["active", "reactivated", "engaged", "inactive", "ads", "suppressed"]
 
     static func load(
-        _ schema: SchemaName, _ cache: TimedCache<AudienceNowResult>, _ known: AudienceNowResult?,
+        _ schema: SchemaName, _ cache: TimedCache<AudienceNowResult>, _ known: AudienceNowResult?, now: Date,
         on connection: isolated PGConnection
     ) throws -> [String: any Sendable] {
-        let now = try DatabaseClock(schema: schema).now(on: connection)
         let history = try AudienceHistory(schema: schema).historyByChannel(days: days, on: connection)
         let current: AudienceNowResult
         if let known {

@@ -2,6 +2,7 @@
 import EbbflowCore
 import EbbflowEngine
 import EbbflowHTTP
+import Foundation
 import Hummingbird
 import PostgresClient
 
@@ -20,9 +21,11 @@ struct OverviewRoutes: Sendable {
         group.get("overview") { request, context in
             let (schema, cache, known) = (kit.schema, kit.audienceNow, audienceNow())
             var data = try await kit.database.read { connection in
+                // One clock for the whole page's snapshot.
+                let now = try DatabaseClock(schema: schema).now(on: connection)
                 var data: [String: any Sendable] = [:]
                 for fragment in Self.fragments {
-                    data[fragment] = try Self.load(fragment, schema, cache, known, on: connection)
+                    data[fragment] = try Self.load(fragment, schema, cache, known, now: now, on: connection)
                 }
                 return data
             }
@@ -36,7 +39,9 @@ struct OverviewRoutes: Sendable {
                 let (schema, cache) = (kit.schema, kit.audienceNow)
                 let known = fragment == "audience" ? audienceNow() : nil
                 let data = try await kit.database.read { connection in
-                    try Self.load(fragment, schema, cache, known, on: connection)
+                    try Self.load(
+                        fragment, schema, cache, known, now: try DatabaseClock(schema: schema).now(on: connection),
+                        on: connection)
                 }
                 return try await kit.fragment("overview/\(fragment)", data: data)
             }
@@ -63,14 +68,14 @@ struct OverviewRoutes: Sendable {
 
     static func load(
         _ fragment: String, _ schema: SchemaName, _ cache: TimedCache<AudienceNowResult>,
-        _ known: AudienceNowResult?, on connection: isolated PGConnection
+        _ known: AudienceNowResult?, now: Date, on connection: isolated PGConnection
     ) throws
         -> [String: any Sendable]
     {
         switch fragment {
         case "queue": try OverviewQueue.load(schema, on: connection)
-        case "audience": try OverviewAudience.load(schema, cache, known, on: connection)
-        case "activity": try OverviewActivity.load(schema, on: connection)
+        case "audience": try OverviewAudience.load(schema, cache, known, now: now, on: connection)
+        case "activity": try OverviewActivity.load(schema, now: now, on: connection)
         default: try OverviewSuppressions.load(schema, on: connection)
         }
     }

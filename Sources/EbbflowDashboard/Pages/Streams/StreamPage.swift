@@ -17,7 +17,7 @@ enum StreamPage {
         guard let newest = versions.first else { throw OperationError.notFound("no stream named \"\(name)\"") }
         let now = try DatabaseClock(schema: schema).now(on: connection)
         let snapshots = try history.members(days: StreamsRoutes.days, on: connection).filter { $0.stream == name }
-        let current = try history.membersNow(on: connection).first { $0.stream == name }?.members ?? 0
+        let current = try history.membersNow(stream: name, on: connection).first?.members ?? 0
         let chart = Chart.lines(
             ChartSpec(
                 id: "stream-members", title: "Members of \(name), last \(StreamsRoutes.days) days and now",

@@ -27,8 +27,8 @@ struct StreamsRoutes: Sendable {
                 request, context, section: .streams, title: "Stream \(name)", template: "streams/show", data: data)
         }
         group.get("decisions") { request, context in
-            let stream = ContactsRoutes.parameter(request, "stream")
-            let before = try ContactsRoutes.parameter(request, "before").map { text -> Int64 in
+            let stream = request.queryValue("stream")
+            let before = try request.queryValue("before").map { text -> Int64 in
                 guard let id = Int64(text), id > 0 else {
                     throw DashboardInputError(field: "before", "not a decision id (the \"older\" link gives one)")
                 }
