@@ -22,8 +22,14 @@ struct QueueBenchmark: AsyncParsableCommand {
     @Option(help: "Slots of the chunked drain (a chunk takes one).") var chunkConcurrency = 10
     @Option(help: "Path of the release ebbflow binary for multi-process drains.") var ebbflowBin =
         ".build/release/ebbflow"
-    @Option(help: "Comma-separated: noop,counter,unbatched,chunk,enqueue,latency,memory") var only =
+    @Option(help: "Comma-separated: noop,counter,unbatched,chunk,enqueue,latency,memory,claim") var only =
         "noop,counter,unbatched,chunk,enqueue,latency,memory"
+    @Option(
+        help: """
+            Also run the noop and counter drains and the idle claim with this many jobs scheduled 30–90 days ahead \
+            in the drained queue, side by side with the empty table (0: off).
+            """)
+    var scheduled = 0
 
     func run() async throws {
         let database = PGConfiguration.resolve(explicit: databaseURL)
@@ -38,6 +44,12 @@ struct QueueBenchmark: AsyncParsableCommand {
                     "no-op drain, batched acks, 1 process × 100",
                     try await context.drainInProcess(kind: "noop", jobs: jobs, concurrency: 100), "jobs/s")
             }
+            if wanted.contains("noop") && scheduled > 0 {
+                figures.add(
+                    "no-op drain, batched acks, 1 process × 100, \(scheduled) scheduled ahead",
+                    try await context.drainInProcess(kind: "noop", jobs: jobs, concurrency: 100, scheduled: scheduled),
+                    "jobs/s")
+            }
             if wanted.contains("counter") {
                 figures.add(
                     "counter drain, transactional, group commit, 2 processes × 10",
@@ -48,6 +60,20 @@ struct QueueBenchmark: AsyncParsableCommand {
                     try await context.drainProcesses(
                         kind: "counter", jobs: jobs / 2, processes: 2, concurrency: 10,
                         extra: ["--completed-retention", "0"]), "jobs/s")
+            }
+            if wanted.contains("counter") && scheduled > 0 {
+                figures.add(
+                    "counter drain, transactional, group commit, 2 processes × 10, \(scheduled) scheduled ahead",
+                    try await context.drainProcesses(
+                        kind: "counter", jobs: jobs / 2, processes: 2, concurrency: 10, scheduled: scheduled),
+                    "jobs/s")
+            }
+            if wanted.contains("claim") {
+                for backlog in scheduled > 0 ? [0, scheduled] : [0] {
+                    let (p50, p99) = try await context.idleClaim(scheduled: backlog, samples: samples)
+                    figures.add("claim finding fewer due jobs than asked, \(backlog) scheduled ahead, p50", p50, "ms")
+                    figures.add("claim finding fewer due jobs than asked, \(backlog) scheduled ahead, p99", p99, "ms")
+                }
             }
             if wanted.contains("unbatched") {
                 // The same write committed job by job (a TransactionalJobHandler): what the group commit saves.
