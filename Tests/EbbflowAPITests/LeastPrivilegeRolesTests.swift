@@ -228,9 +228,12 @@ struct RoleFixture: Sendable {
             let server = try await ServeProcess.start(
                 schema: fixture.schema, environment: ["DATABASE_URL": try fixture.url(as: .api)])
             do {
-                let made = try await fixture.run(["keys", "create", "site", "--scope", "admin"], as: .owner)
+                let made = try await fixture.run(["keys", "create", "site", "--scope", "ingest"], as: .owner)
                 try #require(made.exitCode == 0, made.output)
                 let key = String(try #require(made.stdout.split(separator: "\n").last))
+                let readMade = try await fixture.run(["keys", "create", "reader", "--scope", "read"], as: .owner)
+                try #require(readMade.exitCode == 0, readMade.output)
+                let reader = String(try #require(readMade.stdout.split(separator: "\n").last))
                 let client = APIClient(server: server)
                 let identify = try await client.post(
                     "/v1/identify", key: key,
@@ -240,7 +243,7 @@ struct RoleFixture: Sendable {
                     "/v1/track", key: key, json: ["userId": "c-1", "event": "click", "messageId": "t-1"])
                 #expect(track.status == 200, "\(track.text)")
                 let browser = DashboardClient(server: server)
-                try await browser.signIn(key)
+                try await browser.signIn(reader)
                 let overview = try await browser.get("/dashboard/overview")
                 #expect(overview.status == 200, "\(overview.text.prefix(500))")
                 let contact = try await browser.get("/dashboard/contacts/c-1")

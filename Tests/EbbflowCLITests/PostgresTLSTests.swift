@@ -59,13 +59,13 @@ import Testing
                 ).first!
                 sessions = try row.decode("n")
                 allEncrypted = try row.decode("ssl")
-                if sessions >= 2 { break }
+                if sessions >= 1 { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
             worker.terminate()
             outputs.append(String(decoding: workerErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
             worker.waitUntilExit()
-            #expect(sessions >= 2, "the worker's connections: \(outputs.last!.suffix(2_000))")
+            #expect(sessions >= 1, "the worker's connections: \(outputs.last!.suffix(2_000))")
             #expect(allEncrypted, "pg_stat_ssl: every connection of the worker uses TLS")
             await admin.close()
 

@@ -36,7 +36,10 @@ public struct RoleSetup: Sendable {
                 lines.append(try ensureRole(kind, on: connection))
             }
             lines.append(contentsOf: try ensureSchema(superuser: superuser, on: connection))
-            if !(try RoleCatalogSQL.tables(in: schema, on: connection)).isEmpty {
+            let member: Bool = try connection.query(Self.memberOfOwner, [roles.name(.owner)]).first!.decode("member")
+            if !(try RoleCatalogSQL.tables(in: schema, on: connection)).isEmpty, !member {
+                lines.append("not a member of \(roles.name(.owner)): run `ebbflow migrate` as \(roles.name(.owner)); it grants the rights")
+            } else if !(try RoleCatalogSQL.tables(in: schema, on: connection)).isEmpty {
                 try connection.simpleQuery("SET LOCAL ROLE \(roles.quoted(.owner))")
                 let outcome = try RoleGrants(schema: schema, roles: roles).apply(on: connection)
                 try connection.simpleQuery("RESET ROLE")
@@ -63,6 +66,8 @@ public struct RoleSetup: Sendable {
 
     static let administrator =
         "SELECT rolname, rolsuper, rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = current_user"
+    /// Superusers count as members of every role.
+    static let memberOfOwner = "SELECT pg_catalog.pg_has_role(current_user, $1, 'MEMBER') AS member"
     static let role = "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = $1"
 
     private func ensureRole(_ kind: RoleKind, on connection: isolated PGConnection) throws -> String {

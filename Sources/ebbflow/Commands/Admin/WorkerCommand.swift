@@ -143,7 +143,7 @@ struct WorkerCommand: AsyncParsableCommand {
     /// first. The suppressed contacts by reason and the outbox are sampled on a connection of their own, opened
     /// for each sample (one every 30 s), so a worker holds no idle connection for them.
     private func metricsServer(readiness: Readiness, claimGate: ClaimGate, schema: SchemaName, logger: Logger)
-        -> [any Service]
+        throws -> [any Service]
     {
         guard metricsPort > 0 else { return [] }
         let help = QueueMetrics.help.merging(SuppressionCounts.metricsHelp) { first, _ in first }
