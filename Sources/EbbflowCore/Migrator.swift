@@ -49,12 +49,14 @@ public struct Migrator: Sendable {
     /// recorded the first time a schema is migrated and can never be switched on later, so a
     /// production database cannot become one whose clock can be moved.
     public func migrate(on connection: PGConnection, simulation: Bool = false) async throws -> MigrationReport {
-        let actAs = try await connection.run { try self.ownerToActAs(on: $0) }
+        let (actAs, schemaExists) = try await connection.run { try self.ownerToActAs(on: $0) }
         let checksums = try await connection.run { try self.checksums(on: $0) }
         let (mode, converted) = try await connection.withTransaction { connection in
             try connection.execute(sql.lock, [schema.name])
             try actAs.map { try connection.simpleQuery("SET LOCAL ROLE \(RoleCatalogSQL.quoteIdentifier($0))") }
-            try connection.simpleQuery(sql.createSchema)
+            // CREATE SCHEMA IF NOT EXISTS asks for CREATE on the database even when the schema
+            // exists, which the owner role made by `roles setup` does not have.
+            if !schemaExists { try connection.simpleQuery(sql.createSchema) }
             let converted = try convertLegacyBookkeeping(on: connection)
             for statement in sql.createTables { try connection.simpleQuery(statement) }
             let inForce = try connection.query(sql.recordMode, [simulation]).first!.decode("simulation", as: Bool.self)
@@ -104,7 +106,8 @@ public struct Migrator: Sendable {
     /// migrations create belongs to the owner and the owner can change it later. Refuses,
     /// in one line naming what is missing, a role that may not change the schema; without
     /// this check the first file's first DDL failed with a bare "permission denied".
-    private func ownerToActAs(on connection: isolated PGConnection) throws -> String? {
+    /// Also returns whether the schema exists.
+    private func ownerToActAs(on connection: isolated PGConnection) throws -> (String?, Bool) {
         let row = try connection.query(RoleCatalogSQL.schemaOwnership, [schema.name]).first!
         let connected: String = try row.decode("connected")
         guard try row.decode("present", as: Bool.self) else {
@@ -116,17 +119,17 @@ public struct Migrator: Sendable {
                         + "or the schema made by ebbflow roles setup; connected as \(connected)"
                 )
             }
-            return nil
+            return (nil, false)
         }
         let owner: String = try row.decode("owner")
-        if owner == connected { return nil }
+        if owner == connected { return (nil, true) }
         guard try row.decode("member", as: Bool.self) else {
             throw PGError(
                 .invalidConfiguration,
                 "migrate needs to run as the schema's owner (\(owner)), a member of it or a superuser; connected as \(connected) (schema \(schema))"
             )
         }
-        return owner
+        return (owner, true)
     }
 
     /// Re-applies the grant list (`RoleGrants`) when the schema is owned by a `<prefix>_owner`
