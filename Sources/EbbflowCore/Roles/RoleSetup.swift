@@ -38,7 +38,9 @@ public struct RoleSetup: Sendable {
             lines.append(contentsOf: try ensureSchema(superuser: superuser, on: connection))
             let member: Bool = try connection.query(Self.memberOfOwner, [roles.name(.owner)]).first!.decode("member")
             if !(try RoleCatalogSQL.tables(in: schema, on: connection)).isEmpty, !member {
-                lines.append("not a member of \(roles.name(.owner)): run `ebbflow migrate` as \(roles.name(.owner)); it grants the rights")
+                lines.append(
+                    "not a member of \(roles.name(.owner)): run `ebbflow migrate` as \(roles.name(.owner)); it grants the rights"
+                )
             } else if !(try RoleCatalogSQL.tables(in: schema, on: connection)).isEmpty {
                 try connection.simpleQuery("SET LOCAL ROLE \(roles.quoted(.owner))")
                 let outcome = try RoleGrants(schema: schema, roles: roles).apply(on: connection)
