@@ -38,7 +38,8 @@ public enum PGPasswordFile {
         }
         if text.hasSuffix("\r\n") { text.removeLast(1) } else if text.hasSuffix("\n") { text.removeLast() }
         guard !text.isEmpty else { throw PGError(.invalidConfiguration, "\(what) is empty") }
-        guard !text.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }) else {
+        // By scalar: "\r\n" is one Character, equal to neither "\r" nor "\n".
+        guard !text.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }) else {
             throw PGError(.invalidConfiguration, "\(what) holds more than one line; it must hold only the password")
         }
         return text
