@@ -22,6 +22,11 @@ public struct MigrationReport: Sendable {
     /// Files this run applied, as `line/file` (others may have been applied by concurrent runs).
     public var applied: [String]
     public var simulation: Bool
+    /// The roles granted rights at the end (`<prefix>_worker`, …), when the schema's owner is
+    /// a `<prefix>_owner` role made by `ebbflow roles setup`; empty otherwise.
+    public var grantedRoles: [String] = []
+    /// Warnings of the grants: tables and SECURITY DEFINER functions the grant list does not name.
+    public var grantWarnings: [String] = []
 }
 
 /// Brings a schema up to date with the migration files.
@@ -44,10 +49,14 @@ public struct Migrator: Sendable {
     /// recorded the first time a schema is migrated and can never be switched on later, so a
     /// production database cannot become one whose clock can be moved.
     public func migrate(on connection: PGConnection, simulation: Bool = false) async throws -> MigrationReport {
+        let (actAs, schemaExists) = try await connection.run { try self.ownerToActAs(on: $0) }
         let checksums = try await connection.run { try self.checksums(on: $0) }
         let (mode, converted) = try await connection.withTransaction { connection in
             try connection.execute(sql.lock, [schema.name])
-            try connection.simpleQuery(sql.createSchema)
+            try actAs.map { try connection.simpleQuery("SET LOCAL ROLE \(RoleCatalogSQL.quoteIdentifier($0))") }
+            // CREATE SCHEMA IF NOT EXISTS asks for CREATE on the database even when the schema
+            // exists, which the owner role made by `roles setup` does not have.
+            if !schemaExists { try connection.simpleQuery(sql.createSchema) }
             let converted = try convertLegacyBookkeeping(on: connection)
             for statement in sql.createTables { try connection.simpleQuery(statement) }
             let inForce = try connection.query(sql.recordMode, [simulation]).first!.decode("simulation", as: Bool.self)
@@ -66,6 +75,7 @@ public struct Migrator: Sendable {
         for (file, checksum) in zip(files, checksums) {
             let didApply = try await connection.withTransaction { connection in
                 try connection.execute(sql.lock, [schema.name])
+                try actAs.map { try connection.simpleQuery("SET LOCAL ROLE \(RoleCatalogSQL.quoteIdentifier($0))") }
                 if let existing = try connection.query(sql.appliedOne, [file.line.rawValue, file.version]).first {
                     let stored = try existing.decode("checksum", as: String.self)
                     guard stored == checksum else { throw changedError(file) }
@@ -86,7 +96,59 @@ public struct Migrator: Sendable {
                 applied.append(file.path)
             }
         }
-        return MigrationReport(applied: applied, simulation: mode)
+        var report = MigrationReport(applied: applied, simulation: mode)
+        try await applyGrants(on: connection, report: &report)
+        return report
+    }
+
+    /// The schema's owner, when the connected role is not it but may act as it (a member of
+    /// it, or a superuser): each transaction then runs `SET LOCAL ROLE` to it, so what the
+    /// migrations create belongs to the owner and the owner can change it later. Refuses,
+    /// in one line naming what is missing, a role that may not change the schema; without
+    /// this check the first file's first DDL failed with a bare "permission denied".
+    /// Also returns whether the schema exists.
+    private func ownerToActAs(on connection: isolated PGConnection) throws -> (String?, Bool) {
+        let row = try connection.query(RoleCatalogSQL.schemaOwnership, [schema.name]).first!
+        let connected: String = try row.decode("connected")
+        guard try row.decode("present", as: Bool.self) else {
+            guard try row.decode("may_create_schema", as: Bool.self) else {
+                let database: String = try row.decode("database")
+                throw PGError(
+                    .invalidConfiguration,
+                    "migrate needs CREATE on database \(database) to create schema \(schema), "
+                        + "or the schema made by ebbflow roles setup; connected as \(connected)"
+                )
+            }
+            return (nil, false)
+        }
+        let owner: String = try row.decode("owner")
+        if owner == connected { return (nil, true) }
+        guard try row.decode("member", as: Bool.self) else {
+            throw PGError(
+                .invalidConfiguration,
+                "migrate needs to run as the schema's owner (\(owner)), a member of it or a superuser; connected as \(connected) (schema \(schema))"
+            )
+        }
+        return (owner, true)
+    }
+
+    /// Re-applies the grant list (`RoleGrants`) when the schema is owned by a `<prefix>_owner`
+    /// role, as that owner: the tables this run created get their rights in the same command,
+    /// and a right taken off the list is revoked. One transaction, under the migration lock.
+    private func applyGrants(on connection: PGConnection, report: inout MigrationReport) async throws {
+        let owner: String = try await connection.query(RoleCatalogSQL.schemaOwnership, [schema.name]).first!.decode(
+            "owner")
+        guard let roles = RoleNames(ownerRole: owner) else { return }
+        let grants = RoleGrants(schema: schema, roles: roles)
+        let (granted, outcome) = try await connection.withTransaction { connection in
+            try connection.execute(sql.lock, [schema.name])
+            try connection.simpleQuery("SET LOCAL ROLE \(RoleCatalogSQL.quoteIdentifier(owner))")
+            let kinds = try grants.existingRoles(on: connection)
+            return (kinds.map(roles.name), try grants.apply(on: connection))
+        }
+        report.grantedRoles = granted
+        report.grantWarnings = RoleSetup.warnings(outcome)
+        for warning in report.grantWarnings { logger.warning("\(warning)") }
     }
 
     /// Every file with its state; `changed` means edited after it was applied. A database

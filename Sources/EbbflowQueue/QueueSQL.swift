@@ -231,6 +231,15 @@ struct QueueSQL: Sendable {
         "SELECT table_name AS table, analyzed FROM \(schema.qualified("refresh_outgrown_statistics"))($1::int8, $2::float8)"
     }
 
+    /// Whose rights the statistics function runs with (SECURITY DEFINER, sql/queue/0008): named
+    /// when PostgreSQL skipped an ANALYZE it asked for.
+    var statisticsFunctionOwner: String {
+        """
+        SELECT pg_catalog.pg_get_userbyid(p.proowner) AS owner FROM pg_catalog.pg_proc p
+        WHERE p.oid = '\(schema.qualified("refresh_outgrown_statistics"))(bigint, float8)'::regprocedure
+        """
+    }
+
     /// Moves finished rows out of `jobs`: $1 ids, $2 worker (NULL: any), $3 now, $4 final
     /// state, $5 error to append (NULL: none). Only rows this worker still holds are moved.
     var finish: String {

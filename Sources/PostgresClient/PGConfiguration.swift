@@ -13,6 +13,11 @@ public struct PGConfiguration: Sendable, CustomStringConvertible {
     public var preparedStatements: Bool
     /// Shown in `pg_stat_activity` unless the connection string sets its own.
     public var applicationName: String
+    /// A password given apart from the connection string (`--database-password-file`), sent
+    /// to libpq as its own `password` keyword; never part of `description`. Refused when the
+    /// connection string carries a password too (`validate`), so which one is used is never a
+    /// guess.
+    public var password: String?
 
     public init(conninfo: String = "", preparedStatements: Bool = true, applicationName: String = "ebbflow") {
         self.conninfo = conninfo
@@ -39,7 +44,14 @@ public struct PGConfiguration: Sendable, CustomStringConvertible {
     /// Checks the connection string as libpq will read it, without connecting: refuses a
     /// mistyped URL, a raw `@` or `/` in a URL's password, a URL given as `dbname=`, or
     /// anything libpq cannot parse, with one line that never shows the string.
-    public func validate() throws(PGError) { _ = try ConnectionString(conninfo) }
+    public func validate() throws(PGError) {
+        let parsed = try ConnectionString(conninfo)
+        if password != nil, parsed.password != nil {
+            throw PGError(
+                .invalidConfiguration,
+                "the connection string has a password and a password file is given too; give the password one way only")
+        }
+    }
 }
 
 /// Hides a connection string's password in the messages libpq and the server send back.
@@ -59,8 +71,9 @@ struct Redactor: Sendable {
     /// as likely a coincidence (`database "crm"`) as a leak.
     static let minimumSecretLength = 4
 
-    init(conninfo: String) {
+    init(conninfo: String, password: String? = nil) {
         var found: Set<String> = []
+        if let password, password.count >= Self.minimumSecretLength { found.insert(password) }
         if let parsed = try? ConnectionString(conninfo) {
             for option in parsed.options
             where ConnectionString.secretKeywords.contains(option.keyword)

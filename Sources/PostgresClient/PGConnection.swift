@@ -43,7 +43,7 @@ public actor PGConnection {
     init(configuration: PGConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.redactor = Redactor(conninfo: configuration.conninfo)
+        self.redactor = Redactor(conninfo: configuration.conninfo, password: configuration.password)
         self.executor = ThreadExecutor(name: "pg-connection")
         self.waker = Waker()
     }
@@ -72,8 +72,12 @@ public actor PGConnection {
         // Refused before libpq sees it: libpq would read a mistyped URL as a database name and
         // quote it, password included, in its error.
         try configuration.validate()
-        let keywords = ["dbname", "fallback_application_name", "client_encoding"]
-        let values = [configuration.conninfo, configuration.applicationName, "UTF8"]
+        var keywords = ["dbname", "fallback_application_name", "client_encoding"]
+        var values = [configuration.conninfo, configuration.applicationName, "UTF8"]
+        if let password = configuration.password {
+            keywords.append("password")
+            values.append(password)
+        }
         let pointer = withCStrings(keywords) { keywordPointers in
             withCStrings(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)

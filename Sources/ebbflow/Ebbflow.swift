@@ -12,7 +12,7 @@ struct Ebbflow: AsyncParsableCommand {
             EventsCommand.self, FlowsCommand.self, ReactivationCommand.self, AudienceCommand.self, SweepsCommand.self,
             PolicyCommand.self, SendsCommand.self, StreamsCommand.self, TemplatesCommand.self, ExperimentsCommand.self,
             ClockCommand.self, SimulateCommand.self, ServeCommand.self, KeysCommand.self, LinksCommand.self,
-            QueuesCommand.self,
+            QueuesCommand.self, RolesCommand.self,
         ]
     )
 

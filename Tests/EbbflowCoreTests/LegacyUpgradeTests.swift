@@ -211,7 +211,7 @@ import Testing
                 // Every file after the single sequence, in line order.
                 let newer = [
                     "queue/0006_job_subjects.sql", "queue/0007_rate_limits.sql",
-                    "engine/0020_jobs_through_the_queue.sql",
+                    "queue/0008_statistics_refresh_as_owner.sql", "engine/0020_jobs_through_the_queue.sql",
                     "engine/0021_ingest_identify_messages.sql", "engine/0022_consent_columns.sql",
                     "engine/0023_suppression_reason.sql", "engine/0024_privacy_requests.sql", "engine/0025_links.sql",
                     "engine/0026_provider_events.sql", "engine/0027_ses_subscription_confirmations.sql",

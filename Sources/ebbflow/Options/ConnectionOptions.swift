@@ -14,6 +14,14 @@ struct ConnectionOptions: ParsableArguments {
             valueName: "url"))
     var databaseURL: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A file holding only the database password (a Docker/Kubernetes secret), for a connection string without one. "
+                + "Default: $EBBFLOW_DATABASE_PASSWORD_FILE.",
+            valueName: "path"))
+    var databasePasswordFile: String?
+
     @Option(name: .long, help: "Schema holding ebbflow's tables. Default: $EBBFLOW_SCHEMA or ebbflow.")
     var schema: String?
 
@@ -33,12 +41,25 @@ struct ConnectionOptions: ParsableArguments {
         }
     }
 
+    /// The password file's path: the flag, else `EBBFLOW_DATABASE_PASSWORD_FILE` (empty is unset).
+    var passwordFilePath: String? {
+        if let databasePasswordFile { return databasePasswordFile }
+        let environment = ProcessInfo.processInfo.environment["EBBFLOW_DATABASE_PASSWORD_FILE"]
+        return environment?.isEmpty == false ? environment : nil
+    }
+
+    /// Where to connect; reads the password file (if any) each time, so a rotated secret is
+    /// picked up by the next process without a restart of anything else.
     var postgres: PGConfiguration {
-        var configuration = PGConfiguration.resolve(explicit: databaseURL)
-        let environmentSays = ProcessInfo.processInfo.environment["EBBFLOW_PREPARED_STATEMENTS"]
-        configuration.preparedStatements =
-            !(noPreparedStatements || environmentSays == "0" || environmentSays == "false")
-        return configuration
+        get throws {
+            var configuration = PGConfiguration.resolve(explicit: databaseURL)
+            if let path = passwordFilePath { configuration.password = try PGPasswordFile.read(path) }
+            try configuration.validate()
+            let environmentSays = ProcessInfo.processInfo.environment["EBBFLOW_PREPARED_STATEMENTS"]
+            configuration.preparedStatements =
+                !(noPreparedStatements || environmentSays == "0" || environmentSays == "false")
+            return configuration
+        }
     }
 
     /// A logger to stderr, passed down explicitly (no global bootstrap).
@@ -49,7 +70,7 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     func connect() async throws -> PGConnection {
-        try await PGConnection.connect(postgres, logger: logger("ebbflow.postgres"))
+        try await PGConnection.connect(try postgres, logger: logger("ebbflow.postgres"))
     }
 }
 

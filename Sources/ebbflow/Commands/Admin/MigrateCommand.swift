@@ -43,6 +43,10 @@ struct MigrateCommand: AsyncParsableCommand {
                 "applied \(report.applied.count) migration(s) to schema \(schema)\(mode): \(report.applied.joined(separator: ", "))"
             )
         }
+        if !report.grantedRoles.isEmpty {
+            print(
+                "granted the grant list's rights on schema \(schema) to \(report.grantedRoles.joined(separator: ", "))")
+        }
         try await warnAboutStoredDocuments(schema: schema, database: database)
     }
 

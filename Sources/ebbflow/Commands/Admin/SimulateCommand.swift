@@ -122,12 +122,12 @@ struct SimulateCommand: AsyncParsableCommand {
 
         let database = try await connection.connect()
         let simulator = Simulator(
-            options: options, database: connection.postgres, schema: schema,
+            options: options, database: try connection.postgres, schema: schema,
             logger: connection.logger("ebbflow.migrate"))
         try await simulator.prepare(on: database)
         let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let fleet = WorkerFleet(
-            binary: binary, databaseURL: connection.postgres.conninfo, schema: schema.name,
+            binary: binary, databaseURL: try connection.postgres.conninfo, schema: schema.name,
             concurrency: concurrency, leaseSeconds: options.leaseSeconds)
         try fleet.start(count: workers)
         defer { fleet.stop() }

@@ -100,7 +100,7 @@ struct WorkerCommand: AsyncParsableCommand {
             let settings = try DeliveryConfiguration.fromEnvironment()
             for warning in settings.warnings { logger.warning("\(warning)") }
             delivery = try DeliveryRuntime.make(
-                configuration: settings, database: connection.postgres, schema: try connection.schemaName,
+                configuration: settings, database: try connection.postgres, schema: try connection.schemaName,
                 settings: settings.settings, logger: connection.logger("ebbflow.delivery"))
         } catch let error as DeliveryConfigurationError {
             throw InputError(error.description)
@@ -113,7 +113,7 @@ struct WorkerCommand: AsyncParsableCommand {
             logger.info("delivering pending sends", metadata: ["transport": "\(delivery.transport.name)"])
         }
         let worker = QueueWorker(
-            database: connection.postgres, schema: try connection.schemaName, registry: registry,
+            database: try connection.postgres, schema: try connection.schemaName, registry: registry,
             configuration: WorkerConfiguration(
                 id: id ?? WorkerConfiguration.defaultID(),
                 queues: queues,
@@ -143,7 +143,7 @@ struct WorkerCommand: AsyncParsableCommand {
     /// first. The suppressed contacts by reason and the outbox are sampled on a connection of their own, opened
     /// for each sample (one every 30 s), so a worker holds no idle connection for them.
     private func metricsServer(readiness: Readiness, claimGate: ClaimGate, schema: SchemaName, logger: Logger)
-        -> [any Service]
+        throws -> [any Service]
     {
         guard metricsPort > 0 else { return [] }
         let help = QueueMetrics.help.merging(SuppressionCounts.metricsHelp) { first, _ in first }
@@ -158,7 +158,7 @@ struct WorkerCommand: AsyncParsableCommand {
             ]
             factory.durationHistogramBuckets["ebbflow_delivery_submission_seconds"] = DeliveryMetrics.submissionBuckets
         }
-        let (postgres, postgresLogger) = (connection.postgres, connection.logger("ebbflow.postgres"))
+        let (postgres, postgresLogger) = (try connection.postgres, connection.logger("ebbflow.postgres"))
         let counts = SuppressionCounts(schema: schema)
         let outbox = OutboxCounts(schema: schema)
         /// Reads on a connection of its own, closed again.

@@ -115,7 +115,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch { throw InputError("cannot serve: \(error)") }
         try await checkMigrated(schema: schema)
         let pool = PGPool(
-            connection.postgres, maxConnections: connections, acquireTimeout: .seconds(5),
+            try connection.postgres, maxConnections: connections, acquireTimeout: .seconds(5),
             logger: connection.logger("ebbflow.postgres"))
         let database = APIDatabase(pool: pool, logger: logger)
         let readiness = Readiness()
