@@ -294,7 +294,11 @@ actor ClaimLoop: Service {
                             QueueMetrics.ended(queue: row.queue, outcome: "completed", started: started)
                         }
                     } catch {
-                        if chunk.count == 1 { await execution.recordThrown(error, row: chunk[0], now: now) }
+                        // A failing job was found by halving (`runChunk`); a database that went
+                        // away failed the whole chunk, and each of its jobs records that.
+                        if chunk.count == 1 || DatabaseAway.explains(error) {
+                            for row in chunk { await execution.recordThrown(error, row: row, now: now) }
+                        }
                     }
                 }
             }
