@@ -34,7 +34,10 @@ enum DatabaseAway {
         while true {
             do {
                 return try await attempt()
-            } catch where explains(error) && !Task.isCancelled && ContinuousClock.now + delay < deadline {
+            } catch {
+                guard explains(error) && !Task.isCancelled && ContinuousClock.now + delay < deadline else {
+                    throw error
+                }
                 try? await Task.sleep(for: delay)
                 if Task.isCancelled { throw error }
                 delay = min(delay * 2, .seconds(1))

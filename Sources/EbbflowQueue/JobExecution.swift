@@ -158,7 +158,10 @@ struct JobExecution: Sendable {
             return true
         } catch let error as PGError where retried && error.sqlState == JobStore.leaseLostSQLState {
             logger.info(
-                "a job's transaction sent again after a lost connection found the job no longer held here (committed before, or rescued); nothing applied twice",
+                """
+                a job's transaction sent again after a lost connection found the job no longer held here \
+                (committed before, or rescued); nothing applied twice
+                """,
                 metadata: ["job": "\(row.id)"])
             return false
         }
