@@ -203,7 +203,10 @@ struct JobExecution: Sendable {
                 do {
                     try await runChunk(half, body: body, context: context)
                 } catch {
-                    if half.count == 1 { await recordThrown(error, row: half[0], now: context.now) }
+                    // A half the database's going away failed (not halved further): each job records it.
+                    if half.count == 1 || DatabaseAway.explains(error) {
+                        for row in half { await recordThrown(error, row: row, now: context.now) }
+                    }
                 }
             }
         }
