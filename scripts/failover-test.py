@@ -49,6 +49,12 @@ class Driver:
             self.env.pop(name, None)
         self.out = args.out
         self.processes = {}
+        self.acknowledged = []
+        self.acknowledged_after_promotion = 0
+        self.unanswered = []
+        self.event_failures = {}
+        self.promoted_at_monotonic = None
+        self.stop_events = threading.Event()
         self.failures = []
         self.figures = {}
 
@@ -119,10 +125,6 @@ class Driver:
 
     def stream_events(self):
         """Posts batches of track events until told to stop; a failed one is sent again, same ids."""
-        self.acknowledged = []
-        self.unanswered = []
-        self.event_retries = 0
-        self.stop_events = threading.Event()
         number = 0
         while not self.stop_events.is_set():
             ids = [f"fo-{number + i}" for i in range(EVENTS_PER_REQUEST)]
@@ -144,9 +146,18 @@ class Driver:
                         if report.get("rejected"):
                             self.failures.append(f"events rejected: {report['rejected'][:3]}")
                         self.acknowledged += ids
+                        if self.promoted_at_monotonic is not None:
+                            self.acknowledged_after_promotion += len(ids)
                         break
-                except (urllib.error.URLError, OSError, ValueError):
-                    self.event_retries += 1
+                except urllib.error.HTTPError as error:
+                    self.event_failures[str(error.code)] = self.event_failures.get(str(error.code), 0) + 1
+                    if time.monotonic() > deadline:
+                        self.unanswered += ids
+                        break
+                    time.sleep(0.2)
+                except (urllib.error.URLError, OSError, ValueError) as error:
+                    name = type(error).__name__
+                    self.event_failures[name] = self.event_failures.get(name, 0) + 1
                     if time.monotonic() > deadline:
                         self.unanswered += ids
                         break
@@ -176,6 +187,7 @@ class Driver:
         crashed = time.monotonic()
         subprocess.run([self.args.pair, "promote"], check=True)
         promoted = time.monotonic()
+        self.promoted_at_monotonic = promoted
         self.figures["promotion_seconds"] = round(promoted - crashed, 2)
         promoted_at = self.sql("SELECT now()", attempts=20)
         log(f"promoted; {counted} counters were done at the crash; timing the drain")
@@ -220,8 +232,11 @@ class Driver:
 
         acknowledged = self.acknowledged
         self.figures["events_acknowledged"] = len(acknowledged)
-        self.figures["event_requests_sent_again"] = self.event_retries
-        self.check(len(acknowledged) > 0, f"events were acknowledged: {len(acknowledged)}")
+        self.figures["event_request_failures"] = self.event_failures
+        self.figures["events_acknowledged_after_promotion"] = self.acknowledged_after_promotion
+        self.check(self.acknowledged_after_promotion > 0,
+                   f"events were acknowledged, also after the promotion: {len(acknowledged)}, "
+                   f"{self.acknowledged_after_promotion} after; failed requests sent again: {self.event_failures or 'none'}")
         self.check(not self.unanswered, f"every event request was answered 2xx in the end: {len(self.unanswered)} not")
         stored = self.sql(
             f"""SELECT count(*) || ' ' || count(DISTINCT provider_event_id) || ' '
