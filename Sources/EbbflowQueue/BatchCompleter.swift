@@ -21,11 +21,14 @@ actor BatchCompleter {
     private var pending: [Int64] = []
     private var timer: Task<Void, Never>?
     private var inFlight = 0
+    /// How long a flush keeps retrying while the database is away: the worker's lease.
+    private let outageBound: Duration
 
     init(
         store: JobStore, workerID: String, pool: PGPool, logger: Logger, keepHistory: Bool = true,
-        maxBatch: Int = 1000, interval: Duration = .milliseconds(5)
+        maxBatch: Int = 1000, interval: Duration = .milliseconds(5), outageBound: Duration = .seconds(30)
     ) {
+        self.outageBound = outageBound
         self.keepHistory = keepHistory
         self.store = store
         self.workerID = workerID
@@ -56,8 +59,10 @@ actor BatchCompleter {
         await flush()
     }
 
-    /// Writes everything pending now. Retries a failed flush a few times; after that the
-    /// jobs are left to their leases.
+    /// Writes everything pending now. Retries a failed flush a few times, and while the database
+    /// is away (`DatabaseAway`: a crash, a failover) for up to `outageBound`, so the completions
+    /// land as soon as a connection can be had again; after that the jobs are left to their
+    /// leases. A retry is harmless: the completion matches only jobs this worker still holds.
     func flush() async {
         guard !pending.isEmpty else { return }
         let ids = pending
@@ -65,7 +70,10 @@ actor BatchCompleter {
         inFlight += 1
         defer { inFlight -= 1 }
         let (store, workerID, keepHistory) = (self.store, self.workerID, self.keepHistory)
-        for attempt in 1...3 {
+        let deadline = ContinuousClock.now + outageBound
+        var attempt = 0
+        while true {
+            attempt += 1
             do {
                 try await pool.withConnection { connection in
                     try await connection.run { connection in
@@ -77,7 +85,9 @@ actor BatchCompleter {
                 logger.warning(
                     "batched completion failed",
                     metadata: ["jobs": "\(ids.count)", "attempt": "\(attempt)", "error": "\(error)"])
-                try? await Task.sleep(for: .milliseconds(50 * attempt))
+                let away = DatabaseAway.explains(error)
+                guard attempt < 3 || (away && ContinuousClock.now < deadline) else { break }
+                try? await Task.sleep(for: .milliseconds(min(50 * attempt, 1_000)))
             }
         }
         logger.error(

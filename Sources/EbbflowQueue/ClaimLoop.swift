@@ -34,6 +34,10 @@ actor ClaimLoop: Service {
 
     /// Jobs whose run here ended while a claim was in flight (nil when none is): see `start`.
     private var endedDuringClaim: Set<Int64>?
+    /// Set when a claim failed because the database went away (`DatabaseAway`): its answer may
+    /// have been lost after it committed. The next claim first hands back what this worker holds
+    /// but does not run (`reclaimLostClaims`).
+    private var claimMayBeLost = false
     /// Jobs run to an end by this worker (for drain reports and tests).
     private(set) var finishedCount = 0
     /// Rate-limited queues left without a token by the last claims, skipped until their next one.
@@ -120,6 +124,7 @@ actor ClaimLoop: Service {
                 && (!busy || free >= refillBatch || ContinuousClock.now - lastClaim >= .milliseconds(20))
             {
                 do {
+                    if claimMayBeLost { try await reclaimLostClaims() }
                     lastClaim = ContinuousClock.now
                     claimed = try await claimAndStart(limit: free, queues: open)
                     consecutiveErrors = 0
@@ -127,6 +132,7 @@ actor ClaimLoop: Service {
                 } catch {
                     consecutiveErrors += 1
                     readiness.set(false)
+                    if DatabaseAway.explains(error) { claimMayBeLost = true }
                     QueueMetrics.claimFailed()
                     let backoff = Duration.milliseconds(min(5_000, 100 * (1 << min(consecutiveErrors, 6))))
                     logger.warning("claim failed; retrying", metadata: ["error": "\(error)", "in": "\(backoff)"])
@@ -294,12 +300,39 @@ actor ClaimLoop: Service {
                             QueueMetrics.ended(queue: row.queue, outcome: "completed", started: started)
                         }
                     } catch {
-                        if chunk.count == 1 { await execution.recordThrown(error, row: chunk[0], now: now) }
+                        // A failing job was found by halving (`runChunk`); a database that went
+                        // away failed the whole chunk, and each of its jobs records that.
+                        if chunk.count == 1 || DatabaseAway.explains(error) {
+                            for row in chunk { await execution.recordThrown(error, row: row, now: now) }
+                        }
                     }
                 }
             }
         }
         return ambiguous
+    }
+
+    /// Hands back the jobs this worker holds but does not run, once the database answers again
+    /// after a claim failed because it went away. A claim whose COMMIT landed (on the standby too,
+    /// before the crash) but whose answer was lost left its jobs `running` under this worker,
+    /// which never started them; they waited for their leases to lapse (30 s). Completions still
+    /// buffered land first (`BatchCompleter`), so no job finished here is made available again;
+    /// a job whose end is still being written is in `running` until it is written. Runs on the
+    /// loop's actor before a claim, so no claim of this worker is in flight meanwhile.
+    private func reclaimLostClaims() async throws {
+        // Read before the drain: a job of the batched kinds that ends after this read is in
+        // `held`, and one that ended before it has its completion flushed by the drain.
+        let (store, workerID, held) = (self.store, configuration.id, running.ids)
+        await completer.drain()
+        let handedBack = try await pool.withConnection { connection in
+            try await connection.run { try store.unclaimAllBut(running: held, worker: workerID, on: $0) }
+        }
+        claimMayBeLost = false
+        if handedBack > 0 {
+            logger.info(
+                "handed back jobs held here but not run (a claim whose answer was lost with the database)",
+                metadata: ["jobs": "\(handedBack)"])
+        }
     }
 
     /// Rows claimed again while their run here was ending (see `start`). Once that run's end is

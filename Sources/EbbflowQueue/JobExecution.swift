@@ -89,7 +89,8 @@ struct JobExecution: Sendable {
                     let completion = store.completionOrRaise(
                         row.id, worker: workerID, now: now,
                         keepHistory: configuration.completedRetention > 0)
-                    try await committer.commit(writes.statements + [completion])
+                    // False: not known to be this attempt's completion; counted as a lost lease is.
+                    guard try await commitThroughOutage(writes.statements + [completion], row: row) else { return }
                 } else {
                     // Rare (retry, snooze, discard): the writes and the outcome in one ordinary transaction.
                     try await pool.withConnection { connection in
@@ -128,6 +129,44 @@ struct JobExecution: Sendable {
         }
     }
 
+    /// Commits a write-only job's transaction (its writes and its guarded completion), sending
+    /// the same transaction again while the database is away (`DatabaseAway`), for at most a
+    /// lease: the job stays in this worker's running set meanwhile, so its lease is renewed as
+    /// soon as the database answers again. Exactly once all the same: the completion matches
+    /// only a job this worker still holds, so a second send after a first that did commit (its
+    /// answer lost with the connection) raises `EB001` and rolls its writes back. Returns false
+    /// in that one case, a retry told the job is no longer held here: the first commit landed,
+    /// or the job was rescued and went to another worker, whose run then counts. Before, the
+    /// job's failure was written once, which cannot work while the database is away, and the
+    /// job waited for its lease to lapse.
+    private func commitThroughOutage(_ statements: [PGStatement], row: JobRow) async throws -> Bool {
+        var retried = false
+        do {
+            try await DatabaseAway.retrying(
+                until: .now + .seconds(configuration.leaseSeconds),
+                onRetry: { retry in
+                    retried = true
+                    if retry == 1 {
+                        logger.info(
+                            "the database went away while a job committed; sending its transaction again until it answers",
+                            metadata: ["job": "\(row.id)"])
+                    }
+                }
+            ) {
+                try await committer.commit(statements)
+            }
+            return true
+        } catch let error as PGError where retried && error.sqlState == JobStore.leaseLostSQLState {
+            logger.info(
+                """
+                a job's transaction sent again after a lost connection found the job no longer held here \
+                (committed before, or rescued); nothing applied twice
+                """,
+                metadata: ["job": "\(row.id)"])
+            return false
+        }
+    }
+
     /// Runs jobs of one chunk kind together; on failure, halves until the failing job is alone.
     func runChunk(
         _ rows: [JobRow], body: @escaping @Sendable ([JobRow], JobContext, isolated PGConnection) async throws -> Void,
@@ -156,14 +195,18 @@ struct JobExecution: Sendable {
                 }
                 return
             }
-            if rows.count == 1 || Task.isCancelled { throw error }
+            // Halving finds a failing job; a database that went away fails every half alike.
+            if rows.count == 1 || Task.isCancelled || DatabaseAway.explains(error) { throw error }
             let middle = rows.count / 2
             logger.debug("chunk failed; splitting", metadata: ["jobs": "\(rows.count)", "error": "\(error)"])
             for half in [Array(rows[..<middle]), Array(rows[middle...])] {
                 do {
                     try await runChunk(half, body: body, context: context)
                 } catch {
-                    if half.count == 1 { await recordThrown(error, row: half[0], now: context.now) }
+                    // A half the database's going away failed (not halved further): each job records it.
+                    if half.count == 1 || DatabaseAway.explains(error) {
+                        for row in half { await recordThrown(error, row: row, now: context.now) }
+                    }
                 }
             }
         }
@@ -204,7 +247,9 @@ struct JobExecution: Sendable {
         if let error = error as? PGError, error.sqlState == JobStore.leaseLostSQLState { return logLostLease(row) }
         let kind: JobError.Kind =
             error is JobTimedOut ? .timeout : (error is UndecodableArgs ? .undecodableArgs : .error)
-        return await recordFailure(row, now: now, kind: kind, message: "\(error)", final: kind == .undecodableArgs)
+        return await recordFailure(
+            row, now: now, kind: kind, message: "\(error)", final: kind == .undecodableArgs,
+            databaseAway: DatabaseAway.explains(error))
     }
 
     private func logLostLease(_ row: JobRow) -> String? {
@@ -215,27 +260,45 @@ struct JobExecution: Sendable {
     /// Retries with backoff, or discards when attempts are used up (or `final`). Returns the
     /// metrics outcome: "discarded" when the job was discarded, so alerts on discards see a
     /// failure that used the last attempt, else "failed".
+    ///
+    /// `databaseAway`: the attempt failed because the database went away (`DatabaseAway`), not
+    /// by the job's fault. The job is then due again at once (no backoff; the attempt still
+    /// counts, so a job that kills its connection every time is discarded after its attempts),
+    /// and the write is tried again until the database answers, for at most a lease, instead of
+    /// leaving the job to its lease after one try. The write is guarded by the job's hold, so it
+    /// changes nothing when the attempt did commit before its answer was lost.
     @discardableResult
-    func recordFailure(_ row: JobRow, now: Date, kind: JobError.Kind, message: String, final: Bool) async -> String {
+    func recordFailure(
+        _ row: JobRow, now: Date, kind: JobError.Kind, message: String, final: Bool, databaseAway: Bool = false
+    ) async -> String {
         // Detached: the job's own task may be cancelled (a timeout), and a cancelled task
         // cannot wait for a pooled connection.
-        await Task.detached { await self.writeFailure(row, kind: kind, message: message, final: final) }.value
+        await Task.detached {
+            await self.writeFailure(row, kind: kind, message: message, final: final, databaseAway: databaseAway)
+        }.value
     }
 
-    private func writeFailure(_ row: JobRow, kind: JobError.Kind, message: String, final: Bool) async -> String {
+    private func writeFailure(
+        _ row: JobRow, kind: JobError.Kind, message: String, final: Bool, databaseAway: Bool
+    ) async -> String {
         let (store, workerID, policy) = (self.store, self.workerID, configuration.retryPolicy)
         let discarding = final || row.attempt >= row.maxAttempts
+        // Without the outage, one try: the deadline is already past.
+        let deadline: ContinuousClock.Instant = .now + (databaseAway ? .seconds(configuration.leaseSeconds) : .zero)
         do {
-            try await pool.withConnection { connection in
-                try await connection.run { connection in
-                    let now = try store.now(on: connection)
-                    let error = JobError(at: now, attempt: row.attempt, kind: kind, message: message)
-                    if discarding {
-                        try store.discard(row.id, worker: workerID, now: now, error: error, on: connection)
-                    } else {
-                        let delay = policy.delay(afterAttempt: row.attempt)
-                        try store.retry(
-                            row.id, worker: workerID, at: now.addingTimeInterval(delay), error: error, on: connection)
+            try await DatabaseAway.retrying(until: deadline) {
+                try await pool.withConnection { connection in
+                    try await connection.run { connection in
+                        let now = try store.now(on: connection)
+                        let error = JobError(at: now, attempt: row.attempt, kind: kind, message: message)
+                        if discarding {
+                            try store.discard(row.id, worker: workerID, now: now, error: error, on: connection)
+                        } else {
+                            let delay = databaseAway ? 0 : policy.delay(afterAttempt: row.attempt)
+                            try store.retry(
+                                row.id, worker: workerID, at: now.addingTimeInterval(delay), error: error,
+                                on: connection)
+                        }
                     }
                 }
             }

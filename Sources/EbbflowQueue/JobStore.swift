@@ -206,6 +206,12 @@ public struct JobStore: Sendable {
         try connection.execute(sql.unclaim, [ids, worker])
     }
 
+    /// Hands back every job `worker` holds but does not run (`running`), after an outage that
+    /// may have lost a claim's answer (`QueueSQL.unclaimAllBut`). Returns how many.
+    public func unclaimAllBut(running: [Int64], worker: String, on connection: isolated PGConnection) throws -> Int {
+        try connection.execute(sql.unclaimAllBut, [worker, running])
+    }
+
     // MARK: - Admin
 
     /// A job by id, unfinished or finished.

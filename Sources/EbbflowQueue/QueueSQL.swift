@@ -315,6 +315,17 @@ struct QueueSQL: Sendable {
         """
     }
 
+    /// After the database went away: hands back the jobs worker $1 holds but does not run ($2,
+    /// the ids it runs), the attempt not charged. They are a claim whose answer was lost with
+    /// the connection: committed, its jobs held by a worker that never started them, they would
+    /// otherwise wait for their leases to lapse. `jobs_running` finds the running rows.
+    var unclaimAllBut: String {
+        """
+        UPDATE \(jobs) SET state = 'available', attempt = greatest(attempt - 1, 0), locked_by = NULL, lease_expires_at = NULL
+        WHERE state = 'running' AND locked_by = $1 AND NOT (id = ANY($2))
+        """
+    }
+
     /// Extends by $2 seconds of real time the leases of jobs $3 that worker $1 still runs.
     /// Only those: a job whose end could not be recorded (the database was away) must let its
     /// lease lapse, so the rescuer runs it again.

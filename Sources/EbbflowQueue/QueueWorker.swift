@@ -57,7 +57,7 @@ public final class QueueWorker: Sendable {
             database, maxConnections: configuration.concurrency + 3, acquireTimeout: .seconds(60), logger: logger)
         let completer = BatchCompleter(
             store: store, workerID: configuration.id, pool: pool, logger: logger,
-            keepHistory: configuration.completedRetention > 0)
+            keepHistory: configuration.completedRetention > 0, outageBound: .seconds(configuration.leaseSeconds))
         let execution = JobExecution(
             store: store, registry: registry, configuration: configuration, pool: pool,
             completer: completer, committer: GroupCommitter(pool: pool, logger: logger), logger: logger)

@@ -122,6 +122,9 @@ import Testing
         #expect(
             PGConfiguration(conninfo: "postgresql://db/app?password=hunter4&sslmode=disable").description
                 == "postgresql://db/app?password=***&sslmode=disable")
+        #expect(
+            PGConfiguration(conninfo: "postgresql://bob:hunter5@db1:5432,db2:5433/app?target_session_attrs=read-write")
+                .description == "postgresql://bob:***@db1:5432,db2:5433/app?target_session_attrs=read-write")
     }
 
     /// A URL or credentials in a keyword libpq quotes in its errors (`dbname`, `user`, `host`),
@@ -157,6 +160,10 @@ import Testing
         "postgresql://[::1]:5432/app",
         "host=127.0.0.1 port=5432 user=postgres dbname=ebbflow sslmode=disable",
         "host=a,b port=1,2 target_session_attrs=read-write dbname=app",
+        // Multi-host, for a failover (scripts/pg-pair, README "Surviving a failover").
+        "postgresql://postgres@127.0.0.1:55400,127.0.0.1:55401/ebbflow?target_session_attrs=read-write",
+        "postgresql://alice:p%40ss@db1.example.com:5432,db2.example.com:5433/app?target_session_attrs=primary&connect_timeout=5",
+        "host=127.0.0.1,127.0.0.1 port=55400,55401 dbname=ebbflow user=postgres target_session_attrs=read-write",
         "host=db user=alice@corp dbname=app",
         "ebbflow",
     ])
