@@ -13,7 +13,8 @@ EBBFLOW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # "build" (libpq plus pkg-config; Package.swift finds libpq via pkg-config), "pooler"
 # (pgbouncer, which Tests/EbbflowCLITests/PgbouncerTests.swift starts itself; only the tests
 # need it, never the demo) and "python" (python3 with venv, for the virtual environment in
-# .ebbflow/venv where scripts/api-contract installs schemathesis from PyPI; only the tests) and
+# .ebbflow/venv where scripts/api-contract installs schemathesis and scripts/deploy-check
+# kubernetes-validate from PyPI; only the tests) and
 # "browser" (Debian's chromium and chromium-driver, which scripts/browser-test drives headless
 # through Selenium; only the tests).
 EBBFLOW_APT_PACKAGES=(postgresql libpq-dev pkg-config pgbouncer python3 python3-venv chromium chromium-driver)
