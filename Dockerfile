@@ -6,9 +6,11 @@
 #
 # Why two stages: the Swift toolchain and libpq headers are only needed to build;
 # the runtime image carries just the Swift runtime (the -slim image), libpq5 and
-# the binary, which runs as an unprivileged user. The SQL schema (and openapi.yaml, which
-# `serve` answers at /openapi.yaml) is compiled into the binary or carried in a resource
-# bundle copied beside it, so nothing else needs copying. Keep both tags on the same Swift version.
+# the binary, which runs as an unprivileged user (uid and gid 10001, which the Kubernetes
+# manifests name; the image's bash answers the compose healthchecks). The SQL schema (and
+# openapi.yaml, which `serve` answers at /openapi.yaml) is compiled into the binary or carried
+# in a resource bundle copied beside it, so nothing else needs copying. Keep both tags on the
+# same Swift version.
 ARG SWIFT_VERSION=6.3
 
 FROM swift:${SWIFT_VERSION}-bookworm AS build
@@ -29,12 +31,16 @@ FROM swift:${SWIFT_VERSION}-bookworm-slim
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libpq5 tzdata ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --user-group --uid 10001 --no-create-home --home-dir /nonexistent \
+    && groupadd --system --gid 10001 ebbflow \
+    && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin ebbflow
 # The binary, plus any SwiftPM resource bundles, which must sit next to it.
 COPY --from=build /out/ /usr/local/bin/
-USER ebbflow:ebbflow
+# The user `ebbflow`, by number: Kubernetes's runAsNonRoot can verify a number, not a name.
+USER 10001:10001
 # `ebbflow serve`'s port in docker-compose.yml (the worker's optional --metrics-port is its own choice).
+# No HEALTHCHECK here: the worker and `serve` answer /readyz on different ports, so
+# docker-compose.yml and the Kubernetes probes say which to ask.
 EXPOSE 8080
 ENTRYPOINT ["ebbflow"]
 CMD ["worker"]

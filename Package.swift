@@ -346,7 +346,7 @@ let package = Package(
             name: "EbbflowCLITests",
             dependencies: [
                 "PostgresClient", "EbbflowCore", "EbbflowEngine", "EbbflowTestSupport",
-                // APIContractFilesTests reads openapi.yaml and docker-compose.yml.
+                // APIContractFilesTests, ComposeFileTests and KubernetesManifestsTests read openapi.yaml and deploy files.
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict

@@ -13,7 +13,8 @@ EBBFLOW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # "build" (libpq plus pkg-config; Package.swift finds libpq via pkg-config), "pooler"
 # (pgbouncer, which Tests/EbbflowCLITests/PgbouncerTests.swift starts itself; only the tests
 # need it, never the demo) and "python" (python3 with venv, for the virtual environment in
-# .ebbflow/venv where scripts/api-contract installs schemathesis from PyPI; only the tests) and
+# .ebbflow/venv where scripts/api-contract installs schemathesis and scripts/deploy-check
+# kubernetes-validate from PyPI; only the tests) and
 # "browser" (Debian's chromium and chromium-driver, which scripts/browser-test drives headless
 # through Selenium; only the tests).
 EBBFLOW_APT_PACKAGES=(postgresql libpq-dev pkg-config pgbouncer python3 python3-venv chromium chromium-driver)
@@ -215,12 +216,17 @@ ebbflow_find_promtool() {
 # and scripts/api-contract uses the 4.x ones. aiosmtpd is the SMTP server the mail and delivery
 # tests run on loopback (scripts/smtp-server); 1.4 has the hooks and options that script uses.
 # Selenium drives Chromium for scripts/browser-test (4.x: the Service and Options API it uses).
-EBBFLOW_PIP_REQUIREMENTS=("schemathesis>=4,<5" "openapi-spec-validator>=0.7,<1" "aiosmtpd>=1.4,<2" "selenium>=4.20,<5")
-EBBFLOW_PIP_MODULES=(schemathesis openapi_spec_validator aiosmtpd selenium)
+# kubernetes-validate checks deploy/kubernetes/ against the Kubernetes OpenAPI schemas it
+# carries (scripts/deploy-check; 1.29 and later carry the 1.29 schemas that script names).
+EBBFLOW_PIP_REQUIREMENTS=("schemathesis>=4,<5" "openapi-spec-validator>=0.7,<1" "aiosmtpd>=1.4,<2" "selenium>=4.20,<5"
+    "kubernetes-validate>=1.29,<2")
+EBBFLOW_PIP_MODULES=(schemathesis openapi_spec_validator aiosmtpd selenium kubernetes_validate)
 
 # Sets EBBFLOW_VENV to .ebbflow/venv, a virtual environment holding EBBFLOW_PIP_REQUIREMENTS:
 # makes it if missing (python3-venv first, through ebbflow_ensure_deps python) and pip-installs
-# only the requirements whose module does not import. Why a venv under .ebbflow: nothing is
+# only the requirements whose module does not import. Arguments, if any, name the modules (of
+# EBBFLOW_PIP_MODULES) the caller needs, and only those are installed: scripts/deploy-check
+# needs kubernetes_validate, not a browser driver. Why a venv under .ebbflow: nothing is
 # installed into the system's Python, and deleting .ebbflow removes it with the clusters.
 ebbflow_ensure_venv() {
     EBBFLOW_VENV=$EBBFLOW_ROOT/.ebbflow/venv
@@ -233,6 +239,7 @@ ebbflow_ensure_venv() {
     local i
     local -a missing=()
     for i in "${!EBBFLOW_PIP_MODULES[@]}"; do
+        if [ "$#" -gt 0 ] && [[ " $* " != *" ${EBBFLOW_PIP_MODULES[$i]} "* ]]; then continue; fi
         "$EBBFLOW_VENV/bin/python" -c "import ${EBBFLOW_PIP_MODULES[$i]}" >/dev/null 2>&1 ||
             missing+=("${EBBFLOW_PIP_REQUIREMENTS[$i]}")
     done
