@@ -13,6 +13,9 @@ public struct PGConfiguration: Sendable, CustomStringConvertible {
     public var preparedStatements: Bool
     /// Shown in `pg_stat_activity` unless the connection string sets its own.
     public var applicationName: String
+    /// Options placed after the connection string, so they win over its own: for the stall
+    /// probe's short timeouts, never for anything the user configures.
+    var overrides: [(keyword: String, value: String)] = []
 
     public init(conninfo: String = "", preparedStatements: Bool = true, applicationName: String = "ebbflow") {
         self.conninfo = conninfo
