@@ -361,6 +361,11 @@ actor ClaimLoop: Service {
         }
     }
 
+    /// How long the shutdown's hand-back (and the completions buffered before it) may take. Best
+    /// effort: a database that does not answer must not hold the exit; the leases return the
+    /// jobs instead, to another worker, `--lease-seconds` after their last heartbeat.
+    static let handBackBound: Duration = .seconds(3)
+
     private func launch(_ ids: [Int64], _ work: @escaping @Sendable () async -> Void) {
         let deadline = JobDeadline(timeout: configuration.jobTimeout)
         let task = Task {
@@ -393,7 +398,8 @@ actor ClaimLoop: Service {
             logger.info(
                 "stopping: waiting for running jobs",
                 metadata: ["jobs": "\(running.jobCount)", "timeout": "\(timeout)"])
-            let deadline = ContinuousClock.now.advanced(by: timeout)
+            // From the stop request: a claim blocked on the database may have held the loop past it.
+            let deadline = (readiness.stopRequestedAt ?? .now).advanced(by: timeout)
             while !running.isEmpty && ContinuousClock.now < deadline {
                 await wake.wait(timeout: .milliseconds(50))
             }
@@ -408,8 +414,21 @@ actor ClaimLoop: Service {
             while !running.isEmpty && ContinuousClock.now < cancelDeadline {
                 await wake.wait(timeout: .milliseconds(20))
             }
-            await handBack(ids, ifItFails: "could not hand jobs back; they return when their leases expire")
+            let handedBack = await finishedWithin(Self.handBackBound) { [self] in
+                await handBack(ids, ifItFails: "could not hand jobs back; they return when their leases expire")
+            }
+            guard handedBack else {
+                logger.error(
+                    "hand-back skipped: the database did not answer within 3 s; the jobs return when their leases expire",
+                    metadata: ["jobs": "\(ids.count)"])
+                return
+            }
         }
-        await completer.drain()
+        let drained = await finishedWithin(Self.handBackBound) { [completer] in await completer.drain() }
+        if !drained {
+            logger.error(
+                "completions not recorded: the database did not answer within 3 s; those jobs run again when their leases expire"
+            )
+        }
     }
 }

@@ -325,7 +325,12 @@ struct JobExecution: Sendable {
 /// A cancel that finds no statement running (it came before the first, or between two) is
 /// recorded on the connection and refuses the next statement with 57014: the server ignores a
 /// cancel request that reaches an idle connection, and that statement would run unbounded.
+///
+/// The handler's statements do not count for the stall monitor meanwhile: the job timeout bounds
+/// them, and a handler may rightly run a statement for minutes (see `StallMonitor`).
 func withCancellation<T: Sendable>(of connection: PGConnection, _ body: () async throws -> T) async throws -> T {
+    connection.watchStatements(false)
+    defer { connection.watchStatements(true) }
     let running = RunningFlag()
     // Withdrawn under the flag's lock: a cancel is never recorded for the connection's next user.
     defer { running.end { connection.withdrawCancel() } }

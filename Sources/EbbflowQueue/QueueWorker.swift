@@ -168,8 +168,13 @@ public final class QueueWorker: Sendable {
         }
     }
 
+    /// Bounded: a database that does not answer must not hold the exit (the row then goes stale
+    /// and is cleaned up like a killed worker's).
     private func deregisterWorker() async throws {
-        let (sql, id) = (store.sql, configuration.id)
-        try await pool.withConnection { try await $0.execute(sql.deregisterWorker, [id]) }
+        let (sql, id, pool) = (store.sql, configuration.id, pool)
+        let done = await finishedWithin(.seconds(3)) {
+            _ = try? await pool.withConnection { try await $0.execute(sql.deregisterWorker, [id]) }
+        }
+        if !done { logger.warning("worker row not deleted: the database did not answer within 3 s") }
     }
 }

@@ -13,6 +13,7 @@ final class WorkerReadiness: @unchecked Sendable {
     private let lock = NSLock()
     private var ready = false
     private var stopping = false
+    private var stopAskedAt: ContinuousClock.Instant?
     private let onChange: @Sendable (Bool) -> Void
 
     init(onChange: @escaping @Sendable (Bool) -> Void) {
@@ -20,6 +21,10 @@ final class WorkerReadiness: @unchecked Sendable {
     }
 
     var stopRequested: Bool { lock.withLock { stopping } }
+
+    /// When the stop was first asked: the shutdown timeout runs from here, even while the claim
+    /// loop was held up (a claim blocked on the database) before it could start shutting down.
+    var stopRequestedAt: ContinuousClock.Instant? { lock.withLock { stopAskedAt } }
 
     func set(_ value: Bool) {
         let changed = lock.withLock {
@@ -32,7 +37,10 @@ final class WorkerReadiness: @unchecked Sendable {
 
     /// Asks the claim loop to stop; the worker is not ready from now on.
     func requestStop() {
-        lock.withLock { stopping = true }
+        lock.withLock {
+            stopping = true
+            if stopAskedAt == nil { stopAskedAt = .now }
+        }
         set(false)
     }
 }

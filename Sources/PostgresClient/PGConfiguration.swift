@@ -18,6 +18,9 @@ public struct PGConfiguration: Sendable, CustomStringConvertible {
     /// connection string carries a password too (`validate`), so which one is used is never a
     /// guess.
     public var password: String?
+    /// Options placed after the connection string, so they win over its own: for the stall
+    /// probe's short timeouts, never for anything the user configures.
+    var overrides: [(keyword: String, value: String)] = []
 
     public init(conninfo: String = "", preparedStatements: Bool = true, applicationName: String = "ebbflow") {
         self.conninfo = conninfo

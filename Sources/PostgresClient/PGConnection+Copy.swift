@@ -45,6 +45,8 @@ extension PGConnection {
     /// rows the server loaded. If `body` throws, the COPY is aborted and nothing is loaded.
     @discardableResult
     public func copyIn(_ sql: String, _ body: (inout PGCopyWriter) throws -> Void) throws -> Int {
+        let owns = activity.begin(sql, label: "")
+        defer { if owns { activity.end() } }
         let handle = try liveHandle()
         let start = try checked(PQexec(handle.pointer, sql), handle, sql: sql, accept: PGRES_COPY_IN)
         _ = start

@@ -60,6 +60,8 @@ extension PGConnection {
     {
         precondition(!inTransactionBlock, "commitGroup runs transactions of its own")
         guard !transactions.isEmpty else { return [] }
+        let owns = activity.begin(transactions.first { !$0.isEmpty }?.first?.sql ?? "", label: "group commit")
+        defer { if owns { activity.end() } }
         let handle = try liveHandle(sendingBegin: false)
         var outcomes = [PGGroupOutcome](repeating: .notRun, count: transactions.count)
         var prepared = PreparedPipeline(generation: deallocations)
@@ -197,6 +199,8 @@ extension PGConnection {
         _ sql: String, _ bindings: PGBindings = [], settings: KeyValuePairs<String, String>
     ) throws -> PGResult {
         if inTransactionBlock { return try query(sql, bindings) }
+        let owns = activity.begin(sql, label: "")
+        defer { if owns { activity.end() } }
         let handle = try liveHandle(sendingBegin: false)
         let apply = PipelineItem.statement(
             "SELECT pg_catalog.set_config(name, value, true) FROM unnest($1::text[], $2::text[]) AS s(name, value)",

@@ -176,6 +176,8 @@ extension PGConnection {
     /// Ends `withTransaction`'s work: COMMIT with the queued statements in one round trip, or
     /// nothing at all when no statement was ever sent.
     func commitPipelined() throws {
+        let owns = activity.begin(statementsAtCommit.first?.sql ?? "", label: "COMMIT")
+        defer { if owns { activity.end() } }
         let queued = statementsAtCommit
         statementsAtCommit = []
         if queued.isEmpty {

@@ -36,23 +36,36 @@ public actor PGConnection {
     nonisolated let waker: Waker
     /// A lock-protected copy of the handle for `cancel()` from other threads.
     private nonisolated let cancelTarget = CancelTarget()
+    /// The statement this connection waits on, for the stall monitor (`StatementActivity`).
+    nonisolated let activity: StatementSlot
 
     /// Statement cache bound: ebbflow's SQL is a fixed set, so hitting this means a bug.
     private static let maxPreparedStatements = 512
 
-    init(configuration: PGConfiguration, logger: Logger) {
+    init(configuration: PGConfiguration, logger: Logger, watched: Bool = true) {
         self.configuration = configuration
         self.logger = logger
         self.redactor = Redactor(conninfo: configuration.conninfo, password: configuration.password)
         self.executor = ThreadExecutor(name: "pg-connection")
         self.waker = Waker()
+        self.activity = StatementActivity.registry.add(cancelTarget: cancelTarget)
+        if !watched { activity.setWatched(false) }
+    }
+
+    deinit {
+        StatementActivity.registry.remove(activity)
     }
 
     /// Opens a connection; throws `PGError.Kind.connectionFailed` with one safe line.
     public static func connect(
         _ configuration: PGConfiguration, logger: Logger = Logger(label: "ebbflow.postgres")
     ) async throws -> PGConnection {
-        let connection = PGConnection(configuration: configuration, logger: logger)
+        try await connect(configuration, logger: logger, watched: true)
+    }
+
+    /// `connect`, with statements the stall monitor ignores when `watched` is false (its own probe).
+    static func connect(_ configuration: PGConfiguration, logger: Logger, watched: Bool) async throws -> PGConnection {
+        let connection = PGConnection(configuration: configuration, logger: logger, watched: watched)
         try await connection.open()
         return connection
     }
@@ -63,6 +76,7 @@ public actor PGConnection {
         pendingBegin = nil
         statementsAtCommit = []
         cancelTarget.set(nil)
+        activity.setBackendPID(0)
         statements.removeAll()
     }
 
@@ -72,12 +86,10 @@ public actor PGConnection {
         // Refused before libpq sees it: libpq would read a mistyped URL as a database name and
         // quote it, password included, in its error.
         try configuration.validate()
-        var keywords = ["dbname", "fallback_application_name", "client_encoding"]
-        var values = [configuration.conninfo, configuration.applicationName, "UTF8"]
-        if let password = configuration.password {
-            keywords.append("password")
-            values.append(password)
-        }
+        let owns = activity.begin("", label: "connecting")
+        defer { if owns { activity.end() } }
+        let parameters = configuration.connectParameters()
+        let (keywords, values) = (parameters.map(\.keyword), parameters.map(\.value))
         let pointer = withCStrings(keywords) { keywordPointers in
             withCStrings(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)
@@ -98,6 +110,7 @@ public actor PGConnection {
         }
         handle = candidate
         cancelTarget.set(candidate)
+        activity.setBackendPID(candidate.backendPID)
         statements.removeAll()
         logger.debug("connected", metadata: ["backend_pid": "\(candidate.backendPID)"])
     }
@@ -170,11 +183,31 @@ public actor PGConnection {
     /// Forgets a cancel recorded by `requestCancel()` that no statement consumed.
     public nonisolated func withdrawCancel() { cancelTarget.setPending(false) }
 
+    /// Whether this connection's statements count for the stall monitor (`StatementActivity`);
+    /// calls nest: `false` twice needs `true` twice. For statements something else bounds and
+    /// that may rightly take long: a job handler's, under the job timeout. Safe from any thread.
+    public nonisolated func watchStatements(_ watched: Bool) { activity.setWatched(watched) }
+
+    /// The value libpq uses for a connection option (`keepalives_idle`, `connect_timeout`…), as
+    /// `PQconninfo` reports it; nil when unset or not connected. For checks and tests.
+    public func optionInEffect(_ keyword: String) -> String? {
+        guard let handle, let options = PQconninfo(handle.pointer) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let name = option.pointee.keyword {
+            if String(cString: name) == keyword { return option.pointee.val.map { String(cString: $0) } }
+            option += 1
+        }
+        return nil
+    }
+
     // MARK: - Statements
 
     /// Runs a parameterized statement and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ bindings: PGBindings = []) throws -> PGResult {
+        let owns = activity.begin(sql, label: "")
+        defer { if owns { activity.end() } }
         let handle = try liveHandle(sendingBegin: false)
         if let begin = pendingBegin {
             pendingBegin = nil
@@ -200,6 +233,8 @@ public actor PGConnection {
     /// Runs one or more statements separated by semicolons, without parameters (simple
     /// protocol). For migration files and fixed commands such as `BEGIN`, never for input.
     public func simpleQuery(_ sql: String) throws {
+        let owns = activity.begin(sql, label: "")
+        defer { if owns { activity.end() } }
         let handle = try liveHandle()
         _ = try checked(PQexec(handle.pointer, sql), handle, sql: sql)
     }

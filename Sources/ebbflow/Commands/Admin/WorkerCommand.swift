@@ -80,6 +80,7 @@ struct WorkerCommand: AsyncParsableCommand {
             throw InputError("--queues needs at least one name, e.g. default,sweeps")
         }
         for name in names { try QueueName.check(name, field: "--queues") }
+        _ = try StallBound.fromEnvironment()
     }
 
     /// `--queues` as names, split and trimmed in one place for `validate` and `run`.
@@ -90,6 +91,12 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = connection.logger("ebbflow.worker")
         let readiness = Readiness()
+        // Armed by the first signal: the exit is bounded whatever the database does.
+        let watchdog = ShutdownWatchdog(shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)), logger: logger)
+        defer { watchdog.finish() }
+        let stalls = StallWatch(
+            bound: try StallBound.fromEnvironment(), database: connection.postgres, readiness: readiness,
+            logger: connection.logger("ebbflow.postgres"))
         // Opened once the HTTP server listens: a port in use ends the worker before it claims.
         let claimGate = ClaimGate()
         var registry = JobRegistry.builtins()
@@ -130,7 +137,8 @@ struct WorkerCommand: AsyncParsableCommand {
         // the signals blocked (children of Swift processes inherit such a mask).
         do {
             try await worker.run(
-                alongside: [SecondSignalExit(logger: logger)] + (delivery?.services(draining: drain) ?? [])
+                alongside: [SecondSignalExit(logger: logger, watchdog: watchdog), stalls]
+                    + (delivery?.services(draining: drain) ?? [])
                     + metricsServer(
                         readiness: readiness, claimGate: claimGate, schema: try connection.schemaName, logger: logger),
                 gracefulShutdownSignals: [.sigterm, .sigint])
@@ -190,8 +198,12 @@ struct WorkerCommand: AsyncParsableCommand {
 /// A second SIGTERM or SIGINT exits at once (running jobs return to the queue when their
 /// leases expire); the first is the service group's, which shuts down gracefully. Stopped
 /// last, so it listens for the whole graceful shutdown.
+///
+/// The first also arms the process's `ShutdownWatchdog`, when it has one: the graceful shutdown
+/// then ends within its timeout plus a grace whatever the database does.
 struct SecondSignalExit: Service {
     let logger: Logger
+    var watchdog: ShutdownWatchdog? = nil
 
     func run() async {
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
@@ -200,6 +212,7 @@ struct SecondSignalExit: Service {
             for await _ in signals {
                 received += 1
                 if received == 1 {
+                    watchdog?.arm()
                     logger.info("signal received: finishing running jobs (send again to stop at once)")
                 } else {
                     logger.warning("second signal: stopping now")

@@ -58,6 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...3_600).contains(shutdownTimeout) else {
             throw InputError("--shutdown-timeout must be 0...3600 seconds, got \(shutdownTimeout)")
         }
+        _ = try StallBound.fromEnvironment()
     }
 
     private func resolvedHost() throws -> String {
@@ -119,6 +120,9 @@ struct ServeCommand: AsyncParsableCommand {
             logger: connection.logger("ebbflow.postgres"))
         let database = APIDatabase(pool: pool, logger: logger)
         let readiness = Readiness()
+        // Armed by the first signal: the exit is bounded whatever the database does.
+        let watchdog = ShutdownWatchdog(shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1_000)), logger: logger)
+        defer { watchdog.finish() }
         let registry = EbbflowMetrics.bootstrapOnce(
             registry: PrometheusCollectorRegistry(),
             help: APIRoutes.metricsHelp.merging(SuppressionCounts.metricsHelp) { first, _ in first }
@@ -148,8 +152,12 @@ struct ServeCommand: AsyncParsableCommand {
         // then the server (no new connections; requests in flight finish), the signal guard last.
         var configuration = ServiceGroupConfiguration(
             services: [
-                .init(service: SecondSignalExit(logger: logger)), .init(service: server),
+                .init(service: SecondSignalExit(logger: logger, watchdog: watchdog)), .init(service: server),
                 .init(service: DatabaseReadiness(database: database, readiness: readiness, logger: logger)),
+                .init(
+                    service: StallWatch(
+                        bound: try StallBound.fromEnvironment(), database: connection.postgres, readiness: readiness,
+                        logger: connection.logger("ebbflow.postgres"))),
                 .init(
                     service: SuppressionGauge(
                         sample: { try await database.run { try counts.read(on: $0) } }, logger: logger)),
