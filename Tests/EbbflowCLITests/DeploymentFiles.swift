@@ -119,6 +119,7 @@ enum DeploymentFiles {
     }
 
     /// The seconds a process may take after SIGTERM beyond its --shutdown-timeout: the watchdog
-    /// ends it "a few seconds" after the timeout; a grace period must cover that too.
-    static let watchdogAllowance = 10.0
+    /// (`ShutdownWatchdog.grace`) ends it 15 s after the timeout, and a grace period must outlast
+    /// that with a margin, or the orchestrator's SIGKILL races the watchdog's own exit.
+    static let watchdogAllowance = 20.0
 }
