@@ -26,8 +26,9 @@ struct RoleFixture: Sendable {
     /// `ebbflow ARGS` against this schema as `kind`, or as the administrator (the test's own role) when nil.
     func run(_ arguments: [String], as kind: RoleKind?, timeout: Duration = .seconds(120)) async throws -> CommandResult
     {
-        let url = try kind.map { try url(as: $0) } ?? TestDatabase.url
-        return try await EbbflowBinary.run(arguments + ["--schema", schema, "--database-url", url], timeout: timeout)
+        let target = try kind.map { try self.url(as: $0) } ?? TestDatabase.url
+        return try await EbbflowBinary.run(
+            arguments + ["--schema", schema, "--database-url", target], timeout: timeout)
     }
 
     /// Drops the schema, then everything the roles own or were granted, then the roles.
@@ -126,8 +127,8 @@ struct RoleFixture: Sendable {
         try await RoleFixture.with { fixture in
             try await fixture.setUpAndMigrate()
             let again = try await fixture.run(["roles", "setup", "--prefix", fixture.roles.prefix], as: nil)
-            #expect(again.exitCode == 0, again.output)
-            #expect(again.stdout.contains("role \(fixture.roles.name(.worker)): kept"), again.output)
+            #expect(again.exitCode == 0, "\(again.output)")
+            #expect(again.stdout.contains("role \(fixture.roles.name(.worker)): kept"), "\(again.output)")
             let admin = try await TestDatabase.connect()
             try await admin.simpleQuery(
                 "GRANT DELETE ON \(fixture.schema).contact_audit TO \(fixture.roles.quoted(.readonly))")
@@ -136,9 +137,9 @@ struct RoleFixture: Sendable {
             #expect(
                 check.stdout.contains(
                     "\(fixture.roles.name(.readonly)) has DELETE on contact_audit, which it should not"),
-                check.output)
+                "\(check.output)")
             let migrated = try await fixture.run(["migrate"], as: nil)
-            #expect(migrated.exitCode == 0, migrated.output)
+            #expect(migrated.exitCode == 0, "\(migrated.output)")
             let owners: Int = try await admin.query(
                 "SELECT count(*) AS n FROM pg_tables WHERE schemaname = $1 AND tableowner <> $2",
                 [fixture.schema, fixture.roles.name(.owner)]
@@ -146,7 +147,7 @@ struct RoleFixture: Sendable {
             #expect(owners == 0, "every table is the owner's")
             await admin.close()
             let after = try await fixture.run(["roles", "check", "--prefix", fixture.roles.prefix], as: nil)
-            #expect(after.exitCode == 0, after.output)
+            #expect(after.exitCode == 0, "\(after.output)")
         }
     }
 
@@ -229,10 +230,10 @@ struct RoleFixture: Sendable {
                 schema: fixture.schema, environment: ["DATABASE_URL": try fixture.url(as: .api)])
             do {
                 let made = try await fixture.run(["keys", "create", "site", "--scope", "ingest"], as: .owner)
-                try #require(made.exitCode == 0, made.output)
+                try #require(made.exitCode == 0, "\(made.output)")
                 let key = String(try #require(made.stdout.split(separator: "\n").last))
                 let readMade = try await fixture.run(["keys", "create", "reader", "--scope", "read"], as: .owner)
-                try #require(readMade.exitCode == 0, readMade.output)
+                try #require(readMade.exitCode == 0, "\(readMade.output)")
                 let reader = String(try #require(readMade.stdout.split(separator: "\n").last))
                 let client = APIClient(server: server)
                 let identify = try await client.post(

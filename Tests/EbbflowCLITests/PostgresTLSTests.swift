@@ -30,7 +30,7 @@ import Testing
                 ], timeout: .seconds(60))
             outputs.append(setup.output)
             try #require(setup.exitCode == 0, "roles setup: \(setup.output)")
-            #expect(setup.stdout.contains("role tls_owner: created, password set from its file"), setup.output)
+            #expect(setup.stdout.contains("role tls_owner: created, password set from its file"), "\(setup.output)")
 
             let migrated = try await EbbflowBinary.run(
                 [
@@ -106,7 +106,7 @@ import Testing
                 ], timeout: .seconds(60))
             outputs.append(wrong.output)
             #expect(wrong.exitCode != 0)
-            #expect(wrong.stderr.contains("password authentication failed for user \"tls_worker\""), wrong.stderr)
+            #expect(wrong.stderr.contains("password authentication failed for user \"tls_worker\""), "\(wrong.stderr)")
             #expect(wrong.stderr.split(separator: "\n").count == 1, "one line: \(wrong.stderr)")
 
             // Without TLS the pg_hba line still asks for SCRAM; a URL's own password works, and
@@ -124,7 +124,7 @@ import Testing
                 timeout: .seconds(60))
             outputs.append(both.output)
             #expect(both.exitCode != 0)
-            #expect(both.stderr.contains("give the password one way only"), both.stderr)
+            #expect(both.stderr.contains("give the password one way only"), "\(both.stderr)")
 
             for output in outputs {
                 for secret in secrets {

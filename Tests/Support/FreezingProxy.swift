@@ -147,7 +147,9 @@ public final class FreezingProxy: @unchecked Sendable {
             waitWhileFrozen()
             var offset = 0
             while offset < count {
-                let written = buffer[offset..<count].withUnsafeBytes { write(target, $0.baseAddress, $0.count) }
+                let written = buffer[offset..<count].withUnsafeBytes {
+                    send(target, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
                 if written <= 0 { break }
                 offset += written
             }

@@ -95,7 +95,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let watchdog = ShutdownWatchdog(shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)), logger: logger)
         defer { watchdog.finish() }
         let stalls = StallWatch(
-            bound: try StallBound.fromEnvironment(), database: connection.postgres, readiness: readiness,
+            bound: try StallBound.fromEnvironment(), database: try connection.postgres, readiness: readiness,
             logger: connection.logger("ebbflow.postgres"))
         // Opened once the HTTP server listens: a port in use ends the worker before it claims.
         let claimGate = ClaimGate()

@@ -156,7 +156,8 @@ struct ServeCommand: AsyncParsableCommand {
                 .init(service: DatabaseReadiness(database: database, readiness: readiness, logger: logger)),
                 .init(
                     service: StallWatch(
-                        bound: try StallBound.fromEnvironment(), database: connection.postgres, readiness: readiness,
+                        bound: try StallBound.fromEnvironment(), database: try connection.postgres,
+                        readiness: readiness,
                         logger: connection.logger("ebbflow.postgres"))),
                 .init(
                     service: SuppressionGauge(
