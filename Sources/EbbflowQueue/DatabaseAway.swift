@@ -11,12 +11,15 @@ import PostgresClient
 /// (`state = 'running' AND locked_by = worker`), so a retry after a write that did land, or
 /// after the job was rescued and given to another worker, changes nothing.
 enum DatabaseAway {
-    /// A lost or refused connection, a pool that could lend none, the server's goodbyes (class
-    /// 08, connection exceptions; 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect
-    /// now) and a read-only server (25006: a standby reached before its promotion).
+    /// A lost or refused connection, the server's goodbyes (class 08, connection exceptions;
+    /// 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now) and a read-only
+    /// server (25006: a standby reached before its promotion). Not a pool that could lend no
+    /// connection in time: on a busy machine that is contention, not an outage, and counting it
+    /// made a failed job's retry due at once instead of after its backoff (a poison job was
+    /// discarded within one drain in a loaded CI run).
     static func explains(_ error: any Error) -> Bool {
         guard let error = error as? PGError else { return false }
-        if error.isConnectionError || error.kind == .poolTimeout { return true }
+        if error.isConnectionError { return true }
         guard let state = error.sqlState else { return false }
         return state.hasPrefix("08") || state.hasPrefix("57P") || state == "25006"
     }

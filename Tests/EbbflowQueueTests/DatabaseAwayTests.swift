@@ -12,7 +12,6 @@ import Testing
         let away: [PGError] = [
             PGError(.connectionLost, "connection lost"),
             PGError(.connectionFailed, "could not connect"),
-            PGError(.poolTimeout, "no connection became free"),
             PGError(.server, "terminating connection due to immediate shutdown command", sqlState: "57P01"),
             PGError(.server, "the database system is in recovery mode", sqlState: "57P03"),
             PGError(.server, "connection failure", sqlState: "08006"),
@@ -24,6 +23,7 @@ import Testing
             PGError(.server, "lease lost", sqlState: JobStore.leaseLostSQLState),
             PGError(.server, "canceling statement due to user request", sqlState: "57014"),
             PGError(.encoding, "a NUL byte"),
+            PGError(.poolTimeout, "no connection became free"),
             CancellationError(),
         ]
         for error in notAway { #expect(!DatabaseAway.explains(error), "\(error)") }
